@@ -1,0 +1,136 @@
+/**
+ * @module app
+ * The composition root: config → store → station directory → ingest → broker → HTTP →
+ * simulators, and close() in reverse (simulators stop, the broker stops accepting, ingest
+ * drains every held PUBACK to a commit, then the broker, HTTP and the database close).
+ * main.ts only reads the environment, calls createApp and handles signals; tests call
+ * createApp directly with ports 0 and a temporary DATA_DIR.
+ */
+import { createBroker, type Broker } from './broker/index.js';
+import { createStationAuthenticator } from './broker/auth.js';
+import { resolveConfig, type Config, type ConfigInput } from './config/index.js';
+import { createTokenService, newTokenKey } from './dashboard/server/auth.js';
+import { createHttpServer, type HttpServer } from './dashboard/server/index.js';
+import { loadProfiles, type LoadedProfile } from './device-profiles/index.js';
+import { createIngest, type Ingest } from './ingest/index.js';
+import { loadStationDirectory, type StationDirectory } from './ingest/station-directory.js';
+import { EventBus } from './lib/events.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createMetrics, type Metrics } from './lib/metrics.js';
+import { generateSecret, hashSecret } from './lib/passwords.js';
+import { createStore, type Store } from './store/index.js';
+import { setConnectionState, syncProfiles } from './store/stations.js';
+import { getUserByName, initSetting, upsertUser } from './store/users.js';
+import { startSimulation, type Simulation } from './simulators/embedded.js';
+
+export interface App {
+  config: Readonly<Config>;
+  logger: Logger;
+  metrics: Metrics;
+  bus: EventBus;
+  store: Store;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  directory: StationDirectory;
+  ingest: Ingest;
+  broker: Broker;
+  http: HttpServer;
+  simulation: Simulation | undefined;
+  ports: { mqtt: number; http: number };
+  /** Set only when the admin password was generated at this start (print it once). */
+  generatedAdminPassword: string | undefined;
+  /** Milliseconds from createApp() to ready. */
+  startupMs: number;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+/** Creates the `admin` user at first start (or resets its password when ADMIN_PASSWORD is set). */
+async function ensureAdmin(store: Store, config: Readonly<Config>): Promise<string | undefined> {
+  const existing = await getUserByName(store.db, 'admin');
+  if (config.adminPassword) {
+    await upsertUser(store.db, 'admin', await hashSecret(config.adminPassword), 'admin');
+    return undefined;
+  }
+  if (existing) return undefined;
+  const generated = generateSecret(12);
+  await upsertUser(store.db, 'admin', await hashSecret(generated), 'admin');
+  return generated;
+}
+
+export async function createApp(input: Readonly<Config> | ConfigInput = {}, options: AppOptions = {}): Promise<App> {
+  const t0 = performance.now();
+  const config = Object.isFrozen(input) ? (input as Readonly<Config>) : resolveConfig(input as ConfigInput);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const bus = new EventBus(({ owner, event, error }) => {
+    metrics.listenerFailures.inc({ owner, event });
+    logger.error({ err: error, owner, event }, 'event listener failed');
+  });
+  const profiles = loadProfiles();
+
+  const store = await createStore(config, logger.child({ component: 'store' }));
+  const closers: Array<() => Promise<void>> = [() => store.close()];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((err: unknown) => logger.error({ err }, 'error while closing'));
+    }
+  };
+
+  try {
+    await syncProfiles(store.db, [...profiles.values()].map((p) => p.profile));
+    const generatedAdminPassword = await ensureAdmin(store, config);
+    const tokens = createTokenService(await initSetting(store.db, 'auth.token_key', newTokenKey()));
+    const authenticator = createStationAuthenticator(store.db);
+    const directory = await loadStationDirectory(store.db, (id) => authenticator.forget(id));
+
+    const ingest = createIngest({ config, db: store.db, profiles, directory, bus, metrics, logger: logger.child({ component: 'ingest' }) });
+    closers.push(() => ingest.close());
+
+    bus.on('store', 'stationStateChanged', async ({ stationId, state, at }) => {
+      if (directory.get(stationId)?.connectionState === state) return;
+      directory.update(stationId, { connectionState: state, connectionChangedAt: new Date(at) });
+      await setConnectionState(store.db, stationId, state, new Date(at));
+    });
+
+    const broker = await createBroker({ config, ingest, directory, authenticator, bus, metrics, logger });
+    closers.push(() => broker.close());
+    // Before the broker closes its clients, let every held PUBACK reach its commit.
+    closers.push(async () => {
+      await broker.stopAccepting();
+      await ingest.drain();
+    });
+
+    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, metrics, broker, logger });
+    closers.push(() => http.close());
+
+    let simulation: Simulation | undefined;
+    if (config.simulate > 0) {
+      simulation = await startSimulation({ config, directory, profiles, mqttPort: broker.port, logger: logger.child({ component: 'simulators' }) });
+      closers.push(() => simulation!.close());
+    }
+
+    return {
+      config,
+      logger,
+      metrics,
+      bus,
+      store,
+      profiles,
+      directory,
+      ingest,
+      broker,
+      http,
+      simulation,
+      ports: { mqtt: broker.port, http: http.port },
+      generatedAdminPassword,
+      startupMs: Math.round(performance.now() - t0),
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * @module dashboard/server/routes/stations
+ * Stations, profiles and readings:
+ *   GET  /api/v1/profiles
+ *   GET  /api/v1/stations                      ?profile=&province=
+ *   POST /api/v1/stations                      (admin) → { station, secret } (the secret is shown once)
+ *   GET  /api/v1/stations/{id}                 with the latest value of every metric
+ *   POST /api/v1/stations/{id}/rotate-secret   (admin) → { secret }
+ *   GET  /api/v1/stations/{id}/readings        ?metric=&from=&to=&limit= → { data: [{ ts, metric, value, quality }] }
+ */
+import type { FastifyInstance } from 'fastify';
+import { createError } from '../../../lib/errors.js';
+import { STATION_ID_PATTERN } from '../../../broker/topics.js';
+import { latestReadings, queryReadings } from '../../../store/readings.js';
+import type { Station } from '../../../store/stations.js';
+import { requireRole } from '../auth.js';
+import type { HttpDeps } from '../index.js';
+
+const DAY_MS = 86_400_000;
+
+function stationJson(s: Station) {
+  return {
+    id: s.id,
+    name: s.name,
+    profile: s.profileId,
+    lat: s.lat,
+    lon: s.lon,
+    province: s.province,
+    timezone: s.timezone,
+    enabled: s.enabled,
+    simulated: s.simulated,
+    connection: { state: s.connectionState, since: s.connectionChangedAt?.toISOString() ?? null },
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+
+export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const { db, directory, profiles, tokens, config } = deps;
+  const viewer = requireRole(tokens, 'viewer');
+  const admin = requireRole(tokens, 'admin');
+
+  app.get('/api/v1/profiles', { preHandler: viewer }, async () => ({
+    data: [...profiles.values()].map((p) => p.profile),
+  }));
+
+  app.get<{ Querystring: { profile?: string; province?: string } }>(
+    '/api/v1/stations',
+    {
+      preHandler: viewer,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { profile: { type: 'string', maxLength: 64 }, province: { type: 'string', maxLength: 200 } },
+        },
+      },
+    },
+    async (request) => {
+      const { profile, province } = request.query;
+      const data = directory
+        .all()
+        .filter((s) => (profile === undefined || s.profileId === profile) && (province === undefined || s.province === province))
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map(stationJson);
+      return { data };
+    },
+  );
+
+  app.post<{ Body: { id: string; name: string; profile: string; lat: number; lon: number; province?: string | null; timezone?: string } }>(
+    '/api/v1/stations',
+    {
+      preHandler: admin,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['id', 'name', 'profile', 'lat', 'lon'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string', pattern: STATION_ID_PATTERN.source },
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            profile: { type: 'string', minLength: 1, maxLength: 64 },
+            lat: { type: 'number', minimum: -90, maximum: 90 },
+            lon: { type: 'number', minimum: -180, maximum: 180 },
+            province: { type: ['string', 'null'], maxLength: 200 },
+            timezone: { type: 'string', minLength: 1, maxLength: 64 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      if (!profiles.has(b.profile)) {
+        throw createError('QT_ERR_PROFILE_UNKNOWN', `Unknown device profile "${b.profile}"; known: ${[...profiles.keys()].join(', ')}`);
+      }
+      const created = await directory.register({ id: b.id, name: b.name, profileId: b.profile, lat: b.lat, lon: b.lon, province: b.province, timezone: b.timezone });
+      if (!created) throw createError('QT_ERR_STATION_EXISTS', `A station with id ${b.id} already exists`);
+      reply.code(201);
+      return {
+        station: stationJson(created.station),
+        secret: created.secret,
+        mqtt: { username: b.id, clientId: b.id, topic: `stations/${b.id}/readings` },
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/api/v1/stations/:id', { preHandler: viewer }, async (request) => {
+    const station = directory.get(request.params.id);
+    if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+    const profile = profiles.get(station.profileId)?.profile;
+    const latest = await latestReadings(db, station.id, Object.keys(profile?.metrics ?? {}));
+    return {
+      station: stationJson(station),
+      latest: latest.map((r) => ({ metric: r.metric, ts: r.ts.toISOString(), value: r.value, quality: r.quality, unit: profile?.metrics[r.metric]?.unit ?? null })),
+    };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/stations/:id/rotate-secret', { preHandler: admin }, async (request) => {
+    if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+    return { secret: await directory.rotateSecret(request.params.id) };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { metric?: string; from?: string; to?: string; limit: number } }>(
+    '/api/v1/stations/:id/readings',
+    {
+      preHandler: viewer,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            metric: { type: 'string', maxLength: 32 },
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+            limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const station = directory.get(request.params.id);
+      if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+      const { metric, limit } = request.query;
+      const profile = profiles.get(station.profileId)?.profile;
+      if (metric !== undefined && !profile?.metrics[metric]) {
+        throw createError('QT_ERR_METRIC_UNKNOWN', `metric: "${metric}" is not a metric of profile ${station.profileId}`);
+      }
+      const now = Date.now();
+      const to = request.query.to ? new Date(request.query.to) : new Date(now + config.ingest.maxFutureSkewSeconds * 1000 + 1000);
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - DAY_MS);
+      if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from must be earlier than to');
+      const rows = await queryReadings(db, { stationId: station.id, metric, from, to, limit });
+      return {
+        station: station.id,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        data: rows.map((r) => ({ ts: r.ts.toISOString(), metric: r.metric, value: r.value, quality: r.quality })),
+      };
+    },
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * @module ingest
+ * Validates each payload against its station's device profile, keeps every refused payload
+ * whole in quarantine with its reason, writes readings by group commit, and emits what was
+ * committed on the event bus. A returned promise settles only when its outcome is durable:
+ * rows committed and/or the payload quarantined.
+ */
+import type { Config } from '../config/index.js';
+import type { LoadedProfile } from '../device-profiles/index.js';
+import type { AcceptedReading, EventBus } from '../lib/events.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { Db } from '../store/index.js';
+import { insertQuarantine } from '../store/quarantine.js';
+import { parseReadingsPayload, type ParseLimits } from './parse.js';
+import { qualityName } from './quality.js';
+import type { Refusal } from './reasons.js';
+import type { StationDirectory } from './station-directory.js';
+import { createBatchWriter, type WriteRow } from './writer.js';
+
+export type IngestSource = 'mqtt' | 'http' | 'file';
+
+export interface IngestResult {
+  /** Readings (metric values) handed to the database in this payload. */
+  rows: number;
+  /** Refusals; empty when everything was accepted. */
+  refused: Refusal[];
+  /** True when the payload was kept in quarantine (whole or in part refused). */
+  quarantined: boolean;
+}
+
+export interface IngestDeps {
+  config: Readonly<Config>;
+  db: Db;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  directory: StationDirectory;
+  bus: EventBus;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface Ingest {
+  handleReadings(stationId: string, payload: Buffer, source: IngestSource, topic?: string): Promise<IngestResult>;
+  /** Waits until every accepted payload so far is committed. */
+  drain(): Promise<void>;
+  readonly queuedRows: number;
+  close(): Promise<void>;
+}
+
+const MAX_REASON_CHARS = 2000;
+
+export function createIngest(deps: IngestDeps): Ingest {
+  const { config, db, profiles, directory, bus, metrics, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const limits: ParseLimits = {
+    maxPayloadBytes: config.ingest.maxPayloadBytes,
+    maxReadingsPerMessage: config.ingest.maxReadingsPerMessage,
+    maxFutureSkewMs: config.ingest.maxFutureSkewSeconds * 1000,
+  };
+  let closed = false;
+
+  const writer = createBatchWriter(db, {
+    maxRows: config.ingest.batchMaxRows,
+    maxWaitMs: config.ingest.batchMaxWaitMs,
+    retries: config.ingest.writeRetries,
+    onCommitted({ rows, inserted, ms }) {
+      metrics.batchRows.observe(rows.length);
+      metrics.commitSeconds.observe(ms / 1000);
+      metrics.readingsAccepted.inc(inserted);
+      metrics.readingsDuplicate.inc(rows.length - inserted);
+      const readings: AcceptedReading[] = rows.map((r) => ({
+        stationId: r.stationId,
+        metric: r.metric,
+        ts: r.ts,
+        value: r.value,
+        quality: qualityName(r.quality),
+      }));
+      bus.emit('readingsAccepted', { readings });
+    },
+    onWriteError(err, attempt) {
+      metrics.writeFailures.inc();
+      logger.error({ err, attempt }, 'batch insert failed');
+    },
+  });
+
+  async function quarantine(stationId: string | null, source: IngestSource, topic: string | undefined, payload: Buffer, refused: Refusal[], readingCount: number): Promise<void> {
+    const first = refused[0]!;
+    const wholePayload = first.index === null;
+    const summary = wholePayload
+      ? first.reason
+      : `${refused.length} of ${readingCount} readings refused: ${refused.map((r) => `[${r.index}] ${r.reason}`).join('; ')}`;
+    const reason = summary.length > MAX_REASON_CHARS ? summary.slice(0, MAX_REASON_CHARS - 1) + '…' : summary;
+    await insertQuarantine(db, [
+      {
+        source,
+        stationId,
+        topic: topic ?? null,
+        reasonCode: first.code,
+        reason,
+        details: { refused: refused.slice(0, 1000), readingCount },
+        payload,
+      },
+    ]);
+    for (const r of refused) metrics.readingsRejected.inc({ reason: r.code, source });
+    bus.emit('payloadQuarantined', { stationId, source, reasonCode: first.code, reason });
+  }
+
+  return {
+    async handleReadings(stationId, payload, source, topic) {
+      if (closed) throw new Error('ingest is closed');
+      const station = directory.get(stationId);
+      const loaded = station ? profiles.get(station.profileId) : undefined;
+      if (!station || !loaded) {
+        const refused: Refusal[] = [{ index: null, code: 'unknown_station', reason: `station ${stationId} is not registered` }];
+        await quarantine(station ? stationId : null, source, topic, payload, refused, 0);
+        return { rows: 0, refused, quarantined: true };
+      }
+      const outcome = parseReadingsPayload(payload, loaded, limits, now());
+      const rows: WriteRow[] = outcome.rows.map((r) => ({ stationId, metric: r.metric, ts: r.ts, value: r.value, quality: r.quality }));
+      const pending: Array<Promise<unknown>> = [];
+      if (rows.length > 0) {
+        pending.push(writer.write(rows));
+      }
+      if (outcome.refused.length > 0) pending.push(quarantine(stationId, source, topic, payload, outcome.refused, outcome.readingCount));
+      await Promise.all(pending);
+      return { rows: rows.length, refused: outcome.refused, quarantined: outcome.refused.length > 0 };
+    },
+    drain: () => writer.drain(),
+    get queuedRows() {
+      return writer.queuedRows;
+    },
+    async close() {
+      closed = true;
+      await writer.drain();
+    },
+  };
+}

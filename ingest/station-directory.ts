@@ -1,0 +1,51 @@
+/**
+ * @module ingest/station-directory
+ * The registered stations and their profiles, held in memory so that the ingest hot path never
+ * queries the database to learn what a station is. Loaded at start; every creation or secret
+ * rotation goes through here so the memory, the database and the broker's credential cache
+ * agree.
+ */
+import { generateSecret, hashSecret } from '../lib/passwords.js';
+import type { Db } from '../store/index.js';
+import { createStation, listStations, setSecretHash, type NewStation, type Station } from '../store/stations.js';
+
+export interface StationDirectory {
+  get(id: string): Station | undefined;
+  all(): Station[];
+  readonly size: number;
+  /** Creates a station with a new secret; undefined if the id is taken. The secret is returned once and stored only hashed. */
+  register(station: NewStation): Promise<{ station: Station; secret: string } | undefined>;
+  /** Replaces a station's secret; the old one stops working at once. */
+  rotateSecret(id: string): Promise<string>;
+  /** Updates the in-memory copy (e.g. connection state). */
+  update(id: string, patch: Partial<Station>): void;
+}
+
+export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: string) => void): Promise<StationDirectory> {
+  const byId = new Map<string, Station>();
+  for (const s of await listStations(db)) byId.set(s.id, s);
+  return {
+    get: (id) => byId.get(id),
+    all: () => [...byId.values()],
+    get size() {
+      return byId.size;
+    },
+    async register(input) {
+      const secret = generateSecret();
+      const station = await createStation(db, input, await hashSecret(secret));
+      if (!station) return undefined;
+      byId.set(station.id, station);
+      return { station, secret };
+    },
+    async rotateSecret(id) {
+      const secret = generateSecret();
+      await setSecretHash(db, id, await hashSecret(secret));
+      onSecretChanged(id);
+      return secret;
+    },
+    update(id, patch) {
+      const s = byId.get(id);
+      if (s) byId.set(id, { ...s, ...patch });
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * @module lib/errors
+ * The one catalogue of Quantrac's errors: a stable code, an HTTP status and a message a person
+ * understands (English; the UI translates by code). Create errors only through `createError`.
+ */
+
+export const ERROR_CATALOGUE = {
+  QT_ERR_CONFIG_INVALID: { status: 500, message: 'Invalid configuration' },
+  QT_ERR_BAD_REQUEST: { status: 400, message: 'Bad request' },
+  QT_ERR_UNAUTHORIZED: { status: 401, message: 'Authentication required' },
+  QT_ERR_BAD_CREDENTIALS: { status: 401, message: 'Wrong username or password' },
+  QT_ERR_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
+  QT_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  QT_ERR_STATION_EXISTS: { status: 409, message: 'A station with this id already exists' },
+  QT_ERR_PROFILE_UNKNOWN: { status: 422, message: 'Unknown device profile' },
+  QT_ERR_METRIC_UNKNOWN: { status: 400, message: 'Unknown metric for this station' },
+  QT_ERR_RANGE_INVALID: { status: 400, message: 'Invalid time range' },
+  QT_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
+  QT_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class QuantracError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message ?? ERROR_CATALOGUE[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'QuantracError';
+    this.code = code;
+    this.statusCode = ERROR_CATALOGUE[code].status;
+    this.details = options?.details;
+  }
+}
+
+/** @example throw createError('QT_ERR_NOT_FOUND', `station ${id} does not exist`) */
+export function createError(
+  code: ErrorCode,
+  message?: string,
+  options?: { cause?: unknown; details?: Record<string, unknown> },
+): QuantracError {
+  return new QuantracError(code, message, options);
+}
+
+export function isQuantracError(err: unknown): err is QuantracError {
+  return err instanceof QuantracError;
+}

@@ -1,0 +1,74 @@
+/**
+ * @module lib/metrics
+ * Prometheus metrics of one Quantrac instance (a registry per app, so tests can run several).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'quantrac_process_' });
+  const readingsAccepted = new Counter({
+    name: 'quantrac_readings_accepted_total',
+    help: 'Readings newly committed to the database',
+    registers: [registry],
+  });
+  const readingsDuplicate = new Counter({
+    name: 'quantrac_readings_duplicate_total',
+    help: 'Readings already stored (QoS 1 redelivery, file sent twice); first write wins',
+    registers: [registry],
+  });
+  const readingsRejected = new Counter({
+    name: 'quantrac_readings_rejected_total',
+    help: 'Refused payloads or backlog elements, by reason (kept in quarantine)',
+    labelNames: ['reason', 'source'] as const,
+    registers: [registry],
+  });
+  const batchRows = new Histogram({
+    name: 'quantrac_ingest_batch_rows',
+    help: 'Rows per group-commit INSERT',
+    buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000, 20000],
+    registers: [registry],
+  });
+  const commitSeconds = new Histogram({
+    name: 'quantrac_ingest_commit_seconds',
+    help: 'Time to commit one batch',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const writeFailures = new Counter({
+    name: 'quantrac_ingest_write_failures_total',
+    help: 'Failed batch insert attempts (retried, then the publishers are refused and redeliver)',
+    registers: [registry],
+  });
+  const connectedStations = new Gauge({
+    name: 'quantrac_mqtt_connected_stations',
+    help: 'Stations connected to the broker now',
+    registers: [registry],
+  });
+  const mqttDenied = new Counter({
+    name: 'quantrac_mqtt_denied_total',
+    help: 'Refused MQTT actions by kind (connect, publish, subscribe)',
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
+  const listenerFailures = new Counter({
+    name: 'quantrac_event_listener_failures_total',
+    help: 'Event listeners that threw (isolated; ingest continues)',
+    labelNames: ['owner', 'event'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    readingsAccepted,
+    readingsDuplicate,
+    readingsRejected,
+    batchRows,
+    commitSeconds,
+    writeFailures,
+    connectedStations,
+    mqttDenied,
+    listenerFailures,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

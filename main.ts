@@ -1,0 +1,50 @@
+/**
+ * Quantrac entry point (`npm start`): reads the environment once, starts everything in one
+ * process, prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { createApp } from './app.js';
+import { configFromEnv, type Config } from './config/index.js';
+import { isQuantracError } from './lib/errors.js';
+
+let config: Readonly<Config>;
+try {
+  config = configFromEnv(process.env);
+} catch (err) {
+  process.stderr.write(`${isQuantracError(err) ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+
+const app = await createApp(config).catch((err: unknown) => {
+  process.stderr.write(`Quantrac failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
+
+const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+const lines = [
+  '',
+  `Quantrac is running (started in ${app.startupMs} ms)`,
+  `  Dashboard & API   http://${shown}:${app.ports.http}/   (API under /api/v1, health /healthz, metrics /metrics)`,
+  `  MQTT              mqtt://${shown}:${app.ports.mqtt}`,
+  `  MQTT over WS      ws://${shown}:${app.ports.http}/mqtt`,
+  `  Database          ${app.store.db.mode === 'embedded' ? `embedded TimescaleDB in ${config.dataDir}/pg` : 'DATABASE_URL'}`,
+  `  Simulated fleet   ${app.simulation ? `${app.simulation.stationIds.length} stations` : 'off (SIMULATE=0)'}`,
+  app.generatedAdminPassword
+    ? `  Admin login       admin / ${app.generatedAdminPassword}   (generated now and stored hashed: note it, it is not shown again)`
+    : `  Admin login       admin / ${config.adminPassword ? '(ADMIN_PASSWORD)' : '(the password printed at first start)'}`,
+  '',
+];
+process.stdout.write(lines.join('\n') + '\n');
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) {
+    process.stderr.write(`${signal} again: exiting without a clean shutdown\n`);
+    process.exit(1);
+  }
+  stopping = true;
+  app.logger.info({ signal }, 'shutting down');
+  await app.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,123 @@
+/**
+ * @module simulators/embedded
+ * The simulated fleet that `npm start` runs beside the platform (SIMULATE=N stations). The
+ * stations are registered like real ones (ids SIM-…, flagged simulated), their secrets are
+ * rotated at every start and handed to the simulators in memory only, and they publish through
+ * real MQTT connections to the broker's TCP port.
+ */
+import type { Config } from '../config/index.js';
+import type { LoadedProfile } from '../device-profiles/index.js';
+import type { StationDirectory } from '../ingest/station-directory.js';
+import type { Logger } from '../lib/logger.js';
+import { createFleet, type Fleet, type FleetStationConfig } from './fleet.js';
+import { loadHanoiReplay } from './hanoi-replay.js';
+
+interface Site {
+  name: string;
+  profile: string;
+  lat: number;
+  lon: number;
+  province: string;
+}
+
+/** Real places, with the provinces of the 34-province map in force since 1 July 2025. */
+export const SIMULATED_SITES: readonly Site[] = [
+  { name: 'Hoàn Kiếm', profile: 'air-quality', lat: 21.0285, lon: 105.8542, province: 'Hà Nội' },
+  { name: 'Quận 1', profile: 'air-quality', lat: 10.7769, lon: 106.7009, province: 'TP. Hồ Chí Minh' },
+  { name: 'Sông Hồng – Long Biên', profile: 'hydromet', lat: 21.044, lon: 105.861, province: 'Hà Nội' },
+  { name: 'Sông Hồng – Hà Nội', profile: 'surface-water', lat: 21.0556, lon: 105.8447, province: 'Hà Nội' },
+  { name: 'KCN Thăng Long', profile: 'wastewater', lat: 21.1219, lon: 105.7808, province: 'Hà Nội' },
+  { name: 'Bến Tre – Sông Hàm Luông', profile: 'salinity', lat: 10.2434, lon: 106.3756, province: 'Vĩnh Long' },
+  { name: 'Hải Châu', profile: 'air-quality', lat: 16.0544, lon: 108.2022, province: 'Đà Nẵng' },
+  { name: 'Hồng Bàng', profile: 'air-quality', lat: 20.8619, lon: 106.6811, province: 'Hải Phòng' },
+  { name: 'Sông Sài Gòn – Phú Cường', profile: 'surface-water', lat: 10.9806, lon: 106.6519, province: 'TP. Hồ Chí Minh' },
+  { name: 'Đại Ngãi – Sông Hậu', profile: 'salinity', lat: 9.7333, lon: 106.0667, province: 'Cần Thơ' },
+  { name: 'Sơn Tây – Sông Hồng', profile: 'hydromet', lat: 21.1411, lon: 105.5053, province: 'Hà Nội' },
+  { name: 'KCN Biên Hòa 2', profile: 'wastewater', lat: 10.9289, lon: 106.8647, province: 'Đồng Nai' },
+  { name: 'Hạ Long', profile: 'air-quality', lat: 20.9517, lon: 107.0803, province: 'Quảng Ninh' },
+  { name: 'Ninh Kiều', profile: 'air-quality', lat: 10.0452, lon: 105.7469, province: 'Cần Thơ' },
+  { name: 'Sông Hàn', profile: 'surface-water', lat: 16.0678, lon: 108.2253, province: 'Đà Nẵng' },
+  { name: 'Huế – Sông Hương', profile: 'surface-water', lat: 16.4637, lon: 107.5909, province: 'Huế' },
+  { name: 'Từ Sơn', profile: 'air-quality', lat: 21.1167, lon: 105.9667, province: 'Bắc Ninh' },
+  { name: 'Thái Nguyên', profile: 'air-quality', lat: 21.5928, lon: 105.8442, province: 'Thái Nguyên' },
+  { name: 'Cà Mau – Sông Gành Hào', profile: 'salinity', lat: 9.1769, lon: 105.1524, province: 'Cà Mau' },
+  { name: 'Trung Hà – Sông Đà', profile: 'hydromet', lat: 21.2333, lon: 105.35, province: 'Phú Thọ' },
+];
+
+export interface Simulation {
+  stationIds: string[];
+  fleet: Fleet;
+  close(): Promise<void>;
+}
+
+export interface SimulationDeps {
+  config: Readonly<Config>;
+  directory: StationDirectory;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  mqttPort: number;
+  logger: Logger;
+}
+
+/** Station i of the simulated fleet: the sites above, then copies nudged a few km apart. */
+export function simulatedSite(i: number): Site & { id: string } {
+  const base = SIMULATED_SITES[i % SIMULATED_SITES.length]!;
+  const round = Math.floor(i / SIMULATED_SITES.length);
+  const id = `SIM-${String(i + 1).padStart(3, '0')}`;
+  if (round === 0) return { ...base, id };
+  const angle = (i * 137.5 * Math.PI) / 180;
+  const km = 3 * Math.sqrt(round);
+  return { ...base, id, name: `${base.name} #${round + 1}`, lat: base.lat + (km / 111) * Math.sin(angle), lon: base.lon + (km / 108) * Math.cos(angle) };
+}
+
+export async function startSimulation(deps: SimulationDeps): Promise<Simulation> {
+  const { config, directory, profiles, mqttPort, logger } = deps;
+  const stations: FleetStationConfig[] = [];
+  for (let i = 0; i < config.simulate; i++) {
+    const site = simulatedSite(i);
+    const existing = directory.get(site.id);
+    // A station registered earlier keeps its profile: ingest validates against the registered one.
+    const profileId = existing?.profileId ?? site.profile;
+    const loaded = profiles.get(profileId);
+    if (!loaded) {
+      logger.warn({ stationId: site.id, profile: profileId }, 'simulated station skipped: profile not loaded');
+      continue;
+    }
+    if (existing && !existing.simulated) {
+      // Never rotate (take over) the credentials of a real station that happens to use a SIM- id.
+      logger.warn({ stationId: site.id }, 'simulated station skipped: the id belongs to a real station');
+      continue;
+    }
+    let secret: string;
+    if (existing) {
+      secret = await directory.rotateSecret(site.id);
+    } else {
+      const created = await directory.register({ id: site.id, name: site.name, profileId: site.profile, lat: site.lat, lon: site.lon, province: site.province, simulated: true });
+      if (!created) throw new Error(`could not register simulated station ${site.id}`);
+      secret = created.secret;
+    }
+    stations.push({ id: site.id, secret, profile: loaded.profile });
+  }
+  // SIM-001 (Hoàn Kiếm, Hà Nội) replays the real US Embassy Hanoi PM2.5 series when the file is there.
+  const hanoi = stations.find((s) => s.id === 'SIM-001' && s.profile.id === 'air-quality');
+  if (hanoi) {
+    try {
+      hanoi.replay = { source: await loadHanoiReplay() };
+    } catch (err) {
+      logger.warn({ err, stationId: hanoi.id }, 'Hanoi PM2.5 replay unavailable; SIM-001 uses the model');
+    }
+  }
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const fleet = createFleet({
+    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${mqttPort}`,
+    stations,
+    ...(config.simulateIntervalMs > 0 ? { intervalMs: config.simulateIntervalMs } : {}),
+    // SimulatorLogger has pino's (obj, msg) shape: the platform logger is passed as is.
+    logger,
+  });
+  await fleet.start();
+  return {
+    stationIds: stations.map((s) => s.id),
+    fleet,
+    close: () => fleet.close(),
+  };
+}

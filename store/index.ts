@@ -1,0 +1,47 @@
+/**
+ * @module store
+ * Opens the database (embedded or DATABASE_URL), applies migrations and policies, and exposes
+ * the query functions. Nothing outside store/ writes SQL.
+ */
+import type { Config } from '../config/index.js';
+import type { Logger } from '../lib/logger.js';
+import { openDb, type Db } from './db.js';
+import { migrate } from './migrate.js';
+import { applyPolicies, startEmbeddedJobRunner, type JobRunner } from './policies.js';
+
+export type { Db } from './db.js';
+export * as readings from './readings.js';
+export * as stations from './stations.js';
+export * as quarantine from './quarantine.js';
+export * as users from './users.js';
+
+export interface Store {
+  db: Db;
+  /** Runs retention, compression and aggregate refresh now (embedded mode; no-op with a server). */
+  runPolicyJobs(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createStore(config: Readonly<Config>, logger: Logger): Promise<Store> {
+  const db = await openDb(config, logger);
+  let jobs: JobRunner | undefined;
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    await applyPolicies(db, config.store);
+    if (db.mode === 'embedded') jobs = startEmbeddedJobRunner(db, logger.child({ component: 'store-jobs' }));
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return {
+    db,
+    async runPolicyJobs() {
+      await jobs?.runAll();
+    },
+    async close() {
+      jobs?.close();
+      await db.close();
+    },
+  };
+}

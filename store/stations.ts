@@ -1,0 +1,133 @@
+/**
+ * @module store/stations
+ * Stations, their credentials, and the device profiles they reference.
+ */
+import type { Db } from './db.js';
+import type { DeviceProfile } from '../device-profiles/index.js';
+
+export interface Station {
+  id: string;
+  name: string;
+  profileId: string;
+  lat: number;
+  lon: number;
+  province: string | null;
+  timezone: string;
+  enabled: boolean;
+  simulated: boolean;
+  connectionState: 'unknown' | 'online' | 'offline';
+  connectionChangedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface NewStation {
+  id: string;
+  name: string;
+  profileId: string;
+  lat: number;
+  lon: number;
+  province?: string | null | undefined;
+  timezone?: string | undefined;
+  simulated?: boolean | undefined;
+}
+
+interface StationRow {
+  id: string;
+  name: string;
+  profile_id: string;
+  lat: number;
+  lon: number;
+  province: string | null;
+  timezone: string;
+  enabled: boolean;
+  simulated: boolean;
+  connection_state: Station['connectionState'];
+  connection_changed_at: Date | null;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, name, profile_id, lat, lon, province, timezone, enabled, simulated, connection_state, connection_changed_at, created_at';
+
+function toStation(r: StationRow): Station {
+  return {
+    id: r.id,
+    name: r.name,
+    profileId: r.profile_id,
+    lat: r.lat,
+    lon: r.lon,
+    province: r.province,
+    timezone: r.timezone,
+    enabled: r.enabled,
+    simulated: r.simulated,
+    connectionState: r.connection_state,
+    connectionChangedAt: r.connection_changed_at,
+    createdAt: r.created_at,
+  };
+}
+
+/** Upserts the loaded profiles so stations can reference them (the files stay the source). */
+export async function syncProfiles(db: Db, profiles: readonly DeviceProfile[]): Promise<void> {
+  for (const p of profiles) {
+    await db.query(
+      `INSERT INTO device_profiles (id, version, definition) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, definition = EXCLUDED.definition, updated_at = now()
+       WHERE device_profiles.definition IS DISTINCT FROM EXCLUDED.definition`,
+      [p.id, p.version, JSON.stringify(p)],
+    );
+  }
+}
+
+/** Creates a station and its credential in one transaction; returns undefined if the id exists. */
+export async function createStation(db: Db, s: NewStation, secretHash: string): Promise<Station | undefined> {
+  return db.transaction(async (client) => {
+    const { rows } = await client.query<StationRow>(
+      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated)
+       VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 'Asia/Ho_Chi_Minh'), $8)
+       ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+      [s.id, s.name, s.profileId, s.lat, s.lon, s.province ?? null, s.timezone ?? null, s.simulated ?? false],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    await client.query(`INSERT INTO station_credentials (station_id, secret_hash) VALUES ($1, $2)`, [s.id, secretHash]);
+    return toStation(row);
+  });
+}
+
+export async function getStation(db: Db, id: string): Promise<Station | undefined> {
+  const { rows } = await db.query<StationRow>(`SELECT ${COLUMNS} FROM stations WHERE id = $1`, [id]);
+  return rows[0] ? toStation(rows[0]) : undefined;
+}
+
+export async function listStations(db: Db, filter: { profileId?: string | undefined; province?: string | undefined } = {}): Promise<Station[]> {
+  const { rows } = await db.query<StationRow>(
+    `SELECT ${COLUMNS} FROM stations
+      WHERE ($1::text IS NULL OR profile_id = $1) AND ($2::text IS NULL OR province = $2) ORDER BY id`,
+    [filter.profileId ?? null, filter.province ?? null],
+  );
+  return rows.map(toStation);
+}
+
+export async function getSecretHash(db: Db, stationId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ secret_hash: string }>(
+    `SELECT c.secret_hash FROM station_credentials c JOIN stations s ON s.id = c.station_id
+      WHERE c.station_id = $1 AND s.enabled`,
+    [stationId],
+  );
+  return rows[0]?.secret_hash;
+}
+
+export async function setSecretHash(db: Db, stationId: string, secretHash: string): Promise<void> {
+  await db.query(
+    `INSERT INTO station_credentials (station_id, secret_hash) VALUES ($1, $2)
+     ON CONFLICT (station_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash, rotated_at = now()`,
+    [stationId, secretHash],
+  );
+}
+
+export async function setConnectionState(db: Db, stationId: string, state: 'online' | 'offline', at: Date): Promise<void> {
+  await db.query(
+    `UPDATE stations SET connection_state = $2, connection_changed_at = $3
+      WHERE id = $1 AND (connection_changed_at IS NULL OR connection_changed_at <= $3)`,
+    [stationId, state, at],
+  );
+}

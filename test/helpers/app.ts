@@ -1,0 +1,101 @@
+/**
+ * Test helpers: a real Quantrac app (embedded TimescaleDB, Aedes, HTTP) on ports 0 in a fresh
+ * temporary DATA_DIR, real HTTP requests, real MQTT clients.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createApp, type App } from '../../app.js';
+import type { ConfigInput } from '../../config/index.js';
+
+export const ADMIN_PASSWORD = 'test-admin-password';
+
+export interface TestApp {
+  app: App;
+  dataDir: string;
+  baseUrl: string;
+  mqttUrl: string;
+  adminToken: string;
+  api<T = unknown>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
+  createStation(input: { id: string; profile?: string; name?: string; lat?: number; lon?: number }): Promise<{ id: string; secret: string }>;
+  connectStation(id: string, secret: string, options?: IClientOptions): Promise<MqttClient>;
+  /** Closes the app; the data directory stays for a restart unless `removeData`. */
+  close(removeData?: boolean): Promise<void>;
+}
+
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'quantrac-test-'));
+}
+
+export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDataDir()): Promise<TestApp> {
+  const app = await createApp({
+    dataDir,
+    host: '127.0.0.1',
+    mqtt: { port: 0 },
+    http: { port: 0 },
+    simulate: 0,
+    logLevel: 'silent',
+    adminPassword: ADMIN_PASSWORD,
+    ...overrides,
+  });
+  const baseUrl = `http://127.0.0.1:${app.ports.http}`;
+  const mqttUrl = `mqtt://127.0.0.1:${app.ports.mqtt}`;
+  const clients: MqttClient[] = [];
+
+  async function api<T>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    const res = await fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (e.g. /metrics): keep the text
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  const login = await api<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  const adminToken = login.body.token;
+
+  return {
+    app,
+    dataDir,
+    baseUrl,
+    mqttUrl,
+    adminToken,
+    api: (method, path, body, token = adminToken) => api(method, path, body, token),
+    async createStation({ id, profile = 'air-quality', name = `Station ${id}`, lat = 21.03, lon = 105.85 }) {
+      const res = await api<{ secret: string }>('POST', '/api/v1/stations', { id, name, profile, lat, lon, province: 'Hà Nội' }, adminToken);
+      if (res.status !== 201) throw new Error(`station ${id} not created: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id, secret: res.body.secret };
+    },
+    async connectStation(id, secret, options = {}) {
+      const client = await mqtt.connectAsync(mqttUrl, {
+        clientId: id,
+        username: id,
+        password: secret,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        ...options,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close(removeData = false) {
+      await Promise.allSettled(clients.map((c) => c.endAsync(true)));
+      await app.close();
+      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** ISO 8601 in Vietnam's local time (UTC+7, no daylight saving), as stations send it. */
+export function localIso(ms: number): string {
+  const d = new Date(ms + 7 * 3600_000);
+  return d.toISOString().replace('Z', '+07:00');
+}
