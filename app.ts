@@ -22,6 +22,7 @@ import { createStore, type Store } from './store/index.js';
 import { setConnectionState, syncProfiles } from './store/stations.js';
 import { getUserByName, initSetting, upsertUser } from './store/users.js';
 import { startSimulation, type Simulation } from './simulators/embedded.js';
+import { createAlertEngine, type AlertEngine } from './alerts/engine.js';
 
 export interface App {
   config: Readonly<Config>;
@@ -32,6 +33,7 @@ export interface App {
   profiles: ReadonlyMap<string, LoadedProfile>;
   directory: StationDirectory;
   ingest: Ingest;
+  alerts: AlertEngine;
   broker: Broker;
   http: HttpServer;
   simulation: Simulation | undefined;
@@ -45,6 +47,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
+  /** The alert engine's clock (tests replace it). */
+  now?: () => number;
 }
 
 /** Creates the `admin` user at first start (or resets its password when ADMIN_PASSWORD is set). */
@@ -95,6 +99,19 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       await setConnectionState(store.db, stationId, state, new Date(at));
     });
 
+    const alerts = createAlertEngine({
+      db: store.db,
+      bus,
+      directory,
+      profiles,
+      logger,
+      tickMs: config.alerts.tickMs,
+      indexThrottleMs: config.alerts.indexThrottleMs,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    await alerts.start();
+    closers.push(() => alerts.close());
+
     const broker = await createBroker({ config, ingest, directory, authenticator, bus, metrics, logger });
     closers.push(() => broker.close());
     // Before the broker closes its clients, let every held PUBACK reach its commit.
@@ -103,7 +120,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       await ingest.drain();
     });
 
-    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, metrics, broker, logger });
+    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, metrics, broker, alerts, logger });
     closers.push(() => http.close());
 
     let simulation: Simulation | undefined;
@@ -121,6 +138,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       profiles,
       directory,
       ingest,
+      alerts,
       broker,
       http,
       simulation,

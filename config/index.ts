@@ -52,6 +52,12 @@ export interface Config {
     /** Lifetime of a bearer token, hours. */
     tokenTtlHours: number;
   };
+  alerts: {
+    /** How often offline stations, pending and clear periods, escalation and reminders are checked, ms (0 = never: tests drive it). */
+    tickMs: number;
+    /** Recompute a station's AQI at most this often while readings arrive (and at every new hour), ms. */
+    indexThrottleMs: number;
+  };
 }
 
 /** Environment variable → config path; also the source of the README's configuration table. */
@@ -77,6 +83,8 @@ export const ENV_VARS: ReadonlyArray<{ env: string; path: string; description: s
   { env: 'AGGREGATE_REFRESH_DAYS', path: 'store.aggregateRefreshDays', description: 'Window refreshed by the hourly aggregate policy' },
   { env: 'DB_POOL_SIZE', path: 'store.poolSize', description: 'Connections to an external server (embedded: always 1)' },
   { env: 'TOKEN_TTL_HOURS', path: 'auth.tokenTtlHours', description: 'Lifetime of an API bearer token' },
+  { env: 'ALERTS_TICK_MS', path: 'alerts.tickMs', description: 'How often offline stations, pending/clear periods, escalation and reminders are checked' },
+  { env: 'AQI_THROTTLE_MS', path: 'alerts.indexThrottleMs', description: "Recompute a station's hourly and daily AQI at most this often (and at every new hour)" },
 ];
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -124,6 +132,15 @@ const SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: { tokenTtlHours: { type: 'integer', minimum: 1, maximum: 8760, default: 12 } },
+    },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        tickMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 5000 },
+        indexThrottleMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 60_000 },
+      },
     },
   },
 } as const;

@@ -7,7 +7,7 @@
  */
 import { generateSecret, hashSecret } from '../lib/passwords.js';
 import type { Db } from '../store/index.js';
-import { createStation, listStations, setSecretHash, type NewStation, type Station } from '../store/stations.js';
+import { createStation, listStations, setSecretHash, updateStation, type NewStation, type Station, type StationPatch } from '../store/stations.js';
 
 export interface StationDirectory {
   get(id: string): Station | undefined;
@@ -19,6 +19,8 @@ export interface StationDirectory {
   rotateSecret(id: string): Promise<string>;
   /** Updates the in-memory copy (e.g. connection state). */
   update(id: string, patch: Partial<Station>): void;
+  /** Changes stored fields (name, province, enabled, attributes) and the memory together. */
+  patch(id: string, patch: StationPatch): Promise<Station>;
 }
 
 export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: string) => void): Promise<StationDirectory> {
@@ -42,6 +44,12 @@ export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: 
       await setSecretHash(db, id, await hashSecret(secret));
       onSecretChanged(id);
       return secret;
+    },
+    async patch(id, patch) {
+      const station = await updateStation(db, id, patch);
+      if (!station) throw new Error(`station ${id} does not exist`);
+      byId.set(id, { ...station, connectionState: byId.get(id)?.connectionState ?? station.connectionState });
+      return byId.get(id)!;
     },
     update(id, patch) {
       const s = byId.get(id);

@@ -12,6 +12,8 @@ export const ERROR_CATALOGUE = {
   QT_ERR_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
   QT_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   QT_ERR_STATION_EXISTS: { status: 409, message: 'A station with this id already exists' },
+  QT_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the current state' },
+  QT_ERR_RULE_INVALID: { status: 400, message: 'Invalid rule' },
   QT_ERR_PROFILE_UNKNOWN: { status: 422, message: 'Unknown device profile' },
   QT_ERR_METRIC_UNKNOWN: { status: 400, message: 'Unknown metric for this station' },
   QT_ERR_RANGE_INVALID: { status: 400, message: 'Invalid time range' },

@@ -6,6 +6,7 @@
  * listeners (ingest keeps storing whatever a dashboard or flow does).
  */
 import type { QualityName } from '../ingest/quality.js';
+import type { AlertEventType, AlertRecord } from '../store/alerts.js';
 
 export interface AcceptedReading {
   stationId: string;
@@ -23,6 +24,13 @@ export interface EventMap {
   payloadQuarantined: { stationId: string | null; source: string; reasonCode: string; reason: string };
   /** A station connected or disconnected (from its state topic, last will or the broker). */
   stationStateChanged: { stationId: string; state: 'online' | 'offline'; at: number };
+  /**
+   * An alert changed (opened pending, fired, escalated, was acknowledged, resolved, reminded).
+   * `notify` is false while a silence covers it: record, do not page anyone.
+   */
+  alertChanged: { alert: AlertRecord; transition: AlertEventType; notify: boolean; actor: string | null };
+  /** The hourly VN_AQI of a station was (re)computed. */
+  indexUpdated: { stationId: string; hourEnd: number; vnAqi: number | null; usAqi: number | null; vnAqiDaily: number | null };
 }
 
 export type EventName = keyof EventMap;

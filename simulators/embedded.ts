@@ -18,13 +18,15 @@ interface Site {
   lat: number;
   lon: number;
   province: string;
+  /** e.g. floodLevels: alarm levels I/II/III (m) of QĐ 05/2020/QĐ-TTg for the hydrological station. */
+  attributes?: Record<string, unknown>;
 }
 
 /** Real places, with the provinces of the 34-province map in force since 1 July 2025. */
 export const SIMULATED_SITES: readonly Site[] = [
   { name: 'Hoàn Kiếm', profile: 'air-quality', lat: 21.0285, lon: 105.8542, province: 'Hà Nội' },
   { name: 'Quận 1', profile: 'air-quality', lat: 10.7769, lon: 106.7009, province: 'TP. Hồ Chí Minh' },
-  { name: 'Sông Hồng – Long Biên', profile: 'hydromet', lat: 21.044, lon: 105.861, province: 'Hà Nội' },
+  { name: 'Sông Hồng – Long Biên', profile: 'hydromet', lat: 21.044, lon: 105.861, province: 'Hà Nội', attributes: { floodLevels: [9.5, 10.5, 11.5] } },
   { name: 'Sông Hồng – Hà Nội', profile: 'surface-water', lat: 21.0556, lon: 105.8447, province: 'Hà Nội' },
   { name: 'KCN Thăng Long', profile: 'wastewater', lat: 21.1219, lon: 105.7808, province: 'Hà Nội' },
   { name: 'Bến Tre – Sông Hàm Luông', profile: 'salinity', lat: 10.2434, lon: 106.3756, province: 'Vĩnh Long' },
@@ -32,7 +34,7 @@ export const SIMULATED_SITES: readonly Site[] = [
   { name: 'Hồng Bàng', profile: 'air-quality', lat: 20.8619, lon: 106.6811, province: 'Hải Phòng' },
   { name: 'Sông Sài Gòn – Phú Cường', profile: 'surface-water', lat: 10.9806, lon: 106.6519, province: 'TP. Hồ Chí Minh' },
   { name: 'Đại Ngãi – Sông Hậu', profile: 'salinity', lat: 9.7333, lon: 106.0667, province: 'Cần Thơ' },
-  { name: 'Sơn Tây – Sông Hồng', profile: 'hydromet', lat: 21.1411, lon: 105.5053, province: 'Hà Nội' },
+  { name: 'Sơn Tây – Sông Hồng', profile: 'hydromet', lat: 21.1411, lon: 105.5053, province: 'Hà Nội', attributes: { floodLevels: [12.4, 13.4, 14.4] } },
   { name: 'KCN Biên Hòa 2', profile: 'wastewater', lat: 10.9289, lon: 106.8647, province: 'Đồng Nai' },
   { name: 'Hạ Long', profile: 'air-quality', lat: 20.9517, lon: 107.0803, province: 'Quảng Ninh' },
   { name: 'Ninh Kiều', profile: 'air-quality', lat: 10.0452, lon: 105.7469, province: 'Cần Thơ' },
@@ -41,7 +43,7 @@ export const SIMULATED_SITES: readonly Site[] = [
   { name: 'Từ Sơn', profile: 'air-quality', lat: 21.1167, lon: 105.9667, province: 'Bắc Ninh' },
   { name: 'Thái Nguyên', profile: 'air-quality', lat: 21.5928, lon: 105.8442, province: 'Thái Nguyên' },
   { name: 'Cà Mau – Sông Gành Hào', profile: 'salinity', lat: 9.1769, lon: 105.1524, province: 'Cà Mau' },
-  { name: 'Trung Hà – Sông Đà', profile: 'hydromet', lat: 21.2333, lon: 105.35, province: 'Phú Thọ' },
+  { name: 'Trung Hà – Sông Đà', profile: 'hydromet', lat: 21.2333, lon: 105.35, province: 'Phú Thọ', attributes: { floodLevels: [15, 16, 17] } },
 ];
 
 export interface Simulation {
@@ -91,7 +93,7 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
     if (existing) {
       secret = await directory.rotateSecret(site.id);
     } else {
-      const created = await directory.register({ id: site.id, name: site.name, profileId: site.profile, lat: site.lat, lon: site.lon, province: site.province, simulated: true });
+      const created = await directory.register({ id: site.id, name: site.name, profileId: site.profile, lat: site.lat, lon: site.lon, province: site.province, simulated: true, attributes: site.attributes });
       if (!created) throw new Error(`could not register simulated station ${site.id}`);
       secret = created.secret;
     }

@@ -18,6 +18,8 @@ export interface Station {
   connectionState: 'unknown' | 'online' | 'offline';
   connectionChangedAt: Date | null;
   createdAt: Date;
+  /** Station-specific settings used by rules, e.g. { "floodLevels": [9.5, 10.5, 11.5] }. */
+  attributes: Record<string, unknown>;
 }
 
 export interface NewStation {
@@ -29,6 +31,7 @@ export interface NewStation {
   province?: string | null | undefined;
   timezone?: string | undefined;
   simulated?: boolean | undefined;
+  attributes?: Record<string, unknown> | undefined;
 }
 
 interface StationRow {
@@ -44,9 +47,10 @@ interface StationRow {
   connection_state: Station['connectionState'];
   connection_changed_at: Date | null;
   created_at: Date;
+  attributes: Record<string, unknown>;
 }
 
-const COLUMNS = 'id, name, profile_id, lat, lon, province, timezone, enabled, simulated, connection_state, connection_changed_at, created_at';
+const COLUMNS = 'id, name, profile_id, lat, lon, province, timezone, enabled, simulated, connection_state, connection_changed_at, created_at, attributes';
 
 function toStation(r: StationRow): Station {
   return {
@@ -62,6 +66,7 @@ function toStation(r: StationRow): Station {
     connectionState: r.connection_state,
     connectionChangedAt: r.connection_changed_at,
     createdAt: r.created_at,
+    attributes: r.attributes,
   };
 }
 
@@ -81,10 +86,10 @@ export async function syncProfiles(db: Db, profiles: readonly DeviceProfile[]): 
 export async function createStation(db: Db, s: NewStation, secretHash: string): Promise<Station | undefined> {
   return db.transaction(async (client) => {
     const { rows } = await client.query<StationRow>(
-      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated)
-       VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 'Asia/Ho_Chi_Minh'), $8)
+      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
+       VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 'Asia/Ho_Chi_Minh'), $8, $9)
        ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-      [s.id, s.name, s.profileId, s.lat, s.lon, s.province ?? null, s.timezone ?? null, s.simulated ?? false],
+      [s.id, s.name, s.profileId, s.lat, s.lon, s.province ?? null, s.timezone ?? null, s.simulated ?? false, JSON.stringify(s.attributes ?? {})],
     );
     const row = rows[0];
     if (!row) return undefined;
@@ -130,4 +135,32 @@ export async function setConnectionState(db: Db, stationId: string, state: 'onli
       WHERE id = $1 AND (connection_changed_at IS NULL OR connection_changed_at <= $3)`,
     [stationId, state, at],
   );
+}
+
+export interface StationPatch {
+  name?: string | undefined;
+  province?: string | null | undefined;
+  enabled?: boolean | undefined;
+  attributes?: Record<string, unknown> | undefined;
+}
+
+/** Updates the given fields; returns the station as stored, or undefined if it does not exist. */
+export async function updateStation(db: Db, id: string, patch: StationPatch): Promise<Station | undefined> {
+  const { rows } = await db.query<StationRow>(
+    `UPDATE stations SET
+       name = COALESCE($2, name),
+       province = CASE WHEN $3::boolean THEN $4 ELSE province END,
+       enabled = COALESCE($5, enabled),
+       attributes = COALESCE($6::jsonb, attributes)
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [
+      id,
+      patch.name ?? null,
+      patch.province !== undefined,
+      patch.province ?? null,
+      patch.enabled ?? null,
+      patch.attributes === undefined ? null : JSON.stringify(patch.attributes),
+    ],
+  );
+  return rows[0] ? toStation(rows[0]) : undefined;
 }

@@ -26,7 +26,7 @@ describe('store', () => {
   it('applies migrations once and records them', async () => {
     expect(await migrate(store.db)).toEqual([]);
     const { rows } = await store.db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual([1, 2]);
     const { rows: ht } = await store.db.query<{ hypertable_name: string }>(`SELECT hypertable_name FROM timescaledb_information.hypertables WHERE hypertable_schema = 'public'`);
     expect(ht.map((r) => r.hypertable_name)).toContain('readings');
   });

@@ -41,3 +41,8 @@ export async function initSetting(db: Db, key: string, value: string): Promise<s
   await db.query(`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, value]);
   return (await getSetting(db, key)) ?? value;
 }
+
+export async function listUsers(db: Db): Promise<Array<{ username: string; role: Role; createdAt: string }>> {
+  const { rows } = await db.query<{ username: string; role: Role; created_at: Date }>(`SELECT username, role, created_at FROM users ORDER BY username`);
+  return rows.map((r) => ({ username: r.username, role: r.role, createdAt: r.created_at.toISOString() }));
+}

@@ -161,6 +161,8 @@ export interface Sample {
   ts: number;
   value: number | null;
   quality: QualityName;
+  /** Set on the merged samples given to rules without a metric (device_status, no_data). */
+  metric?: string;
 }
 
 export interface EvalInput<R extends Rule = Rule> {

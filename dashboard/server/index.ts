@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { AlertEngine } from '../../alerts/engine.js';
 import type { Broker } from '../../broker/index.js';
 import type { Config } from '../../config/index.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
@@ -17,9 +18,11 @@ import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Db } from '../../store/index.js';
 import type { TokenService } from './auth.js';
+import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
 import { opsRoutes } from './routes/ops.js';
 import { stationRoutes } from './routes/stations.js';
+import { userRoutes } from './routes/users.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -29,6 +32,7 @@ export interface HttpDeps {
   tokens: TokenService;
   metrics: Metrics;
   broker: Broker;
+  alerts: AlertEngine;
   logger: Logger;
 }
 
@@ -71,6 +75,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   await app.register(async (scope) => authRoutes(scope, deps));
   await app.register(async (scope) => stationRoutes(scope, deps));
   await app.register(async (scope) => opsRoutes(scope, deps));
+  await app.register(async (scope) => alertRoutes(scope, deps));
+  await app.register(async (scope) => userRoutes(scope, deps));
 
   // MQTT over WebSocket on the same port, routed by path before fastify sees the request.
   const wss = new WebSocketServer({ noServer: true });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { createApp, type App } from '../../app.js';
+import { createApp, type App, type AppOptions } from '../../app.js';
 import type { ConfigInput } from '../../config/index.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
@@ -18,7 +18,9 @@ export interface TestApp {
   mqttUrl: string;
   adminToken: string;
   api<T = unknown>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
-  createStation(input: { id: string; profile?: string; name?: string; lat?: number; lon?: number }): Promise<{ id: string; secret: string }>;
+  createStation(input: { id: string; profile?: string; name?: string; lat?: number; lon?: number; attributes?: Record<string, unknown> }): Promise<{ id: string; secret: string }>;
+  /** Logs in as a new user with the given role; returns the token. */
+  userToken(username: string, role: 'viewer' | 'operator' | 'admin'): Promise<string>;
   connectStation(id: string, secret: string, options?: IClientOptions): Promise<MqttClient>;
   /** Closes the app; the data directory stays for a restart unless `removeData`. */
   close(removeData?: boolean): Promise<void>;
@@ -28,8 +30,9 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'quantrac-test-'));
 }
 
-export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDataDir()): Promise<TestApp> {
-  const app = await createApp({
+export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDataDir(), options: AppOptions = {}): Promise<TestApp> {
+  const app = await createApp(
+    {
     dataDir,
     host: '127.0.0.1',
     mqtt: { port: 0 },
@@ -37,8 +40,11 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
     simulate: 0,
     logLevel: 'silent',
     adminPassword: ADMIN_PASSWORD,
+    alerts: { tickMs: 0, indexThrottleMs: 0 },
     ...overrides,
-  });
+    },
+    options,
+  );
   const baseUrl = `http://127.0.0.1:${app.ports.http}`;
   const mqttUrl = `mqtt://127.0.0.1:${app.ports.mqtt}`;
   const clients: MqttClient[] = [];
@@ -69,10 +75,17 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
     mqttUrl,
     adminToken,
     api: (method, path, body, token = adminToken) => api(method, path, body, token),
-    async createStation({ id, profile = 'air-quality', name = `Station ${id}`, lat = 21.03, lon = 105.85 }) {
-      const res = await api<{ secret: string }>('POST', '/api/v1/stations', { id, name, profile, lat, lon, province: 'Hà Nội' }, adminToken);
+    async createStation({ id, profile = 'air-quality', name = `Station ${id}`, lat = 21.03, lon = 105.85, attributes }) {
+      const res = await api<{ secret: string }>('POST', '/api/v1/stations', { id, name, profile, lat, lon, province: 'Hà Nội', ...(attributes ? { attributes } : {}) }, adminToken);
       if (res.status !== 201) throw new Error(`station ${id} not created: ${res.status} ${JSON.stringify(res.body)}`);
       return { id, secret: res.body.secret };
+    },
+    async userToken(username, role) {
+      const password = `pw-${username}-long-enough`;
+      const created = await api('POST', '/api/v1/users', { username, password, role }, adminToken);
+      if (created.status !== 201) throw new Error(`user ${username} not created: ${created.status}`);
+      const res = await api<{ token: string }>('POST', '/api/v1/auth/login', { username, password }, null);
+      return res.body.token;
     },
     async connectStation(id, secret, options = {}) {
       const client = await mqtt.connectAsync(mqttUrl, {

@@ -18,6 +18,15 @@ import type { HttpDeps } from '../index.js';
 
 const DAY_MS = 86_400_000;
 
+/** Station attributes used by rules; floodLevels = alarm levels I, II, III (m) of QĐ 05/2020/QĐ-TTg. */
+const ATTRIBUTES_SCHEMA = {
+  type: 'object',
+  maxProperties: 50,
+  properties: {
+    floodLevels: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'number' } },
+  },
+} as const;
+
 function stationJson(s: Station) {
   return {
     id: s.id,
@@ -30,6 +39,7 @@ function stationJson(s: Station) {
     enabled: s.enabled,
     simulated: s.simulated,
     connection: { state: s.connectionState, since: s.connectionChangedAt?.toISOString() ?? null },
+    attributes: s.attributes,
     createdAt: s.createdAt.toISOString(),
   };
 }
@@ -66,7 +76,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.post<{ Body: { id: string; name: string; profile: string; lat: number; lon: number; province?: string | null; timezone?: string } }>(
+  app.post<{ Body: { id: string; name: string; profile: string; lat: number; lon: number; province?: string | null; timezone?: string; attributes?: Record<string, unknown> } }>(
     '/api/v1/stations',
     {
       preHandler: admin,
@@ -83,6 +93,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
             lon: { type: 'number', minimum: -180, maximum: 180 },
             province: { type: ['string', 'null'], maxLength: 200 },
             timezone: { type: 'string', minLength: 1, maxLength: 64 },
+            attributes: ATTRIBUTES_SCHEMA,
           },
         },
       },
@@ -92,7 +103,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       if (!profiles.has(b.profile)) {
         throw createError('QT_ERR_PROFILE_UNKNOWN', `Unknown device profile "${b.profile}"; known: ${[...profiles.keys()].join(', ')}`);
       }
-      const created = await directory.register({ id: b.id, name: b.name, profileId: b.profile, lat: b.lat, lon: b.lon, province: b.province, timezone: b.timezone });
+      const created = await directory.register({ id: b.id, name: b.name, profileId: b.profile, lat: b.lat, lon: b.lon, province: b.province, timezone: b.timezone, attributes: b.attributes });
       if (!created) throw createError('QT_ERR_STATION_EXISTS', `A station with id ${b.id} already exists`);
       reply.code(201);
       return {
@@ -113,6 +124,31 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       latest: latest.map((r) => ({ metric: r.metric, ts: r.ts.toISOString(), value: r.value, quality: r.quality, unit: profile?.metrics[r.metric]?.unit ?? null })),
     };
   });
+
+  app.patch<{ Params: { id: string }; Body: { name?: string; province?: string | null; enabled?: boolean; attributes?: Record<string, unknown> } }>(
+    '/api/v1/stations/:id',
+    {
+      preHandler: admin,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            province: { type: ['string', 'null'], maxLength: 200 },
+            enabled: { type: 'boolean' },
+            attributes: ATTRIBUTES_SCHEMA,
+          },
+        },
+      },
+    },
+    async (request) => {
+      if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+      const updated = await directory.patch(request.params.id, request.body);
+      return { station: stationJson(updated) };
+    },
+  );
 
   app.post<{ Params: { id: string } }>('/api/v1/stations/:id/rotate-secret', { preHandler: admin }, async (request) => {
     if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);

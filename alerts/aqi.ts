@@ -1,0 +1,100 @@
+/**
+ * @module alerts/aqi
+ * Keeps each air station's hourly and daily indices current and stored (aqi_hourly, aqi_daily),
+ * so the API and dashboard read them instead of recomputing:
+ * - VN_AQI (Decision 1459/QĐ-TCMT): hourly with the NowCast for PM, daily over the VN_AQI day
+ *   01:00 → 00:00 local time with the O3 8-hour rule;
+ * - US EPA AQI (2024 breakpoints) as the configurable alternative: PM NowCast, O3 8-hour mean
+ *   (1-hour when ≥ 0.125 ppm), CO 8-hour mean, NO2 and SO2 1-hour means, gases converted from
+ *   µg/m³ at 25 °C.
+ * Inputs are the hourly means of valid readings from the readings_hourly continuous aggregate.
+ * Hours are labelled by their end (the value at 01:00 covers 00:00–01:00).
+ */
+import {
+  buildDailyVnAqiInput,
+  buildHourlyVnAqiInput,
+  dailyVnAqi,
+  hourlyVnAqi,
+  nowcast,
+  ugm3ToEpaUnit,
+  usAqi,
+  type UsAqiInput,
+  type VnAqiPollutant,
+} from './indices/index.js';
+import type { Db } from '../store/index.js';
+import { hourlyMeans, upsertDailyIndex, upsertHourlyIndex } from '../store/indices.js';
+
+const HOUR = 3_600_000;
+const VN_OFFSET = 7 * HOUR;
+export const AQI_POLLUTANTS: readonly VnAqiPollutant[] = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3'];
+
+/** The hour-ending label (epoch ms) of the hour containing `ts`. */
+export function hourEnding(ts: number): number {
+  return Math.floor(ts / HOUR) * HOUR + HOUR;
+}
+
+/** The local date (YYYY-MM-DD, UTC+7) of the VN_AQI day that contains the hour ending at `hourEnd`, and that day's first hour-ending label. */
+export function vnAqiDay(hourEnd: number): { day: string; firstHourEnd: number } {
+  // The hour ending 00:00 local closes the previous day.
+  const local = new Date(hourEnd + VN_OFFSET - 1);
+  const day = local.toISOString().slice(0, 10);
+  const firstHourEnd = Date.parse(`${day}T01:00:00+07:00`);
+  return { day, firstHourEnd };
+}
+
+function mean(values: Array<number | undefined>, minCount: number): number | null {
+  const present = values.filter((v): v is number => v !== undefined);
+  return present.length >= minCount ? present.reduce((a, b) => a + b, 0) / present.length : null;
+}
+
+export interface StationIndices {
+  hourEnd: number;
+  vnHourly: number | null;
+  usHourly: number | null;
+  vnDaily: number | null;
+}
+
+/** Computes and stores the indices of the hour ending at `hourEnd` and of its VN_AQI day. */
+export async function updateStationIndices(db: Db, stationId: string, hourEnd: number): Promise<StationIndices> {
+  const { day, firstHourEnd } = vnAqiDay(hourEnd);
+  const from = Math.min(hourEnd - 12 * HOUR, firstHourEnd - 8 * HOUR);
+  const means = await hourlyMeans(db, stationId, AQI_POLLUTANTS, new Date(from), new Date(hourEnd));
+  const at = (metric: string, label: number): number | undefined => means.get(metric)?.get(label);
+  const newestFirst = (metric: string, hours: number) => Array.from({ length: hours }, (_, k) => at(metric, hourEnd - k * HOUR) ?? null);
+
+  const series: Partial<Record<VnAqiPollutant, Array<number | null>>> = {};
+  for (const p of AQI_POLLUTANTS) series[p] = newestFirst(p, 12);
+  const vn = hourlyVnAqi(buildHourlyVnAqiInput(series));
+  if (vn) {
+    await upsertHourlyIndex(db, { stationId, indexName: 'vn_aqi', ts: new Date(hourEnd), aqi: vn.aqi, category: vn.category.key, dominant: vn.dominant, subIndices: vn.subIndices as Record<string, number> });
+  }
+
+  const eight = (metric: 'o3' | 'co') => mean(Array.from({ length: 8 }, (_, k) => at(metric, hourEnd - k * HOUR)), 6);
+  const usInput: UsAqiInput = {
+    pm25: nowcast(newestFirst('pm25', 12)),
+    pm10: nowcast(newestFirst('pm10', 12)),
+  };
+  const o3_8h = eight('o3');
+  const o3_1h = at('o3', hourEnd);
+  const co_8h = eight('co');
+  const no2 = at('no2', hourEnd);
+  const so2 = at('so2', hourEnd);
+  if (o3_8h !== null) usInput.o3_8h = ugm3ToEpaUnit('o3', o3_8h);
+  if (o3_1h !== undefined) usInput.o3_1h = ugm3ToEpaUnit('o3', o3_1h);
+  if (co_8h !== null) usInput.co = ugm3ToEpaUnit('co', co_8h);
+  if (no2 !== undefined) usInput.no2 = ugm3ToEpaUnit('no2', no2);
+  if (so2 !== undefined) usInput.so2 = ugm3ToEpaUnit('so2', so2);
+  const us = usInput.pm25 != null || usInput.pm10 != null ? usAqi(usInput, { edition: '2024' }) : null;
+  if (us) {
+    await upsertHourlyIndex(db, { stationId, indexName: 'us_aqi', ts: new Date(hourEnd), aqi: us.aqi, category: us.category.key, dominant: us.dominant, subIndices: us.subIndices as Record<string, number> });
+  }
+
+  const daySeries: Partial<Record<VnAqiPollutant, Array<number | null>>> & { o3Previous7h?: Array<number | null> } = {};
+  for (const p of AQI_POLLUTANTS) daySeries[p] = Array.from({ length: 24 }, (_, k) => at(p, firstHourEnd + k * HOUR) ?? null);
+  daySeries.o3Previous7h = Array.from({ length: 7 }, (_, k) => at('o3', firstHourEnd - (7 - k) * HOUR) ?? null);
+  const vnDay = dailyVnAqi(buildDailyVnAqiInput(daySeries));
+  if (vnDay) {
+    await upsertDailyIndex(db, { stationId, indexName: 'vn_aqi', day, aqi: vnDay.aqi, category: vnDay.category.key, dominant: vnDay.dominant, subIndices: vnDay.subIndices as Record<string, number> });
+  }
+  return { hourEnd, vnHourly: vn?.aqi ?? null, usHourly: us?.aqi ?? null, vnDaily: vnDay?.aqi ?? null };
+}

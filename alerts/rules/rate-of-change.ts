@@ -1,0 +1,51 @@
+/**
+ * @module alerts/rules/rate-of-change
+ * A fast rise or fall: the newest valid value against the lowest (rise) or highest (fall) valid
+ * value of the preceding perMinutes, i.e. over samples with ts in [newestTs − perMinutes, newestTs).
+ * Taking the extreme rather than the sample exactly perMinutes old catches a rise that has
+ * already started to level off, and tolerates gaps in the series.
+ */
+import { cite, duration, exact, numNear } from './format.js';
+import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
+import type { Condition, EvalInput, Evaluator, RateOfChangeRule } from './types.js';
+
+export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evaluateRateOfChange(
+  input: EvalInput<RateOfChangeRule>,
+): Condition | undefined {
+  const { rule, samples, expectedIntervalMs } = input;
+  const { op, delta, perMinutes } = rule;
+  const valid = freshValidSeries(samples, expectedIntervalMs);
+  const newest = valid?.at(-1);
+  if (valid === undefined || newest === undefined) return undefined;
+
+  const startTs = newest.ts - perMinutes * 60_000;
+  const earlier = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts);
+  if (earlier.length === 0) return undefined;
+
+  const pick = (a: ValidSample, b: ValidSample): ValidSample =>
+    op === 'rise' ? (b.value < a.value ? b : a) : b.value > a.value ? b : a;
+  const extreme = earlier.reduce(pick);
+  const change = op === 'rise' ? newest.value - extreme.value : extreme.value - newest.value;
+  const holds = change >= delta;
+
+  const c = numNear(change, delta);
+  const d = exact(delta);
+  const from = numNear(extreme.value, delta);
+  const to = numNear(newest.value, delta);
+  const span = duration(newest.ts - extreme.ts);
+  const per = duration(perMinutes * 60_000);
+  const src = cite(rule.source);
+  const { en, vi } = rule.name;
+  const dirEn = op === 'rise' ? 'rose' : 'fell';
+  const dirVi = op === 'rise' ? 'tăng' : 'giảm';
+  const message = holds
+    ? {
+        en: `${en}: ${dirEn} ${c.en} in ${span.en} (${from.en} → ${to.en}), at least ${d.en} per ${per.en}${src}`,
+        vi: `${vi}: ${dirVi} ${c.vi} trong ${span.vi} (${from.vi} → ${to.vi}), từ ${d.vi} trở lên mỗi ${per.vi}${src}`,
+      }
+    : {
+        en: `${en}: change ${c.en} in ${per.en}, below ${d.en}${src}`,
+        vi: `${vi}: mức ${dirVi} ${c.vi} trong ${per.vi}, chưa tới ${d.vi}${src}`,
+      };
+  return { active: holds, value: change, message, evidence: evidenceOf([extreme, newest]) };
+};

@@ -1,0 +1,59 @@
+/**
+ * @module alerts/rules/samples
+ * Sample selection shared by the pollution evaluators: the `valid` filter, the freshness check
+ * that keeps a calibrating or faulty station from deciding anything, time windows and evidence.
+ */
+import type { Sample } from './types.js';
+
+/** A sample that may be used to compute a pollution condition. */
+export interface ValidSample extends Sample {
+  value: number;
+  quality: 'valid';
+}
+
+/** The newest valid sample may lag the newest sample of any quality by at most this many expected intervals. */
+export const FRESH_INTERVALS = 2;
+
+/** At most this many samples are returned as evidence (types.ts, Condition.evidence). */
+export const MAX_EVIDENCE = 20;
+
+export function isValid(sample: Sample): sample is ValidSample {
+  return sample.quality === 'valid' && sample.value !== null && Number.isFinite(sample.value);
+}
+
+/** Valid samples with a value, in input order (ascending by ts). */
+export function validSamples(samples: readonly Sample[]): ValidSample[] {
+  return samples.filter(isValid);
+}
+
+/**
+ * The valid series, if its newest sample is recent enough to speak for the station.
+ *
+ * "Recent" is measured against the newest sample of ANY quality, not against the engine clock:
+ * loggers upload one file per cycle (TT 24/2017 Điều 56: within 5 minutes, files every 5 min in
+ * practice), so a batch of 1-minute readings routinely arrives minutes after its timestamps. A
+ * station in calibration or fault for longer than FRESH_INTERVALS × the expected interval has no
+ * valid "now": the evaluator returns undefined and the engine keeps the alert's state.
+ * Silence itself is the no_data rule's job.
+ *
+ * @returns undefined when there is no valid sample or the newest one is stale.
+ */
+export function freshValidSeries(samples: readonly Sample[], expectedIntervalMs: number): ValidSample[] | undefined {
+  const valid = validSamples(samples);
+  const newestValid = valid.at(-1);
+  const newestAny = samples.at(-1);
+  if (newestValid === undefined || newestAny === undefined) return undefined;
+  if (newestAny.ts - newestValid.ts > FRESH_INTERVALS * expectedIntervalMs) return undefined;
+  return valid;
+}
+
+/** Samples with ts in (endTs − windowMs, endTs]. Input must be ascending. */
+export function trailingWindow<S extends Sample>(samples: readonly S[], endTs: number, windowMs: number): S[] {
+  const startTs = endTs - windowMs;
+  return samples.filter((s) => s.ts > startTs && s.ts <= endTs);
+}
+
+/** The last MAX_EVIDENCE samples, copied (newest last). */
+export function evidenceOf(samples: readonly Sample[]): Sample[] {
+  return samples.slice(-MAX_EVIDENCE).map(({ ts, value, quality }) => ({ ts, value, quality }));
+}

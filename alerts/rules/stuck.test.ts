@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateStuck } from './stuck.js';
+import { MIN, extend, inputFor, makeRule, series } from './test-support/fixtures.js';
+import type { StuckRule } from './types.js';
+
+const T0 = Date.parse('2025-06-01T00:00:00+07:00');
+const rule = makeRule<StuckRule>({ kind: 'stuck', metric: 'pm25', readings: 30, tolerance: 0, name: { en: 'PM2.5 sensor stuck', vi: 'PM2,5: cảm biến treo' } });
+
+describe('stuck', () => {
+  it('is active when the last `readings` valid values are identical', () => {
+    const s = extend(series(T0, MIN, [10, 11]), MIN, Array<number>(30).fill(23.4));
+    const c = evaluateStuck(inputFor(rule, s));
+    expect(c).toMatchObject({ active: true, value: 0 });
+    expect(c?.message.en).toContain('last 30 valid readings unchanged at 23.4');
+    expect(c?.message.vi).toContain('không đổi ở mức 23,4');
+    expect(c?.evidence).toHaveLength(20);
+  });
+
+  it('is inactive when they vary beyond the tolerance', () => {
+    const s = series(T0, MIN, [...Array<number>(29).fill(23.4), 23.5]);
+    expect(evaluateStuck(inputFor(rule, s))?.active).toBe(false);
+    const tolerant = makeRule<StuckRule>({ ...rule, tolerance: 0.1 });
+    expect(evaluateStuck(inputFor(tolerant, s))?.active).toBe(true);
+  });
+
+  it('needs exactly `readings` valid samples', () => {
+    expect(evaluateStuck(inputFor(rule, series(T0, MIN, Array<number>(29).fill(5))))).toBeUndefined();
+    // calibrating samples do not count towards the 30
+    const s = extend(series(T0, MIN, Array<number>(28).fill(5)), MIN, [5, 5], 'calibrating');
+    expect(evaluateStuck(inputFor(rule, extend(s, MIN, [5])))).toBeUndefined();
+  });
+
+  it('a calibrating run of identical 999s is not a stuck sensor', () => {
+    const s = extend(series(T0, MIN, [10, 12, 11]), MIN, Array<number>(30).fill(999), 'calibrating');
+    expect(evaluateStuck(inputFor(rule, s))).toBeUndefined();
+  });
+});
