@@ -12,7 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
 import { insertQuarantine } from '../store/quarantine.js';
-import { parseReadingsPayload, type ParseLimits } from './parse.js';
+import { parseReadingsPayload, type ParseLimits, type ParseOutcome } from './parse.js';
 import { qualityName } from './quality.js';
 import type { Refusal } from './reasons.js';
 import type { StationDirectory } from './station-directory.js';
@@ -42,6 +42,12 @@ export interface IngestDeps {
 
 export interface Ingest {
   handleReadings(stationId: string, payload: Buffer, source: IngestSource, topic?: string): Promise<IngestResult>;
+  /**
+   * For adapters with their own format (Circular 10 files): rows and refusals already parsed.
+   * The rows are group-committed like MQTT readings; if anything was refused the whole original
+   * payload is quarantined with every refusal. `origin` is the topic, file name or URL path.
+   */
+  handleParsed(stationId: string, outcome: ParseOutcome, payload: Buffer, source: IngestSource, origin?: string): Promise<IngestResult>;
   /** Waits until every accepted payload so far is committed. */
   drain(): Promise<void>;
   readonly queuedRows: number;
@@ -106,25 +112,32 @@ export function createIngest(deps: IngestDeps): Ingest {
     bus.emit('payloadQuarantined', { stationId, source, reasonCode: first.code, reason });
   }
 
+  async function store(stationId: string, outcome: ParseOutcome, payload: Buffer, source: IngestSource, origin: string | undefined): Promise<IngestResult> {
+    const rows: WriteRow[] = outcome.rows.map((r) => ({ stationId, metric: r.metric, ts: r.ts, value: r.value, quality: r.quality }));
+    const pending: Array<Promise<unknown>> = [];
+    if (rows.length > 0) pending.push(writer.write(rows));
+    if (outcome.refused.length > 0) pending.push(quarantine(stationId, source, origin, payload, outcome.refused, outcome.readingCount));
+    await Promise.all(pending);
+    return { rows: rows.length, refused: outcome.refused, quarantined: outcome.refused.length > 0 };
+  }
+
+  function unknownStation(stationId: string, known: boolean, source: IngestSource, origin: string | undefined, payload: Buffer): Promise<IngestResult> {
+    const refused: Refusal[] = [{ index: null, code: 'unknown_station', reason: `station ${stationId} is not registered` }];
+    return quarantine(known ? stationId : null, source, origin, payload, refused, 0).then(() => ({ rows: 0, refused, quarantined: true }));
+  }
+
   return {
     async handleReadings(stationId, payload, source, topic) {
       if (closed) throw new Error('ingest is closed');
       const station = directory.get(stationId);
       const loaded = station ? profiles.get(station.profileId) : undefined;
-      if (!station || !loaded) {
-        const refused: Refusal[] = [{ index: null, code: 'unknown_station', reason: `station ${stationId} is not registered` }];
-        await quarantine(station ? stationId : null, source, topic, payload, refused, 0);
-        return { rows: 0, refused, quarantined: true };
-      }
-      const outcome = parseReadingsPayload(payload, loaded, limits, now());
-      const rows: WriteRow[] = outcome.rows.map((r) => ({ stationId, metric: r.metric, ts: r.ts, value: r.value, quality: r.quality }));
-      const pending: Array<Promise<unknown>> = [];
-      if (rows.length > 0) {
-        pending.push(writer.write(rows));
-      }
-      if (outcome.refused.length > 0) pending.push(quarantine(stationId, source, topic, payload, outcome.refused, outcome.readingCount));
-      await Promise.all(pending);
-      return { rows: rows.length, refused: outcome.refused, quarantined: outcome.refused.length > 0 };
+      if (!station || !loaded) return unknownStation(stationId, station !== undefined, source, topic, payload);
+      return store(stationId, parseReadingsPayload(payload, loaded, limits, now()), payload, source, topic);
+    },
+    async handleParsed(stationId, outcome, payload, source, origin) {
+      if (closed) throw new Error('ingest is closed');
+      if (!directory.get(stationId)) return unknownStation(stationId, false, source, origin, payload);
+      return store(stationId, outcome, payload, source, origin);
     },
     drain: () => writer.drain(),
     get queuedRows() {
