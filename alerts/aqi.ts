@@ -9,6 +9,7 @@
  *   µg/m³ at 25 °C.
  * Inputs are the hourly means of valid readings from the readings_hourly continuous aggregate.
  * Hours are labelled by their end (the value at 01:00 covers 00:00–01:00).
+ * Surface-water stations get an hourly VN_WQI (Decision 1460/QĐ-TCMT) where enough groups are measured.
  */
 import {
   buildDailyVnAqiInput,
@@ -18,8 +19,10 @@ import {
   nowcast,
   ugm3ToEpaUnit,
   usAqi,
+  vnWqi,
   type UsAqiInput,
   type VnAqiPollutant,
+  type VnWqiInput,
 } from './indices/index.js';
 import type { Db } from '../store/index.js';
 import { hourlyMeans, upsertDailyIndex, upsertHourlyIndex } from '../store/indices.js';
@@ -97,4 +100,34 @@ export async function updateStationIndices(db: Db, stationId: string, hourEnd: n
     await upsertDailyIndex(db, { stationId, indexName: 'vn_aqi', day, aqi: vnDay.aqi, category: vnDay.category.key, dominant: vnDay.dominant, subIndices: vnDay.subIndices as Record<string, number> });
   }
   return { hourEnd, vnHourly: vn?.aqi ?? null, usHourly: us?.aqi ?? null, vnDaily: vnDay?.aqi ?? null };
+}
+
+/** Metrics of a surface-water station that VN_WQI (Decision 1460/QĐ-TCMT) uses, when measured. */
+export const WQI_METRICS: readonly string[] = ['ph', 'do', 'temp', 'bod5', 'cod', 'toc', 'nh4', 'no3', 'no2_water', 'po4', 'coliform', 'ecoli', 'as', 'cd', 'pb', 'cr6', 'cu', 'zn', 'hg'];
+
+/**
+ * Computes and stores the hourly VN_WQI (index_name 'vn_wqi') of a surface-water station from the
+ * hour's means, with final formula (b) (see alerts/indices/vn-wqi.ts). Returns null, and stores
+ * nothing, when fewer than 3 of the 5 parameter groups (or fewer than 3 group IV parameters) were
+ * measured in that hour, as the decision requires.
+ */
+export async function updateWaterIndex(db: Db, stationId: string, hourEnd: number): Promise<number | null> {
+  const means = await hourlyMeans(db, stationId, WQI_METRICS, new Date(hourEnd - HOUR), new Date(hourEnd));
+  const input: VnWqiInput = {};
+  for (const m of WQI_METRICS) {
+    const v = means.get(m)?.get(hourEnd);
+    if (v !== undefined) (input as Record<string, number>)[m] = v;
+  }
+  const result = vnWqi(input);
+  if (result.wqi === null) return null;
+  await upsertHourlyIndex(db, {
+    stationId,
+    indexName: 'vn_wqi',
+    ts: new Date(hourEnd),
+    aqi: result.wqi,
+    category: result.class.key,
+    dominant: 'wqi',
+    subIndices: result.subIndices as Record<string, number>,
+  });
+  return result.wqi;
 }

@@ -45,7 +45,7 @@ import {
   type StoredRule,
 } from '../store/alerts.js';
 import type { Station } from '../store/stations.js';
-import { AQI_POLLUTANTS, hourEnding, updateStationIndices } from './aqi.js';
+import { AQI_POLLUTANTS, WQI_METRICS, hourEnding, updateStationIndices, updateWaterIndex } from './aqi.js';
 import { loadPacks } from './packs/index.js';
 import { evaluate, lookbackMs } from './rules/index.js';
 import { validateRule } from './rules/schema.js';
@@ -432,8 +432,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     if (!force && hour === s.lastIndexHour && at - s.lastIndexAt < indexThrottleMs) return;
     s.lastIndexAt = at;
     s.lastIndexHour = Math.max(s.lastIndexHour, hour);
+    if (station.profileId === 'surface-water') {
+      const wqi = await updateWaterIndex(db, station.id, hour);
+      bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: null, usAqi: null, vnAqiDaily: null, vnWqi: wqi });
+      return;
+    }
     const idx = await updateStationIndices(db, station.id, hour);
-    bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily });
+    bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily, vnWqi: null });
     if (idx.vnHourly !== null) {
       record(station, { metric: AQI_METRIC, ts: hour, value: idx.vnHourly, quality: 'valid' }, at);
       await evaluateStation(station, new Set([AQI_METRIC]), at);
@@ -450,12 +455,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       let t = touchedByStation.get(station.id);
       if (!t) touchedByStation.set(station.id, (t = { touched: new Set(), newestPollutantTs: 0 }));
       t.touched.add(r.metric);
-      if ((AQI_POLLUTANTS as readonly string[]).includes(r.metric) && r.quality === 'valid') t.newestPollutantTs = Math.max(t.newestPollutantTs, r.ts);
+      const indexInput = station.profileId === 'surface-water' ? WQI_METRICS : (AQI_POLLUTANTS as readonly string[]);
+      if (indexInput.includes(r.metric) && r.quality === 'valid') t.newestPollutantTs = Math.max(t.newestPollutantTs, r.ts);
     }
     for (const [stationId, { touched, newestPollutantTs }] of touchedByStation) {
       const station = directory.get(stationId)!;
       await evaluateStation(station, touched, at);
-      if (newestPollutantTs > 0 && station.profileId === 'air-quality') await updateIndices(station, newestPollutantTs, at);
+      if (newestPollutantTs > 0 && (station.profileId === 'air-quality' || station.profileId === 'surface-water')) await updateIndices(station, newestPollutantTs, at);
     }
   }
 

@@ -29,8 +29,8 @@ export interface EventMap {
    * `notify` is false while a silence covers it: record, do not page anyone.
    */
   alertChanged: { alert: AlertRecord; transition: AlertEventType; notify: boolean; actor: string | null };
-  /** The hourly VN_AQI of a station was (re)computed. */
-  indexUpdated: { stationId: string; hourEnd: number; vnAqi: number | null; usAqi: number | null; vnAqiDaily: number | null };
+  /** A station's hourly indices were (re)computed (VN_AQI/US AQI for air, VN_WQI for surface water). */
+  indexUpdated: { stationId: string; hourEnd: number; vnAqi: number | null; usAqi: number | null; vnAqiDaily: number | null; vnWqi: number | null };
 }
 
 export type EventName = keyof EventMap;

@@ -175,6 +175,7 @@ const surfaceWater: ModelFactory = (ctx) => {
   const nh4Noise = ctx.ar('nh4', 24 * HOUR_MS, 0.4);
   const no3Noise = ctx.ar('no3', 2 * 24 * HOUR_MS, 0.15);
   const po4Noise = ctx.ar('po4', 24 * HOUR_MS, 0.35);
+  const coliNoise = ctx.ar('coliform', 24 * HOUR_MS, 0.4);
   return (_t, local, dtMs) => {
     const h = local.hourOfDay;
     const wet = Math.max(0, season(local, 213));
@@ -192,7 +193,9 @@ const surfaceWater: ModelFactory = (ctx) => {
     const nh4 = 0.22 * Math.exp(nh4Noise.step(dtMs)) + 0.1 * bump(h, 8, 3);
     const no3 = positive(0.9 + 0.3 * wet + no3Noise.step(dtMs), 0.05);
     const po4 = 0.08 * Math.exp(po4Noise.step(dtMs));
-    return { temp, do: dissolvedOxygen, ph, ec, tss, turbidity, cod, toc, nh4, no3, po4 };
+    // Urban river: a few thousand MPN/100 mL, more after rain (runoff) — QCVN 08 level B/C.
+    const coliform = (2500 + 4000 * wet) * Math.exp(coliNoise.step(dtMs));
+    return { temp, do: dissolvedOxygen, ph, ec, tss, turbidity, cod, toc, nh4, no3, po4, coliform };
   };
 };
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 import { createSimulatedStation } from '../simulators/index.js';
 import type { EventMap } from '../lib/events.js';
+import { vnWqi } from '../alerts/indices/index.js';
 
 interface AlertJson {
   id: number;
@@ -234,6 +235,25 @@ describe('VN_AQI kept current and stored', () => {
     const newest = res.body.data.at(-1)!;
     expect(newest.ts).toBe(new Date(lastHourStart + 3_600_000).toISOString()); // hour-ending label
     expect(newest).toMatchObject({ aqi: 41, dominant: 'pm25', category: { key: 'good', name: { vi: 'Tốt' } } }); // NowCast 20.27 → 40.5 → 41
+  });
+});
+
+describe('VN_WQI for surface-water stations', () => {
+  it('is computed hourly and stored where enough groups are measured, and not otherwise', async () => {
+    const s = await t.createStation({ id: 'AL-WQI', profile: 'surface-water' });
+    const client = await t.connectStation(s.id, s.secret);
+    const hour = Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000;
+    const values = { ph: 7.2, do: 6.5, temp: 25, cod: 12, toc: 4, nh4: 0.2, po4: 0.1, coliform: 3000 };
+    await publish(client, s.id, { ts: localIso(hour + 10 * 60_000), values });
+    // an hour without coliform: groups I and IV only — fewer than the 3 groups Decision 1460 requires
+    const { coliform: _omit, ...withoutV } = values;
+    await publish(client, s.id, { ts: localIso(hour + 3_600_000 + 10 * 60_000), values: withoutV });
+    const res = await t.api<{ index: string; data: Array<{ ts: string; aqi: number; category: { key: string } }> }>('GET', `/api/v1/stations/${s.id}/aqi?index=wqi&from=${new Date(hour).toISOString()}`);
+    expect(res.status).toBe(200);
+    expect(res.body.index).toBe('vn_wqi');
+    const expected = vnWqi(values);
+    expect(expected.wqi).not.toBeNull();
+    expect(res.body.data).toEqual([{ ts: new Date(hour + 3_600_000).toISOString(), aqi: expected.wqi, category: expect.objectContaining({ key: expected.wqi === null ? '' : expected.class.key }), dominant: 'wqi', subIndices: expect.any(Object) }]);
   });
 });
 

@@ -17,7 +17,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { RULE_JSON_SCHEMA } from '../../../alerts/rules/schema.js';
-import { VN_AQI_CATEGORIES, US_AQI_CATEGORIES } from '../../../alerts/indices/index.js';
+import { VN_AQI_CATEGORIES, US_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../../alerts/indices/index.js';
 import { createError } from '../../../lib/errors.js';
 import { getAlert, listAlertEvents, listAlerts, type AlertEvent, type AlertRecord, type AlertState } from '../../../store/alerts.js';
 import { queryDailyIndex, queryHourlyIndex } from '../../../store/indices.js';
@@ -190,7 +190,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   });
 
   // ---- indices ----
-  app.get<{ Params: { id: string }; Querystring: { period: 'hour' | 'day'; index: 'vn' | 'us'; from?: string; to?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { period: 'hour' | 'day'; index: 'vn' | 'us' | 'wqi'; from?: string; to?: string } }>(
     '/api/v1/stations/:id/aqi',
     {
       preHandler: viewer,
@@ -200,7 +200,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
           additionalProperties: false,
           properties: {
             period: { enum: ['hour', 'day'], default: 'hour' },
-            index: { enum: ['vn', 'us'], default: 'vn' },
+            index: { enum: ['vn', 'us', 'wqi'], default: 'vn' },
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
           },
@@ -214,14 +214,16 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       const to = request.query.to ? new Date(request.query.to) : new Date(Date.now() + 3_600_000);
       const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - (period === 'hour' ? 2 : 31) * 86_400_000);
       if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from must be earlier than to');
-      const categories = index === 'vn' ? VN_AQI_CATEGORIES : US_AQI_CATEGORIES;
+      const categories = index === 'vn' ? VN_AQI_CATEGORIES : index === 'us' ? US_AQI_CATEGORIES : VN_WQI_CLASSES;
+      const indexName = index === 'wqi' ? 'vn_wqi' : `${index}_aqi`;
+      if (index === 'wqi' && period === 'day') throw createError('QT_ERR_BAD_REQUEST', 'querystring.period: VN_WQI is hourly only');
       const category = (key: string) => {
         const c = categories.find((x) => x.key === key);
         return c ? { key: c.key, name: { en: c.nameEn, vi: 'nameVi' in c ? c.nameVi : c.nameEn }, color: c.colorHex } : { key, name: { en: key, vi: key }, color: null };
       };
       if (period === 'hour') {
-        const rows = await queryHourlyIndex(db, station.id, `${index}_aqi`, from, to);
-        return { station: station.id, index: `${index}_aqi`, period, data: rows.map((r) => ({ ts: r.ts.toISOString(), aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })) };
+        const rows = await queryHourlyIndex(db, station.id, indexName, from, to);
+        return { station: station.id, index: indexName, period, data: rows.map((r) => ({ ts: r.ts.toISOString(), aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })) };
       }
       const day = (d: Date) => new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
       const rows = await queryDailyIndex(db, station.id, `${index}_aqi`, day(from), day(to));
