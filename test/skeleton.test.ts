@@ -255,3 +255,16 @@ describe('HTTP API', () => {
     expect(res).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok', mode: 'embedded' } });
   });
 });
+
+describe('station connection state', () => {
+  it('shows a station online while connected and offline after it leaves', async () => {
+    const s = await t.createStation({ id: 'STATE-01' });
+    const state = async () => (await t.api<{ station: { connection: { state: string } } }>('GET', `/api/v1/stations/${s.id}`)).body.station.connection.state;
+    expect(await state()).toBe('unknown');
+    const client = await t.connectStation(s.id, s.secret, { will: { topic: `stations/${s.id}/state`, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    await client.publishAsync(`stations/${s.id}/state`, 'online', { qos: 1, retain: true });
+    await expect.poll(state, { timeout: 5000 }).toBe('online');
+    client.stream.destroy(); // an abrupt loss: the broker publishes the last will
+    await expect.poll(state, { timeout: 5000 }).toBe('offline');
+  });
+});
