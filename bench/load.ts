@@ -15,6 +15,8 @@ interface LoadSpec {
   durationMs: number;
   warmupMs: number;
   window: number;
+  /** Shift every timestamp back by this many hours, so repeated runs never collide. */
+  offsetHours?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
@@ -36,7 +38,7 @@ const latencies: number[] = [];
 let seen = 0;
 // Each station walks its own clock backwards from now, one second per message, so every
 // reading has a unique (station, metric, ts) and none is a duplicate.
-const start = Date.now();
+const start = Date.now() - (spec.offsetHours ?? 0) * 3_600_000 * 24;
 
 async function drive(client: mqtt.MqttClient, id: string, lane: number): Promise<void> {
   let n = 0;

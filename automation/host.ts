@@ -1,0 +1,203 @@
+/**
+ * @module automation/host
+ * The in-process API the Quantrac Node-RED nodes use. Everything a flow can do goes through
+ * here, so a flow has exactly the platform's own guarantees: alert actions land in the alert
+ * history with the flow as the actor, commands go only to `stations/{id}/commands` through the
+ * broker (a flow cannot publish readings as a station), and events reach flows asynchronously
+ * (setImmediate), so a slow or throwing flow never holds up ingest.
+ */
+import type { AlertEngine } from '../alerts/engine.js';
+import type { Broker } from '../broker/index.js';
+import { isStationId } from '../broker/topics.js';
+import type { LoadedProfile } from '../device-profiles/index.js';
+import type { StationDirectory } from '../ingest/station-directory.js';
+import type { AcceptedReading, EventBus, EventMap } from '../lib/events.js';
+import type { Logger } from '../lib/logger.js';
+import type { AlertRecord, Silence } from '../store/alerts.js';
+import type { Db } from '../store/index.js';
+import { countsByStationMetric, hourlyStats, queryReadings } from '../store/readings.js';
+
+const HOUR = 3_600_000;
+const VN_OFFSET = 7 * HOUR;
+
+export interface StationInfo {
+  id: string;
+  name: string;
+  profile: string;
+  province: string | null;
+  lat: number;
+  lon: number;
+}
+
+export interface CompletenessRow {
+  station: string;
+  metric: string;
+  expected: number;
+  valid: number;
+  calibrating: number;
+  fault: number;
+  /** valid ÷ (expected − calibrating − fault), in percent */
+  percent: number | null;
+}
+
+export interface QuantracHost {
+  onReadings(owner: string, fn: (readings: readonly AcceptedReading[]) => void): () => void;
+  onAlert(owner: string, fn: (e: EventMap['alertChanged']) => void): () => void;
+  acknowledge(alertId: number, actor: string, comment: string): Promise<AlertRecord>;
+  resolve(alertId: number, actor: string, reason: string): Promise<AlertRecord>;
+  silence(s: { station?: string; rule?: string; minutes: number; comment: string; actor: string }): Promise<Silence>;
+  query(q: { station: string; metric?: string; from: Date; to: Date; aggregate: 'raw' | 'hourly'; limit?: number }): Promise<unknown[]>;
+  /** Data completeness of a local (UTC+7) day, per station and metric. */
+  completeness(day: string): Promise<CompletenessRow[]>;
+  command(stationId: string, command: Record<string, unknown>): Promise<void>;
+  station(id: string): StationInfo | undefined;
+  rule(id: string): { id: string; kind: string; name: { en: string; vi: string }; metric: string | null } | undefined;
+  /** Link to an alert in the operations center. */
+  alertLink(alertId: number): string;
+  close(): void;
+}
+
+export interface HostDeps {
+  db: Db;
+  bus: EventBus;
+  alerts: AlertEngine;
+  broker: Broker;
+  directory: StationDirectory;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  logger: Logger;
+  baseUrl: string;
+}
+
+/**
+ * Flows run on the main thread, beside the broker and ingest. When the event loop falls behind
+ * (a flow doing heavy synchronous work on every reading), readings stop being delivered to flows
+ * until it recovers: flows lose readings (counted and logged), ingest keeps storing them.
+ * Alert transitions are rare and always delivered.
+ */
+export interface LoadShedder {
+  readonly shedding: boolean;
+  readonly dropped: number;
+  close(): void;
+}
+
+export function createLoadShedder(logger: Logger, { maxLagMs = 100, sampleMs = 200, recoverSamples = 5 } = {}): LoadShedder & { drop(): void } {
+  let expected = performance.now() + sampleMs;
+  let shedding = false;
+  let calm = 0;
+  let dropped = 0;
+  let droppedSinceLog = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const lag = now - expected;
+    expected = now + sampleMs;
+    if (lag > maxLagMs) {
+      calm = 0;
+      if (!shedding) logger.warn({ lagMs: Math.round(lag) }, 'event loop overloaded: readings are not delivered to Node-RED flows until it recovers');
+      shedding = true;
+    } else if (shedding && ++calm >= recoverSamples) {
+      shedding = false;
+      logger.warn({ dropped: droppedSinceLog }, 'event loop recovered: delivering readings to Node-RED flows again');
+      droppedSinceLog = 0;
+    }
+  }, sampleMs);
+  timer.unref();
+  return {
+    get shedding() {
+      return shedding;
+    },
+    get dropped() {
+      return dropped;
+    },
+    drop() {
+      dropped++;
+      droppedSinceLog++;
+    },
+    close: () => clearInterval(timer),
+  };
+}
+
+export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShedder } {
+  const { db, bus, alerts, broker, directory, profiles, logger, baseUrl } = deps;
+  const owners = new Set<string>();
+  const shedder = createLoadShedder(logger);
+  let seq = 0;
+
+  function listen<E extends 'readingsAccepted' | 'alertChanged'>(owner: string, event: E, deliver: (payload: EventMap[E]) => void): () => void {
+    const id = `node-red:${owner}:${++seq}`;
+    owners.add(id);
+    bus.on(id, event, (payload) => {
+      if (event === 'readingsAccepted' && shedder.shedding) {
+        shedder.drop();
+        return;
+      }
+      setImmediate(() => {
+        try {
+          deliver(payload);
+        } catch (err) {
+          logger.error({ err, owner }, 'Node-RED node failed to handle an event');
+        }
+      });
+    });
+    return () => {
+      bus.removeOwner(id);
+      owners.delete(id);
+    };
+  }
+
+  return {
+    shedder,
+    onReadings: (owner, fn) => listen(owner, 'readingsAccepted', ({ readings }) => fn(readings)),
+    onAlert: (owner, fn) => listen(owner, 'alertChanged', fn),
+    acknowledge: (id, actor, comment) => alerts.acknowledge(id, actor, comment),
+    resolve: (id, actor, reason) => alerts.resolve(id, actor, reason),
+    silence({ station, rule, minutes, comment, actor }) {
+      if (!station && !rule) throw new Error('a silence needs a station, a rule, or both');
+      const startsAt = new Date();
+      return alerts.createSilence({ stationId: station ?? null, ruleId: rule ?? null, startsAt, endsAt: new Date(startsAt.getTime() + minutes * 60_000), comment, createdBy: actor });
+    },
+    async query({ station, metric, from, to, aggregate, limit = 10_000 }) {
+      if (!directory.get(station)) throw new Error(`station ${station} does not exist`);
+      if (aggregate === 'hourly') {
+        return (await hourlyStats(db, station, metric, from, to)).map((r) => ({ ...r, bucket: r.bucket.toISOString() }));
+      }
+      return (await queryReadings(db, { stationId: station, metric, from, to, limit })).map((r) => ({ ...r, ts: r.ts.toISOString() }));
+    },
+    async completeness(day) {
+      const from = new Date(Date.parse(`${day}T00:00:00+07:00`));
+      if (Number.isNaN(from.getTime())) throw new Error(`day must be YYYY-MM-DD, got ${day}`);
+      const to = new Date(from.getTime() + 24 * HOUR);
+      const rows = await countsByStationMetric(db, from, to);
+      return rows.map((r) => {
+        const station = directory.get(r.stationId);
+        const profile = station ? profiles.get(station.profileId)?.profile : undefined;
+        const interval = (profile?.metrics[r.metric]?.intervalSeconds ?? profile?.expectedIntervalSeconds ?? 60) * 1000;
+        const expected = Math.round((24 * HOUR) / interval);
+        const base = expected - r.calibrating - r.fault;
+        return { station: r.stationId, metric: r.metric, expected, valid: r.valid, calibrating: r.calibrating, fault: r.fault, percent: base > 0 ? Math.round((1000 * r.valid) / base) / 10 : null };
+      });
+    },
+    async command(stationId, command) {
+      if (!isStationId(stationId) || !directory.get(stationId)) throw new Error(`station ${stationId} does not exist`);
+      await broker.sendCommand(stationId, command);
+    },
+    station(id) {
+      const s = directory.get(id);
+      return s ? { id: s.id, name: s.name, profile: s.profileId, province: s.province, lat: s.lat, lon: s.lon } : undefined;
+    },
+    rule(id) {
+      const r = alerts.getRule(id)?.rule;
+      return r ? { id: r.id, kind: r.kind, name: r.name, metric: 'metric' in r && r.metric ? r.metric : null } : undefined;
+    },
+    alertLink: (alertId) => `${baseUrl.replace(/\/$/, '')}/#/alerts/${alertId}`,
+    close() {
+      shedder.close();
+      for (const id of owners) bus.removeOwner(id);
+      owners.clear();
+    },
+  };
+}
+
+/** The local (UTC+7) date before the one containing `at`, YYYY-MM-DD. */
+export function previousLocalDay(at: number): string {
+  return new Date(at + VN_OFFSET - 24 * HOUR).toISOString().slice(0, 10);
+}

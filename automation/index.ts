@@ -1,0 +1,184 @@
+/**
+ * @module automation
+ * Node-RED, embedded: the editor and admin API at /red, HTTP-in nodes under /red/api, userDir and
+ * flows in DATA_DIR/node-red. The Quantrac nodes (automation/nodes/) reach the platform through
+ * the in-process host API below, never over HTTP back to ourselves.
+ *
+ * Access: Node-RED's adminAuth is backed by Quantrac's users: only users with the admin role can
+ * sign in to the editor (same username and password as the API), and every admin API call needs the
+ * bearer token Node-RED issues (POST /red/auth/token). Anyone else gets 401.
+ *
+ * Offline: no palette manager, no external modules, no telemetry or update checks; nothing at start
+ * waits on the network. Node-RED is a process-wide singleton: one app per process embeds it.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AlertEngine } from '../alerts/engine.js';
+import type { Broker } from '../broker/index.js';
+import type { Config } from '../config/index.js';
+import type { LoadedProfile } from '../device-profiles/index.js';
+import type { StationDirectory } from '../ingest/station-directory.js';
+import type { EventBus } from '../lib/events.js';
+import type { Logger } from '../lib/logger.js';
+import { generateSecret, verifySecret } from '../lib/passwords.js';
+import type { Db } from '../store/index.js';
+import { getUserByName, initSetting } from '../store/users.js';
+import { createHostApi, type LoadShedder, type QuantracHost } from './host.js';
+
+const require = createRequire(import.meta.url);
+
+export const NODES_DIR = fileURLToPath(new URL('./nodes/', import.meta.url));
+const EXAMPLES_DIR = fileURLToPath(new URL('./nodes/examples/', import.meta.url));
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+interface ExpressApp extends Handler {
+  use(path: string, handler: Handler): void;
+  disable(setting: string): void;
+}
+
+interface NodeRedRuntime {
+  init(server: Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  httpAdmin: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+  httpNode: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+}
+
+export interface AutomationDeps {
+  config: Readonly<Config>;
+  db: Db;
+  bus: EventBus;
+  alerts: AlertEngine;
+  broker: Broker;
+  directory: StationDirectory;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  logger: Logger;
+}
+
+export interface Automation {
+  /** Handles a request under /red; returns false for any other path. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  host: QuantracHost & { shedder: LoadShedder };
+  close(): Promise<void>;
+}
+
+let embedded = false;
+
+const LEVELS: Record<number, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'> = { 10: 'fatal', 20: 'error', 30: 'warn', 40: 'info', 50: 'debug', 60: 'trace' };
+
+/**
+ * Starts Node-RED on `server` (the HTTP server the API also uses). Requests reach it through
+ * `handle()`, which the HTTP server's request dispatcher calls for paths under /red.
+ */
+export async function startAutomation(server: Server, deps: AutomationDeps): Promise<Automation> {
+  if (embedded) throw new Error('Node-RED is already embedded in this process (it is a process-wide singleton)');
+  embedded = true;
+  const { config, db, logger } = deps;
+  const log = logger.child({ component: 'node-red' });
+  const userDir = join(config.dataDir, 'node-red');
+  mkdirSync(userDir, { recursive: true });
+  installExampleFlows(userDir);
+
+  const host = createHostApi({ ...deps, baseUrl: config.automation.publicUrl });
+  const credentialSecret = await initSetting(db, 'node-red.credential_secret', generateSecret(32));
+
+  const adminUser = async (username: string) => {
+    const user = await getUserByName(db, username);
+    return user && user.role === 'admin' ? { username: user.username, permissions: '*' } : null;
+  };
+
+  const settings: Record<string, unknown> = {
+    httpAdminRoot: '/red',
+    httpNodeRoot: '/red/api',
+    userDir,
+    flowFile: 'flows.json',
+    credentialSecret,
+    nodesDir: [NODES_DIR],
+    adminAuth: {
+      type: 'credentials',
+      sessionExpiryTime: 12 * 3600,
+      users: (username: string) => adminUser(username),
+      authenticate: async (username: string, password: string) => {
+        const user = await getUserByName(db, username);
+        if (!user || user.role !== 'admin') return null;
+        return (await verifySecret(password, user.passwordHash)) ? { username: user.username, permissions: '*' } : null;
+      },
+      default: null,
+    },
+    // A function node that loops forever is stopped after this long instead of freezing ingest:
+    // globalFunctionTimeout applies to every function node whose own timeout is 0 (the default),
+    // functionTimeout is what the editor proposes for new ones.
+    globalFunctionTimeout: config.automation.functionTimeoutSeconds,
+    functionTimeout: config.automation.functionTimeoutSeconds,
+    functionExternalModules: false,
+    externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false, allowUpdate: false }, modules: { allowInstall: false } },
+    editorTheme: {
+      page: { title: 'Quantrac · Node-RED' },
+      header: { title: 'Quantrac automations' },
+      palette: { catalogues: [] },
+      projects: { enabled: false },
+      tours: false,
+      multiplayer: { enabled: false },
+    },
+    diagnostics: { enabled: false, ui: false },
+    runtimeState: { enabled: false, ui: false },
+    telemetry: { enabled: false, updateNotification: false },
+    exportGlobalContextKeys: false,
+    logging: {
+      quantrac: {
+        level: 'info',
+        metrics: false,
+        audit: false,
+        handler: () => (msg: { level: number; msg?: unknown; type?: string; id?: string }) => {
+          const level = LEVELS[msg.level] ?? 'info';
+          log[level]({ node: msg.id, type: msg.type }, typeof msg.msg === 'string' ? msg.msg : JSON.stringify(msg.msg));
+        },
+      },
+    },
+    // The Quantrac nodes find the host API here (RED.settings.quantrac).
+    quantrac: host,
+  };
+
+  const RED = require('node-red') as NodeRedRuntime;
+  RED.init(server, settings);
+  await RED.start();
+  // Node-RED's routers expect to be mounted by express 4 (req.baseUrl, req.originalUrl).
+  const express = require('express') as () => ExpressApp;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/red/api', RED.httpNode);
+  app.use('/red', RED.httpAdmin);
+
+  return {
+    host,
+    handle(req, res) {
+      const url = req.url ?? '';
+      if (!(url === '/red' || url.startsWith('/red/') || url.startsWith('/red?'))) return false;
+      app(req, res, (err?: unknown) => {
+        if (err) log.error({ err }, 'Node-RED request failed');
+        if (!res.headersSent) {
+          res.statusCode = err ? 500 : 404;
+          res.end();
+        }
+      });
+      return true;
+    },
+    async close() {
+      host.close();
+      await RED.stop();
+    },
+  };
+}
+
+/** Copies the example flows into the editor's library (Import → Local library → quantrac). */
+function installExampleFlows(userDir: string): void {
+  if (!existsSync(EXAMPLES_DIR)) return;
+  const target = join(userDir, 'lib', 'flows', 'quantrac');
+  mkdirSync(target, { recursive: true });
+  for (const file of readdirSync(EXAMPLES_DIR)) {
+    if (file.endsWith('.json')) copyFileSync(join(EXAMPLES_DIR, file), join(target, file));
+  }
+}

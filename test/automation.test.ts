@@ -1,0 +1,218 @@
+/**
+ * Node-RED embedded in the real app: flows deployed through the authenticated admin API, a
+ * simulator pollution episode, a local webhook receiver on port 0. Node-RED is a process-wide
+ * singleton, so this file runs one app (vitest's forks pool gives each file its own process);
+ * the restart is checked with the real entry point in a child process.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
+import { createSimulatedStation } from '../simulators/index.js';
+
+let t: TestApp;
+let receiver: Server;
+let receiverUrl: string;
+const received: Array<Record<string, unknown>> = [];
+
+async function redToken(base: string, username: string, password: string): Promise<Response> {
+  return fetch(`${base}/red/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username, password }),
+  });
+}
+
+async function deploy(base: string, token: string, flows: unknown[]): Promise<Response> {
+  return fetch(`${base}/red/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify({ flows }),
+  });
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const rule = (id: string, station: string, severity: string, raise = 150) => ({
+  id,
+  name: { en: `PM2.5 over ${raise}`, vi: `PM2,5 vượt ${raise}` },
+  kind: 'threshold',
+  scope: { station },
+  metric: 'pm25',
+  severity,
+  op: 'above',
+  raise,
+  clear: raise - 20,
+  over: 'raw',
+});
+
+let adminRedToken: string;
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Record<string, unknown>);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  t = await startTestApp({ automation: { enabled: true, publicUrl: 'http://ioc.test', functionTimeoutSeconds: 1 } });
+  const res = await redToken(t.baseUrl, 'admin', ADMIN_PASSWORD);
+  expect(res.status).toBe(200);
+  adminRedToken = ((await res.json()) as { access_token: string }).access_token;
+});
+
+afterAll(async () => {
+  await t?.close(true);
+  await new Promise<void>((r) => receiver?.close(() => r()));
+});
+
+describe('Node-RED access', () => {
+  it('refuses the admin API without a token, and refuses non-admin users', async () => {
+    expect((await fetch(`${t.baseUrl}/red/flows`)).status).toBe(401);
+    await t.userToken('op-1', 'operator');
+    const op = await redToken(t.baseUrl, 'op-1', 'pw-op-1-long-enough');
+    expect(op.status).toBe(403);
+    expect((await redToken(t.baseUrl, 'admin', 'wrong password')).status).toBe(403);
+    const flows = await fetch(`${t.baseUrl}/red/flows`, { headers: { authorization: `Bearer ${adminRedToken}` } });
+    expect(flows.status).toBe(200);
+  });
+
+  it('loads the Quantrac nodes and serves the editor', async () => {
+    const nodes = await fetch(`${t.baseUrl}/red/nodes`, { headers: { authorization: `Bearer ${adminRedToken}`, accept: 'application/json' } });
+    const list = (await nodes.json()) as Array<{ types: string[] }>;
+    const types = list.flatMap((n) => n.types);
+    for (const type of ['quantrac-reading', 'quantrac-alert', 'quantrac-alert-action', 'quantrac-query', 'quantrac-command']) expect(types).toContain(type);
+    const editor = await fetch(`${t.baseUrl}/red/`);
+    expect(editor.status).toBe(200);
+    expect(await editor.text()).toContain('<title>Quantrac · Node-RED</title>');
+  });
+});
+
+describe('flows', () => {
+  it('send critical alerts to a webhook, acknowledge alerts as the flow, survive a throwing and a looping function', async () => {
+    const crit = await t.createStation({ id: 'NR-CRIT' });
+    const ack = await t.createStation({ id: 'NR-ACK' });
+    const cmd = await t.createStation({ id: 'NR-CMD' });
+    expect((await t.api('POST', '/api/v1/rules', rule('nr.crit', crit.id, 'critical'))).status).toBe(201);
+    expect((await t.api('POST', '/api/v1/rules', rule('nr.ack', ack.id, 'warning'))).status).toBe(201);
+
+    const flows = [
+      { id: 'tab-hook', type: 'tab', label: 'critical webhook' },
+      { id: 'n-alert', type: 'quantrac-alert', z: 'tab-hook', severity: 'critical', transitions: 'firing', stations: '', wires: [['n-body']] },
+      {
+        id: 'n-body',
+        type: 'function',
+        z: 'tab-hook',
+        func: "const a = msg.payload; msg.headers = {'content-type':'application/json'}; msg.payload = { station: a.station, metric: a.metric, value: a.value, severity: a.severity, link: a.link, id: a.id }; return msg;",
+        outputs: 1,
+        wires: [['n-http']],
+      },
+      { id: 'n-http', type: 'http request', z: 'tab-hook', method: 'POST', ret: 'txt', url: receiverUrl, wires: [[]] },
+      { id: 'tab-ack', type: 'tab', label: 'auto-ack' },
+      { id: 'n-alert2', type: 'quantrac-alert', z: 'tab-ack', severity: 'warning', transitions: 'firing', stations: ack.id, wires: [['n-act']] },
+      { id: 'n-act', type: 'quantrac-alert-action', z: 'tab-ack', action: 'acknowledge', comment: 'auto-acknowledged by the night flow', wires: [[]] },
+      { id: 'tab-bad', type: 'tab', label: 'misbehaving' },
+      { id: 'n-read', type: 'quantrac-reading', z: 'tab-bad', stations: '', metrics: '', quality: 'all', output: 'each', wires: [['n-throw']] },
+      { id: 'n-throw', type: 'function', z: 'tab-bad', func: "throw new Error('boom');", outputs: 1, wires: [[]] },
+      { id: 'n-read-pm10', type: 'quantrac-reading', z: 'tab-bad', stations: ack.id, metrics: 'pm10', quality: 'all', output: 'each', wires: [['n-loop']] },
+      { id: 'n-loop', type: 'function', z: 'tab-bad', func: 'while (true) {}', outputs: 1, wires: [[]] },
+      { id: 'tab-cmd', type: 'tab', label: 'command' },
+      { id: 'n-in', type: 'http in', z: 'tab-cmd', url: '/calibrate', method: 'post', wires: [['n-cmd']] },
+      { id: 'n-cmd', type: 'quantrac-command', z: 'tab-cmd', station: cmd.id, command: '{"command":"calibrate","metric":"pm25","durationSeconds":60}', wires: [['n-out']] },
+      { id: 'n-out', type: 'http response', z: 'tab-cmd', statusCode: '200', wires: [] },
+    ];
+    const res = await deploy(t.baseUrl, adminRedToken, flows);
+    expect(res.status).toBe(200);
+
+    // a simulator pollution episode at NR-CRIT → the webhook receives the alert
+    const profile = t.app.profiles.get('air-quality')!.profile;
+    const station = createSimulatedStation({ url: t.mqttUrl, station: { id: crit.id, secret: crit.secret, profile }, intervalMs: 100, seed: 3 });
+    await station.start();
+    station.inject({ kind: 'episode', metric: 'pm25', target: 400, rampMs: 800, holdMs: 3000, decayMs: 500 });
+    const hook = await until('the webhook', () => received.find((r) => r['station'] === crit.id));
+    await station.close();
+    expect(hook).toMatchObject({ station: 'NR-CRIT', metric: 'pm25', severity: 'critical' });
+    expect(hook['value'] as number).toBeGreaterThan(150);
+    expect(hook['link']).toBe(`http://ioc.test/#/alerts/${hook['id'] as number}`);
+
+    // the auto-ack flow acknowledges NR-ACK's alert, and the history names the flow
+    const client = await t.connectStation(ack.id, ack.secret);
+    await client.publishAsync(`stations/${ack.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 30_000), values: { pm25: 300 } }), { qos: 1 });
+    const alert = await until('the acknowledgement', async () => {
+      const list = (await t.api<{ data: Array<{ id: number; state: string; acknowledged: { by: string; comment: string } | null }> }>('GET', `/api/v1/alerts?station=${ack.id}&rule=nr.ack`)).body.data;
+      return list[0]?.state === 'acknowledged' ? list[0] : undefined;
+    });
+    expect(alert.acknowledged).toEqual(expect.objectContaining({ by: 'node-red:auto-ack', comment: 'auto-acknowledged by the night flow' }));
+
+    // ingest keeps storing while the misbehaving flow throws and loops on every reading
+    const before = Date.now();
+    for (let i = 0; i < 5; i++) {
+      await client.publishAsync(`stations/${ack.id}/readings`, JSON.stringify({ ts: localIso(before - 20_000 + i * 1000), values: { pm10: 40 + i } }), { qos: 1 });
+    }
+    const stored = await t.api<{ data: unknown[] }>('GET', `/api/v1/stations/${ack.id}/readings?metric=pm10`);
+    expect(stored.body.data).toHaveLength(5);
+
+    // an http-in endpoint under /red/api drives a downlink command to a station
+    const stationClient = await t.connectStation(cmd.id, cmd.secret);
+    await stationClient.subscribeAsync(`stations/${cmd.id}/commands`, { qos: 1 });
+    const gotCommand = new Promise<string>((resolve) => stationClient.on('message', (_topic, payload) => resolve(payload.toString())));
+    const trigger = await fetch(`${t.baseUrl}/red/api/calibrate`, { method: 'POST' });
+    expect(trigger.status).toBe(200);
+    expect(JSON.parse(await gotCommand)).toEqual({ command: 'calibrate', metric: 'pm25', durationSeconds: 60 });
+  });
+});
+
+describe('flows survive a restart', () => {
+  it('keeps the deployed flows in DATA_DIR', async () => {
+    const ROOT = fileURLToPath(new URL('..', import.meta.url));
+    const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+    const dataDir = tempDataDir();
+    const run = async () => {
+      const child = spawn(TSX, ['main.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIMULATE: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ADMIN_PASSWORD: 'restart-admin-pw' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const port = await until('the banner', () => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1], 60_000);
+      return { child, base: `http://127.0.0.1:${port}`, exited: new Promise<number | null>((r) => child.once('exit', (c) => r(c))) };
+    };
+    try {
+      const first = await run();
+      const token = ((await (await redToken(first.base, 'admin', 'restart-admin-pw')).json()) as { access_token: string }).access_token;
+      const flows = [
+        { id: 'tab-keep', type: 'tab', label: 'kept across restarts' },
+        { id: 'n-keep', type: 'quantrac-alert', z: 'tab-keep', severity: 'critical', transitions: 'firing', wires: [[]] },
+      ];
+      expect((await deploy(first.base, token, flows)).status).toBe(200);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+
+      const second = await run();
+      const token2 = ((await (await redToken(second.base, 'admin', 'restart-admin-pw')).json()) as { access_token: string }).access_token;
+      const got = (await (await fetch(`${second.base}/red/flows`, { headers: { authorization: `Bearer ${token2}`, 'Node-RED-API-Version': 'v2' } })).json()) as { flows: Array<{ id: string; label?: string }> };
+      expect(got.flows.map((f) => f.id).sort()).toEqual(['n-keep', 'tab-keep']);
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
