@@ -10,6 +10,8 @@ import { createBroker, type Broker } from './broker/index.js';
 import { createStationAuthenticator } from './broker/auth.js';
 import { resolveConfig, type Config, type ConfigInput } from './config/index.js';
 import { createTokenService, newTokenKey } from './dashboard/server/auth.js';
+import { createApiTokenService } from './dashboard/server/api-tokens.js';
+import { startBackfillRefresher } from './store/backfill.js';
 import { createHttpServer, type HttpServer } from './dashboard/server/index.js';
 import { loadProfiles, type LoadedProfile } from './device-profiles/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
@@ -23,6 +25,11 @@ import { setConnectionState, syncProfiles } from './store/stations.js';
 import { getUserByName, initSetting, upsertUser } from './store/users.js';
 import { startSimulation, type Simulation } from './simulators/embedded.js';
 import { createAlertEngine, type AlertEngine } from './alerts/engine.js';
+import { startAutomation, type Automation } from './automation/index.js';
+import { createFileIntake, type FileIntake } from './ingest/adapters/file-intake.js';
+import { createFtpReceiver, type FtpReceiver } from './ingest/adapters/ftp-receiver.js';
+import { createDropFolder, type DropFolder } from './ingest/adapters/drop-folder.js';
+import { createForwarder, type Forwarder } from './forward/index.js';
 
 export interface App {
   config: Readonly<Config>;
@@ -37,7 +44,11 @@ export interface App {
   broker: Broker;
   http: HttpServer;
   simulation: Simulation | undefined;
-  ports: { mqtt: number; http: number };
+  /** Node-RED, when NODE_RED is on. */
+  automation: Automation | undefined;
+  ports: { mqtt: number; http: number; ftp?: number | undefined };
+  /** Circular 10 files: the intake shared by FTP and the drop folder, and forwarding upstream. */
+  circular10: { intake: FileIntake; ftp: FtpReceiver | undefined; dropFolder: DropFolder | undefined; forwarder: Forwarder | undefined };
   /** Set only when the admin password was generated at this start (print it once). */
   generatedAdminPassword: string | undefined;
   /** Milliseconds from createApp() to ready. */
@@ -86,7 +97,9 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   try {
     await syncProfiles(store.db, [...profiles.values()].map((p) => p.profile));
     const generatedAdminPassword = await ensureAdmin(store, config);
-    const tokens = createTokenService(await initSetting(store.db, 'auth.token_key', newTokenKey()));
+    const tokenKey = await initSetting(store.db, 'auth.token_key', newTokenKey());
+    const apiTokens = createApiTokenService(store.db, tokenKey, config.analytics.tokenCacheMs);
+    const tokens = createTokenService(tokenKey, Date.now, apiTokens);
     const authenticator = createStationAuthenticator(store.db);
     const directory = await loadStationDirectory(store.db, (id) => authenticator.forget(id));
 
@@ -120,8 +133,36 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       await ingest.drain();
     });
 
-    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, metrics, broker, alerts, logger });
+    const backfill = startBackfillRefresher({ db: store.db, bus, logger: logger.child({ component: 'aggregate-backfill' }), intervalMs: config.analytics.backfillRefreshMs });
+    closers.push(() => backfill.close());
+
+    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator });
     closers.push(() => http.close());
+
+    let automation: Automation | undefined;
+    if (config.automation.enabled) {
+      automation = await startAutomation(http.app.server, { config, db: store.db, bus, alerts, broker, directory, profiles, logger });
+      http.intercept(automation.handle);
+      closers.push(() => automation!.close());
+    }
+
+    // Circular 10 files (FTP, drop folder) and forwarding upstream; each closes before ingest drains.
+    const intake = createFileIntake({ config, ingest, directory, profiles, metrics, logger: logger.child({ component: 'circular10' }) });
+    let ftp: FtpReceiver | undefined;
+    if (config.ftp.enabled) {
+      ftp = await createFtpReceiver({ config, intake, directory, authenticator, metrics, logger });
+      closers.push(() => ftp!.close());
+    }
+    let dropFolder: DropFolder | undefined;
+    if (config.dropFolder.dir) {
+      dropFolder = await createDropFolder({ config, intake, logger });
+      closers.push(() => dropFolder!.close());
+    }
+    let forwarder: Forwarder | undefined;
+    if (config.forwarding.targets.length > 0) {
+      forwarder = await createForwarder({ config, db: store.db, directory, profiles, metrics, logger });
+      closers.push(() => forwarder!.close());
+    }
 
     let simulation: Simulation | undefined;
     if (config.simulate > 0) {
@@ -142,7 +183,9 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       broker,
       http,
       simulation,
-      ports: { mqtt: broker.port, http: http.port },
+      automation,
+      ports: { mqtt: broker.port, http: http.port, ftp: ftp?.port },
+      circular10: { intake, ftp, dropFolder, forwarder },
       generatedAdminPassword,
       startupMs: Math.round(performance.now() - t0),
       close: closeAll,

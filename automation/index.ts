@@ -16,17 +16,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AlertEngine } from '../alerts/engine.js';
-import type { Broker } from '../broker/index.js';
 import type { Config } from '../config/index.js';
-import type { LoadedProfile } from '../device-profiles/index.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
-import type { EventBus } from '../lib/events.js';
-import type { Logger } from '../lib/logger.js';
 import { generateSecret, verifySecret } from '../lib/passwords.js';
-import type { Db } from '../store/index.js';
 import { getUserByName, initSetting } from '../store/users.js';
-import { createHostApi, type LoadShedder, type QuantracHost } from './host.js';
+import { createHostApi, type HostDeps, type LoadShedder, type QuantracHost } from './host.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,20 +36,12 @@ interface NodeRedRuntime {
   init(server: Server, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
-  httpAdmin: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-  httpNode: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+  httpAdmin: Handler;
+  httpNode: Handler;
 }
 
-export interface AutomationDeps {
-  config: Readonly<Config>;
-  db: Db;
-  bus: EventBus;
-  alerts: AlertEngine;
-  broker: Broker;
-  directory: StationDirectory;
-  profiles: ReadonlyMap<string, LoadedProfile>;
-  logger: Logger;
-}
+/** What the host API needs, plus the config (its public URL becomes the host's base URL). */
+export type AutomationDeps = Omit<HostDeps, 'baseUrl'> & { config: Readonly<Config> };
 
 export interface Automation {
   /** Handles a request under /red; returns false for any other path. */

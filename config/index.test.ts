@@ -48,7 +48,7 @@ describe('README configuration table', () => {
     const defaults = resolveConfig({});
     for (const v of ENV_VARS) {
       const value = v.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
-      const shown = value === '' ? '(empty)' : `\`${String(value)}\``;
+      const shown = value === '' ? '(empty)' : `\`${Array.isArray(value) ? JSON.stringify(value) : String(value)}\``;
       expect(readme).toContain(`| \`${v.env}\` | ${shown} |`);
     }
   });

@@ -52,16 +52,104 @@ export interface Config {
     /** Lifetime of a bearer token, hours. */
     tokenTtlHours: number;
   };
+  /** The embedded FTP server that receives Circular 10/2021/TT-BTNMT files from dataloggers. */
+  ftp: {
+    enabled: boolean;
+    /** Address the FTP server binds to (127.0.0.1 by default: expose it deliberately). */
+    host: string;
+    port: number;
+    /** Passive data ports, inclusive (0 and 0 = any free port). */
+    pasvMin: number;
+    pasvMax: number;
+    /** Address announced in PASV replies to clients that are not on this host. */
+    pasvUrl: string;
+    /** An idle control connection is closed after this long, ms (0 = never). */
+    idleTimeoutMs: number;
+  };
+  /** Circular 10 files, whatever way they arrive. */
+  circular10: {
+    /** Largest accepted file, bytes; a larger upload is cut off and refused. */
+    maxFileBytes: number;
+    /** JSON file adding or overriding parameter symbols per profile; relative to dataDir; optional. */
+    symbolsFile: string;
+  };
+  /** A watched folder that receives Circular 10 files from an FTP server the agency already runs. */
+  dropFolder: {
+    /** Folder to watch, laid out `<dir>/<stationId>/…/*.txt`; empty = off. */
+    dir: string;
+    /** How often the folder is scanned, ms. */
+    pollMs: number;
+    /** A file is read only once its size and time have not changed for this long, ms. */
+    settleMs: number;
+  };
+  /** Re-sending accepted data as Circular 10 files to upstream FTP servers. */
+  forwarding: {
+    targets: ForwardTarget[];
+    /** Wait before retrying an upstream that failed, ms (doubles up to 10 minutes). */
+    retryMs: number;
+    /** Readings received later than this after their time are not forwarded, days. */
+    lookbackDays: number;
+  };
+  automation: {
+    /** Embed Node-RED at /red. */
+    enabled: boolean;
+    /** Base URL of the operations center, for links in notifications (e.g. https://ioc.example.gov.vn). */
+    publicUrl: string;
+    /** A Node-RED function node running longer than this is stopped (keeps a looping flow from freezing ingest). */
+    functionTimeoutSeconds: number;
+  };
   alerts: {
     /** How often offline stations, pending and clear periods, escalation and reminders are checked, ms (0 = never: tests drive it). */
     tickMs: number;
     /** Recompute a station's AQI at most this often while readings arrive (and at every new hour), ms. */
     indexThrottleMs: number;
   };
+  dashboard: {
+    /** The live stream sends at most one frame per room this often, ms. */
+    frameMs: number;
+    /** Optional online map tiles ({z}/{x}/{y} URL template); empty = the built-in offline outline only. */
+    tileUrl: string;
+    /** Attribution shown with the tiles (required by most tile providers). */
+    tileAttribution: string;
+  };
+  analytics: {
+    /** Longest from–to range for raw readings and for aggregates computed from raw rows (median, percentiles, stddev, sub-hour buckets), days. */
+    maxRawRangeDays: number;
+    /** Longest from–to range for aggregates served from the continuous aggregates and for the completeness report, days. */
+    maxAggregateRangeDays: number;
+    /** Longest from–to range of one export, days. */
+    maxExportDays: number;
+    /** Most buckets one series may return. */
+    maxBuckets: number;
+    /** Most stations × metrics in one request. */
+    maxSeries: number;
+    /** Rows fetched per keyset query while exporting (memory stays bounded by this). */
+    exportChunkRows: number;
+    /** Requests per minute allowed to one bearer token (429 with Retry-After beyond). */
+    rateLimitPerMinute: number;
+    /** How long a verified API token is trusted before it is looked up again (revocation in this process is immediate), ms. */
+    tokenCacheMs: number;
+    /** How often aggregate ranges touched by late (backfilled) readings are refreshed, ms (0 = never). */
+    backfillRefreshMs: number;
+  };
+}
+
+/** An upstream FTP server that receives Circular 10 files re-emitted from accepted data. */
+export interface ForwardTarget {
+  /** Names the outbox folder and the metrics label. */
+  name: string;
+  /** ftp://user:pass@host:port/dir */
+  url: string;
+  /** Station ids to forward. */
+  stations?: string[];
+  /** Forward every station of this profile. */
+  profile?: string;
+  /** Collect and send every N minutes. */
+  everyMinutes: number;
 }
 
 /** Environment variable → config path; also the source of the README's configuration table. */
-export const ENV_VARS: ReadonlyArray<{ env: string; path: string; description: string }> = [
+export const ENV_VARS: ReadonlyArray<{ env: string; path: string; description: string; json?: true }> = [
   { env: 'DATA_DIR', path: 'dataDir', description: 'Directory for the embedded database and generated keys' },
   { env: 'DATABASE_URL', path: 'databaseUrl', description: 'External TimescaleDB (postgres://user:pass@host:5432/db); empty = embedded' },
   { env: 'HOST', path: 'host', description: 'Address the MQTT and HTTP servers bind to' },
@@ -83,8 +171,38 @@ export const ENV_VARS: ReadonlyArray<{ env: string; path: string; description: s
   { env: 'AGGREGATE_REFRESH_DAYS', path: 'store.aggregateRefreshDays', description: 'Window refreshed by the hourly aggregate policy' },
   { env: 'DB_POOL_SIZE', path: 'store.poolSize', description: 'Connections to an external server (embedded: always 1)' },
   { env: 'TOKEN_TTL_HOURS', path: 'auth.tokenTtlHours', description: 'Lifetime of an API bearer token' },
+  { env: 'NODE_RED', path: 'automation.enabled', description: 'Embed Node-RED (editor and admin API at /red, HTTP-in nodes under /red/api)' },
+  { env: 'PUBLIC_URL', path: 'automation.publicUrl', description: 'Base URL of the operations center, used in links sent by automations' },
+  { env: 'NODE_RED_FUNCTION_TIMEOUT_S', path: 'automation.functionTimeoutSeconds', description: 'Stop a Node-RED function node that runs longer than this' },
   { env: 'ALERTS_TICK_MS', path: 'alerts.tickMs', description: 'How often offline stations, pending/clear periods, escalation and reminders are checked' },
   { env: 'AQI_THROTTLE_MS', path: 'alerts.indexThrottleMs', description: "Recompute a station's hourly and daily AQI at most this often (and at every new hour)" },
+  { env: 'FTP_ENABLED', path: 'ftp.enabled', description: 'Run the FTP server that receives Circular 10 files from dataloggers' },
+  { env: 'FTP_HOST', path: 'ftp.host', description: 'Address the FTP server binds to (expose it deliberately)' },
+  { env: 'FTP_PORT', path: 'ftp.port', description: 'FTP control port (0 = any free port)' },
+  { env: 'FTP_PASV_MIN', path: 'ftp.pasvMin', description: 'First passive data port (0 with FTP_PASV_MAX 0 = any free port)' },
+  { env: 'FTP_PASV_MAX', path: 'ftp.pasvMax', description: 'Last passive data port' },
+  { env: 'FTP_PASV_URL', path: 'ftp.pasvUrl', description: 'Address announced in PASV replies to remote dataloggers (the public address of this host)' },
+  { env: 'FTP_IDLE_TIMEOUT_MS', path: 'ftp.idleTimeoutMs', description: 'Close an idle FTP control connection after this long (0 = never)' },
+  { env: 'CIRCULAR10_MAX_FILE_BYTES', path: 'circular10.maxFileBytes', description: 'Largest accepted Circular 10 file; a larger upload is cut off and refused' },
+  { env: 'CIRCULAR10_SYMBOLS_FILE', path: 'circular10.symbolsFile', description: 'JSON file (relative to DATA_DIR) adding or overriding parameter symbols per profile; optional' },
+  { env: 'DROP_DIR', path: 'dropFolder.dir', description: 'Watched folder of Circular 10 files laid out <dir>/<stationId>/…/*.txt; empty = off' },
+  { env: 'DROP_POLL_MS', path: 'dropFolder.pollMs', description: 'How often the drop folder is scanned' },
+  { env: 'DROP_SETTLE_MS', path: 'dropFolder.settleMs', description: 'A dropped file is read once unchanged for this long' },
+  { env: 'FORWARD_TARGETS', path: 'forwarding.targets', description: 'JSON list of upstream FTP targets [{name, url, stations or profile, everyMinutes}]', json: true },
+  { env: 'FORWARD_RETRY_MS', path: 'forwarding.retryMs', description: 'First wait before retrying an unreachable upstream (doubles up to 10 min)' },
+  { env: 'FORWARD_LOOKBACK_DAYS', path: 'forwarding.lookbackDays', description: 'Readings that arrive later than this after their time are not forwarded' },
+  { env: 'REALTIME_FRAME_MS', path: 'dashboard.frameMs', description: 'The live stream (socket.io) sends at most one batched frame per room this often' },
+  { env: 'MAP_TILE_URL', path: 'dashboard.tileUrl', description: 'Optional online map tiles for the dashboard (https://…/{z}/{x}/{y}.png); empty = offline outline of Vietnam only' },
+  { env: 'MAP_TILE_ATTRIBUTION', path: 'dashboard.tileAttribution', description: 'Attribution shown with MAP_TILE_URL tiles' },
+  { env: 'ANALYTICS_MAX_RAW_RANGE_DAYS', path: 'analytics.maxRawRangeDays', description: 'Longest range for raw readings and for aggregates computed from raw rows (median, percentiles, stddev, sub-hour buckets)' },
+  { env: 'ANALYTICS_MAX_AGGREGATE_RANGE_DAYS', path: 'analytics.maxAggregateRangeDays', description: 'Longest range for aggregates served from the continuous aggregates and for the completeness report' },
+  { env: 'ANALYTICS_MAX_EXPORT_DAYS', path: 'analytics.maxExportDays', description: 'Longest range of one CSV/NDJSON export' },
+  { env: 'ANALYTICS_MAX_BUCKETS', path: 'analytics.maxBuckets', description: 'Most buckets one aggregated series may return' },
+  { env: 'ANALYTICS_MAX_SERIES', path: 'analytics.maxSeries', description: 'Most stations × metrics in one request' },
+  { env: 'ANALYTICS_EXPORT_CHUNK_ROWS', path: 'analytics.exportChunkRows', description: 'Rows per keyset query while exporting (bounds memory)' },
+  { env: 'ANALYTICS_RATE_LIMIT_PER_MIN', path: 'analytics.rateLimitPerMinute', description: 'Requests per minute per bearer token on the analyst API and SensorThings (429 beyond)' },
+  { env: 'ANALYTICS_TOKEN_CACHE_MS', path: 'analytics.tokenCacheMs', description: 'How long a verified API token is trusted before it is looked up again' },
+  { env: 'ANALYTICS_BACKFILL_REFRESH_MS', path: 'analytics.backfillRefreshMs', description: 'How often aggregate ranges touched by late readings are refreshed (0 = never)' },
 ];
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -133,6 +251,76 @@ const SCHEMA = {
       default: {},
       properties: { tokenTtlHours: { type: 'integer', minimum: 1, maximum: 8760, default: 12 } },
     },
+    ftp: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: false },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+        port: { ...port, default: 2121 },
+        pasvMin: { ...port, default: 30000 },
+        pasvMax: { ...port, default: 30100 },
+        pasvUrl: { type: 'string', minLength: 1, default: '127.0.0.1' },
+        idleTimeoutMs: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 300_000 },
+      },
+    },
+    circular10: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxFileBytes: { type: 'integer', minimum: 256, maximum: 268_435_455, default: 1_048_576 },
+        symbolsFile: { type: 'string', minLength: 1, default: 'circular10-symbols.json' },
+      },
+    },
+    dropFolder: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dir: { type: 'string', default: '' },
+        pollMs: { type: 'integer', minimum: 10, maximum: 3_600_000, default: 5000 },
+        settleMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 2000 },
+      },
+    },
+    forwarding: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        targets: {
+          type: 'array',
+          default: [],
+          maxItems: 100,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'url'],
+            anyOf: [{ required: ['stations'] }, { required: ['profile'] }],
+            properties: {
+              name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$' },
+              url: { type: 'string', pattern: '^ftp://[^/\\s]+(/.*)?$' },
+              stations: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+              profile: { type: 'string', minLength: 1 },
+              everyMinutes: { type: 'integer', minimum: 1, maximum: 1440, default: 5 },
+            },
+          },
+        },
+        retryMs: { type: 'integer', minimum: 10, maximum: 600_000, default: 30_000 },
+        lookbackDays: { type: 'integer', minimum: 1, maximum: 365, default: 7 },
+      },
+    },
+    automation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        publicUrl: { type: 'string', default: 'http://localhost:8080' },
+        functionTimeoutSeconds: { type: 'number', minimum: 0.1, maximum: 600, default: 5 },
+      },
+    },
     alerts: {
       type: 'object',
       additionalProperties: false,
@@ -140,6 +328,32 @@ const SCHEMA = {
       properties: {
         tickMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 5000 },
         indexThrottleMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 60_000 },
+      },
+    },
+    dashboard: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        frameMs: { type: 'integer', minimum: 20, maximum: 10_000, default: 250 },
+        tileUrl: { type: 'string', default: '', maxLength: 500, pattern: '^$|^https://[^\\s"\'<>]+$' },
+        tileAttribution: { type: 'string', default: '', maxLength: 500 },
+      },
+    },
+    analytics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxRawRangeDays: { type: 'integer', minimum: 1, maximum: 3660, default: 92 },
+        maxAggregateRangeDays: { type: 'integer', minimum: 1, maximum: 36_600, default: 3660 },
+        maxExportDays: { type: 'integer', minimum: 1, maximum: 36_600, default: 400 },
+        maxBuckets: { type: 'integer', minimum: 10, maximum: 10_000_000, default: 100_000 },
+        maxSeries: { type: 'integer', minimum: 1, maximum: 100_000, default: 1000 },
+        exportChunkRows: { type: 'integer', minimum: 100, maximum: 100_000, default: 10_000 },
+        rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 600 },
+        tokenCacheMs: { type: 'integer', minimum: 0, maximum: 3_600_000, default: 60_000 },
+        backfillRefreshMs: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 60_000 },
       },
     },
   },
@@ -179,15 +393,28 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<Config> {
     });
     throw new QuantracError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
   }
-  return deepFreeze(candidate as Config);
+  const config = candidate as Config;
+  const problems: string[] = [];
+  if (config.ftp.pasvMin > config.ftp.pasvMax) problems.push('FTP_PASV_MIN: must not be above FTP_PASV_MAX');
+  const names = config.forwarding.targets.map((t) => t.name);
+  for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i))) problems.push(`FORWARD_TARGETS: target name "${dup}" is used twice`);
+  if (problems.length > 0) throw new QuantracError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });
+  return deepFreeze(config);
 }
 
 /** Builds the configuration from environment variables (see ENV_VARS); unknown QUANTRAC_* names are not read. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Readonly<Config> {
   const input: Record<string, unknown> = {};
-  for (const { env: name, path } of ENV_VARS) {
-    const raw = env[name];
+  for (const { env: name, path, json } of ENV_VARS) {
+    let raw: unknown = env[name];
     if (raw === undefined || raw === '') continue;
+    if (json) {
+      try {
+        raw = JSON.parse(raw as string);
+      } catch (err) {
+        throw new QuantracError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${name}: is not valid JSON (${(err as Error).message})`, { details: { problems: [`${name}: is not valid JSON`] } });
+      }
+    }
     const keys = path.split('.');
     let target = input;
     for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;

@@ -14,6 +14,15 @@ export const REJECT_REASONS = {
   timestamp_in_future: 'timestamp is too far in the future',
   timestamp_too_old: 'timestamp is before 2000-01-01 (station clock reset?)',
   unknown_station: 'station is not registered',
+  // Circular 10/2021/TT-BTNMT text files (ingest/adapters/circular10.ts): `index` is the line number.
+  empty_file: 'file holds no data line',
+  malformed_line: 'line does not have the 5 TAB-separated fields symbol, value, unit, time, status',
+  invalid_value: 'value is not a decimal number (and not empty with status 01/02/03)',
+  invalid_timestamp: 'time is not a valid local yyyyMMddHHmmss',
+  invalid_status: 'status is not 00, 01, 02 or 03',
+  unit_mismatch: "unit cannot be converted to the profile's unit",
+  duplicate_line: 'the same symbol and time appear twice in the file',
+  file_refused: 'file name or transfer refused (not a .txt file, resumed upload, outside the station area)',
 } as const;
 
 export type RejectCode = keyof typeof REJECT_REASONS;

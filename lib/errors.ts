@@ -17,8 +17,17 @@ export const ERROR_CATALOGUE = {
   QT_ERR_PROFILE_UNKNOWN: { status: 422, message: 'Unknown device profile' },
   QT_ERR_METRIC_UNKNOWN: { status: 400, message: 'Unknown metric for this station' },
   QT_ERR_RANGE_INVALID: { status: 400, message: 'Invalid time range' },
+  QT_ERR_RANGE_TOO_LARGE: { status: 400, message: 'The time range is longer than allowed for this kind of query' },
+  QT_ERR_INTERVAL_INVALID: { status: 400, message: 'Invalid bucket interval' },
+  QT_ERR_CURSOR_INVALID: { status: 400, message: 'Invalid or foreign paging cursor' },
+  QT_ERR_QUERY_INVALID: { status: 400, message: 'Invalid query option' },
+  QT_ERR_TOKEN_READ_ONLY: { status: 403, message: 'This API token is read-only' },
+  QT_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   QT_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   QT_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  QT_ERR_STATION_AUTH: { status: 401, message: 'Wrong station id or secret' },
+  QT_ERR_PAYLOAD_INVALID: { status: 400, message: 'The payload cannot be read' },
+  QT_ERR_READINGS_REFUSED: { status: 422, message: 'Some readings were refused' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

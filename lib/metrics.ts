@@ -57,8 +57,36 @@ export function createMetrics() {
     labelNames: ['owner', 'event'] as const,
     registers: [registry],
   });
+  const filesReceived = new Counter({
+    name: 'quantrac_files_received_total',
+    help: 'Circular 10 files received, by way (ftp, drop) and outcome (accepted, partial, quarantined, repeat, refused)',
+    labelNames: ['via', 'outcome'] as const,
+    registers: [registry],
+  });
+  const ftpDenied = new Counter({
+    name: 'quantrac_ftp_denied_total',
+    help: 'Refused FTP logins and writes (login, write)',
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
+  const forwardFiles = new Counter({
+    name: 'quantrac_forward_files_total',
+    help: 'Circular 10 files forwarded upstream, by target and outcome (queued, sent, failed)',
+    labelNames: ['target', 'outcome'] as const,
+    registers: [registry],
+  });
+  const forwardOutbox = new Gauge({
+    name: 'quantrac_forward_outbox_files',
+    help: 'Files waiting in a target outbox',
+    labelNames: ['target'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    filesReceived,
+    ftpDenied,
+    forwardFiles,
+    forwardOutbox,
     readingsAccepted,
     readingsDuplicate,
     readingsRejected,

@@ -10,12 +10,20 @@ import { createError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from './db.js';
 
+/**
+ * Days refreshed by the daily aggregate's policy: the hourly window plus the local day in
+ * progress, and at least two whole buckets (TimescaleDB refuses a window of fewer).
+ */
+export function dailyRefreshDays(store: Readonly<Config['store']>): number {
+  return Math.max(store.aggregateRefreshDays, 2) + 1;
+}
+
 export async function applyPolicies(db: Db, store: Readonly<Config['store']>): Promise<void> {
-  if (store.retentionDays > 0 && store.retentionDays <= store.aggregateRefreshDays) {
+  if (store.retentionDays > 0 && store.retentionDays <= dailyRefreshDays(store)) {
     // A refresh over a range whose raw data was dropped would erase that aggregate history.
     throw createError(
       'QT_ERR_CONFIG_INVALID',
-      `RETENTION_DAYS (${store.retentionDays}) must be longer than AGGREGATE_REFRESH_DAYS (${store.aggregateRefreshDays})`,
+      `RETENTION_DAYS (${store.retentionDays}) must be longer than the aggregates' refresh window (${dailyRefreshDays(store)} days: AGGREGATE_REFRESH_DAYS (${store.aggregateRefreshDays}), at least 2, plus the local day in progress)`,
     );
   }
   await db.query(`SELECT remove_retention_policy('readings', if_exists => TRUE)`);
@@ -31,6 +39,12 @@ export async function applyPolicies(db: Db, store: Readonly<Config['store']>): P
     `SELECT add_continuous_aggregate_policy('readings_hourly',
        start_offset => make_interval(days => $1::int), end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '15 minutes')`,
     [store.aggregateRefreshDays],
+  );
+  await db.query(`SELECT remove_continuous_aggregate_policy('readings_daily', if_exists => TRUE)`);
+  await db.query(
+    `SELECT add_continuous_aggregate_policy('readings_daily',
+       start_offset => make_interval(days => $1::int), end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '1 hour')`,
+    [dailyRefreshDays(store)],
   );
 }
 

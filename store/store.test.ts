@@ -37,8 +37,15 @@ describe('store', () => {
   });
 
   it('sets the policies from config: compression on, no retention by default, hourly aggregate refresh', async () => {
-    const { rows } = await store.db.query<{ proc_name: string }>(`SELECT proc_name FROM timescaledb_information.jobs WHERE proc_name IN ('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate') ORDER BY proc_name`);
-    expect(rows.map((r) => r.proc_name)).toEqual(['policy_compression', 'policy_refresh_continuous_aggregate']);
+    const { rows } = await store.db.query<{ proc_name: string; target: string }>(
+      `SELECT proc_name, coalesce(c.view_name, j.hypertable_name) AS target FROM timescaledb_information.jobs j
+         LEFT JOIN timescaledb_information.continuous_aggregates c ON c.materialization_hypertable_name = j.hypertable_name
+        WHERE proc_name IN ('policy_compression', 'policy_retention', 'policy_refresh_continuous_aggregate')`,
+    );
+    const policies = rows.map((r) => `${r.proc_name} ${r.target}`);
+    expect(policies).toContain('policy_compression readings');
+    expect(policies).toContain('policy_refresh_continuous_aggregate readings_hourly');
+    expect(policies.filter((p) => p.startsWith('policy_retention'))).toEqual([]);
   });
 
   it('aggregates valid readings per hour and counts the rest for completeness', async () => {

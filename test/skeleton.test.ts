@@ -30,7 +30,7 @@ function nextHour(): number {
 }
 
 async function readings(stationId: string, query = ''): Promise<ReadingsBody['data']> {
-  const res = await t.api<ReadingsBody>('GET', `/api/v1/stations/${stationId}/readings?from=2020-01-01T00:00:00Z${query}`);
+  const res = await t.api<ReadingsBody>('GET', `/api/v1/stations/${stationId}/readings?from=${new Date(Date.now() - 60 * 86_400_000).toISOString()}${query}`);
   expect(res.status).toBe(200);
   return res.body.data;
 }

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Regenerates docs/img/node-red.png: the Node-RED editor inside Quantrac, with the Quantrac
  * palette and the "critical alerts → webhook" example flow deployed. Run: npx tsx tools/screenshot-node-red.ts

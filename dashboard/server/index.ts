@@ -1,10 +1,11 @@
 /**
  * @module dashboard/server
- * The HTTP server: JSON API under /api/v1, /healthz, /metrics, and MQTT over WebSocket at
- * /mqtt (same port). Every route declares its schema; every error leaves as
+ * The HTTP server: JSON API under /api/v1, /healthz, /metrics, MQTT over WebSocket at /mqtt,
+ * the operations center page at / and its live stream (socket.io) at /socket.io/ (same port). Every route declares its schema; every error leaves as
  * `{ error: { code, message } }` with the catalogue's status; unknown errors are logged and
  * answered with an opaque 500.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -13,16 +14,28 @@ import type { Broker } from '../../broker/index.js';
 import type { Config } from '../../config/index.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
 import type { StationDirectory } from '../../ingest/station-directory.js';
+import type { Ingest } from '../../ingest/index.js';
+import type { StationAuthenticator } from '../../broker/auth.js';
 import { isQuantracError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { EventBus } from '../../lib/events.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Db } from '../../store/index.js';
 import type { TokenService } from './auth.js';
+import type { ApiTokenService } from './api-tokens.js';
+import { registerApiPlugins } from './plugins.js';
+import { readingRoutes } from './routes/readings.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { staRoutes } from './sta/index.js';
 import { alertRoutes } from './routes/alerts.js';
 import { authRoutes } from './routes/auth.js';
 import { opsRoutes } from './routes/ops.js';
+import { overviewRoutes } from './routes/overview.js';
+import { createRealtime, type Realtime } from './realtime.js';
+import { webRoutes } from './web.js';
 import { stationRoutes } from './routes/stations.js';
 import { userRoutes } from './routes/users.js';
+import { ingestRoutes } from './routes/ingest.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -30,20 +43,36 @@ export interface HttpDeps {
   directory: StationDirectory;
   profiles: ReadonlyMap<string, LoadedProfile>;
   tokens: TokenService;
+  /** analysts' API tokens (qtk_…) */
+  apiTokens: ApiTokenService;
   metrics: Metrics;
   broker: Broker;
   alerts: AlertEngine;
+  bus: EventBus;
   logger: Logger;
+  /** With stationAuth: enables POST /api/v1/ingest (HTTP ingest for gateways). */
+  ingest?: Ingest;
+  stationAuth?: StationAuthenticator;
 }
 
 export interface HttpServer {
   app: FastifyInstance;
   port: number;
+  realtime: Realtime;
+  /** Lets another component (Node-RED at /red) answer requests first; it returns true when it handled one. */
+  intercept(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
   close(): Promise<void>;
 }
 
 export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
+  let interceptor: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = fastify({
+    // One http.Server for fastify and for what embeds its own express app (Node-RED at /red).
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (interceptor?.(req, res)) return;
+        handler(req, res);
+      }),
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request info lines would drown ingest's logs; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -72,16 +101,29 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     reply.code(404).send({ error: { code: 'QT_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
   });
 
+  // OpenAPI and the rate limiter must be registered before the routes they describe or limit.
+  await registerApiPlugins(app, deps.config);
   await app.register(async (scope) => authRoutes(scope, deps));
   await app.register(async (scope) => stationRoutes(scope, deps));
   await app.register(async (scope) => opsRoutes(scope, deps));
   await app.register(async (scope) => alertRoutes(scope, deps));
   await app.register(async (scope) => userRoutes(scope, deps));
+  await app.register(async (scope) => readingRoutes(scope, deps));
+  await app.register(async (scope) => tokenRoutes(scope, deps));
+  await app.register(async (scope) => staRoutes(scope, deps));
+  if (deps.ingest && deps.stationAuth) await app.register(async (scope) => ingestRoutes(scope, { ...deps, ingest: deps.ingest!, stationAuth: deps.stationAuth! }));
+  const realtime = await createRealtime({ server: app.server, ...deps });
+  await app.register(async (scope) => overviewRoutes(scope, deps, realtime));
+  await app.register(async (scope) => webRoutes(scope, { tileUrl: deps.config.dashboard.tileUrl }));
 
   // MQTT over WebSocket on the same port, routed by path before fastify sees the request.
   const wss = new WebSocketServer({ noServer: true });
   app.server.on('upgrade', (request, socket, head) => {
     const path = (request.url ?? '').split('?')[0];
+    // socket.io's own upgrade listener (realtime.ts) takes /socket.io/
+    if (path === '/socket.io/') return;
+    // Node-RED's editor comms (/red/comms) is answered by Node-RED's own upgrade listener.
+    if (path?.startsWith('/red/')) return;
     if (path !== '/mqtt') {
       socket.destroy();
       return;
@@ -91,13 +133,23 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     });
   });
 
-  await app.listen({ port: deps.config.http.port, host: deps.config.host });
+  try {
+    await app.listen({ port: deps.config.http.port, host: deps.config.host });
+  } catch (err) {
+    await realtime.close(); // its timers and bus listeners would outlive a server that never started
+    throw err;
+  }
   const port = (app.server.address() as AddressInfo).port;
 
   return {
     app,
     port,
+    realtime,
+    intercept(handler) {
+      interceptor = handler;
+    },
     async close() {
+      await realtime.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       await app.close();

@@ -41,6 +41,7 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
     logLevel: 'silent',
     adminPassword: ADMIN_PASSWORD,
     alerts: { tickMs: 0, indexThrottleMs: 0 },
+    automation: { enabled: false },
     ...overrides,
     },
     options,

@@ -6,14 +6,19 @@
  *   POST /api/v1/stations                      (admin) → { station, secret } (the secret is shown once)
  *   GET  /api/v1/stations/{id}                 with the latest value of every metric
  *   POST /api/v1/stations/{id}/rotate-secret   (admin) → { secret }
- *   GET  /api/v1/stations/{id}/readings        ?metric=&from=&to=&limit= → { data: [{ ts, metric, value, quality }] }
+ *   GET  /api/v1/stations/{id}/readings        ?metric=&from=&to=&limit=&maxPoints= → { data: [{ ts, metric, value, quality }] }
+ *        (maxPoints: at most that many points per metric, chosen by LTTB, for charts of long ranges)
  */
 import type { FastifyInstance } from 'fastify';
+import { lttbIndices } from '../../../lib/downsample.js';
 import { createError } from '../../../lib/errors.js';
 import { STATION_ID_PATTERN } from '../../../broker/topics.js';
-import { latestReadings, queryReadings } from '../../../store/readings.js';
+import { latestReadings, queryReadings, type StoredReading } from '../../../store/readings.js';
 import type { Station } from '../../../store/stations.js';
 import { requireRole } from '../auth.js';
+import { analystRateLimit } from '../analytics/rate-limit.js';
+import { inBbox, parseBbox, stationMetrics } from '../analytics/catalog.js';
+import { READINGS_QUERY, READINGS_RESPONSE, createReadingsAnswer, type ReadingsQuery } from './readings.js';
 import type { HttpDeps } from '../index.js';
 
 const DAY_MS = 86_400_000;
@@ -48,31 +53,41 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   const { db, directory, profiles, tokens, config } = deps;
   const viewer = requireRole(tokens, 'viewer');
   const admin = requireRole(tokens, 'admin');
+  analystRateLimit(app, config);
 
   app.get('/api/v1/profiles', { preHandler: viewer }, async () => ({
     data: [...profiles.values()].map((p) => p.profile),
   }));
 
-  app.get<{ Querystring: { profile?: string; province?: string } }>(
+  app.get<{ Querystring: { profile?: string; province?: string; bbox?: string; metric?: string } }>(
     '/api/v1/stations',
     {
       preHandler: viewer,
       schema: {
+        tags: ['stations'],
+        summary: 'Stations, with each metric they measure (unit, interval, first and last reading time)',
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { profile: { type: 'string', maxLength: 64 }, province: { type: 'string', maxLength: 200 } },
+          properties: {
+            profile: { type: 'string', maxLength: 64 },
+            province: { type: 'string', maxLength: 200 },
+            bbox: { type: 'string', maxLength: 200, description: 'minLon,minLat,maxLon,maxLat' },
+            metric: { type: 'string', maxLength: 32, description: 'only stations whose profile measures this metric' },
+          },
         },
       },
     },
     async (request) => {
-      const { profile, province } = request.query;
-      const data = directory
+      const { profile, province, metric } = request.query;
+      const bbox = request.query.bbox === undefined ? undefined : parseBbox(request.query.bbox);
+      const stations = directory
         .all()
         .filter((s) => (profile === undefined || s.profileId === profile) && (province === undefined || s.province === province))
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map(stationJson);
-      return { data };
+        .filter((s) => (bbox === undefined || inBbox(s, bbox)) && (metric === undefined || profiles.get(s.profileId)?.profile.metrics[metric] !== undefined))
+        .sort((a, b) => a.id.localeCompare(b.id));
+      const metrics = await stationMetrics(db, profiles, stations);
+      return { data: stations.map((s) => ({ ...stationJson(s), metrics: metrics.get(s.id) ?? [] })) };
     },
   );
 
@@ -155,24 +170,33 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     return { secret: await directory.rotateSecret(request.params.id) };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { metric?: string; from?: string; to?: string; limit: number } }>(
+  const analystReadings = createReadingsAnswer(deps);
+  app.get<{ Params: { id: string }; Querystring: ReadingsQuery & { maxPoints?: number } }>(
     '/api/v1/stations/:id/readings',
     {
       preHandler: viewer,
       schema: {
+        tags: ['readings'],
+        summary: "A station's raw readings (cursor-paged), aggregates with coverage (bucket=, agg=), or a chart-sized sample (maxPoints=)",
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            metric: { type: 'string', maxLength: 32 },
-            from: { type: 'string', format: 'date-time' },
-            to: { type: 'string', format: 'date-time' },
-            limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
+            ...READINGS_QUERY,
+            maxPoints: { type: 'integer', minimum: 3, maximum: 100_000, description: 'at most this many points per metric (LTTB), for charts; not with bucket/cursor/quality' },
           },
         },
+        response: READINGS_RESPONSE,
       },
     },
     async (request) => {
+      // The analyst API (routes/readings.ts) answers everything but the chart sample.
+      if (request.query.maxPoints === undefined) return analystReadings(request.params.id, request.query);
+      const { bucket, agg, cursor, quality } = request.query;
+      if (bucket !== undefined || agg !== undefined || cursor !== undefined || quality !== undefined) {
+        throw createError('QT_ERR_QUERY_INVALID', 'maxPoints: cannot be combined with bucket, agg, cursor or quality');
+      }
       const station = directory.get(request.params.id);
       if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
       const { metric, limit } = request.query;
@@ -184,7 +208,8 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       const to = request.query.to ? new Date(request.query.to) : new Date(now + config.ingest.maxFutureSkewSeconds * 1000 + 1000);
       const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - DAY_MS);
       if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from must be earlier than to');
-      const rows = await queryReadings(db, { stationId: station.id, metric, from, to, limit });
+      const queried = await queryReadings(db, { stationId: station.id, metric, from, to, limit });
+      const rows = request.query.maxPoints === undefined ? queried : downsampleByMetric(queried, request.query.maxPoints);
       return {
         station: station.id,
         from: from.toISOString(),
@@ -193,4 +218,24 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       };
     },
   );
+}
+
+/**
+ * At most `maxPoints` readings per metric, chosen by LTTB over the non-null values (null
+ * values are dropped: a downsampled chart shows the shape, the raw query shows the gaps).
+ */
+function downsampleByMetric(rows: readonly StoredReading[], maxPoints: number): StoredReading[] {
+  const byMetric = new Map<string, StoredReading[]>();
+  for (const r of rows) {
+    if (r.value === null) continue;
+    const list = byMetric.get(r.metric) ?? [];
+    list.push(r);
+    byMetric.set(r.metric, list);
+  }
+  const out: StoredReading[] = [];
+  for (const list of byMetric.values()) {
+    const kept = lttbIndices(list.map((r) => ({ x: r.ts.getTime(), y: r.value! })), maxPoints);
+    for (const i of kept) out.push(list[i]!);
+  }
+  return out.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.metric.localeCompare(b.metric));
 }

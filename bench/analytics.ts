@@ -1,0 +1,129 @@
+/**
+ * Analyst API benchmark (issue 5): `npx tsx bench/analytics.ts` (add `--quick` for a smaller run).
+ * A fresh embedded database, seeded directly with insertReadings in batches, the aggregates
+ * refreshed as their policies would, then through real HTTP:
+ *   1. an hourly aggregate over 1 day × 100 stations × 10 metrics (readings_hourly),
+ *   2. a 1-year daily aggregate for one station (readings_daily),
+ *   3. export rows per second (CSV, keyset chunks).
+ * Prints p50/p95 latencies and rows/s. Bounded: about 4 M rows (2.5 M with --quick).
+ */
+import { rmSync } from 'node:fs';
+import { createApp } from '../app.js';
+import { insertReadings, type ReadingColumns } from '../store/readings.js';
+import { refreshAggregate } from '../store/analytics.js';
+import { tempDataDir } from '../test/helpers/app.js';
+
+const quick = process.argv.includes('--quick');
+const MIN = 60_000;
+const DAY = 86_400_000;
+const METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure'];
+const STATIONS = 100;
+const YEAR_STEP_MIN = quick ? 10 : 5;
+const RUNS = quick ? 10 : 20;
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timed(runs: number, fn: () => Promise<void>): Promise<{ p50: number; p95: number }> {
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  return { p50: Math.round(pct(ms, 50)), p95: Math.round(pct(ms, 95)) };
+}
+
+const dataDir = tempDataDir();
+const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'bench-admin-password', alerts: { tickMs: 0, indexThrottleMs: 0 }, analytics: { rateLimitPerMinute: 1_000_000 } });
+const base = `http://127.0.0.1:${app.ports.http}`;
+try {
+  const login = (await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }) })).json()) as { token: string };
+  const auth = { authorization: `Bearer ${login.token}` };
+  const ids = Array.from({ length: STATIONS }, (_, i) => `B-${String(i).padStart(3, '0')}`);
+  for (const id of ids) {
+    const res = await fetch(`${base}/api/v1/stations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ id, name: id, profile: 'air-quality', lat: 21, lon: 105.8 }) });
+    if (res.status !== 201) throw new Error(`station ${id}: ${res.status}`);
+  }
+  const db = app.store.db;
+  const day0 = Date.parse('2026-10-01T00:00:00+07:00');
+
+  // 1 day × 100 stations × 10 metrics, every minute: 1.44 M rows
+  let t0 = performance.now();
+  let rows = 0;
+  for (const id of ids) {
+    const cols: ReadingColumns = { stationIds: [], metrics: [], ts: [], values: [], quality: [] };
+    for (let m = 0; m < 1440; m++) {
+      const ts = new Date(day0 + m * MIN).toISOString();
+      for (const metric of METRICS) {
+        cols.stationIds.push(id);
+        cols.metrics.push(metric);
+        cols.ts.push(ts);
+        cols.values.push((m % 97) + 1);
+        cols.quality.push(m % 50 === 0 ? 1 : 0);
+      }
+    }
+    rows += await insertReadings(db, cols);
+  }
+  // one station, one year, two metrics every YEAR_STEP_MIN minutes
+  const yearFrom = Date.parse('2025-10-01T00:00:00+07:00');
+  for (let t = yearFrom; t < day0; ) {
+    const cols: ReadingColumns = { stationIds: [], metrics: [], ts: [], values: [], quality: [] };
+    for (let k = 0; k < 10_000 && t < day0; k++, t += YEAR_STEP_MIN * MIN) {
+      for (const metric of ['pm25', 'pm10']) {
+        cols.stationIds.push('B-000');
+        cols.metrics.push(metric);
+        cols.ts.push(new Date(t).toISOString());
+        cols.values.push((t / MIN) % 80);
+        cols.quality.push(0);
+      }
+    }
+    rows += await insertReadings(db, cols);
+  }
+  const seedS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await refreshAggregate(db, 'readings_hourly', new Date(yearFrom - DAY), new Date(day0 + 2 * DAY));
+  await refreshAggregate(db, 'readings_daily', new Date(yearFrom - DAY), new Date(day0 + 2 * DAY));
+  await db.query('ANALYZE readings');
+  const refreshS = (performance.now() - t0) / 1000;
+
+  const hourlyUrl = `${base}/api/v1/readings?stations=${ids.join(',')}&metric=${METRICS.join(',')}&bucket=1h&agg=avg,min,max,count&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00`;
+  const check = (await (await fetch(hourlyUrl, { headers: auth })).json()) as { source: string; series: Array<{ data: unknown[] }> };
+  if (check.series?.length !== 1000 || check.series[0]!.data.length !== 24) throw new Error(`unexpected hourly answer: ${JSON.stringify(check).slice(0, 300)}`);
+  const hourly = await timed(RUNS, async () => {
+    const res = await fetch(hourlyUrl, { headers: auth });
+    await res.arrayBuffer();
+  });
+  const yearUrl = `${base}/api/v1/stations/B-000/readings?metric=pm25,pm10&bucket=1d&agg=avg,min,max,count&from=2025-10-01T00:00:00%2B07:00&to=2026-10-01T00:00:00%2B07:00`;
+  const yearCheck = (await (await fetch(yearUrl, { headers: auth })).json()) as { source: string; series: Array<{ data: unknown[] }> };
+  const yearly = await timed(RUNS, async () => {
+    const res = await fetch(yearUrl, { headers: auth });
+    await res.arrayBuffer();
+  });
+
+  // export: the 1-day fleet (1.44 M rows) as CSV
+  t0 = performance.now();
+  const exp = await fetch(`${base}/api/v1/export?stations=${ids.slice(0, quick ? 20 : 100).join(',')}&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00&format=csv`, { headers: auth });
+  const reader = exp.body!.getReader();
+  let lines = 0;
+  let rssPeak = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (const b of value) if (b === 10) lines++;
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }
+  const exportS = (performance.now() - t0) / 1000;
+
+  console.log(`\nQuantrac analytics bench${quick ? ' (quick)' : ''}: ${rows.toLocaleString('en')} rows seeded in ${seedS.toFixed(1)} s, aggregates refreshed in ${refreshS.toFixed(1)} s\n`);
+  console.log('| Query | p50 ms | p95 ms | Source |');
+  console.log('|---|---|---|---|');
+  console.log(`| hourly avg,min,max,count: 1 day × 100 stations × 10 metrics (24,000 buckets) | ${hourly.p50} | ${hourly.p95} | ${check.source} |`);
+  console.log(`| daily avg,min,max,count: 1 year × 1 station × 2 metrics (${yearCheck.series[0]!.data.length} buckets each) | ${yearly.p50} | ${yearly.p95} | ${yearCheck.source} |`);
+  console.log(`\nExport CSV: ${(lines - 1).toLocaleString('en')} rows in ${exportS.toFixed(1)} s = ${Math.round((lines - 1) / exportS).toLocaleString('en')} rows/s (process RSS peak ${Math.round(rssPeak / 1e6)} MB)`);
+} finally {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}

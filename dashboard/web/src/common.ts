@@ -1,0 +1,45 @@
+/** Colours, orderings and small widgets shared by the views. */
+import { VN_AQI_CATEGORIES } from '../../../alerts/indices/categories';
+import type { AlertJson, LiveState, Severity } from '../../shared/live';
+import { h } from './dom';
+import { lang, tk } from './i18n';
+
+export const STATE_COLOUR: Record<LiveState, string> = { online: '#1b7f3b', stale: '#d89a00', offline: '#c62828' };
+export const NO_AQI_COLOUR = '#c9d1d9';
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };
+
+export function aqiCategory(key: string | null) {
+  return key ? VN_AQI_CATEGORIES.find((c) => c.key === key) : undefined;
+}
+export function aqiColour(key: string | null): string {
+  return aqiCategory(key)?.colorHex ?? NO_AQI_COLOUR;
+}
+export function aqiName(key: string | null): string {
+  const c = aqiCategory(key);
+  return c ? (lang() === 'vi' ? c.nameVi : c.nameEn) : '';
+}
+/** Black or white text, whichever reads better on `hex`. */
+export function inkOn(hex: string): string {
+  const n = parseInt(hex.slice(1), 16);
+  const lum = (0.299 * ((n >> 16) & 255) + 0.587 * ((n >> 8) & 255) + 0.114 * (n & 255)) / 255;
+  return lum > 0.6 ? '#111' : '#fff';
+}
+
+export function stateBadge(state: LiveState): HTMLElement {
+  return h('span', { class: `badge state-${state}` }, tk('state', state));
+}
+export function severityBadge(severity: Severity): HTMLElement {
+  return h('span', { class: `badge sev-${severity}` }, tk('sev', severity));
+}
+export function alertStateBadge(state: AlertJson['state']): HTMLElement {
+  return h('span', { class: `badge ast-${state}` }, tk('st', state));
+}
+export function aqiChip(aqi: number | null, key: string | null): HTMLElement {
+  const colour = aqiColour(key);
+  return h('span', { class: 'aqi-chip', style: { background: colour, color: inkOn(colour) }, title: aqiName(key) }, aqi === null ? '–' : String(aqi));
+}
+
+/** Open alerts: most severe first, then newest first. */
+export function byUrgency(a: AlertJson, b: AlertJson): number {
+  return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.openedAt.localeCompare(a.openedAt);
+}

@@ -1,0 +1,397 @@
+/**
+ * @module store/analytics
+ * Queries of the analyst API: time spans of series, raw readings by keyset (cursor) pages,
+ * bucketed aggregates from the continuous aggregates (readings_hourly, readings_daily) or from
+ * the raw table, daily completeness counts, and targeted aggregate refreshes after backfills.
+ *
+ * Every raw query is bounded by a time range the caller has checked against the configured
+ * maximum (STACK-NOTES: keep raw scans bounded on the embedded database).
+ */
+import type { Db } from './db.js';
+
+/** Time zone of readings_daily's buckets (store/migrations/003_analytics.sql). */
+export const DAILY_AGGREGATE_TIMEZONE = 'Asia/Ho_Chi_Minh';
+/** Its offset from UTC (Vietnam has no daylight saving). */
+export const DAILY_AGGREGATE_TIMEZONE_OFFSET_MS = 7 * 3_600_000;
+
+export const AGG_NAMES = ['avg', 'min', 'max', 'sum', 'count', 'stddev', 'median', 'p95', 'p98'] as const;
+export type AggName = (typeof AGG_NAMES)[number];
+/** Aggregates the continuous aggregates can answer exactly; the others need raw rows. */
+export const CAGG_AGGS: ReadonlySet<AggName> = new Set(['avg', 'min', 'max', 'sum', 'count']);
+
+// ---------------------------------------------------------------------------------------------
+// Series spans
+
+export interface SeriesSpan {
+  stationId: string;
+  metric: string;
+  first: Date | null;
+  last: Date | null;
+}
+
+/**
+ * First and last reading time of each (station, metric) pair. Two index-backed lookups per pair
+ * (the primary key (station_id, metric, ts)), never a scan.
+ */
+export async function seriesSpans(db: Db, pairs: ReadonlyArray<{ stationId: string; metric: string }>): Promise<SeriesSpan[]> {
+  if (pairs.length === 0) return [];
+  const { rows } = await db.query<{ station_id: string; metric: string; first: Date | null; last: Date | null }>(
+    `SELECT p.s AS station_id, p.m AS metric,
+       (SELECT ts FROM readings r WHERE r.station_id = p.s AND r.metric = p.m ORDER BY ts ASC LIMIT 1) AS first,
+       (SELECT ts FROM readings r WHERE r.station_id = p.s AND r.metric = p.m ORDER BY ts DESC LIMIT 1) AS last
+     FROM unnest($1::text[], $2::text[]) AS p(s, m)`,
+    [pairs.map((p) => p.stationId), pairs.map((p) => p.metric)],
+  );
+  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, first: r.first, last: r.last }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw pages (keyset)
+
+/** The position after a row: ordering is (station, ts, metric); `ts` keeps PostgreSQL's microseconds. */
+export interface RawKey {
+  stationId: string;
+  /** ISO 8601 UTC with microseconds, e.g. 2026-11-22T02:00:00.000000Z */
+  ts: string;
+  metric: string;
+}
+
+export interface RawRow {
+  stationId: string;
+  metric: string;
+  ts: Date;
+  /** the row's exact key (microseconds), for the next cursor */
+  key: RawKey;
+  value: number | null;
+  quality: number;
+}
+
+export interface RawPageQuery {
+  stationIds: readonly string[];
+  /** null = every metric */
+  metrics: readonly string[] | null;
+  from: Date;
+  to: Date;
+  after?: RawKey | undefined;
+  limit: number;
+  /** only quality 0 */
+  validOnly: boolean;
+}
+
+const TS_KEY = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * One page of raw readings in (station, ts, metric) order after `after`. Stable while new data
+ * arrives: rows before the cursor are never repeated or skipped; rows inserted after the cursor
+ * position appear on later pages.
+ */
+export async function rawPage(db: Db, q: RawPageQuery): Promise<RawRow[]> {
+  const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to, q.validOnly, q.limit];
+  let keyset = '';
+  if (q.after && q.stationIds.length === 1) {
+    // With one station the cursor's ts is also a lower bound on ts (chunk exclusion, index range).
+    params.push(q.after.ts, q.after.metric);
+    keyset = `AND ts >= $7::timestamptz AND (ts, metric) > ($7::timestamptz, $8::text)`;
+  } else if (q.after) {
+    params.push(q.after.stationId, q.after.ts, q.after.metric);
+    keyset = `AND (station_id, ts, metric) > ($7::text, $8::timestamptz, $9::text)`;
+  }
+  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
+    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings
+      WHERE station_id = ANY($1::text[]) AND ($2::text[] IS NULL OR metric = ANY($2::text[]))
+        AND ts >= $3 AND ts < $4 AND (NOT $5::boolean OR quality = 0) ${keyset}
+      ORDER BY station_id, ts, metric LIMIT $6`,
+    params,
+  );
+  return rows.map((r) => ({
+    stationId: r.station_id,
+    metric: r.metric,
+    ts: r.ts,
+    key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric },
+    value: r.value,
+    quality: r.quality,
+  }));
+}
+
+/**
+ * Every raw row of the query in pages of `chunkRows`, one keyset query per page: memory is
+ * bounded by one page whatever the range (no server-side cursor needed, works on one connection
+ * shared with ingest because each page is its own short query).
+ */
+export async function* rawRows(db: Db, q: Omit<RawPageQuery, 'after' | 'limit'>, chunkRows: number): AsyncGenerator<RawRow[]> {
+  let after: RawKey | undefined;
+  for (;;) {
+    const page = await rawPage(db, { ...q, after, limit: chunkRows });
+    if (page.length > 0) yield page;
+    if (page.length < chunkRows) return;
+    after = page[page.length - 1]!.key;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates
+
+export type AggregateSource = 'raw' | 'hourly' | 'daily';
+
+export interface AggregateQuery {
+  stationIds: readonly string[];
+  metrics: readonly string[];
+  /** bucket-aligned range (the caller widens it to whole buckets) */
+  from: Date;
+  to: Date;
+  /** a PostgreSQL interval, e.g. '3600 seconds', '1 month' */
+  interval: string;
+  timezone: string;
+  aggs: readonly AggName[];
+  /** count flagged readings that carry a value too */
+  includeFlagged: boolean;
+  source: AggregateSource;
+  /** the VN_AQI day: statistics over the day's hourly means (Decision 1459/QĐ-TCMT) */
+  hourlyMeans: boolean;
+}
+
+export interface AggregateRow {
+  stationId: string;
+  metric: string;
+  bucket: Date;
+  values: Partial<Record<AggName, number | null>>;
+  /** readings counted by the statistics (valid, or with a value when flagged ones are included) */
+  counted: number;
+  valid: number;
+  calibrating: number;
+  fault: number;
+  /** null where the source does not keep it (readings_hourly) */
+  maintenance: number | null;
+  total: number;
+}
+
+const PERCENTILES: Partial<Record<AggName, number>> = { median: 0.5, p95: 0.95, p98: 0.98 };
+
+function rawAggExpr(a: AggName, col = 'value', cond = 'counted'): string {
+  const p = PERCENTILES[a];
+  if (p !== undefined) return `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${col}) FILTER (WHERE ${cond})`;
+  const fn = a === 'stddev' ? 'stddev_samp' : a;
+  return `${fn}(${col}) FILTER (WHERE ${cond})`;
+}
+
+/** The continuous aggregates' columns re-bucketed: avg is weighted by the valid count. */
+function caggAggExpr(a: AggName): string {
+  switch (a) {
+    case 'avg':
+      return 'sum(sum) / NULLIF(sum(n_valid), 0)';
+    case 'min':
+      return 'min(min)';
+    case 'max':
+      return 'max(max)';
+    case 'sum':
+      return 'sum(sum)';
+    case 'count':
+      return 'sum(n_valid)';
+    default:
+      throw new Error(`${a} is not served by a continuous aggregate`);
+  }
+}
+
+interface AggRowDb {
+  station_id: string;
+  metric: string;
+  bucket: Date;
+  counted: number;
+  n_valid: number;
+  n_calibrating: number;
+  n_fault: number;
+  n_maintenance: number | null;
+  n_total: number;
+  [agg: string]: unknown;
+}
+
+export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow[]> {
+  const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to, q.interval, q.timezone];
+  const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
+  let sql: string;
+  if (q.hourlyMeans) {
+    // Hourly means first (hour-ending labels 01:00…24:00 fall in the day), then the day's statistics over them.
+    const hourly =
+      q.source === 'raw'
+        ? `SELECT station_id, metric, time_bucket(INTERVAL '1 hour', ts) AS hour,
+             avg(value) FILTER (WHERE counted) AS mean, count(*) FILTER (WHERE counted) AS counted,
+             count(*) FILTER (WHERE quality = 0) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
+             count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) AS n_total
+           FROM (SELECT *, quality = 0 OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
+                  WHERE ${where} AND ts >= $3 AND ts < $4) r
+           GROUP BY 1, 2, 3`
+        : `SELECT station_id, metric, bucket AS hour, sum / NULLIF(n_valid, 0) AS mean, n_valid AS counted,
+             n_valid, n_calibrating, n_fault, NULL::int8 AS n_maintenance, n_total
+           FROM readings_hourly WHERE ${where} AND bucket >= $3 AND bucket < $4`;
+    const exprs = q.aggs.map((a) => `${a === 'count' ? 'count(mean)' : `${a === 'stddev' ? 'stddev_samp' : a}(mean)`} AS "${a}"`);
+    sql = `SELECT station_id, metric, time_bucket($5::interval, hour, $6::text) AS bucket, ${exprs.join(', ')},
+             sum(counted)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
+             sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_total)::int8 AS n_total
+           FROM (${hourly}) h GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+  } else if (q.source === 'raw') {
+    const exprs = q.aggs.map((a) => `${rawAggExpr(a)} AS "${a}"`);
+    sql = `SELECT station_id, metric, time_bucket($5::interval, ts, $6::text) AS bucket, ${exprs.join(', ')},
+             count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WHERE quality = 0) AS n_valid,
+             count(*) FILTER (WHERE quality = 1) AS n_calibrating, count(*) FILTER (WHERE quality = 2) AS n_fault,
+             count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) AS n_total
+           FROM (SELECT *, quality = 0 OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
+                  WHERE ${where} AND ts >= $3 AND ts < $4) r
+           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+  } else {
+    const view = q.source === 'hourly' ? 'readings_hourly' : 'readings_daily';
+    const maintenance = q.source === 'daily' ? 'sum(n_maintenance)::int8' : 'NULL::int8';
+    const exprs = q.aggs.map((a) => `${caggAggExpr(a)} AS "${a}"`);
+    sql = `SELECT station_id, metric, time_bucket($5::interval, bucket, $6::text) AS bucket, ${exprs.join(', ')},
+             sum(n_valid)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
+             sum(n_fault)::int8 AS n_fault, ${maintenance} AS n_maintenance, sum(n_total)::int8 AS n_total
+           FROM ${view} WHERE ${where} AND bucket >= $3 AND bucket < $4
+           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+  }
+  if (q.source === 'raw') params.push(q.includeFlagged);
+  const { rows } = await db.query<AggRowDb>(sql, params);
+  return rows.map((r) => ({
+    stationId: r.station_id,
+    metric: r.metric,
+    bucket: r.bucket,
+    values: Object.fromEntries(q.aggs.map((a) => [a, r[a] === null || r[a] === undefined ? null : Number(r[a])])),
+    counted: Number(r.counted),
+    valid: Number(r.n_valid),
+    calibrating: Number(r.n_calibrating),
+    fault: Number(r.n_fault),
+    maintenance: r.n_maintenance === null ? null : Number(r.n_maintenance),
+    total: Number(r.n_total),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completeness
+
+export interface DailyCounts {
+  stationId: string;
+  metric: string;
+  /** local midnight of the day */
+  day: Date;
+  valid: number;
+  calibrating: number;
+  fault: number;
+  outOfRange: number;
+  maintenance: number;
+  total: number;
+}
+
+/**
+ * Readings per quality flag per (station, metric, local day). From readings_daily when the zone is
+ * its zone, otherwise from the raw table (the caller bounds the range).
+ */
+export async function dailyCounts(
+  db: Db,
+  q: { stationIds: readonly string[]; metrics: readonly string[]; from: Date; to: Date; timezone: string },
+): Promise<DailyCounts[]> {
+  const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
+  const sql =
+    q.timezone === DAILY_AGGREGATE_TIMEZONE
+      ? `SELECT station_id, metric, bucket AS day, n_valid, n_calibrating, n_fault, n_out_of_range, n_maintenance, n_total
+           FROM readings_daily WHERE ${where} AND bucket >= $3 AND bucket < $4 ORDER BY 1, 2, 3`
+      : `SELECT station_id, metric, time_bucket(INTERVAL '1 day', ts, $5::text) AS day,
+           count(*) FILTER (WHERE quality = 0) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
+           count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 3) AS n_out_of_range,
+           count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) AS n_total
+           FROM readings WHERE ${where} AND ts >= $3 AND ts < $4 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+  const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to];
+  if (q.timezone !== DAILY_AGGREGATE_TIMEZONE) params.push(q.timezone);
+  const { rows } = await db.query<{
+    station_id: string;
+    metric: string;
+    day: Date;
+    n_valid: number;
+    n_calibrating: number;
+    n_fault: number;
+    n_out_of_range: number;
+    n_maintenance: number;
+    n_total: number;
+  }>(sql, params);
+  return rows.map((r) => ({
+    stationId: r.station_id,
+    metric: r.metric,
+    day: r.day,
+    valid: Number(r.n_valid),
+    calibrating: Number(r.n_calibrating),
+    fault: Number(r.n_fault),
+    outOfRange: Number(r.n_out_of_range),
+    maintenance: Number(r.n_maintenance),
+    total: Number(r.n_total),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh
+
+export type ContinuousAggregate = 'readings_hourly' | 'readings_daily';
+
+/** Re-materializes [from, to) of a continuous aggregate (after late data; outside any transaction). */
+export async function refreshAggregate(db: Db, view: ContinuousAggregate, from: Date, to: Date): Promise<void> {
+  await db.query(`CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)`, [view, from, to]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SensorThings Observations
+
+export type Comparison = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+const SQL_OP: Record<Comparison, string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+export interface ObservationQuery {
+  /** restrict to these (station, metric) series; undefined = all */
+  series?: ReadonlyArray<{ stationId: string; metric: string }> | undefined;
+  time: ReadonlyArray<{ op: Comparison; value: Date }>;
+  result: ReadonlyArray<{ op: Comparison; value: number }>;
+  orderBy: 'ts' | 'value';
+  desc: boolean;
+  limit: number;
+  offset: number;
+}
+
+function observationWhere(q: ObservationQuery, params: unknown[]): string {
+  const conds: string[] = [];
+  if (q.series) {
+    params.push(q.series.map((s) => s.stationId), q.series.map((s) => s.metric));
+    conds.push(`(station_id, metric) IN (SELECT * FROM unnest($${params.length - 1}::text[], $${params.length}::text[]))`);
+  }
+  for (const c of q.time) {
+    params.push(c.value);
+    conds.push(`ts ${SQL_OP[c.op]} $${params.length}::timestamptz`);
+  }
+  for (const c of q.result) {
+    params.push(c.value);
+    conds.push(`value ${SQL_OP[c.op]} $${params.length}::float8`);
+  }
+  return conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
+}
+
+export async function observations(db: Db, q: ObservationQuery): Promise<RawRow[]> {
+  const params: unknown[] = [];
+  const where = observationWhere(q, params);
+  params.push(q.limit, q.offset);
+  const dir = q.desc ? 'DESC' : 'ASC';
+  const order = q.orderBy === 'ts' ? `ts ${dir}, station_id, metric` : `value ${dir} NULLS LAST, ts, station_id, metric`;
+  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
+    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings ${where}
+      ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality }));
+}
+
+export async function countObservations(db: Db, q: ObservationQuery): Promise<number> {
+  const params: unknown[] = [];
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM readings ${observationWhere(q, params)}`, params);
+  return rows[0]?.n ?? 0;
+}
+
+export async function getObservation(db: Db, stationId: string, metric: string, ts: string): Promise<RawRow | undefined> {
+  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
+    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings WHERE station_id = $1 AND metric = $2 AND ts = $3::timestamptz`,
+    [stationId, metric, ts],
+  );
+  const r = rows[0];
+  return r ? { stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality } : undefined;
+}
