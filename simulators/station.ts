@@ -395,7 +395,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
   async function doClose(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
-    if (starting) await starting.catch(() => undefined); // a failed start already reported itself
+    if (starting) await Promise.allSettled([starting]); // a failed start already reported itself
     const c = client;
     if (!c) return;
     const deadline = new Promise<'timeout'>((r) => setTimeout(r, closeTimeoutMs, 'timeout').unref());
