@@ -29,6 +29,7 @@ interface LoadResult {
   failed: number;
   latenciesMs: number[];
   elapsedMs: number;
+  connectMs: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -37,7 +38,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function startApp(dataDir: string): Promise<App> {
-  return createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'bench-admin-pw', databaseUrl: process.env['DATABASE_URL'] ?? '' });
+  return createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'bench-admin-pw', databaseUrl: process.env['DATABASE_URL'] ?? '', automation: { enabled: false } });
 }
 
 function runLoad(spec: object): Promise<LoadResult> {
@@ -76,6 +77,7 @@ async function scenario(app: App, name: string, stationCount: number, metrics: s
     p95PublishToCommitMs: +percentile(sorted, 95).toFixed(1),
     p99PublishToCommitMs: +percentile(sorted, 99).toFixed(1),
     failedPublishes: result.failed,
+    connectsPerSecond: Math.round(stationCount / (result.connectMs / 1000)),
     storedRowsIncludingWarmup: stored,
     appProcessCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
   };
