@@ -133,6 +133,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   let byProfile = new Map<string, Rule[]>();
   let byStation = new Map<string, Rule[]>();
   const lookbacks = new Map<string, number>(); // `${station}|${metric}` → ms
+  /** Per station: its rules and the metrics they read (rebuilt when rules change; read on every reading). */
+  const stationRules = new Map<string, { rules: Rule[]; metrics: Set<string> }>();
   const open = new Map<string, OpenAlert>();
   const series = new Map<string, StationSeries>();
   let silences: Silence[] = [];
@@ -164,10 +166,21 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       map.set(k, list);
     }
     lookbacks.clear();
+    stationRules.clear();
+  }
+
+  function rulesOf(station: Station): { rules: Rule[]; metrics: Set<string> } {
+    let entry = stationRules.get(station.id);
+    if (!entry) {
+      const rules = [...(byProfile.get(station.profileId) ?? []), ...(byStation.get(station.id) ?? [])];
+      entry = { rules, metrics: new Set(rules.map(ruleMetric).filter((m): m is string => m !== undefined)) };
+      stationRules.set(station.id, entry);
+    }
+    return entry;
   }
 
   function rulesFor(station: Station): Rule[] {
-    return [...(byProfile.get(station.profileId) ?? []), ...(byStation.get(station.id) ?? [])];
+    return rulesOf(station).rules;
   }
 
   function intervalMs(station: Station, metric: string | undefined): number {
@@ -235,7 +248,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   }
 
   function hasRuleFor(station: Station, metric: string): boolean {
-    return rulesFor(station).some((r) => ruleMetric(r) === metric);
+    return rulesOf(station).metrics.has(metric);
   }
 
   function record(station: Station, r: { metric: string; ts: number; value: number | null; quality: Sample['quality'] }, receivedAt: number): void {

@@ -15,10 +15,11 @@ import type { AcceptedReading, EventBus, EventMap } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { AlertRecord, Silence } from '../store/alerts.js';
 import type { Db } from '../store/index.js';
-import { countsByStationMetric, hourlyStats, queryReadings } from '../store/readings.js';
+import { hourlyStats, queryReadings } from '../store/readings.js';
+import { completeness, type CompletenessRow } from '../dashboard/server/analytics/series.js';
+import type { Config } from '../config/index.js';
 
 const HOUR = 3_600_000;
-const VN_OFFSET = 7 * HOUR;
 
 export interface StationInfo {
   id: string;
@@ -29,16 +30,7 @@ export interface StationInfo {
   lon: number;
 }
 
-export interface CompletenessRow {
-  station: string;
-  metric: string;
-  expected: number;
-  valid: number;
-  calibrating: number;
-  fault: number;
-  /** valid ÷ (expected − calibrating − fault), in percent */
-  percent: number | null;
-}
+export type { CompletenessRow };
 
 export interface QuantracHost {
   onReadings(owner: string, fn: (readings: readonly AcceptedReading[]) => void): () => void;
@@ -47,7 +39,7 @@ export interface QuantracHost {
   resolve(alertId: number, actor: string, reason: string): Promise<AlertRecord>;
   silence(s: { station?: string; rule?: string; minutes: number; comment: string; actor: string }): Promise<Silence>;
   query(q: { station: string; metric?: string; from: Date; to: Date; aggregate: 'raw' | 'hourly'; limit?: number }): Promise<unknown[]>;
-  /** Data completeness of a local (UTC+7) day, per station and metric. */
+  /** Data completeness of a local (UTC+7) day, per station and metric (the analyst API's completeness report). */
   completeness(day: string): Promise<CompletenessRow[]>;
   command(stationId: string, command: Record<string, unknown>): Promise<void>;
   station(id: string): StationInfo | undefined;
@@ -58,6 +50,7 @@ export interface QuantracHost {
 }
 
 export interface HostDeps {
+  config: Readonly<Config>;
   db: Db;
   bus: EventBus;
   alerts: AlertEngine;
@@ -117,7 +110,7 @@ export function createLoadShedder(logger: Logger, { maxLagMs = 100, sampleMs = 2
 }
 
 export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShedder } {
-  const { db, bus, alerts, broker, directory, profiles, logger, baseUrl } = deps;
+  const { config, db, bus, alerts, broker, directory, profiles, logger, baseUrl } = deps;
   const owners = new Set<string>();
   const shedder = createLoadShedder(logger);
   let seq = 0;
@@ -165,16 +158,9 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
     async completeness(day) {
       const from = new Date(Date.parse(`${day}T00:00:00+07:00`));
       if (Number.isNaN(from.getTime())) throw new Error(`day must be YYYY-MM-DD, got ${day}`);
-      const to = new Date(from.getTime() + 24 * HOUR);
-      const rows = await countsByStationMetric(db, from, to);
-      return rows.map((r) => {
-        const station = directory.get(r.stationId);
-        const profile = station ? profiles.get(station.profileId)?.profile : undefined;
-        const interval = (profile?.metrics[r.metric]?.intervalSeconds ?? profile?.expectedIntervalSeconds ?? 60) * 1000;
-        const expected = Math.round((24 * HOUR) / interval);
-        const base = expected - r.calibrating - r.fault;
-        return { station: r.stationId, metric: r.metric, expected, valid: r.valid, calibrating: r.calibrating, fault: r.fault, percent: base > 0 ? Math.round((1000 * r.valid) / base) / 10 : null };
-      });
+      // The analyst API's report: one definition of completeness in the platform.
+      const report = await completeness(db, config, profiles, { stations: directory.all(), metrics: null, from, to: new Date(from.getTime() + 24 * HOUR), now: Date.now() });
+      return report.data;
     },
     async command(stationId, command) {
       if (!isStationId(stationId) || !directory.get(stationId)) throw new Error(`station ${stationId} does not exist`);
@@ -195,9 +181,4 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
       owners.clear();
     },
   };
-}
-
-/** The local (UTC+7) date before the one containing `at`, YYYY-MM-DD. */
-export function previousLocalDay(at: number): string {
-  return new Date(at + VN_OFFSET - 24 * HOUR).toISOString().slice(0, 10);
 }

@@ -40,8 +40,8 @@ interface NodeRedRuntime {
   httpNode: Handler;
 }
 
-/** What the host API needs, plus the config (its public URL becomes the host's base URL). */
-export type AutomationDeps = Omit<HostDeps, 'baseUrl'> & { config: Readonly<Config> };
+/** What the host API needs (its base URL comes from config.automation.publicUrl). */
+export type AutomationDeps = Omit<HostDeps, 'baseUrl'>;
 
 export interface Automation {
   /** Handles a request under /red; returns false for any other path. */

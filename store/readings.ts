@@ -76,26 +76,6 @@ export async function countReadings(db: Db, stationId?: string): Promise<number>
   return rows[0]?.n ?? 0;
 }
 
-export interface CountsRow {
-  stationId: string;
-  metric: string;
-  valid: number;
-  calibrating: number;
-  fault: number;
-  total: number;
-}
-
-/** Readings per station and metric over [from, to), by quality, from the hourly continuous aggregate. */
-export async function countsByStationMetric(db: Db, from: Date, to: Date): Promise<CountsRow[]> {
-  const { rows } = await db.query<{ station_id: string; metric: string; valid: number; calibrating: number; fault: number; total: number }>(
-    `SELECT station_id, metric, sum(n_valid)::int8 AS valid, sum(n_calibrating)::int8 AS calibrating,
-            sum(n_fault)::int8 AS fault, sum(n_total)::int8 AS total
-       FROM readings_hourly WHERE bucket >= $1 AND bucket < $2 GROUP BY station_id, metric ORDER BY station_id, metric`,
-    [from, to],
-  );
-  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, valid: r.valid, calibrating: r.calibrating, fault: r.fault, total: r.total }));
-}
-
 export interface HourlyRow {
   metric: string;
   /** hour start */

@@ -135,6 +135,10 @@ describe('flows', () => {
       { id: 'n-in', type: 'http in', z: 'tab-cmd', url: '/calibrate', method: 'post', wires: [['n-cmd']] },
       { id: 'n-cmd', type: 'quantrac-command', z: 'tab-cmd', station: cmd.id, command: '{"command":"calibrate","metric":"pm25","durationSeconds":60}', wires: [['n-out']] },
       { id: 'n-out', type: 'http response', z: 'tab-cmd', statusCode: '200', wires: [] },
+      { id: 'n-in2', type: 'http in', z: 'tab-cmd', url: '/completeness', method: 'get', wires: [['n-day']] },
+      { id: 'n-day', type: 'change', z: 'tab-cmd', rules: [{ t: 'set', p: 'day', pt: 'msg', to: 'req.query.day', tot: 'msg' }], wires: [['n-query']] },
+      { id: 'n-query', type: 'quantrac-query', z: 'tab-cmd', mode: 'completeness', wires: [['n-out2']] },
+      { id: 'n-out2', type: 'http response', z: 'tab-cmd', statusCode: '200', wires: [] },
     ];
     const res = await deploy(t.baseUrl, adminRedToken, flows);
     expect(res.status).toBe(200);
@@ -166,6 +170,12 @@ describe('flows', () => {
     }
     const stored = await t.api<{ data: unknown[] }>('GET', `/api/v1/stations/${ack.id}/readings?metric=pm10`);
     expect(stored.body.data).toHaveLength(5);
+
+    // the query node serves the platform's completeness report (same rows as GET /api/v1/completeness)
+    const today = new Date(before - 20_000 + 7 * 3_600_000).toISOString().slice(0, 10); // the local day of those pm10 readings
+    const viaFlow = (await (await fetch(`${t.baseUrl}/red/api/completeness?day=${today}`)).json()) as { day: string; rows: Array<{ station: string; metric: string; valid: number }> };
+    expect(viaFlow.day).toBe(today);
+    expect(viaFlow.rows.find((r) => r.station === ack.id && r.metric === 'pm10')?.valid).toBe(5);
 
     // an http-in endpoint under /red/api drives a downlink command to a station
     const stationClient = await t.connectStation(cmd.id, cmd.secret);
