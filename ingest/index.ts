@@ -11,12 +11,15 @@ import type { AcceptedReading, EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
-import { insertQuarantine } from '../store/quarantine.js';
+import { insertQuarantine, type QuarantineRecord } from '../store/quarantine.js';
 import { parseReadingsPayload, type ParseLimits, type ParseOutcome } from './parse.js';
 import { qualityName } from './quality.js';
 import type { Refusal } from './reasons.js';
 import type { StationDirectory } from './station-directory.js';
-import { createBatchWriter, type WriteRow } from './writer.js';
+import { createBatchWriter, type StorageState, type WriteRow } from './writer.js';
+import { openSpool } from './spool.js';
+import { createStorageMetrics } from './storage-metrics.js';
+import { join } from 'node:path';
 
 export type IngestSource = 'mqtt' | 'http' | 'file';
 
@@ -51,6 +54,8 @@ export interface Ingest {
   /** Waits until every accepted payload so far is committed. */
   drain(): Promise<void>;
   readonly queuedRows: number;
+  /** Degraded storage (database unreachable, readings in the spool); see ingest/writer.ts. */
+  readonly storage: StorageState;
   close(): Promise<void>;
 }
 
@@ -65,12 +70,35 @@ export function createIngest(deps: IngestDeps): Ingest {
     maxFutureSkewMs: config.ingest.maxFutureSkewSeconds * 1000,
   };
   let closed = false;
+  // The spool (ingest/spool.ts) keeps acknowledging through a database outage. In embedded mode
+  // the database runs in this process, so it matters only if its worker dies (then the spool
+  // fills and is replayed at the next start); with DATABASE_URL it carries real outages.
+  const spool = config.spool.maxBytes > 0 ? openSpool(join(config.dataDir, 'spool'), config.spool.maxBytes, logger) : undefined;
+  const storageMetrics = createStorageMetrics(metrics, () => ({ ...writer.storage, queuedRows: writer.queuedRows, blockedWrites: writer.blockedWrites }));
 
   const writer = createBatchWriter(db, {
     maxRows: config.ingest.batchMaxRows,
     maxWaitMs: config.ingest.batchMaxWaitMs,
     retries: config.ingest.writeRetries,
-    onCommitted({ rows, inserted, ms }) {
+    maxPendingRows: config.ingest.maxPendingRows,
+    spool,
+    replayIntervalMs: config.spool.replayIntervalMs,
+    // Embedded: one connection that a long query may hold; waiting is right there.
+    writeTimeoutMs: db.mode === 'server' ? config.store.writeTimeoutMs : 0,
+    onSpooled(rows, spoolBytes) {
+      storageMetrics.spooledRows.inc(rows);
+      logger.debug({ rows, spoolBytes }, 'database unreachable: readings spooled and acknowledged');
+    },
+    onConflicts(count) {
+      storageMetrics.conflicts.inc(count);
+    },
+    onStorageState(state) {
+      if (state.degraded) logger.error({ ...state }, 'storage degraded: the database is unreachable or readings wait in the spool');
+      else logger.warn('storage recovered: the spool is replayed');
+      bus.emit('storageStateChanged', { ...state, at: Date.now() });
+    },
+    onCommitted({ rows, inserted, ms, replayed }) {
+      if (replayed) storageMetrics.replayedRows.inc(rows.length);
       metrics.batchRows.observe(rows.length);
       metrics.commitSeconds.observe(ms / 1000);
       metrics.readingsAccepted.inc(inserted);
@@ -97,17 +125,17 @@ export function createIngest(deps: IngestDeps): Ingest {
       ? first.reason
       : `${refused.length} of ${readingCount} readings refused: ${refused.map((r) => `[${r.index}] ${r.reason}`).join('; ')}`;
     const reason = summary.length > MAX_REASON_CHARS ? summary.slice(0, MAX_REASON_CHARS - 1) + '…' : summary;
-    await insertQuarantine(db, [
-      {
-        source,
-        stationId,
-        topic: topic ?? null,
-        reasonCode: first.code,
-        reason,
-        details: { refused: refused.slice(0, 1000), readingCount },
-        payload,
-      },
-    ]);
+    const record: QuarantineRecord = {
+      source,
+      stationId,
+      topic: topic ?? null,
+      reasonCode: first.code,
+      reason,
+      details: { refused: refused.slice(0, 1000), readingCount },
+      payload,
+    };
+    // Database unreachable: the refused payload waits in the spool like the readings do.
+    await insertQuarantine(db, [record]).catch((err: unknown) => writer.spoolQuarantine([record], err));
     for (const r of refused) metrics.readingsRejected.inc({ reason: r.code, source });
     bus.emit('payloadQuarantined', { stationId, source, reasonCode: first.code, reason });
   }
@@ -115,7 +143,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   async function store(stationId: string, outcome: ParseOutcome, payload: Buffer, source: IngestSource, origin: string | undefined): Promise<IngestResult> {
     const rows: WriteRow[] = outcome.rows.map((r) => ({ stationId, metric: r.metric, ts: r.ts, value: r.value, quality: r.quality }));
     const pending: Array<Promise<unknown>> = [];
-    if (rows.length > 0) pending.push(writer.write(rows));
+    if (rows.length > 0) pending.push(writer.write(rows, source));
     if (outcome.refused.length > 0) pending.push(quarantine(stationId, source, origin, payload, outcome.refused, outcome.readingCount));
     await Promise.all(pending);
     return { rows: rows.length, refused: outcome.refused, quarantined: outcome.refused.length > 0 };
@@ -132,6 +160,9 @@ export function createIngest(deps: IngestDeps): Ingest {
       const station = directory.get(stationId);
       const loaded = station ? profiles.get(station.profileId) : undefined;
       if (!station || !loaded) return unknownStation(stationId, station !== undefined, source, topic, payload);
+      // Backpressure: wait for room before parsing, so a held publish keeps only its raw bytes.
+      const room = writer.room();
+      if (room) await room;
       return store(stationId, parseReadingsPayload(payload, loaded, limits, now()), payload, source, topic);
     },
     async handleParsed(stationId, outcome, payload, source, origin) {
@@ -143,9 +174,14 @@ export function createIngest(deps: IngestDeps): Ingest {
     get queuedRows() {
       return writer.queuedRows;
     },
+    get storage() {
+      return writer.storage;
+    },
     async close() {
       closed = true;
       await writer.drain();
+      writer.close();
+      await spool?.close();
     },
   };
 }

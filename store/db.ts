@@ -3,7 +3,8 @@
  * The one way Quantrac reaches its database. Two modes behind one interface:
  * - embedded: PGlite on a worker thread, one connection (it serves one client at a time), every
  *   caller queued on it by pg.Pool({ max: 1 });
- * - server: DATABASE_URL, a real pool.
+ * - server: DATABASE_URL, a real pool; connecting times out after DB_CONNECT_TIMEOUT_MS so an
+ *   unreachable server is noticed (ingest/writer.ts then spools; see ingest/spool.ts).
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -31,7 +32,7 @@ export async function openDb(config: Readonly<Config>, logger: Logger): Promise<
   let connectionString = config.databaseUrl;
   const mode: DbMode = connectionString ? 'server' : 'embedded';
   if (mode === 'embedded') {
-    embedded = await startEmbeddedDatabase(join(config.dataDir, 'pg'), (err) => logger.fatal({ err }, 'embedded database stopped'));
+    embedded = await startEmbeddedDatabase(join(config.dataDir, 'pg'), (err) => logger.fatal({ err }, 'embedded database stopped'), { fsync: config.store.embeddedFsync });
     connectionString = embedded.connectionString;
   }
   const pool = new pg.Pool({
@@ -39,8 +40,19 @@ export async function openDb(config: Readonly<Config>, logger: Logger): Promise<
     max: mode === 'embedded' ? 1 : config.store.poolSize,
     idleTimeoutMillis: mode === 'embedded' ? 0 : 30_000,
     application_name: 'quantrac',
+    // An unreachable server must fail fast (ingest then spools) instead of hanging a connect;
+    // keep-alive notices a peer that vanished without closing the connection.
+    connectionTimeoutMillis: mode === 'embedded' ? 0 : config.store.connectTimeoutMs,
+    keepAlive: mode === 'server',
   });
   pool.on('error', (err) => logger.error({ err }, 'database connection error'));
+  // A connection that breaks while checked out between two queries (a transaction awaiting its
+  // caller) emits 'error' on its client, which pg-pool listens to only while the client is idle:
+  // unhandled, it would kill the process at the first database outage. Every client gets a
+  // listener for its whole life; the failing query or the next one reports the error.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err: err.message }, 'database connection lost'));
+  });
   if (mode === 'server') {
     // A server session may not have the extension preloaded (shared_preload_libraries covers it
     // on TimescaleDB images); nothing to do per connection.
@@ -48,7 +60,22 @@ export async function openDb(config: Readonly<Config>, logger: Logger): Promise<
 
   return {
     mode,
-    query: (text, params) => pool.query(text, params as unknown[]),
+    // Not pool.query(): it hands any error to release(), which destroys the connection even for
+    // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
+    // database takes one connection, and the reconnect that follows raced its close and failed the
+    // next, unrelated query. Only a connection-level error discards the client.
+    async query(text, params) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        return await client.query(text, params as unknown[]);
+      } catch (err) {
+        if (!(err instanceof pg.DatabaseError)) broken = err as Error;
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
     async transaction(fn) {
       const client = await pool.connect();
       try {

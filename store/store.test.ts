@@ -32,6 +32,13 @@ describe('store', () => {
     expect(ht.map((r) => r.hypertable_name)).toContain('readings');
   });
 
+  it('keeps the one embedded connection usable after a query fails (the next query is not hit by it)', async () => {
+    await expect(store.db.query('SELECT 1/0')).rejects.toThrow(/division by zero/);
+    await expect(store.db.query('SELECT * FROM no_such_table')).rejects.toThrow(/does not exist/);
+    const { rows } = await store.db.query<{ x: number }>('SELECT 41 + 1 AS x');
+    expect(rows).toEqual([{ x: 42 }]);
+  });
+
   it('splits migration files into statements, dropping comment lines', () => {
     expect(splitStatements('-- a\nCREATE TABLE a (x int);\n\n-- b\nSELECT 1;\n')).toEqual(['CREATE TABLE a (x int)', 'SELECT 1']);
   });

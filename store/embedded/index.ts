@@ -20,11 +20,13 @@ type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message:
 /**
  * @param dataDir folder of the persisted database (created if missing), or null for in-memory.
  * @param onUnexpectedExit called if the worker dies while the app runs.
+ * @param options.fsync fdatasync the written files before each answer (default true): PGlite's
+ *   own fsync is a no-op, so without this a commit survives a killed process but not a power cut.
  */
-export async function startEmbeddedDatabase(dataDir: string | null, onUnexpectedExit: (err: Error) => void): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string | null, onUnexpectedExit: (err: Error) => void, options: { fsync?: boolean } = {}): Promise<EmbeddedDatabase> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-    workerData: { dataDir, host: '127.0.0.1', port: 0 },
+    workerData: { dataDir, host: '127.0.0.1', port: 0, fsync: options.fsync ?? true },
   });
   let closing = false;
 

@@ -3,16 +3,17 @@
 // the thread that calls it). Plain JavaScript on purpose: worker threads do not inherit the
 // TypeScript loaders of vitest, so this file must run as it is.
 //
-// workerData: { dataDir: string | null, host: string, port: number }
+// workerData: { dataDir: string | null, host: string, port: number, fsync: boolean }
 // Messages to the parent: { type: 'ready', port } | { type: 'error', message } | { type: 'closed' }
 // Messages from the parent: { type: 'close' }
+import { fdatasyncSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { timescaledb } from '@electric-sql/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
-/** @type {{ dataDir: string | null, host: string, port: number }} */
-const { dataDir, host, port } = workerData;
+/** @type {{ dataDir: string | null, host: string, port: number, fsync: boolean }} */
+const { dataDir, host, port, fsync } = workerData;
 
 let db;
 let server;
@@ -20,6 +21,7 @@ let server;
 async function start() {
   db = dataDir ? new PGlite(dataDir, { extensions: { timescaledb } }) : new PGlite({ extensions: { timescaledb } });
   await db.waitReady;
+  if (dataDir && fsync !== false) syncOnEveryAnswer(db);
   await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb;');
   // After reopening a persisted data directory the extension library is not loaded into the
   // (single) session yet, and every insert into a hypertable fails with "invalid INSERT on the
@@ -30,6 +32,50 @@ async function start() {
   const conn = server.getServerConn();
   const actualPort = Number(conn.slice(conn.lastIndexOf(':') + 1));
   parentPort.postMessage({ type: 'ready', port: actualPort });
+}
+
+/**
+ * Makes a commit durable before its answer leaves the worker. PGlite's Emscripten build turns
+ * fsync()/fdatasync() into no-ops (`___syscall_fdatasync` returns 0 and its NODEFS has no
+ * `fsync` stream operation), so PostgreSQL's WAL flush at COMMIT only reaches the OS page cache:
+ * that survives a kill -9 of the process, but not a power cut or kernel crash. So, as PostgreSQL
+ * itself would:
+ * - the WAL (and pg_control) files written while a wire-protocol message runs (the unit that
+ *   pglite-socket answers) are fdatasync'ed before the answer goes out: one sync per batch;
+ * - data files are synced when a checkpoint completes, i.e. just before pg_control is written
+ *   (after that, PostgreSQL may recycle the WAL that could have rebuilt them);
+ * - a descriptor closed while dirty is synced first.
+ */
+function syncOnEveryAnswer(pglite) {
+  const ops = pglite.Module.FS.filesystems.NODEFS.stream_ops;
+  const walDirty = new Set();
+  const dataDirty = new Set();
+  const write = ops.write;
+  ops.write = function (stream, ...rest) {
+    const fd = stream.nfd;
+    const path = fd === undefined ? '' : String(stream.path ?? '');
+    const isControl = path.endsWith('/global/pg_control');
+    if (isControl) {
+      for (const d of dataDirty) fdatasyncSync(d);
+      dataDirty.clear();
+    }
+    const n = write.call(this, stream, ...rest);
+    if (fd !== undefined) (isControl || path.includes('/pg_wal/') ? walDirty : dataDirty).add(fd);
+    return n;
+  };
+  const closeStream = ops.close;
+  ops.close = function (stream) {
+    const fd = stream.nfd;
+    if (fd !== undefined && (walDirty.delete(fd) | dataDirty.delete(fd))) fdatasyncSync(fd);
+    return closeStream.call(this, stream);
+  };
+  const execProtocolRaw = pglite.execProtocolRaw.bind(pglite);
+  pglite.execProtocolRaw = async (message, options) => {
+    const answer = await execProtocolRaw(message, options);
+    for (const fd of walDirty) fdatasyncSync(fd);
+    walDirty.clear();
+    return answer;
+  };
 }
 
 async function close() {

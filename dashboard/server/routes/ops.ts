@@ -1,6 +1,9 @@
 /**
  * @module dashboard/server/routes/ops
- *   GET /healthz                → { status, database, mode, uptimeSeconds }
+ *   GET /healthz                → { status, database, mode, uptimeSeconds, storage }
+ *                                 status 'degraded' when the database is unreachable (503) or
+ *                                 acknowledged readings wait in the local spool (200);
+ *                                 storage = { degraded, reason, since, spoolBytes, spoolMaxBytes, spoolRows }
  *   GET /metrics                → Prometheus text format
  *   GET /api/v1/quarantine      (admin) ?station=&before=&limit= → refused payloads with their reasons
  */
@@ -16,13 +19,29 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
   app.get('/healthz', async (_request, reply) => {
     let database: 'ok' | 'unreachable' = 'ok';
     try {
-      await db.query('SELECT 1');
+      // A blackholed server never answers: give up after a few seconds rather than hang the probe.
+      let timer: NodeJS.Timeout | undefined;
+      const probe = db.query('SELECT 1').finally(() => clearTimeout(timer));
+      // If the timeout wins, the probe's late failure must still be handled.
+      probe.catch((err: unknown) => app.log.debug({ err }, 'health check: late database answer'));
+      await Promise.race([
+        probe,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer to SELECT 1 within 3 s')), 3000))),
+      ]);
     } catch (err) {
       database = 'unreachable';
       app.log.warn({ err }, 'health check: database unreachable');
     }
+    const storage = deps.ingest?.storage;
+    const degraded = database !== 'ok' || storage?.degraded === true;
     reply.code(database === 'ok' ? 200 : 503);
-    return { status: database === 'ok' ? 'ok' : 'degraded', database, mode: db.mode, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      database,
+      mode: db.mode,
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+      ...(storage ? { storage: { ...storage, since: storage.since === null ? null : new Date(storage.since).toISOString() } } : {}),
+    };
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -1,0 +1,310 @@
+/**
+ * Soak test (not in CI): Quantrac as its own process (`node --import tsx main.ts`) against an
+ * external database (a standalone embedded TimescaleDB behind a TCP proxy this script cuts to
+ * play outages), a simulated fleet with faults injected (gaps → backlogs, malformed payloads,
+ * calibration, device faults, spikes), and "auditor" stations whose every acknowledged reading
+ * is remembered, which also drop their connections, resend duplicates, send garbage and clocks
+ * far ahead. Every minute: the Quantrac process's RSS, the spool and the fleet's counters. At the
+ * end: every reading an auditor got a PUBACK for must be stored, once, with its value.
+ *
+ *   npx tsx bench/soak.ts                     30 minutes (default)
+ *   npx tsx bench/soak.ts --minutes 10 --stations 50 --auditors 20 --outage-every 4 --outage-seconds 20
+ *
+ * Writes bench/results/soak.json. Exit code 1 if anything acknowledged was lost.
+ */
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
+import { loadProfiles } from '../device-profiles/index.js';
+import { createFleet, type Fault, MALFORMED_MODES } from '../simulators/index.js';
+import { startEmbeddedDatabase } from '../store/embedded/index.js';
+import { localIso, tempDataDir } from '../test/helpers/app.js';
+import { freePort, login, registerStation, startChildApp } from '../test/helpers/child-app.js';
+import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const MINUTES = arg('minutes', 30);
+const FLEET = arg('stations', 50);
+const AUDITORS = arg('auditors', 20);
+const FLEET_INTERVAL_MS = arg('interval-ms', 5000);
+const AUDITOR_INTERVAL_MS = arg('auditor-interval-ms', 500);
+const OUTAGE_EVERY_MIN = arg('outage-every', 5);
+const OUTAGE_SECONDS = arg('outage-seconds', 20);
+const ADMIN_PASSWORD = 'soak-admin-password';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMb(pid: number): number {
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return NaN; // the process is gone (reported below)
+  }
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+const dataDir = tempDataDir();
+const external = await startEmbeddedDatabase(join(dataDir, 'external-db'), (err) => {
+  throw err;
+});
+const proxy = await startTcpProxy(external.port);
+const [mqttPort, httpPort] = [await freePort(), await freePort()];
+const child = await startChildApp({
+  DATA_DIR: join(dataDir, 'app'),
+  DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
+  DB_POOL_SIZE: '1',
+  MQTT_PORT: String(mqttPort),
+  HTTP_PORT: String(httpPort),
+  ADMIN_PASSWORD,
+  SPOOL_REPLAY_INTERVAL_MS: '1000',
+  LOG_LEVEL: 'fatal',
+});
+const pid = child.proc.pid!;
+let stopping = false;
+void child.exited.then((code) => {
+  if (!stopping) {
+    console.error(`Quantrac exited unexpectedly (${code}):\n${child.output().slice(-6000)}`);
+    process.exit(2);
+  }
+});
+const token = await login(child.httpUrl, 'admin', ADMIN_PASSWORD);
+const profiles = loadProfiles();
+const air = profiles.get('air-quality')!.profile;
+
+// The fleet (faults injected) and the auditors (every acknowledged reading remembered).
+const fleetStations: Array<{ id: string; secret: string; profile: typeof air }> = [];
+for (let i = 0; i < FLEET; i++) {
+  const id = `SOAK-F${String(i).padStart(3, '0')}`;
+  fleetStations.push({ id, secret: await registerStation(child.httpUrl, token, id), profile: air });
+}
+const quiet = { info() {}, warn() {}, error() {} };
+const fleet = createFleet({ url: child.mqttUrl, stations: fleetStations, intervalMs: FLEET_INTERVAL_MS, onStartFailure: 'continue', logger: quiet, stationDefaults: { reconnectPeriodMs: 500, ackTimeoutMs: 600_000 } });
+await fleet.start();
+
+interface Auditor {
+  id: string;
+  client: MqttClient;
+  seq: number;
+}
+const T0 = Date.now() - 2 * 86_400_000; // auditor readings are a backlog two days old: one per second of "station time"
+const acked = new Map<string, number>(); // `${id}/${k}` → value
+let inFlight = 0;
+const counters = { auditorPublishes: 0, garbage: 0, future: 0, duplicates: 0, backlogs: 0, drops: 0, failedCallbacks: 0 };
+const auditors: Auditor[] = [];
+for (let i = 0; i < AUDITORS; i++) {
+  const id = `SOAK-A${String(i).padStart(3, '0')}`;
+  const secret = await registerStation(child.httpUrl, token, id);
+  const client = mqtt.connect(child.mqttUrl, { clientId: id, username: id, password: secret, protocolVersion: 4, clean: false, reconnectPeriod: 500 });
+  client.on('error', () => {});
+  await new Promise((r) => client.once('connect', r));
+  auditors.push({ id, client, seq: 0 });
+}
+const valueOf = (a: number, k: number) => Math.round((a * 7 + k * 0.37) * 100) / 100;
+
+function publish(a: Auditor, payload: string, onAck?: () => void): void {
+  inFlight++;
+  counters.auditorPublishes++;
+  a.client.publish(`stations/${a.id}/readings`, payload, { qos: 1 }, (err) => {
+    inFlight--;
+    if (err) counters.failedCallbacks++;
+    else onAck?.();
+  });
+}
+
+const auditorLoop = (async () => {
+  while (!stopping) {
+    auditors.forEach((a, ai) => {
+      const r = Math.random();
+      if (r < 0.03) {
+        counters.garbage++;
+        publish(a, Math.random() < 0.5 ? '{"ts": broken' : JSON.stringify({ ts: 42, values: 'x' }));
+      } else if (r < 0.05) {
+        counters.future++;
+        publish(a, JSON.stringify({ ts: localIso(Date.now() + 86_400_000), values: { pm25: 1 } }));
+      } else if (r < 0.1 && a.seq > 0) {
+        counters.duplicates++;
+        const k = Math.floor(Math.random() * a.seq);
+        publish(a, JSON.stringify({ ts: localIso(T0 + k * 1000), values: { pm25: valueOf(ai, k) } }));
+      } else if (r < 0.15) {
+        counters.backlogs++;
+        const ks = [a.seq + 2, a.seq, a.seq + 1]; // out of order
+        a.seq += 3;
+        publish(a, JSON.stringify(ks.map((k) => ({ ts: localIso(T0 + k * 1000), values: { pm25: valueOf(ai, k) } }))), () => ks.forEach((k) => acked.set(`${a.id}/${k}`, valueOf(ai, k))));
+      } else {
+        const k = a.seq++;
+        publish(a, JSON.stringify({ ts: localIso(T0 + k * 1000), values: { pm25: valueOf(ai, k) } }), () => acked.set(`${a.id}/${k}`, valueOf(ai, k)));
+      }
+    });
+    await sleep(AUDITOR_INTERVAL_MS);
+  }
+})();
+
+// Faults: every 5 s a random fleet station gets a random fault; every 30 s an auditor's connection drops.
+const faultTimer = setInterval(() => {
+  const id = fleetStations[Math.floor(Math.random() * fleetStations.length)]!.id;
+  const kinds: Fault[] = [
+    { kind: 'gap', durationMs: 30_000 },
+    { kind: 'malformed', mode: MALFORMED_MODES[Math.floor(Math.random() * MALFORMED_MODES.length)]! },
+    { kind: 'calibration', metrics: ['pm25'], durationMs: 20_000 },
+    { kind: 'fault', metrics: ['pm10'], durationMs: 20_000, value: 'null' },
+    { kind: 'spike', metric: 'pm25', factor: 8 },
+  ];
+  try {
+    fleet.inject(id, kinds[Math.floor(Math.random() * kinds.length)]!);
+  } catch {
+    // a fault that does not fit this station: skip it
+  }
+}, 5000);
+const dropTimer = setInterval(() => {
+  const a = auditors[Math.floor(Math.random() * auditors.length)]!;
+  counters.drops++;
+  a.client.stream?.destroy();
+}, 30_000);
+
+// Outages of the database.
+const outages: Array<{ atMin: number; seconds: number }> = [];
+const started = Date.now();
+const outageLoop = (async () => {
+  if (OUTAGE_EVERY_MIN <= 0) return;
+  while (!stopping) {
+    await sleep(OUTAGE_EVERY_MIN * 60_000);
+    if (stopping || Date.now() - started > (MINUTES - 1) * 60_000) break;
+    outages.push({ atMin: Math.round((Date.now() - started) / 6000) / 10, seconds: OUTAGE_SECONDS });
+    await proxy.cut('refuse');
+    await sleep(OUTAGE_SECONDS * 1000);
+    await proxy.restore();
+  }
+})();
+
+interface Sample {
+  minute: number;
+  rssMb: number;
+  acked: number;
+  inFlight: number;
+  fleetAcknowledged: number;
+  fleetFailed: number;
+  spoolBytes: number;
+  degraded: boolean;
+}
+const samples: Sample[] = [];
+async function sample(): Promise<void> {
+  let storage = { spoolBytes: -1, degraded: false };
+  try {
+    const res = await fetch(`${child.httpUrl}/healthz`);
+    storage = ((await res.json()) as { storage: typeof storage }).storage;
+  } catch {
+    // keep going
+  }
+  const f = fleet.stats();
+  const s: Sample = {
+    minute: Math.round((Date.now() - started) / 6000) / 10,
+    rssMb: rssMb(pid),
+    acked: acked.size,
+    inFlight,
+    fleetAcknowledged: f.acknowledged,
+    fleetFailed: f.failed,
+    spoolBytes: storage.spoolBytes,
+    degraded: storage.degraded,
+  };
+  samples.push(s);
+  console.log(JSON.stringify(s));
+}
+await sample();
+while (Date.now() - started < MINUTES * 60_000) {
+  await sleep(Math.min(60_000, MINUTES * 60_000 - (Date.now() - started)));
+  await sample();
+}
+
+// Wind down: stop publishing, wait for every in-flight publish and for the spool to drain.
+stopping = true;
+clearInterval(faultTimer);
+clearInterval(dropTimer);
+await auditorLoop;
+await outageLoop;
+await proxy.restore();
+const windDown = Date.now();
+while (inFlight > 0 && Date.now() - windDown < 300_000) await sleep(200);
+const fleetStats = fleet.stats();
+await fleet.close();
+for (;;) {
+  const res = await fetch(`${child.httpUrl}/healthz`);
+  const body = (await res.json()) as { storage: { degraded: boolean } };
+  if (!body.storage.degraded || Date.now() - windDown > 300_000) break;
+  await sleep(500);
+}
+await Promise.all(auditors.map((a) => a.client.endAsync()));
+await sample();
+await child.stop();
+await proxy.close();
+
+// Check: every acknowledged auditor reading is stored once with its value.
+// The database serves one connection at a time: wait until the app's last one is gone.
+let client!: pg.Client;
+for (let attempt = 1; ; attempt++) {
+  client = new pg.Client({ connectionString: external.connectionString });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    break;
+  } catch (err) {
+    await client.end().catch(() => {});
+    if (attempt >= 60) throw err;
+    await sleep(500);
+  }
+}
+await client.query("LOAD 'timescaledb'");
+const { rows } = await client.query<{ station_id: string; ts: Date; value: number; n: string }>(
+  `SELECT station_id, ts, min(value) AS value, count(*) AS n FROM readings WHERE station_id LIKE 'SOAK-A%' AND metric = 'pm25' GROUP BY station_id, ts`,
+);
+const stored = new Map<string, number>();
+let twice = 0;
+for (const r of rows) {
+  if (Number(r.n) > 1) twice++;
+  stored.set(`${r.station_id}/${Math.round((r.ts.getTime() - T0) / 1000)}`, r.value);
+}
+let lost = 0;
+let wrong = 0;
+for (const [key, value] of acked) {
+  if (!stored.has(key)) lost++;
+  else if (stored.get(key) !== value) wrong++;
+}
+const fleetRows = Number((await client.query(`SELECT count(*) AS n FROM readings WHERE station_id LIKE 'SOAK-F%'`)).rows[0].n);
+const quarantined = Number((await client.query(`SELECT count(*) AS n FROM quarantine WHERE station_id LIKE 'SOAK-%'`)).rows[0].n);
+const conflicts = Number((await client.query(`SELECT count(*) AS n FROM reading_conflicts WHERE station_id LIKE 'SOAK-%'`)).rows[0].n);
+await client.end();
+await external.close();
+
+const rss = samples.map((s) => s.rssMb);
+const half = Math.floor(rss.length / 2);
+const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+const result = {
+  when: new Date().toISOString(),
+  minutes: MINUTES,
+  fleetStations: FLEET,
+  fleetIntervalMs: FLEET_INTERVAL_MS,
+  auditors: AUDITORS,
+  auditorIntervalMs: AUDITOR_INTERVAL_MS,
+  outages,
+  counters,
+  auditorReadingsAcknowledged: acked.size,
+  auditorReadingsLost: lost,
+  auditorReadingsWrongValue: wrong,
+  keysStoredTwice: twice,
+  auditorCallbacksStillPending: inFlight,
+  fleet: { published: fleetStats.published, acknowledged: fleetStats.acknowledged, failed: fleetStats.failed, readings: fleetStats.readings, rowsStored: fleetRows },
+  quarantined,
+  conflicts,
+  rssMb: { first: rss[0], min: Math.min(...rss), max: Math.max(...rss), last: rss[rss.length - 1], firstHalfAvg: avg(rss.slice(1, half)), secondHalfAvg: avg(rss.slice(half)) },
+  samples,
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/soak.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+console.log(JSON.stringify({ ...result, samples: undefined }, null, 2));
+rmSync(dataDir, { recursive: true, force: true });
+process.exit(lost === 0 && wrong === 0 && twice === 0 ? 0 : 1);
