@@ -20,6 +20,7 @@ import type { Config } from '../config/index.js';
 import { generateSecret, verifySecret } from '../lib/passwords.js';
 import { getUserByName, initSetting } from '../store/users.js';
 import { createHostApi, type HostDeps, type LoadShedder, type QuantracHost } from './host.js';
+import type { Security } from '../security/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -41,7 +42,14 @@ interface NodeRedRuntime {
 }
 
 /** What the host API needs (its base URL comes from config.automation.publicUrl). */
-export type AutomationDeps = Omit<HostDeps, 'baseUrl'>;
+export type AutomationDeps = Omit<HostDeps, 'baseUrl'> & {
+  /**
+   * The login guard and audit log (security/). Node-RED's login does not see the caller's address,
+   * so each account gets its own pseudo-address `node-red:<user>`: failures there lock that
+   * account's Node-RED logins (never the API's), doubling up to LOGIN_LOCKOUT_MAX_S.
+   */
+  security?: Pick<Security, 'guard' | 'audit'> | undefined;
+};
 
 export interface Automation {
   /** Handles a request under /red; returns false for any other path. */
@@ -87,9 +95,23 @@ export async function startAutomation(server: Server, deps: AutomationDeps): Pro
       sessionExpiryTime: 12 * 3600,
       users: (username: string) => adminUser(username),
       authenticate: async (username: string, password: string) => {
+        const security = deps.security;
+        const source = `node-red:${username}`;
+        const record = (outcome: 'ok' | 'denied' | 'locked') => security?.audit.record({ actor: username, role: null, sourceIp: null, action: 'node-red.login', outcome });
+        if (security && !security.guard.check('user', username, source).allowed) {
+          record('locked');
+          return null;
+        }
         const user = await getUserByName(db, username);
-        if (!user || user.role !== 'admin') return null;
-        return (await verifySecret(password, user.passwordHash)) ? { username: user.username, permissions: '*' } : null;
+        const ok = !!user && user.role === 'admin' && (await verifySecret(password, user.passwordHash));
+        if (!ok) {
+          record('denied');
+          security?.guard.failure('user', username, source);
+          return null;
+        }
+        security?.guard.success('user', username, source);
+        record('ok');
+        return { username: user.username, permissions: '*' };
       },
       default: null,
     },
@@ -122,6 +144,31 @@ export async function startAutomation(server: Server, deps: AutomationDeps): Pro
           log[level]({ node: msg.id, type: msg.type }, typeof msg.msg === 'string' ? msg.msg : JSON.stringify(msg.msg));
         },
       },
+      // Node-RED's audit events of changes made in the editor (deploys, nodes installed, context
+      // deleted…) go to Quantrac's audit log; reads and Node-RED's own login events are left out
+      // (logins are recorded by adminAuth.authenticate above).
+      ...(deps.security
+        ? {
+            quantracAudit: {
+              level: 'off',
+              metrics: false,
+              audit: true,
+              handler: () => (msg: { level: number; event?: unknown; user?: { username?: unknown }; path?: unknown; ip?: unknown; error?: unknown }) => {
+                const event = typeof msg.event === 'string' ? msg.event : '';
+                if (msg.level !== 98 || !/\.(set|add|update|remove|delete|install|uninstall|post)$/.test(event)) return;
+                deps.security!.audit.record({
+                  actor: typeof msg.user?.username === 'string' ? msg.user.username : '-',
+                  role: 'admin',
+                  sourceIp: typeof msg.ip === 'string' ? msg.ip : null,
+                  action: `node-red.${event}`,
+                  target: typeof msg.path === 'string' ? msg.path : null,
+                  outcome: msg.error ? 'failed' : 'ok',
+                  details: msg.error ? { error: String(msg.error) } : {},
+                });
+              },
+            },
+          }
+        : {}),
     },
     // The Quantrac nodes find the host API here (RED.settings.quantrac).
     quantrac: host,

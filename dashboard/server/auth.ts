@@ -116,7 +116,11 @@ export function authenticate(tokens: TokenService, request: FastifyRequest): { c
  * without a CORS preflight this server never grants. SameSite=Strict is the first line.
  */
 export function requireRole(tokens: TokenService, role: Role) {
-  return async function requireRoleHook(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  // Tagged with its role: security/http-audit.ts runs it at onRequest (before the body is even
+  // parsed or validated, so an anonymous caller learns nothing about a route's schema) and lists
+  // every route's role.
+  return Object.assign(requireRoleHook, { requiredRole: role });
+  async function requireRoleHook(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const bearer = request.headers.authorization;
     if (bearer?.startsWith('Bearer qtk_')) {
       // An analyst's API token (dashboard/server/api-tokens.ts): role viewer, read-only.
@@ -135,5 +139,5 @@ export function requireRole(tokens: TokenService, role: Role) {
     }
     if (ROLE_RANK[claims.role] < ROLE_RANK[role]) throw createError('QT_ERR_FORBIDDEN', `This needs the ${role} role; you are ${claims.role}`);
     request.user = claims;
-  };
+  }
 }

@@ -26,6 +26,7 @@ import type { Metrics } from '../../lib/metrics.js';
 import type { StationDirectory } from '../station-directory.js';
 import { isAcceptableFileName } from './circular10.js';
 import type { FileIntake } from './file-intake.js';
+import type { Security } from '../../security/index.js';
 
 export interface FtpReceiverDeps {
   config: Readonly<Config>;
@@ -34,6 +35,8 @@ export interface FtpReceiverDeps {
   authenticator: StationAuthenticator;
   metrics: Metrics;
   logger: Logger;
+  /** The login guard and audit log (security/): FTP logins check the same secret as MQTT, so they share its brute-force limits. */
+  security?: Pick<Security, 'guard' | 'audit'> | undefined;
 }
 
 export interface FtpReceiver {
@@ -250,14 +253,29 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
   server.on('login', ({ connection, username, password }, resolve, reject) => {
     if (closing) return reject(new Error('server is shutting down'));
     const stationId = username;
+    const source = String(connection.ip ?? 'unknown');
+    const decision = deps.security?.guard.check('station', stationId, source);
+    if (decision && !decision.allowed) {
+      metrics.ftpDenied.inc({ action: 'login' });
+      deps.security?.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'ftp.login', outcome: 'locked', details: { scope: decision.scope } });
+      return reject(new Error(`too many failed logins; try again in ${decision.retryAfterSeconds} s`));
+    }
     authenticator
       .verify(stationId, password)
       .then((ok) => {
         if (!ok || !directory.get(stationId)) {
           metrics.ftpDenied.inc({ action: 'login' });
           log.warn({ stationId, ip: connection.ip }, 'FTP login refused: bad station id or secret');
+          if (deps.security) {
+            deps.security.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'ftp.login', outcome: 'denied' });
+            const locked = deps.security.guard.failure('station', stationId, source);
+            if (locked.lockedSource || locked.lockedAccount) {
+              deps.security.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'auth.lockout', target: locked.lockedAccount ? `station:${stationId}` : `source:${source}`, outcome: 'locked', details: { channel: 'ftp' } });
+            }
+          }
           return reject(new Error('bad station id or secret'));
         }
+        deps.security?.guard.success('station', stationId, source);
         const onDenied = (what: string, path: string) => {
           metrics.ftpDenied.inc({ action: 'write' });
           log.warn({ stationId, what, path }, 'FTP write refused: outside the station area or not a .txt file');

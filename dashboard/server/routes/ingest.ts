@@ -42,13 +42,31 @@ export async function ingestRoutes(app: FastifyInstance, deps: HttpDeps & { inge
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  const security = deps.security;
+
   async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<string> {
     const creds = basicCredentials(request.headers.authorization);
+    const source = request.ip;
+    // the same login guard as MQTT (security/login-guard.ts): a locked station or blocked address gets 429
+    const decision = creds && security?.guard.check('station', creds.stationId, source);
+    if (creds && decision && !decision.allowed) {
+      security?.audit.record({ actor: creds.stationId, role: 'station', sourceIp: source, action: 'ingest.auth', outcome: 'locked', details: { scope: decision.scope } });
+      reply.header('retry-after', String(decision.retryAfterSeconds));
+      throw createError('QT_ERR_RATE_LIMITED', `Too many failed logins; try again in ${decision.retryAfterSeconds} s`);
+    }
     if (!creds || !(await stationAuth.verify(creds.stationId, creds.secret))) {
       request.log.warn({ stationId: creds?.stationId }, 'HTTP ingest refused: bad station id or secret');
+      if (creds && security) {
+        security.audit.record({ actor: creds.stationId, role: 'station', sourceIp: source, action: 'ingest.auth', outcome: 'denied' });
+        const locked = security.guard.failure('station', creds.stationId, source);
+        if (locked.lockedSource || locked.lockedAccount) {
+          security.audit.record({ actor: creds.stationId, role: 'station', sourceIp: source, action: 'auth.lockout', target: locked.lockedAccount ? `station:${creds.stationId}` : `source:${source}`, outcome: 'locked', details: { channel: 'http-ingest' } });
+        }
+      }
       reply.header('www-authenticate', 'Basic realm="quantrac-stations", charset="UTF-8"');
       throw createError('QT_ERR_STATION_AUTH');
     }
+    security?.guard.success('station', creds.stationId, source);
     return creds.stationId;
   }
 
