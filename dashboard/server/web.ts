@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 /** Paths the page routes itself (history API); the server answers each with index.html. */
-const CLIENT_ROUTES = ['/', '/alerts', '/stations/:id'];
+const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/stations/:id'];
 
 /** The page's Content-Security-Policy; `tileUrl` (https) adds its origin to img-src. */
 export function contentSecurityPolicy(tileUrl: string): string {
@@ -70,5 +70,7 @@ export async function webRoutes(app: FastifyInstance, options: { tileUrl: string
     index: false,
     immutable: true,
     maxAge: '365d',
+    // the build writes .br and .gz siblings (dashboard/web/build/precompress.ts): sent to clients that accept them
+    preCompressed: true,
   });
 }

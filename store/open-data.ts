@@ -1,0 +1,182 @@
+/**
+ * @module store/open-data
+ * The queries behind the open-data API (/open/v1) and the public page: the agency's publication
+ * settings per station, and valid-only reads bounded by a per-station publication cutoff (the
+ * embargo and the validated-through time, computed in open/policy.ts). Every query here reads
+ * quality = 0 (valid) rows only: calibrating, fault, maintenance and out-of-range readings never
+ * appear as public values.
+ */
+import type { Db } from './db.js';
+
+export interface Publication {
+  stationId: string;
+  /** null = not decided (the profile's default applies) */
+  public: boolean | null;
+  /** null = every metric of the profile */
+  publicMetrics: string[] | null;
+  validatedThrough: Date | null;
+}
+
+export async function listPublication(db: Db): Promise<Map<string, Publication>> {
+  const { rows } = await db.query<{ id: string; public: boolean | null; public_metrics: string[] | null; validated_through: Date | null }>(
+    'SELECT id, public, public_metrics, validated_through FROM stations',
+  );
+  return new Map(rows.map((r) => [r.id, { stationId: r.id, public: r.public, publicMetrics: r.public_metrics, validatedThrough: r.validated_through }]));
+}
+
+/** Sets the given fields (undefined = unchanged, null = back to the default); returns the stored row or undefined if the station does not exist. */
+export async function updatePublication(
+  db: Db,
+  stationId: string,
+  patch: { public?: boolean | null | undefined; publicMetrics?: string[] | null | undefined; validatedThrough?: Date | null | undefined },
+): Promise<Publication | undefined> {
+  const { rows } = await db.query<{ id: string; public: boolean | null; public_metrics: string[] | null; validated_through: Date | null }>(
+    `UPDATE stations SET
+        public = CASE WHEN $2 THEN $3::boolean ELSE public END,
+        public_metrics = CASE WHEN $4 THEN $5::text[] ELSE public_metrics END,
+        validated_through = CASE WHEN $6 THEN $7::timestamptz ELSE validated_through END
+      WHERE id = $1 RETURNING id, public, public_metrics, validated_through`,
+    [
+      stationId,
+      patch.public !== undefined,
+      patch.public ?? null,
+      patch.publicMetrics !== undefined,
+      patch.publicMetrics ?? null,
+      patch.validatedThrough !== undefined,
+      patch.validatedThrough ?? null,
+    ],
+  );
+  const r = rows[0];
+  return r ? { stationId: r.id, public: r.public, publicMetrics: r.public_metrics, validatedThrough: r.validated_through } : undefined;
+}
+
+export interface CurrentIndex {
+  stationId: string;
+  indexName: string;
+  ts: Date;
+  value: number;
+  category: string;
+  dominant: string;
+}
+
+/**
+ * The newest stored hourly index of each station at or before its cutoff and newer than
+ * `cutoff − freshMs` (an index older than that is not "current").
+ */
+export async function currentIndices(db: Db, wanted: ReadonlyArray<{ stationId: string; indexName: string; cutoff: Date }>, freshMs: number): Promise<CurrentIndex[]> {
+  if (wanted.length === 0) return [];
+  const { rows } = await db.query<{ station_id: string; index_name: string; ts: Date; aqi: number; category: string; dominant: string }>(
+    `SELECT w.station_id, w.index_name, i.ts, i.aqi, i.category, i.dominant
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS w(station_id, index_name, cutoff)
+       CROSS JOIN LATERAL (
+         SELECT ts, aqi, category, dominant FROM aqi_hourly
+          WHERE station_id = w.station_id AND index_name = w.index_name
+            AND ts <= w.cutoff AND ts > w.cutoff - ($4::double precision * INTERVAL '1 millisecond')
+          ORDER BY ts DESC LIMIT 1) i`,
+    [wanted.map((w) => w.stationId), wanted.map((w) => w.indexName), wanted.map((w) => w.cutoff), freshMs],
+  );
+  return rows.map((r) => ({ stationId: r.station_id, indexName: r.index_name, ts: r.ts, value: r.aqi, category: r.category, dominant: r.dominant }));
+}
+
+export interface IndexPoint {
+  /** hour-ending label (hourly) or the local date YYYY-MM-DD of the VN_AQI day (daily) */
+  ts: Date | string;
+  value: number;
+  category: string;
+  dominant: string;
+}
+
+/** Hourly index values over (from, to] (hour-ending labels). */
+export async function hourlyIndexSeries(db: Db, stationId: string, indexName: string, from: Date, to: Date): Promise<IndexPoint[]> {
+  const { rows } = await db.query<{ ts: Date; aqi: number; category: string; dominant: string }>(
+    `SELECT ts, aqi, category, dominant FROM aqi_hourly
+      WHERE station_id = $1 AND index_name = $2 AND ts > $3 AND ts <= $4 ORDER BY ts`,
+    [stationId, indexName, from, to],
+  );
+  return rows.map((r) => ({ ts: r.ts, value: r.aqi, category: r.category, dominant: r.dominant }));
+}
+
+/** Daily index values of the local days fromDay..toDay (inclusive, YYYY-MM-DD). */
+export async function dailyIndexSeries(db: Db, stationId: string, indexName: string, fromDay: string, toDay: string): Promise<IndexPoint[]> {
+  const { rows } = await db.query<{ day: string; aqi: number; category: string; dominant: string }>(
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, aqi, category, dominant FROM aqi_daily
+      WHERE station_id = $1 AND index_name = $2 AND day >= $3::date AND day <= $4::date ORDER BY day`,
+    [stationId, indexName, fromDay, toDay],
+  );
+  return rows.map((r) => ({ ts: r.day, value: r.aqi, category: r.category, dominant: r.dominant }));
+}
+
+export interface LatestValid {
+  metric: string;
+  ts: Date;
+  value: number;
+}
+
+/** The newest valid reading of each metric at or before the cutoff, looking back at most `lookbackMs`. */
+export async function latestValid(db: Db, stationId: string, metrics: readonly string[], cutoff: Date, lookbackMs: number): Promise<LatestValid[]> {
+  if (metrics.length === 0) return [];
+  const { rows } = await db.query<{ metric: string; ts: Date; value: number }>(
+    `SELECT l.metric, l.ts, l.value
+       FROM unnest($2::text[]) AS m(metric)
+       CROSS JOIN LATERAL (
+         SELECT metric, ts, value FROM readings
+          WHERE station_id = $1 AND metric = m.metric AND ts <= $3 AND ts > $4
+            AND quality = 0 AND value IS NOT NULL
+          ORDER BY ts DESC LIMIT 1) l`,
+    [stationId, metrics, cutoff, new Date(cutoff.getTime() - lookbackMs)],
+  );
+  return rows;
+}
+
+export interface AggregatePoint {
+  metric: string;
+  /** bucket start */
+  start: Date;
+  avg: number;
+  min: number;
+  max: number;
+  /** valid readings in the bucket */
+  n: number;
+}
+
+/**
+ * Hourly (readings_hourly) or daily (readings_daily, local days) statistics of valid readings
+ * for buckets that start in [from, to) and end at or before `cutoff`. Buckets without a valid
+ * reading are left out.
+ */
+export async function aggregateSeries(db: Db, period: 'hour' | 'day', stationId: string, metrics: readonly string[], from: Date, to: Date, cutoff: Date): Promise<AggregatePoint[]> {
+  if (metrics.length === 0) return [];
+  const view = period === 'hour' ? 'readings_hourly' : 'readings_daily';
+  const width = period === 'hour' ? "INTERVAL '1 hour'" : "INTERVAL '1 day'";
+  const { rows } = await db.query<{ metric: string; bucket: Date; avg: number; min: number; max: number; n: number }>(
+    `SELECT metric, bucket, avg, min, max, n_valid AS n FROM ${view}
+      WHERE station_id = $1 AND metric = ANY($2) AND bucket >= $3 AND bucket < $4
+        AND bucket + ${width} <= $5 AND n_valid > 0
+      ORDER BY bucket, metric`,
+    [stationId, metrics, from, to, cutoff],
+  );
+  return rows.map((r) => ({ metric: r.metric, start: r.bucket, avg: r.avg, min: r.min, max: r.max, n: r.n }));
+}
+
+/** Valid raw readings in [from, min(to, cutoff)], oldest first, at most `limit`. */
+export async function validRaw(db: Db, stationId: string, metrics: readonly string[], from: Date, to: Date, limit: number): Promise<Array<{ metric: string; ts: Date; value: number }>> {
+  if (metrics.length === 0) return [];
+  const { rows } = await db.query<{ metric: string; ts: Date; value: number }>(
+    `SELECT metric, ts, value FROM readings
+      WHERE station_id = $1 AND metric = ANY($2) AND ts >= $3 AND ts <= $4 AND quality = 0 AND value IS NOT NULL
+      ORDER BY ts, metric LIMIT $5`,
+    [stationId, metrics, from, to, limit],
+  );
+  return rows;
+}
+
+/** Local months (YYYY-MM, Asia/Ho_Chi_Minh) in which the station has valid readings of these metrics at or before the cutoff. */
+export async function monthsWithData(db: Db, stationId: string, metrics: readonly string[], cutoff: Date): Promise<string[]> {
+  if (metrics.length === 0) return [];
+  const { rows } = await db.query<{ month: string }>(
+    `SELECT DISTINCT to_char(bucket AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month FROM readings_daily
+      WHERE station_id = $1 AND metric = ANY($2) AND n_valid > 0 AND bucket <= $3 ORDER BY month`,
+    [stationId, metrics, cutoff],
+  );
+  return rows.map((r) => r.month);
+}
