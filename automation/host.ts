@@ -35,6 +35,10 @@ export type { CompletenessRow };
 export interface QuantracHost {
   onReadings(owner: string, fn: (readings: readonly AcceptedReading[]) => void): () => void;
   onAlert(owner: string, fn: (e: EventMap['alertChanged']) => void): () => void;
+  /** Bulletins as they are published (bulletins/), with their renderings. */
+  onBulletin(owner: string, fn: (e: EventMap['bulletinPublished']) => void): () => void;
+  /** Link to a bulletin download in the operations center's API. */
+  bulletinLink(id: number, format: 'html' | 'csv' | 'pdf'): string;
   acknowledge(alertId: number, actor: string, comment: string): Promise<AlertRecord>;
   resolve(alertId: number, actor: string, reason: string): Promise<AlertRecord>;
   silence(s: { station?: string; rule?: string; minutes: number; comment: string; actor: string }): Promise<Silence>;
@@ -115,7 +119,7 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
   const shedder = createLoadShedder(logger);
   let seq = 0;
 
-  function listen<E extends 'readingsAccepted' | 'alertChanged'>(owner: string, event: E, deliver: (payload: EventMap[E]) => void): () => void {
+  function listen<E extends 'readingsAccepted' | 'alertChanged' | 'bulletinPublished'>(owner: string, event: E, deliver: (payload: EventMap[E]) => void): () => void {
     const id = `node-red:${owner}:${++seq}`;
     owners.add(id);
     bus.on(id, event, (payload) => {
@@ -141,6 +145,8 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
     shedder,
     onReadings: (owner, fn) => listen(owner, 'readingsAccepted', ({ readings }) => fn(readings)),
     onAlert: (owner, fn) => listen(owner, 'alertChanged', fn),
+    onBulletin: (owner, fn) => listen(owner, 'bulletinPublished', fn),
+    bulletinLink: (id, format) => `${baseUrl.replace(/\/$/, '')}/api/v1/bulletins/${id}.${format}`,
     acknowledge: (id, actor, comment) => alerts.acknowledge(id, actor, comment),
     resolve: (id, actor, reason) => alerts.resolve(id, actor, reason),
     silence({ station, rule, minutes, comment, actor }) {

@@ -98,6 +98,52 @@ module.exports = function (RED) {
   }
   RED.nodes.registerType('quantrac-alert', QuantracAlert);
 
+  // Bulletins as they are published: one message each, with the renderings as attachments
+  // (msg.attachments is what the e-mail node sends) and links to the downloads.
+  function QuantracBulletin(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const kinds = new Set(list(config.kinds || 'daily,monthly'));
+    const scopes = new Set(list(config.scopes));
+    const formats = new Set(list(config.attach === undefined ? 'html,csv,pdf' : config.attach));
+    let unsubscribe;
+    try {
+      unsubscribe = host().onBulletin(node.id, (e) => {
+        const b = e.bulletin;
+        if (kinds.size && !kinds.has(b.kind)) return;
+        if (scopes.size && !scopes.has(b.scope)) return;
+        const province = b.scope.startsWith('province:') ? b.scope.slice('province:'.length) : null;
+        const slug = (t) => t.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+        const base = `quantrac-bulletin-${b.kind}-${e.period}-${province === null ? 'all' : slug(province)}`;
+        const attachments = [];
+        if (formats.has('html')) attachments.push({ filename: `${base}.html`, content: e.html, contentType: 'text/html; charset=utf-8' });
+        if (formats.has('csv')) attachments.push({ filename: `${base}.csv`, content: e.csv, contentType: 'text/csv; charset=utf-8' });
+        if (formats.has('pdf') && e.pdf) attachments.push({ filename: `${base}.pdf`, content: e.pdf, contentType: 'application/pdf' });
+        node.send({
+          topic: `bulletins/${b.kind}/${e.period}/${b.scope}`,
+          payload: {
+            id: b.id,
+            kind: b.kind,
+            period: e.period,
+            scope: b.scope,
+            province,
+            generatedAt: b.generatedAt.toISOString(),
+            trigger: e.trigger,
+            summary: b.summary,
+            links: { html: host().bulletinLink(b.id, 'html'), csv: host().bulletinLink(b.id, 'csv'), pdf: e.pdf ? host().bulletinLink(b.id, 'pdf') : null },
+          },
+          attachments,
+        });
+        node.status({ fill: 'green', shape: 'dot', text: `${b.kind} ${e.period}` });
+      });
+      node.status({ fill: 'green', shape: 'dot', text: 'listening' });
+    } catch (err) {
+      node.error(err);
+    }
+    node.on('close', () => unsubscribe && unsubscribe());
+  }
+  RED.nodes.registerType('quantrac-bulletin', QuantracBulletin);
+
   function QuantracAlertAction(config) {
     RED.nodes.createNode(this, config);
     const node = this;

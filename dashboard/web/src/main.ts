@@ -10,6 +10,7 @@ import { h, replace } from './dom';
 import { lang, onLangChange, setLang, t } from './i18n';
 import { connectLive, type Live } from './live';
 import { mountAlerts } from './views/alerts';
+import { mountBulletins } from './views/bulletins';
 import { mountOverview } from './views/overview';
 import { mountStation } from './views/station';
 
@@ -53,7 +54,7 @@ function header(u: User): HTMLElement {
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('span', { class: 'logo', aria: { hidden: 'true' } }, 'Q'), h('span', {}, 'Quantrac · ', t('appTitle'))),
-    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts'))),
+    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts')), link('/bulletins', t('bulletins'), path === '/bulletins')),
     h('div', { class: 'spacer' }),
     h('span', { class: 'live-status', id: 'live-status' }),
     h('button', { class: 'lang', type: 'button', data: { testid: 'lang' }, on: { click: () => setLang(lang() === 'vi' ? 'en' : 'vi') } }, t('language')),
@@ -93,7 +94,8 @@ function loginView(): HTMLElement {
       user = res.user;
       render();
     } catch (err) {
-      error.textContent = err instanceof ApiError && err.status === 401 ? t('badCredentials') : `${t('error')}: ${(err as Error).message}`;
+      // 429: the login guard (security/login-guard.ts) locked this account or address for a while
+      error.textContent = err instanceof ApiError && err.status === 401 ? t('badCredentials') : err instanceof ApiError && err.status === 429 ? t('tooManyLogins') : `${t('error')}: ${(err as Error).message}`;
     }
   }
   return h('main', { class: 'login-page' }, form);
@@ -121,6 +123,7 @@ function render(): void {
   let unmount: Unmount;
   if (station) unmount = mountStation(main, ctx, decodeURIComponent(station[1]!));
   else if (path === '/alerts') unmount = mountAlerts(main, ctx);
+  else if (path === '/bulletins') unmount = mountBulletins(main, ctx);
   else unmount = mountOverview(main, ctx);
   unmountView = () => {
     offStatus();

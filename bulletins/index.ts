@@ -1,0 +1,170 @@
+/**
+ * @module bulletins
+ * Daily and monthly bulletins per province and for the whole system: composed from stored data
+ * (compose.ts), rendered as HTML and CSV (and PDF where Chromium is installed), stored
+ * (store/bulletins.ts; a period published again replaces its row), announced on the bus
+ * (`bulletinPublished`, which Node-RED's quantrac-bulletin node delivers to flows), and produced
+ * on schedule with a catch-up at start (scheduler.ts). Generations run one at a time.
+ *
+ * @example
+ * const bulletins = createBulletins({ config, db, bus, profiles, logger });
+ * await bulletins.start();
+ * await bulletins.generate({ kind: 'daily', period: '2026-11-21', scope: 'all' }, { actor: 'admin', trigger: 'request' });
+ * await bulletins.close();
+ */
+import type { Config } from '../config/index.js';
+import type { LoadedProfile } from '../device-profiles/index.js';
+import type { EventBus } from '../lib/events.js';
+import type { Logger } from '../lib/logger.js';
+import { bulletinExists, upsertBulletin, type BulletinMeta } from '../store/bulletins.js';
+import type { Db } from '../store/index.js';
+import { activeProvinces, createComposer, periodRange, scopeOf, summarize, type Bulletin, type BulletinKind, type BulletinScope, type Composer } from './compose.js';
+import { createPdfPrinter, type PdfPrinter } from './pdf.js';
+import { renderCsv } from './render-csv.js';
+import { renderHtml } from './render-html.js';
+import { duePeriods, startSchedule, type Scheduler } from './scheduler.js';
+
+export { periodRange, provinceOf, scopeOf, type Bulletin, type BulletinKind, type BulletinScope, type BulletinSummary } from './compose.js';
+
+export interface BulletinsDeps {
+  config: Readonly<Config>;
+  db: Db;
+  bus: EventBus;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  logger: Logger;
+  /** The clock (epoch ms); tests replace it. */
+  now?: () => number;
+  /** Rule packs folder for the QCVN limits (default: the shipped packs). */
+  packsDir?: string;
+  /** Several nodes: only the node holding the timer lease runs scheduled bulletins (default: always). */
+  isLeader?: () => boolean;
+}
+
+export interface BulletinRequest {
+  kind: BulletinKind;
+  /** YYYY-MM-DD (daily) or YYYY-MM (monthly) */
+  period: string;
+  scope: BulletinScope;
+}
+
+export interface Bulletins {
+  /** Starts the schedule (when BULLETIN_ENABLED) and catches up what is due but missing, in the background. */
+  start(): Promise<void>;
+  /** Composes, renders, stores (replacing the same period and scope) and announces one bulletin. */
+  generate(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request' }): Promise<BulletinMeta>;
+  /** Runs the scheduled work now in the background (e.g. when this node becomes the leader); no-op when BULLETIN_ENABLED is off. */
+  catchUp(): void;
+  /** Produces every due bulletin (latest daily and monthly period, 'all' and each province) that is not stored yet and has a station to report on. */
+  runDue(at?: number): Promise<BulletinMeta[]>;
+  /** The model a bulletin is rendered from (not stored). */
+  compose(req: BulletinRequest): Promise<Bulletin>;
+  /** Resolves when every generation started so far (scheduled or requested) has finished. */
+  idle(): Promise<void>;
+  /** Why PDFs are not produced here, or undefined. */
+  readonly pdfUnavailable: string | undefined;
+  close(): Promise<void>;
+}
+
+export function createBulletins(deps: BulletinsDeps): Bulletins {
+  const { config, db, bus, profiles } = deps;
+  const logger = deps.logger.child({ component: 'bulletins' });
+  const now = deps.now ?? Date.now;
+  const isLeader = deps.isLeader ?? (() => true);
+  const composer: Composer = createComposer({ db, config, profiles, ...(deps.packsDir ? { packsDir: deps.packsDir } : {}) });
+  const pdf: PdfPrinter = createPdfPrinter({ mode: config.bulletins.pdf, executablePath: config.bulletins.chromiumPath });
+  let scheduler: Scheduler | undefined;
+  let closed = false;
+  // One generation at a time (and a scheduled run never overlaps a requested one).
+  let chain: Promise<unknown> = Promise.resolve();
+  const background = new Set<Promise<unknown>>();
+
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const job = chain.then(fn);
+    chain = job.catch(() => undefined);
+    return job;
+  }
+
+  function compose(req: BulletinRequest): Promise<Bulletin> {
+    return req.kind === 'daily' ? composer.daily(req.period, req.scope, now()) : composer.monthly(req.period, req.scope, now());
+  }
+
+  async function produce(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request' }, skipEmpty = false): Promise<BulletinMeta | undefined> {
+    if (closed) throw new Error('bulletins are closed');
+    const { periodStart } = periodRange(req.kind, req.period);
+    const model = await compose(req);
+    // A scheduled bulletin with no station to report on (a fresh installation, a province whose
+    // stations came later) is not published; one asked for is, empty.
+    if (skipEmpty && model.stations.length === 0) return undefined;
+    const html = renderHtml(model);
+    const csv = renderCsv(model);
+    let pdfBytes: Buffer | null = null;
+    try {
+      pdfBytes = (await pdf.print(html)) ?? null;
+    } catch (err) {
+      // The HTML and CSV are still published; the PDF is missing from this one.
+      logger.error({ err, kind: req.kind, period: req.period, scope: req.scope }, 'printing the bulletin to PDF failed');
+    }
+    const meta = await upsertBulletin(db, { kind: req.kind, periodStart, scope: req.scope, generatedAt: new Date(model.generatedAt), generatedBy: by.actor, html, csv, pdf: pdfBytes, summary: summarize(model) });
+    logger.info({ id: meta.id, kind: req.kind, period: req.period, scope: req.scope, pdf: pdfBytes !== null, trigger: by.trigger }, 'bulletin published');
+    bus.emit('bulletinPublished', { bulletin: meta, period: req.period, trigger: by.trigger, html, csv, pdf: pdfBytes });
+    return meta;
+  }
+
+  async function runDueNow(at: number): Promise<BulletinMeta[]> {
+    const { day, month } = duePeriods(config.bulletins, at);
+    const scopes: BulletinScope[] = ['all', ...(await activeProvinces(db)).map((p) => scopeOf(p))];
+    const made: BulletinMeta[] = [];
+    for (const [kind, period] of [['daily', day], ['monthly', month]] as const) {
+      const { periodStart } = periodRange(kind, period);
+      for (const scope of scopes) {
+        if (closed) return made;
+        if (await bulletinExists(db, kind, periodStart, scope)) continue;
+        try {
+          const meta = await produce({ kind, period, scope }, { actor: 'schedule', trigger: 'schedule' }, true);
+          if (meta) made.push(meta);
+        } catch (err) {
+          logger.error({ err, kind, period, scope }, 'scheduled bulletin failed');
+        }
+      }
+    }
+    return made;
+  }
+
+  function inBackground(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => logger.error({ err }, 'bulletin run failed')).finally(() => background.delete(tracked));
+    background.add(tracked);
+  }
+
+  return {
+    async start() {
+      if (config.bulletins.pdf === 'on' && pdf.unavailable) logger.error({ reason: pdf.unavailable }, 'BULLETIN_PDF=on but PDF cannot be produced here: bulletins are published without PDF');
+      else if (pdf.unavailable && config.bulletins.pdf === 'auto') logger.info({ reason: pdf.unavailable }, 'bulletins are published without PDF');
+      if (!config.bulletins.enabled) return;
+      const scheduled = () => {
+        if (isLeader()) inBackground(serial(() => runDueNow(now())));
+      };
+      scheduler = startSchedule(config.bulletins, scheduled);
+      scheduled(); // catch up what was missed while no node ran
+    },
+    catchUp() {
+      if (config.bulletins.enabled && !closed && isLeader()) inBackground(serial(() => runDueNow(now())));
+    },
+    generate: (req, by) => serial(async () => (await produce(req, by))!),
+    runDue: (at) => serial(() => runDueNow(at ?? now())),
+    compose,
+    async idle() {
+      await Promise.allSettled([...background]);
+      await chain;
+    },
+    get pdfUnavailable() {
+      return pdf.unavailable;
+    },
+    async close() {
+      closed = true;
+      scheduler?.stop();
+      await Promise.allSettled([...background]);
+      await chain;
+      await pdf.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * @module bulletins/pdf
+ * Prints a bulletin's HTML to PDF with the headless Chromium of the machine (Debian's
+ * /usr/bin/chromium) driven by playwright-core. Never downloads a browser: when the executable
+ * (or playwright-core, a development dependency) is missing, PDF is skipped and the reason is
+ * given. One browser at a time, launched for a print and closed after it; every network request
+ * from the page is refused (the document is self-contained).
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Flags as in test/dashboard.test.ts (STACK-NOTES: browser tests). */
+export const CHROMIUM_ARGS: readonly string[] = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export type PdfMode = 'auto' | 'on' | 'off';
+
+export interface PdfPrinter {
+  /** Why PDF is not produced, or undefined when it is. */
+  readonly unavailable: string | undefined;
+  /** The PDF bytes, or undefined (with `unavailable` set) when PDF is off or impossible here. */
+  print(html: string): Promise<Buffer | undefined>;
+  close(): Promise<void>;
+}
+
+export interface PdfOptions {
+  mode: PdfMode;
+  executablePath: string;
+  /** Longest a print may take, ms. */
+  timeoutMs?: number;
+}
+
+export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: PdfOptions): PdfPrinter {
+  let unavailable: string | undefined = mode === 'off' ? 'BULLETIN_PDF=off' : existsSync(executablePath) ? undefined : `no Chromium at ${executablePath}`;
+  // One browser at a time: prints queue on this chain.
+  let chain: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  async function printNow(html: string): Promise<Buffer | undefined> {
+    let chromium: typeof import('playwright-core').chromium;
+    try {
+      ({ chromium } = await import('playwright-core'));
+    } catch (err) {
+      unavailable = `playwright-core is not installed (${(err as Error).message})`;
+      return undefined;
+    }
+    const profileDir = mkdtempSync(join(tmpdir(), 'quantrac-bulletin-pdf-'));
+    try {
+      const context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout: timeoutMs });
+      try {
+        await context.route('**/*', (route) => route.abort());
+        const page = context.pages()[0] ?? (await context.newPage());
+        await page.setContent(html, { waitUntil: 'load', timeout: timeoutMs });
+        return await page.pdf({ format: 'A4', printBackground: true, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } });
+      } finally {
+        await context.close();
+      }
+    } finally {
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    get unavailable() {
+      return unavailable;
+    },
+    print(html) {
+      if (unavailable !== undefined || closed) return Promise.resolve(undefined);
+      const job = chain.then(() => printNow(html));
+      chain = job.catch(() => undefined);
+      return job;
+    },
+    async close() {
+      closed = true;
+      await chain;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * @module bulletins/render-csv
+ * A bulletin as one CSV table in long form (one header, a `section` column), so a spreadsheet or a
+ * script reads every part the same way. Times are ISO 8601 with the +07:00 offset; numbers are
+ * unrounded (the HTML rounds for reading).
+ *
+ * Sections, daily: aqi_daily, aqi_max_hourly, metric_daily_mean, metric_max_hourly_mean,
+ * exceedance (one row per exceeding period), alert_fired, alert_resolved, completeness.
+ * Monthly: aqi_monthly_mean, aqi_category_days, exceedance_days, alerts, completeness.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { Bulletin } from './compose.js';
+
+export const CSV_COLUMNS = ['section', 'station', 'station_name', 'province', 'metric', 'averaging', 'time', 'value', 'unit', 'limit', 'category', 'detail'] as const;
+
+type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null>>;
+
+/** ISO 8601 in Vietnam's local time. */
+function local(iso: string): string {
+  return new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+07:00');
+}
+
+const FREE_TEXT = new Set(['station_name', 'province', 'detail']);
+
+/** A free-text cell starting like a formula gets a leading apostrophe (spreadsheet formula injection). */
+function neutralize(column: string, v: string | number): string | number {
+  return typeof v === 'string' && FREE_TEXT.has(column) && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+export function renderCsv(b: Bulletin): string {
+  const rows: Row[] = [];
+  if (b.kind === 'daily') {
+    for (const s of b.stations) {
+      const base = { station: s.id, station_name: s.name, province: s.province };
+      if (s.aqi?.daily) rows.push({ ...base, section: 'aqi_daily', time: b.period, value: s.aqi.daily.value, category: s.aqi.daily.category.key, detail: s.aqi.daily.dominant });
+      if (s.aqi?.maxHourly) rows.push({ ...base, section: 'aqi_max_hourly', time: local(s.aqi.maxHourly.hourEnd), value: s.aqi.maxHourly.value, category: s.aqi.maxHourly.category.key, detail: s.aqi.maxHourly.dominant });
+      for (const m of s.metrics) {
+        rows.push({ ...base, section: 'metric_daily_mean', metric: m.metric, averaging: '24h', time: b.period, value: m.mean, unit: m.unit, detail: `hours=${m.hours}` });
+        if (m.maxHourEnd) rows.push({ ...base, section: 'metric_max_hourly_mean', metric: m.metric, averaging: '1h', time: local(m.maxHourEnd), value: m.maxHourlyMean, unit: m.unit });
+      }
+    }
+    const province = new Map(b.stations.map((s) => [s.id, s.province]));
+    for (const e of b.exceedances) {
+      for (const p of e.periods) {
+        rows.push({ section: 'exceedance', station: e.station, station_name: e.stationName, province: province.get(e.station) ?? null, metric: e.metric, averaging: e.averaging, time: local(p.end), value: p.value, unit: e.unit, limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`, detail: e.rule });
+      }
+    }
+    for (const [section, items] of [['alert_fired', b.alerts.fired], ['alert_resolved', b.alerts.resolved]] as const) {
+      for (const a of items) rows.push({ section, station: a.station, station_name: a.stationName, province: province.get(a.station) ?? null, time: local(a.at), value: a.value, category: a.severity, detail: `${a.rule}: ${a.message.vi}` });
+    }
+    for (const s of b.stations) {
+      rows.push({ section: 'completeness', station: s.id, station_name: s.name, province: s.province, time: b.period, value: s.completeness.percent, unit: '%', detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}` });
+    }
+  } else {
+    for (const s of b.stations) {
+      const base = { station: s.id, station_name: s.name, province: s.province };
+      if (s.aqi) {
+        rows.push({ ...base, section: 'aqi_monthly_mean', time: b.period, value: s.aqi.meanDaily, detail: `days=${s.aqi.days}` });
+        for (const [key, n] of Object.entries(s.aqi.daysByCategory)) rows.push({ ...base, section: 'aqi_category_days', time: b.period, value: n, category: key });
+      }
+    }
+    const province = new Map(b.stations.map((s) => [s.id, s.province]));
+    for (const e of b.exceedances) {
+      rows.push({ section: 'exceedance_days', station: e.station, station_name: e.stationName, province: province.get(e.station) ?? null, metric: e.metric, averaging: e.averaging, time: b.period, value: e.days.length, unit: e.unit, limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`, detail: `${e.rule}: ${e.days.join(' ')}` });
+    }
+    for (const s of b.stations) {
+      const base = { station: s.id, station_name: s.name, province: s.province };
+      rows.push({ ...base, section: 'alerts', time: b.period, value: s.alertsFired, detail: `fired=${s.alertsFired} resolved=${s.alertsResolved}` });
+      rows.push({ ...base, section: 'completeness', time: b.period, value: s.completeness.percent, unit: '%', detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}` });
+    }
+  }
+  return stringify(
+    rows.map((r) => CSV_COLUMNS.map((c) => neutralize(c, r[c] ?? ''))),
+    { header: true, columns: [...CSV_COLUMNS] },
+  );
+}
