@@ -55,6 +55,8 @@ export const AQI_METRIC = 'vn_aqi_hourly';
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 const MIN_LOOKBACK_MS = 10 * 60_000;
 const EVIDENCE_MAX = 20;
+/** Stations whose recent samples are read by one query at start. */
+const REBUILD_CHUNK = 200;
 
 export interface AlertEngineOptions {
   db: Db;
@@ -70,6 +72,11 @@ export interface AlertEngineOptions {
   indexThrottleMs?: number;
   /** Rule packs folder (default alerts/packs). */
   packsDir?: string;
+  /**
+   * Multi-node mode: the timer's work runs only while this returns true (the node holding the
+   * cluster lease); readings are still evaluated on the node that ingests them. Default: always.
+   */
+  timerOwner?: () => boolean;
 }
 
 export interface RuleView {
@@ -86,6 +93,10 @@ export interface AlertEngine {
   tick(): Promise<void>;
   /** Resolves when everything queued so far has been processed. */
   idle(): Promise<void>;
+  /** Multi-node mode: re-reads the open alerts from the database (another node may have changed them). */
+  reloadOpenAlerts(): Promise<void>;
+  /** Multi-node mode: re-reads rules and silences (another node changed them). */
+  reloadRules(): Promise<void>;
   acknowledge(id: number, actor: string, comment: string): Promise<AlertRecord>;
   resolve(id: number, actor: string, reason: string): Promise<AlertRecord>;
   listRules(): RuleView[];
@@ -142,11 +153,15 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   /** Engine time a station was first evaluated: a station that never reported is silent since then. */
   const firstSeen = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
+  /** Index recomputation (database work), kept off the serial queue; see updateIndices. */
+  let indexQueue: Promise<unknown> = Promise.resolve();
+  let enqueued = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   /** Runs fn after everything queued before it; failures are logged, never dropped, and do not stop the queue. */
   function serial<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    enqueued++;
     const run = queue.then(fn);
     queue = run.catch((err: unknown) => log.error({ err, what }, 'alert engine step failed'));
     return run;
@@ -347,6 +362,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     if (cond) {
       if (a) a.condition = cond;
       if (cond.active) {
+        let fresh = false;
         if (!a) {
           const record: Omit<AlertRecord, 'id'> = {
             stationId: station.id,
@@ -371,11 +387,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
             updatedAt: new Date(at),
           };
           const first = event({ ...record, id: 0 }, 'pending', null, at, { evidence: cond.evidence.slice(-EVIDENCE_MAX) });
-          const id = await insertAlert(db, record, first);
-          a = { record: { ...record, id }, rule, condition: cond };
+          const adopted = await insertOrAdopt(record, first);
+          a = { record: adopted.record, rule, condition: cond };
           open.set(k, a);
-          emit(a.record, 'pending', null);
-        } else {
+          fresh = adopted.inserted;
+          if (fresh) emit(a.record, 'pending', null);
+        }
+        if (!fresh) {
           a.record.clearSince = null;
           a.record.value = cond.value ?? a.record.value;
           a.record.message = cond.message;
@@ -397,6 +415,22 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       timeTransitions(a, at, events);
     }
     if (a) await persist(a, events);
+  }
+
+  /**
+   * Inserts a new open alert; if the database already holds one for this station and rule (the
+   * one-open-alert index: another node opened it, the station has since moved here), adopts it.
+   */
+  async function insertOrAdopt(record: Omit<AlertRecord, 'id'>, first: AlertEvent): Promise<{ record: AlertRecord; inserted: boolean }> {
+    try {
+      return { record: { ...record, id: await insertAlert(db, record, first) }, inserted: true };
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== '23505') throw err;
+      const existing = (await listOpenAlerts(db)).find((x) => x.stationId === record.stationId && x.ruleId === record.ruleId);
+      if (!existing) throw err;
+      log.info({ alert: existing.id, stationId: record.stationId, rule: record.ruleId }, 'adopted an alert opened by another node');
+      return { record: existing, inserted: false };
+    }
   }
 
   function firstSeenAt(stationId: string, at: number): number {
@@ -439,22 +473,45 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
   }
 
-  async function updateIndices(station: Station, newestTs: number, at: number, force = false): Promise<void> {
+  /**
+   * Recomputes a station's indices on a queue of their own: the database work (several queries
+   * per station, 1,000 stations at every new hour) would otherwise hold every threshold alert
+   * behind it (measured: a crossing waited 31 s). The AQI rules then run on the serial queue.
+   */
+  function updateIndices(station: Station, newestTs: number, at: number, force = false): void {
     const s = seriesOf(station.id);
     const hour = hourEnding(newestTs);
     if (!force && hour === s.lastIndexHour && at - s.lastIndexAt < indexThrottleMs) return;
     s.lastIndexAt = at;
     s.lastIndexHour = Math.max(s.lastIndexHour, hour);
-    if (station.profileId === 'surface-water') {
-      const wqi = await updateWaterIndex(db, station.id, hour);
-      bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: null, usAqi: null, vnAqiDaily: null, vnWqi: wqi });
-      return;
-    }
-    const idx = await updateStationIndices(db, station.id, hour);
-    bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily, vnWqi: null });
-    if (idx.vnHourly !== null) {
-      record(station, { metric: AQI_METRIC, ts: hour, value: idx.vnHourly, quality: 'valid' }, at);
-      await evaluateStation(station, new Set([AQI_METRIC]), at);
+    const run = indexQueue.then(async () => {
+      if (station.profileId === 'surface-water') {
+        const wqi = await updateWaterIndex(db, station.id, hour);
+        bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: null, usAqi: null, vnAqiDaily: null, vnWqi: wqi });
+        return;
+      }
+      const idx = await updateStationIndices(db, station.id, hour);
+      bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily, vnWqi: null });
+      if (idx.vnHourly !== null) {
+        const value = idx.vnHourly;
+        // not awaited: the index queue never waits for the serial queue (which waits for nothing here)
+        void serial('index rules', async () => {
+          record(station, { metric: AQI_METRIC, ts: hour, value, quality: 'valid' }, at);
+          await evaluateStation(station, new Set([AQI_METRIC]), at);
+        });
+      }
+    });
+    indexQueue = run.catch((err: unknown) => log.error({ err, stationId: station.id }, 'recomputing indices failed'));
+  }
+
+  /** Resolves when both queues are empty (an index update may queue rule work, and rules index work). */
+  async function settle(): Promise<void> {
+    for (;;) {
+      const before = enqueued;
+      const iq = indexQueue;
+      await serial('idle', async () => undefined);
+      await iq;
+      if (enqueued === before + 1 && iq === indexQueue) return;
     }
   }
 
@@ -474,7 +531,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     for (const [stationId, { touched, newestPollutantTs }] of touchedByStation) {
       const station = directory.get(stationId)!;
       await evaluateStation(station, touched, at);
-      if (newestPollutantTs > 0 && (station.profileId === 'air-quality' || station.profileId === 'surface-water')) await updateIndices(station, newestPollutantTs, at);
+      if (newestPollutantTs > 0 && (station.profileId === 'air-quality' || station.profileId === 'surface-water')) updateIndices(station, newestPollutantTs, at);
     }
   }
 
@@ -496,6 +553,9 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   }
 
   async function rebuild(): Promise<void> {
+    // Stations with the same rule metrics and lookback are read together, REBUILD_CHUNK at a time:
+    // one query per station made a restart with 10,000 stations take seconds of round trips.
+    const groups = new Map<string, { metrics: string[]; longest: number; stations: Station[] }>();
     for (const station of directory.all()) {
       const metrics = new Set<string>();
       for (const rule of rulesFor(station)) {
@@ -503,12 +563,22 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         if (m && m !== AQI_METRIC) metrics.add(m);
       }
       if (metrics.size === 0) continue;
-      const longest = Math.max(...[...metrics].map((m) => lookbackFor(station, m)));
-      const { rows } = await db.query<{ metric: string; ts: Date; value: number | null; quality: number }>(
-        `SELECT metric, ts, value, quality FROM readings WHERE station_id = $1 AND metric = ANY($2) AND ts > $3 ORDER BY ts`,
-        [station.id, [...metrics], new Date(now() - longest)],
-      );
-      for (const r of rows) record(station, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: qualityName(r.quality) }, r.ts.getTime());
+      const sorted = [...metrics].sort();
+      const longest = Math.max(...sorted.map((m) => lookbackFor(station, m)));
+      const k = `${sorted.join(',')}|${longest}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { metrics: sorted, longest, stations: [] }));
+      g.stations.push(station);
+    }
+    for (const { metrics, longest, stations } of groups.values()) {
+      for (let i = 0; i < stations.length; i += REBUILD_CHUNK) {
+        const chunk = new Map(stations.slice(i, i + REBUILD_CHUNK).map((st) => [st.id, st]));
+        const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; value: number | null; quality: number }>(
+          `SELECT station_id, metric, ts, value, quality FROM readings WHERE station_id = ANY($1) AND metric = ANY($2) AND ts > $3 ORDER BY station_id, ts`,
+          [[...chunk.keys()], metrics, new Date(now() - longest)],
+        );
+        for (const r of rows) record(chunk.get(r.station_id)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: qualityName(r.quality) }, r.ts.getTime());
+      }
     }
     for (const a of await listOpenAlerts(db)) {
       const rule = rules.get(a.ruleId);
@@ -547,13 +617,42 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       bus.on('alerts', 'readingsAccepted', ({ readings }) => {
         if (!closed) void serial('readings', () => onReadings(readings));
       });
+      bus.on('alerts', 'remoteReadingsSeen', ({ receipts }) => {
+        // Another node ingested (and evaluated) these: only the no-data bookkeeping is needed here.
+        for (const r of receipts) {
+          if (!directory.get(r.stationId)) continue;
+          const s = seriesOf(r.stationId);
+          s.lastReceivedAt = Math.max(s.lastReceivedAt ?? 0, r.receivedAt);
+          s.lastReceivedByMetric.set(r.metric, Math.max(s.lastReceivedByMetric.get(r.metric) ?? 0, r.receivedAt));
+        }
+      });
       if (tickMs > 0) {
-        timer = setInterval(() => void serial('tick', tickNow), tickMs);
+        const owner = options.timerOwner;
+        timer = setInterval(() => {
+          if (!owner || owner()) void serial('tick', tickNow);
+        }, tickMs);
         timer.unref();
       }
     },
     tick: () => serial('tick', tickNow),
-    idle: () => serial('idle', async () => undefined),
+    idle: settle,
+    reloadRules: () =>
+      serial('reload rules', async () => {
+        await loadRules();
+        silences = await listSilences(db, new Date(now()));
+        for (const a of open.values()) {
+          const rule = rules.get(a.rule.id);
+          if (rule) a.rule = rule;
+        }
+      }),
+    reloadOpenAlerts: () =>
+      serial('reload open alerts', async () => {
+        open.clear();
+        for (const a of await listOpenAlerts(db)) {
+          const rule = rules.get(a.ruleId);
+          if (rule) open.set(key(a.stationId, a.ruleId), { record: a, rule, condition: undefined });
+        }
+      }),
     acknowledge(id, actor, comment) {
       return changeAlert(id, (a, at, events) => {
         if (a.record.state !== 'firing') throw createError('QT_ERR_CONFLICT', `Only a firing alert can be acknowledged; alert ${id} is ${a.record.state}`);
@@ -615,7 +714,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       closed = true;
       if (timer) clearInterval(timer);
       bus.removeOwner('alerts');
-      await serial('close', async () => undefined);
+      await settle();
     },
   };
 }

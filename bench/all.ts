@@ -1,20 +1,25 @@
 /**
- * `npm run bench` — every benchmark in turn, each in its own process (each starts its own
- * Quantrac on a fresh embedded database): ingest and rules (run.ts), the analyst API
- * (analytics.ts), Circular 10 files (circular10.ts) and what a busy Node-RED flow costs ingest
- * (node-red.ts). `--quick` is passed to each.
+ * `npm run bench` — the performance suite (bench/suite.ts: ingest, latency, stages, connected
+ * stations, backlog, start-up), writing bench/results/latest.json (`--quick`: quick.json).
+ * `npm run bench -- --all` then also runs the feature benchmarks, each in its own process on a
+ * fresh embedded database: the analyst API (analytics.ts), Circular 10 files (circular10.ts) and
+ * what a busy Node-RED flow costs ingest (node-red.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const parts: Array<[string, string[]]> = [
-  ['run.ts', args],
-  ['analytics.ts', args],
-  ['circular10.ts', quick ? ['--stations', '50', '--files', '4'] : ['--stations', '200', '--files', '12']],
-  ['node-red.ts', args],
-];
+const all = args.includes('--all');
+const passed = args.filter((a) => a !== '--all');
+const parts: Array<[string, string[]]> = [['suite.ts', passed]];
+if (all) {
+  parts.push(
+    ['analytics.ts', quick ? ['--quick'] : []],
+    ['circular10.ts', quick ? ['--stations', '50', '--files', '4'] : ['--stations', '200', '--files', '12']],
+    ['node-red.ts', quick ? ['--quick'] : []],
+  );
+}
 let failed = 0;
 for (const [file, extra] of parts) {
   console.log(`\n=== bench/${file} ${extra.join(' ')}`);

@@ -1,94 +1,355 @@
 /**
- * Load generator for the benchmark, run in its own process so that its MQTT clients do not
- * share a CPU core's event loop with the system under test. Each station keeps `window`
- * QoS 1 publishes in flight and measures publish → PUBACK (= commit) latency.
+ * Load generator for the benchmark suite, run in its own process (bench/suite.ts forks it) so its
+ * MQTT clients do not share an event loop with the system under test. Real MQTT 3.1.1 over
+ * loopback TCP, QoS 1 (the PUBACK arrives only after the reading is committed).
  *
- * Input (argv[2], JSON): { url, stations: [{id, secret}], metrics: string[], durationMs, window, warmupMs }
- * Output (stdout, one JSON line): { acked, readings, failed, latenciesMs: number[] (sampled), elapsedMs, connectMs }
+ * Modes (the spec arrives over IPC as { type: 'spec', spec }; results go back as { type: 'result', ... }):
+ * - saturate: every station keeps `window` publishes in flight for durationMs (after warmupMs);
+ * - rate: a fixed total rate of messages per second spread over the stations, with optional
+ *   socket.io client measuring publish → client for a sample of stations;
+ * - fleet: connect every station, each reports once per `periodMs` (staggered); stays connected
+ *   until the parent sends { type: 'stop' } (the parent samples RSS and CPU meanwhile);
+ * - backlog: every station publishes `backlogReadings` readings as one array (a datalogger
+ *   emptying its buffer after an outage), all at once.
+ * - broker: the same as saturate, against a bare broker, with one subscriber to `stations/#`
+ *   measuring publish → subscriber.
+ * Every timestamp is unique per (station, metric): no reading is a duplicate of another.
  */
 import mqtt from 'mqtt';
+import { io as connectSocket } from 'socket.io-client';
 
-interface LoadSpec {
+export interface LoadSpec {
+  mode: 'saturate' | 'rate' | 'fleet' | 'backlog' | 'broker';
   url: string;
   stations: Array<{ id: string; secret: string }>;
   metrics: string[];
-  durationMs: number;
-  warmupMs: number;
-  window: number;
-  /** Shift every timestamp back by this many hours, so repeated runs never collide. */
-  offsetHours?: number;
+  durationMs?: number;
+  warmupMs?: number;
+  window?: number;
+  /** rate: messages per second in total. */
+  messagesPerSecond?: number;
+  /** rate: socket.io endpoint, token, and how many stations' rooms to join. */
+  socket?: { url: string; token: string; sampleStations: number };
+  /** fleet: each station publishes once per periodMs. */
+  periodMs?: number;
+  /** backlog: readings per station (one per minute, ending an hour ago). */
+  backlogReadings?: number;
+  /** Newest timestamp used; each run passes its own so runs never collide. */
+  startTs: number;
+  connectConcurrency?: number;
 }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+export interface LoadResult {
+  acked: number;
+  readings: number;
+  failed: number;
+  elapsedMs: number;
+  connectMs: number;
+  publishToAckMs: number[];
+  publishToClientMs: number[];
+  publishToSubscriberMs: number[];
+}
+
+// The spec comes over IPC (10,000 stations do not fit in a command line).
+const spec = await new Promise<LoadSpec>((resolve) => {
+  process.once('message', (m: { type?: string; spec?: LoadSpec }) => m.type === 'spec' && resolve(m.spec!));
+  process.send?.({ type: 'hello' });
+});
 const MAX_SAMPLES = 200_000;
+const send = (msg: object) => process.send?.(msg);
 
 function localIso(ms: number): string {
   return new Date(ms + 7 * 3600_000).toISOString().replace('Z', '+07:00');
 }
 
-// Connect with bounded concurrency: each first CONNECT costs the broker a memory-hard hash.
-const clients: mqtt.MqttClient[] = new Array(spec.stations.length);
-const connectStart = performance.now();
-let next = 0;
-await Promise.all(
-  Array.from({ length: Math.min(32, spec.stations.length) }, async () => {
-    while (next < spec.stations.length) {
-      const i = next++;
-      const s = spec.stations[i]!;
-      clients[i] = await mqtt.connectAsync(spec.url, { clientId: s.id, username: s.id, password: s.secret, protocolVersion: 4, reconnectPeriod: 0, clean: true, connectTimeout: 120_000 });
-    }
-  }),
-);
-const connectMs = performance.now() - connectStart;
+/** Reservoir sampling: bounded memory whatever the run's length. */
+function reservoir() {
+  const list: number[] = [];
+  let seen = 0;
+  return {
+    list,
+    add(v: number) {
+      seen++;
+      if (list.length < MAX_SAMPLES) list.push(v);
+      else {
+        const j = Math.floor(Math.random() * seen);
+        if (j < MAX_SAMPLES) list[j] = v;
+      }
+    },
+  };
+}
 
+const ackLat = reservoir();
+const clientLat = reservoir();
+const subLat = reservoir();
+let acked = 0;
+let readings = 0;
+let failed = 0;
 let measuring = false;
 let stop = false;
-let acked = 0;
-let failed = 0;
-const latencies: number[] = [];
-let seen = 0;
-// Each station walks its own clock backwards from now, one second per message, so every
-// reading has a unique (station, metric, ts) and none is a duplicate.
-const start = Date.now() - (spec.offsetHours ?? 0) * 3_600_000 * 24;
 
-async function drive(client: mqtt.MqttClient, id: string, lane: number): Promise<void> {
-  let n = 0;
-  while (!stop) {
-    const ts = start - 1000 * (lane + spec.window * n++);
-    const values: Record<string, number> = {};
-    for (const m of spec.metrics) values[m] = Math.round(Math.random() * 1000) / 10;
-    const payload = JSON.stringify({ ts: localIso(ts), values });
-    const t0 = performance.now();
-    try {
-      await client.publishAsync(`stations/${id}/readings`, payload, { qos: 1 });
-      if (measuring) {
-        acked++;
-        seen++;
-        const ms = performance.now() - t0;
-        if (latencies.length < MAX_SAMPLES) latencies.push(ms);
-        else {
-          const j = Math.floor(Math.random() * seen);
-          if (j < MAX_SAMPLES) latencies[j] = ms;
-        }
+/** Plausible values of a clean urban air station (under every shipped alert threshold), ±10 %. */
+const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5, tsp: 60, wind_dir: 180 };
+
+function values(): Record<string, number> {
+  const v: Record<string, number> = {};
+  for (const m of spec.metrics) v[m] = Math.round((TYPICAL[m] ?? 10) * (0.9 + 0.2 * Math.random()) * 10) / 10;
+  return v;
+}
+
+async function connectAll(): Promise<{ clients: mqtt.MqttClient[]; connectMs: number }> {
+  const clients: mqtt.MqttClient[] = new Array(spec.stations.length);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(spec.connectConcurrency ?? 64, spec.stations.length) }, async () => {
+      while (next < spec.stations.length) {
+        const i = next++;
+        const s = spec.stations[i]!;
+        clients[i] = await mqtt.connectAsync(spec.url, {
+          clientId: s.id,
+          username: s.id,
+          password: s.secret,
+          protocolVersion: 4,
+          reconnectPeriod: 0,
+          clean: true,
+          connectTimeout: 300_000,
+          keepalive: 300,
+        });
       }
-    } catch {
-      failed++;
-      return;
+    }),
+  );
+  return { clients, connectMs: performance.now() - t0 };
+}
+
+/** Publishes one QoS 1 message and records publish → PUBACK; the timestamp key is returned for client matching. */
+async function publishOne(client: mqtt.MqttClient, id: string, ts: number, onSent?: (t: number) => void): Promise<void> {
+  const payload = JSON.stringify({ ts: localIso(ts), values: values() });
+  const t0 = performance.now();
+  onSent?.(t0);
+  try {
+    await client.publishAsync(`stations/${id}/readings`, payload, { qos: 1 });
+    if (measuring) {
+      acked++;
+      readings += spec.metrics.length;
+      ackLat.add(performance.now() - t0);
     }
+  } catch {
+    failed++;
   }
 }
 
-const lanes: Array<Promise<void>> = [];
-clients.forEach((c, i) => {
-  for (let lane = 0; lane < spec.window; lane++) lanes.push(drive(c, spec.stations[i]!.id, lane));
-});
-await new Promise((r) => setTimeout(r, spec.warmupMs));
-measuring = true;
-const t0 = performance.now();
-await new Promise((r) => setTimeout(r, spec.durationMs));
-measuring = false;
-const elapsedMs = performance.now() - t0;
-stop = true;
-await Promise.all(lanes);
-await Promise.all(clients.map((c) => c.endAsync()));
-process.stdout.write(JSON.stringify({ acked, readings: acked * spec.metrics.length, failed, latenciesMs: latencies, elapsedMs, connectMs }) + '\n');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function saturate(clients: mqtt.MqttClient[]): Promise<number> {
+  const window = spec.window ?? 2;
+  const lanes: Array<Promise<void>> = [];
+  clients.forEach((c, i) => {
+    const id = spec.stations[i]!.id;
+    for (let lane = 0; lane < window; lane++) {
+      lanes.push(
+        (async () => {
+          let n = 0;
+          while (!stop && !c.disconnected) await publishOne(c, id, spec.startTs - 1000 * (lane + window * n++));
+        })(),
+      );
+    }
+  });
+  await sleep(spec.warmupMs ?? 1000);
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(spec.durationMs ?? 5000);
+  measuring = false;
+  const elapsed = performance.now() - t0;
+  stop = true;
+  await Promise.all(lanes);
+  return elapsed;
+}
+
+async function rate(clients: mqtt.MqttClient[]): Promise<number> {
+  const perSecond = spec.messagesPerSecond ?? 500;
+  const sentAt = new Map<string, number>();
+  let socket: ReturnType<typeof connectSocket> | undefined;
+  const sampled = new Set<string>();
+  if (spec.socket) {
+    socket = connectSocket(spec.socket.url, { path: '/socket.io/', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: spec.socket.token } });
+    await new Promise<void>((resolve, reject) => {
+      socket!.once('connect', () => resolve());
+      socket!.once('connect_error', reject);
+    });
+    for (const s of spec.stations.slice(0, spec.socket.sampleStations)) {
+      const ack = (await socket.emitWithAck('subscribe', `station:${s.id}`)) as { ok: boolean };
+      if (!ack.ok) throw new Error(`socket.io subscribe to ${s.id} refused`);
+      sampled.add(s.id);
+    }
+    const first = spec.metrics[0]!;
+    socket.on('readings', (frame: { station: string; readings: Array<{ metric: string; ts: number }> }) => {
+      const now = performance.now();
+      for (const r of frame.readings) {
+        if (r.metric !== first) continue;
+        const k = `${frame.station}|${r.ts}`;
+        const t = sentAt.get(k);
+        if (t !== undefined) {
+          sentAt.delete(k);
+          if (measuring) clientLat.add(now - t);
+        }
+      }
+    });
+  }
+  // One tick every 10 ms sends its share; stations take turns, each walking its own clock back.
+  const perTick = perSecond / 100;
+  let carry = 0;
+  let next = 0;
+  const counters = new Array<number>(clients.length).fill(0);
+  const inflight = new Set<Promise<void>>();
+  const warmup = spec.warmupMs ?? 1000;
+  const t0 = performance.now();
+  let measureStart = 0;
+  let end = Infinity;
+  let tick = 0;
+  while (performance.now() < end) {
+    tick++;
+    const elapsed = performance.now() - t0;
+    if (!measuring && measureStart === 0 && elapsed >= warmup) {
+      measuring = true;
+      measureStart = performance.now();
+      end = measureStart + (spec.durationMs ?? 5000);
+    }
+    carry += perTick;
+    while (carry >= 1) {
+      carry--;
+      const i = next++ % clients.length;
+      const id = spec.stations[i]!.id;
+      const ts = spec.startTs - 1000 * counters[i]!++;
+      const onSent = sampled.has(id) ? (t: number) => sentAt.set(`${id}|${ts}`, t) : undefined;
+      const p = publishOne(clients[i]!, id, ts, onSent).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    const due = t0 + tick * 10;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+  }
+  measuring = false;
+  const elapsedMs = performance.now() - measureStart;
+  await Promise.all(inflight);
+  if (socket) {
+    await sleep(1000); // the last frames (frameMs) arrive
+    socket.close();
+  }
+  return elapsedMs;
+}
+
+async function fleet(clients: mqtt.MqttClient[]): Promise<number> {
+  const period = spec.periodMs ?? 60_000;
+  const timers: NodeJS.Timeout[] = [];
+  const inflight = new Set<Promise<void>>();
+  measuring = true;
+  const t0 = performance.now();
+  clients.forEach((c, i) => {
+    const id = spec.stations[i]!.id;
+    let n = 0;
+    const fire = () => {
+      if (stop) return;
+      const p = publishOne(c, id, spec.startTs - 60_000 * n++).finally(() => inflight.delete(p));
+      inflight.add(p);
+    };
+    // staggered over one period, then every period
+    timers.push(
+      setTimeout(() => {
+        fire();
+        timers.push(setInterval(fire, period));
+      }, (i / clients.length) * period),
+    );
+  });
+  send({ type: 'connected' });
+  await new Promise<void>((resolve) => process.on('message', (m: { type?: string }) => m.type === 'stop' && resolve()));
+  stop = true;
+  for (const t of timers) clearTimeout(t);
+  measuring = false;
+  await Promise.all(inflight);
+  return performance.now() - t0;
+}
+
+async function backlog(clients: mqtt.MqttClient[]): Promise<number> {
+  const n = spec.backlogReadings ?? 60;
+  const payloads = spec.stations.map(() => {
+    const arr = [];
+    for (let k = 0; k < n; k++) arr.push({ ts: localIso(spec.startTs - 60_000 * k), values: values() });
+    return JSON.stringify(arr);
+  });
+  measuring = true;
+  const t0 = performance.now();
+  await Promise.all(
+    clients.map(async (c, i) => {
+      const t = performance.now();
+      try {
+        await c.publishAsync(`stations/${spec.stations[i]!.id}/readings`, payloads[i]!, { qos: 1 });
+        acked++;
+        readings += n * spec.metrics.length;
+        ackLat.add(performance.now() - t);
+      } catch {
+        failed++;
+      }
+    }),
+  );
+  measuring = false;
+  return performance.now() - t0;
+}
+
+async function brokerAlone(clients: mqtt.MqttClient[]): Promise<number> {
+  const subscriber = await mqtt.connectAsync(spec.url, { clientId: 'bench-subscriber', protocolVersion: 4, reconnectPeriod: 0, clean: true });
+  await subscriber.subscribeAsync('stations/#', { qos: 1 });
+  subscriber.on('message', (_topic, payload) => {
+    if (!measuring) return;
+    // The publisher put its send time (performance.timeOrigin-based) in the payload.
+    const m = /"sent":([0-9.]+)/.exec(payload.toString());
+    if (m) subLat.add(performance.timeOrigin + performance.now() - Number(m[1]));
+  });
+  const window = spec.window ?? 2;
+  const lanes: Array<Promise<void>> = [];
+  clients.forEach((c, i) => {
+    const id = spec.stations[i]!.id;
+    for (let lane = 0; lane < window; lane++) {
+      lanes.push(
+        (async () => {
+          let n = 0;
+          while (!stop) {
+            const ts = spec.startTs - 1000 * (lane + window * n++);
+            const t0 = performance.now();
+            const payload = JSON.stringify({ ts: localIso(ts), values: values(), sent: performance.timeOrigin + t0 });
+            try {
+              await c.publishAsync(`stations/${id}/readings`, payload, { qos: 1 });
+              if (measuring) {
+                acked++;
+                readings += spec.metrics.length;
+                ackLat.add(performance.now() - t0);
+              }
+            } catch {
+              failed++;
+              return;
+            }
+          }
+        })(),
+      );
+    }
+  });
+  await sleep(spec.warmupMs ?? 1000);
+  measuring = true;
+  const t0 = performance.now();
+  await sleep(spec.durationMs ?? 3000);
+  measuring = false;
+  const elapsed = performance.now() - t0;
+  stop = true;
+  await Promise.all(lanes);
+  await subscriber.endAsync();
+  return elapsed;
+}
+
+const { clients, connectMs } = await connectAll();
+send({ type: 'progress', connected: clients.length, connectMs });
+const elapsedMs =
+  spec.mode === 'saturate' ? await saturate(clients) : spec.mode === 'rate' ? await rate(clients) : spec.mode === 'fleet' ? await fleet(clients) : spec.mode === 'backlog' ? await backlog(clients) : await brokerAlone(clients);
+await Promise.all(clients.map((c) => c.endAsync(true)));
+const result: LoadResult = { acked, readings, failed, elapsedMs, connectMs, publishToAckMs: ackLat.list, publishToClientMs: clientLat.list, publishToSubscriberMs: subLat.list };
+// exit only once the (possibly large) result has been handed to the parent
+process.send?.({ type: 'result', result }, () => process.disconnect?.());

@@ -21,6 +21,7 @@ import type { Ingest } from '../ingest/index.js';
 import type { StationDirectory } from '../ingest/station-directory.js';
 import type { StationAuthenticator } from './auth.js';
 import { parseTopic, stationTopic } from './topics.js';
+import type { BrokerClusterOptions } from '../cluster/index.js';
 
 export interface BrokerDeps {
   config: Readonly<Config>;
@@ -30,6 +31,8 @@ export interface BrokerDeps {
   bus: EventBus;
   metrics: Metrics;
   logger: Logger;
+  /** Multi-node mode (cluster/): shared Redis routing and sessions; omitted = Aedes' in-memory defaults. */
+  clusterOptions?: BrokerClusterOptions;
 }
 
 export interface Broker {
@@ -57,6 +60,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     // Far below aedes' default of 100 handlers per socket read is not needed: group commit holds
     // each PUBACK until its batch commits, so many in-flight publishes per client is the point.
     concurrency: 1000,
+    ...(deps.clusterOptions ?? {}),
     authenticate(client, username, password, done) {
       const stationId = username ?? '';
       if (!stationId || client.id !== stationId) {

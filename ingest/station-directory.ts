@@ -7,7 +7,7 @@
  */
 import { generateSecret, hashSecret } from '../lib/passwords.js';
 import type { Db } from '../store/index.js';
-import { createStation, listStations, setSecretHash, updateStation, type NewStation, type Station, type StationPatch } from '../store/stations.js';
+import { createStation, getStation, listStations, setSecretHash, updateStation, type NewStation, type Station, type StationPatch } from '../store/stations.js';
 
 export interface StationDirectory {
   get(id: string): Station | undefined;
@@ -21,6 +21,8 @@ export interface StationDirectory {
   update(id: string, patch: Partial<Station>): void;
   /** Changes stored fields (name, province, enabled, attributes) and the memory together. */
   patch(id: string, patch: StationPatch): Promise<Station>;
+  /** Re-reads one station from the database (multi-node mode: another node changed it). */
+  refresh(id: string): Promise<void>;
 }
 
 export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: string) => void): Promise<StationDirectory> {
@@ -54,6 +56,12 @@ export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: 
     update(id, patch) {
       const s = byId.get(id);
       if (s) byId.set(id, { ...s, ...patch });
+    },
+    async refresh(id) {
+      const station = await getStation(db, id);
+      if (!station) byId.delete(id);
+      else byId.set(id, { ...station, connectionState: byId.get(id)?.connectionState ?? station.connectionState });
+      onSecretChanged(id);
     },
   };
 }

@@ -14,7 +14,7 @@
  * another site cannot open a socket with the operator's cookie.
  */
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { vnAqiCategory } from '../../alerts/indices/categories.js';
 import type { Config } from '../../config/index.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
@@ -51,6 +51,8 @@ export interface RealtimeDeps {
   tokens: TokenService;
   logger: Logger;
   now?: () => number;
+  /** Multi-node mode: socket.io's Redis adapter, so a frame emitted here reaches clients on every node. */
+  socketAdapter?: ServerOptions['adapter'] | undefined;
 }
 
 export interface Realtime {
@@ -170,9 +172,13 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     // index.ts answers (or destroys) every other upgrade, e.g. /mqtt
     destroyUpgrade: false,
     maxHttpBufferSize: 16_384,
+    ...(deps.socketAdapter ? { adapter: deps.socketAdapter } : {}),
   });
 
-  const roomSize = (room: string) => io.sockets.adapter.rooms.get(room)?.size ?? 0;
+  // With the Redis adapter the rooms' members may be on other nodes, which this node cannot count
+  // cheaply: it sends every frame and the adapter delivers it wherever the room has members.
+  const localRoomSize = (room: string) => io.sockets.adapter.rooms.get(room)?.size ?? 0;
+  const roomSize = deps.socketAdapter ? () => 1 : localRoomSize;
 
   bus.on(OWNER, 'readingsAccepted', ({ readings }) => {
     const at = now();
@@ -186,6 +192,13 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
       const list = pendingReadings.get(r.stationId) ?? [];
       list.push({ metric: r.metric, ts: r.ts, value: r.value, quality: r.quality });
       pendingReadings.set(r.stationId, list);
+    }
+  });
+  bus.on(OWNER, 'remoteReadingsSeen', ({ receipts }) => {
+    const today = localMidnight(now()) === countsSince;
+    for (const r of receipts) {
+      if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
+      if (today && r.ts >= countsSince) countsToday.set(r.stationId, (countsToday.get(r.stationId) ?? 0) + r.count);
     }
   });
   bus.on(OWNER, 'alertChanged', ({ alert, transition, notify }) => {
@@ -234,8 +247,9 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     for (const id of sentStations.keys()) if (!present.has(id)) sentStations.delete(id);
     const k = kpi(stations, at);
     const kKey = JSON.stringify(k);
-    if ((changed.length > 0 || kKey !== lastKpi) && roomSize('overview') > 0) {
-      io.to('overview').emit('overview', { stations: changed, kpi: k } satisfies OverviewFrame);
+    // Every node keeps the whole overview (remote receipts included) and sends it to its own clients only.
+    if ((changed.length > 0 || kKey !== lastKpi) && localRoomSize('overview') > 0) {
+      io.local.to('overview').emit('overview', { stations: changed, kpi: k } satisfies OverviewFrame);
       framesSent.overview += 1;
     }
     lastKpi = kKey;

@@ -1,0 +1,166 @@
+/**
+ * Benchmark helpers: percentiles, the machine's description, and CPU/memory read from /proc
+ * (per process and per thread, so the main thread can be told from the embedded database's
+ * worker), plus the child process that drives the load (bench/load.ts).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './load.js';
+
+const CLK_TCK = 100; // USER_HZ on Linux
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export function percentiles(samples: number[]): { p50: number; p95: number; p99: number; n: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const r = (v: number) => (Number.isNaN(v) ? NaN : Math.round(v * 10) / 10);
+  return { p50: r(percentile(s, 50)), p95: r(percentile(s, 95)), p99: r(percentile(s, 99)), n: s.length };
+}
+
+export function machine() {
+  const memTotal = totalmem();
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    memoryGb: Math.round(memTotal / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** utime + stime of a process or one of its threads, ms. */
+function cpuMsOf(statPath: string): number {
+  try {
+    const stat = readFileSync(statPath, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+export function processCpuMs(pid: number): number {
+  return cpuMsOf(`/proc/${pid}/stat`);
+}
+
+export function threadCpuMs(pid: number, tid: number): number {
+  return cpuMsOf(`/proc/${pid}/task/${tid}/stat`);
+}
+
+/** Busy and total jiffies of the whole machine (/proc/stat). */
+export function machineCpu(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (line[3] ?? 0) + (line[4] ?? 0);
+  const total = line.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU ms of every thread of this process, by thread id. */
+function threadsCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) out.set(Number(tid), threadCpuMs(pid, Number(tid)));
+  } catch {
+    // not Linux: no per-thread figures
+  }
+  return out;
+}
+
+export function threadCount(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Samples CPU between start and stop: this process (main thread and all other threads: the
+ * embedded database's worker, GC, libuv), the load generator, and the machine. Percent of one core.
+ */
+export function cpuSampler(loadPid?: number) {
+  const pid = process.pid;
+  const wall0 = performance.now();
+  const app0 = processCpuMs(pid);
+  const main0 = threadCpuMs(pid, pid);
+  const load0 = loadPid ? processCpuMs(loadPid) : NaN;
+  // the generator may exit before stop(): keep its last reading
+  let loadLast = load0;
+  const poll = setInterval(() => {
+    const v = loadPid ? processCpuMs(loadPid) : NaN;
+    if (!Number.isNaN(v)) loadLast = v;
+  }, 200);
+  const m0 = machineCpu();
+  const elu0 = performance.eventLoopUtilization();
+  const threads0 = threadsCpuMs(pid);
+  return {
+    stop() {
+      const wall = performance.now() - wall0;
+      const app = processCpuMs(pid) - app0;
+      const main = threadCpuMs(pid, pid) - main0;
+      clearInterval(poll);
+      const latest = loadPid ? processCpuMs(loadPid) : NaN;
+      const load = (Number.isNaN(latest) ? loadLast : latest) - load0;
+      const m1 = machineCpu();
+      const pct = (ms: number) => Math.round((ms / wall) * 100);
+      // the busiest thread other than the main one: the embedded database's worker when there is one
+      let busiest = 0;
+      for (const [tid, ms] of threadsCpuMs(pid)) if (tid !== pid) busiest = Math.max(busiest, ms - (threads0.get(tid) ?? 0));
+      return {
+        appCpuPct: pct(app),
+        appMainThreadCpuPct: pct(main),
+        appOtherThreadsCpuPct: pct(app - main),
+        appBusiestOtherThreadCpuPct: pct(busiest),
+        loadGeneratorCpuPct: Number.isNaN(load) ? null : pct(load),
+        machineBusyPct: Math.round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100),
+        mainEventLoopUtilization: Math.round(performance.eventLoopUtilization(elu0).utilization * 100) / 100,
+      };
+    },
+  };
+}
+
+export interface LoadRun {
+  child: ChildProcess;
+  /** Resolves when the generator reports its clients connected (fleet mode) or at the result. */
+  connected: Promise<{ connectMs: number }>;
+  result: Promise<LoadResult>;
+  stop(): void;
+}
+
+/** Forks bench/load.ts with `spec`. */
+export function runLoad(spec: LoadSpec): LoadRun {
+  const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx', '--max-old-space-size=4096'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let onConnected: (v: { connectMs: number }) => void = () => undefined;
+  const connected = new Promise<{ connectMs: number }>((r) => (onConnected = r));
+  const result = new Promise<LoadResult>((resolve, reject) => {
+    let got: LoadResult | undefined;
+    child.on('message', (m: { type: string; result?: LoadResult; connectMs?: number }) => {
+      if (m.type === 'hello') child.send({ type: 'spec', spec });
+      if (m.type === 'progress') onConnected({ connectMs: m.connectMs ?? NaN });
+      if (m.type === 'result') {
+        got = m.result;
+        onConnected({ connectMs: got!.connectMs });
+      }
+    });
+    child.once('exit', (code) => (got ? resolve(got) : reject(new Error(`load generator exited with ${code} without a result`))));
+  });
+  return { child, connected, result, stop: () => child.connected && child.send({ type: 'stop' }) };
+}

@@ -1,0 +1,477 @@
+/**
+ * `npm run bench` — the performance suite (issue 8). Starts Quantrac (the embedded TimescaleDB
+ * unless DATABASE_URL is set), drives it with real MQTT clients from a separate process
+ * (bench/load.ts) over loopback, prints a table and writes the same figures as JSON:
+ *
+ *   npm run bench                 default set (about 5 minutes): bench/results/latest.json
+ *   npm run bench -- --quick      smoke set (under a minute, CI): bench/results/quick.json
+ *   npm run bench:table           the README's Markdown table from bench/results/latest.json
+ *
+ * Measured, in one run against one app:
+ *  1. start-up: fresh DATA_DIR, and restart with every bench station registered;
+ *  2. sustained readings/s stored end to end (QoS 1, PUBACK only after commit) for messages of
+ *     10 metrics and of 1 metric, with what saturates (CPU per thread and process, machine);
+ *  3. at a fixed moderate rate: publish → commit (PUBACK), publish → socket.io client, and a
+ *     threshold-crossing reading → `alertChanged` (published by a probe station in this process);
+ *  4. each stage alone: the broker (bare Aedes, publish → subscriber), parsing and validation,
+ *     the database batch insert;
+ *  5. 1,000 and 10,000 connected stations reporting once a minute: RSS, CPU, connect rate;
+ *  6. recovering a one-hour backlog from 1,000 stations (one array message each).
+ *
+ * Stations are registered by the bench with a shared secret hashed once with cheap scrypt
+ * parameters (N=2^10) straight into the database: registering and first-connecting 11,000 stations
+ * at the production cost (N=2^15, ~19 logins/s here) would take ten minutes of hashing and measure
+ * nothing else. The broker verifies exactly as in production (parameters are read from the hash).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
+import mqtt from 'mqtt';
+import { createApp, type App } from '../app.js';
+import { hashSecret } from '../lib/passwords.js';
+import { parseReadingsPayload } from '../ingest/parse.js';
+import { insertReadings, countReadings } from '../store/readings.js';
+import { tempDataDir } from '../test/helpers/app.js';
+import { cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount } from './lib.js';
+import type { LoadSpec } from './load.js';
+
+const quick = process.argv.includes('--quick');
+const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
+/** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
+const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
+const ADMIN_PW = 'bench-admin-pw';
+const SECRET = 'bench-shared-station-secret-0123456789';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+const P = quick
+  ? { throughputStations: 200, throughputMs: 2000, warmupMs: 1000, window: 4, rate: 500, rateMs: 2000, probes: 5, stageMs: 1500, fleet: [500], fleetMs: 3000, backlogStations: 100 }
+  : { throughputStations: 1000, throughputMs: 20_000, warmupMs: 3000, window: 2, rate: 500, rateMs: 20_000, probes: 50, stageMs: 8000, fleet: [1000, 10_000], fleetMs: 60_000, backlogStations: 1000 };
+const FLEET_MAX = Math.max(...P.fleet);
+
+const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+function appConfig(dataDir: string) {
+  return {
+    dataDir,
+    host: '127.0.0.1',
+    mqtt: { port: 0 },
+    http: { port: 0 },
+    simulate: 0,
+    logLevel: 'warn' as const,
+    adminPassword: ADMIN_PW,
+    databaseUrl: process.env['DATABASE_URL'] ?? '',
+    automation: { enabled: false },
+    // the bench drives stations far above a real datalogger's rate on purpose
+    security: { stationMaxMsgsPerSecond: 0 },
+  };
+}
+
+async function startApp(dataDir: string): Promise<App> {
+  return createApp(appConfig(dataDir));
+}
+
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
+
+/** Registers stations straight into the database with one shared cheap hash (see the header). */
+async function registerStations(app: App, stationIds: string[]): Promise<void> {
+  const hash = await hashSecret(SECRET, { N: 1 << 10, r: 8, p: 1 });
+  for (let i = 0; i < stationIds.length; i += 5000) {
+    const chunk = stationIds.slice(i, i + 5000);
+    await app.store.db.query(
+      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
+       SELECT id, id, 'air-quality', 21.0 + random() * 0.5, 105.5 + random() * 0.5, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id
+       ON CONFLICT (id) DO NOTHING`,
+      [chunk],
+    );
+    await app.store.db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [chunk, hash]);
+  }
+}
+
+const stationsOf = (list: string[]) => list.map((id) => ({ id, secret: SECRET }));
+const mqttUrl = (app: App) => `mqtt://127.0.0.1:${app.ports.mqtt}`;
+let startCursor = Date.now() - HOUR;
+/** Each scenario gets its own slice of the past, so no two runs write the same (station, metric, ts). */
+function nextStart(spanMs: number): number {
+  const s = startCursor;
+  startCursor -= spanMs;
+  return s;
+}
+
+async function throughput(app: App, stationIds: string[], metrics: string[]) {
+  const before = await countReadings(app.store.db);
+  const run = runLoad({ mode: 'saturate', url: mqttUrl(app), stations: stationsOf(stationIds), metrics, durationMs: P.throughputMs, warmupMs: P.warmupMs, window: P.window, startTs: nextStart(6 * HOUR) });
+  await run.connected;
+  const cpu = cpuSampler(run.child.pid);
+  const r = await run.result;
+  const usage = cpu.stop();
+  // the alert engine evaluates committed readings behind ingest: how far behind was it?
+  const idle0 = performance.now();
+  await app.alerts.idle();
+  const alertEngineLagMs = Math.round(performance.now() - idle0);
+  const stored = (await countReadings(app.store.db)) - before;
+  const lat = percentiles(r.publishToAckMs);
+  return {
+    metricsPerMessage: metrics.length,
+    stations: stationIds.length,
+    inFlightPerStation: P.window,
+    messagesPerSecond: Math.round(r.acked / (r.elapsedMs / 1000)),
+    readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
+    publishToCommitMs: lat,
+    failedPublishes: r.failed,
+    storedRowsIncludingWarmup: stored,
+    alertEngineLagMs,
+    connectsPerSecond: Math.round(stationIds.length / (r.connectMs / 1000)),
+    cpu: usage,
+    saturates: verdict(usage),
+  };
+}
+
+/** Names what ran out first, from the CPU figures (2 cores shared with the load generator). */
+function verdict(u: ReturnType<ReturnType<typeof cpuSampler>['stop']>): string {
+  const parts = [
+    [`Quantrac main thread (broker, ingest, alerts, socket.io) ${u.appMainThreadCpuPct}%`, u.appMainThreadCpuPct],
+    [`${process.env['DATABASE_URL'] ? 'Quantrac other threads (GC, libuv)' : 'the embedded database worker (+GC, libuv)'} ${u.appOtherThreadsCpuPct}%`, u.appOtherThreadsCpuPct],
+    [`the load generator ${u.loadGeneratorCpuPct}%`, u.loadGeneratorCpuPct ?? 0],
+  ] as Array<[string, number]>;
+  parts.sort((a, b) => b[1] - a[1]);
+  const machineFull = u.machineBusyPct >= 90;
+  const mainFull = u.appMainThreadCpuPct >= 85 || u.mainEventLoopUtilization >= 0.9;
+  const dbFull = !process.env['DATABASE_URL'] && u.appBusiestOtherThreadCpuPct >= 85;
+  const head = dbFull
+    ? `the embedded database's worker thread is saturated (${u.appBusiestOtherThreadCpuPct}% of one core: PGlite is single-threaded)`
+    : mainFull
+      ? `the main thread is saturated (${u.appMainThreadCpuPct}% of one core, event loop ${Math.round(u.mainEventLoopUtilization * 100)}% busy)`
+      : machineFull
+        ? `the machine's CPU is saturated (${u.machineBusyPct}% busy, shared with the load generator)`
+        : `no CPU is saturated (machine ${u.machineBusyPct}% busy): the per-station in-flight window and the commit latency bound it`;
+  return `${head}; by CPU: ${parts.map((p) => p[0]).join(', ')}`;
+}
+
+/** Publishes threshold crossings from a probe station in this process; times publish → alertChanged. */
+async function alertProbe(app: App, stationId: string, count: number): Promise<number[]> {
+  await app.alerts.saveRule(
+    { id: 'bench.probe', name: { en: 'bench probe', vi: 'bench probe' }, kind: 'threshold', scope: { station: stationId }, metric: 'pm25', severity: 'warning', op: 'above', raise: 500, clear: 400, over: 'raw' },
+    'bench',
+    'insert',
+  );
+  const client = await mqtt.connectAsync(mqttUrl(app), { clientId: stationId, username: stationId, password: SECRET, protocolVersion: 4, reconnectPeriod: 0 });
+  const out: number[] = [];
+  let ts = nextStart(DAY);
+  const waitFor = (state: 'opened' | 'resolved') =>
+    new Promise<number>((resolve) => {
+      const handler = ({ alert, transition }: { alert: { stationId: string }; transition: string }) => {
+        if (alert.stationId !== stationId) return;
+        if (state === 'opened' ? transition === 'pending' || transition === 'firing' : transition === 'resolved') {
+          resolve(performance.now());
+        }
+      };
+      app.bus.on('bench', 'alertChanged', handler);
+    });
+  for (let i = 0; i < count; i++) {
+    const opened = waitFor('opened');
+    const t0 = performance.now();
+    await client.publishAsync(`stations/${stationId}/readings`, JSON.stringify({ ts: new Date((ts += 60_000)).toISOString(), values: { pm25: 900 } }), { qos: 1 });
+    out.push((await opened) - t0);
+    app.bus.removeOwner('bench');
+    const resolved = waitFor('resolved');
+    await client.publishAsync(`stations/${stationId}/readings`, JSON.stringify({ ts: new Date((ts += 60_000)).toISOString(), values: { pm25: 10 } }), { qos: 1 });
+    await resolved;
+    app.bus.removeOwner('bench');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await client.endAsync();
+  return out;
+}
+
+async function fixedRate(app: App, stationIds: string[], probeId: string) {
+  const login = await fetch(`http://127.0.0.1:${app.ports.http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PW }) });
+  const { token } = (await login.json()) as { token: string };
+  const run = runLoad({
+    mode: 'rate',
+    url: mqttUrl(app),
+    stations: stationsOf(stationIds),
+    metrics: METRICS_10,
+    messagesPerSecond: P.rate,
+    durationMs: P.rateMs,
+    warmupMs: P.warmupMs,
+    socket: { url: `http://127.0.0.1:${app.ports.http}`, token, sampleStations: Math.min(100, stationIds.length) },
+    startTs: nextStart(DAY),
+  });
+  await run.connected;
+  await new Promise((r) => setTimeout(r, P.warmupMs));
+  const cpu = cpuSampler(run.child.pid);
+  const probe = await alertProbe(app, probeId, P.probes);
+  const r = await run.result;
+  const usage = cpu.stop();
+  return {
+    readingsPerSecondOffered: P.rate * METRICS_10.length,
+    readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
+    publishToCommitMs: percentiles(r.publishToAckMs),
+    publishToClientMs: percentiles(r.publishToClientMs),
+    thresholdToAlertMs: percentiles(probe),
+    realtimeFrameMs: app.config.dashboard.frameMs,
+    failedPublishes: r.failed,
+    cpu: usage,
+  };
+}
+
+/** Parsing and validation alone (ingest/parse.ts): the same 10-metric payloads, in this thread. */
+function validationStage() {
+  const profile = app.profiles.get('air-quality')!;
+  const limits = { maxPayloadBytes: app.config.ingest.maxPayloadBytes, maxReadingsPerMessage: app.config.ingest.maxReadingsPerMessage, maxFutureSkewMs: 600_000 };
+  const base = Date.now() - DAY;
+  const payloads = Array.from({ length: 1000 }, (_, i) => {
+    const values: Record<string, number> = {};
+    for (const m of METRICS_10) values[m] = Math.round(Math.random() * 1000) / 10;
+    return Buffer.from(JSON.stringify({ ts: new Date(base + i * 1000).toISOString().replace('Z', '+00:00'), values }));
+  });
+  let messages = 0;
+  let rows = 0;
+  const now = Date.now();
+  const t0 = performance.now();
+  const end = t0 + P.stageMs / 2;
+  while (performance.now() < end) {
+    for (const p of payloads) {
+      rows += parseReadingsPayload(p, profile, limits, now).rows.length;
+      messages++;
+    }
+  }
+  const s = (performance.now() - t0) / 1000;
+  return { messagesPerSecond: Math.round(messages / s), readingsPerSecond: Math.round(rows / s) };
+}
+
+/** The group-commit statement alone (store/readings.ts insertReadings), batches of 5,000 rows. */
+async function databaseStage() {
+  const batch = 5000;
+  const stationIds = ids('STG', 100);
+  let ts = nextStart(DAY);
+  let rows = 0;
+  const t0 = performance.now();
+  const end = t0 + P.stageMs;
+  while (performance.now() < end) {
+    const cols = { stationIds: [] as string[], metrics: [] as string[], ts: [] as string[], values: [] as number[], quality: [] as number[] };
+    for (let i = 0; i < batch / METRICS_10.length; i++) {
+      const t = new Date((ts -= 1000)).toISOString();
+      const sid = stationIds[i % stationIds.length]!;
+      for (const m of METRICS_10) {
+        cols.stationIds.push(sid);
+        cols.metrics.push(m);
+        cols.ts.push(t);
+        cols.values.push(Math.random() * 100);
+        cols.quality.push(0);
+      }
+    }
+    rows += await insertReadings(app.store.db, cols);
+  }
+  return { rowsPerBatch: batch, readingsPerSecond: Math.round(rows / ((performance.now() - t0) / 1000)) };
+}
+
+/**
+ * Rule evaluation alone with the shipped packs: committed batches of readings for the throughput
+ * stations handed to the alert engine (as ingest does) and timed until it is idle; later rounds in
+ * the same hour measure the rules (the first also recomputes each station's hourly AQI).
+ */
+async function rulesStage(stationIds: string[]) {
+  // the current hour: newer than anything the load wrote, so round 0 recomputes each station's
+  // hourly AQI once and later rounds are throttled like live data (AQI_THROTTLE_MS)
+  const hourStart = Math.floor(Date.now() / HOUR) * HOUR;
+  const rounds = quick ? 6 : 30;
+  let total = 0;
+  let ms = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    let count = 0;
+    for (let b = 0; b < stationIds.length; b += 100) {
+      const readings = stationIds.slice(b, b + 100).flatMap((stationId) => METRICS_10.map((metric) => ({ stationId, metric, ts: hourStart + r * 1000, value: (TYPICAL[metric] ?? 10) * (0.9 + 0.2 * Math.random()), quality: 'valid' as const })));
+      count += readings.length;
+      app.bus.emit('readingsAccepted', { readings });
+    }
+    await app.alerts.idle();
+    if (r === 0) continue; // warm-up: index recomputation for the new hour
+    total += count;
+    ms += performance.now() - t0;
+  }
+  const rules = app.alerts.listRules().filter((v) => 'profile' in v.rule.scope && v.rule.scope.profile === 'air-quality' && v.rule.enabled).length;
+  return { stations: stationIds.length, shippedAirRules: rules, readingsPerSecond: Math.round(total / (ms / 1000)) };
+}
+
+/** A bare Aedes broker (bench/broker-alone.ts, its own process): publish → PUBACK and → subscriber. */
+async function brokerStage(stationIds: string[]) {
+  const child = fork(fileURLToPath(new URL('./broker-alone.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  try {
+    const port = await Promise.race([
+      new Promise<number>((resolve) => child.once('message', (m: { type: string; port: number }) => resolve(m.port))),
+      exited.then((code) => Promise.reject(new Error(`bare broker exited with ${code}`))),
+    ]);
+    const run = runLoad({ mode: 'broker', url: `mqtt://127.0.0.1:${port}`, stations: stationsOf(stationIds), metrics: METRICS_10, durationMs: P.stageMs / 2, warmupMs: 1000, window: P.window, startTs: Date.now() });
+    await run.connected;
+    const cpu = cpuSampler(run.child.pid);
+    const brokerCpu0 = processCpuMs(child.pid!);
+    const t0 = performance.now();
+    const r = await run.result;
+    const brokerCpuPct = Math.round(((processCpuMs(child.pid!) - brokerCpu0) / (performance.now() - t0)) * 100);
+    return {
+      stations: stationIds.length,
+      messagesPerSecond: Math.round(r.acked / (r.elapsedMs / 1000)),
+      readingsPerSecond: Math.round(r.readings / (r.elapsedMs / 1000)),
+      publishToAckMs: percentiles(r.publishToAckMs),
+      publishToSubscriberMs: percentiles(r.publishToSubscriberMs),
+      brokerProcessCpuPct: brokerCpuPct,
+      cpu: cpu.stop(),
+    };
+  } catch (err) {
+    // a bare broker is not the system under test: report its failure, keep the run going
+    return { stations: stationIds.length, error: String(err) };
+  } finally {
+    if (child.connected) child.send({ type: 'stop' });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+async function fleet(app: App, stationIds: string[]) {
+  const rss0 = rssMb(process.pid);
+  const run = runLoad({ mode: 'fleet', url: mqttUrl(app), stations: stationsOf(stationIds), metrics: METRICS_10, periodMs: 60_000, startTs: nextStart(2 * DAY), connectConcurrency: 100 });
+  const { connectMs } = await run.connected;
+  const cpu = cpuSampler(run.child.pid);
+  let rssMax = 0;
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(process.pid))), 500);
+  await new Promise((r) => setTimeout(r, P.fleetMs));
+  const usage = cpu.stop();
+  clearInterval(sampler);
+  const rss = rssMb(process.pid);
+  run.stop();
+  const r = await run.result;
+  return {
+    stations: stationIds.length,
+    connectsPerSecond: Math.round(stationIds.length / (connectMs / 1000)),
+    connectSeconds: Math.round(connectMs / 100) / 10,
+    measuredSeconds: P.fleetMs / 1000,
+    messagesAcked: r.acked,
+    failedPublishes: r.failed,
+    rssMbBefore: rss0,
+    rssMb: rss,
+    rssMbMax: Math.max(rssMax, rss),
+    appThreads: threadCount(process.pid),
+    cpu: usage,
+    publishToCommitMs: percentiles(r.publishToAckMs),
+  };
+}
+
+async function backlog(app: App, stationIds: string[]) {
+  const before = await countReadings(app.store.db);
+  const run = runLoad({ mode: 'backlog', url: mqttUrl(app), stations: stationsOf(stationIds), metrics: METRICS_10, backlogReadings: 60, startTs: nextStart(2 * HOUR), connectConcurrency: 100 });
+  const { connectMs } = await run.connected;
+  const cpu = cpuSampler(run.child.pid);
+  const r = await run.result;
+  const stored = (await countReadings(app.store.db)) - before;
+  return {
+    stations: stationIds.length,
+    readingsPerStation: 60 * METRICS_10.length,
+    reconnectSeconds: Math.round(connectMs / 100) / 10,
+    recoverSeconds: Math.round(r.elapsedMs / 100) / 10,
+    readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
+    readingsStored: stored,
+    readingsExpected: stationIds.length * 60 * METRICS_10.length,
+    failedPublishes: r.failed,
+    publishToCommitMs: percentiles(r.publishToAckMs),
+    cpu: cpu.stop(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const started = performance.now();
+const dataDir = tempDataDir();
+const results: Record<string, unknown> = {
+  set: quick ? 'quick' : 'default',
+  when: new Date().toISOString(),
+  machine: machine(),
+  database: process.env['DATABASE_URL'] ? 'server (DATABASE_URL)' : 'embedded TimescaleDB (PGlite worker thread)',
+  command: quick ? 'npm run bench -- --quick' : 'npm run bench',
+};
+let app!: App;
+const allStations = ids('BF', FLEET_MAX);
+const m10 = allStations.slice(0, P.throughputStations);
+const m1 = allStations.slice(P.throughputStations, 2 * P.throughputStations);
+const backlogIds = allStations.slice(0, P.backlogStations);
+const probeId = 'BENCH-PROBE';
+let ok = false;
+try {
+  log(`start (fresh DATA_DIR, ${results['database']})`);
+  let t = performance.now();
+  app = await startApp(dataDir);
+  const startupMsFresh = Math.round(performance.now() - t);
+  await registerStations(app, [...allStations, probeId]);
+  await app.close();
+  t = performance.now();
+  app = await startApp(dataDir);
+  results['startup'] = { freshMs: startupMsFresh, restartMs: Math.round(performance.now() - t), registeredStations: allStations.length + 1 };
+  log(`started: fresh ${startupMsFresh} ms, restart with ${allStations.length + 1} stations ${(results['startup'] as { restartMs: number }).restartMs} ms`);
+
+  const m1First = process.argv.includes('--m1-first');
+  log(`throughput, 10 metrics/message, ${m10.length} stations`);
+  const t1early = m1First ? await throughput(app, m1, ['pm25']) : undefined;
+  if (t1early) log(`m1 first: ${JSON.stringify(t1early)}`);
+  const t10 = await throughput(app, m10, METRICS_10);
+  log(`throughput, 1 metric/message, ${m1.length} stations`);
+  const t1 = t1early ?? (await throughput(app, m1, ['pm25']));
+  results['throughput'] = [t10, t1];
+
+  log(`fixed rate ${P.rate * 10} readings/s with a socket.io client and ${P.probes} alert probes`);
+  results['latency'] = await fixedRate(app, m10, probeId);
+
+  log('stages alone: parsing + validation, database insert, rule evaluation, bare broker');
+  const validation = validationStage();
+  const database = await databaseStage();
+  const rules = await rulesStage(m10);
+  const broker = await brokerStage(m10);
+  results['stages'] = { broker, validation, databaseInsert: database, rules };
+
+  const fleets = [];
+  for (const n of P.fleet) {
+    log(`${n} connected stations reporting once a minute, ${P.fleetMs / 1000} s`);
+    fleets.push(await fleet(app, allStations.slice(0, n)));
+  }
+  results['fleet'] = fleets;
+
+  log(`backlog: ${backlogIds.length} stations × one hour (60 readings × 10 metrics) as arrays`);
+  results['backlog'] = await backlog(app, backlogIds);
+
+  const f1k = fleets.find((f) => f.stations === 1000);
+  const f10k = fleets.find((f) => f.stations === 10_000);
+  const lat = results['latency'] as Awaited<ReturnType<typeof fixedRate>>;
+  Object.assign(results, {
+    readingsPerSecondStored: t10.readingsPerSecondStored,
+    readingsPerSecondStored1Metric: t1.readingsPerSecondStored,
+    p99PublishToCommitMs: lat.publishToCommitMs.p99,
+    p99PublishToClientMs: lat.publishToClientMs.p99,
+    p99ThresholdToAlertMs: lat.thresholdToAlertMs.p99,
+    rssMbAt1kStations: f1k?.rssMb ?? null,
+    rssMbAt10kStations: f10k?.rssMb ?? null,
+    guarantees: {
+      qos: 1,
+      commitBeforeAcknowledge: true,
+      failedPublishes: t10.failedPublishes + t1.failedPublishes + lat.failedPublishes + fleets.reduce((a, f) => a + f.failedPublishes, 0) + (results['backlog'] as { failedPublishes: number }).failedPublishes,
+      backlogStoredExactly: (results['backlog'] as { readingsStored: number; readingsExpected: number }).readingsStored === (results['backlog'] as { readingsExpected: number }).readingsExpected,
+    },
+    appProcessCpuMsTotal: Math.round(processCpuMs(process.pid)),
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+  });
+  const g = results['guarantees'] as { failedPublishes: number; backlogStoredExactly: boolean };
+  ok = g.failedPublishes === 0 && g.backlogStoredExactly;
+  if (!ok) console.error('a guarantee did not hold: failed publishes or a backlog stored other than exactly once');
+} finally {
+  await app?.close().catch((err: unknown) => console.error('closing the app failed', err));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const file = fileURLToPath(new URL(`./results/${quick ? 'quick' : 'latest'}.json`, import.meta.url));
+mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+const { renderTable } = await import('./table.js');
+console.log('\n' + renderTable(results));
+console.log(`\nwritten to ${file.slice(file.indexOf('bench/'))}`);
+process.exit(ok ? 0 : 1);
