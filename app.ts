@@ -21,15 +21,21 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { generateSecret, hashSecret } from './lib/passwords.js';
 import { createStore, type Store } from './store/index.js';
-import { setConnectionState, syncProfiles } from './store/stations.js';
+import { syncProfiles } from './store/stations.js';
 import { getUserByName, initSetting, upsertUser } from './store/users.js';
 import { startSimulation, type Simulation } from './simulators/embedded.js';
 import { createAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { startAutomation, type Automation } from './automation/index.js';
+import { createBulletins, type Bulletins } from './bulletins/index.js';
 import { createFileIntake, type FileIntake } from './ingest/adapters/file-intake.js';
 import { createFtpReceiver, type FtpReceiver } from './ingest/adapters/ftp-receiver.js';
 import { createDropFolder, type DropFolder } from './ingest/adapters/drop-folder.js';
 import { createForwarder, type Forwarder } from './forward/index.js';
+import { createSecurity, type Security } from './security/index.js';
+import { guardBroker } from './security/broker-guard.js';
+import { startMqttTls } from './security/tls.js';
+import { createCluster, type Cluster } from './cluster/index.js';
+import { createConnectionStateWriter } from './store/connection-states.js';
 
 export interface App {
   config: Readonly<Config>;
@@ -43,10 +49,16 @@ export interface App {
   alerts: AlertEngine;
   broker: Broker;
   http: HttpServer;
+  /** Multi-node mode (REDIS_URL); disabled (no-op) on a single node. */
+  cluster: Cluster;
   simulation: Simulation | undefined;
   /** Node-RED, when NODE_RED is on. */
   automation: Automation | undefined;
-  ports: { mqtt: number; http: number; ftp?: number | undefined };
+  /** Daily and monthly bulletins (scheduled when BULLETIN_ENABLED; generated on request through the API). */
+  bulletins: Bulletins;
+  ports: { mqtt: number; http: number; ftp?: number | undefined; mqttTls?: number | undefined };
+  /** Login guard, station limits, audit log, TLS (security/). */
+  security: Security;
   /** Circular 10 files: the intake shared by FTP and the drop folder, and forwarding upstream. */
   circular10: { intake: FileIntake; ftp: FtpReceiver | undefined; dropFolder: DropFolder | undefined; forwarder: Forwarder | undefined };
   /** Set only when the admin password was generated at this start (print it once). */
@@ -95,21 +107,35 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   };
 
   try {
+    // Stations' connection state is written behind, one statement per 500 ms
+    // (store/connection-states.ts): a reconnecting fleet would otherwise put one commit per
+    // station in front of the readings. Closed just before the database, after the broker's
+    // last disconnects.
+    const connectionStates = createConnectionStateWriter(store.db, logger.child({ component: 'store' }));
+    closers.push(() => connectionStates.close());
     await syncProfiles(store.db, [...profiles.values()].map((p) => p.profile));
     const generatedAdminPassword = await ensureAdmin(store, config);
     const tokenKey = await initSetting(store.db, 'auth.token_key', newTokenKey());
     const apiTokens = createApiTokenService(store.db, tokenKey, config.analytics.tokenCacheMs);
     const tokens = createTokenService(tokenKey, Date.now, apiTokens);
     const authenticator = createStationAuthenticator(store.db);
+    // Login guard, per-station limits, audit log, TLS; closed (audit flushed) after the broker and HTTP.
+    const security = createSecurity({ config, db: store.db, logger, metrics, ...(options.now ? { now: options.now } : {}) });
+    closers.push(() => security.close());
     const directory = await loadStationDirectory(store.db, (id) => authenticator.forget(id));
+
+    // Multi-node mode (REDIS_URL): shared MQTT routing/sessions, socket.io fan-out, timer lease.
+    // Closed after the broker (closers run in reverse), before the database.
+    const cluster = await createCluster({ config, logger });
+    closers.push(() => cluster.close());
 
     const ingest = createIngest({ config, db: store.db, profiles, directory, bus, metrics, logger: logger.child({ component: 'ingest' }) });
     closers.push(() => ingest.close());
 
-    bus.on('store', 'stationStateChanged', async ({ stationId, state, at }) => {
+    bus.on('store', 'stationStateChanged', ({ stationId, state, at }) => {
       if (directory.get(stationId)?.connectionState === state) return;
       directory.update(stationId, { connectionState: state, connectionChangedAt: new Date(at) });
-      await setConnectionState(store.db, stationId, state, new Date(at));
+      connectionStates.record(stationId, state, new Date(at));
     });
 
     const alerts = createAlertEngine({
@@ -120,37 +146,58 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       logger,
       tickMs: config.alerts.tickMs,
       indexThrottleMs: config.alerts.indexThrottleMs,
+      timerOwner: cluster.isLeader,
       ...(options.now ? { now: options.now } : {}),
     });
     await alerts.start();
     closers.push(() => alerts.close());
 
-    const broker = await createBroker({ config, ingest, directory, authenticator, bus, metrics, logger });
+    // Multi-node mode: stations, rules and silences changed here are re-read by the other nodes.
+    cluster.relayChanges({ directory, alerts });
+
+    const broker = await createBroker({ config, ingest, directory, authenticator, bus, metrics, logger, clusterOptions: cluster.brokerOptions });
     closers.push(() => broker.close());
     // Before the broker closes its clients, let every held PUBACK reach its commit.
     closers.push(async () => {
       await broker.stopAccepting();
       await ingest.drain();
     });
+    guardBroker(broker.aedes, security, logger);
+    const mqttTls = security.tls
+      ? await startMqttTls({ tls: security.tls, port: config.security.mqttTlsPort, host: config.host, handle: (socket) => broker.handleStream(socket), logger })
+      : undefined;
+    if (mqttTls) closers.push(() => mqttTls.stopAccepting());
 
     const backfill = startBackfillRefresher({ db: store.db, bus, logger: logger.child({ component: 'aggregate-backfill' }), intervalMs: config.analytics.backfillRefreshMs });
     closers.push(() => backfill.close());
 
-    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator });
+    const bulletins = createBulletins({ config, db: store.db, bus, profiles, logger, isLeader: () => cluster.isLeader() });
+    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator, socketAdapter: cluster.socketAdapter, security, bulletins });
+    // A node that takes over the timer work first re-reads the open alerts other nodes changed.
+    cluster.onLeadershipChange((leader) => {
+      if (leader) alerts.reloadOpenAlerts().catch((err: unknown) => logger.error({ err }, 'reloading open alerts failed'));
+    });
+    await cluster.start(bus);
     closers.push(() => http.close());
 
     let automation: Automation | undefined;
     if (config.automation.enabled) {
-      automation = await startAutomation(http.app.server, { config, db: store.db, bus, alerts, broker, directory, profiles, logger });
+      automation = await startAutomation(http.app.server, { config, db: store.db, bus, alerts, broker, directory, profiles, logger, security });
       http.intercept(automation.handle);
       closers.push(() => automation!.close());
     }
+    // After Node-RED, so a flow receives the bulletins caught up at start; closes before it.
+    await bulletins.start();
+    cluster.onLeadershipChange((leader) => {
+      if (leader) bulletins.catchUp();
+    });
+    closers.push(() => bulletins.close());
 
     // Circular 10 files (FTP, drop folder) and forwarding upstream; each closes before ingest drains.
     const intake = createFileIntake({ config, ingest, directory, profiles, metrics, logger: logger.child({ component: 'circular10' }) });
     let ftp: FtpReceiver | undefined;
     if (config.ftp.enabled) {
-      ftp = await createFtpReceiver({ config, intake, directory, authenticator, metrics, logger });
+      ftp = await createFtpReceiver({ config, intake, directory, authenticator, metrics, logger, security });
       closers.push(() => ftp!.close());
     }
     let dropFolder: DropFolder | undefined;
@@ -182,9 +229,12 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       alerts,
       broker,
       http,
+      cluster,
       simulation,
       automation,
-      ports: { mqtt: broker.port, http: http.port, ftp: ftp?.port },
+      bulletins,
+      ports: { mqtt: broker.port, http: http.port, ftp: ftp?.port, mqttTls: mqttTls?.port },
+      security,
       circular10: { intake, ftp, dropFolder, forwarder },
       generatedAdminPassword,
       startupMs: Math.round(performance.now() - t0),

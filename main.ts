@@ -23,9 +23,10 @@ const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : 
 const lines = [
   '',
   `Quantrac is running (started in ${app.startupMs} ms)`,
-  `  Dashboard & API   http://${shown}:${app.ports.http}/   (API under /api/v1, health /healthz, metrics /metrics)`,
+  `  Dashboard & API   ${app.security.tls ? 'https' : 'http'}://${shown}:${app.ports.http}/   (API under /api/v1, health /healthz, metrics /metrics)`,
   `  MQTT              mqtt://${shown}:${app.ports.mqtt}`,
-  `  MQTT over WS      ws://${shown}:${app.ports.http}/mqtt`,
+  ...(app.ports.mqttTls ? [`  MQTT over TLS     mqtts://${shown}:${app.ports.mqttTls}`] : []),
+  `  MQTT over WS      ${app.security.tls ? 'wss' : 'ws'}://${shown}:${app.ports.http}/mqtt`,
   `  Database          ${app.store.db.mode === 'embedded' ? `embedded TimescaleDB in ${config.dataDir}/pg` : 'DATABASE_URL'}`,
   `  Simulated fleet   ${app.simulation ? `${app.simulation.stationIds.length} stations` : 'off (SIMULATE=0)'}`,
   app.generatedAdminPassword

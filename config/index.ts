@@ -37,6 +37,15 @@ export interface Config {
     batchMaxWaitMs: number;
     /** Attempts for a failing batch before the publishers are refused (their QoS 1 messages are redelivered). */
     writeRetries: number;
+    /** Rows queued for the database beyond which intake waits (backpressure on the broker and HTTP). */
+    maxPendingRows: number;
+  };
+  /** The durable local spool that takes acknowledged readings while the database is unreachable. */
+  spool: {
+    /** Largest spool file, bytes (0 = no spool: an unreachable database stops acknowledgements at once). */
+    maxBytes: number;
+    /** While readings wait in the spool, how often the database is tried again, ms. */
+    replayIntervalMs: number;
   };
   store: {
     /** Raw readings older than this are dropped; 0 = keep forever (the default: monitoring data is evidence). */
@@ -47,6 +56,12 @@ export interface Config {
     aggregateRefreshDays: number;
     /** Connections to an external server (the embedded database takes exactly one). */
     poolSize: number;
+    /** A connection to an external server not established in this long fails, ms. */
+    connectTimeoutMs: number;
+    /** An insert not answered by an external server in this long counts as unreachable (the batch is spooled), ms; 0 = wait. */
+    writeTimeoutMs: number;
+    /** Embedded database: fdatasync every commit before it is acknowledged (PGlite's own fsync is a no-op); off = survives a killed process, not a power cut. */
+    embeddedFsync: boolean;
   };
   auth: {
     /** Lifetime of a bearer token, hours. */
@@ -132,6 +147,70 @@ export interface Config {
     /** How often aggregate ranges touched by late (backfilled) readings are refreshed, ms (0 = never). */
     backfillRefreshMs: number;
   };
+  /** Daily and monthly bulletins per province and for the whole system (bulletins/). */
+  bulletins: {
+    /** Generate bulletins on schedule (and catch up a missed one at start); requests through the API work either way. */
+    enabled: boolean;
+    /** Local time (Asia/Ho_Chi_Minh) of the daily bulletin for the previous day, HH:MM. */
+    dailyAt: string;
+    /** Day of month (1–28) and local time of the monthly bulletin for the previous month, "D HH:MM". */
+    monthlyAt: string;
+    /** PDF by printing the HTML with headless Chromium: auto (when the executable exists), on, off. */
+    pdf: 'auto' | 'on' | 'off';
+    /** The Chromium executable used for PDF (never downloaded). */
+    chromiumPath: string;
+  };
+  /** Several Quantrac nodes behind one load balancer (docs/SCALING.md); redisUrl empty = one node. */
+  cluster: {
+    /** redis://… shared by every node (MQTT sessions and routing, socket.io fan-out, the timer lease); empty = single node. */
+    redisUrl: string;
+    /** This node's name (unique per node); empty = hostname-pid. */
+    nodeId: string;
+    /** Lease of the node that runs timer-driven work (no-data alerts, escalation, reminders), ms. */
+    leaseMs: number;
+  };
+  /** Open data: the anonymous API at /open/v1 and the public page at /public (open/). */
+  open: {
+    /** Licence of the published data, named in every response (e.g. "CC BY 4.0"). */
+    license: string;
+    /** URL of the licence text, sent as `Link: <…>; rel="license"`. */
+    licenseUrl: string;
+    /** Attribution users must give, sent in every response. */
+    attribution: string;
+    /** Publish data only this many hours after its time (0 = at once). */
+    embargoHours: number;
+    /** Publish only data up to each station's validated-through time (set by admins). */
+    validatedOnly: boolean;
+    /** Serve raw (minute) readings at /open/v1/stations/{id}/raw. */
+    raw: boolean;
+    /** Requests per minute per client address on /open/v1 and /public (429 with Retry-After beyond). */
+    rateLimitPerMinute: number;
+    /** How long public responses are cached (in this process and by browsers and proxies), seconds. */
+    cacheSeconds: number;
+  };
+  /** TLS, brute-force protection and per-station limits (security/, issue 9). */
+  security: {
+    /** PEM certificate (chain) file; with tlsKeyFile: HTTPS on HTTP_PORT and MQTT over TLS on mqttTlsPort. Empty = plain. */
+    tlsCertFile: string;
+    /** PEM private key file of tlsCertFile. */
+    tlsKeyFile: string;
+    /** MQTT over TLS port, only when the certificate and key are set (0 = any free port). */
+    mqttTlsPort: number;
+    /** Failed logins of one account (user or station) before it is locked for sources it never logged in from. */
+    loginMaxFailures: number;
+    /** Failed logins from one source address (any account) before that address is blocked. */
+    loginSourceMaxFailures: number;
+    /** First lockout, seconds; each further lockout doubles it. */
+    loginLockoutBaseSeconds: number;
+    /** Longest lockout, seconds (a lock always expires). */
+    loginLockoutMaxSeconds: number;
+    /** Sustained MQTT messages per second one station may publish (0 = no limit). */
+    stationMaxMsgsPerSecond: number;
+    /** Messages a station may send at once above its rate (token bucket size). */
+    stationBurst: number;
+    /** A station whose excess would need holding its messages longer than this is disconnected, seconds. */
+    stationThrottleMaxSeconds: number;
+  };
 }
 
 /** An upstream FTP server that receives Circular 10 files re-emitted from accepted data. */
@@ -166,10 +245,16 @@ export const ENV_VARS: ReadonlyArray<{ env: string; path: string; description: s
   { env: 'INGEST_BATCH_MAX_ROWS', path: 'ingest.batchMaxRows', description: 'Rows per group-commit INSERT' },
   { env: 'INGEST_BATCH_MAX_WAIT_MS', path: 'ingest.batchMaxWaitMs', description: 'Longest a reading waits for its batch' },
   { env: 'INGEST_WRITE_RETRIES', path: 'ingest.writeRetries', description: 'Attempts for a failing batch before publishers are refused' },
+  { env: 'INGEST_MAX_PENDING_ROWS', path: 'ingest.maxPendingRows', description: 'Rows queued for the database beyond which intake waits (backpressure: PUBACKs and 202s are held, the broker stops reading)' },
+  { env: 'SPOOL_MAX_BYTES', path: 'spool.maxBytes', description: 'Largest local spool (DATA_DIR/spool) holding acknowledged readings while the database is unreachable; full = stop acknowledging (0 = no spool)' },
+  { env: 'SPOOL_REPLAY_INTERVAL_MS', path: 'spool.replayIntervalMs', description: 'While readings wait in the spool, how often the database is tried again' },
   { env: 'RETENTION_DAYS', path: 'store.retentionDays', description: 'Drop raw readings older than this (0 = keep forever)' },
   { env: 'COMPRESS_AFTER_DAYS', path: 'store.compressAfterDays', description: 'Compress raw chunks older than this (0 = never)' },
   { env: 'AGGREGATE_REFRESH_DAYS', path: 'store.aggregateRefreshDays', description: 'Window refreshed by the hourly aggregate policy' },
   { env: 'DB_POOL_SIZE', path: 'store.poolSize', description: 'Connections to an external server (embedded: always 1)' },
+  { env: 'DB_CONNECT_TIMEOUT_MS', path: 'store.connectTimeoutMs', description: 'A connection to an external server not established in this long fails' },
+  { env: 'DB_EMBEDDED_FSYNC', path: 'store.embeddedFsync', description: 'Embedded database: fdatasync each commit before it is acknowledged (false = a killed process loses nothing, a power cut may)' },
+  { env: 'DB_WRITE_TIMEOUT_MS', path: 'store.writeTimeoutMs', description: 'An insert not answered by an external server in this long counts as unreachable and is spooled (0 = wait)' },
   { env: 'TOKEN_TTL_HOURS', path: 'auth.tokenTtlHours', description: 'Lifetime of an API bearer token' },
   { env: 'NODE_RED', path: 'automation.enabled', description: 'Embed Node-RED (editor and admin API at /red, HTTP-in nodes under /red/api)' },
   { env: 'PUBLIC_URL', path: 'automation.publicUrl', description: 'Base URL of the operations center, used in links sent by automations' },
@@ -203,6 +288,32 @@ export const ENV_VARS: ReadonlyArray<{ env: string; path: string; description: s
   { env: 'ANALYTICS_RATE_LIMIT_PER_MIN', path: 'analytics.rateLimitPerMinute', description: 'Requests per minute per bearer token on the analyst API and SensorThings (429 beyond)' },
   { env: 'ANALYTICS_TOKEN_CACHE_MS', path: 'analytics.tokenCacheMs', description: 'How long a verified API token is trusted before it is looked up again' },
   { env: 'ANALYTICS_BACKFILL_REFRESH_MS', path: 'analytics.backfillRefreshMs', description: 'How often aggregate ranges touched by late readings are refreshed (0 = never)' },
+  { env: 'BULLETIN_ENABLED', path: 'bulletins.enabled', description: 'Generate the daily and monthly bulletins on schedule (and catch up a missed one at start)' },
+  { env: 'BULLETIN_DAILY_AT', path: 'bulletins.dailyAt', description: "Local time (HH:MM, Asia/Ho_Chi_Minh) of the daily bulletin for the previous day" },
+  { env: 'BULLETIN_MONTHLY_AT', path: 'bulletins.monthlyAt', description: 'Day of month (1–28) and local time of the monthly bulletin for the previous month ("D HH:MM")' },
+  { env: 'BULLETIN_PDF', path: 'bulletins.pdf', description: 'PDF bulletins printed with headless Chromium: auto (when installed), on, off' },
+  { env: 'BULLETIN_CHROMIUM', path: 'bulletins.chromiumPath', description: 'Chromium executable used to print bulletins to PDF (never downloaded)' },
+  { env: 'REDIS_URL', path: 'cluster.redisUrl', description: 'Multi-node mode: redis://host:6379 shared by every node (needs DATABASE_URL); empty = single node' },
+  { env: 'NODE_ID', path: 'cluster.nodeId', description: "This node's unique name in multi-node mode; empty = hostname-pid" },
+  { env: 'CLUSTER_LEASE_MS', path: 'cluster.leaseMs', description: 'Lease held by the one node that runs timer-driven alert work (no data, escalation, reminders)' },
+  { env: 'OPEN_LICENSE', path: 'open.license', description: 'Licence of the open data, in every /open/v1 response and on /public' },
+  { env: 'OPEN_LICENSE_URL', path: 'open.licenseUrl', description: 'URL of the licence text (Link: <…>; rel="license")' },
+  { env: 'OPEN_ATTRIBUTION', path: 'open.attribution', description: 'Attribution required from users of the open data' },
+  { env: 'OPEN_EMBARGO_HOURS', path: 'open.embargoHours', description: 'Publish data only this many hours after its time (0 = at once)' },
+  { env: 'OPEN_VALIDATED_ONLY', path: 'open.validatedOnly', description: "Publish only data up to each station's validated-through time" },
+  { env: 'OPEN_RAW', path: 'open.raw', description: 'Serve raw readings at /open/v1/stations/{id}/raw (off: hourly and daily only)' },
+  { env: 'OPEN_RATE_LIMIT_PER_MINUTE', path: 'open.rateLimitPerMinute', description: 'Requests per minute per client address on /open/v1 and /public (429 beyond)' },
+  { env: 'OPEN_CACHE_SECONDS', path: 'open.cacheSeconds', description: 'How long public responses are cached in memory and by browsers (Cache-Control max-age)' },
+  { env: 'TLS_CERT_FILE', path: 'security.tlsCertFile', description: 'PEM certificate file; with TLS_KEY_FILE: HTTPS (and wss) on HTTP_PORT and MQTT over TLS on MQTT_TLS_PORT; empty = plain' },
+  { env: 'TLS_KEY_FILE', path: 'security.tlsKeyFile', description: 'PEM private key file of TLS_CERT_FILE' },
+  { env: 'MQTT_TLS_PORT', path: 'security.mqttTlsPort', description: 'MQTT over TLS (mqtts), only when TLS_CERT_FILE and TLS_KEY_FILE are set (0 = any free port)' },
+  { env: 'LOGIN_MAX_FAILURES', path: 'security.loginMaxFailures', description: 'Failed logins of one user or station before it is locked, except from addresses it logged in from before' },
+  { env: 'LOGIN_SOURCE_MAX_FAILURES', path: 'security.loginSourceMaxFailures', description: 'Failed logins from one address (any account) before that address is blocked' },
+  { env: 'LOGIN_LOCKOUT_BASE_S', path: 'security.loginLockoutBaseSeconds', description: 'First lockout; each further one doubles' },
+  { env: 'LOGIN_LOCKOUT_MAX_S', path: 'security.loginLockoutMaxSeconds', description: 'Longest lockout (every lock expires)' },
+  { env: 'STATION_MAX_MSGS_PER_S', path: 'security.stationMaxMsgsPerSecond', description: 'Sustained MQTT messages per second per station; beyond, its messages are held (0 = no limit)' },
+  { env: 'STATION_BURST', path: 'security.stationBurst', description: 'Messages a station may send at once above its rate' },
+  { env: 'STATION_THROTTLE_MAX_S', path: 'security.stationThrottleMaxSeconds', description: 'Disconnect a station whose excess would be held longer than this' },
 ];
 
 const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
@@ -232,6 +343,16 @@ const SCHEMA = {
         batchMaxRows: { type: 'integer', minimum: 1, maximum: 50_000, default: 10_000 },
         batchMaxWaitMs: { type: 'integer', minimum: 0, maximum: 10_000, default: 20 },
         writeRetries: { type: 'integer', minimum: 1, maximum: 100, default: 3 },
+        maxPendingRows: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 100_000 },
+      },
+    },
+    spool: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxBytes: { type: 'integer', minimum: 0, maximum: 1_099_511_627_776, default: 268_435_456 },
+        replayIntervalMs: { type: 'integer', minimum: 10, maximum: 600_000, default: 2000 },
       },
     },
     store: {
@@ -243,6 +364,9 @@ const SCHEMA = {
         compressAfterDays: { type: 'integer', minimum: 0, maximum: 36_500, default: 7 },
         aggregateRefreshDays: { type: 'integer', minimum: 1, maximum: 3650, default: 7 },
         poolSize: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+        connectTimeoutMs: { type: 'integer', minimum: 100, maximum: 600_000, default: 5000 },
+        writeTimeoutMs: { type: 'integer', minimum: 0, maximum: 600_000, default: 15_000 },
+        embeddedFsync: { type: 'boolean', default: true },
       },
     },
     auth: {
@@ -356,6 +480,60 @@ const SCHEMA = {
         backfillRefreshMs: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 60_000 },
       },
     },
+    bulletins: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        dailyAt: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '07:00' },
+        monthlyAt: { type: 'string', pattern: '^([1-9]|1[0-9]|2[0-8]) ([01][0-9]|2[0-3]):[0-5][0-9]$', default: '1 07:30' },
+        pdf: { enum: ['auto', 'on', 'off'], default: 'auto' },
+        chromiumPath: { type: 'string', minLength: 1, default: '/usr/bin/chromium' },
+      },
+    },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        redisUrl: { type: 'string', default: '', pattern: '^$|^rediss?://' },
+        nodeId: { type: 'string', default: '', pattern: '^$|^[A-Za-z0-9_.-]{1,64}$' },
+        leaseMs: { type: 'integer', minimum: 1000, maximum: 600_000, default: 15_000 },
+      },
+    },
+    open: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        license: { type: 'string', minLength: 1, maxLength: 200, default: 'CC BY 4.0' },
+        licenseUrl: { type: 'string', maxLength: 500, pattern: '^https?://[^\\s"<>]+$', default: 'https://creativecommons.org/licenses/by/4.0/' },
+        attribution: { type: 'string', minLength: 1, maxLength: 500, default: 'Quantrac environmental monitoring network' },
+        embargoHours: { type: 'number', minimum: 0, maximum: 8760, default: 0 },
+        validatedOnly: { type: 'boolean', default: false },
+        raw: { type: 'boolean', default: false },
+        rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 300 },
+        cacheSeconds: { type: 'integer', minimum: 0, maximum: 86_400, default: 60 },
+      },
+    },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        tlsCertFile: { type: 'string', default: '' },
+        tlsKeyFile: { type: 'string', default: '' },
+        mqttTlsPort: { ...port, default: 8883 },
+        loginMaxFailures: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+        loginSourceMaxFailures: { type: 'integer', minimum: 1, maximum: 100_000, default: 10 },
+        loginLockoutBaseSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 30 },
+        loginLockoutMaxSeconds: { type: 'integer', minimum: 1, maximum: 86_400, default: 900 },
+        stationMaxMsgsPerSecond: { type: 'number', minimum: 0, maximum: 1_000_000, default: 500 },
+        stationBurst: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 2000 },
+        stationThrottleMaxSeconds: { type: 'number', minimum: 0.1, maximum: 3600, default: 30 },
+      },
+    },
   },
 } as const;
 
@@ -396,6 +574,9 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<Config> {
   const config = candidate as Config;
   const problems: string[] = [];
   if (config.ftp.pasvMin > config.ftp.pasvMax) problems.push('FTP_PASV_MIN: must not be above FTP_PASV_MAX');
+  if (config.cluster.redisUrl && !config.databaseUrl) problems.push('REDIS_URL: multi-node mode needs DATABASE_URL (one TimescaleDB server shared by every node); the embedded database serves one node only');
+  if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both or neither');
+  if (config.security.loginLockoutBaseSeconds > config.security.loginLockoutMaxSeconds) problems.push('LOGIN_LOCKOUT_BASE_S: must not be above LOGIN_LOCKOUT_MAX_S');
   const names = config.forwarding.targets.map((t) => t.name);
   for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i))) problems.push(`FORWARD_TARGETS: target name "${dup}" is used twice`);
   if (problems.length > 0) throw new QuantracError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${problems.join('\n  - ')}`, { details: { problems } });

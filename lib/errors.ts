@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   QT_ERR_TOKEN_READ_ONLY: { status: 403, message: 'This API token is read-only' },
   QT_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   QT_ERR_STORE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
+  QT_ERR_SPOOL_FULL: { status: 503, message: 'The database is not reachable and the local spool is full: retry later' },
   QT_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   QT_ERR_STATION_AUTH: { status: 401, message: 'Wrong station id or secret' },
   QT_ERR_PAYLOAD_INVALID: { status: 400, message: 'The payload cannot be read' },

@@ -7,6 +7,7 @@
  */
 import type { QualityName } from '../ingest/quality.js';
 import type { AlertEventType, AlertRecord } from '../store/alerts.js';
+import type { BulletinMeta } from '../store/bulletins.js';
 
 export interface AcceptedReading {
   stationId: string;
@@ -31,6 +32,22 @@ export interface EventMap {
   alertChanged: { alert: AlertRecord; transition: AlertEventType; notify: boolean; actor: string | null };
   /** A station's hourly indices were (re)computed (VN_AQI/US AQI for air, VN_WQI for surface water). */
   indexUpdated: { stationId: string; hourEnd: number; vnAqi: number | null; usAqi: number | null; vnAqiDaily: number | null; vnWqi: number | null };
+  /**
+   * Storage became degraded (the database is unreachable or acknowledged readings wait in the
+   * local spool) or recovered (the spool is replayed and empty). ingest/writer.ts StorageState.
+   */
+  storageStateChanged: { degraded: boolean; reason: string | null; since: number | null; spoolBytes: number; spoolMaxBytes: number; spoolRows: number; at: number };
+  /**
+   * A bulletin was generated and stored (bulletins/): `period` is YYYY-MM-DD or YYYY-MM; the
+   * renderings ride along so a flow can send them on (pdf is null where Chromium is not installed).
+   */
+  bulletinPublished: { bulletin: BulletinMeta; period: string; trigger: 'schedule' | 'request'; html: string; csv: string; pdf: Buffer | null };
+  /**
+   * Multi-node mode (cluster/): another node committed readings. Per station and metric: the
+   * newest reading time, when it was received there, and how many. Never evaluated again here
+   * (the ingesting node evaluates); used for no-data checks and the live overview.
+   */
+  remoteReadingsSeen: { node: string; receipts: ReadonlyArray<{ stationId: string; metric: string; ts: number; receivedAt: number; count: number }> };
 }
 
 export type EventName = keyof EventMap;

@@ -5,7 +5,7 @@
  * `{ error: { code, message } }` with the catalogue's status; unknown errors are logged and
  * answered with an opaque 500.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -25,6 +25,7 @@ import type { TokenService } from './auth.js';
 import type { ApiTokenService } from './api-tokens.js';
 import { registerApiPlugins } from './plugins.js';
 import { readingRoutes } from './routes/readings.js';
+import { conflictRoutes } from './routes/conflicts.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { staRoutes } from './sta/index.js';
 import { alertRoutes } from './routes/alerts.js';
@@ -36,6 +37,12 @@ import { webRoutes } from './web.js';
 import { stationRoutes } from './routes/stations.js';
 import { userRoutes } from './routes/users.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { bulletinRoutes } from './routes/bulletins.js';
+import type { Bulletins } from '../../bulletins/index.js';
+import { openDataRoutes } from '../../open/index.js';
+import type { Security } from '../../security/index.js';
+import { auditRoutes, securityHttpPlugin } from '../../security/http-audit.js';
+import { createWebServer } from '../../security/tls.js';
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -53,6 +60,12 @@ export interface HttpDeps {
   /** With stationAuth: enables POST /api/v1/ingest (HTTP ingest for gateways). */
   ingest?: Ingest;
   stationAuth?: StationAuthenticator;
+  /** Enables /api/v1/bulletins (bulletins/). */
+  bulletins?: Bulletins;
+  /** Login guard, audit log, TLS (security/): HTTPS when a certificate is configured, role checks at onRequest, the audit hook and GET /api/v1/audit. */
+  security?: Security;
+  /** Multi-node mode: socket.io's Redis adapter (cluster/). */
+  socketAdapter?: import('socket.io').ServerOptions['adapter'] | undefined;
 }
 
 export interface HttpServer {
@@ -69,7 +82,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const app = fastify({
     // One http.Server for fastify and for what embeds its own express app (Node-RED at /red).
     serverFactory: (handler) =>
-      createServer((req, res) => {
+      createWebServer(deps.security?.tls, (req, res) => {
         if (interceptor?.(req, res)) return;
         handler(req, res);
       }),
@@ -102,19 +115,28 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   });
 
   // OpenAPI and the rate limiter must be registered before the routes they describe or limit.
+  // Role checks at onRequest, the route table and the audit hook (security/http-audit.ts): before every route.
+  if (deps.security) await app.register(securityHttpPlugin, { tokens: deps.tokens, audit: deps.security.audit });
   await registerApiPlugins(app, deps.config);
+  if (deps.security) await app.register(async (scope) => auditRoutes(scope, { tokens: deps.tokens, audit: deps.security!.audit, db: deps.db }));
   await app.register(async (scope) => authRoutes(scope, deps));
   await app.register(async (scope) => stationRoutes(scope, deps));
   await app.register(async (scope) => opsRoutes(scope, deps));
   await app.register(async (scope) => alertRoutes(scope, deps));
   await app.register(async (scope) => userRoutes(scope, deps));
   await app.register(async (scope) => readingRoutes(scope, deps));
+  await app.register(async (scope) => conflictRoutes(scope, deps));
   await app.register(async (scope) => tokenRoutes(scope, deps));
   await app.register(async (scope) => staRoutes(scope, deps));
   if (deps.ingest && deps.stationAuth) await app.register(async (scope) => ingestRoutes(scope, { ...deps, ingest: deps.ingest!, stationAuth: deps.stationAuth! }));
+  if (deps.bulletins) await app.register(async (scope) => bulletinRoutes(scope, { ...deps, bulletins: deps.bulletins! }));
   const realtime = await createRealtime({ server: app.server, ...deps });
   await app.register(async (scope) => overviewRoutes(scope, deps, realtime));
   await app.register(async (scope) => webRoutes(scope, { tileUrl: deps.config.dashboard.tileUrl }));
+  // Open data: /open/v1 (anonymous API) and /public (the citizens' page), and their admin controls.
+  await app.register(async (scope) => {
+    await openDataRoutes(scope, deps);
+  });
 
   // MQTT over WebSocket on the same port, routed by path before fastify sees the request.
   const wss = new WebSocketServer({ noServer: true });

@@ -31,8 +31,10 @@ export async function registerApiPlugins(app: FastifyInstance, config: Readonly<
         { name: 'tokens', description: "analysts' read-only API tokens" },
         { name: 'sensorthings', description: 'OGC SensorThings API 1.1, read subset' },
         { name: 'alerts' },
+        { name: 'bulletins', description: 'daily and monthly bulletins (HTML, CSV, PDF)' },
         { name: 'users' },
         { name: 'ops' },
+        { name: 'open-data', description: 'open data, anonymous (no authentication), CORS, licence in every answer: /open/v1; admin settings under /api/v1/open' },
       ],
     },
   });

@@ -42,6 +42,8 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
     adminPassword: ADMIN_PASSWORD,
     alerts: { tickMs: 0, indexThrottleMs: 0 },
     automation: { enabled: false },
+    // no scheduled bulletins (nor their start-up catch-up with Chromium) unless a test asks for them
+    bulletins: { enabled: false },
     ...overrides,
     },
     options,
