@@ -20,9 +20,14 @@
  * account's counter (not the address's: a guesser with one valid account must not be able to
  * reset its own address counter).
  *
- * Limits of the design: an attacker behind the same NAT address as a station that never
- * connected successfully can lock it for at most 15 minutes at a time; counters live in one
- * process (a restart forgets them; scale-out would move them to Redis).
+ * Many stations share one address (dataloggers on a mobile network behind carrier NAT), so an
+ * address lock never applies to an account at an address it logged in from: one station with a
+ * stale secret does not take its neighbours down. Its failures there count against that
+ * (account, address) pair alone (`loginMaxFailures`, same doubling and cap), not the address.
+ *
+ * Limits of the design: an attacker behind the same NAT address as a station can lock that one
+ * station for at most 15 minutes at a time; counters live in one process (a restart forgets
+ * them; scale-out would move them to Redis).
  */
 
 export interface LoginGuardOptions {
@@ -66,6 +71,8 @@ const MAX_ENTRIES = 100_000;
 export function createLoginGuard({ maxFailures, sourceMaxFailures, lockoutBaseSeconds, lockoutMaxSeconds, now = Date.now }: LoginGuardOptions): LoginGuard {
   const sources = new Map<string, Counter>();
   const accounts = new Map<string, Counter>();
+  /** `account@source` for failures of an account at an address it is known at */
+  const pairs = new Map<string, Counter>();
   /** account key → source → last success */
   const trusted = new Map<string, Map<string, number>>();
   const quietMs = 2 * lockoutMaxSeconds * 1000;
@@ -108,20 +115,29 @@ export function createLoginGuard({ maxFailures, sourceMaxFailures, lockoutBaseSe
   return {
     check(kind, account, source) {
       const t = now();
-      const s = current(sources, source, t);
-      if (s && s.lockedUntil > t) return { allowed: false, scope: 'source', retryAfterSeconds: Math.ceil((s.lockedUntil - t) / 1000) };
       const key = accountKey(kind, account);
+      const known = isTrusted(key, source, t);
+      const refuse = (scope: 'source' | 'account', c: Counter): GuardDecision => ({ allowed: false, scope, retryAfterSeconds: Math.ceil((c.lockedUntil - t) / 1000) });
+      if (known) {
+        const p = current(pairs, `${key}@${source}`, t);
+        return p && p.lockedUntil > t ? refuse('account', p) : { allowed: true };
+      }
+      const s = current(sources, source, t);
+      if (s && s.lockedUntil > t) return refuse('source', s);
       const a = current(accounts, key, t);
-      if (a && a.lockedUntil > t && !isTrusted(key, source, t)) return { allowed: false, scope: 'account', retryAfterSeconds: Math.ceil((a.lockedUntil - t) / 1000) };
+      if (a && a.lockedUntil > t) return refuse('account', a);
       return { allowed: true };
     },
     failure(kind, account, source) {
       const t = now();
       const key = accountKey(kind, account);
+      // at an address the account is known at (a station with a stale secret, or someone behind
+      // its NAT): only that pair counts, so neither the account elsewhere nor the address's other
+      // accounts are locked
+      if (isTrusted(key, source, t)) return { lockedAccount: bump(pairs, `${key}@${source}`, maxFailures, t) };
       return {
         lockedSource: bump(sources, source, sourceMaxFailures, t),
-        // failures from a trusted address (a station with a stale secret) are the source's business only
-        lockedAccount: isTrusted(key, source, t) ? undefined : bump(accounts, key, maxFailures, t),
+        lockedAccount: bump(accounts, key, maxFailures, t),
       };
     },
     success(kind, account, source) {
@@ -129,6 +145,8 @@ export function createLoginGuard({ maxFailures, sourceMaxFailures, lockoutBaseSe
       const key = accountKey(kind, account);
       const a = accounts.get(key);
       if (a && a.lockedUntil <= t) accounts.delete(key);
+      const p = pairs.get(`${key}@${source}`);
+      if (p && p.lockedUntil <= t) pairs.delete(`${key}@${source}`);
       let list = trusted.get(key);
       if (!list) {
         if (trusted.size >= MAX_ENTRIES) trusted.delete(trusted.keys().next().value!);
@@ -140,7 +158,7 @@ export function createLoginGuard({ maxFailures, sourceMaxFailures, lockoutBaseSe
       if (list.size > TRUSTED_PER_ACCOUNT) list.delete(list.keys().next().value!);
     },
     get size() {
-      return sources.size + accounts.size;
+      return sources.size + accounts.size + pairs.size;
     },
   };
 }

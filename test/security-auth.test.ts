@@ -182,6 +182,29 @@ describe('brute force on station logins', () => {
     expect(entries.some((e) => e.action === 'mqtt.connect' && e.outcome === 'locked')).toBe(true);
   });
 
+  it('MQTT: a station with a stale secret does not lock out the other stations behind the same address (carrier NAT)', async () => {
+    const nat = '127.0.0.9';
+    const stale = await t.createStation({ id: 'NAT-01' });
+    const neighbour = await t.createStation({ id: 'NAT-02' });
+    secrets.push(stale.secret, neighbour.secret);
+    for (const s of [stale, neighbour]) {
+      const first = await mqttConnect(nat, s.id, s.secret);
+      expect(first.code).toBe(0);
+      await first.client!.endAsync();
+    }
+    // NAT-01's secret was rotated but its logger keeps the old one: more failures than the address limit (6)
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await mqttConnect(nat, stale.id, 'old-secret')).code);
+    expect(codes.slice(0, 3)).toEqual([4, 4, 4]);
+    expect(codes.slice(3)).toEqual([5, 5, 5, 5, 5]); // that station is locked at that address …
+    const other = await mqttConnect(nat, neighbour.id, neighbour.secret); // … its neighbour is not
+    expect(other.code).toBe(0);
+    await other.client!.endAsync();
+    const elsewhere = await mqttConnect('127.0.0.1', stale.id, stale.secret); // nor is the station elsewhere
+    expect(elsewhere.code).toBe(0);
+    await elsewhere.client!.endAsync();
+  });
+
   it('HTTP ingest shares the guard with MQTT', async () => {
     const s = await t.createStation({ id: 'BF-02' });
     secrets.push(s.secret);
