@@ -253,7 +253,7 @@ for (let attempt = 1; ; attempt++) {
     await client.query('SELECT 1');
     break;
   } catch (err) {
-    await client.end().catch(() => {});
+    await client.end().catch((endErr: unknown) => console.warn(`closing a failed check connection: ${(endErr as Error).message}`));
     if (attempt >= 60) throw err;
     await sleep(500);
   }

@@ -13,7 +13,7 @@ import { Client as FtpClient } from 'basic-ftp';
 import { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/logger.js';
-import { ADMIN_PASSWORD, localIso, startTestApp, type TestApp } from './helpers/app.js';
+import { ADMIN_PASSWORD, localIso, readResponse, startTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 let clockOffset = 0;
@@ -64,20 +64,7 @@ function from(localAddress: string, method: string, path: string, body?: unknown
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-        });
-      },
+      (res) => void readResponse(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(data);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, localIso, tempDataDir } from './helpers/app.js';
+import { ADMIN_PASSWORD, localIso, readResponse, tempDataDir } from './helpers/app.js';
 import { createApp, type App } from '../app.js';
 
 let app: App;
@@ -30,20 +30,7 @@ function https(method: string, path: string, body?: unknown, headers: Record<str
     const req = httpsRequest(
       base + path,
       { method, ca, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-        });
-      },
+      (res) => void readResponse(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(data);

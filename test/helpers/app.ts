@@ -3,6 +3,7 @@
  * temporary DATA_DIR, real HTTP requests, real MQTT clients.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -114,4 +115,23 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
 export function localIso(ms: number): string {
   const d = new Date(ms + 7 * 3600_000);
   return d.toISOString().replace('Z', '+07:00');
+}
+
+/** A raw node:http(s) response read whole: status, headers, and the body parsed as JSON when it is JSON. */
+export function readResponse(res: IncomingMessage): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+    });
+  });
 }
