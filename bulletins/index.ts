@@ -23,6 +23,7 @@ import { createPdfPrinter, type PdfPrinter } from './pdf.js';
 import { renderCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
 import { duePeriods, startSchedule, type Scheduler } from './scheduler.js';
+import { createSerial } from '../lib/serial.js';
 
 export { periodRange, provinceOf, scopeOf, type Bulletin, type BulletinKind, type BulletinScope, type BulletinSummary } from './compose.js';
 
@@ -75,14 +76,9 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
   let scheduler: Scheduler | undefined;
   let closed = false;
   // One generation at a time (and a scheduled run never overlaps a requested one).
-  let chain: Promise<unknown> = Promise.resolve();
+  const serial = createSerial();
   const background = new Set<Promise<unknown>>();
 
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const job = chain.then(fn);
-    chain = job.catch(() => undefined);
-    return job;
-  }
 
   function compose(req: BulletinRequest): Promise<Bulletin> {
     return req.kind === 'daily' ? composer.daily(req.period, req.scope, now()) : composer.monthly(req.period, req.scope, now());
@@ -154,7 +150,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
     compose,
     async idle() {
       await Promise.allSettled([...background]);
-      await chain;
+      await serial(async () => undefined); // everything queued before has settled
     },
     get pdfUnavailable() {
       return pdf.unavailable;
@@ -163,7 +159,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
       closed = true;
       scheduler?.stop();
       await Promise.allSettled([...background]);
-      await chain;
+      await serial(async () => undefined); // everything queued before has settled
       await pdf.close();
     },
   };

@@ -9,6 +9,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSerial } from '../lib/serial.js';
 
 /** Flags as in test/dashboard.test.ts (STACK-NOTES: browser tests). */
 export const CHROMIUM_ARGS: readonly string[] = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -32,8 +33,8 @@ export interface PdfOptions {
 
 export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: PdfOptions): PdfPrinter {
   let unavailable: string | undefined = mode === 'off' ? 'BULLETIN_PDF=off' : existsSync(executablePath) ? undefined : `no Chromium at ${executablePath}`;
-  // One browser at a time: prints queue on this chain.
-  let chain: Promise<unknown> = Promise.resolve();
+  // One browser at a time: prints queue here.
+  const serial = createSerial();
   let closed = false;
 
   async function printNow(html: string): Promise<Buffer | undefined> {
@@ -66,13 +67,11 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
     },
     print(html) {
       if (unavailable !== undefined || closed) return Promise.resolve(undefined);
-      const job = chain.then(() => printNow(html));
-      chain = job.catch(() => undefined);
-      return job;
+      return serial(() => printNow(html));
     },
     async close() {
       closed = true;
-      await chain;
+      await serial(async () => undefined); // the print under way finishes
     },
   };
 }

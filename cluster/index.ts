@@ -249,7 +249,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
       if (leader) await cmd.eval(RELEASE, 1, LEASE_KEY, nodeId).catch((err: unknown) => log.warn({ err }, 'releasing the lease failed (it expires by itself)'));
       setLeader(false);
       await Promise.race([
-        new Promise<void>((resolve) => (persistence as { destroy(cb: () => void): void }).destroy(() => resolve())).catch(() => undefined),
+        new Promise<void>((resolve) => (persistence as { destroy(cb: () => void): void }).destroy(() => resolve())),
         new Promise((r) => setTimeout(r, 2000).unref()),
       ]);
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));

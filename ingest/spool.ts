@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { createError } from '../lib/errors.js';
+import { createSerial } from '../lib/serial.js';
 import type { Logger } from '../lib/logger.js';
 
 /** One spooled reading: [stationId, metric, ts (epoch ms), value, quality code, source]. */
@@ -155,12 +156,7 @@ export function openSpool(dir: string, maxBytes: number, logger: Logger): Spool 
   let bytes = scan.goodEnd;
   let rows = scan.rows;
   /** Appends and truncations run one at a time, in call order. */
-  let tail: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const serial = createSerial();
   if (bytes > 0) logger.warn({ path, bytes, rows }, 'spool: readings wait to be replayed into the database');
 
   return {
