@@ -28,10 +28,33 @@ async function start() {
   // root table of hypertable" until it is. PGlite has one session for all socket clients.
   await db.exec("LOAD 'timescaledb';");
   server = new PGLiteSocketServer({ db, host, port, maxConnections: 1 });
+  freeDeadClients(server);
   await server.start();
   const conn = server.getServerConn();
   const actualPort = Number(conn.slice(conn.lastIndexOf(':') + 1));
   parentPort.postMessage({ type: 'ready', port: actualPort });
+}
+
+/**
+ * Frees the server's one client place when its client went away with a socket error.
+ * pglite-socket 0.0.22 removes a client from its `handlers` set only on the handler's 'close'
+ * event; a socket 'error' (ECONNRESET: a reset connection, a proxy or a network that dropped it)
+ * makes the handler detach and remove its socket listeners first, so 'close' never comes, the
+ * dead handler keeps the place, and every later connection is answered "Too many connections":
+ * the database is gone for good (store/embedded/embedded.test.ts plays it). So before each new
+ * connection is counted, handlers that are no longer active are dropped. A dead handler's open
+ * transaction is still rolled back by its own detach (the query queue waits for it).
+ */
+function freeDeadClients(socketServer) {
+  const handlers = socketServer.handlers;
+  const handleConnection = socketServer.handleConnection;
+  if (!(handlers instanceof Set) || typeof handleConnection !== 'function') {
+    throw new Error('pglite-socket changed: PGLiteSocketServer.handlers/handleConnection not found (see freeDeadClients)');
+  }
+  socketServer.handleConnection = function (socket) {
+    for (const h of handlers) if (!h.active) handlers.delete(h);
+    return handleConnection.call(this, socket);
+  };
 }
 
 /**
