@@ -120,6 +120,7 @@ export async function openDataRoutes(app: FastifyInstance, deps: OpenDataDeps): 
   // Every query of the public side goes through this, so that /metrics shows what the crowd costs.
   const db: Db = {
     mode: deps.db.mode,
+    embedded: deps.db.embedded,
     query: (text, params) => {
       dbQueries.inc();
       return deps.db.query(text, params);

@@ -16,6 +16,8 @@ export type DbMode = 'embedded' | 'server';
 
 export interface Db {
   mode: DbMode;
+  /** The embedded database's worker (embedded mode only): its restarts, and kill() for drills. */
+  readonly embedded: EmbeddedDatabase | undefined;
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs fn on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
@@ -32,7 +34,12 @@ export async function openDb(config: Readonly<Config>, logger: Logger): Promise<
   let connectionString = config.databaseUrl;
   const mode: DbMode = connectionString ? 'server' : 'embedded';
   if (mode === 'embedded') {
-    embedded = await startEmbeddedDatabase(join(config.dataDir, 'pg'), (err) => logger.fatal({ err }, 'embedded database stopped'), { fsync: config.store.embeddedFsync });
+    // A dead worker is started again on the same data directory and port (store/embedded);
+    // meanwhile ingest spools and acknowledges, and replays once it answers.
+    embedded = await startEmbeddedDatabase(join(config.dataDir, 'pg'), (err) => logger.error({ err }, 'embedded database stopped; starting it again'), {
+      fsync: config.store.embeddedFsync,
+      onRestarted: ({ restarts, downMs }) => logger.warn({ restarts, downMs }, 'embedded database started again'),
+    });
     connectionString = embedded.connectionString;
   }
   const pool = new pg.Pool({
@@ -60,6 +67,7 @@ export async function openDb(config: Readonly<Config>, logger: Logger): Promise<
 
   return {
     mode,
+    embedded,
     // Not pool.query(): it hands any error to release(), which destroys the connection even for
     // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
     // database takes one connection, and the reconnect that follows raced its close and failed the

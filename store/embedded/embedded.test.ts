@@ -2,10 +2,14 @@
  * The embedded database's wire-protocol server takes one client at a time. A client that goes
  * away abruptly (a reset connection, as when a proxy or the kernel drops it) must free that one
  * place: otherwise every later connection is turned away and the app loses its database for good.
+ * A worker that dies is started again on the same port, with everything that was committed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './index.js';
 
 let db: EmbeddedDatabase;
@@ -55,4 +59,45 @@ describe('embedded database server', () => {
       expect(await connectAndLook(table)).toEqual({ answer: 42, tableExists: !inTransaction });
     }
   }, 60_000);
+});
+
+describe('a worker that dies', () => {
+  it('is started again on the same port and data directory, with every committed row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quantrac-embedded-'));
+    const deaths: Error[] = [];
+    const restarted: Array<{ restarts: number; downMs: number }> = [];
+    const persisted = await startEmbeddedDatabase(join(dir, 'pg'), (err) => deaths.push(err), { onRestarted: (info) => restarted.push(info) });
+    try {
+      const pool = new pg.Pool({ connectionString: persisted.connectionString, max: 1 });
+      pool.on('error', () => {
+        // the connection dies with the worker: that is the drill
+      });
+      await pool.query('CREATE TABLE kept (n int)');
+      await pool.query('INSERT INTO kept SELECT generate_series(1, 100)');
+      for (let round = 1; round <= 2; round++) {
+        await persisted.kill();
+        // the same address answers again, without anyone reconnecting by hand but the pool
+        const until = Date.now() + 30_000;
+        let count: number | undefined;
+        while (count === undefined) {
+          try {
+            count = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM kept')).rows[0]!.n;
+          } catch (err) {
+            if (Date.now() > until) throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+        expect(count).toBe(100 * round);
+        await pool.query('INSERT INTO kept SELECT generate_series(1, 100)');
+        expect(persisted.restarts).toBe(round);
+      }
+      expect(deaths).toHaveLength(2);
+      expect(restarted.map((r) => r.restarts)).toEqual([1, 2]);
+      expect(persisted.connectionString).toBe(`postgres://postgres@127.0.0.1:${persisted.port}/postgres`);
+      await pool.end();
+    } finally {
+      await persisted.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -4,59 +4,148 @@
  * 127.0.0.1 over the Postgres wire protocol, so the rest of Quantrac speaks `pg` to it exactly
  * as to a TimescaleDB server. Chosen over running PGlite on the main thread because PGlite
  * executes on the thread that calls it: a long query there would freeze the MQTT broker.
+ *
+ * A worker that dies (a WebAssembly abort, an exception in the socket server) is started again
+ * on the same data directory and the same port, with a growing pause between attempts: PGlite
+ * recovers from its WAL as PostgreSQL does after a crash, and the app's pool reconnects to the
+ * same address. Meanwhile ingest spools and acknowledges (ingest/spool.ts) and replays when the
+ * database answers again. An in-memory database (no data directory) is not restarted: it would
+ * come back empty.
  */
 import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 export interface EmbeddedDatabase {
-  /** Loopback port of the wire-protocol server. */
+  /** Loopback port of the wire-protocol server (the same after a restart). */
   port: number;
   connectionString: string;
+  /** Times the worker died and was started again. */
+  readonly restarts: number;
+  /**
+   * Ends the worker thread at once, as a crash would (for drills and tests): with a data
+   * directory it is then restarted like any dead worker.
+   */
+  kill(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** fdatasync the written files before each answer (default true): PGlite's own fsync is a
+   * no-op, so without this a commit survives a killed process but not a power cut. */
+  fsync?: boolean;
+  /** Start a dead worker again (default true when there is a data directory). */
+  restart?: boolean;
+  /** Called when a dead worker was started again, with how long the database was away. */
+  onRestarted?: (info: { restarts: number; downMs: number }) => void;
 }
 
 type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string } | { type: 'closed' };
 
-/**
- * @param dataDir folder of the persisted database (created if missing), or null for in-memory.
- * @param onUnexpectedExit called if the worker dies while the app runs.
- * @param options.fsync fdatasync the written files before each answer (default true): PGlite's
- *   own fsync is a no-op, so without this a commit survives a killed process but not a power cut.
- */
-export async function startEmbeddedDatabase(dataDir: string | null, onUnexpectedExit: (err: Error) => void, options: { fsync?: boolean } = {}): Promise<EmbeddedDatabase> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-    workerData: { dataDir, host: '127.0.0.1', port: 0, fsync: options.fsync ?? true },
-  });
-  let closing = false;
+/** Pause before restart attempt n (1-based): 100 ms, doubling, at most 10 s. */
+const restartDelayMs = (attempt: number) => Math.min(10_000, 100 * 2 ** (attempt - 1));
 
-  const port = await new Promise<number>((resolve, reject) => {
+function spawn(dataDir: string | null, port: number, fsync: boolean): Promise<{ worker: Worker; port: number }> {
+  const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+    workerData: { dataDir, host: '127.0.0.1', port, fsync },
+  });
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      // a worker that failed to start is not left running
+      void worker.terminate();
+      reject(err);
+    };
+    const onExit = (code: number) => fail(new Error(`embedded database worker exited with code ${code} while starting`));
     const onMessage = (msg: WorkerMessage): void => {
       if (msg.type === 'ready') {
         worker.off('message', onMessage);
-        worker.off('error', reject);
-        resolve(msg.port);
+        worker.off('error', fail);
+        worker.off('exit', onExit);
+        resolve({ worker, port: msg.port });
       } else if (msg.type === 'error') {
-        reject(new Error(`embedded database failed to start: ${msg.message}`));
+        fail(new Error(`embedded database failed to start: ${msg.message}`));
       }
     };
     worker.on('message', onMessage);
-    worker.once('error', reject);
+    worker.once('error', fail);
+    worker.once('exit', onExit);
   });
+}
 
-  worker.on('error', (err) => {
-    if (!closing) onUnexpectedExit(err);
-  });
-  worker.on('exit', (code) => {
-    if (!closing) onUnexpectedExit(new Error(`embedded database worker exited with code ${code}`));
-  });
+/**
+ * @param dataDir folder of the persisted database (created if missing), or null for in-memory.
+ * @param onUnexpectedExit called each time the worker dies while the app runs (and, when it is
+ *   not restarted, once for good).
+ */
+export async function startEmbeddedDatabase(dataDir: string | null, onUnexpectedExit: (err: Error) => void, options: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const fsync = options.fsync ?? true;
+  const restart = (options.restart ?? true) && dataDir !== null;
+  let closing = false;
+  let restarts = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let current: Worker | undefined;
+
+  const first = await spawn(dataDir, 0, fsync);
+  const port = first.port;
+
+  function watch(worker: Worker): void {
+    current = worker;
+    let lastError: Error | undefined;
+    worker.on('error', (err) => {
+      lastError = err;
+    });
+    worker.once('exit', (code) => {
+      if (current === worker) current = undefined;
+      if (closing) return;
+      onUnexpectedExit(lastError ?? new Error(`embedded database worker exited with code ${code}`));
+      if (restart) respawn(Date.now(), 1);
+    });
+  }
+
+  function respawn(downSince: number, attempt: number): void {
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (closing) return;
+      spawn(dataDir, port, fsync).then(
+        ({ worker }) => {
+          if (closing) {
+            void worker.terminate();
+            return;
+          }
+          restarts++;
+          watch(worker);
+          options.onRestarted?.({ restarts, downMs: Date.now() - downSince });
+        },
+        (err: unknown) => {
+          if (closing) return;
+          onUnexpectedExit(err instanceof Error ? err : new Error(String(err)));
+          respawn(downSince, attempt + 1);
+        },
+      );
+    }, restartDelayMs(attempt));
+  }
+
+  watch(first.worker);
 
   return {
     port,
     connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    get restarts() {
+      return restarts;
+    },
+    async kill() {
+      const worker = current;
+      if (!worker) return;
+      await worker.terminate();
+    },
     async close() {
       if (closing) return;
       closing = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const worker = current;
+      if (!worker) return;
       const done = new Promise<void>((resolve) => {
         worker.on('message', (msg: WorkerMessage) => {
           if (msg.type === 'closed' || msg.type === 'error') resolve();
