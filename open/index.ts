@@ -524,6 +524,8 @@ export async function openDataRoutes(app: FastifyInstance, deps: OpenDataDeps): 
       profile: station.profileId,
       public: isPublic(station, pub),
       publicFlag: pub?.public ?? null,
+      // what `publicFlag: null` means for this station (the profile's default, open/policy.ts)
+      publicByDefault: isPublic(station, undefined),
       publicMetrics: pub?.publicMetrics ?? null,
       validatedThrough: pub?.validatedThrough?.toISOString() ?? null,
       publishedMetrics: publicMetrics(profiles.get(station.profileId), pub),

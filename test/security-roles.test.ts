@@ -33,6 +33,7 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'GET /': 'public',
   'GET /alerts': 'public',
   'GET /bulletins': 'public',
+  'GET /open-data': 'public',
   'GET /stations/:id': 'public',
   'GET /assets/*': 'public',
   // sign-in (its own credentials) and station ingest (HTTP Basic station id:secret)

@@ -1,7 +1,7 @@
 /**
  * @module dashboard/server/web
  * Serves the operations center page (the Vite build in dashboard/web/dist): hashed assets under
- * /assets/ (cached for a year), and index.html for every client route (/, /alerts,
+ * /assets/ (cached for a year), and index.html for every client route (/, /alerts, /bulletins, /open-data,
  * /stations/{id}), each page response with a Content-Security-Policy that allows scripts, styles
  * and connections from this origin only (plus the optional tile server's images).
  */
@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 /** Paths the page routes itself (history API); the server answers each with index.html. */
-const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/stations/:id'];
+const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/stations/:id'];
 
 /** The page's Content-Security-Policy; `tileUrl` (https) adds its origin to img-src. */
 export function contentSecurityPolicy(tileUrl: string): string {

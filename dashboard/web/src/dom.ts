@@ -9,6 +9,8 @@ export interface Attrs {
   class?: string;
   title?: string;
   href?: string;
+  target?: string;
+  rel?: string;
   type?: string;
   name?: string;
   value?: string;

@@ -1,16 +1,17 @@
 /**
  * The operations center page: sign-in, then a shell (header, navigation, language switch) and
- * one view at a time, routed by the URL path (/, /alerts, /stations/{id}) with the history API.
+ * one view at a time, routed by the URL path (/, /alerts, /stations/{id}, /bulletins, /open-data for admins) with the history API.
  */
 import 'leaflet/dist/leaflet.css';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { ApiError, api, setUnauthorizedHandler, type User } from './api';
+import { ApiError, api, can, setUnauthorizedHandler, type User } from './api';
 import { h, replace } from './dom';
 import { lang, onLangChange, setLang, t } from './i18n';
 import { connectLive, type Live } from './live';
 import { mountAlerts } from './views/alerts';
 import { mountBulletins } from './views/bulletins';
+import { mountOpenData } from './views/open-data';
 import { mountOverview } from './views/overview';
 import { mountStation } from './views/station';
 
@@ -54,7 +55,7 @@ function header(u: User): HTMLElement {
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('span', { class: 'logo', aria: { hidden: 'true' } }, 'Q'), h('span', {}, 'Quantrac · ', t('appTitle'))),
-    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts')), link('/bulletins', t('bulletins'), path === '/bulletins')),
+    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts')), link('/bulletins', t('bulletins'), path === '/bulletins'), can(u, 'admin') ? link('/open-data', t('openData'), path === '/open-data') : null),
     h('div', { class: 'spacer' }),
     h('span', { class: 'live-status', id: 'live-status' }),
     h('button', { class: 'lang', type: 'button', data: { testid: 'lang' }, on: { click: () => setLang(lang() === 'vi' ? 'en' : 'vi') } }, t('language')),
@@ -124,6 +125,7 @@ function render(): void {
   if (station) unmount = mountStation(main, ctx, decodeURIComponent(station[1]!));
   else if (path === '/alerts') unmount = mountAlerts(main, ctx);
   else if (path === '/bulletins') unmount = mountBulletins(main, ctx);
+  else if (path === '/open-data' && can(user, 'admin')) unmount = mountOpenData(main, ctx);
   else unmount = mountOverview(main, ctx);
   unmountView = () => {
     offStatus();
