@@ -162,7 +162,13 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       await broker.stopAccepting();
       await ingest.drain();
     });
-    guardBroker(broker.aedes, security, logger);
+    guardBroker(broker.aedes, security, logger, {
+      maxPayloadBytes: config.ingest.maxPayloadBytes,
+      // an oversized publish, cut down as it streamed in: its head is quarantined, then acknowledged
+      async quarantineOversized(stationId, topic, head, reason) {
+        await ingest.handleParsed(stationId, { rows: [], refused: [{ index: null, code: 'payload_too_large', reason }], readingCount: 0 }, head, 'mqtt', topic);
+      },
+    });
     const mqttTls = security.tls
       ? await startMqttTls({ tls: security.tls, port: config.security.mqttTlsPort, host: config.host, handle: (socket) => broker.handleStream(socket), logger })
       : undefined;

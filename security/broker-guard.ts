@@ -4,7 +4,10 @@
  * (broker/index.ts) by wrapping aedes' `authenticate` and `authorizePublish`:
  * - CONNECT: a blocked address or locked station is refused (CONNACK 5, not authorized) before
  *   any secret is hashed; a refused secret counts as a failure, a lock is audited;
- * - every packet: one announcing more than `maxMqttPacketBytes` closes the connection before it is read;
+ * - every packet over `maxMqttPacketBytes` is never buffered whole: a PUBLISH is cut down to its
+ *   topic, packet id and payload head as it streams in, the head is quarantined with its reason
+ *   and the publish acknowledged (a datalogger that keeps redelivering it is not stuck in a loop
+ *   of reconnects behind it); any other such packet closes the connection (security/mqtt-oversize.ts);
  * - PUBLISH: every message takes a token from the station's bucket; over the rate it is held
  *   (its PUBACK comes late), and a station that stays over it is disconnected. Both audited
  *   (once per throttling episode, not per message).
@@ -14,6 +17,9 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../lib/logger.js';
 import { parseTopic } from '../broker/topics.js';
 import type { Security } from './index.js';
+import { createOversizeFilter, type OversizedPublish } from './mqtt-oversize.js';
+
+const PACKET_NAMES: Record<number, string> = { 1: 'connect', 3: 'publish', 8: 'subscribe', 10: 'unsubscribe' };
 
 /** The peer address of an MQTT client, over TCP, TLS or WebSocket. */
 export function clientAddress(client: Client): string {
@@ -21,39 +27,63 @@ export function clientAddress(client: Client): string {
   return c.conn?.remoteAddress ?? c.req?.socket?.remoteAddress ?? 'unknown';
 }
 
-/** The parts of mqtt-packet's parser (aedes' `client._parser`) the size guard hooks. */
+/** The part of mqtt-packet's parser (aedes' `client._parser`) the size filter wraps. */
 interface PacketParser {
-  packet: { length: number; cmd?: string };
-  _parseLength(): boolean;
-  _emitError(err: Error): void;
+  parse(buf: Buffer): number;
 }
 
-export function guardBroker(aedes: Aedes, { guard, limits, audit, maxMqttPacketBytes }: Pick<Security, 'guard' | 'limits' | 'audit' | 'maxMqttPacketBytes'>, logger: Logger): void {
+/** Bytes of an oversized payload kept in quarantine (as for FTP files). */
+const KEPT_HEAD_BYTES = 4096;
+
+export interface BrokerGuardOptions {
+  /** INGEST_MAX_PAYLOAD_BYTES, for the reason an oversized payload is quarantined with. */
+  maxPayloadBytes: number;
+  /**
+   * Keeps the head of an oversized publish on a station's own topic in quarantine with its
+   * reason (ingest); the publish is acknowledged once this resolves.
+   */
+  quarantineOversized(stationId: string, topic: string, head: Buffer, reason: string): Promise<void>;
+}
+
+export function guardBroker(aedes: Aedes, { guard, limits, audit, maxMqttPacketBytes }: Pick<Security, 'guard' | 'limits' | 'audit' | 'maxMqttPacketBytes'>, logger: Logger, options: BrokerGuardOptions): void {
   const log = logger.child({ component: 'broker-guard' });
   const authenticate = aedes.authenticate.bind(aedes);
   const authorizePublish = aedes.authorizePublish.bind(aedes);
   const handle = aedes.handle.bind(aedes);
 
   // Packet size: mqtt-packet would buffer a packet of any announced length (up to 256 MiB) before
-  // aedes sees it, even a CONNECT from someone not yet authenticated. The guard reads the length
-  // field of every packet and closes the connection as soon as it announces more than the limit.
+  // aedes sees it, even a CONNECT from someone not yet authenticated. Every chunk a client sends
+  // goes through a framing filter first (security/mqtt-oversize.ts): an oversized PUBLISH is cut
+  // down to its topic, packet id and payload head as it streams by, and is then quarantined and
+  // acknowledged (below, in authorizePublish); any other oversized packet ends the connection.
+  const oversized = new WeakMap<Client, OversizedPublish[]>();
   aedes.handle = (conn, req) => {
     const client = handle(conn, req);
     const parser = (client as unknown as { _parser?: PacketParser })._parser;
     if (parser) {
-      const parseLength = parser._parseLength;
-      parser._parseLength = function guardedParseLength(this: PacketParser) {
-        const done = parseLength.call(this);
-        if (done && this.packet.length > maxMqttPacketBytes) {
+      const parse = parser.parse.bind(parser);
+      const filter = createOversizeFilter({
+        maxPacketBytes: maxMqttPacketBytes,
+        headBytes: KEPT_HEAD_BYTES,
+        onPublish(publish) {
+          const queue = oversized.get(client) ?? [];
+          queue.push(publish);
+          oversized.set(client, queue);
+        },
+        onRefuse({ cmd, remainingLength }) {
           const id = (client as unknown as { id?: string | null }).id || '-';
           const source = clientAddress(client);
-          log.warn({ stationId: id, source, bytes: this.packet.length, cmd: this.packet.cmd }, 'MQTT packet over the size limit: connection closed');
-          audit.record({ actor: id, role: 'station', sourceIp: source, action: 'station.disconnected', target: id === '-' ? null : `station:${id}`, outcome: 'disconnected', details: { reason: 'packet too large', bytes: this.packet.length, limit: maxMqttPacketBytes, cmd: this.packet.cmd ?? null } });
-          this._emitError(new Error(`packet of ${this.packet.length} bytes is over the limit of ${maxMqttPacketBytes}`));
+          log.warn({ stationId: id, source, bytes: remainingLength, cmd }, 'MQTT packet over the size limit: connection closed');
+          audit.record({ actor: id, role: 'station', sourceIp: source, action: 'station.disconnected', target: id === '-' ? null : `station:${id}`, outcome: 'disconnected', details: { reason: 'packet too large', bytes: remainingLength, limit: maxMqttPacketBytes, cmd: PACKET_NAMES[cmd] ?? cmd } });
+        },
+      });
+      parser.parse = (buf: Buffer) => {
+        const passed = filter.push(buf);
+        if (passed === null) {
           conn.destroy();
-          return false;
+          return 0;
         }
-        return done;
+        return passed.length > 0 ? parse(passed) : 0;
       };
     }
     return client;
@@ -110,6 +140,19 @@ export function guardBroker(aedes: Aedes, { guard, limits, audit, maxMqttPacketB
     if (!ownTopic(client, packet.topic)) {
       audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'mqtt.publish', target: packet.topic.slice(0, 200), outcome: 'denied', details: { reason: "not this station's topic" } });
       return authorizePublish(client, packet, done); // refused there, with its log line and metric
+    }
+    const cut = oversized.get(client)?.[0];
+    if (cut && cut.topic === packet.topic && cut.messageId === packet.messageId && packet.payload.length === 0) {
+      oversized.get(client)!.shift();
+      const source = clientAddress(client);
+      const reason = `payload is ${cut.payloadBytes} bytes; the limit is ${options.maxPayloadBytes} (INGEST_MAX_PAYLOAD_BYTES); first ${cut.head.byteLength} bytes kept`;
+      log.warn({ stationId: client.id, source, bytes: cut.payloadBytes, topic: packet.topic }, 'oversized MQTT payload: head quarantined and acknowledged');
+      audit.record({ actor: client.id, role: 'station', sourceIp: source, action: 'mqtt.publish', target: packet.topic.slice(0, 200), outcome: 'denied', details: { reason: 'payload too large', bytes: cut.payloadBytes, limit: options.maxPayloadBytes } });
+      options.quarantineOversized(client.id, packet.topic, cut.head, reason).then(
+        () => done(null),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+      return;
     }
     if (!limits.enabled) return authorizePublish(client, packet, done);
     const decision = limits.take(client.id);

@@ -266,22 +266,39 @@ describe('MQTT topics', () => {
 });
 
 describe('MQTT packet size', () => {
-  it('closes a connection whose packet announces more than the payload limit, before reading it, and records it', async () => {
+  it('never buffers an oversized publish: keeps its head in quarantine, acknowledges it, and the station carries on', async () => {
     const s = await t.createStation({ id: 'BIG-01' });
     secrets.push(s.secret);
-    const client = await t.connectStation(s.id, s.secret);
-    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-    client.publish(`stations/${s.id}/readings`, Buffer.alloc(300_000, 0x20), { qos: 1 });
-    await closed;
-    const entries = await audit('actor=BIG-01&action=station.disconnected');
-    expect(entries[0]).toMatchObject({ outcome: 'disconnected', details: { reason: 'packet too large', limit: 65_536 + 65_536 } });
-    expect(entries[0]!.details.bytes).toBeGreaterThan(300_000);
-    // an anonymous CONNECT that large is refused the same way, before any authentication
+    // a field station: persistent session, so a message that was not acknowledged comes again
+    const client = await t.connectStation(s.id, s.secret, { clean: false, reconnectPeriod: 100 });
+    let closes = 0;
+    client.on('close', () => closes++);
+    const topic = `stations/${s.id}/readings`;
+    const big = Buffer.from(`{"ts":"${localIso(Date.now())}","values":{"pm25":1},"pad":"${'x'.repeat(300_000)}"}`);
+    await client.publishAsync(topic, big, { qos: 1 }); // PUBACK: quarantined
+    const ts = Date.now() - 60_000;
+    await client.publishAsync(topic, JSON.stringify({ ts: localIso(ts), values: { pm25: 17 } }), { qos: 1 });
+    expect(closes).toBe(0);
+    const stored = await t.app.store.db.query<{ value: number }>(`SELECT value FROM readings WHERE station_id = $1`, [s.id]);
+    expect(stored.rows.map((r) => r.value)).toEqual([17]);
+    const q = await t.api<{ data: Array<{ reasonCode: string; reason: string; payload: string; topic: string }> }>('GET', `/api/v1/quarantine?station=${s.id}`);
+    expect(q.body.data).toHaveLength(1);
+    expect(q.body.data[0]).toMatchObject({ reasonCode: 'payload_too_large', topic });
+    expect(q.body.data[0]!.reason).toMatch(new RegExp(`payload is ${big.length} bytes; the limit is 65536 .*first 4096 bytes kept`));
+    expect(q.body.data[0]!.payload).toBe(big.subarray(0, 4096).toString('utf8'));
+    const entries = await audit('actor=BIG-01&action=mqtt.publish');
+    expect(entries[0]).toMatchObject({ outcome: 'denied', target: topic, details: { reason: 'payload too large', bytes: big.length, limit: 65_536 } });
+    await client.endAsync();
+  });
+
+  it('closes a connection whose CONNECT announces more than the limit, before reading it or authenticating, and records it', async () => {
     const raw = createConnection({ host: '127.0.0.1', port: t.app.ports.mqtt });
     await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
     const gone = new Promise<void>((resolve) => raw.once('close', () => resolve()));
     raw.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f])); // CONNECT, remaining length 268,435,455
     await gone;
+    const entries = await audit('action=station.disconnected');
+    expect(entries[0]).toMatchObject({ actor: '-', outcome: 'disconnected', details: { reason: 'packet too large', cmd: 'connect', bytes: 268_435_455, limit: 65_536 + 65_536 } });
   });
 });
 
