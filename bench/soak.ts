@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/soak.ts                     30 minutes (default)
  *   npx tsx bench/soak.ts --minutes 10 --stations 50 --auditors 20 --outage-every 4 --outage-seconds 20
+ *   (--ack-timeout-ms: a fleet publish without PUBACK this long counts as failed; default 60000)
  *
  * Writes bench/results/soak.json. Exit code 1 if anything acknowledged was lost.
  */
@@ -34,6 +35,8 @@ const FLEET_INTERVAL_MS = arg('interval-ms', 5000);
 const AUDITOR_INTERVAL_MS = arg('auditor-interval-ms', 500);
 const OUTAGE_EVERY_MIN = arg('outage-every', 5);
 const OUTAGE_SECONDS = arg('outage-seconds', 20);
+/** A fleet publish without PUBACK for this long counts as failed (and is logged with its station). */
+const ACK_TIMEOUT_MS = arg('ack-timeout-ms', 60_000);
 const ADMIN_PASSWORD = 'soak-admin-password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,8 +85,30 @@ for (let i = 0; i < FLEET; i++) {
   const id = `SOAK-F${String(i).padStart(3, '0')}`;
   fleetStations.push({ id, secret: await registerStation(child.httpUrl, token, id), profile: air });
 }
-const quiet = { info() {}, warn() {}, error() {} };
-const fleet = createFleet({ url: child.mqttUrl, stations: fleetStations, intervalMs: FLEET_INTERVAL_MS, onStartFailure: 'continue', logger: quiet, stationDefaults: { reconnectPeriodMs: 500, ackTimeoutMs: 600_000 } });
+/**
+ * The fleet's log, tallied: each distinct message (with its error's message) is counted, with the
+ * minute it was first and last seen, so a run says why publishes failed, not only how many.
+ */
+const soakStarted = Date.now();
+const fleetLog = new Map<string, { level: string; count: number; firstMinute: number; lastMinute: number; stations: Set<string> }>();
+const minuteNow = () => Math.round((Date.now() - soakStarted) / 6000) / 10;
+function tally(level: string, obj: unknown, msg?: string): void {
+  const { err, stationId } = (obj ?? {}) as { err?: { message?: string; code?: string }; stationId?: string };
+  const key = `${level}: ${msg ?? ''}${err ? ` (${err.code ? `${err.code}: ` : ''}${err.message ?? String(err)})` : ''}`.replace(/SOAK-F\d+/g, 'SOAK-F…');
+  const m = minuteNow();
+  const e = fleetLog.get(key);
+  if (e) {
+    e.count++;
+    e.lastMinute = m;
+    if (stationId) e.stations.add(stationId);
+  } else fleetLog.set(key, { level, count: 1, firstMinute: m, lastMinute: m, stations: new Set(stationId ? [stationId] : []) });
+}
+const fleetLogger = {
+  info() {},
+  warn: (obj: unknown, msg?: string) => tally('warn', obj, msg),
+  error: (obj: unknown, msg?: string) => tally('error', obj, msg),
+};
+const fleet = createFleet({ url: child.mqttUrl, stations: fleetStations, intervalMs: FLEET_INTERVAL_MS, onStartFailure: 'continue', logger: fleetLogger, stationDefaults: { reconnectPeriodMs: 500, ackTimeoutMs: ACK_TIMEOUT_MS } });
 await fleet.start();
 
 interface Auditor {
@@ -184,6 +209,9 @@ const outageLoop = (async () => {
 interface Sample {
   minute: number;
   rssMb: number;
+  /** V8 heap in use and memory outside it (Buffers, ArrayBuffers), from the app's /metrics. */
+  heapUsedMb: number;
+  externalMb: number;
   acked: number;
   inFlight: number;
   fleetAcknowledged: number;
@@ -200,10 +228,23 @@ async function sample(): Promise<void> {
   } catch {
     // keep going
   }
+  const memory = { heapUsedMb: NaN, externalMb: NaN };
+  try {
+    const text = await (await fetch(`${child.httpUrl}/metrics`)).text();
+    const mb = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Math.round(Number(line.split(' ')[1]) / 1048576) : NaN;
+    };
+    memory.heapUsedMb = mb('quantrac_process_nodejs_heap_size_used_bytes');
+    memory.externalMb = mb('quantrac_process_nodejs_external_memory_bytes');
+  } catch {
+    // keep going: the sample says NaN
+  }
   const f = fleet.stats();
   const s: Sample = {
     minute: Math.round((Date.now() - started) / 6000) / 10,
     rssMb: rssMb(pid),
+    ...memory,
     acked: acked.size,
     inFlight,
     fleetAcknowledged: f.acknowledged,
@@ -298,9 +339,11 @@ const result = {
   keysStoredTwice: twice,
   auditorCallbacksStillPending: inFlight,
   fleet: { published: fleetStats.published, acknowledged: fleetStats.acknowledged, failed: fleetStats.failed, readings: fleetStats.readings, rowsStored: fleetRows },
+  fleetLog: [...fleetLog].map(([message, e]) => ({ message, ...e, stations: [...e.stations].sort() })).sort((a, b) => b.count - a.count),
   quarantined,
   conflicts,
   rssMb: { first: rss[0], min: Math.min(...rss), max: Math.max(...rss), last: rss[rss.length - 1], firstHalfAvg: avg(rss.slice(1, half)), secondHalfAvg: avg(rss.slice(half)) },
+  heapUsedMb: { first: samples[0]?.heapUsedMb, last: samples.at(-1)?.heapUsedMb, firstHalfAvg: avg(samples.slice(1, half).map((x) => x.heapUsedMb)), secondHalfAvg: avg(samples.slice(half).map((x) => x.heapUsedMb)) },
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
