@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap } from '../lib/events.js';
-import { localIso, startTestApp, type TestApp } from './helpers/app.js';
+import { localIso, startTestApp, type TestApp, until } from './helpers/app.js';
 
 let t: TestApp;
 const storageEvents: Array<EventMap['storageStateChanged']> = [];
@@ -22,14 +22,6 @@ afterAll(async () => {
   await t?.close(true);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean | Promise<boolean>, what: string, limitMs = 60_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for: ${what}`);
-    await sleep(20);
-  }
-}
 
 const T0 = Date.UTC(2026, 10, 22, 0, 0, 0);
 

@@ -12,7 +12,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap } from '../lib/events.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../store/embedded/index.js';
-import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
+import { localIso, startTestApp, tempDataDir, type TestApp, until } from './helpers/app.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const SPOOL_MAX_BYTES = 3000;
@@ -52,14 +52,6 @@ afterAll(async () => {
 });
 
 const spoolFile = () => join(t.dataDir, 'spool', 'readings.spool');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean | Promise<boolean>, what: string, limitMs = 60_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for: ${what}`);
-    await sleep(20);
-  }
-}
 
 async function storedRows(stationId: string): Promise<Array<{ ts: Date; value: number }>> {
   const { rows } = await t.app.store.db.query<{ ts: Date; value: number }>(`SELECT ts, value FROM readings WHERE station_id = $1 AND metric = 'pm25' ORDER BY ts`, [stationId]);

@@ -135,3 +135,12 @@ export function readResponse(res: IncomingMessage): Promise<{ status: number; he
     });
   });
 }
+
+/** Polls `cond` every 20 ms until it holds; fails with `what` after `limitMs`. */
+export async function until(cond: () => boolean | Promise<boolean>, what: string, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
