@@ -40,7 +40,6 @@ export interface OversizeFilterOptions {
 }
 
 const PUBLISH = 3;
-const CONNECT = 1;
 
 /** MQTT variable byte integer (remaining length). */
 function encodeLength(n: number): number[] {
@@ -89,7 +88,7 @@ export function createOversizeFilter(options: OversizeFilterOptions): OversizeFi
     return true;
   }
 
-  function finishCapture(out: Buffer[]): boolean {
+  function finishCapture(out: Buffer[]): void {
     const body = Buffer.concat(captured);
     captured = [];
     const topicLength = body.readUInt16BE(0);
@@ -107,7 +106,6 @@ export function createOversizeFilter(options: OversizeFilterOptions): OversizeFi
       head: Buffer.from(body.subarray(variableHeader)),
     });
     out.push(Buffer.from([byte0, ...encodeLength(variableHeader)]), body.subarray(0, variableHeader));
-    return true;
   }
 
   return {
@@ -160,7 +158,6 @@ export function createOversizeFilter(options: OversizeFilterOptions): OversizeFi
           header = [];
           remaining = length;
           state = length > 0 ? 'pass' : 'header';
-          if (first && cmd === CONNECT) connectBody.length = 0;
           continue;
         }
         if (state === 'pass') {
