@@ -4,19 +4,16 @@
  * singleton, so this file runs one app (vitest's forks pool gives each file its own process);
  * the restart is checked with the real entry point in a child process.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
+import { ADMIN_PASSWORD, localIso, startJsonReceiver, startTestApp, tempDataDir, type JsonReceiver, type TestApp } from './helpers/app.js';
 import { createSimulatedStation } from '../simulators/index.js';
 
 let t: TestApp;
-let receiver: Server;
+let receiver: JsonReceiver;
 let receiverUrl: string;
-const received: Array<Record<string, unknown>> = [];
 
 async function redToken(base: string, username: string, password: string): Promise<Response> {
   return fetch(`${base}/red/auth/token`, {
@@ -60,16 +57,8 @@ const rule = (id: string, station: string, severity: string, raise = 150) => ({
 let adminRedToken: string;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  receiver = await startJsonReceiver('/hook');
+  receiverUrl = receiver.url;
   t = await startTestApp({ automation: { enabled: true, publicUrl: 'http://ioc.test', functionTimeoutSeconds: 1 } });
   const res = await redToken(t.baseUrl, 'admin', ADMIN_PASSWORD);
   expect(res.status).toBe(200);
@@ -78,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close(true);
-  await new Promise<void>((r) => receiver?.close(() => r()));
+  await receiver?.close();
 });
 
 describe('Node-RED access', () => {
@@ -148,7 +137,7 @@ describe('flows', () => {
     const station = createSimulatedStation({ url: t.mqttUrl, station: { id: crit.id, secret: crit.secret, profile }, intervalMs: 100, seed: 3 });
     await station.start();
     station.inject({ kind: 'episode', metric: 'pm25', target: 400, rampMs: 800, holdMs: 3000, decayMs: 500 });
-    const hook = await until('the webhook', () => received.find((r) => r['station'] === crit.id));
+    const hook = await until('the webhook', () => receiver.received.find((r) => r['station'] === crit.id));
     await station.close();
     expect(hook).toMatchObject({ station: 'NR-CRIT', metric: 'pm25', severity: 'critical' });
     expect(hook['value'] as number).toBeGreaterThan(150);

@@ -8,14 +8,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBulletins } from '../bulletins/index.js';
 import { duePeriods } from '../bulletins/scheduler.js';
 import { resolveConfig } from '../config/index.js';
 import type { EventMap } from '../lib/events.js';
-import { ADMIN_PASSWORD, localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
+import { ADMIN_PASSWORD, localIso, startJsonReceiver, startTestApp, tempDataDir, type JsonReceiver, type TestApp } from './helpers/app.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -29,8 +27,7 @@ let t: TestApp;
 let clock = D0;
 let operatorToken: string;
 let viewerToken: string;
-let receiver: Server;
-const received: Array<Record<string, unknown>> = [];
+let receiver: JsonReceiver;
 const published: Array<EventMap['bulletinPublished']> = [];
 
 /** RFC 4180 rows (quoted fields, doubled quotes, CRLF or LF). */
@@ -88,16 +85,8 @@ function hourOf(station: 'BT-A' | 'BT-B', h: number): Array<{ ts: string; values
 }
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/bulletin`;
+  receiver = await startJsonReceiver('/bulletin');
+  const receiverUrl = receiver.url;
 
   t = await startTestApp({ automation: { enabled: true, publicUrl: 'http://ioc.test' }, bulletins: { enabled: false } }, tempDataDir(), { now: () => clock });
   t.app.bus.on('test', 'bulletinPublished', (e) => void published.push(e));
@@ -144,7 +133,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close(true);
-  await new Promise((r) => receiver?.close(r));
+  await receiver?.close();
 });
 
 interface BulletinJson {
@@ -276,7 +265,7 @@ describe('the daily bulletin of a seeded day', () => {
     const again = await t.api<{ bulletin: BulletinJson }>('POST', '/api/v1/bulletins', { kind: 'daily', day: DAY, province: 'Hà Nội' }, t.adminToken);
     expect(again.body.bulletin).toMatchObject({ id: bulletin.id, generatedBy: 'admin' });
 
-    const delivered = await until('the flow to post the bulletin', () => received.find((m) => m['id'] === bulletin.id));
+    const delivered = await until('the flow to post the bulletin', () => receiver.received.find((m) => m['id'] === bulletin.id));
     expect(delivered).toMatchObject({ kind: 'daily', period: DAY, scope: 'province:Hà Nội', links: { html: `http://ioc.test/api/v1/bulletins/${bulletin.id}.html` } });
     const files = (delivered['files'] as Array<[string, number]>).map(([name]) => name);
     expect(files).toEqual([`quantrac-bulletin-daily-${DAY}-ha-noi.html`, `quantrac-bulletin-daily-${DAY}-ha-noi.csv`, ...(CHROMIUM ? [`quantrac-bulletin-daily-${DAY}-ha-noi.pdf`] : [])]);

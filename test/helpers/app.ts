@@ -3,7 +3,8 @@
  * temporary DATA_DIR, real HTTP requests, real MQTT clients.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -143,4 +144,28 @@ export async function until(cond: () => boolean | Promise<boolean>, what: string
     if (Date.now() > end) throw new Error(`gave up waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A webhook receiver on 127.0.0.1 (port 0) that keeps every JSON body posted to it. */
+export interface JsonReceiver {
+  url: string;
+  received: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+export async function startJsonReceiver(path: string): Promise<JsonReceiver> {
+  const received: Array<Record<string, unknown>> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Record<string, unknown>);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
+    received,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
