@@ -7,16 +7,16 @@
  * createApp directly with ports 0 and a temporary DATA_DIR.
  */
 import { createBroker, type Broker } from './broker/index.js';
-import { createStationAuthenticator } from './broker/auth.js';
+import { createStationAuthenticator } from './stations/credentials.js';
 import { resolveConfig, type Config, type ConfigInput } from './config/index.js';
-import { createTokenService, newTokenKey } from './dashboard/server/auth.js';
-import { createApiTokenService } from './dashboard/server/api-tokens.js';
+import { createTokenService, newTokenKey } from './auth/tokens.js';
+import { createApiTokenService } from './auth/api-tokens.js';
 import { startBackfillRefresher } from './store/backfill.js';
-import { createHttpServer, type HttpServer } from './dashboard/server/index.js';
+import { createHttpServer, type HttpServer } from './api/index.js';
 import { loadProfiles, type LoadedProfile } from './device-profiles/index.js';
 import { createIngest, type Ingest } from './ingest/index.js';
-import { loadStationDirectory, type StationDirectory } from './ingest/station-directory.js';
-import { EventBus } from './lib/events.js';
+import { loadStationDirectory, type StationDirectory } from './stations/directory.js';
+import { EventBus } from './domain/events.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { generateSecret, hashSecret } from './lib/passwords.js';
@@ -32,7 +32,7 @@ import { createFtpReceiver, type FtpReceiver } from './ingest/adapters/ftp-recei
 import { createDropFolder, type DropFolder } from './ingest/adapters/drop-folder.js';
 import { createForwarder, type Forwarder } from './forward/index.js';
 import { createSecurity, type Security } from './security/index.js';
-import { guardBroker } from './security/broker-guard.js';
+import { guardBroker } from './broker/guard.js';
 import { startMqttTls } from './security/tls.js';
 import { createCluster, type Cluster } from './cluster/index.js';
 import { createConnectionStateWriter } from './store/connection-states.js';

@@ -23,7 +23,7 @@ import {
   type UsAqiInput,
   type VnAqiPollutant,
   type VnWqiInput,
-} from './indices/index.js';
+} from '../domain/indices/index.js';
 import type { Db } from '../store/index.js';
 import { hourlyMeans, upsertDailyIndex, upsertHourlyIndex } from '../store/indices.js';
 

@@ -19,9 +19,9 @@
  * transitions; tests drive `tick()` with their own clock.
  */
 import type { LoadedProfile } from '../device-profiles/index.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
-import { qualityName } from '../ingest/quality.js';
-import type { AcceptedReading, EventBus } from '../lib/events.js';
+import type { StationDirectory } from '../stations/directory.js';
+import { qualityName } from '../domain/quality.js';
+import type { AcceptedReading, EventBus } from '../domain/events.js';
 import { createError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../store/index.js';

@@ -8,15 +8,15 @@
  */
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Broker } from '../broker/index.js';
-import { isStationId } from '../broker/topics.js';
+import { isStationId } from '../domain/topics.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
-import type { AcceptedReading, EventBus, EventMap } from '../lib/events.js';
+import type { StationDirectory } from '../stations/directory.js';
+import type { AcceptedReading, EventBus, EventMap } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { AlertRecord, Silence } from '../store/alerts.js';
 import type { Db } from '../store/index.js';
 import { hourlyStats, queryReadings } from '../store/readings.js';
-import { completeness, type CompletenessRow } from '../dashboard/server/analytics/series.js';
+import { completeness, type CompletenessRow } from '../analytics/series.js';
 import type { Config } from '../config/index.js';
 
 const HOUR = 3_600_000;

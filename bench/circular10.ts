@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { Client } from 'basic-ftp';
 import { createApp } from '../app.js';
-import { formatLocalTimestamp } from '../ingest/adapters/circular10.js';
+import { formatLocalTimestamp } from '../formats/circular10/codec.js';
 import { tempDataDir } from '../test/helpers/app.js';
 
 const { values: args } = parseArgs({

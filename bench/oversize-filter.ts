@@ -4,7 +4,7 @@
  * QoS 1 messages of 10 metrics) cut into 16 KiB socket reads, on one thread, and prints
  * publishes per second. `npx tsx bench/oversize-filter.ts`
  */
-import { createOversizeFilter } from '../security/mqtt-oversize.js';
+import { createOversizeFilter } from '../broker/oversize-filter.js';
 
 function publish(topic: string, payload: Buffer, messageId: number): Buffer {
   const t = Buffer.from(topic);

@@ -14,14 +14,20 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../config/index.js';
-import type { EventBus } from '../lib/events.js';
+import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Ingest } from '../ingest/index.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
-import type { StationAuthenticator } from './auth.js';
-import { parseTopic, stationTopic } from './topics.js';
-import type { BrokerClusterOptions } from '../cluster/index.js';
+import type { StationDirectory } from '../stations/directory.js';
+import type { StationAuthenticator } from '../stations/credentials.js';
+import { parseTopic, stationTopic } from '../domain/topics.js';
+
+/** What Aedes.createBroker takes from a multi-node setup (cluster/): an id, the shared emitter and persistence; empty = in-memory defaults. */
+export interface BrokerClusterOptions {
+  id?: string;
+  mq?: unknown;
+  persistence?: unknown;
+}
 
 export interface BrokerDeps {
   config: Readonly<Config>;

@@ -15,11 +15,11 @@
  * - Completeness from the analyst API's definition (dashboard/server/analytics/series.ts), pooled
  *   over a station's metrics (and days): 100 × Σ valid ÷ Σ (expected − calibrating − fault − maintenance).
  */
-import { VN_AQI_CATEGORIES } from '../alerts/indices/index.js';
+import { VN_AQI_CATEGORIES } from '../domain/indices/index.js';
 import { loadPacks } from '../alerts/packs/index.js';
 import type { Rule, ThresholdRule } from '../alerts/rules/types.js';
 import type { Config } from '../config/index.js';
-import { completeness, type CompletenessRow } from '../dashboard/server/analytics/series.js';
+import { completeness, type CompletenessRow } from '../analytics/series.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';

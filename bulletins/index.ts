@@ -14,7 +14,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
-import type { EventBus } from '../lib/events.js';
+import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import { bulletinExists, upsertBulletin, type BulletinMeta } from '../store/bulletins.js';
 import type { Db } from '../store/index.js';

@@ -5,7 +5,7 @@
  * Asia/Ho_Chi_Minh, and every text that comes from data (station names, rule messages,
  * provinces) escaped, so a hostile name stays text.
  */
-import { VN_AQI_CATEGORIES } from '../alerts/indices/index.js';
+import { VN_AQI_CATEGORIES } from '../domain/indices/index.js';
 import type { AlertItem, Bulletin, CategoryRef, DailyBulletin, MonthlyBulletin, StationCompleteness, Text } from './compose.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

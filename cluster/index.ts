@@ -23,9 +23,10 @@ import aedesPersistenceRedis from 'aedes-persistence-redis';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { ServerOptions } from 'socket.io';
 import type { Config } from '../config/index.js';
-import type { EventBus, EventMap } from '../lib/events.js';
+import type { EventBus, EventMap } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
+import type { BrokerClusterOptions } from '../broker/index.js';
+import type { StationDirectory } from '../stations/directory.js';
 import type { AlertEngine } from '../alerts/engine.js';
 
 const OWNER = 'cluster';
@@ -39,13 +40,6 @@ const RECEIPT_FLUSH_MS = 1000;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 /** Releases the lease only if this node holds it. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-
-/** What Aedes.createBroker takes from the cluster (empty in single-node mode: in-memory defaults). */
-export interface BrokerClusterOptions {
-  id?: string;
-  mq?: unknown;
-  persistence?: unknown;
-}
 
 export interface Cluster {
   readonly enabled: boolean;

@@ -7,15 +7,15 @@
  */
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
-import type { AcceptedReading, EventBus } from '../lib/events.js';
+import type { AcceptedReading, EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
 import { insertQuarantine, type QuarantineRecord } from '../store/quarantine.js';
 import { parseReadingsPayload, type ParseLimits, type ParseOutcome } from './parse.js';
-import { qualityName } from './quality.js';
-import type { Refusal } from './reasons.js';
-import type { StationDirectory } from './station-directory.js';
+import { qualityName } from '../domain/quality.js';
+import type { Refusal } from '../domain/reasons.js';
+import type { StationDirectory } from '../stations/directory.js';
 import { createBatchWriter, type StorageState, type WriteRow } from './writer.js';
 import { openSpool } from './spool.js';
 import { createStorageMetrics } from './storage-metrics.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfiles } from '../device-profiles/index.js';
 import { parseReadingsPayload } from './parse.js';
-import { QUALITY } from './quality.js';
+import { QUALITY } from '../domain/quality.js';
 
 const profiles = loadProfiles();
 const water = profiles.get('surface-water')!;

@@ -9,23 +9,11 @@
  */
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { describeReadingErrors } from '../device-profiles/index.js';
-import { qualityOf, type QualityCode } from './quality.js';
-import type { Refusal } from './reasons.js';
+import { qualityOf } from '../domain/quality.js';
+import type { ParseOutcome, ParsedRow } from '../domain/readings.js';
+import type { Refusal } from '../domain/reasons.js';
 
-export interface ParsedRow {
-  metric: string;
-  /** epoch ms, UTC */
-  ts: number;
-  value: number | null;
-  quality: QualityCode;
-}
-
-export interface ParseOutcome {
-  rows: ParsedRow[];
-  refused: Refusal[];
-  /** Number of reading objects in the payload (1 for a single reading). */
-  readingCount: number;
-}
+export type { ParseOutcome, ParsedRow };
 
 export interface ParseLimits {
   maxPayloadBytes: number;

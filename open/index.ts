@@ -25,11 +25,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
-import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../alerts/indices/categories.js';
+import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../domain/indices/categories.js';
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
-import { STATION_ID_PATTERN } from '../broker/topics.js';
+import type { StationDirectory } from '../stations/directory.js';
+import { STATION_ID_PATTERN } from '../domain/topics.js';
 import { createError } from '../lib/errors.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
@@ -47,8 +47,9 @@ import {
   type Publication,
 } from '../store/open-data.js';
 import type { Station } from '../store/stations.js';
-import { requireRole, type TokenService } from '../dashboard/server/auth.js';
-import { contentSecurityPolicy, WEB_DIST_DIR } from '../dashboard/server/web.js';
+import { type TokenService } from '../auth/tokens.js';
+import { requireRole } from '../api/plugins/auth.js';
+import { contentSecurityPolicy, WEB_DIST_DIR } from '../api/web.js';
 import { createResponseCache, etagMatches, gzipOf, type CachedResponse, type ResponseCache } from './cache.js';
 import { indexOfProfile, isPublic, publicationCutoff, publicMetrics, type PublicIndexName } from './policy.js';
 

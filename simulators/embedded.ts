@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
-import type { StationDirectory } from '../ingest/station-directory.js';
+import type { StationDirectory } from '../stations/directory.js';
 import type { Logger } from '../lib/logger.js';
 import { createFleet, type Fleet, type FleetStationConfig } from './fleet.js';
 import { loadHanoiReplay } from './hanoi-replay.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProfiles } from '../device-profiles/index.js';
 import type { ReadingPayload } from '../device-profiles/types.js';
-import { stationTopic } from '../broker/topics.js';
+import { stationTopic } from '../domain/topics.js';
 import { SimulatorError } from './errors.js';
 import { UNKNOWN_METRIC_KEY } from './faults.js';
 import type { SimulatorLogger } from './logger.js';

@@ -13,7 +13,7 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { DeviceProfile, StationStatusCode } from '../device-profiles/types.js';
-import { stationTopic } from '../broker/topics.js';
+import { stationTopic } from '../domain/topics.js';
 import { parseCommand, type StationCommand } from './commands.js';
 import { SimulatorError, toError } from './errors.js';
 import { createFaultEngine, encodeMalformed, encodeReadings, type Fault, type FaultKind, type WireReading } from './faults.js';

@@ -3,7 +3,7 @@
  * The CLI's stations file: `[{ "id": "HN-AQ-01", "secret": "…", "profile": "air-quality" }, …]`.
  * Every problem is listed in one error, like the platform config.
  */
-import { isStationId } from '../broker/topics.js';
+import { isStationId } from '../domain/topics.js';
 import type { DeviceProfile } from '../device-profiles/types.js';
 import { SimulatorError } from './errors.js';
 import type { FleetStationConfig } from './fleet.js';

@@ -6,48 +6,9 @@
 import type pg from 'pg';
 import type { Db } from './db.js';
 
-export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved';
-export type AlertSeverity = 'info' | 'warning' | 'critical';
+import type { AlertEvent, AlertEventType, AlertRecord, AlertSeverity, AlertState } from '../domain/alerts.js';
 
-export interface AlertRecord {
-  id: number;
-  stationId: string;
-  ruleId: string;
-  state: AlertState;
-  severity: AlertSeverity;
-  level: number | null;
-  openedAt: Date;
-  firingAt: Date | null;
-  clearSince: Date | null;
-  ackedAt: Date | null;
-  ackedBy: string | null;
-  ackComment: string | null;
-  resolvedAt: Date | null;
-  resolvedBy: string | null;
-  resolvedReason: string | null;
-  value: number | null;
-  message: { en: string; vi: string };
-  projectedAt: Date | null;
-  silenced: boolean;
-  lastReminderAt: Date | null;
-  updatedAt: Date;
-}
-
-export type AlertEventType = 'pending' | 'firing' | 'acknowledged' | 'resolved' | 'escalated' | 'deescalated' | 'reminder' | 'cancelled';
-
-export interface AlertEvent {
-  id?: number;
-  alertId?: number;
-  at: Date;
-  type: AlertEventType;
-  fromState: AlertState | null;
-  toState: AlertState;
-  severity: AlertSeverity;
-  actor: string | null;
-  comment: string | null;
-  value: number | null;
-  evidence: unknown;
-}
+export type { AlertEvent, AlertEventType, AlertRecord, AlertSeverity, AlertState };
 
 const ALERT_COLUMNS = `id, station_id, rule_id, state, severity, level, opened_at, firing_at, clear_since, acked_at, acked_by,
   ack_comment, resolved_at, resolved_by, resolved_reason, value, message, projected_at, silenced, last_reminder_at, updated_at`;

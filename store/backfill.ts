@@ -7,7 +7,7 @@
  * LATE_MS is noted by its hour and local day; every `intervalMs` the noted ranges, merged, are
  * refreshed with refresh_continuous_aggregate.
  */
-import type { EventBus } from '../lib/events.js';
+import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import { DAILY_AGGREGATE_TIMEZONE_OFFSET_MS, refreshAggregate, type ContinuousAggregate } from './analytics.js';
 import type { Db } from './db.js';

@@ -5,17 +5,9 @@
  */
 import type { Db } from './db.js';
 
-export interface BulletinMeta {
-  id: number;
-  kind: 'daily' | 'monthly';
-  /** local date (YYYY-MM-DD) the period starts on */
-  periodStart: string;
-  scope: string;
-  generatedAt: Date;
-  generatedBy: string;
-  hasPdf: boolean;
-  summary: unknown;
-}
+import type { BulletinMeta } from '../domain/bulletins.js';
+
+export type { BulletinMeta };
 
 export interface NewBulletin {
   kind: 'daily' | 'monthly';

@@ -5,7 +5,7 @@
  * is recorded in `reading_conflicts`.
  */
 import type { Db } from './db.js';
-import { qualityName, type QualityName } from '../ingest/quality.js';
+import { qualityName, type QualityName } from '../domain/quality.js';
 import type { ReadingColumns } from './readings.js';
 
 /**

@@ -3,7 +3,7 @@
  * Readings: the group-commit insert and the queries over the `readings` hypertable.
  */
 import type { Db } from './db.js';
-import { qualityName, type QualityName } from '../ingest/quality.js';
+import { qualityName, type QualityName } from '../domain/quality.js';
 
 /** Column arrays of one batch (same length each). */
 export interface ReadingColumns {

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 import { createSimulatedStation } from '../simulators/index.js';
-import type { EventMap } from '../lib/events.js';
-import { vnWqi } from '../alerts/indices/index.js';
+import type { EventMap } from '../domain/events.js';
+import { vnWqi } from '../domain/indices/index.js';
 
 interface AlertJson {
   id: number;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBulletins } from '../bulletins/index.js';
 import { duePeriods } from '../bulletins/scheduler.js';
 import { resolveConfig } from '../config/index.js';
-import type { EventMap } from '../lib/events.js';
+import type { EventMap } from '../domain/events.js';
 import { ADMIN_PASSWORD, localIso, startJsonReceiver, startTestApp, tempDataDir, type JsonReceiver, type TestApp } from './helpers/app.js';
 
 const MIN = 60_000;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Client, FTPError } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatLocalTimestamp } from '../ingest/adapters/circular10.js';
+import { formatLocalTimestamp } from '../formats/circular10/codec.js';
 import { startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 
 interface Reading {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import type { AlertsFrame, OverviewFrame, OverviewSnapshot, ReadingsFrame, SubscribeAck } from '../dashboard/shared/live.js';
+import type { AlertsFrame, OverviewFrame, OverviewSnapshot, ReadingsFrame, SubscribeAck } from '../domain/live.js';
 import { ADMIN_PASSWORD, localIso, startTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OverviewSnapshot, StationLive } from '../dashboard/shared/live.js';
+import type { OverviewSnapshot, StationLive } from '../domain/live.js';
 import { createSimulatedStation } from '../simulators/index.js';
 import { localIso, startTestApp, type TestApp } from './helpers/app.js';
 

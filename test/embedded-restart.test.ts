@@ -5,7 +5,7 @@
  * stored once; the app goes on without a restart of the process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventMap } from '../lib/events.js';
+import type { EventMap } from '../domain/events.js';
 import { localIso, startTestApp, type TestApp, until } from './helpers/app.js';
 
 let t: TestApp;

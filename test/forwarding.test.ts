@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { FtpSrv } from 'ftp-srv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatLocalTimestamp } from '../ingest/adapters/circular10.js';
+import { formatLocalTimestamp } from '../formats/circular10/codec.js';
 import { startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;

@@ -10,11 +10,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfiles } from '../device-profiles/index.js';
 import { parseReadingsPayload, type ParseOutcome } from '../ingest/parse.js';
-import { parseCircular10 } from '../ingest/adapters/circular10.js';
-import { buildSymbolTables } from '../ingest/adapters/circular10-symbols.js';
-import { decodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../dashboard/server/analytics/params.js';
-import { parseBbox } from '../dashboard/server/analytics/catalog.js';
-import { parseFilter, parseOptions } from '../dashboard/server/sta/odata.js';
+import { parseCircular10 } from '../formats/circular10/codec.js';
+import { buildSymbolTables } from '../formats/circular10/symbols.js';
+import { decodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../analytics/params.js';
+import { parseBbox } from '../analytics/catalog.js';
+import { parseFilter, parseOptions } from '../api/sta/odata.js';
 import { isQuantracError } from '../lib/errors.js';
 import { localIso, startTestApp, type TestApp } from './helpers/app.js';
 

@@ -9,7 +9,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/index.js';
-import type { ReadingsFrame } from '../dashboard/shared/live.js';
+import type { ReadingsFrame } from '../domain/live.js';
 import { PGBOUNCER, REDIS_SERVER, startClusterInfra, type ClusterInfra } from './helpers/cluster-infra.js';
 import { localIso, startTestApp, type TestApp } from './helpers/app.js';
 

@@ -10,7 +10,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventMap } from '../lib/events.js';
+import type { EventMap } from '../domain/events.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../store/embedded/index.js';
 import { localIso, startTestApp, tempDataDir, type TestApp, until } from './helpers/app.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../alerts/indices/categories.js';
+import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../domain/indices/categories.js';
 import { upsertDailyIndex, upsertHourlyIndex } from '../store/indices.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { startTestApp, type TestApp } from './helpers/app.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VN_AQI_CATEGORIES } from '../indices/index.js';
+import { VN_AQI_CATEGORIES } from '../../domain/indices/index.js';
 import type { Rule } from '../rules/types.js';
 import { BUILTIN_PACKS_DIR, loadPacks } from './index.js';
 

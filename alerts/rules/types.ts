@@ -6,7 +6,7 @@
  * metric and says whether the rule's condition holds *now*. Pending periods, clear periods,
  * escalation, acknowledgement and silences are the engine's job, never an evaluator's.
  */
-import type { QualityName } from '../../ingest/quality.js';
+import type { QualityName } from '../../domain/quality.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];

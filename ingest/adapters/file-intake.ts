@@ -18,10 +18,10 @@ import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { Ingest } from '../index.js';
 import type { ParseOutcome } from '../parse.js';
-import type { RejectCode, Refusal } from '../reasons.js';
-import type { StationDirectory } from '../station-directory.js';
-import { buildSymbolTables, loadSymbolOverrides, type SymbolTable } from './circular10-symbols.js';
-import { parseCircular10, utcOffsetMinutes } from './circular10.js';
+import type { RejectCode, Refusal } from '../../domain/reasons.js';
+import type { StationDirectory } from '../../stations/directory.js';
+import { buildSymbolTables, loadSymbolOverrides, type SymbolTable } from '../../formats/circular10/symbols.js';
+import { parseCircular10, utcOffsetMinutes } from '../../formats/circular10/codec.js';
 
 export type FileVia = 'ftp' | 'drop';
 export type FileOutcome = 'accepted' | 'partial' | 'quarantined' | 'repeat' | 'refused';

@@ -19,12 +19,12 @@ import type { AddressInfo } from 'node:net';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
-import type { StationAuthenticator } from '../../broker/auth.js';
+import type { StationAuthenticator } from '../../stations/credentials.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
-import type { StationDirectory } from '../station-directory.js';
-import { isAcceptableFileName } from './circular10.js';
+import type { StationDirectory } from '../../stations/directory.js';
+import { isAcceptableFileName } from '../../formats/circular10/codec.js';
 import type { FileIntake } from './file-intake.js';
 import type { Security } from '../../security/index.js';
 

@@ -5,7 +5,7 @@
  */
 import { validateRule } from '../schema.js';
 import type { Condition, EvalInput, Evaluator, Rule, Sample } from '../types.js';
-import type { QualityName } from '../../../ingest/quality.js';
+import type { QualityName } from '../../../domain/quality.js';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

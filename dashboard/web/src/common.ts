@@ -1,6 +1,6 @@
 /** Colours, orderings and small widgets shared by the views. */
-import { VN_AQI_CATEGORIES } from '../../../alerts/indices/categories';
-import type { AlertJson, LiveState, Severity } from '../../shared/live';
+import { VN_AQI_CATEGORIES } from '../../../domain/indices/categories';
+import type { AlertJson, LiveState, Severity } from '../../../domain/live';
 import { h } from './dom';
 import { lang, tk } from './i18n';
 

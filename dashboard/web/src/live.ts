@@ -4,7 +4,7 @@
  * and a reconnect hook so the view can fetch what it missed from the API.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { AlertsFrame, OverviewFrame, ReadingsFrame, SubscribeAck } from '../../shared/live';
+import type { AlertsFrame, OverviewFrame, ReadingsFrame, SubscribeAck } from '../../../domain/live';
 
 interface Events {
   overview: (f: OverviewFrame) => void;

@@ -6,7 +6,7 @@
  */
 import L from 'leaflet';
 import vnMap from 'virtual:vn-map';
-import type { StationLive } from '../../shared/live';
+import type { StationLive } from '../../../domain/live';
 import { aqiColour, inkOn, STATE_COLOUR } from './common';
 import { h } from './dom';
 import { fmtDateTime, lang, t, tk } from './i18n';

@@ -8,7 +8,7 @@
  *   last 24 hours of the hourly index and the last 30 days of the daily index.
  * DOM built with textContent only (dom.ts, svg.ts); the page's CSP allows this origin only.
  */
-import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../../../alerts/indices/categories';
+import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../../../domain/indices/categories';
 import { fold, h, replace } from '../dom';
 import { barChart, type Bar } from './chart';
 import { fmtDateTime, fmtDay, fmtHour, fmtNum, lang, loc, setLang, t } from './i18n';

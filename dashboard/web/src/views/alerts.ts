@@ -3,7 +3,7 @@
  * alert its details, history with the triggering readings, acknowledge (comment) and resolve
  * (reason) for operators; silences (list, create) below.
  */
-import type { AlertJson, AlertsFrame, Severity } from '../../../shared/live';
+import type { AlertJson, AlertsFrame, Severity } from '../../../../domain/live';
 import { api, can, type User } from '../api';
 import { alertStateBadge, byUrgency, severityBadge } from '../common';
 import { h, replace } from '../dom';

@@ -2,8 +2,8 @@
  * Overview: KPI tiles, the map, the searchable station list and the feed of open alerts (most
  * severe, then newest first; a new critical alert flashes and raises a banner until seen).
  */
-import { VN_AQI_CATEGORIES } from '../../../../alerts/indices/categories';
-import type { AlertJson, AlertsFrame, Kpi, OverviewFrame, OverviewSnapshot, StationLive } from '../../../shared/live';
+import { VN_AQI_CATEGORIES } from '../../../../domain/indices/categories';
+import type { AlertJson, AlertsFrame, Kpi, OverviewFrame, OverviewSnapshot, StationLive } from '../../../../domain/live';
 import { api } from '../api';
 import { aqiChip, byUrgency, severityBadge, stateBadge } from '../common';
 import { fold, h, replace } from '../dom';

@@ -5,7 +5,7 @@
  * the station's alerts, and (admins) its name, province and service state.
  */
 import uPlot from 'uplot';
-import type { AlertJson, LiveReading, ReadingsFrame, StationLive } from '../../../shared/live';
+import type { AlertJson, LiveReading, ReadingsFrame, StationLive } from '../../../../domain/live';
 import { api, can } from '../api';
 import { aqiChip, aqiColour, aqiName, alertStateBadge, byUrgency, severityBadge, stateBadge } from '../common';
 import { h, replace } from '../dom';

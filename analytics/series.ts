@@ -1,0 +1,254 @@
+/**
+ * @module dashboard/server/analytics/series
+ * Aggregated series with coverage, and the daily completeness report: picks the source (a
+ * continuous aggregate when it can answer exactly, the raw table otherwise, within the raw
+ * range bound), fills empty buckets so gaps show as 0 % coverage, and computes expected counts
+ * from the profile's reporting interval.
+ */
+import type { Config } from '../config/index.js';
+import type { LoadedProfile } from '../device-profiles/index.js';
+import { createError } from '../lib/errors.js';
+import {
+  CAGG_AGGS,
+  DAILY_AGGREGATE_TIMEZONE,
+  aggregate,
+  dailyCounts,
+  type AggName,
+  type AggregateRow,
+  type AggregateSource,
+} from '../store/analytics.js';
+import type { Db } from '../store/index.js';
+import type { Station } from '../store/stations.js';
+import { bucketEnd, bucketStart, localIso, zoneOffsetMs, type Bucket } from './params.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+export interface SeriesRequest {
+  stations: readonly Station[];
+  metrics: readonly string[];
+  from: Date;
+  to: Date;
+  bucket: Bucket;
+  aggs: readonly AggName[];
+  quality: 'valid' | 'all';
+  now: number;
+}
+
+export interface Coverage {
+  /** readings the profile's interval promises over the bucket's elapsed part */
+  expected: number;
+  /** readings counted (valid ones; with quality=all, flagged ones that carry a value too) */
+  received: number;
+  valid: number;
+  calibrating: number;
+  fault: number;
+  /** null where the source does not keep it (the hourly aggregate) */
+  maintenance: number | null;
+  /** received ÷ expected × 100, one decimal, at most 100; null when nothing was expected */
+  percent: number | null;
+}
+
+export interface SeriesBucket {
+  ts: string;
+  end: string;
+  local: string;
+  day?: string;
+  values: Partial<Record<AggName, number | null>>;
+  coverage: Coverage;
+}
+
+export interface Series {
+  station: string;
+  metric: string;
+  unit: string;
+  intervalSeconds: number;
+  timezone: string;
+  data: SeriesBucket[];
+}
+
+export interface SeriesResult {
+  from: Date;
+  to: Date;
+  source: AggregateSource;
+  series: Series[];
+}
+
+export function intervalSecondsOf(profile: LoadedProfile['profile'], metric: string): number {
+  return profile.metrics[metric]?.intervalSeconds ?? profile.expectedIntervalSeconds;
+}
+
+function rangeDays(from: Date, to: Date): number {
+  return (to.getTime() - from.getTime()) / DAY;
+}
+
+function percent(received: number, expected: number): number | null {
+  if (expected <= 0) return null;
+  return Math.min(100, Math.round((received / expected) * 1000) / 10);
+}
+
+/** Seconds of [start, end) that have elapsed by `now`. */
+function elapsedMs(start: number, end: number, now: number): number {
+  return Math.max(0, Math.min(end, now) - start);
+}
+
+/** Chooses the source that answers exactly: aggregates for whole hours/days of valid data, raw otherwise. */
+function chooseSource(req: SeriesRequest, offsetMs: number, timezone: string): AggregateSource {
+  const needsRaw =
+    req.quality === 'all' ||
+    req.aggs.some((a) => !CAGG_AGGS.has(a)) ||
+    offsetMs % HOUR !== 0 ||
+    (req.bucket.kind === 'fixed' && req.bucket.ms % HOUR !== 0);
+  if (needsRaw) return 'raw';
+  if (req.bucket.kind === 'aqiday') return 'hourly';
+  const daysOrMonths = req.bucket.kind === 'month' || (req.bucket.kind === 'fixed' && req.bucket.ms % DAY === 0);
+  return daysOrMonths && timezone === DAILY_AGGREGATE_TIMEZONE ? 'daily' : 'hourly';
+}
+
+export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles: ReadonlyMap<string, LoadedProfile>, req: SeriesRequest): Promise<SeriesResult> {
+  if (req.bucket.kind === 'aqiday') {
+    const bad = req.aggs.filter((a) => !['avg', 'min', 'max', 'count'].includes(a));
+    if (bad.length > 0) throw createError('QT_ERR_QUERY_INVALID', `agg: ${bad.join(', ')} not available with bucket=aqiday (avg, min, max, count of the hourly means)`);
+  }
+  // Stations are grouped by time zone: each gets its own local calendar.
+  const byZone = new Map<string, Station[]>();
+  for (const s of req.stations) byZone.set(s.timezone, [...(byZone.get(s.timezone) ?? []), s]);
+
+  let widenedFrom = req.from.getTime();
+  let widenedTo = req.to.getTime();
+  const plans = [...byZone].map(([timezone, stations]) => {
+    const offsetMs = zoneOffsetMs(timezone, req.from.getTime());
+    const from = bucketStart(req.bucket, req.from.getTime(), offsetMs);
+    const to = bucketEnd(req.bucket, bucketStart(req.bucket, req.to.getTime() - 1, offsetMs), offsetMs);
+    widenedFrom = Math.min(widenedFrom, from);
+    widenedTo = Math.max(widenedTo, to);
+    return { timezone, stations, offsetMs, from, to, source: chooseSource(req, offsetMs, timezone) };
+  });
+
+  const series: Series[] = [];
+  let usedSource: AggregateSource = 'daily';
+  const rank: Record<AggregateSource, number> = { daily: 0, hourly: 1, raw: 2 };
+  for (const plan of plans) {
+    const limitDays = plan.source === 'raw' ? config.analytics.maxRawRangeDays : config.analytics.maxAggregateRangeDays;
+    if (rangeDays(new Date(plan.from), new Date(plan.to)) > limitDays) {
+      throw createError(
+        'QT_ERR_RANGE_TOO_LARGE',
+        `from/to: ${plan.source === 'raw' ? `aggregates computed from raw readings (${req.aggs.join(',')}, bucket=${req.bucket.text}, quality=${req.quality})` : 'aggregates'} are limited to ${limitDays} days; ask for a shorter range`,
+      );
+    }
+    const starts: number[] = [];
+    for (let t = plan.from; t < plan.to; t = bucketEnd(req.bucket, t, plan.offsetMs)) {
+      starts.push(t);
+      if (starts.length > config.analytics.maxBuckets) {
+        throw createError('QT_ERR_QUERY_INVALID', `bucket: ${req.bucket.text} over this range gives more than ${config.analytics.maxBuckets} buckets per series; use a larger bucket or a shorter range`);
+      }
+    }
+    if (rank[plan.source] > rank[usedSource]) usedSource = plan.source;
+    const rows = await aggregate(db, {
+      stationIds: plan.stations.map((s) => s.id),
+      metrics: req.metrics,
+      from: new Date(plan.from),
+      to: new Date(plan.to),
+      interval: req.bucket.sql,
+      timezone: plan.timezone,
+      aggs: req.aggs,
+      includeFlagged: req.quality === 'all',
+      source: plan.source,
+      hourlyMeans: req.bucket.kind === 'aqiday',
+    });
+    const found = new Map<string, AggregateRow>();
+    for (const r of rows) found.set(`${r.stationId}\u0000${r.metric}\u0000${r.bucket.getTime()}`, r);
+    for (const station of plan.stations) {
+      const profile = profiles.get(station.profileId)!.profile;
+      for (const metric of req.metrics) {
+        const intervalSeconds = intervalSecondsOf(profile, metric);
+        const data = starts.map((start): SeriesBucket => {
+          const end = bucketEnd(req.bucket, start, plan.offsetMs);
+          const r = found.get(`${station.id}\u0000${metric}\u0000${start}`);
+          const expected = Math.floor(elapsedMs(start, end, req.now) / (intervalSeconds * 1000));
+          const received = r?.counted ?? 0;
+          return {
+            ts: new Date(start).toISOString(),
+            end: new Date(end).toISOString(),
+            local: localIso(start, plan.offsetMs),
+            ...(req.bucket.kind === 'aqiday' ? { day: localIso(start, plan.offsetMs).slice(0, 10) } : {}),
+            values: r?.values ?? Object.fromEntries(req.aggs.map((a) => [a, a === 'count' ? 0 : null])),
+            coverage: {
+              expected,
+              received,
+              valid: r?.valid ?? 0,
+              calibrating: r?.calibrating ?? 0,
+              fault: r?.fault ?? 0,
+              maintenance: r ? r.maintenance : plan.source === 'hourly' ? null : 0,
+              percent: percent(received, expected),
+            },
+          };
+        });
+        series.push({ station: station.id, metric, unit: profile.metrics[metric]?.unit ?? '', intervalSeconds, timezone: plan.timezone, data });
+      }
+    }
+  }
+  return { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, series };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completeness
+
+export const COMPLETENESS_FORMULA =
+  'percent = 100 × valid ÷ (expected − calibrating − fault − maintenance), where expected = ⌊elapsed seconds of the local day inside [from, to) ÷ interval⌋ ' +
+  'and interval is the metric\'s reporting interval from its device profile; calibrating, fault and maintenance readings each stand for one interval ' +
+  'of a declared non-measuring period and are excluded; out-of-range readings count as received but not valid; null when nothing was expected.';
+
+export interface CompletenessRow {
+  station: string;
+  metric: string;
+  day: string;
+  expected: number;
+  excluded: { calibrating: number; fault: number; maintenance: number };
+  valid: number;
+  outOfRange: number;
+  percent: number | null;
+}
+
+export async function completeness(
+  db: Db,
+  config: Readonly<Config>,
+  profiles: ReadonlyMap<string, LoadedProfile>,
+  req: { stations: readonly Station[]; metrics: readonly string[] | null; from: Date; to: Date; now: number },
+): Promise<{ from: Date; to: Date; data: CompletenessRow[] }> {
+  const day: Bucket = { kind: 'fixed', text: '1d', ms: DAY, sql: '1 day' };
+  const byZone = new Map<string, Station[]>();
+  for (const s of req.stations) byZone.set(s.timezone, [...(byZone.get(s.timezone) ?? []), s]);
+  const data: CompletenessRow[] = [];
+  let outFrom = req.from.getTime();
+  let outTo = req.to.getTime();
+  for (const [timezone, stations] of byZone) {
+    const offsetMs = zoneOffsetMs(timezone, req.from.getTime());
+    const from = bucketStart(day, req.from.getTime(), offsetMs);
+    const to = bucketStart(day, req.to.getTime() - 1, offsetMs) + DAY;
+    outFrom = Math.min(outFrom, from);
+    outTo = Math.max(outTo, to);
+    const limit = timezone === DAILY_AGGREGATE_TIMEZONE ? config.analytics.maxAggregateRangeDays : config.analytics.maxRawRangeDays;
+    if (rangeDays(new Date(from), new Date(to)) > limit) throw createError('QT_ERR_RANGE_TOO_LARGE', `from/to: the completeness report is limited to ${limit} days`);
+    const metricsOf = (s: Station) => req.metrics ?? Object.keys(profiles.get(s.profileId)!.profile.metrics);
+    const allMetrics = [...new Set(stations.flatMap(metricsOf))];
+    const rows = await dailyCounts(db, { stationIds: stations.map((s) => s.id), metrics: allMetrics, from: new Date(from), to: new Date(to), timezone });
+    const found = new Map(rows.map((r) => [`${r.stationId}\u0000${r.metric}\u0000${r.day.getTime()}`, r]));
+    for (const s of stations) {
+      const profile = profiles.get(s.profileId)!.profile;
+      for (const metric of metricsOf(s)) {
+        const intervalMs = intervalSecondsOf(profile, metric) * 1000;
+        for (let d = from; d < to; d += DAY) {
+          const r = found.get(`${s.id}\u0000${metric}\u0000${d}`);
+          const elapsed = elapsedMs(d, d + DAY, req.now);
+          const expected = Math.floor(elapsed / intervalMs);
+          const excluded = { calibrating: r?.calibrating ?? 0, fault: r?.fault ?? 0, maintenance: r?.maintenance ?? 0 };
+          const measuring = Math.max(0, expected - excluded.calibrating - excluded.fault - excluded.maintenance);
+          const valid = r?.valid ?? 0;
+          data.push({ station: s.id, metric, day: localIso(d, offsetMs).slice(0, 10), expected, excluded, valid, outOfRange: r?.outOfRange ?? 0, percent: percent(valid, measuring) });
+        }
+      }
+    }
+  }
+  return { from: new Date(outFrom), to: new Date(outTo), data };
+}

@@ -1,0 +1,233 @@
+/**
+ * @module dashboard/server/routes/alerts
+ *   GET    /api/v1/alerts                ?state=open|pending|firing|acknowledged|resolved&station=&severity=&rule=&before=&limit=
+ *   GET    /api/v1/alerts/{id}           the alert with its history
+ *   POST   /api/v1/alerts/{id}/ack       (operator) { comment }
+ *   POST   /api/v1/alerts/{id}/resolve   (operator) { reason }
+ *   GET    /api/v1/rules                 every rule with origin (pack/user)
+ *   GET    /api/v1/rules/schema          the JSON Schema rules follow
+ *   GET    /api/v1/rules/{id}
+ *   POST   /api/v1/rules                 (admin) a rule (see README: rule format)
+ *   PUT    /api/v1/rules/{id}            (admin)
+ *   DELETE /api/v1/rules/{id}            (admin) resolves its open alerts
+ *   GET    /api/v1/silences
+ *   POST   /api/v1/silences              (operator) { station?, rule?, startsAt?, endsAt, comment }
+ *   DELETE /api/v1/silences/{id}         (operator)
+ *   GET    /api/v1/stations/{id}/aqi     ?period=hour|day&index=vn|us&from=&to=
+ */
+import type { FastifyInstance } from 'fastify';
+import { RULE_JSON_SCHEMA } from '../../alerts/rules/schema.js';
+import { VN_AQI_CATEGORIES, US_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../domain/indices/index.js';
+import { createError } from '../../lib/errors.js';
+import { getAlert, listAlertEvents, listAlerts, type AlertEvent, type AlertRecord, type AlertState } from '../../store/alerts.js';
+import { queryDailyIndex, queryHourlyIndex } from '../../store/indices.js';
+import type { Silence } from '../../store/alerts.js';
+import { requireRole } from '../plugins/auth.js';
+import type { HttpDeps } from '../index.js';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function alertJson(a: AlertRecord) {
+  return {
+    id: a.id,
+    station: a.stationId,
+    rule: a.ruleId,
+    state: a.state,
+    severity: a.severity,
+    level: a.level,
+    value: a.value,
+    message: a.message,
+    silenced: a.silenced,
+    openedAt: a.openedAt.toISOString(),
+    firingAt: iso(a.firingAt),
+    clearingSince: iso(a.clearSince),
+    acknowledged: a.ackedAt ? { at: a.ackedAt.toISOString(), by: a.ackedBy, comment: a.ackComment } : null,
+    resolved: a.resolvedAt ? { at: a.resolvedAt.toISOString(), by: a.resolvedBy, reason: a.resolvedReason } : null,
+    projectedAt: iso(a.projectedAt),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+const eventJson = (e: AlertEvent) => ({
+  at: e.at.toISOString(),
+  type: e.type,
+  from: e.fromState,
+  to: e.toState,
+  severity: e.severity,
+  actor: e.actor,
+  comment: e.comment,
+  value: e.value,
+  evidence: e.evidence,
+});
+
+const silenceJson = (s: Silence) => ({
+  id: s.id,
+  station: s.stationId,
+  rule: s.ruleId,
+  startsAt: s.startsAt.toISOString(),
+  endsAt: s.endsAt.toISOString(),
+  comment: s.comment,
+  createdBy: s.createdBy,
+  createdAt: s.createdAt.toISOString(),
+});
+
+const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
+
+export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const { db, tokens, alerts, directory } = deps;
+  const viewer = requireRole(tokens, 'viewer');
+  const operator = requireRole(tokens, 'operator');
+  const admin = requireRole(tokens, 'admin');
+
+  app.get<{ Querystring: { state?: string; station?: string; severity?: 'info' | 'warning' | 'critical'; rule?: string; before?: number; limit: number } }>(
+    '/api/v1/alerts',
+    {
+      preHandler: viewer,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { enum: ['open', 'pending', 'firing', 'acknowledged', 'resolved'] },
+            station: { type: 'string', maxLength: 64 },
+            severity: { enum: ['info', 'warning', 'critical'] },
+            rule: { type: 'string', maxLength: 80 },
+            before: { type: 'integer', minimum: 1 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const states: AlertState[] | undefined = q.state === 'open' ? ['pending', 'firing', 'acknowledged'] : q.state ? [q.state as AlertState] : undefined;
+      const rows = await listAlerts(db, { states, stationId: q.station, severity: q.severity, ruleId: q.rule, beforeId: q.before, limit: q.limit });
+      return { data: rows.map(alertJson), next: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>('/api/v1/alerts/:id', { preHandler: viewer, schema: { params: idParam } }, async (request) => {
+    const a = await getAlert(db, request.params.id);
+    if (!a) throw createError('QT_ERR_NOT_FOUND', `Alert ${request.params.id} does not exist`);
+    const rule = alerts.getRule(a.ruleId)?.rule;
+    return { alert: alertJson(a), rule: rule ?? null, history: (await listAlertEvents(db, a.id)).map(eventJson) };
+  });
+
+  app.post<{ Params: { id: number }; Body: { comment: string } }>(
+    '/api/v1/alerts/:id/ack',
+    {
+      preHandler: operator,
+      schema: { params: idParam, body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+    },
+    async (request) => ({ alert: alertJson(await alerts.acknowledge(request.params.id, request.user!.sub, request.body.comment)) }),
+  );
+
+  app.post<{ Params: { id: number }; Body: { reason: string } }>(
+    '/api/v1/alerts/:id/resolve',
+    {
+      preHandler: operator,
+      schema: { params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+    },
+    async (request) => ({ alert: alertJson(await alerts.resolve(request.params.id, request.user!.sub, request.body.reason)) }),
+  );
+
+  // ---- rules ----
+  app.get('/api/v1/rules', { preHandler: viewer }, async () => ({ data: alerts.listRules() }));
+  app.get('/api/v1/rules/schema', { preHandler: viewer }, async () => RULE_JSON_SCHEMA);
+  app.get<{ Params: { id: string } }>('/api/v1/rules/:id', { preHandler: viewer }, async (request) => {
+    const r = alerts.getRule(request.params.id);
+    if (!r) throw createError('QT_ERR_NOT_FOUND', `Rule ${request.params.id} does not exist`);
+    return r;
+  });
+  app.post('/api/v1/rules', { preHandler: admin }, async (request, reply) => {
+    const saved = await alerts.saveRule(request.body, request.user!.sub, 'insert');
+    reply.code(201);
+    return saved;
+  });
+  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', { preHandler: admin }, async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id));
+  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', { preHandler: admin }, async (request, reply) => {
+    await alerts.deleteRule(request.params.id);
+    reply.code(204);
+  });
+
+  // ---- silences ----
+  app.get('/api/v1/silences', { preHandler: viewer }, async () => ({ data: alerts.listSilences().map(silenceJson) }));
+  app.post<{ Body: { station?: string; rule?: string; startsAt?: string; endsAt: string; comment: string } }>(
+    '/api/v1/silences',
+    {
+      preHandler: operator,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['endsAt', 'comment'],
+          additionalProperties: false,
+          properties: {
+            station: { type: 'string', maxLength: 64 },
+            rule: { type: 'string', maxLength: 80 },
+            startsAt: { type: 'string', format: 'date-time' },
+            endsAt: { type: 'string', format: 'date-time' },
+            comment: { type: 'string', minLength: 1, maxLength: 2000 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      if (!b.station && !b.rule) throw createError('QT_ERR_BAD_REQUEST', 'body must name a station, a rule, or both');
+      if (b.station && !directory.get(b.station)) throw createError('QT_ERR_NOT_FOUND', `Station ${b.station} does not exist`);
+      if (b.rule && !alerts.getRule(b.rule)) throw createError('QT_ERR_NOT_FOUND', `Rule ${b.rule} does not exist`);
+      const startsAt = b.startsAt ? new Date(b.startsAt) : new Date();
+      const endsAt = new Date(b.endsAt);
+      if (endsAt <= startsAt) throw createError('QT_ERR_RANGE_INVALID', 'endsAt must be later than startsAt');
+      const s = await alerts.createSilence({ stationId: b.station ?? null, ruleId: b.rule ?? null, startsAt, endsAt, comment: b.comment, createdBy: request.user!.sub });
+      reply.code(201);
+      return silenceJson(s);
+    },
+  );
+  app.delete<{ Params: { id: number } }>('/api/v1/silences/:id', { preHandler: operator, schema: { params: idParam } }, async (request, reply) => {
+    await alerts.deleteSilence(request.params.id);
+    reply.code(204);
+  });
+
+  // ---- indices ----
+  app.get<{ Params: { id: string }; Querystring: { period: 'hour' | 'day'; index: 'vn' | 'us' | 'wqi'; from?: string; to?: string } }>(
+    '/api/v1/stations/:id/aqi',
+    {
+      preHandler: viewer,
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            period: { enum: ['hour', 'day'], default: 'hour' },
+            index: { enum: ['vn', 'us', 'wqi'], default: 'vn' },
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const station = directory.get(request.params.id);
+      if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+      const { period, index } = request.query;
+      const to = request.query.to ? new Date(request.query.to) : new Date(Date.now() + 3_600_000);
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - (period === 'hour' ? 2 : 31) * 86_400_000);
+      if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from must be earlier than to');
+      const categories = index === 'vn' ? VN_AQI_CATEGORIES : index === 'us' ? US_AQI_CATEGORIES : VN_WQI_CLASSES;
+      const indexName = index === 'wqi' ? 'vn_wqi' : `${index}_aqi`;
+      if (index === 'wqi' && period === 'day') throw createError('QT_ERR_BAD_REQUEST', 'querystring.period: VN_WQI is hourly only');
+      const category = (key: string) => {
+        const c = categories.find((x) => x.key === key);
+        return c ? { key: c.key, name: { en: c.nameEn, vi: 'nameVi' in c ? c.nameVi : c.nameEn }, color: c.colorHex } : { key, name: { en: key, vi: key }, color: null };
+      };
+      if (period === 'hour') {
+        const rows = await queryHourlyIndex(db, station.id, indexName, from, to);
+        return { station: station.id, index: indexName, period, data: rows.map((r) => ({ ts: r.ts.toISOString(), aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })) };
+      }
+      const day = (d: Date) => new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
+      const rows = await queryDailyIndex(db, station.id, `${index}_aqi`, day(from), day(to));
+      return { station: station.id, index: `${index}_aqi`, period, data: rows.map((r) => ({ ts: r.day, aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })) };
+    },
+  );
+}

@@ -1,0 +1,356 @@
+/**
+ * @module dashboard/server/routes/readings
+ * The analyst API (issue 5):
+ *   GET /api/v1/stations/{id}/readings   raw readings, cursor-paged; with bucket= aggregates with coverage
+ *   GET /api/v1/readings                 the same over several stations (stations=a,b,c)
+ *   GET /api/v1/export                   CSV or NDJSON, streamed in keyset chunks (constant memory)
+ *   GET /api/v1/completeness             valid ÷ expected per station, metric and local day (JSON or CSV)
+ */
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { QUALITY_NAMES, qualityName } from '../../domain/quality.js';
+import { createError } from '../../lib/errors.js';
+import { rawPage, rawRows, type RawKey } from '../../store/analytics.js';
+import type { Station } from '../../store/stations.js';
+import { requireRole } from '../plugins/auth.js';
+import type { HttpDeps } from '../index.js';
+import { decodeCursor, encodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../../analytics/params.js';
+import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
+import { COMPLETENESS_FORMULA, aggregateSeries, completeness } from '../../analytics/series.js';
+
+const DAY_MS = 86_400_000;
+
+const ERROR_RESPONSE = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
+export const READINGS_QUERY = {
+  metric: { type: 'string', maxLength: 2000, description: 'metric key, or a comma-separated list' },
+  from: { type: 'string', format: 'date-time', description: 'inclusive; default to − 24 h (aggregates: widened to the enclosing bucket)' },
+  to: { type: 'string', format: 'date-time', description: 'exclusive; default now + the allowed clock skew' },
+  bucket: { type: 'string', maxLength: 16, description: 'aggregate into buckets: 1m, 5m, 15m, 1h, 1d, 1mo, any <n>m|h|d|mo, or aqiday' },
+  agg: { type: 'string', maxLength: 200, description: 'comma list of avg, min, max, sum, count, stddev, median, p95, p98 (default avg)' },
+  quality: { enum: ['valid', 'all'], description: 'aggregates: valid readings only (default) or flagged ones with a value too; raw: all rows (default) or valid only' },
+  cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
+  limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
+} as const;
+
+const RAW_ROW = {
+  type: 'object',
+  properties: {
+    ts: { type: 'string' },
+    station: { type: 'string' },
+    metric: { type: 'string' },
+    value: { type: ['number', 'null'] },
+    quality: { enum: [...QUALITY_NAMES] },
+  },
+} as const;
+
+const SERIES = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      station: { type: 'string' },
+      metric: { type: 'string' },
+      unit: { type: 'string' },
+      intervalSeconds: { type: 'integer' },
+      timezone: { type: 'string' },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            ts: { type: 'string' },
+            end: { type: 'string' },
+            local: { type: 'string' },
+            day: { type: 'string' },
+            values: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+            coverage: {
+              type: 'object',
+              properties: {
+                expected: { type: 'integer' },
+                received: { type: 'integer' },
+                valid: { type: 'integer' },
+                calibrating: { type: 'integer' },
+                fault: { type: 'integer' },
+                maintenance: { type: ['integer', 'null'] },
+                percent: { type: ['number', 'null'] },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export interface ReadingsQuery {
+  metric?: string;
+  from?: string;
+  to?: string;
+  bucket?: string;
+  agg?: string;
+  quality?: 'valid' | 'all';
+  cursor?: string;
+  limit: number;
+}
+
+export const READINGS_RESPONSE = {
+  200: {
+    type: 'object',
+    properties: {
+      station: { type: 'string' },
+      stations: { type: 'array', items: { type: 'string' } },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      bucket: { type: 'string' },
+      agg: { type: 'array', items: { type: 'string' } },
+      quality: { type: 'string' },
+      source: { enum: ['raw', 'hourly', 'daily'] },
+      data: { type: 'array', items: RAW_ROW },
+      next: { type: ['string', 'null'] },
+      series: SERIES,
+    },
+  },
+  400: ERROR_RESPONSE,
+} as const;
+
+/** The shared logic of the analyst readings endpoints. */
+function readingsService(deps: HttpDeps) {
+  const { db, directory, profiles, config } = deps;
+
+  function station(id: string): Station {
+    const s = directory.get(id);
+    if (!s) throw createError('QT_ERR_NOT_FOUND', `Station ${id} does not exist`);
+    return s;
+  }
+
+  /** Metrics asked for, each checked against every station's profile; undefined = all of the profile(s). */
+  function metricsOf(stations: readonly Station[], text: string | undefined): string[] {
+    const known = (s: Station) => profiles.get(s.profileId)?.profile.metrics ?? {};
+    if (text === undefined) return [...new Set(stations.flatMap((s) => Object.keys(known(s))))];
+    const metrics = parseList('metric', text, config.analytics.maxSeries);
+    for (const s of stations) {
+      for (const m of metrics) {
+        if (!known(s)[m]) throw createError('QT_ERR_METRIC_UNKNOWN', `metric: "${m}" is not a metric of station ${s.id} (profile ${s.profileId})`);
+      }
+    }
+    return metrics;
+  }
+
+  function range(q: { from?: string; to?: string }, maxDays: number | undefined): { from: Date; to: Date } {
+    const to = q.to ? new Date(q.to) : new Date(Date.now() + config.ingest.maxFutureSkewSeconds * 1000 + 1000);
+    const from = q.from ? new Date(q.from) : new Date(to.getTime() - DAY_MS);
+    if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from: must be earlier than to');
+    if (maxDays !== undefined && to.getTime() - from.getTime() > maxDays * DAY_MS) {
+      throw createError('QT_ERR_RANGE_TOO_LARGE', `from/to: raw readings are limited to ${maxDays} days per request (ANALYTICS_MAX_RAW_RANGE_DAYS); page with the cursor or aggregate with bucket=`);
+    }
+    return { from, to };
+  }
+
+  async function answer(stations: Station[], q: ReadingsQuery, single: boolean) {
+    const metrics = metricsOf(stations, q.metric);
+    if (stations.length * metrics.length > config.analytics.maxSeries) {
+      throw createError('QT_ERR_QUERY_INVALID', `stations/metric: ${stations.length} × ${metrics.length} series is more than ${config.analytics.maxSeries}`);
+    }
+    if (q.bucket !== undefined) {
+      if (q.cursor !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'cursor: aggregated answers are not paged (the range bounds them)');
+      const bucket = parseBucket(q.bucket);
+      const aggs = parseAggs(q.agg);
+      const { from, to } = range(q, undefined);
+      const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', now: Date.now() });
+      return {
+        ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
+        from: result.from.toISOString(),
+        to: result.to.toISOString(),
+        bucket: bucket.text,
+        agg: aggs,
+        quality: q.quality ?? 'valid',
+        source: result.source,
+        series: result.series,
+      };
+    }
+    if (q.agg !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'agg: needs bucket=');
+    const { from, to } = range(q, config.analytics.maxRawRangeDays);
+    const validOnly = q.quality === 'valid';
+    const fingerprint = queryFingerprint([stations.map((s) => s.id).join(','), q.metric ?? null, from.toISOString(), q.quality ?? 'all']);
+    const after: RawKey | undefined = q.cursor === undefined ? undefined : decodeCursor(q.cursor, fingerprint);
+    const rows = await rawPage(db, { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, after, limit: q.limit, validOnly });
+    const last = rows[rows.length - 1];
+    return {
+      ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
+      from: from.toISOString(),
+      to: to.toISOString(),
+      data: rows.map((r) => ({ ts: r.ts.toISOString(), ...(single ? {} : { station: r.stationId }), metric: r.metric, value: r.value, quality: qualityName(r.quality) })),
+      next: rows.length === q.limit && last ? encodeCursor(last.key, fingerprint) : null,
+    };
+  }
+
+  return { station, metricsOf, range, answer };
+}
+
+/** GET /api/v1/stations/{id}/readings without maxPoints (registered in routes/stations.ts). */
+export function createReadingsAnswer(deps: HttpDeps) {
+  const svc = readingsService(deps);
+  return (stationId: string, q: ReadingsQuery) => svc.answer([svc.station(stationId)], q, true);
+}
+
+export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const { db, directory, profiles, tokens, config } = deps;
+  const viewer = requireRole(tokens, 'viewer');
+  analystRateLimit(app, config);
+  const { station, metricsOf, range, answer } = readingsService(deps);
+
+  app.get<{ Querystring: ReadingsQuery & { stations: string } }>(
+    '/api/v1/readings',
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ['readings'],
+        summary: 'Several stations at once (stations=a,b,c), raw or aggregated, for comparing sites',
+        querystring: {
+          type: 'object',
+          required: ['stations'],
+          additionalProperties: false,
+          properties: { stations: { type: 'string', minLength: 1, maxLength: 20_000 }, ...READINGS_QUERY },
+        },
+        response: READINGS_RESPONSE,
+      },
+    },
+    async (request) => {
+      const { stations, ...q } = request.query;
+      return answer(parseList('stations', stations, config.analytics.maxSeries).map(station), q, false);
+    },
+  );
+
+  app.get<{ Querystring: { stations: string; metric?: string; from: string; to: string; format: 'csv' | 'ndjson'; quality: 'valid' | 'all' } }>(
+    '/api/v1/export',
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ['readings'],
+        summary: 'Raw readings as CSV or NDJSON, streamed from the database in constant memory',
+        description: 'CSV columns: ts, station, metric, value, unit, quality (the header row names them; every row carries its unit). Ordered by station, then time, then metric.',
+        querystring: {
+          type: 'object',
+          required: ['stations', 'from', 'to'],
+          additionalProperties: false,
+          properties: {
+            stations: { type: 'string', minLength: 1, maxLength: 20_000 },
+            metric: READINGS_QUERY.metric,
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+            format: { enum: ['csv', 'ndjson'], default: 'csv' },
+            quality: { enum: ['valid', 'all'], default: 'all' },
+          },
+        },
+        response: { 200: { type: 'string', description: 'text/csv or application/x-ndjson' }, 400: ERROR_RESPONSE },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const stations = parseList('stations', q.stations, config.analytics.maxSeries).map(station);
+      const metrics = metricsOf(stations, q.metric);
+      const { from, to } = range(q, config.analytics.maxExportDays);
+      const units = new Map<string, string>();
+      for (const s of stations) for (const [k, m] of Object.entries(profiles.get(s.profileId)?.profile.metrics ?? {})) units.set(`${s.id}\u0000${k}`, m.unit);
+      const chunks = rawRows(
+        db,
+        { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, validOnly: q.quality === 'valid' },
+        config.analytics.exportChunkRows,
+      );
+      async function* body(): AsyncGenerator<string> {
+        if (q.format === 'csv') yield stringify([['ts', 'station', 'metric', 'value', 'unit', 'quality']]);
+        for await (const rows of chunks) {
+          if (q.format === 'csv') {
+            yield stringify(rows.map((r) => [r.ts.toISOString(), r.stationId, r.metric, r.value, units.get(`${r.stationId}\u0000${r.metric}`) ?? '', qualityName(r.quality)]));
+          } else {
+            let out = '';
+            for (const r of rows) {
+              out += JSON.stringify({ ts: r.ts.toISOString(), station: r.stationId, metric: r.metric, value: r.value, unit: units.get(`${r.stationId}\u0000${r.metric}`) ?? '', quality: qualityName(r.quality) }) + '\n';
+            }
+            yield out;
+          }
+        }
+      }
+      const stream = Readable.from(body(), { objectMode: false, highWaterMark: 1 });
+      stream.on('error', (err) => request.log.error({ err }, 'export failed mid-stream'));
+      const name = `quantrac-${stations.length === 1 ? stations[0]!.id : `${stations.length}-stations`}-${from.toISOString().slice(0, 10)}_${to.toISOString().slice(0, 10)}.${q.format}`;
+      return sendDownload(reply, q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8', name, stream);
+    },
+  );
+
+  app.get<{ Querystring: { stations?: string; metric?: string; from?: string; to?: string; format: 'json' | 'csv' } }>(
+    '/api/v1/completeness',
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ['readings'],
+        summary: 'Data completeness per station, metric and local day',
+        description: COMPLETENESS_FORMULA,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            stations: { type: 'string', minLength: 1, maxLength: 20_000, description: 'default: every station' },
+            metric: READINGS_QUERY.metric,
+            from: { type: 'string', format: 'date-time', description: 'default: 7 days before to (widened to local midnight)' },
+            to: { type: 'string', format: 'date-time', description: 'default: now' },
+            format: { enum: ['json', 'csv'], default: 'json' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              from: { type: 'string' },
+              to: { type: 'string' },
+              formula: { type: 'string' },
+              data: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    station: { type: 'string' },
+                    metric: { type: 'string' },
+                    day: { type: 'string' },
+                    expected: { type: 'integer' },
+                    excluded: { type: 'object', properties: { calibrating: { type: 'integer' }, fault: { type: 'integer' }, maintenance: { type: 'integer' } } },
+                    valid: { type: 'integer' },
+                    outOfRange: { type: 'integer' },
+                    percent: { type: ['number', 'null'] },
+                  },
+                },
+              },
+            },
+          },
+          400: ERROR_RESPONSE,
+        },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const stations = q.stations === undefined ? directory.all().sort((a, b) => a.id.localeCompare(b.id)) : parseList('stations', q.stations, config.analytics.maxSeries).map(station);
+      const metrics = q.metric === undefined ? null : metricsOf(stations, q.metric);
+      const to = q.to ? new Date(q.to) : new Date();
+      const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * DAY_MS);
+      if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from: must be earlier than to');
+      const result = await completeness(db, config, profiles, { stations, metrics, from, to, now: Date.now() });
+      if (q.format === 'csv') {
+        const csv = stringify([
+          ['station', 'metric', 'day', 'expected', 'calibrating', 'fault', 'maintenance', 'valid', 'out_of_range', 'percent'],
+          ...result.data.map((r) => [r.station, r.metric, r.day, r.expected, r.excluded.calibrating, r.excluded.fault, r.excluded.maintenance, r.valid, r.outOfRange, r.percent ?? '']),
+        ]);
+        return sendDownload(reply, 'text/csv; charset=utf-8', `quantrac-completeness-${result.from.toISOString().slice(0, 10)}_${result.to.toISOString().slice(0, 10)}.csv`, csv);
+      }
+      return { from: result.from.toISOString(), to: result.to.toISOString(), formula: COMPLETENESS_FORMULA, data: result.data };
+    },
+  );
+}
+
+function sendDownload(reply: FastifyReply, type: string, filename: string, body: Readable | string): FastifyReply {
+  return reply.type(type).header("content-disposition", `attachment; filename="${filename}"`).send(body);
+}

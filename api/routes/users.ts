@@ -1,0 +1,39 @@
+/**
+ * @module dashboard/server/routes/users
+ *   GET  /api/v1/users                 (admin) → { data: [{ username, role }] }
+ *   POST /api/v1/users                 (admin) { username, password, role } → 201 (creates, or resets password and role)
+ */
+import type { FastifyInstance } from 'fastify';
+import { hashSecret } from '../../lib/passwords.js';
+import { listUsers, upsertUser, type Role } from '../../store/users.js';
+import { requireRole } from '../plugins/auth.js';
+import type { HttpDeps } from '../index.js';
+
+export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const admin = requireRole(deps.tokens, 'admin');
+  app.get('/api/v1/users', { preHandler: admin }, async () => ({ data: await listUsers(deps.db) }));
+  app.post<{ Body: { username: string; password: string; role: Role } }>(
+    '/api/v1/users',
+    {
+      preHandler: admin,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['username', 'password', 'role'],
+          additionalProperties: false,
+          properties: {
+            username: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{2,64}$' },
+            password: { type: 'string', minLength: 8, maxLength: 1000 },
+            role: { enum: ['viewer', 'operator', 'admin'] },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, password, role } = request.body;
+      await upsertUser(deps.db, username, await hashSecret(password), role);
+      reply.code(201);
+      return { username, role };
+    },
+  );
+}
