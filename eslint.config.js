@@ -1,0 +1,27 @@
+// @ts-check
+/**
+ * ESLint (flat config) with typescript-eslint's recommended rules, run in CI by `npm run lint`.
+ * The layer order is checked by dependency-cruiser (.dependency-cruiser.cjs), formatting by Prettier.
+ */
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'dashboard/web/dist/**', 'test-artifacts/**', 'bench/results/**', 'automation/nodes/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      // `_`-prefixed parameters and variables are deliberately unused (hook signatures, destructuring).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // Swallowed errors are refused by review and by the "failures are routed" rule; an empty catch must say why.
+      'no-empty': ['error', { allowEmptyCatch: false }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.cjs', 'store/embedded/worker.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', module: 'writable', require: 'readonly' } },
+  },
+);
