@@ -38,6 +38,31 @@ describe('config', () => {
   it('refuses unknown keys in code-level config', () => {
     expect(() => resolveConfig({ nope: 1 } as never)).toThrow(/nope/);
   });
+
+  it('reads booleans, numbers and JSON by the schema type, leaving the unreadable to validation', () => {
+    const c = configFromEnv({ NODE_RED: 'false', OPEN_EMBARGO_HOURS: '1.5', FORWARD_TARGETS: '[{"name":"moh","url":"ftp://u:p@h/x","stations":["S1"]}]' });
+    expect(c.automation.enabled).toBe(false);
+    expect(c.open.embargoHours).toBe(1.5);
+    expect(c.forwarding.targets).toEqual([{ name: 'moh', url: 'ftp://u:p@h/x', stations: ['S1'], everyMinutes: 5 }]);
+    expect(Object.isFrozen(c.forwarding.targets[0])).toBe(true);
+    expect(() => configFromEnv({ NODE_RED: 'yes' })).toThrow(/NODE_RED: must be boolean/);
+    expect(() => configFromEnv({ FORWARD_TARGETS: '[{' })).toThrow(/FORWARD_TARGETS: is not valid JSON/);
+  });
+
+  it('checks settings against each other', () => {
+    expect(() => configFromEnv({ REDIS_URL: 'redis://r:6379' })).toThrow(/REDIS_URL: multi-node mode needs DATABASE_URL/);
+    expect(() => configFromEnv({ FTP_PASV_MIN: '40000', FTP_PASV_MAX: '30000' })).toThrow(/FTP_PASV_MIN: must not be above FTP_PASV_MAX/);
+    expect(configFromEnv({ REDIS_URL: 'redis://r:6379', DATABASE_URL: 'postgres://db/q' }).cluster.redisUrl).toBe('redis://r:6379');
+  });
+
+  it('derives the environment table from the schema', async () => {
+    const { ENV_VARS } = await import('./index.js');
+    expect(ENV_VARS.find((v) => v.env === 'MQTT_PORT')).toMatchObject({ path: 'mqtt.port', kind: 'integer', default: 1883 });
+    expect(ENV_VARS.find((v) => v.env === 'FORWARD_TARGETS')).toMatchObject({ path: 'forwarding.targets', kind: 'json', default: [] });
+    expect(ENV_VARS.find((v) => v.env === 'DROP_POLL_MS')).toMatchObject({ unit: 'ms' });
+    const { parseEnvValue } = await import('./env.js');
+    expect(parseEnvValue({ env: 'X', kind: 'string-list' }, ' a, b,,c ')).toEqual(['a', 'b', 'c']);
+  });
 });
 
 describe('README configuration table', () => {
@@ -49,7 +74,9 @@ describe('README configuration table', () => {
     for (const v of ENV_VARS) {
       const value = v.path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
       const shown = value === '' ? '(empty)' : `\`${Array.isArray(value) ? JSON.stringify(value) : String(value)}\``;
-      expect(readme).toContain(`| \`${v.env}\` | ${shown} |`);
+      // Columns: variable | type | default | meaning.
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${v.env}\` | `));
+      expect(row?.split(' | ')[2], v.env).toBe(shown);
     }
   });
 });
