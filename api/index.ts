@@ -39,7 +39,7 @@ import { userRoutes } from './routes/users.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { bulletinRoutes } from './routes/bulletins.js';
 import type { Bulletins } from '../bulletins/index.js';
-import { openDataRoutes } from '../open/index.js';
+import { openDataRoutes } from './open/index.js';
 import type { Security } from '../security/index.js';
 import { auditRoutes, securityHttpPlugin } from './plugins/audit.js';
 import { createWebServer } from '../security/tls.js';

@@ -17,6 +17,27 @@ export interface Publication {
   validatedThrough: Date | null;
 }
 
+/**
+ * The same database, calling `onQuery` before each query. The open-data side answers the public
+ * through it so that /metrics shows what the crowd costs (quantrac_open_db_queries_total; a
+ * cached answer makes no query).
+ */
+export function withQueryCount(db: Db, onQuery: () => void): Db {
+  return {
+    mode: db.mode,
+    embedded: db.embedded,
+    query: (text, params) => {
+      onQuery();
+      return db.query(text, params);
+    },
+    transaction: (fn) => db.transaction(fn),
+    get waitingCount() {
+      return db.waitingCount;
+    },
+    close: () => db.close(),
+  };
+}
+
 export async function listPublication(db: Db): Promise<Map<string, Publication>> {
   const { rows } = await db.query<{ id: string; public: boolean | null; public_metrics: string[] | null; validated_through: Date | null }>(
     'SELECT id, public, public_metrics, validated_through FROM stations',
