@@ -32,7 +32,6 @@ import { createFtpReceiver, type FtpReceiver } from './ingest/adapters/ftp-recei
 import { createDropFolder, type DropFolder } from './ingest/adapters/drop-folder.js';
 import { createForwarder, type Forwarder } from './forward/index.js';
 import { createSecurity, type Security } from './security/index.js';
-import { guardBroker } from './broker/guard.js';
 import { startMqttTls } from './security/tls.js';
 import { createCluster, type Cluster } from './cluster/index.js';
 import { createConnectionStateWriter } from './store/connection-states.js';
@@ -155,19 +154,26 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     // Multi-node mode: stations, rules and silences changed here are re-read by the other nodes.
     cluster.relayChanges({ directory, alerts });
 
-    const broker = await createBroker({ config, ingest, directory, authenticator, bus, metrics, logger, clusterOptions: cluster.brokerOptions });
+    const broker = await createBroker({
+      config,
+      ingest,
+      directory,
+      authenticator,
+      bus,
+      metrics,
+      logger,
+      security,
+      // an oversized publish, cut down as it streamed in: its head is quarantined, then acknowledged
+      async quarantineOversized(stationId, topic, head, reason) {
+        await ingest.handleParsed(stationId, { rows: [], refused: [{ index: null, code: 'payload_too_large', reason }], readingCount: 0 }, head, 'mqtt', topic);
+      },
+      clusterOptions: cluster.brokerOptions,
+    });
     closers.push(() => broker.close());
     // Before the broker closes its clients, let every held PUBACK reach its commit.
     closers.push(async () => {
       await broker.stopAccepting();
       await ingest.drain();
-    });
-    guardBroker(broker.aedes, security, logger, {
-      maxPayloadBytes: config.ingest.maxPayloadBytes,
-      // an oversized publish, cut down as it streamed in: its head is quarantined, then acknowledged
-      async quarantineOversized(stationId, topic, head, reason) {
-        await ingest.handleParsed(stationId, { rows: [], refused: [{ index: null, code: 'payload_too_large', reason }], readingCount: 0 }, head, 'mqtt', topic);
-      },
     });
     const mqttTls = security.tls
       ? await startMqttTls({ tls: security.tls, port: config.security.mqttTlsPort, host: config.host, handle: (socket) => broker.handleStream(socket), logger })

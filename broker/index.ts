@@ -1,13 +1,19 @@
 /**
  * @module broker
- * The embedded Aedes MQTT broker (MQTT 3.1.1) with Quantrac's hooks:
- * - authenticate: username = station id = client id, password = the station's secret;
- * - authorizePublish: a station publishes only under `stations/{ownId}/readings|state`; a
- *   reading's QoS 1 PUBACK (QoS 2 PUBREC) is sent only after ingest has committed it
- *   (aedes writes the acknowledgement when this hook calls back);
- * - authorizeSubscribe: a station subscribes only to its own `stations/{ownId}/commands`.
- * Refusals are counted; a refused publish closes the connection (MQTT 3.1.1 has no negative
- * acknowledgement), so the station redelivers nothing it should not have sent.
+ * The embedded Aedes MQTT broker (MQTT 3.1.1). Its hooks are ordered lists of named steps
+ * (broker/pipeline.ts; the steps in broker/steps/), all declared here:
+ * - authenticate: username = station id = client id, password = the station's secret; the login
+ *   guard refuses a locked station or address before any secret is hashed (broker/steps/connect.ts);
+ * - authorizePublish: a station publishes only under `stations/{ownId}/readings|state`; an
+ *   oversized publish is quarantined and acknowledged; the station's message rate is held to its
+ *   limit; a reading's QoS 1 PUBACK (QoS 2 PUBREC) is sent only after ingest has committed it
+ *   (broker/steps/publish.ts);
+ * - authorizeSubscribe: a station subscribes only to its own `stations/{ownId}/commands`
+ *   (broker/steps/subscribe.ts).
+ * Every client's bytes (TCP, TLS, WebSocket) pass the packet size guard before aedes parses them
+ * (broker/size-guard.ts). Refusals are counted and audited; a refused publish closes the
+ * connection (MQTT 3.1.1 has no negative acknowledgement), so the station redelivers nothing it
+ * should not have sent.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
@@ -18,9 +24,16 @@ import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Ingest } from '../ingest/index.js';
+import type { Security } from '../security/index.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { StationAuthenticator } from '../stations/credentials.js';
-import { parseTopic, stationTopic } from '../domain/topics.js';
+import { stationTopic } from '../domain/topics.js';
+import { clientAddress } from './client-address.js';
+import { pipeline } from './pipeline.js';
+import { createSizeGuard } from './size-guard.js';
+import { checkClientId, guardLockout, recordLoginOutcome, verifySecret } from './steps/connect.js';
+import { ingestReading, oversizedToQuarantine, ownTopicOnly, rateLimit, stateTopic } from './steps/publish.js';
+import { auditRefusal, ownCommandsOnly } from './steps/subscribe.js';
 
 /** What Aedes.createBroker takes from a multi-node setup (cluster/): an id, the shared emitter and persistence; empty = in-memory defaults. */
 export interface BrokerClusterOptions {
@@ -37,6 +50,13 @@ export interface BrokerDeps {
   bus: EventBus;
   metrics: Metrics;
   logger: Logger;
+  /** Login guard, per-station limits, audit log and the packet size limit (security/). */
+  security: Pick<Security, 'guard' | 'limits' | 'audit' | 'maxMqttPacketBytes'>;
+  /**
+   * Keeps the head of an oversized publish on a station's own topic in quarantine with its
+   * reason (ingest); the publish is acknowledged once this resolves.
+   */
+  quarantineOversized(stationId: string, topic: string, head: Buffer, reason: string): Promise<void>;
   /** Multi-node mode (cluster/): shared Redis routing and sessions; omitted = Aedes' in-memory defaults. */
   clusterOptions?: BrokerClusterOptions;
 }
@@ -45,7 +65,7 @@ export interface Broker {
   aedes: Aedes;
   /** Bound MQTT/TCP port. */
   port: number;
-  /** Hands an upgraded WebSocket stream (MQTT over WebSocket) to the broker. */
+  /** Hands a client's stream (MQTT over TLS, or an upgraded WebSocket) to the broker, through the size guard. */
   handleStream(stream: Duplex, request?: IncomingMessage): void;
   /** Publishes a downlink command to a station (QoS 1). */
   sendCommand(stationId: string, command: Record<string, unknown>): Promise<void>;
@@ -54,13 +74,40 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-function authError(message: string, returnCode: 4 | 5): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
-}
-
 export async function createBroker(deps: BrokerDeps): Promise<Broker> {
-  const { config, ingest, directory, authenticator, bus, metrics, logger } = deps;
+  const { config, ingest, directory, authenticator, bus, metrics, logger, security, quarantineOversized } = deps;
   const log = logger.child({ component: 'broker' });
+  const onError = (err: Error, step: string) => log.error({ err, step }, 'broker hook step failed');
+  const sizeGuard = createSizeGuard({ maxPacketBytes: security.maxMqttPacketBytes, audit: security.audit, log });
+
+  // The hooks, step by step, in the order they run (aedes `connectActions` style). The order
+  // matters: the login guard refuses before any secret is hashed; the topic check comes before
+  // anything is quarantined, throttled or stored; ingest last, so the PUBACK follows the commit.
+  const hooks = {
+    authenticate: pipeline({
+      steps: [guardLockout({ security, log }), checkClientId({ metrics, log }), verifySecret({ authenticator, metrics, log })],
+      after: [recordLoginOutcome({ security })],
+      otherwise: { error: null, value: false },
+      onError,
+    }),
+    authorizePublish: pipeline({
+      steps: [
+        ownTopicOnly({ security, metrics, log }),
+        oversizedToQuarantine({ sizeGuard, security, maxPayloadBytes: config.ingest.maxPayloadBytes, quarantineOversized, log }),
+        rateLimit({ security, log }),
+        stateTopic({ bus }),
+        ingestReading({ ingest, log }),
+      ],
+      otherwise: { error: null, value: true },
+      onError,
+    }),
+    authorizeSubscribe: pipeline({
+      steps: [ownCommandsOnly({ metrics, log })],
+      after: [auditRefusal({ security })],
+      otherwise: { error: null, value: null },
+      onError,
+    }),
+  };
 
   const aedes = await Aedes.createBroker({
     // Far below aedes' default of 100 handlers per socket read is not needed: group commit holds
@@ -68,57 +115,14 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     concurrency: 1000,
     ...(deps.clusterOptions ?? {}),
     authenticate(client, username, password, done) {
-      const stationId = username ?? '';
-      if (!stationId || client.id !== stationId) {
-        metrics.mqttDenied.inc({ action: 'connect' });
-        log.warn({ clientId: client.id, username }, 'connect refused: client id must equal the station id (username)');
-        return done(authError('client id must equal the station id', 4), false);
-      }
-      authenticator
-        .verify(stationId, password?.toString('utf8') ?? '')
-        .then((ok) => {
-          if (ok) return done(null, true);
-          metrics.mqttDenied.inc({ action: 'connect' });
-          log.warn({ stationId }, 'connect refused: bad station id or secret');
-          done(authError('bad station id or secret', 4), false);
-        })
-        .catch((err: unknown) => {
-          log.error({ err, stationId }, 'station authentication failed');
-          done(authError('authentication unavailable', 5), false);
-        });
+      hooks.authenticate({ client, stationId: username ?? '', password, source: clientAddress(client) }, ({ error, value }) => (error ? done(error as AuthenticateError, false) : done(null, value)));
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the platform's own publishes (commands)
-      const parsed = parseTopic(packet.topic);
-      if (!parsed || parsed.stationId !== client.id || parsed.kind === 'commands') {
-        metrics.mqttDenied.inc({ action: 'publish' });
-        log.warn({ stationId: client.id, topic: packet.topic }, 'publish refused: not this station\'s topic');
-        return done(new Error(`station ${client.id} may not publish to ${packet.topic}`));
-      }
-      if (parsed.kind === 'state') {
-        const state = packet.payload.toString();
-        if (state === 'online' || state === 'offline') {
-          bus.emit('stationStateChanged', { stationId: client.id, state, at: Date.now() });
-        }
-        return done(null);
-      }
-      // readings: never retained (a retained reading would be replayed to every new subscriber)
-      packet.retain = false;
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      ingest.handleReadings(client.id, payload, 'mqtt', packet.topic).then(
-        () => done(null),
-        (err: unknown) => {
-          log.error({ err, stationId: client.id }, 'readings not stored; the station will redeliver');
-          done(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+      hooks.authorizePublish({ client, packet }, ({ error }) => done(error));
     },
     authorizeSubscribe(client, sub, done) {
-      const parsed = parseTopic(sub.topic);
-      if (parsed && parsed.stationId === client.id && parsed.kind === 'commands') return done(null, sub);
-      metrics.mqttDenied.inc({ action: 'subscribe' });
-      log.warn({ stationId: client.id, topic: sub.topic }, 'subscribe refused');
-      done(null, null);
+      hooks.authorizeSubscribe({ client, sub }, ({ error, value }) => done(error, value));
     },
   });
 
@@ -133,10 +137,16 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   aedes.on('clientError', (client: Client, err: Error) => log.debug({ stationId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (_client: Client, err: Error) => log.debug({ err: err.message }, 'connection error'));
 
+  /** Every client's bytes go through the size guard before aedes parses them (broker/size-guard.ts). */
+  function handleStream(conn: Duplex, request?: IncomingMessage): void {
+    let client: Client | undefined;
+    client = aedes.handle(sizeGuard.frame(conn, request, () => client), request);
+  }
+
   const server: Server = createServer((socket: Socket) => {
     // With Nagle's algorithm on, small PUBACKs wait for the peer's delayed ACK (30-40 ms p99).
     socket.setNoDelay(true);
-    aedes.handle(socket);
+    handleStream(socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -160,9 +170,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   return {
     aedes,
     port,
-    handleStream(stream, request) {
-      aedes.handle(stream, request);
-    },
+    handleStream,
     sendCommand(stationId, command) {
       return new Promise((resolve, reject) => {
         aedes.publish(

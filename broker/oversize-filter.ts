@@ -1,11 +1,12 @@
 /**
- * @module security/mqtt-oversize
+ * @module broker/oversize-filter
  * Frames the bytes a client sends before aedes' parser sees them, so that no packet over the size
  * limit is ever buffered whole:
  * - a PUBLISH over the limit, after the connection's first packet (CONNECT) and on MQTT 3.1/3.1.1,
  *   is cut down as it streams by: its topic, packet id and the first `headBytes` of its payload
  *   are kept, the rest is skipped, and the parser gets the same PUBLISH with an empty payload.
- *   The broker then quarantines the head with its reason and acknowledges it (broker-guard.ts):
+ *   The broker then quarantines the head with its reason and acknowledges it (broker/size-guard.ts,
+ *   broker/steps/publish.ts):
  *   a station whose datalogger keeps an oversized message for redelivery is not locked in a loop
  *   of reconnects that would hold back every reading after it;
  * - any other packet over the limit (a CONNECT from someone not yet authenticated, a PUBLISH on

@@ -5,6 +5,7 @@
  * `flushMs` (or at `maxBuffer` entries); a failed write is logged with the entries' actions and
  * retried at the next flush, up to `maxBuffer * 10` entries held, beyond which the oldest are
  * dropped and counted (a flood of failed logins must not exhaust memory while the database is down).
+ * `onRecord` sees every entry as it is recorded (security/index.ts counts them for alerting).
  */
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../store/index.js';
@@ -12,8 +13,21 @@ import { insertAuditEntries, type AuditEntry } from '../store/audit.js';
 
 export type { AuditEntry };
 
+/** What `record()` takes: an entry whose time, details, target, role and source default. */
+export type NewAuditEntry = Omit<AuditEntry, 'at' | 'details' | 'target' | 'role' | 'sourceIp'> & Partial<Pick<AuditEntry, 'at' | 'details' | 'target' | 'role' | 'sourceIp'>>;
+
+export interface AuditLogOptions {
+  db: Db;
+  logger: Logger;
+  flushMs?: number;
+  maxBuffer?: number;
+  now?: () => number;
+  /** Called with every entry passed to `record()` (also after close), e.g. to count it; must not throw. */
+  onRecord?: (entry: NewAuditEntry) => void;
+}
+
 export interface AuditLog {
-  record(entry: Omit<AuditEntry, 'at' | 'details' | 'target' | 'role' | 'sourceIp'> & Partial<Pick<AuditEntry, 'at' | 'details' | 'target' | 'role' | 'sourceIp'>>): void;
+  record(entry: NewAuditEntry): void;
   /** Writes what is buffered now (tests, shutdown). */
   flush(): Promise<void>;
   /** Entries dropped because the database refused them for too long. */
@@ -21,7 +35,7 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-export function createAuditLog({ db, logger, flushMs = 200, maxBuffer = 500, now = Date.now }: { db: Db; logger: Logger; flushMs?: number; maxBuffer?: number; now?: () => number }): AuditLog {
+export function createAuditLog({ db, logger, flushMs = 200, maxBuffer = 500, now = Date.now, onRecord }: AuditLogOptions): AuditLog {
   const log = logger.child({ component: 'audit' });
   let buffer: AuditEntry[] = [];
   let writing: Promise<void> | undefined;
@@ -62,6 +76,7 @@ export function createAuditLog({ db, logger, flushMs = 200, maxBuffer = 500, now
 
   return {
     record(entry) {
+      onRecord?.(entry);
       if (closed) {
         log.warn({ action: entry.action, actor: entry.actor }, 'audit entry after close (not stored)');
         return;

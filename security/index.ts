@@ -9,7 +9,7 @@ import { Counter } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
-import { createAuditLog, type AuditLog } from './audit-log.js';
+import { createAuditLog, type AuditLog, type NewAuditEntry } from './audit-log.js';
 import { createLoginGuard, type LoginGuard } from './login-guard.js';
 import { createStationLimits, type StationLimits } from './station-limits.js';
 import { loadTls, type TlsMaterial } from './tls.js';
@@ -32,22 +32,21 @@ export interface Security {
 export function createSecurity({ config, db, logger, metrics, now = Date.now }: { config: Readonly<Config>; db: Db; logger: Logger; metrics?: Metrics; now?: () => number }): Security {
   const s = config.security;
   const tls = loadTls(config);
-  const audit = createAuditLog({ db, logger });
-  if (metrics) {
-    // Every audited event also counts, for alerting on brute force or misbehaving stations
-    // (API writes are one label: routes would make the label set large and are in the log anyway).
-    const events = new Counter({
-      name: 'quantrac_security_events_total',
-      help: 'Audited security events: logins, lockouts, refused station logins, station throttling and disconnections, API writes',
-      labelNames: ['event', 'outcome'] as const,
-      registers: [metrics.registry],
-    });
-    const record = audit.record.bind(audit);
-    audit.record = (entry) => {
-      events.inc({ event: /^[A-Z]+ \//.test(entry.action) ? 'api_write' : entry.action, outcome: entry.outcome });
-      record(entry);
-    };
-  }
+  // Every audited event also counts, for alerting on brute force or misbehaving stations
+  // (API writes are one label: routes would make the label set large and are in the log anyway).
+  const events = metrics
+    ? new Counter({
+        name: 'quantrac_security_events_total',
+        help: 'Audited security events: logins, lockouts, refused station logins, station throttling and disconnections, API writes',
+        labelNames: ['event', 'outcome'] as const,
+        registers: [metrics.registry],
+      })
+    : undefined;
+  const audit = createAuditLog({
+    db,
+    logger,
+    ...(events ? { onRecord: (entry: NewAuditEntry) => events.inc({ event: /^[A-Z]+ \//.test(entry.action) ? 'api_write' : entry.action, outcome: entry.outcome }) } : {}),
+  });
   return {
     guard: createLoginGuard({ maxFailures: s.loginMaxFailures, sourceMaxFailures: s.loginSourceMaxFailures, lockoutBaseSeconds: s.loginLockoutBaseSeconds, lockoutMaxSeconds: s.loginLockoutMaxSeconds, now }),
     limits: createStationLimits({ maxMsgsPerSecond: s.stationMaxMsgsPerSecond, burst: s.stationBurst, throttleMaxSeconds: s.stationThrottleMaxSeconds }),
