@@ -20,3 +20,6 @@ export const consoleLogger: SimulatorLogger = {
     console.error(`[simulators] ${msg}`, obj);
   },
 };
+
+/** Routes a failure of a station's background work to its logger (never dropped), with context. */
+export type RouteError = (err: unknown, msg: string, extra?: Record<string, unknown>) => void;

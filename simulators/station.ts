@@ -10,18 +10,23 @@
  * Readings are stamped at the interval boundary at or before the moment they are produced (period
  * ending, e.g. 09:01:00+07:00 for the minute 09:00–09:01), like real dataloggers. The broker acks
  * (PUBACK) only after the reading is committed, so `acknowledged` counts stored payloads.
+ *
+ * This module is the factory: options, the reading timer and the lifecycle. The MQTT connection
+ * and publishes are in simulators/station-link.ts, the payloads in simulators/station-readings.ts,
+ * downlink commands in simulators/station-commands.ts.
  */
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { DeviceProfile, StationStatusCode } from '../device-profiles/types.js';
+import type { DeviceProfile } from '../device-profiles/types.js';
 import { stationTopic } from '../domain/topics.js';
-import { parseCommand, type StationCommand } from './commands.js';
 import { SimulatorError, toError } from './errors.js';
-import { createFaultEngine, encodeMalformed, encodeReadings, type Fault, type FaultKind, type WireReading } from './faults.js';
+import { createFaultEngine, type Fault, type FaultKind } from './faults.js';
 import { loadHanoiReplay, type HanoiReplay, type HanoiReplayOptions } from './hanoi-replay.js';
-import { createReadingHistory, DEFAULT_HISTORY_SIZE, type StoredReading } from './history.js';
+import { createReadingHistory, DEFAULT_HISTORY_SIZE } from './history.js';
 import { consoleLogger, type SimulatorLogger } from './logger.js';
-import { createValueModel, type ModelOverrides, type ValueModel } from './models.js';
-import { formatLocalIso, intervalBoundary, type Clock } from './time.js';
+import { createValueModel } from './models.js';
+import { createCommandHandler } from './station-commands.js';
+import { createStationLink } from './station-link.js';
+import { createReadingCycle, type ReadingCycle } from './station-readings.js';
+import { intervalBoundary, type Clock } from './time.js';
 
 /** A station as configured: id, MQTT secret and its device profile. */
 export interface StationConfig {
@@ -144,16 +149,9 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
   const faults = createFaultEngine(profile);
   const history = createReadingHistory(historySize);
   const counters = { published: 0, acknowledged: 0, failed: 0, readings: 0, commandsReceived: 0, commandsIgnored: 0 };
-  /** Settlers of publishes whose outcome is not yet counted (by publish id). */
-  const pending = new Map<number, (err: Error) => void>();
-  let nextPublishId = 0;
-  /** Publishes the MQTT client has not called back yet (even if already counted as timed out). */
-  let inflight = 0;
-  let model: ValueModel | undefined;
+  let readings: ReadingCycle | undefined;
   let replaySource: HanoiReplay | undefined = replay?.source;
-  let client: MqttClient | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let lastBoundary: number | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -161,116 +159,28 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
     logger.error({ ...log, ...extra, err: toError(err) }, msg);
   }
 
-  /** Publishes a payload on the readings topic; resolves on PUBACK, rejects on error or timeout. */
-  function publishReadings(body: string, readingCount: number): Promise<void> {
-    const c = client;
-    if (!c) return Promise.reject(new SimulatorError('SIM_ERR_NOT_STARTED', `station ${id} is not started`));
-    counters.published++;
-    counters.readings += readingCount;
-    const publishId = nextPublishId++;
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (err: Error | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timeout);
-        pending.delete(publishId);
-        if (err) {
-          counters.failed++;
-          reject(err);
-        } else {
-          counters.acknowledged++;
-          resolve();
-        }
-      };
-      const timeout = setTimeout(
-        () => settle(new SimulatorError('SIM_ERR_ACK_TIMEOUT', `station ${id}: no PUBACK within ${ackTimeoutMs} ms`)),
-        ackTimeoutMs,
-      );
-      pending.set(publishId, settle);
-      inflight++;
-      c.publish(topics.readings, body, { qos: 1 }, (err) => {
-        inflight--;
-        if (settled && err === undefined) {
-          logger.warn({ ...log }, 'PUBACK arrived after the publish was counted as failed');
-          return;
-        }
-        settle(err ? new SimulatorError('SIM_ERR_PUBLISH', `station ${id}: publish failed: ${err.message}`, { cause: err }) : undefined);
-      });
-    });
-  }
+  // Commands arrive only once connected: by then `link` exists.
+  const onCommand = createCommandHandler({ id, history, faults, clock, logger, routeError, counters, publish: (body, n) => link.publishReadings(body, n) });
+  const link = createStationLink({
+    url,
+    id,
+    secret,
+    topics,
+    ackTimeoutMs,
+    connectTimeoutMs,
+    reconnectPeriodMs,
+    keepaliveSeconds,
+    closeTimeoutMs,
+    logger,
+    routeError,
+    counters,
+    onCommand,
+  });
 
-  function publishState(state: 'online' | 'offline'): Promise<void> {
-    const c = client;
-    if (!c) return Promise.resolve();
-    return c.publishAsync(topics.state, state, { qos: 1, retain: true }).then(() => undefined);
-  }
-
-  /** Produces the reading of boundary `t`: model (+ replay) values, then faults; stored for resend. */
-  function measure(t: number): WireReading | undefined {
-    const m = model;
-    if (!m) throw new SimulatorError('SIM_ERR_NOT_STARTED', `station ${id} is not started`);
-    const overrides: Record<string, number> = {};
-    const status: Record<string, StationStatusCode> = {};
-    let replayGap = false;
-    if (replaySource) {
-      const s = replaySource.sample(t);
-      if (s.kind === 'value') overrides.pm25 = s.value;
-      else replayGap = true;
-    }
-    const raw: Record<string, number | null> = m.sample(t, overrides as ModelOverrides);
-    if (replayGap && 'pm25' in raw) {
-      if (replay?.onGap === 'fault') {
-        raw.pm25 = null;
-        status.pm25 = '02';
-      } else delete raw.pm25;
-    }
-    const reading = faults.apply(t, raw, status);
-    if (Object.keys(reading.values).length === 0) {
-      // Ingest needs at least one metric per reading: report flagged metrics as null values, and
-      // when nothing was measured at all, send nothing (as a datalogger with no data would).
-      for (const metric of Object.keys(reading.status)) reading.values[metric] = null;
-      if (Object.keys(reading.values).length === 0) return undefined;
-    }
-    const payload: WireReading = { ts: formatLocalIso(t), values: reading.values };
-    if (Object.keys(reading.status).length > 0) payload.status = reading.status;
-    history.push({ t, payload });
-    return payload;
-  }
-
-  /**
-   * One datalogger cycle at the current clock. `timer` cycles skip a boundary already sent;
-   * `manual` ones (publishNow) always send. Returns the ack promises of what it published.
-   */
+  /** One datalogger cycle (see simulators/station-readings.ts); only once started. */
   function cycle(mode: 'timer' | 'manual'): Array<Promise<void>> {
-    const now = clock();
-    const boundary = intervalBoundary(now, intervalMs);
-    const gap = faults.gap();
-    if (gap && now < gap.endsAt) return []; // outage: the logger keeps measuring, nothing leaves
-    if (mode === 'timer' && lastBoundary !== undefined && boundary <= lastBoundary) return [];
-    const acks: Array<Promise<void>> = [];
-    if (gap) {
-      // The gap is over: send every boundary missed since the last reading (or since the gap began)
-      // as one backlog array, oldest first, as a datalogger flushes its queue.
-      const first = lastBoundary !== undefined ? lastBoundary + intervalMs : intervalBoundary(gap.startedAt - 1, intervalMs) + intervalMs;
-      let missed: StoredReading[] = [];
-      for (let t = first; t < boundary; t += intervalMs) {
-        const payload = measure(t);
-        if (payload) missed.push({ t, payload });
-      }
-      if (missed.length > historySize) {
-        logger.warn({ ...log, missed: missed.length, kept: historySize }, 'backlog larger than the datalogger memory; oldest readings dropped');
-        missed = missed.slice(-historySize);
-      }
-      faults.resolveGap();
-      if (missed.length > 0) acks.push(publishReadings(encodeReadings(missed.map((r) => r.payload)), missed.length));
-    }
-    const payload = measure(boundary);
-    lastBoundary = lastBoundary === undefined ? boundary : Math.max(lastBoundary, boundary);
-    if (!payload) return acks;
-    const broken = faults.takeMalformed();
-    acks.push(publishReadings(broken ? encodeMalformed(payload, boundary, broken) : encodeReadings(payload), 1));
-    return acks;
+    if (!readings) throw new SimulatorError('SIM_ERR_NOT_STARTED', `station ${id} is not started`);
+    return readings.cycle(mode);
   }
 
   function scheduleNext(): void {
@@ -290,104 +200,23 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
     scheduleNext();
   }
 
-  function runCommand(command: StationCommand): void {
-    switch (command.command) {
-      case 'resend': {
-        const stored = history.range(command.from, command.to);
-        if (stored.length === 0) {
-          logger.info({ ...log, from: command.from, to: command.to }, 'resend: no stored readings in range');
-          return;
-        }
-        publishReadings(encodeReadings(stored.map((r) => r.payload)), stored.length).catch((err: unknown) =>
-          routeError(err, 'resend not acknowledged'),
-        );
-        return;
-      }
-      case 'calibrate':
-        faults.inject({ kind: 'calibration', metrics: [command.metric], durationMs: command.durationSeconds * 1000 }, clock());
-        logger.info({ ...log, metric: command.metric, durationSeconds: command.durationSeconds }, 'calibration started by command');
-        return;
-    }
-  }
-
-  function onCommand(payload: Buffer): void {
-    counters.commandsReceived++;
-    const parsed = parseCommand(payload);
-    if (!parsed.ok) {
-      counters.commandsIgnored++;
-      logger.warn({ ...log, command: parsed.name, reason: parsed.reason }, 'command ignored');
-      return;
-    }
-    try {
-      runCommand(parsed.value);
-    } catch (err) {
-      // e.g. calibrate for a metric the profile does not have
-      counters.commandsIgnored++;
-      logger.warn({ ...log, command: parsed.value.command, reason: toError(err).message }, 'command ignored');
-    }
-  }
-
-  /** On every (re)connect: announce `online` and (re)subscribe to commands. */
-  function onConnect(c: MqttClient): Promise<void> {
-    return Promise.all([
-      publishState('online'),
-      c.subscribeAsync(topics.commands, { qos: 1 }).then((grants) => {
-        if (grants.some((g) => g.qos > 2)) throw new SimulatorError('SIM_ERR_CONNECT', `station ${id}: subscription to ${topics.commands} refused`);
-      }),
-    ]).then(() => undefined);
-  }
-
-  function connectClient(): Promise<MqttClient> {
-    const clientOptions: IClientOptions = {
-      clientId: id,
-      username: id,
-      password: secret,
-      protocolVersion: 4, // MQTT 3.1.1: the broker refuses MQTT 5
-      clean: false,
-      keepalive: keepaliveSeconds,
-      reconnectPeriod: reconnectPeriodMs,
-      connectTimeout: connectTimeoutMs,
-      resubscribe: false, // onConnect subscribes on every connect
-      will: { topic: topics.state, payload: Buffer.from('offline'), qos: 1, retain: true },
-    };
-    const c = connect(url, clientOptions);
-    return new Promise<MqttClient>((resolve, reject) => {
-      let first = true;
-      const fail = (err: Error) => {
-        if (!first) return;
-        first = false;
-        clearTimeout(timeout);
-        c.end(true);
-        reject(new SimulatorError('SIM_ERR_CONNECT', `station ${id}: cannot connect to ${url}: ${err.message}`, { cause: err }));
-      };
-      const timeout = setTimeout(() => fail(new Error(`no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);
-      c.on('connect', () => {
-        const initial = first;
-        first = false;
-        if (initial) clearTimeout(timeout);
-        client = c;
-        const ready = onConnect(c);
-        if (initial) ready.then(() => resolve(c), (err: unknown) => {
-          client = undefined;
-          c.end(true);
-          reject(new SimulatorError('SIM_ERR_CONNECT', `station ${id}: connected but setup failed`, { cause: err }));
-        });
-        else ready.catch((err: unknown) => routeError(err, 'reconnect setup failed'));
-      });
-      c.on('error', (err) => {
-        if (first) fail(err);
-        else routeError(err, 'mqtt client error');
-      });
-      c.on('message', (topic, payload) => {
-        if (topic === topics.commands) onCommand(payload);
-      });
-    });
-  }
-
   async function doStart(): Promise<void> {
     if (replay && !replaySource) replaySource = await loadHanoiReplay(replay);
-    model = createValueModel(profile, { seed, ...(metrics ? { metrics } : {}) });
-    await connectClient();
+    const model = createValueModel(profile, { seed, ...(metrics ? { metrics } : {}) });
+    readings = createReadingCycle({
+      id,
+      model,
+      replaySource,
+      onGap: replay?.onGap,
+      faults,
+      history,
+      historySize,
+      intervalMs,
+      clock,
+      logger,
+      publish: link.publishReadings,
+    });
+    await link.connect();
     if (closing) return;
     scheduleNext();
   }
@@ -396,28 +225,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
     clearTimeout(timer);
     timer = undefined;
     if (starting) await Promise.allSettled([starting]); // a failed start already reported itself
-    const c = client;
-    if (!c) return;
-    const deadline = new Promise<'timeout'>((r) => setTimeout(r, closeTimeoutMs, 'timeout').unref());
-    if (c.connected) {
-      // A clean DISCONNECT does not fire the will, so say `offline` ourselves.
-      const sent = await Promise.race([publishState('offline').then(() => 'ok' as const), deadline]).catch((err: unknown) => {
-        routeError(err, 'could not publish offline state');
-        return 'error' as const;
-      });
-      if (sent === 'timeout') logger.warn({ ...log }, 'offline state not acknowledged before close');
-    }
-    if (inflight > 0) await Promise.race([waitForInflight(), deadline]);
-    // Force only if PUBACKs are still missing: a graceful end would wait for them forever.
-    await c.endAsync(inflight > 0);
-    for (const settle of [...pending.values()]) settle(new SimulatorError('SIM_ERR_CLOSED', `station ${id} closed before PUBACK`));
-  }
-
-  function waitForInflight(): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => (inflight === 0 ? resolve() : setTimeout(check, 10).unref());
-      check();
-    });
+    await link.close();
   }
 
   return {
@@ -438,12 +246,12 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
       faults.clear(kind);
     },
     async publishNow() {
-      if (!client || !model) throw new SimulatorError('SIM_ERR_NOT_STARTED', `station ${id} is not started`);
+      if (!link.client || !readings) throw new SimulatorError('SIM_ERR_NOT_STARTED', `station ${id} is not started`);
       if (closing) throw new SimulatorError('SIM_ERR_CLOSED', `station ${id} is closed`);
       await Promise.all(cycle('manual'));
     },
     stats() {
-      return { ...counters, connected: client?.connected ?? false };
+      return { ...counters, connected: link.client?.connected ?? false };
     },
   };
 }

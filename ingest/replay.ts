@@ -1,0 +1,51 @@
+/**
+ * @module ingest/replay
+ * Replays the local spool into the database after an outage: its rows in file order (=
+ * acknowledgement order) in INSERTs of at most `maxRows`, its refused payloads into the quarantine
+ * table, and only when every spooled row is committed is the file emptied.
+ */
+import type { ReadingColumns } from '../store/readings.js';
+import { toColumns } from './insert.js';
+import type { Spool, SpoolQuarantine, SpoolRow } from './spool.js';
+import type { CommittedBatch, WriteRow } from './write-types.js';
+
+/** Spool bytes read per replay step. */
+export const REPLAY_READ_BYTES = 4 * 2 ** 20;
+
+export interface ReplaySink {
+  maxRows: number;
+  insert(cols: ReadingColumns): Promise<number>;
+  /** Records the conflicts of an insert that skipped rows (`sources` per row, in column order). */
+  conflicts(cols: ReadingColumns, sources: () => string[], inserted: number): Promise<void>;
+  onCommitted(batch: CommittedBatch): void;
+  quarantine(records: readonly SpoolQuarantine[]): Promise<void>;
+}
+
+/**
+ * Replays the whole spool and empties it. Throws the first failure: the spool is then kept whole
+ * (rows already committed are found stored on the next replay: ON CONFLICT DO NOTHING).
+ */
+export async function replaySpool(spool: Spool, sink: ReplaySink): Promise<void> {
+  let offset = 0;
+  for (;;) {
+    if (offset >= spool.bytes) {
+      // Every spooled row is committed: only now may the file be emptied (unless an append
+      // came in meanwhile: then go on reading).
+      if (await spool.clearIf(offset)) break;
+      continue;
+    }
+    const records = await spool.read(offset, REPLAY_READ_BYTES);
+    const rows: SpoolRow[] = records.flatMap((r) => r.rows);
+    for (let i = 0; i < rows.length; i += sink.maxRows) {
+      const slice = rows.slice(i, i + sink.maxRows);
+      const writeRows: WriteRow[] = slice.map(([stationId, metric, ts, value, quality]) => ({ stationId, metric, ts, value, quality }));
+      const cols = toColumns(writeRows);
+      const t0 = performance.now();
+      const inserted = await sink.insert(cols);
+      await sink.conflicts(cols, () => slice.map((r) => r[5]), inserted);
+      sink.onCommitted({ rows: writeRows, inserted, ms: performance.now() - t0, replayed: true });
+    }
+    await sink.quarantine(records.flatMap((r) => r.quarantine));
+    offset = records[records.length - 1]!.next;
+  }
+}
