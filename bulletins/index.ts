@@ -1,8 +1,8 @@
 /**
  * @module bulletins
  * Daily and monthly bulletins per province and for the whole system: composed from stored data
- * (compose.ts), rendered as HTML and CSV (and PDF where Chromium is installed), stored
- * (store/bulletins.ts; a period published again replaces its row), announced on the bus
+ * (compose.ts; model.ts has its shape), rendered as HTML and CSV (and PDF where Chromium is
+ * installed), stored (store/bulletins.ts; a period published again replaces its row), announced on the bus
  * (`bulletinPublished`, which Node-RED's quantrac-bulletin node delivers to flows), and produced
  * on schedule with a catch-up at start (scheduler.ts). Generations run one at a time.
  *
@@ -18,14 +18,19 @@ import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import { bulletinExists, upsertBulletin, type BulletinMeta } from '../store/bulletins.js';
 import type { Db } from '../store/index.js';
-import { activeProvinces, createComposer, periodRange, scopeOf, summarize, type Bulletin, type BulletinKind, type BulletinScope, type Composer } from './compose.js';
+import { activeProvinces } from '../store/stations.js';
+import { createComposer, type Composer } from './compose.js';
+import type { Bulletin, BulletinKind, BulletinScope } from './model.js';
+import { periodRange, scopeOf } from './period.js';
+import { summarize } from './summary.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf.js';
 import { renderCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
 import { duePeriods, startSchedule, type Scheduler } from './scheduler.js';
 import { createSerial } from '../lib/serial.js';
 
-export { periodRange, provinceOf, scopeOf, type Bulletin, type BulletinKind, type BulletinScope, type BulletinSummary } from './compose.js';
+export { localDate, periodRange, provinceOf, scopeOf } from './period.js';
+export type { Bulletin, BulletinKind, BulletinScope, BulletinSummary } from './model.js';
 
 export interface BulletinsDeps {
   config: Readonly<Config>;

@@ -9,7 +9,7 @@
  * Monthly: aqi_monthly_mean, aqi_category_days, exceedance_days, alerts, completeness.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { Bulletin } from './compose.js';
+import type { Bulletin } from './model.js';
 
 export const CSV_COLUMNS = ['section', 'station', 'station_name', 'province', 'metric', 'averaging', 'time', 'value', 'unit', 'limit', 'category', 'detail'] as const;
 

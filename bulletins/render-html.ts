@@ -6,7 +6,7 @@
  * provinces) escaped, so a hostile name stays text.
  */
 import { VN_AQI_CATEGORIES } from '../domain/indices/index.js';
-import type { AlertItem, Bulletin, CategoryRef, DailyBulletin, MonthlyBulletin, StationCompleteness, Text } from './compose.js';
+import type { AlertItem, Bulletin, CategoryRef, DailyBulletin, MonthlyBulletin, StationCompleteness, Text } from './model.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

@@ -7,7 +7,7 @@
  * and scope), so a catch-up and the timer never publish twice.
  */
 import { Cron } from 'croner';
-import { BULLETIN_TIMEZONE, localDate, localMidnight } from './compose.js';
+import { BULLETIN_TIMEZONE, localDate, localMidnight } from './period.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -164,3 +164,24 @@ export async function updateStation(db: Db, id: string, patch: StationPatch): Pr
   );
   return rows[0] ? toStation(rows[0]) : undefined;
 }
+
+/** Enabled stations, all or one province's, ordered by province (none last) then id. */
+export async function listEnabledStations(db: Db, province: string | null): Promise<Station[]> {
+  const { rows } = await db.query<StationRow>(
+    `SELECT ${COLUMNS} FROM stations WHERE enabled AND ($1::text IS NULL OR province = $1) ORDER BY province NULLS LAST, id`,
+    [province],
+  );
+  return rows.map(toStation);
+}
+
+/** Provinces with at least one enabled station, by name. */
+export async function activeProvinces(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ province: string }>(`SELECT DISTINCT province FROM stations WHERE enabled AND province IS NOT NULL AND province <> '' ORDER BY province`);
+  return rows.map((r) => r.province);
+}
+
+/** Whether any station (enabled or not) is in the province. */
+export async function provinceExists(db: Db, province: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM stations WHERE province = $1 LIMIT 1', [province]);
+  return rows.length > 0;
+}

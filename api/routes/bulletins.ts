@@ -1,15 +1,15 @@
 /**
- * @module dashboard/server/routes/bulletins
+ * @module api/routes/bulletins
  *   GET  /api/v1/bulletins                 ?kind=daily|monthly&province=&scope=&from=&to=&limit=&offset=   (viewer)
  *   GET  /api/v1/bulletins/{id}            the bulletin's record and summary                                 (viewer)
  *   GET  /api/v1/bulletins/{id}.html|.csv|.pdf   a download (Content-Disposition: attachment)              (viewer)
  *   POST /api/v1/bulletins                 { kind, day | month, province? } generate one now               (operator)
  */
 import type { FastifyInstance } from 'fastify';
-import type { Bulletins } from '../../bulletins/index.js';
-import { localDate, periodRange, provinceOf, scopeOf } from '../../bulletins/compose.js';
+import { localDate, periodRange, provinceOf, scopeOf, type Bulletins } from '../../bulletins/index.js';
 import { createError } from '../../lib/errors.js';
 import { getBulletinFile, getBulletinMeta, listBulletins, type BulletinMeta } from '../../store/bulletins.js';
+import { provinceExists } from '../../store/stations.js';
 import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 
@@ -164,10 +164,7 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
         throw createError('QT_ERR_RANGE_INVALID', (err as Error).message);
       }
       if (range.to > Date.now()) throw createError('QT_ERR_RANGE_INVALID', `${b.kind === 'daily' ? 'day' : 'month'}: the period has not ended yet (today is ${localDate(Date.now())} in Asia/Ho_Chi_Minh)`);
-      if (b.province !== undefined) {
-        const { rows } = await db.query('SELECT 1 FROM stations WHERE province = $1 LIMIT 1', [b.province]);
-        if (rows.length === 0) throw createError('QT_ERR_NOT_FOUND', `No station is in province ${b.province}`);
-      }
+      if (b.province !== undefined && !(await provinceExists(db, b.province))) throw createError('QT_ERR_NOT_FOUND', `No station is in province ${b.province}`);
       const meta = await bulletins.generate({ kind: b.kind, period, scope: scopeOf(b.province) }, { actor: request.user?.sub ?? 'unknown', trigger: 'request' });
       return reply.code(201).send({ bulletin: bulletinJson(meta) });
     },
