@@ -121,7 +121,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     // Login guard, per-station limits, audit log, TLS; closed (audit flushed) after the broker and HTTP.
     const security = createSecurity({ config, db: store.db, logger, metrics, ...(options.now ? { now: options.now } : {}) });
     closers.push(() => security.close());
-    const directory = await loadStationDirectory(store.db, (id) => authenticator.forget(id));
+    const directory = await loadStationDirectory(store.db, { bus, onSecretChanged: (id) => authenticator.forget(id) });
 
     // Multi-node mode (REDIS_URL): shared MQTT routing/sessions, socket.io fan-out, timer lease.
     // Closed after the broker (closers run in reverse), before the database.
@@ -151,8 +151,8 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     await alerts.start();
     closers.push(() => alerts.close());
 
-    // Multi-node mode: stations, rules and silences changed here are re-read by the other nodes.
-    cluster.relayChanges({ directory, alerts });
+    // Multi-node mode: stations, rules and silences changed here (announced on the bus) are re-read by the other nodes.
+    cluster.relayChanges(bus, { directory, alerts });
 
     const broker = await createBroker({
       config,

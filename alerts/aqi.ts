@@ -30,6 +30,8 @@ import { hourlyMeans, upsertDailyIndex, upsertHourlyIndex } from '../store/indic
 const HOUR = 3_600_000;
 const VN_OFFSET = 7 * HOUR;
 export const AQI_POLLUTANTS: readonly VnAqiPollutant[] = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3'];
+/** The metric under which the alert engine records a station's hourly VN_AQI, so rules can read it like a measurement. */
+export const AQI_METRIC = 'vn_aqi_hourly';
 
 /** The hour-ending label (epoch ms) of the hour containing `ts`. */
 export function hourEnding(ts: number): number {

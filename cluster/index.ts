@@ -14,6 +14,11 @@
  *   checks, escalation, reminders) runs only on the node holding a Redis lease. The lease holder
  *   learns when readings arrive on other nodes from `remoteReadingsSeen` receipts relayed here.
  *
+ * - changes made through one node's API: the station directory and the alert engine announce
+ *   them on the bus (`stationChanged`, `alertRulesChanged`); they are relayed here and the other
+ *   nodes re-read them (`directory.refresh`, `alerts.reloadRules`, which announce nothing, so a
+ *   change never echoes back).
+ *
  * With `REDIS_URL` empty every method is a no-op and the node runs alone, in memory.
  */
 import { hostname } from 'node:os';
@@ -54,15 +59,22 @@ export interface Cluster {
   onLeadershipChange(listener: (leader: boolean) => void): void;
   /**
    * Relays changes made through this node's API to the other nodes, and applies theirs here: a
-   * station registered, edited or given a new secret (the other nodes re-read it and forget the
-   * verified secret they cached), rules and silences saved or deleted (re-read). Wraps the
-   * mutating methods of `directory` and `alerts` in place; no-op on a single node.
+   * station registered, edited or given a new secret (`stationChanged`: the other nodes re-read
+   * it and forget the verified secret they cached), rules and silences saved or deleted
+   * (`alertRulesChanged`: re-read). Listens on `bus` as owner 'cluster'; applies a change from
+   * another node through `targets`' public re-read methods only. No-op on a single node.
    */
-  relayChanges(targets: { directory: StationDirectory; alerts: AlertEngine }): void;
+  relayChanges(bus: EventBus, targets: ChangeTargets): void;
   /** Starts the receipt relay on the bus and the lease (after the other components are up). */
   start(bus: EventBus): Promise<void>;
   /** Destroys the Aedes persistence (after the broker closed), the relay, the lease and the Redis connections. */
   close(): Promise<void>;
+}
+
+/** What a change from another node is applied to: re-reads that announce nothing (no echo). */
+export interface ChangeTargets {
+  directory: Pick<StationDirectory, 'refresh'>;
+  alerts: Pick<AlertEngine, 'reloadRules'>;
 }
 
 export interface ClusterDeps {
@@ -145,6 +157,8 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   let leaseTimer: NodeJS.Timeout | undefined;
   let receiptTimer: NodeJS.Timeout | undefined;
   let bus: EventBus | undefined;
+  /** The bus relayChanges listens on (normally the same as `bus`). */
+  let relayBus: EventBus | undefined;
 
   function flushReceipts(): void {
     if (pending.size === 0) return;
@@ -189,27 +203,14 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
     onLeadershipChange(listener) {
       listeners.push(listener);
     },
-    relayChanges({ directory, alerts }) {
+    relayChanges(b, { directory, alerts }) {
+      relayBus = b;
       applyChange = async (change) => {
         if (change.kind === 'station' && typeof change.id === 'string') await directory.refresh(change.id);
         else if (change.kind === 'rules') await alerts.reloadRules();
       };
-      const after =
-        <A extends unknown[], R>(fn: (...args: A) => Promise<R>, change: (...args: A) => Change) =>
-        async (...args: A): Promise<R> => {
-          const result = await fn(...args);
-          announce(change(...args));
-          return result;
-        };
-      const d = directory as { -readonly [K in keyof StationDirectory]: StationDirectory[K] };
-      d.register = after(directory.register.bind(directory), (input) => ({ kind: 'station', id: input.id }));
-      d.patch = after(directory.patch.bind(directory), (id) => ({ kind: 'station', id }));
-      d.rotateSecret = after(directory.rotateSecret.bind(directory), (id) => ({ kind: 'station', id }));
-      const rulesChanged = (..._args: unknown[]): Change => ({ kind: 'rules' });
-      alerts.saveRule = after(alerts.saveRule.bind(alerts), rulesChanged);
-      alerts.deleteRule = after(alerts.deleteRule.bind(alerts), rulesChanged);
-      alerts.createSilence = after(alerts.createSilence.bind(alerts), rulesChanged);
-      alerts.deleteSilence = after(alerts.deleteSilence.bind(alerts), rulesChanged);
+      b.on(OWNER, 'stationChanged', ({ stationId }) => announce({ kind: 'station', id: stationId }));
+      b.on(OWNER, 'alertRulesChanged', () => announce({ kind: 'rules' }));
     },
     async start(b) {
       bus = b;
@@ -239,6 +240,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
       if (leaseTimer) clearInterval(leaseTimer);
       if (receiptTimer) clearInterval(receiptTimer);
       bus?.removeOwner(OWNER);
+      relayBus?.removeOwner(OWNER); // normally the same bus: removing twice is harmless
       flushReceipts();
       if (leader) await cmd.eval(RELEASE, 1, LEASE_KEY, nodeId).catch((err: unknown) => log.warn({ err }, 'releasing the lease failed (it expires by itself)'));
       setLeader(false);

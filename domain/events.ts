@@ -40,6 +40,18 @@ export interface EventMap {
    * (the ingesting node evaluates); used for no-data checks and the live overview.
    */
   remoteReadingsSeen: { node: string; receipts: ReadonlyArray<{ stationId: string; metric: string; ts: number; receivedAt: number; count: number }> };
+  /**
+   * The station directory (stations/directory.ts) stored a change to a station: registered,
+   * edited or given a new secret. Emitted after the database write; not emitted by `refresh()`
+   * (re-reading a change made elsewhere), so a relay (cluster/) never echoes it back.
+   */
+  stationChanged: { stationId: string };
+  /**
+   * The alert engine (alerts/engine.ts) stored a change to its rules or silences (saved, deleted,
+   * created). Emitted after the database write; not emitted by `reloadRules()` (re-reading a
+   * change made elsewhere), so a relay (cluster/) never echoes it back.
+   */
+  alertRulesChanged: Record<string, never>;
 }
 
 export type EventName = keyof EventMap;

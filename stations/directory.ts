@@ -1,10 +1,12 @@
 /**
- * @module ingest/station-directory
+ * @module stations/directory
  * The registered stations and their profiles, held in memory so that the ingest hot path never
  * queries the database to learn what a station is. Loaded at start; every creation or secret
  * rotation goes through here so the memory, the database and the broker's credential cache
- * agree.
+ * agree. Each stored change is announced as `stationChanged` on the bus (cluster/ relays it to
+ * the other nodes); `refresh()`, which applies a change made elsewhere, announces nothing.
  */
+import type { EventBus } from '../domain/events.js';
 import { generateSecret, hashSecret } from '../lib/passwords.js';
 import type { Db } from '../store/index.js';
 import { createStation, getStation, listStations, setSecretHash, updateStation, type NewStation, type Station, type StationPatch } from '../store/stations.js';
@@ -25,8 +27,20 @@ export interface StationDirectory {
   refresh(id: string): Promise<void>;
 }
 
-export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: string) => void): Promise<StationDirectory> {
+export interface StationDirectoryDeps {
+  /** Receives `stationChanged` after every stored change. */
+  bus: EventBus;
+  /** Called when a station's secret may have changed (the broker forgets the one it verified). */
+  onSecretChanged: (stationId: string) => void;
+}
+
+/**
+ * @example const directory = await loadStationDirectory(db, { bus, onSecretChanged: (id) => authenticator.forget(id) });
+ */
+export async function loadStationDirectory(db: Db, deps: StationDirectoryDeps): Promise<StationDirectory> {
+  const { bus, onSecretChanged } = deps;
   const byId = new Map<string, Station>();
+  const changed = (stationId: string) => bus.emit('stationChanged', { stationId });
   for (const s of await listStations(db)) byId.set(s.id, s);
   return {
     get: (id) => byId.get(id),
@@ -39,18 +53,21 @@ export async function loadStationDirectory(db: Db, onSecretChanged: (stationId: 
       const station = await createStation(db, input, await hashSecret(secret));
       if (!station) return undefined;
       byId.set(station.id, station);
+      changed(station.id);
       return { station, secret };
     },
     async rotateSecret(id) {
       const secret = generateSecret();
       await setSecretHash(db, id, await hashSecret(secret));
       onSecretChanged(id);
+      changed(id);
       return secret;
     },
     async patch(id, patch) {
       const station = await updateStation(db, id, patch);
       if (!station) throw new Error(`station ${id} does not exist`);
       byId.set(id, { ...station, connectionState: byId.get(id)?.connectionState ?? station.connectionState });
+      changed(id);
       return byId.get(id)!;
     },
     update(id, patch) {

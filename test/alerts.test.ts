@@ -176,6 +176,32 @@ describe('alert lifecycle through the API', () => {
     expect((await t.api('DELETE', '/api/v1/rules/test.edit')).status).toBe(204);
     expect((await t.api('GET', '/api/v1/rules/test.edit')).status).toBe(404);
   });
+
+  it('announces stored changes to stations, rules and silences on the bus, and not their re-reads (cluster/ relays them)', async () => {
+    const stations: string[] = [];
+    let rules = 0;
+    t.app.bus.on('test-announce', 'stationChanged', ({ stationId }) => void stations.push(stationId));
+    t.app.bus.on('test-announce', 'alertRulesChanged', () => void rules++);
+    try {
+      const s = await t.createStation({ id: 'AL-ANNOUNCE' });
+      expect(stations).toEqual([s.id]);
+      await t.app.directory.refresh(s.id);
+      expect(stations).toEqual([s.id]);
+
+      expect((await t.api('POST', '/api/v1/rules', thresholdRule('test.announce', s.id, { clear: 120 }))).status).toBe(400);
+      expect(rules).toBe(0);
+      expect((await t.api('POST', '/api/v1/rules', thresholdRule('test.announce', s.id))).status).toBe(201);
+      expect(rules).toBe(1);
+      await t.app.alerts.reloadRules();
+      expect(rules).toBe(1);
+      const silence = await t.app.alerts.createSilence({ stationId: s.id, ruleId: null, startsAt: new Date(clock), endsAt: new Date(clock + 60_000), comment: 'test', createdBy: 'admin' });
+      await t.app.alerts.deleteSilence(silence.id);
+      expect((await t.api('DELETE', '/api/v1/rules/test.announce')).status).toBe(204);
+      expect(rules).toBe(4);
+    } finally {
+      t.app.bus.removeOwner('test-announce');
+    }
+  });
 });
 
 describe('flood levels per station', () => {

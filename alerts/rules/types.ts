@@ -1,6 +1,6 @@
 /**
  * @module alerts/rules/types
- * The contract between the alert engine (alerts/engine.ts: lifecycle, timers, persistence) and
+ * The contract between the alert engine (alerts/engine.ts and its parts: evaluator.ts, lifecycle.ts) and
  * the rule evaluators (alerts/rules/<kind>.ts: pure functions). A rule is data (JSON, validated
  * by alerts/rules/schema.ts); an evaluator looks at one station's recent samples of the rule's
  * metric and says whether the rule's condition holds *now*. Pending periods, clear periods,

@@ -1,0 +1,93 @@
+/**
+ * @module alerts/evaluator
+ * Runs a station's rules (alerts/rules/, pure) over its sample windows and hands each condition
+ * to the lifecycle. Readings evaluate only the rules of the metrics they touched; no-data rules
+ * are the timer's (a reading can only clear them), and a station that never reported counts as
+ * silent from the moment the engine started watching it.
+ */
+import type { Station } from '../store/stations.js';
+import type { Lifecycle } from './lifecycle.js';
+import { ruleMetric, type RuleIndex } from './rule-index.js';
+import { evaluate } from './rules/index.js';
+import type { Condition, Rule } from './rules/types.js';
+import type { Windows } from './windows.js';
+
+export interface EvaluatorDeps {
+  rules: RuleIndex;
+  windows: Windows;
+  lifecycle: Lifecycle;
+  /** Engine clock (epoch ms). */
+  now: () => number;
+}
+
+export interface Evaluator {
+  /** Silence is counted from `at` at the earliest (the engine starts watching). */
+  watchFrom(at: number): void;
+  /**
+   * Evaluates a station's rules at `at`: all of them (touched undefined), or after readings only
+   * those reading a touched metric, then its no-data rules so an offline alert starts clearing.
+   */
+  evaluateStation(station: Station, touched: Set<string> | undefined, at: number): Promise<void>;
+  /** The timer's part: the no-data rules of every enabled station. */
+  checkSilent(stations: readonly Station[], at: number): Promise<void>;
+}
+
+export function createEvaluator(deps: EvaluatorDeps): Evaluator {
+  const { rules, windows, lifecycle, now } = deps;
+  let watchingSince = now();
+  /** Engine time a station was first evaluated: a station that never reported is silent since then. */
+  const firstSeen = new Map<string, number>();
+
+  function firstSeenAt(stationId: string, at: number): number {
+    let t = firstSeen.get(stationId);
+    if (t === undefined) firstSeen.set(stationId, (t = at));
+    return t;
+  }
+
+  function evalRule(station: Station, rule: Rule, at: number): Condition | undefined {
+    const s = windows.of(station.id);
+    const metric = ruleMetric(rule);
+    const samples = metric
+      ? (s.byMetric.get(metric) ?? [])
+      : [...s.latestByMetric].map(([m, sample]) => ({ ...sample, metric: m })).sort((x, y) => x.ts - y.ts);
+    const open = lifecycle.openRecord(station.id, rule.id);
+    const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
+    return evaluate({
+      rule,
+      now: at,
+      samples,
+      active: open !== undefined,
+      ...(open?.level != null ? { activeLevel: open.level } : {}),
+      expectedIntervalMs: rules.intervalMs(station, metric),
+      ...(lastReceivedAt !== undefined ? { lastReceivedAt } : {}),
+      watchingSince: Math.max(watchingSince, firstSeenAt(station.id, at)),
+      stationAttributes: station.attributes ?? {},
+    });
+  }
+
+  return {
+    watchFrom(at) {
+      watchingSince = at;
+    },
+    async evaluateStation(station, touched, at) {
+      for (const rule of rules.rulesFor(station)) {
+        const metric = ruleMetric(rule);
+        if (touched && metric !== undefined && !touched.has(metric)) continue;
+        if (touched && rule.kind === 'no_data') continue; // a reading can only clear it: the timer decides
+        await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
+      }
+      if (touched && rules.rulesFor(station).some((r) => r.kind === 'no_data')) {
+        // a reading arrived: re-evaluate no-data rules so an offline alert starts clearing at once
+        for (const rule of rules.rulesFor(station)) if (rule.kind === 'no_data') await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
+      }
+    },
+    async checkSilent(stations, at) {
+      for (const station of stations) {
+        if (!station.enabled) continue;
+        for (const rule of rules.rulesFor(station)) {
+          if (rule.kind === 'no_data') await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
+        }
+      }
+    },
+  };
+}
