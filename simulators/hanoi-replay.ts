@@ -15,13 +15,29 @@
  * speed 1440 one replayed day passes per real minute, so a demo shows a whole diurnal cycle (or a
  * winter episode, with `from` set to it) in minutes.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { SimulatorError } from './errors.js';
 import { localParts } from './time.js';
 
-/** Default series: `/work/shared/data/hanoi-pm25/Hanoi_PM2.5_2018.csv` seen from the repo root's parent. */
-export const DEFAULT_HANOI_CSV = new URL('../../shared/data/hanoi-pm25/Hanoi_PM2.5_2018.csv', import.meta.url);
+/**
+ * Default series: `shared/data/hanoi-pm25/Hanoi_PM2.5_2018.csv` beside the checkout (the project's
+ * shared material), found from this module upwards so the compiled build (dist/simulators/) finds
+ * the same file as the sources.
+ */
+export const DEFAULT_HANOI_CSV = findUpwards('shared/data/hanoi-pm25/Hanoi_PM2.5_2018.csv');
+
+function findUpwards(relativePath: string): URL {
+  let dir = new URL('./', import.meta.url);
+  for (let i = 0; i < 5; i++) {
+    const candidate = new URL(relativePath, dir);
+    if (existsSync(candidate)) return candidate;
+    dir = new URL('../', dir);
+  }
+  // not found: the seen-from-sources location, so the error names a sensible path
+  return new URL(`../../${relativePath}`, import.meta.url);
+}
 
 const HOURS_PER_YEAR = 365 * 24;
 /** Cumulative days before each month of a non-leap year. */

@@ -1,15 +1,16 @@
 /**
- * `npm start` as a user runs it: the real entry point in a child process, on ports 0, with a
- * small simulated fleet publishing over real MQTT connections.
+ * `npm start` as a user runs it: the compiled entry point (`node dist/main.js`, built by
+ * `npm run build`, which `npm test` runs first) in a child process, on ports 0, with a small
+ * simulated fleet publishing over real MQTT connections.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from './helpers/app.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 interface Started {
   child: ChildProcess;
@@ -18,7 +19,8 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['main.ts'], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!existsSync(MAIN_JS)) throw new Error('dist/main.js is missing: run `npm run build` (npm test does it first)');
+  const child = spawn(process.execPath, [MAIN_JS], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
