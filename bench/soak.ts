@@ -235,8 +235,8 @@ async function sample(): Promise<void> {
       const line = text.split('\n').find((l) => l.startsWith(`${name} `));
       return line ? Math.round(Number(line.split(' ')[1]) / 1048576) : NaN;
     };
-    memory.heapUsedMb = mb('quantrac_process_nodejs_heap_size_used_bytes');
-    memory.externalMb = mb('quantrac_process_nodejs_external_memory_bytes');
+    memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
+    memory.externalMb = mb('nodejs_external_memory_bytes');
   } catch {
     // keep going: the sample says NaN
   }

@@ -2,11 +2,35 @@
  * @module lib/metrics
  * Prometheus metrics of one Quantrac instance (a registry per app, so tests can run several).
  */
+import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The project's version, read once from package.json (found from the sources and from dist/ alike). */
+const PACKAGE_VERSION = readVersion();
+
+function readVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'quantrac' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level (sources vs dist/): try the next one
+    }
+  }
+  return 'unknown';
+}
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'quantrac_process_' });
+  // Node's default metrics under their conventional names (process_cpu_seconds_total,
+  // nodejs_heap_size_used_bytes, …): stock Node.js dashboards read them as they are.
+  collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'quantrac_build_info',
+    help: 'Always 1; the labels tell which build runs (version from package.json, Node.js version)',
+    labelNames: ['version', 'node'] as const,
+    registers: [registry],
+  }).set({ version: PACKAGE_VERSION, node: process.versions.node }, 1);
   const readingsAccepted = new Counter({
     name: 'quantrac_readings_accepted_total',
     help: 'Readings newly committed to the database',
