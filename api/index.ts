@@ -1,14 +1,18 @@
 /**
- * @module dashboard/server
- * The HTTP server: JSON API under /api/v1, /healthz, /metrics, MQTT over WebSocket at /mqtt,
- * the operations center page at / and its live stream (socket.io) at /socket.io/ (same port). Every route declares its schema; every error leaves as
- * `{ error: { code, message } }` with the catalogue's status; unknown errors are logged and
- * answered with an opaque 500.
+ * @module api
+ * The HTTP API: JSON API under /api/v1, /healthz, /metrics, MQTT over WebSocket at /mqtt,
+ * the operations center page at / and its live stream (socket.io) at /socket.io/ (same port).
+ * Every route declares its schema and its role (`config: { role }`, api/plugins/roles.ts); every
+ * error leaves as `{ error: { code, message } }` with a code and status of the catalogue
+ * (api/plugins/errors.ts); unknown errors are logged and answered with an opaque 500.
+ *
+ * Built and started apart, as fastify's docs/Guides/Testing.md has it: `buildApi` registers
+ * every plugin and route and does not listen (tests answer requests with `app.inject()`);
+ * `createHttpServer` builds, routes WebSocket upgrades and listens.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LogController, fastify, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Broker } from '../broker/index.js';
 import type { Config } from '../config/index.js';
@@ -16,7 +20,6 @@ import type { LoadedProfile } from '../device-profiles/index.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { Ingest } from '../ingest/index.js';
 import type { StationAuthenticator } from '../stations/credentials.js';
-import { isQuantracError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { EventBus } from '../domain/events.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -41,7 +44,11 @@ import { bulletinRoutes } from './routes/bulletins.js';
 import type { Bulletins } from '../bulletins/index.js';
 import { openDataRoutes } from './open/index.js';
 import type { Security } from '../security/index.js';
-import { auditRoutes, securityHttpPlugin } from './plugins/audit.js';
+import { auditPlugin } from './plugins/audit.js';
+import { auditRoutes } from './routes/audit.js';
+import { errorHandler, frameworkErrors, notFoundHandler } from './plugins/errors.js';
+import { rolesPlugin } from './plugins/roles.js';
+import { routeUpgrades } from './upgrade.js';
 import { createWebServer } from '../security/tls.js';
 
 export interface HttpDeps {
@@ -62,7 +69,7 @@ export interface HttpDeps {
   stationAuth?: StationAuthenticator;
   /** Enables /api/v1/bulletins (bulletins/). */
   bulletins?: Bulletins;
-  /** Login guard, audit log, TLS (security/): HTTPS when a certificate is configured, role checks at onRequest, the audit hook and GET /api/v1/audit. */
+  /** Login guard, audit log, TLS (security/): HTTPS when a certificate is configured, the audit hooks and GET /api/v1/audit. */
   security?: Security;
   /** Multi-node mode: socket.io's Redis adapter (cluster/). */
   socketAdapter?: import('socket.io').ServerOptions['adapter'] | undefined;
@@ -77,7 +84,22 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
+/** What `buildApi` gives: the fastify app with every plugin and route registered, not listening. */
+export interface Api {
+  /** `app.inject()` answers in-process; `app.close()` closes the live stream too. */
+  app: FastifyInstance;
+  /** The live stream (socket.io), attached to `app.server`. */
+  realtime: Realtime;
+  /** Lets another component (Node-RED at /red) answer requests first; it returns true when it handled one. */
+  intercept(handler: (req: IncomingMessage, res: ServerResponse) => boolean): void;
+}
+
+/**
+ * Builds the HTTP API without listening (fastify's docs/Guides/Testing.md `build()`): every
+ * plugin and route registered, socket.io attached to `app.server`. `app.close()` closes it all.
+ * @example const { app } = await buildApi(deps); const res = await app.inject({ url: '/healthz' }); await app.close();
+ */
+export async function buildApi(deps: HttpDeps): Promise<Api> {
   let interceptor: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = fastify({
     // One http.Server for fastify and for what embeds its own express app (Node-RED at /red).
@@ -91,34 +113,18 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.ingest.maxPayloadBytes,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // The router's own refusals (a path parameter over maxParamLength, a URL that does not decode) in our shape.
+    frameworkErrors,
   });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
 
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (isQuantracError(err)) {
-      if (err.statusCode >= 500) request.log.error({ err }, 'request failed');
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
-    }
-    if (err.validation) {
-      const message = err.validation
-        .map((v) => `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''} ${v.message ?? 'is invalid'}${v.keyword === 'additionalProperties' ? `: ${String(v.params['additionalProperty'])}` : ''}`)
-        .join('; ');
-      return reply.code(400).send({ error: { code: 'QT_ERR_BAD_REQUEST', message } });
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: { code: 'QT_ERR_BAD_REQUEST', message: err.message } });
-    }
-    request.log.error({ err }, 'unexpected error');
-    return reply.code(500).send({ error: { code: 'QT_ERR_INTERNAL', message: 'Internal error' } });
-  });
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: { code: 'QT_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
-  });
-
+  // Before every route: the role check at onRequest and the route table (plugins/roles.ts), the audit hooks (plugins/audit.ts).
+  await app.register(rolesPlugin, { tokens: deps.tokens });
+  if (deps.security) await app.register(auditPlugin, { tokens: deps.tokens, audit: deps.security.audit });
   // OpenAPI and the rate limiter must be registered before the routes they describe or limit.
-  // Role checks at onRequest, the route table and the audit hook (security/http-audit.ts): before every route.
-  if (deps.security) await app.register(securityHttpPlugin, { tokens: deps.tokens, audit: deps.security.audit });
   await registerApiPlugins(app, deps.config);
-  if (deps.security) await app.register(async (scope) => auditRoutes(scope, { tokens: deps.tokens, audit: deps.security!.audit, db: deps.db }));
+  if (deps.security) await app.register(async (scope) => auditRoutes(scope, { audit: deps.security!.audit, db: deps.db }));
   await app.register(async (scope) => authRoutes(scope, deps));
   await app.register(async (scope) => stationRoutes(scope, deps));
   await app.register(async (scope) => opsRoutes(scope, deps));
@@ -131,6 +137,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   if (deps.ingest && deps.stationAuth) await app.register(async (scope) => ingestRoutes(scope, { ...deps, ingest: deps.ingest!, stationAuth: deps.stationAuth! }));
   if (deps.bulletins) await app.register(async (scope) => bulletinRoutes(scope, { ...deps, bulletins: deps.bulletins! }));
   const realtime = await createRealtime({ server: app.server, ...deps });
+  // socket.io holds its connections on app.server: closed before fastify closes the server; and
+  // at onClose for an app that was never readied (preClose runs only after ready).
+  app.addHook('preClose', () => realtime.close());
+  app.addHook('onClose', () => realtime.close());
   await app.register(async (scope) => overviewRoutes(scope, deps, realtime));
   await app.register(async (scope) => webRoutes(scope, { tileUrl: deps.config.dashboard.tileUrl }));
   // Open data: /open/v1 (anonymous API) and /public (the citizens' page), and their admin controls.
@@ -138,27 +148,25 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     await openDataRoutes(scope, deps);
   });
 
-  // MQTT over WebSocket on the same port, routed by path before fastify sees the request.
-  const wss = new WebSocketServer({ noServer: true });
-  app.server.on('upgrade', (request, socket, head) => {
-    const path = (request.url ?? '').split('?')[0];
-    // socket.io's own upgrade listener (realtime.ts) takes /socket.io/
-    if (path === '/socket.io/') return;
-    // Node-RED's editor comms (/red/comms) is answered by Node-RED's own upgrade listener.
-    if (path?.startsWith('/red/')) return;
-    if (path !== '/mqtt') {
-      socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      deps.broker.handleStream(createWebSocketStream(ws), request);
-    });
-  });
+  return {
+    app,
+    realtime,
+    intercept(handler) {
+      interceptor = handler;
+    },
+  };
+}
 
+/** Builds the API, routes WebSocket upgrades (/mqtt, /socket.io/, /red/) and listens on `config.http.port`. */
+export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
+  const { app, realtime, intercept } = await buildApi(deps);
+  const upgrades = routeUpgrades(app.server, deps.broker);
   try {
     await app.listen({ port: deps.config.http.port, host: deps.config.host });
   } catch (err) {
-    await realtime.close(); // its timers and bus listeners would outlive a server that never started
+    // the live stream's timers and bus listeners would outlive a server that never started
+    upgrades.close();
+    await app.close().catch((closeErr: unknown) => deps.logger.error({ err: closeErr }, 'closing the HTTP API after a failed listen failed'));
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -167,13 +175,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     app,
     port,
     realtime,
-    intercept(handler) {
-      interceptor = handler;
-    },
+    intercept,
     async close() {
-      await realtime.close();
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
+      upgrades.close();
       await app.close();
     },
   };

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/web
+ * @module api/web
  * Serves the operations center page (the Vite build in dashboard/web/dist): hashed assets under
  * /assets/ (cached for a year), and index.html for every client route (/, /alerts, /bulletins, /open-data,
  * /stations/{id}), each page response with a Content-Security-Policy that allows scripts, styles

@@ -2,7 +2,8 @@
  * The analyst API (issue 5) on the real app and embedded TimescaleDB, with seeded readings:
  * local-calendar buckets, coverage and completeness, cursor paging while data arrives, every bad
  * parameter → 400 naming it, SensorThings, API tokens, rate limits, OpenAPI, late-data refresh,
- * and a 1 M-row export in bounded memory.
+ * and a 1 M-row export in bounded memory. Requests go in-process through `inject()`, except the
+ * export, which is read as a stream from the real port.
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -63,7 +64,7 @@ afterAll(async () => {
 describe('aggregates on the local calendar', () => {
   it('starts a day bucket at 00:00+07:00 and a month bucket on the local 1st', async () => {
     await seed(minutes('AN-A', 'pm25', vn('2026-03-10T23:58:00'), vn('2026-03-11T00:02:00'), (ts) => (ts < vn('2026-03-11T00:00:00') ? 10 : 30)));
-    const day = await t.api<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,avg&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
+    const day = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,avg&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
     expect(day.status).toBe(200);
     expect(day.body.source).toBe('daily');
     const [d10, d11] = day.body.series[0]!.data;
@@ -71,17 +72,17 @@ describe('aggregates on the local calendar', () => {
     expect(d11).toMatchObject({ ts: '2026-03-10T17:00:00.000Z', local: '2026-03-11T00:00:00+07:00', values: { count: 2, avg: 30 } });
     expect(day.body.series[0]!.unit).toBe('µg/m³');
 
-    const month = await t.api<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1mo&agg=count&from=2026-03-05T00:00:00Z&to=2026-03-20T00:00:00Z');
+    const month = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1mo&agg=count&from=2026-03-05T00:00:00Z&to=2026-03-20T00:00:00Z');
     expect(month.body.series[0]!.data).toHaveLength(1);
     expect(month.body.series[0]!.data[0]).toMatchObject({ local: '2026-03-01T00:00:00+07:00', end: '2026-03-31T17:00:00.000Z', values: { count: 4 } });
 
     // the same from raw rows (median forces the raw table) agrees
-    const raw = await t.api<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,median&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
+    const raw = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,median&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
     expect(raw.body.source).toBe('raw');
     expect(raw.body.series[0]!.data.map((b) => b.values)).toEqual([{ count: 2, median: 10 }, { count: 2, median: 30 }]);
 
     // the VN_AQI day: labelled by its local date, statistics over hourly means
-    const aqi = await t.api<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=aqiday&agg=avg,count&from=2026-03-11T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
+    const aqi = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=aqiday&agg=avg,count&from=2026-03-11T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
     expect(aqi.status).toBe(200);
     expect(aqi.body.series[0]!.data[0]).toMatchObject({ day: '2026-03-11', values: { avg: 30, count: 1 } });
   });
@@ -91,22 +92,22 @@ describe('aggregates on the local calendar', () => {
     const day = vn('2026-03-20T00:00:00');
     await seed(minutes('AN-B', 'pm25', day, day + 13 * HOUR, (ts) => (ts - day) / HOUR, (ts) => (ts >= day + 12 * HOUR ? 1 : 0)));
     const q = '/api/v1/stations/AN-B/readings?metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00';
-    const daily = await t.api<SeriesBody>('GET', `${q}&bucket=1d&agg=avg,max`);
+    const daily = await t.inject<SeriesBody>('GET', `${q}&bucket=1d&agg=avg,max`);
     expect(daily.body.series[0]!.data[0]!.coverage).toMatchObject({ expected: 1440, received: 720, valid: 720, calibrating: 60, percent: 50 });
     expect(daily.body.series[0]!.data[0]!.values['max']).toBeLessThan(12);
 
-    const all = await t.api<SeriesBody>('GET', `${q}&bucket=1d&agg=max&quality=all`);
+    const all = await t.inject<SeriesBody>('GET', `${q}&bucket=1d&agg=max&quality=all`);
     expect(all.body.series[0]!.data[0]!.coverage).toMatchObject({ received: 780, percent: 54.2 });
     expect(all.body.series[0]!.data[0]!.values['max']).toBeGreaterThanOrEqual(12);
 
-    const hourly = await t.api<SeriesBody>('GET', `${q}&bucket=1h&agg=avg,p95`);
+    const hourly = await t.inject<SeriesBody>('GET', `${q}&bucket=1h&agg=avg,p95`);
     const hours = hourly.body.series[0]!.data;
     expect(hours).toHaveLength(24);
     expect(hours[0]!.coverage).toMatchObject({ expected: 60, received: 60, percent: 100 });
     expect(hours[12]!.coverage).toMatchObject({ received: 0, calibrating: 60, percent: 0 });
     expect(hours[20]).toMatchObject({ values: { avg: null, p95: null }, coverage: { expected: 60, received: 0, percent: 0 } });
 
-    const report = await t.api<{ formula: string; data: Array<{ station: string; metric: string; day: string; expected: number; valid: number; excluded: { calibrating: number }; percent: number }> }>(
+    const report = await t.inject<{ formula: string; data: Array<{ station: string; metric: string; day: string; expected: number; valid: number; excluded: { calibrating: number }; percent: number }> }>(
       'GET',
       '/api/v1/completeness?stations=AN-B&metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00',
     );
@@ -114,13 +115,13 @@ describe('aggregates on the local calendar', () => {
     expect(report.body.formula).toMatch(/valid ÷ \(expected − calibrating − fault − maintenance\)/);
     // 720 valid of 1440 − 60 calibrating
     expect(report.body.data).toEqual([{ station: 'AN-B', metric: 'pm25', day: '2026-03-20', expected: 1440, excluded: { calibrating: 60, fault: 0, maintenance: 0 }, valid: 720, outOfRange: 0, percent: 52.2 }]);
-    const csv = await fetch(`${t.baseUrl}/api/v1/completeness?stations=AN-B&metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00&format=csv`, { headers: { authorization: `Bearer ${t.adminToken}` } });
-    expect(csv.headers.get('content-disposition')).toMatch(/attachment; filename="quantrac-completeness-.*\.csv"/);
-    expect((await csv.text()).trim().split('\n')).toEqual(['station,metric,day,expected,calibrating,fault,maintenance,valid,out_of_range,percent', 'AN-B,pm25,2026-03-20,1440,60,0,0,720,0,52.2']);
+    const csv = await t.inject<string>('GET', '/api/v1/completeness?stations=AN-B&metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00&format=csv');
+    expect(csv.headers['content-disposition']).toMatch(/attachment; filename="quantrac-completeness-.*\.csv"/);
+    expect(csv.body.trim().split('\n')).toEqual(['station,metric,day,expected,calibrating,fault,maintenance,valid,out_of_range,percent', 'AN-B,pm25,2026-03-20,1440,60,0,0,720,0,52.2']);
   });
 
   it('compares several stations in one request', async () => {
-    const res = await t.api<SeriesBody>('GET', '/api/v1/readings?stations=AN-A,AN-B&metric=pm25&bucket=1d&agg=count&from=2026-03-10T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00');
+    const res = await t.inject<SeriesBody>('GET', '/api/v1/readings?stations=AN-A,AN-B&metric=pm25&bucket=1d&agg=count&from=2026-03-10T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00');
     expect(res.status).toBe(200);
     expect(res.body.series.map((s) => [s.station, s.data.reduce((n, b) => n + (b.values['count'] ?? 0), 0)])).toEqual([
       ['AN-A', 4],
@@ -140,7 +141,7 @@ describe('aggregates on the local calendar', () => {
     let counted = 0;
     for (let i = 0; i < 50 && counted !== 20; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      counted = (await t.api<SeriesBody>('GET', url)).body.series[0]!.data[0]!.values['count'] ?? 0;
+      counted = (await t.inject<SeriesBody>('GET', url)).body.series[0]!.data[0]!.values['count'] ?? 0;
     }
     expect(counted).toBe(20);
   });
@@ -153,12 +154,12 @@ describe('raw readings by cursor', () => {
     await seed(minutes('AN-C', 'temp', start, start + 125 * MIN, () => 2));
     const q = `/api/v1/stations/AN-C/readings?from=${new Date(start).toISOString()}&limit=100`;
     const seen: string[] = [];
-    let page = await t.api<{ data: Array<{ ts: string; metric: string }>; next: string | null }>('GET', q);
+    let page = await t.inject<{ data: Array<{ ts: string; metric: string }>; next: string | null }>('GET', q);
     seen.push(...page.body.data.map((r) => `${r.ts}|${r.metric}`));
     // new readings arrive, later than the cursor, while the client pages
     await seed(minutes('AN-C', 'pm25', start + 125 * MIN, start + 130 * MIN, () => 3));
     while (page.body.next) {
-      page = await t.api('GET', `${q}&cursor=${page.body.next}`);
+      page = await t.inject('GET', `${q}&cursor=${page.body.next}`);
       expect(page.status).toBe(200);
       seen.push(...page.body.data.map((r) => `${r.ts}|${r.metric}`));
     }
@@ -197,7 +198,7 @@ describe('every bad parameter is a 400 that names it', () => {
     ['/sta/v1.1/Things?$search=x', 'QT_ERR_QUERY_INVALID', /^\$search/],
   ];
   it.each(cases)('%s', async (path, code, message) => {
-    const res = await t.api<ErrorBody>('GET', path);
+    const res = await t.inject<ErrorBody>('GET', path);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.message).toMatch(message);
@@ -206,59 +207,59 @@ describe('every bad parameter is a 400 that names it', () => {
   it('a cursor of another query is refused', async () => {
     const start = Date.now() - 20 * HOUR;
     await seed(minutes('AN-A', 'pm10', start, start + 5 * MIN, () => 1));
-    const first = await t.api<{ next: string }>('GET', `/api/v1/stations/AN-A/readings?metric=pm10&from=${new Date(start).toISOString()}&limit=2`);
+    const first = await t.inject<{ next: string }>('GET', `/api/v1/stations/AN-A/readings?metric=pm10&from=${new Date(start).toISOString()}&limit=2`);
     expect(first.body.next).toBeTruthy();
-    const other = await t.api<ErrorBody>('GET', `/api/v1/stations/AN-A/readings?metric=pm25&from=${new Date(start).toISOString()}&limit=2&cursor=${first.body.next}`);
+    const other = await t.inject<ErrorBody>('GET', `/api/v1/stations/AN-A/readings?metric=pm25&from=${new Date(start).toISOString()}&limit=2&cursor=${first.body.next}`);
     expect(other).toMatchObject({ status: 400, body: { error: { code: 'QT_ERR_CURSOR_INVALID' } } });
   });
 });
 
 describe('stations list', () => {
   it('filters by bounding box, metric and profile, with metrics, units and first/last reading', async () => {
-    const north = await t.api<{ data: Array<{ id: string; metrics: Array<{ key: string; unit: string; firstReading: string | null; lastReading: string | null }> }> }>(
+    const north = await t.inject<{ data: Array<{ id: string; metrics: Array<{ key: string; unit: string; firstReading: string | null; lastReading: string | null }> }> }>(
       'GET',
       '/api/v1/stations?bbox=105,20,106,22.5',
     );
     expect(north.body.data.map((s) => s.id)).toEqual(['AN-A', 'AN-B', 'AN-C']);
     const pm25 = north.body.data.find((s) => s.id === 'AN-A')!.metrics.find((m) => m.key === 'pm25')!;
     expect(pm25).toMatchObject({ unit: 'µg/m³', firstReading: new Date(vn('2026-03-10T23:58:00')).toISOString(), lastReading: new Date(vn('2026-03-11T00:01:00')).toISOString() });
-    const water = await t.api<{ data: Array<{ id: string }> }>('GET', '/api/v1/stations?metric=do');
+    const water = await t.inject<{ data: Array<{ id: string }> }>('GET', '/api/v1/stations?metric=do');
     expect(water.body.data.map((s) => s.id)).toEqual(['AN-W']);
   });
 });
 
 describe('OGC SensorThings API 1.1', () => {
   it('lists Things with $top, $count and @iot.nextLink', async () => {
-    const res = await t.api<{ '@iot.count': number; value: Array<Record<string, unknown>>; '@iot.nextLink': string }>('GET', '/sta/v1.1/Things?$top=2&$count=true');
+    const res = await t.inject<{ '@iot.count': number; value: Array<Record<string, unknown>>; '@iot.nextLink': string }>('GET', '/sta/v1.1/Things?$top=2&$count=true');
     expect(res.status).toBe(200);
     expect(res.body['@iot.count']).toBe(4);
     expect(res.body.value.map((v) => v['@iot.id'])).toEqual(['AN-A', 'AN-B']);
     expect(res.body.value[0]).toMatchObject({ '@iot.selfLink': expect.stringMatching(/\/sta\/v1\.1\/Things\('AN-A'\)$/), 'Datastreams@iot.navigationLink': expect.stringMatching(/Things\('AN-A'\)\/Datastreams$/) });
     const next = new URL(res.body['@iot.nextLink']);
     expect(next.searchParams.get('$skip')).toBe('2');
-    const page2 = await t.api<{ value: Array<Record<string, unknown>>; '@iot.nextLink'?: string }>('GET', next.pathname + next.search);
+    const page2 = await t.inject<{ value: Array<Record<string, unknown>>; '@iot.nextLink'?: string }>('GET', next.pathname + next.search);
     expect(page2.body.value.map((v) => v['@iot.id'])).toEqual(['AN-C', 'AN-W']);
     expect(page2.body['@iot.nextLink']).toBeUndefined();
   });
 
   it('gives the Datastreams of a Thing with unitOfMeasurement, and expands one level', async () => {
-    const ds = await t.api<{ value: Array<Record<string, unknown>> }>('GET', "/sta/v1.1/Things('AN-A')/Datastreams?$filter=properties/metric eq 'pm25'");
+    const ds = await t.inject<{ value: Array<Record<string, unknown>> }>('GET', "/sta/v1.1/Things('AN-A')/Datastreams?$filter=properties/metric eq 'pm25'");
     expect(ds.body.value).toHaveLength(1);
     expect(ds.body.value[0]).toMatchObject({
       '@iot.id': 'AN-A:pm25',
       observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
       unitOfMeasurement: { name: 'µg/m³', symbol: 'µg/m³' },
     });
-    const expanded = await t.api<{ value: Array<{ Locations: Array<{ location: { type: string; coordinates: number[] } }>; Datastreams: unknown[] }> }>('GET', "/sta/v1.1/Things?$filter=id eq 'AN-W'&$expand=Locations,Datastreams");
+    const expanded = await t.inject<{ value: Array<{ Locations: Array<{ location: { type: string; coordinates: number[] } }>; Datastreams: unknown[] }> }>('GET', "/sta/v1.1/Things?$filter=id eq 'AN-W'&$expand=Locations,Datastreams");
     expect(expanded.body.value[0]!.Locations[0]!.location).toEqual({ type: 'Point', coordinates: [106.7, 10.8] });
     expect(expanded.body.value[0]!.Datastreams.length).toBeGreaterThan(3);
-    const sel = await t.api<Record<string, unknown>>('GET', "/sta/v1.1/Datastreams('AN-A:pm25')?$select=name,unitOfMeasurement&$expand=Thing");
+    const sel = await t.inject<Record<string, unknown>>('GET', "/sta/v1.1/Datastreams('AN-A:pm25')?$select=name,unitOfMeasurement&$expand=Thing");
     expect(Object.keys(sel.body).sort()).toEqual(['name', 'unitOfMeasurement']);
   });
 
   it('filters Observations on phenomenonTime and result', async () => {
     const base = "/sta/v1.1/Datastreams('AN-B:pm25')/Observations";
-    const res = await t.api<{ '@iot.count': number; value: Array<{ phenomenonTime: string; result: number; '@iot.id': string }> }>(
+    const res = await t.inject<{ '@iot.count': number; value: Array<{ phenomenonTime: string; result: number; '@iot.id': string }> }>(
       'GET',
       `${base}?$filter=phenomenonTime ge 2026-03-20T01:00:00%2B07:00 and phenomenonTime lt 2026-03-20T02:00:00%2B07:00 and result ge 1&$count=true&$top=5&$orderby=phenomenonTime desc`,
     );
@@ -266,17 +267,17 @@ describe('OGC SensorThings API 1.1', () => {
     expect(res.body['@iot.count']).toBe(60);
     expect(res.body.value).toHaveLength(5);
     expect(res.body.value[0]!.phenomenonTime).toBe(new Date(vn('2026-03-20T01:59:00')).toISOString());
-    const one = await t.api<{ result: number; 'Datastream@iot.navigationLink': string }>('GET', `/sta/v1.1/Observations('${res.body.value[0]!['@iot.id']}')`);
+    const one = await t.inject<{ result: number; 'Datastream@iot.navigationLink': string }>('GET', `/sta/v1.1/Observations('${res.body.value[0]!['@iot.id']}')`);
     expect(one.body.result).toBeCloseTo(1 + 59 / 60);
-    const parent = await t.api<{ '@iot.id': string }>('GET', `/sta/v1.1/Observations('${res.body.value[0]!['@iot.id']}')/Datastream`);
+    const parent = await t.inject<{ '@iot.id': string }>('GET', `/sta/v1.1/Observations('${res.body.value[0]!['@iot.id']}')/Datastream`);
     expect(parent.body['@iot.id']).toBe('AN-B:pm25');
-    expect((await t.api('GET', "/sta/v1.1/Things('NOPE')")).status).toBe(404);
+    expect((await t.inject('GET', "/sta/v1.1/Things('NOPE')")).status).toBe(404);
   });
 });
 
 describe('OpenAPI', () => {
   it('documents every route, the existing ones too', async () => {
-    const doc = await t.api<{ openapi: string; paths: Record<string, Record<string, { tags?: string[] }>> }>('GET', '/api/openapi.json', undefined, null);
+    const doc = await t.inject<{ openapi: string; paths: Record<string, Record<string, { tags?: string[] }>> }>('GET', '/api/openapi.json', undefined, null);
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     for (const path of ['/api/v1/stations', '/api/v1/stations/{id}/readings', '/api/v1/readings', '/api/v1/export', '/api/v1/completeness', '/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/auth/login', '/api/v1/alerts', '/sta/v1.1']) {
@@ -284,9 +285,9 @@ describe('OpenAPI', () => {
     }
     expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/sta/v1.1/'))).toHaveLength(1);
     expect(doc.body.paths['/api/v1/readings']!['get']!.tags).toEqual(['readings']);
-    const ui = await fetch(`${t.baseUrl}/api/docs/`);
+    const ui = await t.inject<string>('GET', '/api/docs/', undefined, null);
     expect(ui.status).toBe(200);
-    expect(await ui.text()).toMatch(/swagger/i);
+    expect(ui.body).toMatch(/swagger/i);
   });
 });
 
@@ -302,37 +303,37 @@ describe('API tokens and rate limits', () => {
 
   it('creates, uses, lists and revokes a read-only token', async () => {
     const viewer = await r.userToken('ana', 'viewer');
-    const created = await r.api<{ token: string; id: string; role: string }>('POST', '/api/v1/tokens', { name: 'notebook' }, viewer);
+    const created = await r.inject<{ token: string; id: string; role: string }>('POST', '/api/v1/tokens', { name: 'notebook' }, viewer);
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^qtk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     const token = created.body.token;
-    expect((await r.api('GET', '/api/v1/stations/RL-1/readings', undefined, token)).status).toBe(200);
-    const write = await r.api<ErrorBody>('POST', '/api/v1/tokens', { name: 'more' }, token);
+    expect((await r.inject('GET', '/api/v1/stations/RL-1/readings', undefined, token)).status).toBe(200);
+    const write = await r.inject<ErrorBody>('POST', '/api/v1/tokens', { name: 'more' }, token);
     expect(write).toMatchObject({ status: 403, body: { error: { code: 'QT_ERR_TOKEN_READ_ONLY' } } });
-    const list = await r.api<{ data: Array<{ id: string; name: string; revokedAt: string | null }> }>('GET', '/api/v1/tokens', undefined, viewer);
+    const list = await r.inject<{ data: Array<{ id: string; name: string; revokedAt: string | null }> }>('GET', '/api/v1/tokens', undefined, viewer);
     expect(list.body.data).toEqual([expect.objectContaining({ id: created.body.id, name: 'notebook', revokedAt: null })]);
     // the stored hash is not the secret
     const stored = await r.app.store.db.query<{ secret_hash: string }>('SELECT secret_hash FROM api_tokens WHERE id = $1', [created.body.id]);
     expect(token).not.toContain(stored.rows[0]!.secret_hash);
-    expect((await r.api('DELETE', `/api/v1/tokens/${created.body.id}`, undefined, viewer)).status).toBe(204);
-    expect((await r.api<ErrorBody>('GET', '/api/v1/stations', undefined, token)).status).toBe(401);
-    expect((await r.api('GET', '/api/v1/stations', undefined, 'qtk_0123456789abcdef_' + 'A'.repeat(43))).status).toBe(401);
+    expect((await r.inject('DELETE', `/api/v1/tokens/${created.body.id}`, undefined, viewer)).status).toBe(204);
+    expect((await r.inject<ErrorBody>('GET', '/api/v1/stations', undefined, token)).status).toBe(401);
+    expect((await r.inject('GET', '/api/v1/stations', undefined, 'qtk_0123456789abcdef_' + 'A'.repeat(43))).status).toBe(401);
   });
 
   it('limits each token separately: 429 with Retry-After', async () => {
     const viewer = await r.userToken('bob', 'viewer');
-    const a = (await r.api<{ token: string }>('POST', '/api/v1/tokens', { name: 'a' }, viewer)).body.token;
-    const b = (await r.api<{ token: string }>('POST', '/api/v1/tokens', { name: 'b' }, viewer)).body.token;
+    const a = (await r.inject<{ token: string }>('POST', '/api/v1/tokens', { name: 'a' }, viewer)).body.token;
+    const b = (await r.inject<{ token: string }>('POST', '/api/v1/tokens', { name: 'b' }, viewer)).body.token;
     const statuses: number[] = [];
-    let last: Response | undefined;
+    let last: { status: number; body: ErrorBody; headers: Record<string, unknown> } | undefined;
     for (let i = 0; i < 7; i++) {
-      last = await fetch(`${r.baseUrl}/api/v1/readings?stations=RL-1&metric=pm25`, { headers: { authorization: `Bearer ${a}` } });
+      last = await r.inject<ErrorBody>('GET', '/api/v1/readings?stations=RL-1&metric=pm25', undefined, a);
       statuses.push(last.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
-    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await last!.json()) as ErrorBody).error.code).toBe('QT_ERR_RATE_LIMITED');
-    expect((await fetch(`${r.baseUrl}/sta/v1.1/Things`, { headers: { authorization: `Bearer ${b}` } })).status).toBe(200);
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last!.body.error.code).toBe('QT_ERR_RATE_LIMITED');
+    expect((await r.inject('GET', '/sta/v1.1/Things', undefined, b)).status).toBe(200);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The operations center's server side on the real app: browser sessions (cookie, CSRF header),
  * the page's security headers, chart downsampling, and the socket.io stream (authentication,
- * rooms, batching) with the real socket.io-client over the app's HTTP port.
+ * rooms, batching) with the real socket.io-client over the app's HTTP port. Plain HTTP requests go
+ * in-process through `inject()`; MQTT and socket.io use the real ports.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connectSocket, type Socket } from 'socket.io-client';
@@ -21,9 +22,9 @@ afterAll(async () => {
 });
 
 async function session(username = 'admin', password = ADMIN_PASSWORD): Promise<string> {
-  const res = await fetch(`${t.baseUrl}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await t.inject('POST', '/api/v1/auth/session', { username, password }, null);
   expect(res.status).toBe(200);
-  const setCookie = res.headers.get('set-cookie')!;
+  const setCookie = String(res.headers['set-cookie']);
   expect(setCookie).toMatch(/^qt_session=v1\.[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
   return setCookie.split(';')[0]!;
 }
@@ -50,52 +51,52 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('browser sessions', () => {
   it('sets an httpOnly SameSite=Strict cookie that authenticates reads, and needs X-Requested-With for writes', async () => {
     const cookie = await session();
-    const who = await fetch(`${t.baseUrl}/api/v1/auth/session`, { headers: { cookie } });
-    expect(await who.json()).toMatchObject({ user: { username: 'admin', role: 'admin' } });
-    expect((await fetch(`${t.baseUrl}/api/v1/stations`, { headers: { cookie } })).status).toBe(200);
+    const who = await t.inject('GET', '/api/v1/auth/session', undefined, null, { cookie });
+    expect(who.body).toMatchObject({ user: { username: 'admin', role: 'admin' } });
+    expect((await t.inject('GET', '/api/v1/stations', undefined, null, { cookie })).status).toBe(200);
 
-    const body = JSON.stringify({ id: 'SESS-1', name: 'Trạm phiên', profile: 'air-quality', lat: 21, lon: 105.8 });
-    const forged = await fetch(`${t.baseUrl}/api/v1/stations`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body });
+    const body = { id: 'SESS-1', name: 'Trạm phiên', profile: 'air-quality', lat: 21, lon: 105.8 };
+    const forged = await t.inject<{ error: { message: string } }>('POST', '/api/v1/stations', body, null, { cookie });
     expect(forged.status).toBe(403);
-    expect(((await forged.json()) as { error: { message: string } }).error.message).toMatch(/X-Requested-With/);
-    const ok = await fetch(`${t.baseUrl}/api/v1/stations`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-requested-with': 'test' }, body });
+    expect(forged.body.error.message).toMatch(/X-Requested-With/);
+    const ok = await t.inject('POST', '/api/v1/stations', body, null, { cookie, 'x-requested-with': 'test' });
     expect(ok.status).toBe(201);
     // a bearer token needs no such header
-    expect((await t.api('PATCH', '/api/v1/stations/SESS-1', { name: 'Trạm phiên 2' })).status).toBe(200);
+    expect((await t.inject('PATCH', '/api/v1/stations/SESS-1', { name: 'Trạm phiên 2' })).status).toBe(200);
   });
 
   it('refuses a wrong password and signs out by clearing the cookie', async () => {
-    const bad = await fetch(`${t.baseUrl}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'wrong-password' }) });
+    const bad = await t.inject('POST', '/api/v1/auth/session', { username: 'admin', password: 'wrong-password' }, null);
     expect(bad.status).toBe(401);
-    expect(bad.headers.get('set-cookie')).toBeNull();
-    const out = await fetch(`${t.baseUrl}/api/v1/auth/session`, { method: 'DELETE' });
+    expect(bad.headers['set-cookie']).toBeUndefined();
+    const out = await t.inject('DELETE', '/api/v1/auth/session', undefined, null);
     expect(out.status).toBe(204);
-    expect(out.headers.get('set-cookie')).toMatch(/^qt_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/);
-    expect((await fetch(`${t.baseUrl}/api/v1/auth/session`)).status).toBe(401);
+    expect(out.headers['set-cookie']).toMatch(/^qt_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/);
+    expect((await t.inject('GET', '/api/v1/auth/session', undefined, null)).status).toBe(401);
   });
 });
 
 describe('the page', () => {
   it('is served at / and at client routes with a strict Content-Security-Policy', async () => {
     for (const path of ['/', '/alerts', '/stations/ANY-1']) {
-      const res = await fetch(t.baseUrl + path);
+      const res = await t.inject<string>('GET', path, undefined, null);
       expect(res.status).toBe(200);
-      expect(res.headers.get('content-type')).toMatch(/text\/html/);
-      const csp = res.headers.get('content-security-policy')!;
+      expect(res.headers['content-type']).toMatch(/text\/html/);
+      const csp = String(res.headers['content-security-policy']);
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("style-src 'self'");
       expect(csp).toContain("object-src 'none'");
-      const html = await res.text();
+      const html = res.body;
       expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/[^"]+\.js"><\/script>/);
       expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
     }
-    const html = await (await fetch(t.baseUrl + '/')).text();
+    const html = (await t.inject<string>('GET', '/', undefined, null)).body;
     const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
-    const js = await fetch(t.baseUrl + asset);
+    const js = await t.inject('GET', asset, undefined, null);
     expect(js.status).toBe(200);
-    expect(js.headers.get('cache-control')).toMatch(/immutable/);
+    expect(js.headers['cache-control']).toMatch(/immutable/);
     // the API's 404 is still JSON
-    expect((await fetch(t.baseUrl + '/api/v1/nope')).status).toBe(404);
+    expect((await t.inject('GET', '/api/v1/nope', undefined, null)).status).toBe(404);
   });
 });
 

@@ -4,8 +4,9 @@
  * cookie-authenticated writes, the page's headers, and hostile markup (station names, rule
  * names, alert and silence comments) shown as text in Chromium.
  *
- * The route table is read from the running server (security/http-audit.ts collects every route
- * fastify registers). EXPECTED below is written by hand: a route added without an entry here
+ * The route table is read from the running server (api/plugins/roles.ts collects every route
+ * fastify registers). Plain HTTP requests go in-process through `inject()`; the live stream and
+ * the page in Chromium use the app's real port. EXPECTED below is written by hand: a route added without an entry here
  * fails this test, so a new route cannot ship without someone deciding who may call it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -140,13 +141,8 @@ function concrete(url: string): string {
 }
 
 async function call(method: string, url: string, token: string | null): Promise<number> {
-  const headers: Record<string, string> = {};
-  if (token) headers['authorization'] = `Bearer ${token}`;
   const hasBody = WRITE.has(method) && method !== 'DELETE';
-  if (hasBody) headers['content-type'] = 'application/json';
-  const res = await fetch(t.baseUrl + url, { method, headers, body: hasBody ? '{}' : undefined });
-  await res.arrayBuffer();
-  return res.status;
+  return (await t.inject(method, url, hasBody ? '{}' : undefined, token)).status;
 }
 
 describe('the whole route table, with every role', () => {
@@ -201,39 +197,39 @@ describe('the whole route table, with every role', () => {
   }, 120_000);
 
   it('documents the audit log route in the OpenAPI document', async () => {
-    const doc = await t.api<{ paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> }>('GET', '/api/openapi.json', undefined, null);
+    const doc = await t.inject<{ paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> }>('GET', '/api/openapi.json', undefined, null);
     expect(doc.body.paths['/api/v1/audit']?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['actor', 'action', 'outcome', 'from', 'to', 'before', 'limit']));
   });
 
   it('a viewer cannot acknowledge; an analyst token cannot write even its own tokens', async () => {
-    const ack = await t.api<{ error: { code: string } }>('POST', '/api/v1/alerts/1/ack', { comment: 'x' }, tokens.viewer);
+    const ack = await t.inject<{ error: { code: string } }>('POST', '/api/v1/alerts/1/ack', { comment: 'x' }, tokens.viewer);
     expect(ack).toMatchObject({ status: 403, body: { error: { code: 'QT_ERR_FORBIDDEN' } } });
-    const write = await t.api<{ error: { code: string } }>('POST', '/api/v1/tokens', { name: 'more' }, tokens.analyst);
+    const write = await t.inject<{ error: { code: string } }>('POST', '/api/v1/tokens', { name: 'more' }, tokens.analyst);
     expect(write).toMatchObject({ status: 403, body: { error: { code: 'QT_ERR_TOKEN_READ_ONLY' } } });
   });
 
   it('refuses a cookie-authenticated write without X-Requested-With (CSRF), and sets the cookie httpOnly, SameSite=Strict', async () => {
-    const res = await fetch(`${t.baseUrl}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-    const setCookie = res.headers.get('set-cookie')!;
+    const res = await t.inject('POST', '/api/v1/auth/session', { username: 'admin', password: ADMIN_PASSWORD }, null);
+    const setCookie = String(res.headers['set-cookie']);
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).not.toMatch(/Secure/); // plain HTTP here; test/security-tls.test.ts checks Secure over HTTPS
     const cookie = setCookie.split(';')[0]!;
-    const body = JSON.stringify({ name: 'csrf' });
-    const forged = await fetch(`${t.baseUrl}/api/v1/stations/${STATION}`, { method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body });
+    const body = { name: 'csrf' };
+    const forged = await t.inject('PATCH', `/api/v1/stations/${STATION}`, body, null, { cookie });
     expect(forged.status).toBe(403);
-    const real = await fetch(`${t.baseUrl}/api/v1/stations/${STATION}`, { method: 'PATCH', headers: { cookie, 'content-type': 'application/json', 'x-requested-with': 'fetch' }, body });
+    const real = await t.inject('PATCH', `/api/v1/stations/${STATION}`, body, null, { cookie, 'x-requested-with': 'fetch' });
     expect(real.status).toBe(200);
   });
 
   it('serves the page with a strict Content-Security-Policy', async () => {
-    const res = await fetch(`${t.baseUrl}/`);
-    const csp = res.headers.get('content-security-policy') ?? '';
+    const res = await t.inject('GET', '/', undefined, null);
+    const csp = String(res.headers['content-security-policy'] ?? '');
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * @module dashboard/server/analytics/rate-limit
+ * @module api/plugins/analytics-rate-limit
  * Per-token rate limits for the analyst API and SensorThings (@fastify/rate-limit, registered
- * once with `global: false` in dashboard/server/index.ts; each analyst scope adds the hook).
+ * once with `global: false` in api/plugins/common.ts; each analyst scope adds the hook).
  * The key is the API token's public id, or a hash of any other bearer token, or the address
  * when there is none: a limit per credential, not per shared NAT address.
  */

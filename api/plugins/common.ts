@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/plugins
+ * @module api/plugins/common
  * Plugins that must be registered before any route: OpenAPI 3 (@fastify/swagger collects each
  * route's schema as it is added) served at /api/openapi.json with Swagger UI at /api/docs, and
  * the per-token rate limiter (@fastify/rate-limit, `global: false`: analyst scopes opt in).

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/alerts
+ * @module api/routes/alerts
  *   GET    /api/v1/alerts                ?state=open|pending|firing|acknowledged|resolved&station=&severity=&rule=&before=&limit=
  *   GET    /api/v1/alerts/{id}           the alert with its history
  *   POST   /api/v1/alerts/{id}/ack       (operator) { comment }
@@ -22,7 +22,6 @@ import { createError } from '../../lib/errors.js';
 import { getAlert, listAlertEvents, listAlerts, type AlertEvent, type AlertRecord, type AlertState } from '../../store/alerts.js';
 import { queryDailyIndex, queryHourlyIndex } from '../../store/indices.js';
 import type { Silence } from '../../store/alerts.js';
-import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -74,15 +73,12 @@ const silenceJson = (s: Silence) => ({
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
 export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  const { db, tokens, alerts, directory } = deps;
-  const viewer = requireRole(tokens, 'viewer');
-  const operator = requireRole(tokens, 'operator');
-  const admin = requireRole(tokens, 'admin');
+  const { db, alerts, directory } = deps;
 
   app.get<{ Querystring: { state?: string; station?: string; severity?: 'info' | 'warning' | 'critical'; rule?: string; before?: number; limit: number } }>(
     '/api/v1/alerts',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         querystring: {
           type: 'object',
@@ -106,7 +102,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     },
   );
 
-  app.get<{ Params: { id: number } }>('/api/v1/alerts/:id', { preHandler: viewer, schema: { params: idParam } }, async (request) => {
+  app.get<{ Params: { id: number } }>('/api/v1/alerts/:id', { config: { role: 'viewer' }, schema: { params: idParam } }, async (request) => {
     const a = await getAlert(db, request.params.id);
     if (!a) throw createError('QT_ERR_NOT_FOUND', `Alert ${request.params.id} does not exist`);
     const rule = alerts.getRule(a.ruleId)?.rule;
@@ -116,7 +112,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   app.post<{ Params: { id: number }; Body: { comment: string } }>(
     '/api/v1/alerts/:id/ack',
     {
-      preHandler: operator,
+      config: { role: 'operator' },
       schema: { params: idParam, body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { type: 'string', minLength: 1, maxLength: 2000 } } } },
     },
     async (request) => ({ alert: alertJson(await alerts.acknowledge(request.params.id, request.user!.sub, request.body.comment)) }),
@@ -125,37 +121,37 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   app.post<{ Params: { id: number }; Body: { reason: string } }>(
     '/api/v1/alerts/:id/resolve',
     {
-      preHandler: operator,
+      config: { role: 'operator' },
       schema: { params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
     },
     async (request) => ({ alert: alertJson(await alerts.resolve(request.params.id, request.user!.sub, request.body.reason)) }),
   );
 
   // ---- rules ----
-  app.get('/api/v1/rules', { preHandler: viewer }, async () => ({ data: alerts.listRules() }));
-  app.get('/api/v1/rules/schema', { preHandler: viewer }, async () => RULE_JSON_SCHEMA);
-  app.get<{ Params: { id: string } }>('/api/v1/rules/:id', { preHandler: viewer }, async (request) => {
+  app.get('/api/v1/rules', { config: { role: 'viewer' } }, async () => ({ data: alerts.listRules() }));
+  app.get('/api/v1/rules/schema', { config: { role: 'viewer' } }, async () => RULE_JSON_SCHEMA);
+  app.get<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'viewer' } }, async (request) => {
     const r = alerts.getRule(request.params.id);
     if (!r) throw createError('QT_ERR_NOT_FOUND', `Rule ${request.params.id} does not exist`);
     return r;
   });
-  app.post('/api/v1/rules', { preHandler: admin }, async (request, reply) => {
+  app.post('/api/v1/rules', { config: { role: 'admin' } }, async (request, reply) => {
     const saved = await alerts.saveRule(request.body, request.user!.sub, 'insert');
     reply.code(201);
     return saved;
   });
-  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', { preHandler: admin }, async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id));
-  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', { preHandler: admin }, async (request, reply) => {
+  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' } }, async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id));
+  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' } }, async (request, reply) => {
     await alerts.deleteRule(request.params.id);
     reply.code(204);
   });
 
   // ---- silences ----
-  app.get('/api/v1/silences', { preHandler: viewer }, async () => ({ data: alerts.listSilences().map(silenceJson) }));
+  app.get('/api/v1/silences', { config: { role: 'viewer' } }, async () => ({ data: alerts.listSilences().map(silenceJson) }));
   app.post<{ Body: { station?: string; rule?: string; startsAt?: string; endsAt: string; comment: string } }>(
     '/api/v1/silences',
     {
-      preHandler: operator,
+      config: { role: 'operator' },
       schema: {
         body: {
           type: 'object',
@@ -184,7 +180,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       return silenceJson(s);
     },
   );
-  app.delete<{ Params: { id: number } }>('/api/v1/silences/:id', { preHandler: operator, schema: { params: idParam } }, async (request, reply) => {
+  app.delete<{ Params: { id: number } }>('/api/v1/silences/:id', { config: { role: 'operator' }, schema: { params: idParam } }, async (request, reply) => {
     await alerts.deleteSilence(request.params.id);
     reply.code(204);
   });
@@ -193,7 +189,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   app.get<{ Params: { id: string }; Querystring: { period: 'hour' | 'day'; index: 'vn' | 'us' | 'wqi'; from?: string; to?: string } }>(
     '/api/v1/stations/:id/aqi',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         querystring: {
           type: 'object',

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/auth
+ * @module api/routes/auth
  * POST   /api/v1/auth/login    { username, password } → { token, tokenType, expiresAt, user }
  * POST   /api/v1/auth/session  { username, password } → { expiresAt, user } and sets the session cookie
  * GET    /api/v1/auth/session  → { expiresAt, user } of the current session (401 without one)

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/conflicts
+ * @module api/routes/conflicts
  *   GET /api/v1/stations/{id}/conflicts  ?before=&limit=  (viewer and up, analyst API tokens too)
  *   Readings that arrived for a time already stored with another value or quality: the stored
  *   one stays (first write wins) and the refused one is listed here with when and how it came.
@@ -7,15 +7,14 @@
 import type { FastifyInstance } from 'fastify';
 import { createError } from '../../lib/errors.js';
 import { listConflicts } from '../../store/conflicts.js';
-import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 
-export async function conflictRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'db' | 'tokens' | 'directory'>): Promise<void> {
-  const { db, tokens, directory } = deps;
+export async function conflictRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'db' | 'directory'>): Promise<void> {
+  const { db, directory } = deps;
   app.get<{ Params: { id: string }; Querystring: { before?: number; limit: number } }>(
     '/api/v1/stations/:id/conflicts',
     {
-      preHandler: requireRole(tokens, 'viewer'),
+      config: { role: 'viewer' },
       schema: {
         tags: ['readings'],
         summary: 'Readings refused because another value is stored for the same station, metric and time (first write wins)',

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/ingest
+ * @module api/routes/ingest
  *   POST /api/v1/ingest   HTTP Basic `stationId:secret` (the MQTT credentials); body = the MQTT
  *                         readings payload (one reading object or a backlog array), any
  *                         content type.

@@ -1,13 +1,12 @@
 /**
- * @module dashboard/server/routes/overview
+ * @module api/routes/overview
  *   GET /api/v1/overview   (viewer) every station's live state and AQI, the KPIs, the map settings
  * The page loads this once (and after every reconnect), then follows the socket.io frames.
  */
 import type { FastifyInstance } from 'fastify';
-import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 import type { Realtime } from '../realtime/index.js';
 
 export async function overviewRoutes(app: FastifyInstance, deps: HttpDeps, realtime: Realtime): Promise<void> {
-  app.get('/api/v1/overview', { preHandler: requireRole(deps.tokens, 'viewer') }, async () => realtime.overview());
+  app.get('/api/v1/overview', { config: { role: 'viewer' } }, async () => realtime.overview());
 }

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/readings
+ * @module api/routes/readings
  * The analyst API (issue 5):
  *   GET /api/v1/stations/{id}/readings   raw readings, cursor-paged; with bucket= aggregates with coverage
  *   GET /api/v1/readings                 the same over several stations (stations=a,b,c)
@@ -9,114 +9,17 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { QUALITY_NAMES, qualityName } from '../../domain/quality.js';
+import { qualityName } from '../../domain/quality.js';
 import { createError } from '../../lib/errors.js';
 import { rawPage, rawRows, type RawKey } from '../../store/analytics.js';
 import type { Station } from '../../store/stations.js';
-import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 import { decodeCursor, encodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../../analytics/params.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
 import { COMPLETENESS_FORMULA, aggregateSeries, completeness } from '../../analytics/series.js';
+import { COMPLETENESS_SCHEMA, EXPORT_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ExportQuery, type ReadingsQuery } from '../schemas/readings.js';
 
 const DAY_MS = 86_400_000;
-
-const ERROR_RESPONSE = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
-} as const;
-
-export const READINGS_QUERY = {
-  metric: { type: 'string', maxLength: 2000, description: 'metric key, or a comma-separated list' },
-  from: { type: 'string', format: 'date-time', description: 'inclusive; default to − 24 h (aggregates: widened to the enclosing bucket)' },
-  to: { type: 'string', format: 'date-time', description: 'exclusive; default now + the allowed clock skew' },
-  bucket: { type: 'string', maxLength: 16, description: 'aggregate into buckets: 1m, 5m, 15m, 1h, 1d, 1mo, any <n>m|h|d|mo, or aqiday' },
-  agg: { type: 'string', maxLength: 200, description: 'comma list of avg, min, max, sum, count, stddev, median, p95, p98 (default avg)' },
-  quality: { enum: ['valid', 'all'], description: 'aggregates: valid readings only (default) or flagged ones with a value too; raw: all rows (default) or valid only' },
-  cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
-  limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
-} as const;
-
-const RAW_ROW = {
-  type: 'object',
-  properties: {
-    ts: { type: 'string' },
-    station: { type: 'string' },
-    metric: { type: 'string' },
-    value: { type: ['number', 'null'] },
-    quality: { enum: [...QUALITY_NAMES] },
-  },
-} as const;
-
-const SERIES = {
-  type: 'array',
-  items: {
-    type: 'object',
-    properties: {
-      station: { type: 'string' },
-      metric: { type: 'string' },
-      unit: { type: 'string' },
-      intervalSeconds: { type: 'integer' },
-      timezone: { type: 'string' },
-      data: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            ts: { type: 'string' },
-            end: { type: 'string' },
-            local: { type: 'string' },
-            day: { type: 'string' },
-            values: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
-            coverage: {
-              type: 'object',
-              properties: {
-                expected: { type: 'integer' },
-                received: { type: 'integer' },
-                valid: { type: 'integer' },
-                calibrating: { type: 'integer' },
-                fault: { type: 'integer' },
-                maintenance: { type: ['integer', 'null'] },
-                percent: { type: ['number', 'null'] },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
-export interface ReadingsQuery {
-  metric?: string;
-  from?: string;
-  to?: string;
-  bucket?: string;
-  agg?: string;
-  quality?: 'valid' | 'all';
-  cursor?: string;
-  limit: number;
-}
-
-export const READINGS_RESPONSE = {
-  200: {
-    type: 'object',
-    properties: {
-      station: { type: 'string' },
-      stations: { type: 'array', items: { type: 'string' } },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      bucket: { type: 'string' },
-      agg: { type: 'array', items: { type: 'string' } },
-      quality: { type: 'string' },
-      source: { enum: ['raw', 'hourly', 'daily'] },
-      data: { type: 'array', items: RAW_ROW },
-      next: { type: ['string', 'null'] },
-      series: SERIES,
-    },
-  },
-  400: ERROR_RESPONSE,
-} as const;
 
 /** The shared logic of the analyst readings endpoints. */
 function readingsService(deps: HttpDeps) {
@@ -199,26 +102,15 @@ export function createReadingsAnswer(deps: HttpDeps) {
 }
 
 export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  const { db, directory, profiles, tokens, config } = deps;
-  const viewer = requireRole(tokens, 'viewer');
+  const { db, directory, profiles, config } = deps;
   analystRateLimit(app, config);
   const { station, metricsOf, range, answer } = readingsService(deps);
 
   app.get<{ Querystring: ReadingsQuery & { stations: string } }>(
     '/api/v1/readings',
     {
-      preHandler: viewer,
-      schema: {
-        tags: ['readings'],
-        summary: 'Several stations at once (stations=a,b,c), raw or aggregated, for comparing sites',
-        querystring: {
-          type: 'object',
-          required: ['stations'],
-          additionalProperties: false,
-          properties: { stations: { type: 'string', minLength: 1, maxLength: 20_000 }, ...READINGS_QUERY },
-        },
-        response: READINGS_RESPONSE,
-      },
+      config: { role: 'viewer' },
+      schema: MULTI_READINGS_SCHEMA,
     },
     async (request) => {
       const { stations, ...q } = request.query;
@@ -226,29 +118,11 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.get<{ Querystring: { stations: string; metric?: string; from: string; to: string; format: 'csv' | 'ndjson'; quality: 'valid' | 'all' } }>(
+  app.get<{ Querystring: ExportQuery }>(
     '/api/v1/export',
     {
-      preHandler: viewer,
-      schema: {
-        tags: ['readings'],
-        summary: 'Raw readings as CSV or NDJSON, streamed from the database in constant memory',
-        description: 'CSV columns: ts, station, metric, value, unit, quality (the header row names them; every row carries its unit). Ordered by station, then time, then metric.',
-        querystring: {
-          type: 'object',
-          required: ['stations', 'from', 'to'],
-          additionalProperties: false,
-          properties: {
-            stations: { type: 'string', minLength: 1, maxLength: 20_000 },
-            metric: READINGS_QUERY.metric,
-            from: { type: 'string', format: 'date-time' },
-            to: { type: 'string', format: 'date-time' },
-            format: { enum: ['csv', 'ndjson'], default: 'csv' },
-            quality: { enum: ['valid', 'all'], default: 'all' },
-          },
-        },
-        response: { 200: { type: 'string', description: 'text/csv or application/x-ndjson' }, 400: ERROR_RESPONSE },
-      },
+      config: { role: 'viewer' },
+      schema: EXPORT_SCHEMA,
     },
     async (request, reply) => {
       const q = request.query;
@@ -283,53 +157,11 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.get<{ Querystring: { stations?: string; metric?: string; from?: string; to?: string; format: 'json' | 'csv' } }>(
+  app.get<{ Querystring: CompletenessQuery }>(
     '/api/v1/completeness',
     {
-      preHandler: viewer,
-      schema: {
-        tags: ['readings'],
-        summary: 'Data completeness per station, metric and local day',
-        description: COMPLETENESS_FORMULA,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            stations: { type: 'string', minLength: 1, maxLength: 20_000, description: 'default: every station' },
-            metric: READINGS_QUERY.metric,
-            from: { type: 'string', format: 'date-time', description: 'default: 7 days before to (widened to local midnight)' },
-            to: { type: 'string', format: 'date-time', description: 'default: now' },
-            format: { enum: ['json', 'csv'], default: 'json' },
-          },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              from: { type: 'string' },
-              to: { type: 'string' },
-              formula: { type: 'string' },
-              data: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    station: { type: 'string' },
-                    metric: { type: 'string' },
-                    day: { type: 'string' },
-                    expected: { type: 'integer' },
-                    excluded: { type: 'object', properties: { calibrating: { type: 'integer' }, fault: { type: 'integer' }, maintenance: { type: 'integer' } } },
-                    valid: { type: 'integer' },
-                    outOfRange: { type: 'integer' },
-                    percent: { type: ['number', 'null'] },
-                  },
-                },
-              },
-            },
-          },
-          400: ERROR_RESPONSE,
-        },
-      },
+      config: { role: 'viewer' },
+      schema: COMPLETENESS_SCHEMA,
     },
     async (request, reply) => {
       const q = request.query;

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/stations
+ * @module api/routes/stations
  * Stations, profiles and readings:
  *   GET  /api/v1/profiles
  *   GET  /api/v1/stations                      ?profile=&province=
@@ -15,10 +15,10 @@ import { createError } from '../../lib/errors.js';
 import { STATION_ID_PATTERN } from '../../domain/topics.js';
 import { latestReadings, queryReadings, type StoredReading } from '../../store/readings.js';
 import type { Station } from '../../store/stations.js';
-import { requireRole } from '../plugins/auth.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
 import { inBbox, parseBbox, stationMetrics } from '../../analytics/catalog.js';
-import { READINGS_QUERY, READINGS_RESPONSE, createReadingsAnswer, type ReadingsQuery } from './readings.js';
+import { createReadingsAnswer } from './readings.js';
+import { READINGS_QUERY, READINGS_RESPONSE, type ReadingsQuery } from '../schemas/readings.js';
 import type { HttpDeps } from '../index.js';
 
 const DAY_MS = 86_400_000;
@@ -50,19 +50,17 @@ function stationJson(s: Station) {
 }
 
 export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  const { db, directory, profiles, tokens, config } = deps;
-  const viewer = requireRole(tokens, 'viewer');
-  const admin = requireRole(tokens, 'admin');
+  const { db, directory, profiles, config } = deps;
   analystRateLimit(app, config);
 
-  app.get('/api/v1/profiles', { preHandler: viewer }, async () => ({
+  app.get('/api/v1/profiles', { config: { role: 'viewer' } }, async () => ({
     data: [...profiles.values()].map((p) => p.profile),
   }));
 
   app.get<{ Querystring: { profile?: string; province?: string; bbox?: string; metric?: string } }>(
     '/api/v1/stations',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         tags: ['stations'],
         summary: 'Stations, with each metric they measure (unit, interval, first and last reading time)',
@@ -94,7 +92,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   app.post<{ Body: { id: string; name: string; profile: string; lat: number; lon: number; province?: string | null; timezone?: string; attributes?: Record<string, unknown> } }>(
     '/api/v1/stations',
     {
-      preHandler: admin,
+      config: { role: 'admin' },
       schema: {
         body: {
           type: 'object',
@@ -129,7 +127,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/stations/:id', { preHandler: viewer }, async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/stations/:id', { config: { role: 'viewer' } }, async (request) => {
     const station = directory.get(request.params.id);
     if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
     const profile = profiles.get(station.profileId)?.profile;
@@ -143,7 +141,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   app.patch<{ Params: { id: string }; Body: { name?: string; province?: string | null; enabled?: boolean; attributes?: Record<string, unknown> } }>(
     '/api/v1/stations/:id',
     {
-      preHandler: admin,
+      config: { role: 'admin' },
       schema: {
         body: {
           type: 'object',
@@ -165,7 +163,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.post<{ Params: { id: string } }>('/api/v1/stations/:id/rotate-secret', { preHandler: admin }, async (request) => {
+  app.post<{ Params: { id: string } }>('/api/v1/stations/:id/rotate-secret', { config: { role: 'admin' } }, async (request) => {
     if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
     return { secret: await directory.rotateSecret(request.params.id) };
   });
@@ -174,7 +172,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   app.get<{ Params: { id: string }; Querystring: ReadingsQuery & { maxPoints?: number } }>(
     '/api/v1/stations/:id/readings',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         tags: ['readings'],
         summary: "A station's raw readings (cursor-paged), aggregates with coverage (bucket=, agg=), or a chart-sized sample (maxPoints=)",

@@ -1,5 +1,5 @@
 /**
- * @module dashboard/server/routes/tokens
+ * @module api/routes/tokens
  * Analysts' API tokens (read-only, role viewer), created and revoked by their owner or an admin:
  *   POST   /api/v1/tokens        { name, username?, expiresInDays? } → 201 { token (shown once), … }
  *   GET    /api/v1/tokens        ?user=  own tokens; an admin sees everyone's (or one user's)
@@ -11,7 +11,6 @@ import { createError } from '../../lib/errors.js';
 import type { ApiTokenRecord } from '../../store/tokens.js';
 import { getUserByName } from '../../store/users.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
-import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 
 const tokenJson = (t: ApiTokenRecord) => ({
@@ -43,13 +42,12 @@ const TOKEN_SCHEMA = {
 
 export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const { apiTokens, db, config } = deps;
-  const viewer = requireRole(deps.tokens, 'viewer');
   analystRateLimit(app, config);
 
   app.post<{ Body: { name: string; username?: string; expiresInDays?: number } }>(
     '/api/v1/tokens',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         tags: ['tokens'],
         summary: 'Create a read-only API token (the token is shown once)',
@@ -88,7 +86,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   app.get<{ Querystring: { user?: string } }>(
     '/api/v1/tokens',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         tags: ['tokens'],
         summary: 'List API tokens (own; an admin sees all)',
@@ -109,7 +107,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise
   app.delete<{ Params: { id: string } }>(
     '/api/v1/tokens/:id',
     {
-      preHandler: viewer,
+      config: { role: 'viewer' },
       schema: {
         tags: ['tokens'],
         summary: 'Revoke an API token (owner or admin)',

@@ -1,21 +1,19 @@
 /**
- * @module dashboard/server/routes/users
+ * @module api/routes/users
  *   GET  /api/v1/users                 (admin) → { data: [{ username, role }] }
  *   POST /api/v1/users                 (admin) { username, password, role } → 201 (creates, or resets password and role)
  */
 import type { FastifyInstance } from 'fastify';
 import { hashSecret } from '../../lib/passwords.js';
 import { listUsers, upsertUser, type Role } from '../../store/users.js';
-import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 
 export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
-  const admin = requireRole(deps.tokens, 'admin');
-  app.get('/api/v1/users', { preHandler: admin }, async () => ({ data: await listUsers(deps.db) }));
+  app.get('/api/v1/users', { config: { role: 'admin' } }, async () => ({ data: await listUsers(deps.db) }));
   app.post<{ Body: { username: string; password: string; role: Role } }>(
     '/api/v1/users',
     {
-      preHandler: admin,
+      config: { role: 'admin' },
       schema: {
         body: {
           type: 'object',

@@ -20,6 +20,11 @@ export interface TestApp {
   mqttUrl: string;
   adminToken: string;
   api<T = unknown>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
+  /**
+   * Like `api`, but in-process through fastify's `inject()` (no socket, no port): for tests of
+   * plain HTTP requests. `headers` are added (a cookie, X-Requested-With…); the answer's headers come back.
+   */
+  inject<T = unknown>(method: string, path: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Record<string, string | string[] | number | undefined> }>;
   createStation(input: { id: string; profile?: string; name?: string; lat?: number; lon?: number; attributes?: Record<string, unknown> }): Promise<{ id: string; secret: string }>;
   /** Logs in as a new user with the given role; returns the token. */
   userToken(username: string, role: 'viewer' | 'operator' | 'admin'): Promise<string>;
@@ -80,6 +85,19 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
     mqttUrl,
     adminToken,
     api: (method, path, body, token = adminToken) => api(method, path, body, token),
+    async inject<T>(method: string, path: string, body?: unknown, token: string | null = adminToken, extra: Record<string, string> = {}) {
+      const headers: Record<string, string> = { ...extra };
+      if (body !== undefined) headers['content-type'] ??= 'application/json';
+      if (token) headers['authorization'] = `Bearer ${token}`;
+      const res = await app.http.app.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }) });
+      let parsed: unknown = res.body;
+      try {
+        parsed = JSON.parse(res.body);
+      } catch {
+        // not JSON (e.g. CSV, /metrics): keep the text
+      }
+      return { status: res.statusCode, body: parsed as T, headers: res.headers };
+    },
     async createStation({ id, profile = 'air-quality', name = `Station ${id}`, lat = 21.03, lon = 105.85, attributes }) {
       const res = await api<{ secret: string }>('POST', '/api/v1/stations', { id, name, profile, lat, lon, province: 'Hà Nội', ...(attributes ? { attributes } : {}) }, adminToken);
       if (res.status !== 201) throw new Error(`station ${id} not created: ${res.status} ${JSON.stringify(res.body)}`);

@@ -1,0 +1,205 @@
+/**
+ * @module api/schemas/readings
+ * The JSON schemas of the analyst readings endpoints (api/routes/readings.ts, and the query and
+ * answer that GET /api/v1/stations/{id}/readings shares with them in api/routes/stations.ts):
+ * fastify validates every query against them and @fastify/swagger publishes them. The
+ * TypeScript types of the queries sit next to their schema.
+ */
+import { QUALITY_NAMES } from '../../domain/quality.js';
+import { COMPLETENESS_FORMULA } from '../../analytics/series.js';
+
+export const ERROR_RESPONSE = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+} as const;
+
+/** The query options shared by every readings endpoint (GET /api/v1/stations/{id}/readings too). */
+export const READINGS_QUERY = {
+  metric: { type: 'string', maxLength: 2000, description: 'metric key, or a comma-separated list' },
+  from: { type: 'string', format: 'date-time', description: 'inclusive; default to − 24 h (aggregates: widened to the enclosing bucket)' },
+  to: { type: 'string', format: 'date-time', description: 'exclusive; default now + the allowed clock skew' },
+  bucket: { type: 'string', maxLength: 16, description: 'aggregate into buckets: 1m, 5m, 15m, 1h, 1d, 1mo, any <n>m|h|d|mo, or aqiday' },
+  agg: { type: 'string', maxLength: 200, description: 'comma list of avg, min, max, sum, count, stddev, median, p95, p98 (default avg)' },
+  quality: { enum: ['valid', 'all'], description: 'aggregates: valid readings only (default) or flagged ones with a value too; raw: all rows (default) or valid only' },
+  cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
+  limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
+} as const;
+
+/** One raw reading in an answer; `station` only when several stations are asked for. */
+const RAW_ROW = {
+  type: 'object',
+  properties: {
+    ts: { type: 'string' },
+    station: { type: 'string' },
+    metric: { type: 'string' },
+    value: { type: ['number', 'null'] },
+    quality: { enum: [...QUALITY_NAMES] },
+  },
+} as const;
+
+/** Aggregated series: one per station and metric, each bucket with its values and its coverage. */
+const SERIES = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      station: { type: 'string' },
+      metric: { type: 'string' },
+      unit: { type: 'string' },
+      intervalSeconds: { type: 'integer' },
+      timezone: { type: 'string' },
+      data: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            ts: { type: 'string' },
+            end: { type: 'string' },
+            local: { type: 'string' },
+            day: { type: 'string' },
+            values: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+            coverage: {
+              type: 'object',
+              properties: {
+                expected: { type: 'integer' },
+                received: { type: 'integer' },
+                valid: { type: 'integer' },
+                calibrating: { type: 'integer' },
+                fault: { type: 'integer' },
+                maintenance: { type: ['integer', 'null'] },
+                percent: { type: ['number', 'null'] },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export interface ReadingsQuery {
+  metric?: string;
+  from?: string;
+  to?: string;
+  bucket?: string;
+  agg?: string;
+  quality?: 'valid' | 'all';
+  cursor?: string;
+  limit: number;
+}
+
+export const READINGS_RESPONSE = {
+  200: {
+    type: 'object',
+    properties: {
+      station: { type: 'string' },
+      stations: { type: 'array', items: { type: 'string' } },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      bucket: { type: 'string' },
+      agg: { type: 'array', items: { type: 'string' } },
+      quality: { type: 'string' },
+      source: { enum: ['raw', 'hourly', 'daily'] },
+      data: { type: 'array', items: RAW_ROW },
+      next: { type: ['string', 'null'] },
+      series: SERIES,
+    },
+  },
+  400: ERROR_RESPONSE,
+} as const;
+
+/** GET /api/v1/readings: several stations at once. */
+export const MULTI_READINGS_SCHEMA = {
+  tags: ['readings'],
+  summary: 'Several stations at once (stations=a,b,c), raw or aggregated, for comparing sites',
+  querystring: {
+    type: 'object',
+    required: ['stations'],
+    additionalProperties: false,
+    properties: { stations: { type: 'string', minLength: 1, maxLength: 20_000 }, ...READINGS_QUERY },
+  },
+  response: READINGS_RESPONSE,
+} as const;
+
+export interface ExportQuery {
+  stations: string;
+  metric?: string;
+  from: string;
+  to: string;
+  format: 'csv' | 'ndjson';
+  quality: 'valid' | 'all';
+}
+
+/** GET /api/v1/export: raw readings as CSV or NDJSON. */
+export const EXPORT_SCHEMA = {
+  tags: ['readings'],
+  summary: 'Raw readings as CSV or NDJSON, streamed from the database in constant memory',
+  description: 'CSV columns: ts, station, metric, value, unit, quality (the header row names them; every row carries its unit). Ordered by station, then time, then metric.',
+  querystring: {
+    type: 'object',
+    required: ['stations', 'from', 'to'],
+    additionalProperties: false,
+    properties: {
+      stations: { type: 'string', minLength: 1, maxLength: 20_000 },
+      metric: READINGS_QUERY.metric,
+      from: { type: 'string', format: 'date-time' },
+      to: { type: 'string', format: 'date-time' },
+      format: { enum: ['csv', 'ndjson'], default: 'csv' },
+      quality: { enum: ['valid', 'all'], default: 'all' },
+    },
+  },
+  response: { 200: { type: 'string', description: 'text/csv or application/x-ndjson' }, 400: ERROR_RESPONSE },
+} as const;
+
+export interface CompletenessQuery {
+  stations?: string;
+  metric?: string;
+  from?: string;
+  to?: string;
+  format: 'json' | 'csv';
+}
+
+/** GET /api/v1/completeness: valid ÷ expected per station, metric and local day. */
+export const COMPLETENESS_SCHEMA = {
+  tags: ['readings'],
+  summary: 'Data completeness per station, metric and local day',
+  description: COMPLETENESS_FORMULA,
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      stations: { type: 'string', minLength: 1, maxLength: 20_000, description: 'default: every station' },
+      metric: READINGS_QUERY.metric,
+      from: { type: 'string', format: 'date-time', description: 'default: 7 days before to (widened to local midnight)' },
+      to: { type: 'string', format: 'date-time', description: 'default: now' },
+      format: { enum: ['json', 'csv'], default: 'json' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        formula: { type: 'string' },
+        data: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              station: { type: 'string' },
+              metric: { type: 'string' },
+              day: { type: 'string' },
+              expected: { type: 'integer' },
+              excluded: { type: 'object', properties: { calibrating: { type: 'integer' }, fault: { type: 'integer' }, maintenance: { type: 'integer' } } },
+              valid: { type: 'integer' },
+              outOfRange: { type: 'integer' },
+              percent: { type: ['number', 'null'] },
+            },
+          },
+        },
+      },
+    },
+    400: ERROR_RESPONSE,
+  },
+} as const;
