@@ -27,6 +27,7 @@ import { startSimulation, type Simulation } from './simulators/embedded.js';
 import { createAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { startAutomation, type Automation } from './automation/index.js';
 import { createBulletins, type Bulletins } from './bulletins/index.js';
+import { createNotifier, type Notifier } from './notify/index.js';
 import { createFileIntake, type FileIntake } from './ingest/adapters/file-intake.js';
 import { createFtpReceiver, type FtpReceiver } from './ingest/adapters/ftp-receiver.js';
 import { createDropFolder, type DropFolder } from './ingest/adapters/drop-folder.js';
@@ -55,6 +56,8 @@ export interface App {
   automation: Automation | undefined;
   /** Daily and monthly bulletins (scheduled when BULLETIN_ENABLED; generated on request through the API). */
   bulletins: Bulletins;
+  /** Notifications and on-call (notify/): contact points, policies, escalation, ack links. */
+  notifier: Notifier;
   ports: { mqtt: number; http: number; ftp?: number | undefined; mqttTls?: number | undefined };
   /** Login guard, station limits, audit log, TLS (security/). */
   security: Security;
@@ -150,6 +153,9 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     });
     await alerts.start();
     closers.push(() => alerts.close());
+    // Notifications listen to alertChanged and only enqueue; closed before the engine and the store.
+    const notifier = await createNotifier({ db: store.db, bus, logger, metrics, directory, profiles, alerts, dataDir: config.dataDir, defaultBaseUrl: config.automation.publicUrl || `http://localhost:${config.http.port}`, tickMs: config.alerts.tickMs > 0 ? Math.min(config.alerts.tickMs, 1000) : 0, ...(options.now ? { now: options.now } : {}) });
+    closers.push(() => notifier.close());
 
     // Multi-node mode: stations, rules and silences changed here (announced on the bus) are re-read by the other nodes.
     cluster.relayChanges(bus, { directory, alerts });
@@ -184,7 +190,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     closers.push(() => backfill.close());
 
     const bulletins = createBulletins({ config, db: store.db, bus, profiles, logger, isLeader: () => cluster.isLeader() });
-    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator, socketAdapter: cluster.socketAdapter, security, bulletins });
+    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator, socketAdapter: cluster.socketAdapter, security, bulletins, notifier });
     // A node that takes over the timer work first re-reads the open alerts other nodes changed.
     cluster.onLeadershipChange((leader) => {
       if (leader) alerts.reloadOpenAlerts().catch((err: unknown) => logger.error({ err }, 'reloading open alerts failed'));
@@ -245,6 +251,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       simulation,
       automation,
       bulletins,
+      notifier,
       ports: { mqtt: broker.port, http: http.port, ftp: ftp?.port, mqttTls: mqttTls?.port },
       security,
       circular10: { intake, ftp, dropFolder, forwarder },

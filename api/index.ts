@@ -41,6 +41,7 @@ import { stationRoutes } from './routes/stations.js';
 import { userRoutes } from './routes/users.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { bulletinRoutes } from './routes/bulletins.js';
+import { notificationRoutes } from './routes/notifications.js';
 import type { Bulletins } from '../bulletins/index.js';
 import { openDataRoutes } from './open/index.js';
 import type { Security } from '../security/index.js';
@@ -73,6 +74,8 @@ export interface HttpDeps {
   security?: Security;
   /** Multi-node mode: socket.io's Redis adapter (cluster/). */
   socketAdapter?: import('socket.io').ServerOptions['adapter'] | undefined;
+  /** Enables /api/v1/notifications and /ack/{token} (notify/), and its health in /healthz. */
+  notifier?: import('../notify/index.js').Notifier;
 }
 
 export interface HttpServer {
@@ -136,6 +139,7 @@ export async function buildApi(deps: HttpDeps): Promise<Api> {
   await app.register(async (scope) => staRoutes(scope, deps));
   if (deps.ingest && deps.stationAuth) await app.register(async (scope) => ingestRoutes(scope, { ...deps, ingest: deps.ingest!, stationAuth: deps.stationAuth! }));
   if (deps.bulletins) await app.register(async (scope) => bulletinRoutes(scope, { ...deps, bulletins: deps.bulletins! }));
+  await app.register(async (scope) => notificationRoutes(scope, deps));
   const realtime = await createRealtime({ server: app.server, ...deps });
   // socket.io holds its connections on app.server: closed before fastify closes the server; and
   // at onClose for an app that was never readied (preClose runs only after ready).

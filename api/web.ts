@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../dashboard/web/dist/', import.meta.url));
 
 /** Paths the page routes itself (history API); the server answers each with index.html. */
-const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/stations/:id'];
+const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/notifications', '/stations/:id'];
 
 /** The page's Content-Security-Policy; `tileUrl` (https) adds its origin to img-src. */
 export function contentSecurityPolicy(tileUrl: string): string {

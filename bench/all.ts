@@ -18,6 +18,7 @@ if (all) {
     ['analytics.ts', quick ? ['--quick'] : []],
     ['circular10.ts', quick ? ['--stations', '50', '--files', '4'] : ['--stations', '200', '--files', '12']],
     ['node-red.ts', quick ? ['--quick'] : []],
+    ['notifications.ts', quick ? ['--quick'] : []],
   );
 }
 let failed = 0;

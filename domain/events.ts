@@ -52,6 +52,13 @@ export interface EventMap {
    * change made elsewhere), so a relay (cluster/) never echoes it back.
    */
   alertRulesChanged: Record<string, never>;
+  /**
+   * A notification contact point failed N attempts in a row (notify/delivery.ts): shown in
+   * /healthz as degraded and logged at error level; `notificationChannelRecovered` follows its
+   * next success.
+   */
+  notificationChannelFailing: { contactPointId: number; name: string; channel: string; failures: number; lastError: string; at: number };
+  notificationChannelRecovered: { contactPointId: number; name: string; channel: string; at: number };
 }
 
 export type EventName = keyof EventMap;

@@ -30,13 +30,16 @@ export interface StationLive {
   /** Newest hourly VN_AQI of the last 3 hours, with its category key (alerts/indices/categories.ts). */
   aqi: number | null;
   aqiCategory: string | null;
+  /** Surface-water stations: newest hourly VN_WQI of the last 3 hours and its class key (domain/indices/categories.ts VN_WQI_CLASSES). Optional: older nodes do not send it. */
+  vnWqi?: number | null;
+  vnWqiClass?: string | null;
 }
 
 export interface Kpi {
   stations: { total: number; online: number; stale: number; offline: number };
   /** Alerts in state firing, by severity. */
   firing: Record<Severity, number>;
-  /** Readings received today (local day, UTC+7) / readings expected from enabled stations, 0..1; null before any are expected. */
+  /** Readings received today (local day in the agency's zone, config.timezone) / readings expected from enabled stations, 0..1; null before any are expected. */
   completenessToday: number | null;
   /** Readings committed per second, mean over the last 10 s. */
   readingsPerSecond: number;

@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = {
   QT_ERR_STATION_AUTH: { status: 401, message: 'Wrong station id or secret' },
   QT_ERR_PAYLOAD_INVALID: { status: 400, message: 'The payload cannot be read' },
   QT_ERR_READINGS_REFUSED: { status: 422, message: 'Some readings were refused' },
+  QT_ERR_NOTIFY_INVALID: { status: 400, message: 'Invalid notification setting' },
+  QT_ERR_ACK_LINK_INVALID: { status: 404, message: 'This acknowledgement link is not valid' },
+  QT_ERR_ACK_LINK_USED: { status: 410, message: 'This acknowledgement link has already been used' },
+  QT_ERR_ACK_LINK_EXPIRED: { status: 410, message: 'This acknowledgement link has expired' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -52,7 +52,7 @@ export function createFrameBatcher({ io, state, now, roomSize }: FrameDeps): Fra
     const present = new Set<string>();
     for (const s of stations) {
       present.add(s.id);
-      const key = `${s.state}|${s.aqi}|${s.name}|${s.enabled}|${s.lat},${s.lon}`;
+      const key = `${s.state}|${s.aqi}|${s.vnWqi}|${s.name}|${s.enabled}|${s.lat},${s.lon}`;
       if (sentStations.get(s.id) !== key) {
         sentStations.set(s.id, key);
         changed.push(s);

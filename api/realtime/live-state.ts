@@ -1,12 +1,12 @@
 /**
  * @module api/realtime/live-state
  * The operations center's live picture, kept in memory: each station's newest reading time, its
- * newest hourly VN_AQI, the open alerts, today's reading counts (for completeness) and the
+ * newest hourly VN_AQI (VN_WQI for surface water), the open alerts, today's reading counts (for completeness) and the
  * readings of the last seconds (for the rate). Seeded from the database, then updated by the
  * bus events that api/realtime/index.ts hands it; read by the frames (api/realtime/frames.ts)
  * and GET /api/v1/overview. It sends nothing itself.
  */
-import { vnAqiCategory } from '../../domain/indices/categories.js';
+import { vnAqiCategory, vnWqiClass } from '../../domain/indices/categories.js';
 import type { EventMap } from '../../domain/events.js';
 import type { Kpi, LiveState, StationLive } from '../../domain/live.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
@@ -48,6 +48,7 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
   const t0 = now();
   const lastSeen = await lastReadingTimes(db, new Date(t0 - DAY_MS));
   const aqi = await latestHourlyIndex(db, 'vn_aqi', new Date(t0 - AQI_MAX_AGE_MS));
+  const wqi = await latestHourlyIndex(db, 'vn_wqi', new Date(t0 - AQI_MAX_AGE_MS));
   const openAlerts = new Map<number, AlertRecord>((await listOpenAlerts(db)).map((a) => [a.id, a]));
   let countsToday = new Map<string, number>();
   let countsSince = 0;
@@ -64,6 +65,8 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
     const state: LiveState = fresh ? 'online' : s.connectionState === 'online' ? 'stale' : 'offline';
     const index = aqi.get(s.id);
     const value = index && at - index.hourEnd <= AQI_MAX_AGE_MS ? index.aqi : null;
+    const water = wqi.get(s.id);
+    const wqiValue = water && at - water.hourEnd <= AQI_MAX_AGE_MS ? water.aqi : null;
     return {
       id: s.id,
       name: s.name,
@@ -76,6 +79,7 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
       lastReadingAt: seen === undefined ? null : new Date(seen).toISOString(),
       aqi: value,
       aqiCategory: value === null ? null : vnAqiCategory(value).key,
+      ...(s.profileId === 'surface-water' ? { vnWqi: wqiValue, vnWqiClass: wqiValue === null ? null : vnWqiClass(wqiValue).key } : {}),
     };
   }
 
@@ -147,7 +151,9 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
       if (alert.state === 'resolved') openAlerts.delete(alert.id);
       else openAlerts.set(alert.id, alert);
     },
-    indexUpdated({ stationId, hourEnd, vnAqi }) {
+    indexUpdated({ stationId, hourEnd, vnAqi, vnWqi }) {
+      const currentWqi = wqi.get(stationId);
+      if (vnWqi !== null && !(currentWqi && currentWqi.hourEnd > hourEnd)) wqi.set(stationId, { hourEnd, aqi: vnWqi });
       const current = aqi.get(stationId);
       if (vnAqi === null || (current && current.hourEnd > hourEnd)) return;
       aqi.set(stationId, { hourEnd, aqi: vnAqi });

@@ -4,6 +4,8 @@
  *                                 status 'degraded' when the database is unreachable (503) or
  *                                 acknowledged readings wait in the local spool (200);
  *                                 storage = { degraded, reason, since, spoolBytes, spoolMaxBytes, spoolRows }
+ *                                 notifications = { status, failing: [{ contactPointId, name, channel, failures, lastError, since }] }
+ *                                 (a failing contact point makes status 'degraded', still 200)
  *   GET /metrics                → Prometheus text format
  *   GET /api/v1/quarantine      (admin) ?station=&before=&limit= → refused payloads with their reasons
  */
@@ -33,7 +35,8 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       app.log.warn({ err }, 'health check: database unreachable');
     }
     const storage = deps.ingest?.storage;
-    const degraded = database !== 'ok' || storage?.degraded === true;
+    const notifications = deps.notifier?.health();
+    const degraded = database !== 'ok' || storage?.degraded === true || notifications?.status === 'degraded';
     reply.code(database === 'ok' ? 200 : 503);
     return {
       status: degraded ? 'degraded' : 'ok',
@@ -41,6 +44,7 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       mode: db.mode,
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       ...(storage ? { storage: { ...storage, since: storage.since === null ? null : new Date(storage.since).toISOString() } } : {}),
+      ...(notifications ? { notifications } : {}),
     };
   });
 

@@ -1,6 +1,6 @@
 /** Colours, orderings and small widgets shared by the views. */
-import { VN_AQI_CATEGORIES } from '../../../domain/indices/categories';
-import type { AlertJson, LiveState, Severity } from '../../../domain/live';
+import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../../domain/indices/categories';
+import type { AlertJson, LiveState, Severity, StationLive } from '../../../domain/live';
 import { h } from './dom';
 import { lang, tk } from './i18n';
 
@@ -18,6 +18,41 @@ export function aqiName(key: string | null): string {
   const c = aqiCategory(key);
   return c ? (lang() === 'vi' ? c.nameVi : c.nameEn) : '';
 }
+export function wqiClass(key: string | null) {
+  return key ? VN_WQI_CLASSES.find((c) => c.key === key) : undefined;
+}
+export function wqiColour(key: string | null): string {
+  return wqiClass(key)?.colorHex ?? NO_AQI_COLOUR;
+}
+export function wqiName(key: string | null): string {
+  const c = wqiClass(key);
+  return c ? (lang() === 'vi' ? c.nameVi : c.nameEn) : '';
+}
+
+/** The index a station shows on the list and the map: VN_WQI for surface water, VN_AQI for the others that have one. */
+export interface ShownIndex {
+  /** 'VN_AQI' | 'VN_WQI'. */
+  name: string;
+  value: number | null;
+  colour: string;
+  /** The category's name in the current language ('' without a value). */
+  category: string;
+}
+export function stationIndex(s: StationLive): ShownIndex {
+  if (s.profile === 'surface-water') {
+    const key = s.vnWqiClass ?? null;
+    return { name: 'VN_WQI', value: s.vnWqi ?? null, colour: wqiColour(key), category: wqiName(key) };
+  }
+  if (s.aqi !== null || s.profile === 'air-quality') return { name: 'VN_AQI', value: s.aqi, colour: aqiColour(s.aqiCategory), category: aqiName(s.aqiCategory) };
+  // hydromet, salinity, wastewater: their level or compliance needs the station's limits (station page)
+  return { name: '', value: null, colour: NO_AQI_COLOUR, category: '' };
+}
+/** The station's own index as a coloured chip (list rows, map popups). */
+export function indexChip(s: StationLive): HTMLElement {
+  const i = stationIndex(s);
+  return h('span', { class: 'aqi-chip', data: { index: i.name }, style: { background: i.colour, color: inkOn(i.colour) }, title: `${i.name}${i.category ? ': ' + i.category : ''}` }, i.value === null ? '–' : String(i.value));
+}
+
 /** Black or white text, whichever reads better on `hex`. */
 export function inkOn(hex: string): string {
   const n = parseInt(hex.slice(1), 16);

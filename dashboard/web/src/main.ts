@@ -12,6 +12,7 @@ import { connectLive, type Live } from './live';
 import { mountAlerts } from './views/alerts';
 import { mountBulletins } from './views/bulletins';
 import { mountOpenData } from './views/open-data';
+import { mountNotifications } from './views/notifications/index';
 import { mountOverview } from './views/overview';
 import { mountStation } from './views/station';
 
@@ -55,7 +56,7 @@ function header(u: User): HTMLElement {
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('span', { class: 'logo', aria: { hidden: 'true' } }, 'Q'), h('span', {}, 'Quantrac · ', t('appTitle'))),
-    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts')), link('/bulletins', t('bulletins'), path === '/bulletins'), can(u, 'admin') ? link('/open-data', t('openData'), path === '/open-data') : null),
+    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts')), link('/bulletins', t('bulletins'), path === '/bulletins'), can(u, 'admin') ? link('/open-data', t('openData'), path === '/open-data') : null, can(u, 'admin') ? link('/notifications', t('notifications'), path === '/notifications') : null),
     h('div', { class: 'spacer' }),
     h('span', { class: 'live-status', id: 'live-status' }),
     h('button', { class: 'lang', type: 'button', data: { testid: 'lang' }, on: { click: () => setLang(lang() === 'vi' ? 'en' : 'vi') } }, t('language')),
@@ -126,6 +127,7 @@ function render(): void {
   else if (path === '/alerts') unmount = mountAlerts(main, ctx);
   else if (path === '/bulletins') unmount = mountBulletins(main, ctx);
   else if (path === '/open-data' && can(user, 'admin')) unmount = mountOpenData(main, ctx);
+  else if (path === '/notifications' && can(user, 'admin')) unmount = mountNotifications(main, ctx);
   else unmount = mountOverview(main, ctx);
   unmountView = () => {
     offStatus();

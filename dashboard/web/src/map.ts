@@ -7,7 +7,7 @@
 import L from 'leaflet';
 import vnMap from 'virtual:vn-map';
 import type { StationLive } from '../../../domain/live';
-import { aqiColour, inkOn, STATE_COLOUR } from './common';
+import { aqiColour, inkOn, stationIndex, STATE_COLOUR } from './common';
 import { h } from './dom';
 import { fmtDateTime, lang, t, tk } from './i18n';
 
@@ -50,7 +50,7 @@ export function createStationMap(el: HTMLElement, options: { tileUrl: string; ti
       { class: 'popup' },
       h('strong', {}, s.name),
       h('div', { class: 'muted' }, `${s.id}${s.province ? ' · ' + s.province : ''}`),
-      h('div', {}, tk('state', s.state), ' · AQI ', s.aqi === null ? '–' : String(s.aqi)),
+      h('div', { data: { index: stationIndex(s).name } }, tk('state', s.state), stationIndex(s).name ? ` · ${stationIndex(s).name} ${stationIndex(s).value ?? '–'}` : ''),
       h('div', { class: 'muted' }, `${t('lastReading')}: ${fmtDateTime(s.lastReadingAt)}`),
       h('button', { type: 'button', on: { click: () => options.onOpen(s.id) } }, t('openStation')),
     );
@@ -72,7 +72,7 @@ export function createStationMap(el: HTMLElement, options: { tileUrl: string; ti
     for (const members of cells.values()) {
       if (members.length === 1) {
         const s = members[0]!;
-        L.circleMarker([s.lat, s.lon], { radius: 7, weight: 3, color: STATE_COLOUR[s.state], fillColor: s.state === 'offline' ? '#8a8f94' : aqiColour(s.aqiCategory), fillOpacity: 0.95 })
+        L.circleMarker([s.lat, s.lon], { radius: 7, weight: 3, color: STATE_COLOUR[s.state], fillColor: s.state === 'offline' ? '#8a8f94' : stationIndex(s).colour, fillOpacity: 0.95 })
           .bindTooltip(h('span', {}, s.name), { direction: 'top', offset: [0, -6] })
           .bindPopup(() => popupFor(s))
           .addTo(layer);

@@ -5,7 +5,7 @@
 import { VN_AQI_CATEGORIES } from '../../../../domain/indices/categories';
 import type { AlertJson, AlertsFrame, Kpi, OverviewFrame, OverviewSnapshot, StationLive } from '../../../../domain/live';
 import { api } from '../api';
-import { aqiChip, byUrgency, severityBadge, stateBadge } from '../common';
+import { byUrgency, indexChip, severityBadge, stateBadge } from '../common';
 import { fold, h, replace } from '../dom';
 import { fmtNum, fmtPercent, fmtTime, lang, loc, t } from '../i18n';
 import { createStationMap, type StationMap } from '../map';
@@ -62,7 +62,7 @@ export function mountOverview(main: HTMLElement, ctx: ViewContext): Unmount {
       'li',
       { data: { id: s.id, state: s.state } },
       h('a', { href: `/stations/${encodeURIComponent(s.id)}`, data: { nav: '' } }, h('span', { class: 'name' }, s.name), h('span', { class: 'muted id' }, s.id)),
-      aqiChip(s.aqi, s.aqiCategory),
+      indexChip(s),
       stateBadge(s.state),
     );
   }
