@@ -3,7 +3,7 @@
  * Keeps each air station's hourly and daily indices current and stored (aqi_hourly, aqi_daily),
  * so the API and dashboard read them instead of recomputing:
  * - VN_AQI (Decision 1459/QĐ-TCMT): hourly with the NowCast for PM, daily over the VN_AQI day
- *   01:00 → 00:00 local time with the O3 8-hour rule;
+ *   01:00 → 00:00 local time (the station's zone) with the O3 8-hour rule;
  * - US EPA AQI (2024 breakpoints) as the configurable alternative: PM NowCast, O3 8-hour mean
  *   (1-hour when ≥ 0.125 ppm), CO 8-hour mean, NO2 and SO2 1-hour means, gases converted from
  *   µg/m³ at 25 °C.
@@ -24,11 +24,11 @@ import {
   type VnAqiPollutant,
   type VnWqiInput,
 } from '../domain/indices/index.js';
+import { DEFAULT_TIME_ZONE, HOUR_MS, localDate, startOfLocalDay } from '../lib/time.js';
 import type { Db } from '../store/index.js';
 import { hourlyMeans, upsertDailyIndex, upsertHourlyIndex } from '../store/indices.js';
 
-const HOUR = 3_600_000;
-const VN_OFFSET = 7 * HOUR;
+const HOUR = HOUR_MS;
 export const AQI_POLLUTANTS: readonly VnAqiPollutant[] = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3'];
 /** The metric under which the alert engine records a station's hourly VN_AQI, so rules can read it like a measurement. */
 export const AQI_METRIC = 'vn_aqi_hourly';
@@ -38,12 +38,11 @@ export function hourEnding(ts: number): number {
   return Math.floor(ts / HOUR) * HOUR + HOUR;
 }
 
-/** The local date (YYYY-MM-DD, UTC+7) of the VN_AQI day that contains the hour ending at `hourEnd`, and that day's first hour-ending label. */
-export function vnAqiDay(hourEnd: number): { day: string; firstHourEnd: number } {
+/** The local date (YYYY-MM-DD in the station's zone) of the VN_AQI day that contains the hour ending at `hourEnd`, and that day's first hour-ending label. */
+export function vnAqiDay(hourEnd: number, timeZone: string = DEFAULT_TIME_ZONE): { day: string; firstHourEnd: number } {
   // The hour ending 00:00 local closes the previous day.
-  const local = new Date(hourEnd + VN_OFFSET - 1);
-  const day = local.toISOString().slice(0, 10);
-  const firstHourEnd = Date.parse(`${day}T01:00:00+07:00`);
+  const day = localDate(hourEnd - 1, timeZone);
+  const firstHourEnd = startOfLocalDay(day, timeZone)! + HOUR;
   return { day, firstHourEnd };
 }
 
@@ -59,9 +58,9 @@ export interface StationIndices {
   vnDaily: number | null;
 }
 
-/** Computes and stores the indices of the hour ending at `hourEnd` and of its VN_AQI day. */
-export async function updateStationIndices(db: Db, stationId: string, hourEnd: number): Promise<StationIndices> {
-  const { day, firstHourEnd } = vnAqiDay(hourEnd);
+/** Computes and stores the indices of the hour ending at `hourEnd` and of its VN_AQI day (a local day in the station's `timeZone`). */
+export async function updateStationIndices(db: Db, stationId: string, hourEnd: number, timeZone: string = DEFAULT_TIME_ZONE): Promise<StationIndices> {
+  const { day, firstHourEnd } = vnAqiDay(hourEnd, timeZone);
   const from = Math.min(hourEnd - 12 * HOUR, firstHourEnd - 8 * HOUR);
   const means = await hourlyMeans(db, stationId, AQI_POLLUTANTS, new Date(from), new Date(hourEnd));
   const at = (metric: string, label: number): number | undefined => means.get(metric)?.get(label);

@@ -44,6 +44,8 @@ export interface AlertEngineOptions {
   tickMs?: number;
   /** Recompute a station's indices at most this often while readings arrive (and at every new hour). */
   indexThrottleMs?: number;
+  /** The agency's zone (config.timezone), for stations without a valid `timezone` of their own (default Asia/Ho_Chi_Minh). */
+  timeZone?: string;
   /** Rule packs folder (default alerts/packs). */
   packsDir?: string;
   /**
@@ -93,12 +95,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   const silences = createSilences(db, now);
   const windows = createWindows(rules);
   const lifecycle = createLifecycle({ db, bus, log, silences, now });
-  const evaluator = createEvaluator({ rules, windows, lifecycle, now });
+  const evaluator = createEvaluator({ rules, windows, lifecycle, now, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
   const indices = createIndexQueue({
     db,
     bus,
     log,
     throttleMs: options.indexThrottleMs ?? 60_000,
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
     onHourlyAqi(station, hourEnd, value, at) {
       // not awaited: the index queue never waits for the serial queue (which waits for nothing here)
       void serial('index rules', async () => {

@@ -5,6 +5,7 @@
  * are the timer's (a reading can only clear them), and a station that never reported counts as
  * silent from the moment the engine started watching it.
  */
+import { DEFAULT_TIME_ZONE, timeZoneOr } from '../lib/time.js';
 import type { Station } from '../store/stations.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ruleMetric, type RuleIndex } from './rule-index.js';
@@ -18,6 +19,8 @@ export interface EvaluatorDeps {
   lifecycle: Lifecycle;
   /** Engine clock (epoch ms). */
   now: () => number;
+  /** The agency's zone (config.timezone), for a station without a valid `timezone`. */
+  timeZone?: string;
 }
 
 export interface Evaluator {
@@ -34,6 +37,7 @@ export interface Evaluator {
 
 export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   const { rules, windows, lifecycle, now } = deps;
+  const agencyZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   let watchingSince = now();
   /** Engine time a station was first evaluated: a station that never reported is silent since then. */
   const firstSeen = new Map<string, number>();
@@ -62,6 +66,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       ...(lastReceivedAt !== undefined ? { lastReceivedAt } : {}),
       watchingSince: Math.max(watchingSince, firstSeenAt(station.id, at)),
       stationAttributes: station.attributes ?? {},
+      timeZone: timeZoneOr(station.timezone, agencyZone),
     });
   }
 

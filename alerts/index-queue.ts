@@ -9,6 +9,7 @@
  */
 import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
+import { DEFAULT_TIME_ZONE, timeZoneOr } from '../lib/time.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { hourEnding, updateStationIndices, updateWaterIndex } from './aqi.js';
@@ -19,6 +20,8 @@ export interface IndexQueueDeps {
   log: Logger;
   /** Recompute a station's indices at most this often while readings arrive (and at every new hour). */
   throttleMs: number;
+  /** The agency's zone (config.timezone): a station's VN_AQI day is in its own `timezone`, else in this one. */
+  timeZone?: string;
   /** Called (on the index queue) with a newly computed hourly VN_AQI; must not wait for the engine's queue. */
   onHourlyAqi(station: Station, hourEnd: number, value: number, at: number): void;
 }
@@ -32,6 +35,7 @@ export interface IndexQueue {
 
 export function createIndexQueue(deps: IndexQueueDeps): IndexQueue {
   const { db, bus, log, throttleMs, onHourlyAqi } = deps;
+  const agencyZone = deps.timeZone ?? DEFAULT_TIME_ZONE;
   let tail: Promise<unknown> = Promise.resolve();
   /** Per station: when its indices were last queued (engine time) and the newest hour they covered. */
   const last = new Map<string, { at: number; hour: number }>();
@@ -50,7 +54,7 @@ export function createIndexQueue(deps: IndexQueueDeps): IndexQueue {
           bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: null, usAqi: null, vnAqiDaily: null, vnWqi: wqi });
           return;
         }
-        const idx = await updateStationIndices(db, station.id, hour);
+        const idx = await updateStationIndices(db, station.id, hour, timeZoneOr(station.timezone, agencyZone));
         bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily, vnWqi: null });
         if (idx.vnHourly !== null) onHourlyAqi(station, hour, idx.vnHourly, at);
       });

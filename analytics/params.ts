@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createError } from '../lib/errors.js';
+import { formatOffset } from '../lib/time.js';
 import { AGG_NAMES, type AggName, type RawKey } from '../store/analytics.js';
 
 const MINUTE = 60_000;
@@ -61,22 +62,8 @@ export function parseList(name: string, text: string, max: number): string[] {
 // Calendar arithmetic, matching TimescaleDB's time_bucket(interval, ts, timezone): fixed widths
 // from the origin 2000-01-03 00:00 local (a Monday), months from 2000-01-01 local.
 
-/** The zone's offset from UTC at `at`, ms (Vietnam: +7 h all year). */
-export function zoneOffsetMs(timezone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return local - Math.floor(at / 1000) * 1000;
-}
+/** The zone's offset from UTC at `at`, ms (Vietnam: +7 h all year): lib/time's, re-exported for the analyst API. */
+export { zoneOffsetMs } from '../lib/time.js';
 
 export function bucketStart(bucket: Bucket, t: number, offsetMs: number): number {
   if (bucket.kind === 'month') {
@@ -99,11 +86,7 @@ export function bucketEnd(bucket: Bucket, start: number, offsetMs: number): numb
 
 /** ISO 8601 with the zone's offset, e.g. 2026-11-22T00:00:00+07:00. */
 export function localIso(t: number, offsetMs: number): string {
-  const sign = offsetMs < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMs);
-  const hh = String(Math.floor(abs / HOUR)).padStart(2, '0');
-  const mm = String(Math.floor((abs % HOUR) / MINUTE)).padStart(2, '0');
-  return new Date(t + offsetMs).toISOString().replace(/\.\d{3}Z$/, `${sign}${hh}:${mm}`);
+  return new Date(t + offsetMs).toISOString().replace(/\.\d{3}Z$/, formatOffset(offsetMs));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@
  * broker (a flow cannot publish readings as a station), and events reach flows asynchronously
  * (setImmediate), so a slow or throwing flow never holds up ingest.
  */
+import { localDayRange, timeZoneOr } from '../lib/time.js';
+import { createError } from '../lib/errors.js';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Broker } from '../broker/index.js';
 import { isStationId } from '../domain/topics.js';
@@ -15,11 +17,10 @@ import type { AcceptedReading, EventBus, EventMap } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { AlertRecord, Silence } from '../store/alerts.js';
 import type { Db } from '../store/index.js';
+import type { Station } from '../store/stations.js';
 import { hourlyStats, queryReadings } from '../store/readings.js';
 import { completeness, type CompletenessRow } from '../analytics/series.js';
 import type { Config } from '../config/index.js';
-
-const HOUR = 3_600_000;
 
 export interface StationInfo {
   id: string;
@@ -43,7 +44,7 @@ export interface QuantracHost {
   resolve(alertId: number, actor: string, reason: string): Promise<AlertRecord>;
   silence(s: { station?: string; rule?: string; minutes: number; comment: string; actor: string }): Promise<Silence>;
   query(q: { station: string; metric?: string; from: Date; to: Date; aggregate: 'raw' | 'hourly'; limit?: number }): Promise<unknown[]>;
-  /** Data completeness of a local (UTC+7) day, per station and metric (the analyst API's completeness report). */
+  /** Data completeness of a local day (each station's own calendar day, in its zone), per station and metric (the analyst API's completeness report). */
   completeness(day: string): Promise<CompletenessRow[]>;
   command(stationId: string, command: Record<string, unknown>): Promise<void>;
   station(id: string): StationInfo | undefined;
@@ -150,26 +151,36 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
     acknowledge: (id, actor, comment) => alerts.acknowledge(id, actor, comment),
     resolve: (id, actor, reason) => alerts.resolve(id, actor, reason),
     silence({ station, rule, minutes, comment, actor }) {
-      if (!station && !rule) throw new Error('a silence needs a station, a rule, or both');
+      if (!station && !rule) throw createError('QT_ERR_BAD_REQUEST', 'a silence needs a station, a rule, or both');
       const startsAt = new Date();
       return alerts.createSilence({ stationId: station ?? null, ruleId: rule ?? null, startsAt, endsAt: new Date(startsAt.getTime() + minutes * 60_000), comment, createdBy: actor });
     },
     async query({ station, metric, from, to, aggregate, limit = 10_000 }) {
-      if (!directory.get(station)) throw new Error(`station ${station} does not exist`);
+      if (!directory.get(station)) throw createError('QT_ERR_NOT_FOUND', `station ${station} does not exist`);
       if (aggregate === 'hourly') {
         return (await hourlyStats(db, station, metric, from, to)).map((r) => ({ ...r, bucket: r.bucket.toISOString() }));
       }
       return (await queryReadings(db, { stationId: station, metric, from, to, limit })).map((r) => ({ ...r, ts: r.ts.toISOString() }));
     },
     async completeness(day) {
-      const from = new Date(Date.parse(`${day}T00:00:00+07:00`));
-      if (Number.isNaN(from.getTime())) throw new Error(`day must be YYYY-MM-DD, got ${day}`);
-      // The analyst API's report: one definition of completeness in the platform.
-      const report = await completeness(db, config, profiles, { stations: directory.all(), metrics: null, from, to: new Date(from.getTime() + 24 * HOUR), now: Date.now() });
-      return report.data;
+      if (!localDayRange(day, config.timezone)) throw createError('QT_ERR_BAD_REQUEST', `day must be YYYY-MM-DD, got ${day}`);
+      // Each station's day is the date in its own zone: stations are asked zone by zone.
+      const byZone = new Map<string, Station[]>();
+      for (const s of directory.all()) {
+        const zone = timeZoneOr(s.timezone, config.timezone);
+        byZone.set(zone, [...(byZone.get(zone) ?? []), s]);
+      }
+      const rows: CompletenessRow[] = [];
+      for (const [zone, stations] of byZone) {
+        const { from, to } = localDayRange(day, zone)!;
+        // The analyst API's report: one definition of completeness in the platform.
+        const report = await completeness(db, config, profiles, { stations, metrics: null, from: new Date(from), to: new Date(to), now: Date.now() });
+        rows.push(...report.data);
+      }
+      return rows;
     },
     async command(stationId, command) {
-      if (!isStationId(stationId) || !directory.get(stationId)) throw new Error(`station ${stationId} does not exist`);
+      if (!isStationId(stationId) || !directory.get(stationId)) throw createError('QT_ERR_NOT_FOUND', `station ${stationId} does not exist`);
       await broker.sendCommand(stationId, command);
     },
     station(id) {

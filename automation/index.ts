@@ -11,6 +11,7 @@
  * Offline: no palette manager, no external modules, no telemetry or update checks; nothing at start
  * waits on the network. Node-RED is a process-wide singleton: one app per process embeds it.
  */
+import { createError } from '../lib/errors.js';
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -67,7 +68,7 @@ const LEVELS: Record<number, 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'tr
  * `handle()`, which the HTTP server's request dispatcher calls for paths under /red.
  */
 export async function startAutomation(server: Server, deps: AutomationDeps): Promise<Automation> {
-  if (embedded) throw new Error('Node-RED is already embedded in this process (it is a process-wide singleton)');
+  if (embedded) throw createError('QT_ERR_AUTOMATION', 'Node-RED is already embedded in this process (it is a process-wide singleton)');
   embedded = true;
   const { config, db, logger } = deps;
   const log = logger.child({ component: 'node-red' });

@@ -16,6 +16,7 @@
  * `after` steps run once the outcome is known, whatever it is, in order: they record (audit,
  * count, remember a login) and cannot change the outcome.
  */
+import { createError } from '../lib/errors.js';
 
 /** What a step decided: pass on (`undefined`), refuse, or finish early. */
 export type Verdict<R> = undefined | { readonly refuse: Error } | { readonly finish: R };
@@ -54,7 +55,7 @@ export function finish<R>(value: R): { readonly finish: R } {
 }
 
 function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : createError('QT_ERR_INTERNAL', String(err), { cause: err });
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

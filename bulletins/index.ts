@@ -16,6 +16,7 @@ import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
+import { createError } from '../lib/errors.js';
 import { bulletinExists, upsertBulletin, type BulletinMeta } from '../store/bulletins.js';
 import type { Db } from '../store/index.js';
 import { activeProvinces } from '../store/stations.js';
@@ -90,8 +91,8 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
   }
 
   async function produce(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request' }, skipEmpty = false): Promise<BulletinMeta | undefined> {
-    if (closed) throw new Error('bulletins are closed');
-    const { periodStart } = periodRange(req.kind, req.period);
+    if (closed) throw createError('QT_ERR_SHUTTING_DOWN', 'bulletins are closed');
+    const { periodStart } = periodRange(req.kind, req.period, config.timezone);
     const model = await compose(req);
     // A scheduled bulletin with no station to report on (a fresh installation, a province whose
     // stations came later) is not published; one asked for is, empty.
@@ -112,11 +113,11 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
   }
 
   async function runDueNow(at: number): Promise<BulletinMeta[]> {
-    const { day, month } = duePeriods(config.bulletins, at);
+    const { day, month } = duePeriods(config.bulletins, at, config.timezone);
     const scopes: BulletinScope[] = ['all', ...(await activeProvinces(db)).map((p) => scopeOf(p))];
     const made: BulletinMeta[] = [];
     for (const [kind, period] of [['daily', day], ['monthly', month]] as const) {
-      const { periodStart } = periodRange(kind, period);
+      const { periodStart } = periodRange(kind, period, config.timezone);
       for (const scope of scopes) {
         if (closed) return made;
         if (await bulletinExists(db, kind, periodStart, scope)) continue;
@@ -144,7 +145,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
       const scheduled = () => {
         if (isLeader()) inBackground(serial(() => runDueNow(now())));
       };
-      scheduler = startSchedule(config.bulletins, scheduled);
+      scheduler = startSchedule(config.bulletins, scheduled, config.timezone);
       scheduled(); // catch up what was missed while no node ran
     },
     catchUp() {

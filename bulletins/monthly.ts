@@ -14,7 +14,7 @@ import { dayExceedances } from './exceedances.js';
 import type { StationMeans } from './hourly-means.js';
 import { limitsDuring, limitsOn } from './limits.js';
 import type { BulletinHeader, Exceedance, Limit, MonthlyBulletin, MonthlyStation } from './model.js';
-import { DAY, localDate } from './period.js';
+import { addDays, localDate, startOfLocalDay } from '../lib/time.js';
 
 export interface MonthlyInput {
   head: BulletinHeader & { kind: 'monthly' };
@@ -36,9 +36,9 @@ export function buildMonthly(input: MonthlyInput): MonthlyBulletin {
   const { head, fromMs, toMs, stations, profiles, rowsOf, means, aqi, events, limits } = input;
   const byKey = new Map<string, Omit<Exceedance, 'periods'> & { days: string[] }>();
   const daysOf = new Map<string, Set<string>>();
-  for (let dayStart = fromMs; dayStart < toMs; dayStart += DAY) {
+  // local dates of the month in the bulletin's zone (a 23- or 25-hour day where the zone has daylight saving)
+  for (let date = localDate(fromMs, head.timezone), dayStart = fromMs; dayStart < toMs; date = addDays(date, 1), dayStart = startOfLocalDay(date, head.timezone)!) {
     const inForce = limitsOn(limits, dayStart);
-    const date = localDate(dayStart);
     for (const s of stations) {
       for (const e of dayExceedances(s, means.get(s.id), inForce, profiles.get(s.profileId)!.profile, dayStart)) {
         const key = `${e.station}\u0000${e.rule}`;

@@ -1,7 +1,8 @@
 /**
  * @module bulletins/render-csv
  * A bulletin as one CSV table in long form (one header, a `section` column), so a spreadsheet or a
- * script reads every part the same way. Times are ISO 8601 with the +07:00 offset; numbers are
+ * script reads every part the same way. Times are ISO 8601 in the bulletin's zone with its offset
+ * (+07:00 in Vietnam); numbers are
  * unrounded (the HTML rounds for reading).
  *
  * Sections, daily: aqi_daily, aqi_max_hourly, metric_daily_mean, metric_max_hourly_mean,
@@ -9,15 +10,16 @@
  * Monthly: aqi_monthly_mean, aqi_category_days, exceedance_days, alerts, completeness.
  */
 import { stringify } from 'csv-stringify/sync';
+import { localIso } from '../lib/time.js';
 import type { Bulletin } from './model.js';
 
 export const CSV_COLUMNS = ['section', 'station', 'station_name', 'province', 'metric', 'averaging', 'time', 'value', 'unit', 'limit', 'category', 'detail'] as const;
 
 type Row = Partial<Record<(typeof CSV_COLUMNS)[number], string | number | null>>;
 
-/** ISO 8601 in Vietnam's local time. */
-function local(iso: string): string {
-  return new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+07:00');
+/** ISO 8601 in the bulletin's local time, whole seconds. */
+function local(iso: string, timeZone: string): string {
+  return localIso(Math.floor(Date.parse(iso) / 1000) * 1000, timeZone);
 }
 
 const FREE_TEXT = new Set(['station_name', 'province', 'detail']);
@@ -33,20 +35,20 @@ export function renderCsv(b: Bulletin): string {
     for (const s of b.stations) {
       const base = { station: s.id, station_name: s.name, province: s.province };
       if (s.aqi?.daily) rows.push({ ...base, section: 'aqi_daily', time: b.period, value: s.aqi.daily.value, category: s.aqi.daily.category.key, detail: s.aqi.daily.dominant });
-      if (s.aqi?.maxHourly) rows.push({ ...base, section: 'aqi_max_hourly', time: local(s.aqi.maxHourly.hourEnd), value: s.aqi.maxHourly.value, category: s.aqi.maxHourly.category.key, detail: s.aqi.maxHourly.dominant });
+      if (s.aqi?.maxHourly) rows.push({ ...base, section: 'aqi_max_hourly', time: local(s.aqi.maxHourly.hourEnd, b.timezone), value: s.aqi.maxHourly.value, category: s.aqi.maxHourly.category.key, detail: s.aqi.maxHourly.dominant });
       for (const m of s.metrics) {
         rows.push({ ...base, section: 'metric_daily_mean', metric: m.metric, averaging: '24h', time: b.period, value: m.mean, unit: m.unit, detail: `hours=${m.hours}` });
-        if (m.maxHourEnd) rows.push({ ...base, section: 'metric_max_hourly_mean', metric: m.metric, averaging: '1h', time: local(m.maxHourEnd), value: m.maxHourlyMean, unit: m.unit });
+        if (m.maxHourEnd) rows.push({ ...base, section: 'metric_max_hourly_mean', metric: m.metric, averaging: '1h', time: local(m.maxHourEnd, b.timezone), value: m.maxHourlyMean, unit: m.unit });
       }
     }
     const province = new Map(b.stations.map((s) => [s.id, s.province]));
     for (const e of b.exceedances) {
       for (const p of e.periods) {
-        rows.push({ section: 'exceedance', station: e.station, station_name: e.stationName, province: province.get(e.station) ?? null, metric: e.metric, averaging: e.averaging, time: local(p.end), value: p.value, unit: e.unit, limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`, detail: e.rule });
+        rows.push({ section: 'exceedance', station: e.station, station_name: e.stationName, province: province.get(e.station) ?? null, metric: e.metric, averaging: e.averaging, time: local(p.end, b.timezone), value: p.value, unit: e.unit, limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`, detail: e.rule });
       }
     }
     for (const [section, items] of [['alert_fired', b.alerts.fired], ['alert_resolved', b.alerts.resolved]] as const) {
-      for (const a of items) rows.push({ section, station: a.station, station_name: a.stationName, province: province.get(a.station) ?? null, time: local(a.at), value: a.value, category: a.severity, detail: `${a.rule}: ${a.message.vi}` });
+      for (const a of items) rows.push({ section, station: a.station, station_name: a.stationName, province: province.get(a.station) ?? null, time: local(a.at, b.timezone), value: a.value, category: a.severity, detail: `${a.rule}: ${a.message.vi}` });
     }
     for (const s of b.stations) {
       rows.push({ section: 'completeness', station: s.id, station_name: s.name, province: s.province, time: b.period, value: s.completeness.percent, unit: '%', detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}` });

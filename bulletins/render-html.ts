@@ -1,11 +1,12 @@
 /**
  * @module bulletins/render-html
  * A bulletin as one self-contained, printable HTML document: no script, no external resource
- * (the style is inline), headings in Vietnamese first then English, every time in
- * Asia/Ho_Chi_Minh, and every text that comes from data (station names, rule messages,
+ * (the style is inline), headings in Vietnamese first then English, every time in the
+ * bulletin's zone (`timezone`, the agency's: Asia/Ho_Chi_Minh by default), and every text that comes from data (station names, rule messages,
  * provinces) escaped, so a hostile name stays text.
  */
 import { VN_AQI_CATEGORIES } from '../domain/indices/index.js';
+import { formatOffset, zoneOffsetMs } from '../lib/time.js';
 import type { AlertItem, Bulletin, CategoryRef, DailyBulletin, MonthlyBulletin, StationCompleteness, Text } from './model.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -22,16 +23,26 @@ const numberFormat = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 }
 const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? '–' : digits === 2 ? numberFormat.format(v) : new Intl.NumberFormat('vi-VN', { maximumFractionDigits: digits }).format(v));
 const pct = (c: StationCompleteness) => (c.percent === null ? '–' : `${num(c.percent, 1)} %`);
 
-const TZ = 'Asia/Ho_Chi_Minh';
-const timeFormat = new Intl.DateTimeFormat('vi-VN', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hour12: false });
-const dateTimeFormat = new Intl.DateTimeFormat('vi-VN', { timeZone: TZ, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+const formats = new Map<string, { time: Intl.DateTimeFormat; dateTime: Intl.DateTimeFormat }>();
+/** The HH:mm and date-time formats of a zone, made once per zone. */
+function formatsOf(timeZone: string) {
+  let f = formats.get(timeZone);
+  if (!f) {
+    f = {
+      time: new Intl.DateTimeFormat('vi-VN', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }),
+      dateTime: new Intl.DateTimeFormat('vi-VN', { timeZone, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }),
+    };
+    formats.set(timeZone, f);
+  }
+  return f;
+}
 
 /** An hour-ending label as local HH:mm, with the day's last hour as 24:00. */
-function hourEnd(iso: string, dayEnd?: string): string {
+function hourEnd(iso: string, dayEnd: string | undefined, timeZone: string): string {
   if (dayEnd && iso === dayEnd) return '24:00';
-  return timeFormat.format(new Date(iso));
+  return formatsOf(timeZone).time.format(new Date(iso));
 }
-const dateTime = (iso: string) => dateTimeFormat.format(new Date(iso));
+const dateTime = (iso: string, timeZone: string) => formatsOf(timeZone).dateTime.format(new Date(iso));
 function localDay(day: string): string {
   const [y, m, d] = day.split('-');
   return `${d}/${m}/${y}`;
@@ -71,8 +82,8 @@ function table(head: string[], rows: string[][], empty: [string, string]): strin
 }
 const td = (html: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${html}</td>`;
 
-function alertRows(items: readonly AlertItem[]): string[][] {
-  return items.map((a) => [td(esc(dateTime(a.at))), td(esc(a.stationName)), td(esc(a.severity)), td(both(a.message)), td(num(a.value), 'num'), td(esc(a.rule))]);
+function alertRows(items: readonly AlertItem[], timeZone: string): string[][] {
+  return items.map((a) => [td(esc(dateTime(a.at, timeZone))), td(esc(a.stationName)), td(esc(a.severity)), td(both(a.message)), td(num(a.value), 'num'), td(esc(a.rule))]);
 }
 const ALERT_HEAD = [bi('Thời điểm', 'Time'), bi('Trạm', 'Station'), bi('Mức độ', 'Severity'), bi('Nội dung', 'Message'), bi('Giá trị', 'Value'), bi('Quy tắc', 'Rule')];
 
@@ -89,8 +100,8 @@ function document(title: Text, b: Bulletin, body: string): string {
 <body>
 <h1>${both(title)}</h1>
 <p class="meta">${bi('Phạm vi', 'Scope')}: <strong>${both(b.scopeName)}</strong></p>
-<p class="meta">${bi('Kỳ báo cáo', 'Period')}: <strong>${esc(dateTime(b.from))} → ${esc(dateTime(b.to))}</strong> (${esc(b.timezone)}, UTC+07:00)</p>
-<p class="meta">${bi('Thời điểm lập', 'Generated')}: ${esc(dateTime(b.generatedAt))}</p>
+<p class="meta">${bi('Kỳ báo cáo', 'Period')}: <strong>${esc(dateTime(b.from, b.timezone))} → ${esc(dateTime(b.to, b.timezone))}</strong> (${esc(b.timezone)}, UTC${formatOffset(zoneOffsetMs(b.timezone, Date.parse(b.from)))})</p>
+<p class="meta">${bi('Thời điểm lập', 'Generated')}: ${esc(dateTime(b.generatedAt, b.timezone))}</p>
 ${body}
 <footer>Quantrac · ${bi('Số liệu từ các trạm quan trắc tự động, liên tục; chỉ số VN_AQI theo Quyết định 1459/QĐ-TCMT; giới hạn theo QCVN 05:2023/BTNMT, QCVN 08:2023/BTNMT, QCVN 40:2011/BTNMT (cột B)', 'Data from automatic continuous monitoring stations; VN_AQI per Decision 1459/QĐ-TCMT; limits per QCVN 05:2023, 08:2023, 40:2011 (column B)')}</footer>
 </body>
@@ -112,7 +123,7 @@ function dailyBody(b: DailyBulletin): string {
         td(s.aqi!.daily ? chip(s.aqi!.daily.value, s.aqi!.daily.category) : '–'),
         td(esc(s.aqi!.daily?.dominant ?? '')),
         td(s.aqi!.maxHourly ? chip(s.aqi!.maxHourly.value, s.aqi!.maxHourly.category) : '–'),
-        td(s.aqi!.maxHourly ? esc(hourEnd(s.aqi!.maxHourly.hourEnd, dayEnd)) : '–'),
+        td(s.aqi!.maxHourly ? esc(hourEnd(s.aqi!.maxHourly.hourEnd, dayEnd, b.timezone)) : '–'),
       ]),
       ['Không có trạm không khí', 'No air quality station'],
     ),
@@ -129,7 +140,7 @@ function dailyBody(b: DailyBulletin): string {
         td(`${opSign(e.op)} ${esc(num(e.limit))} ${esc(e.unit)}`, 'num'),
         td(both(AVERAGING[e.averaging]!)),
         td(String(e.periods.length), 'num'),
-        td(e.periods.map((p) => `${esc(hourEnd(p.end, dayEnd))}: ${esc(num(p.value))}`).join('; ')),
+        td(e.periods.map((p) => `${esc(hourEnd(p.end, dayEnd, b.timezone))}: ${esc(num(p.value))}`).join('; ')),
         td(esc(e.source)),
       ]),
       ['Không có trạm nào vượt giới hạn', 'No station exceeded a limit'],
@@ -138,9 +149,9 @@ function dailyBody(b: DailyBulletin): string {
 
   parts.push(`<h2>3. ${bi('Cảnh báo', 'Alerts')}</h2>`);
   parts.push(`<h3>${bi('Cảnh báo kích hoạt trong ngày', 'Alerts that fired during the day')} (${b.alerts.fired.length})</h3>`);
-  parts.push(table(ALERT_HEAD, alertRows(b.alerts.fired), ['Không có', 'None']));
+  parts.push(table(ALERT_HEAD, alertRows(b.alerts.fired, b.timezone), ['Không có', 'None']));
   parts.push(`<h3>${bi('Cảnh báo đã kết thúc trong ngày', 'Alerts resolved during the day')} (${b.alerts.resolved.length})</h3>`);
-  parts.push(table(ALERT_HEAD, alertRows(b.alerts.resolved), ['Không có', 'None']));
+  parts.push(table(ALERT_HEAD, alertRows(b.alerts.resolved, b.timezone), ['Không có', 'None']));
 
   parts.push(`<h2>4. ${bi('Độ đầy đủ dữ liệu', 'Data completeness')}</h2>`);
   parts.push(
@@ -158,7 +169,7 @@ function dailyBody(b: DailyBulletin): string {
     parts.push(
       table(
         [bi('Thông số', 'Parameter'), bi('Đơn vị', 'Unit'), bi('TB ngày', 'Daily mean'), bi('Số giờ', 'Hours'), bi('TB giờ cao nhất', 'Highest hourly mean'), bi('Giờ', 'Hour'), bi('Độ đầy đủ', 'Completeness')],
-        s.metrics.map((m) => [td(both(m.name)), td(esc(m.unit)), td(esc(num(m.mean)), 'num'), td(String(m.hours), 'num'), td(esc(num(m.maxHourlyMean)), 'num'), td(m.maxHourEnd ? esc(hourEnd(m.maxHourEnd, dayEnd)) : '–'), td(m.completeness === null ? '–' : `${esc(num(m.completeness, 1))} %`, 'num')]),
+        s.metrics.map((m) => [td(both(m.name)), td(esc(m.unit)), td(esc(num(m.mean)), 'num'), td(String(m.hours), 'num'), td(esc(num(m.maxHourlyMean)), 'num'), td(m.maxHourEnd ? esc(hourEnd(m.maxHourEnd, dayEnd, b.timezone)) : '–'), td(m.completeness === null ? '–' : `${esc(num(m.completeness, 1))} %`, 'num')]),
         ['Không có số liệu', 'No data'],
       ),
     );

@@ -21,12 +21,14 @@
  * `circular10: {province, facility, station}` when set, else the station's province, `QUANTRAC`
  * and the station id.
  */
+import { timeZoneOr, utcOffsetMinutes } from '../lib/time.js';
+import { createError } from '../lib/errors.js';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'basic-ftp';
 import type { Config, ForwardTarget } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
-import { circular10FileName, formatCircular10, utcOffsetMinutes, type Circular10Line } from '../formats/circular10/codec.js';
+import { circular10FileName, formatCircular10, type Circular10Line } from '../formats/circular10/codec.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -116,7 +118,8 @@ export async function createForwarder(deps: ForwarderDeps): Promise<Forwarder> {
   function fileOf(station: Station, rows: ForwardRow[]): { name: string; content: string } | undefined {
     const loaded = profiles.get(station.profileId);
     if (!loaded) return undefined;
-    const offset = utcOffsetMinutes(station.timezone || config.timezone);
+    // the file is in the station's local time (its zone, else the agency's), at the offset of its first reading
+    const offset = utcOffsetMinutes(timeZoneOr(station.timezone, timeZoneOr(config.timezone)), rows[0]?.ts.getTime() ?? Date.now());
     const lines: Circular10Line[] = [];
     for (const r of rows) {
       const def = loaded.profile.metrics[r.metric];
@@ -230,12 +233,12 @@ export async function createForwarder(deps: ForwarderDeps): Promise<Forwarder> {
   return {
     async runNow(name) {
       const selected = name === undefined ? [...states.values()] : [states.get(name)].filter((s): s is TargetState => s !== undefined);
-      if (name !== undefined && selected.length === 0) throw new Error(`no forwarding target named ${name}`);
+      if (name !== undefined && selected.length === 0) throw createError('QT_ERR_NOT_FOUND', `no forwarding target named ${name}`);
       await Promise.all(selected.map((s) => round(s, true)));
     },
     async pending(name) {
       const state = states.get(name);
-      if (!state) throw new Error(`no forwarding target named ${name}`);
+      if (!state) throw createError('QT_ERR_NOT_FOUND', `no forwarding target named ${name}`);
       return state.outbox.pending();
     },
     async close() {

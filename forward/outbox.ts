@@ -13,6 +13,7 @@
  * files it covers; a crash in between re-emits those readings (at least once; the upstream keys
  * rows on station, parameter and time).
  */
+import { createError } from '../lib/errors.js';
 import { mkdir, open, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -82,7 +83,7 @@ export async function openOutbox(forwardDir: string, target: string): Promise<Ou
       return JSON.parse(await readFile(cursorFile, 'utf8')) as Cursor;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new Error(`forwarding cursor ${cursorFile} is unreadable: ${(err as Error).message}`, { cause: err });
+      throw createError('QT_ERR_FORWARD_FAILED', `forwarding cursor ${cursorFile} is unreadable: ${(err as Error).message}`, { cause: err });
     }
   }
 

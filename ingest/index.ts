@@ -8,6 +8,7 @@
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { AcceptedReading, EventBus } from '../domain/events.js';
+import { createError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
@@ -156,7 +157,7 @@ export function createIngest(deps: IngestDeps): Ingest {
 
   return {
     async handleReadings(stationId, payload, source, topic) {
-      if (closed) throw new Error('ingest is closed');
+      if (closed) throw createError('QT_ERR_SHUTTING_DOWN', 'ingest is closed');
       const station = directory.get(stationId);
       const loaded = station ? profiles.get(station.profileId) : undefined;
       if (!station || !loaded) return unknownStation(stationId, station !== undefined, source, topic, payload);
@@ -166,7 +167,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       return store(stationId, parseReadingsPayload(payload, loaded, limits, now()), payload, source, topic);
     },
     async handleParsed(stationId, outcome, payload, source, origin) {
-      if (closed) throw new Error('ingest is closed');
+      if (closed) throw createError('QT_ERR_SHUTTING_DOWN', 'ingest is closed');
       if (!directory.get(stationId)) return unknownStation(stationId, false, source, origin, payload);
       return store(stationId, outcome, payload, source, origin);
     },

@@ -37,6 +37,15 @@ export const ERROR_CATALOGUE = {
   QT_ERR_ACK_LINK_INVALID: { status: 404, message: 'This acknowledgement link is not valid' },
   QT_ERR_ACK_LINK_USED: { status: 410, message: 'This acknowledgement link has already been used' },
   QT_ERR_ACK_LINK_EXPIRED: { status: 410, message: 'This acknowledgement link has expired' },
+  // Internal (no HTTP request of their own): status 500 or 503, a stable code for logs and callers.
+  QT_ERR_SHUTTING_DOWN: { status: 503, message: 'The service is shutting down' },
+  QT_ERR_PACK_INVALID: { status: 500, message: 'Invalid alert rule pack' },
+  QT_ERR_SYMBOLS_INVALID: { status: 500, message: 'Invalid Circular 10 symbol file' },
+  QT_ERR_MIGRATION_FAILED: { status: 500, message: 'A database migration failed' },
+  QT_ERR_STATION_REFUSED: { status: 500, message: 'The broker refused the station' },
+  QT_ERR_FORWARD_FAILED: { status: 500, message: 'Forwarding failed' },
+  QT_ERR_SIMULATOR: { status: 500, message: 'Simulator failure' },
+  QT_ERR_AUTOMATION: { status: 500, message: 'Automation (Node-RED) failure' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

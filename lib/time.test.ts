@@ -14,6 +14,7 @@ import {
   localToUtc,
   startOfLocalDay,
   startOfLocalMonth,
+  timeZoneOr,
   utcOffsetMinutes,
 } from './time.js';
 
@@ -88,5 +89,15 @@ describe('time zone names', () => {
     expect(isValidTimeZone('Asia/Saigon')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
     expect(isValidTimeZone('')).toBe(false);
+  });
+});
+
+describe('timeZoneOr', () => {
+  it("keeps a known zone and falls back to the agency's for a missing or unknown one", () => {
+    expect(timeZoneOr('Asia/Tokyo', VN)).toBe('Asia/Tokyo');
+    expect(timeZoneOr(null, VN)).toBe(VN);
+    expect(timeZoneOr('', 'Europe/Paris')).toBe('Europe/Paris');
+    expect(timeZoneOr('Mars/Olympus_Mons', VN)).toBe(VN);
+    expect(timeZoneOr(undefined)).toBe(VN);
   });
 });

@@ -48,6 +48,15 @@ export function isValidTimeZone(timeZone: string): boolean {
 }
 
 /**
+ * `timeZone` when it is a zone the runtime knows, else `fallback`: a station's `timezone`
+ * (null, empty or unknown) falls back to the agency's `TIMEZONE`.
+ * @example timeZoneOr(station.timezone, config.timezone)
+ */
+export function timeZoneOr(timeZone: string | null | undefined, fallback: string = DEFAULT_TIME_ZONE): string {
+  return typeof timeZone === 'string' && isValidTimeZone(timeZone) ? timeZone : fallback;
+}
+
+/**
  * The zone's offset from UTC at an instant, in ms (Asia/Ho_Chi_Minh: +25,200,000).
  * Throws a RangeError for an unknown zone: validate names at the boundary (config, station API).
  */

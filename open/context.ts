@@ -10,6 +10,7 @@ import { Counter } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
+import { timeZoneOr } from '../lib/time.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { Db } from '../store/index.js';
@@ -52,6 +53,8 @@ export interface PublicStation {
 
 export interface OpenContext {
   settings: Readonly<Config['open']>;
+  /** A station's time zone (its `timezone`, else the agency's TIMEZONE): its local days and months. */
+  zoneOf(station: Station): string;
   now: () => number;
   directory: StationDirectory;
   profiles: ReadonlyMap<string, LoadedProfile>;
@@ -107,6 +110,7 @@ export function createOpenContext(deps: OpenDataServiceDeps): OpenContext {
 
   return {
     settings,
+    zoneOf: (station) => timeZoneOr(station.timezone, config.timezone),
     now,
     directory,
     profiles,

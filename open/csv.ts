@@ -1,20 +1,22 @@
 /**
  * @module open/csv
  * The monthly bulk file of a public station: hourly means of its public metrics (valid readings
- * only) over one local month (UTC+7), one row per hour with data, as CSV with the hour's start
- * in UTC and in local time. Bulk users take these instead of paging through /hourly.
+ * only) over one local month (in the station's zone, lib/time), one row per hour with data, as
+ * CSV with the hour's start in UTC and in local time. Bulk users take these instead of paging through /hourly.
  */
 import { createError } from '../lib/errors.js';
+import { localIso, localMonthRange } from '../lib/time.js';
 import { aggregateSeries } from '../store/open-data.js';
 import type { OpenBody, OpenContext } from './context.js';
-import { decimalsOf, localIso, round } from './present.js';
+import { decimalsOf, round } from './present.js';
 
 /** The CSV of a local month `YYYY-MM`; 404 when the month starts after the station's publication cutoff. */
 export async function monthCsv(ctx: OpenContext, id: string, month: string): Promise<OpenBody> {
   const { station, metrics: keys, cutoff } = await ctx.publicStation(id);
-  const from = Date.parse(`${month}-01T00:00:00+07:00`);
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const to = Date.parse(`${m === 12 ? y + 1 : y}-${String(m === 12 ? 1 : m + 1).padStart(2, '0')}-01T00:00:00+07:00`);
+  const timeZone = ctx.zoneOf(station);
+  const range = localMonthRange(month, timeZone);
+  if (!range) throw createError('QT_ERR_QUERY_INVALID', `month: ${month} is not a month YYYY-MM`);
+  const { from, to } = range;
   if (from > cutoff.getTime()) throw createError('QT_ERR_NOT_FOUND', `No published data for ${month} yet`);
   const rows = await aggregateSeries(ctx.publicDb, 'hour', station.id, keys, new Date(from), new Date(to), cutoff);
   const byHour = new Map<number, Map<string, number>>();
@@ -28,7 +30,7 @@ export async function monthCsv(ctx: OpenContext, id: string, month: string): Pro
   const lines = [['hour_start_utc', 'hour_start_local', ...keys].join(',')];
   for (const t of [...byHour.keys()].sort((a, b) => a - b)) {
     const row = byHour.get(t)!;
-    lines.push([new Date(t).toISOString(), localIso(t), ...keys.map((k) => (row.has(k) ? String(row.get(k)) : ''))].join(','));
+    lines.push([new Date(t).toISOString(), localIso(t, timeZone), ...keys.map((k) => (row.has(k) ? String(row.get(k)) : ''))].join(','));
   }
   return { body: lines.join('\r\n') + '\r\n', contentType: 'text/csv; charset=utf-8' };
 }

@@ -7,10 +7,11 @@
  * (`from`/`to`, or the last `days` up to the cutoff, at most so many days per request).
  */
 import { createError } from '../lib/errors.js';
+import { addDays, localDate } from '../lib/time.js';
 import { aggregateSeries, dailyIndexSeries, hourlyIndexSeries, monthsWithData, validRaw } from '../store/open-data.js';
 import type { OpenBody, OpenContext } from './context.js';
 import { indexOfProfile } from './policy.js';
-import { DAY, HOUR, INDEX_LABEL, categoryJson, decimalsOf, localDay, round } from './present.js';
+import { DAY, HOUR, INDEX_LABEL, categoryJson, decimalsOf, round } from './present.js';
 
 export interface RangeQuery {
   from?: string | undefined;
@@ -63,21 +64,23 @@ export async function indexSeries(ctx: OpenContext, id: string, query: IndexQuer
     const data = rows.map((r) => ({ ts: (r.ts as Date).toISOString(), value: r.value, category: r.category, color: categoryJson(indexName, r.category).color, dominant: r.dominant }));
     return ctx.json({ station: station.id, index: INDEX_LABEL[indexName], period, from: from.toISOString(), to: end.toISOString(), data });
   }
-  // a VN_AQI day (01:00 → 00:00 local) is published once it has ended before the cutoff
-  const lastDay = localDay(Math.min(to.getTime(), cutoff.getTime()) - DAY);
-  const firstDay = localDay(from.getTime());
+  // a VN_AQI day (01:00 → 00:00 in the station's zone, alerts/aqi.ts) is published once it has ended before the cutoff
+  const timeZone = ctx.zoneOf(station);
+  const lastDay = addDays(localDate(Math.min(to.getTime(), cutoff.getTime()), timeZone), -1);
+  const firstDay = localDate(from.getTime(), timeZone);
   const rows = firstDay <= lastDay ? await dailyIndexSeries(ctx.publicDb, station.id, indexName, firstDay, lastDay) : [];
   const data = rows.map((r) => ({ ts: r.ts as string, value: r.value, category: r.category, color: categoryJson(indexName, r.category).color, dominant: r.dominant }));
   return ctx.json({ station: station.id, index: INDEX_LABEL[indexName], period, firstDay, lastDay, data });
 }
 
-/** Hourly or daily (local days, UTC+7) mean, min, max and count of valid readings, complete buckets only. */
+/** Hourly or daily (local days in the station's zone) mean, min, max and count of valid readings, complete buckets only. */
 export async function aggregates(ctx: OpenContext, id: string, period: 'hour' | 'day', query: MetricRangeQuery): Promise<OpenBody> {
   const { profiles } = ctx;
   const { station, metrics: allowed, cutoff } = await ctx.publicStation(id);
   const keys = chosenMetrics(query.metric, allowed);
   const { from, to } = range(query, cutoff, ctx.now(), period === 'hour' ? 1 : 30, period === 'hour' ? 31 : 366);
-  const rows = await aggregateSeries(ctx.publicDb, period, station.id, keys, from, to, cutoff);
+  const timeZone = ctx.zoneOf(station);
+  const rows = await aggregateSeries(ctx.publicDb, period, station.id, keys, from, to, cutoff, timeZone);
   const width = period === 'hour' ? HOUR : DAY;
   return ctx.json({
     station: station.id,
@@ -86,7 +89,7 @@ export async function aggregates(ctx: OpenContext, id: string, period: 'hour' | 
       const d = decimalsOf(profiles, station, r.metric);
       return {
         metric: r.metric,
-        start: period === 'hour' ? r.start.toISOString() : localDay(r.start.getTime()),
+        start: period === 'hour' ? r.start.toISOString() : localDate(r.start.getTime(), timeZone),
         end: period === 'hour' ? new Date(r.start.getTime() + width).toISOString() : undefined,
         avg: round(r.avg, d),
         min: round(r.min, d),
@@ -112,9 +115,9 @@ export async function rawReadings(ctx: OpenContext, id: string, query: MetricRan
   return ctx.json({ station: station.id, data: rows.map((r) => ({ ts: r.ts.toISOString(), metric: r.metric, value: r.value })) });
 }
 
-/** Local months (UTC+7) with published data, each with the URL of its CSV file (open/csv.ts). */
+/** Local months (in the station's zone) with published data, each with the URL of its CSV file (open/csv.ts). */
 export async function months(ctx: OpenContext, id: string): Promise<OpenBody> {
   const { station, metrics: keys, cutoff } = await ctx.publicStation(id);
-  const found = await monthsWithData(ctx.publicDb, station.id, keys, cutoff);
+  const found = await monthsWithData(ctx.publicDb, station.id, keys, cutoff, ctx.zoneOf(station));
   return ctx.json({ station: station.id, data: found.map((month) => ({ month, url: `/open/v1/stations/${encodeURIComponent(station.id)}/months/${month}.csv` })) });
 }

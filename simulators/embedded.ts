@@ -5,6 +5,8 @@
  * rotated at every start and handed to the simulators in memory only, and they publish through
  * real MQTT connections to the broker's TCP port.
  */
+import { timeZoneOr } from '../lib/time.js';
+import { createError } from '../lib/errors.js';
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { StationDirectory } from '../stations/directory.js';
@@ -94,10 +96,11 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
       secret = await directory.rotateSecret(site.id);
     } else {
       const created = await directory.register({ id: site.id, name: site.name, profileId: site.profile, lat: site.lat, lon: site.lon, province: site.province, simulated: true, attributes: site.attributes });
-      if (!created) throw new Error(`could not register simulated station ${site.id}`);
+      if (!created) throw createError('QT_ERR_SIMULATOR', `could not register simulated station ${site.id}`);
       secret = created.secret;
     }
-    stations.push({ id: site.id, secret, profile: loaded.profile });
+    // a registered station keeps its zone (an operator may have set it); a new one gets the agency's
+    stations.push({ id: site.id, secret, profile: loaded.profile, timezone: timeZoneOr(existing?.timezone, config.timezone) });
   }
   // SIM-001 (Hoàn Kiếm, Hà Nội) replays the real US Embassy Hanoi PM2.5 series when the file is there.
   const hanoi = stations.find((s) => s.id === 'SIM-001' && s.profile.id === 'air-quality');

@@ -2,6 +2,7 @@
  * @module simulators/errors
  * The simulators' error catalogue: one class, stable codes (the `IOT_ERR_*` idea, scoped `SIM_ERR_*`).
  */
+import { createError } from '../lib/errors.js';
 
 export type SimulatorErrorCode =
   | 'SIM_ERR_REPLAY_FILE_MISSING'
@@ -28,5 +29,5 @@ export class SimulatorError extends Error {
 
 /** Normalises anything thrown into an Error (so loggers always get a stack). */
 export function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+  return value instanceof Error ? value : createError('QT_ERR_SIMULATOR', String(value), { cause: value });
 }

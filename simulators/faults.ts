@@ -288,7 +288,7 @@ export function encodeReadings(payload: WireReading | WireReading[]): string {
  * Encodes one reading broken as the malformed fault says. Each mode breaks exactly one rule of
  * the contract so ingest tests can check each rejection path separately.
  */
-export function encodeMalformed(reading: WireReading, t: number, fault: MalformedFault): string {
+export function encodeMalformed(reading: WireReading, t: number, fault: MalformedFault, timeZone?: string): string {
   switch (fault.mode) {
     case 'invalid-json': {
       const text = JSON.stringify(reading);
@@ -302,7 +302,7 @@ export function encodeMalformed(reading: WireReading, t: number, fault: Malforme
     case 'unknown-metric':
       return JSON.stringify({ ...reading, values: { ...reading.values, [UNKNOWN_METRIC_KEY]: 42 } });
     case 'no-offset':
-      return JSON.stringify({ ...reading, ts: formatLocalIsoWithoutOffset(t) });
+      return JSON.stringify({ ...reading, ts: formatLocalIsoWithoutOffset(t, timeZone) });
     case 'oversized': {
       const bytes = fault.bytes ?? DEFAULT_OVERSIZED_BYTES;
       const base = JSON.stringify({ ...reading, padding: '' });

@@ -3,6 +3,7 @@
  * Many simulated stations in one process: bounded-concurrency connects, deterministic per-station
  * seeds and a publish jitter so a fleet does not hit the broker in the same millisecond.
  */
+import { createError } from '../lib/errors.js';
 import { mapSettled } from './concurrency.js';
 import { SimulatorError, toError } from './errors.js';
 import type { Fault } from './faults.js';
@@ -105,7 +106,7 @@ export function createFleet(options: FleetOptions): Fleet {
     const stationOptions: SimulatedStationOptions = {
       ...stationDefaults,
       url,
-      station: { id: cfg.id, secret: cfg.secret, profile: cfg.profile },
+      station: { id: cfg.id, secret: cfg.secret, profile: cfg.profile, ...(cfg.timezone ? { timezone: cfg.timezone } : {}) },
       intervalMs: interval,
       seed: deriveSeed(seed, cfg.id),
       jitterMs,
@@ -138,7 +139,7 @@ export function createFleet(options: FleetOptions): Fleet {
       });
       const failures = outcomes.filter((o) => !o.result.ok);
       if (failures.length === 0) return;
-      const errors = failures.map((o) => (o.result.ok ? new Error('unreachable') : toError(o.result.error)));
+      const errors = failures.map((o) => (o.result.ok ? createError('QT_ERR_INTERNAL', 'unreachable') : toError(o.result.error)));
       if (onStartFailure === 'continue') {
         startFailures += failures.length;
         failures.forEach((o, i) => logger.error({ stationId: o.item.id, err: errors[i] }, 'station failed to start; fleet continues without it'));

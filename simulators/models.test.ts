@@ -19,6 +19,13 @@ function run(profileId: string, startIso: string, durationMs: number, seed = 1, 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 describe('time helpers', () => {
+  it("uses the station's zone when it has one (Asia/Tokyo, UTC+9)", () => {
+    const t = Date.parse('2026-11-22T15:03:17Z'); // 00:03:17 on 23 November in Tokyo, 22:03:17 on 22 November in Vietnam
+    expect(formatLocalIso(intervalBoundary(t, 300_000, 'Asia/Tokyo'), 'Asia/Tokyo')).toBe('2026-11-23T00:00:00+09:00');
+    expect(localParts(t, 'Asia/Tokyo')).toMatchObject({ day: 23, hour: 0, weekday: 1 });
+    expect(localParts(t)).toMatchObject({ day: 22, hour: 22, weekday: 0 });
+  });
+
   it('formats +07:00 local time and aligns boundaries in local time', () => {
     expect(formatLocalIso(Date.UTC(2026, 10, 22, 2, 1))).toBe('2026-11-22T09:01:00+07:00');
     expect(formatLocalIso(Date.UTC(2026, 10, 22, 2, 1, 0, 50))).toBe('2026-11-22T09:01:00.050+07:00');

@@ -1,6 +1,7 @@
 /**
  * @module simulators/models
- * Realistic value models, one per device profile id, driven by Vietnam local time (UTC+7): the
+ * Realistic value models, one per device profile id, driven by the station's local time (Vietnam,
+ * UTC+7, by default): the
  * registry and `createValueModel`, which rounds, clamps and subsets what the per-profile models in
  * simulators/models/ (air-quality, surface-water, wastewater, hydromet, salinity) produce.
  *
@@ -11,6 +12,7 @@
  */
 import type { DeviceProfile, MetricDefinition } from '../device-profiles/types.js';
 import { createAr1, deriveSeed, mulberry32, type Ar1 } from './prng.js';
+import { DEFAULT_TIME_ZONE } from '../lib/time.js';
 import { HOUR_MS, localParts } from './time.js';
 import { airQuality } from './models/air-quality.js';
 import { hydromet } from './models/hydromet.js';
@@ -41,6 +43,8 @@ export interface ValueModelOptions {
   seed?: number;
   /** Subset of the profile's metrics to emit (default: all). Does not change the other values. */
   metrics?: readonly string[];
+  /** The station's time zone: its diurnal and seasonal cycles follow local time (default Asia/Ho_Chi_Minh). */
+  timeZone?: string;
 }
 
 const MODELS: Readonly<Record<ModelId, ModelFactory>> = {
@@ -72,11 +76,12 @@ export function shapeValue(value: number, metric: MetricDefinition): number {
  * const model = createValueModel(airQualityProfile, { seed: 7 });
  * model.sample(Date.parse('2026-01-10T08:00:00+07:00')); // { pm25: 93.4, pm10: 141.2, ... }
  */
-export function createValueModel(profile: DeviceProfile, { seed = 1, metrics }: ValueModelOptions = {}): ValueModel {
+export function createValueModel(profile: DeviceProfile, { seed = 1, metrics, timeZone = DEFAULT_TIME_ZONE }: ValueModelOptions = {}): ValueModel {
   const keys = metrics ? Object.keys(profile.metrics).filter((k) => metrics.includes(k)) : Object.keys(profile.metrics);
   const ctx: ModelContext = {
     ar: (name, tauMs, sigma) => createAr1({ tauMs, sigma, rng: mulberry32(deriveSeed(seed, profile.id, name)) }),
     rng: (name) => mulberry32(deriveSeed(seed, profile.id, name)),
+    local: (t) => localParts(t, timeZone),
   };
   const step: ModelStep = isModelId(profile.id) ? MODELS[profile.id](ctx) : () => ({});
   const generic = new Map<string, Ar1>();
@@ -90,7 +95,7 @@ export function createValueModel(profile: DeviceProfile, { seed = 1, metrics }: 
     sample(epochMs, overrides = {}) {
       const dtMs = last === undefined ? 0 : epochMs - last;
       last = epochMs;
-      const raw = step(epochMs, localParts(epochMs), dtMs, overrides);
+      const raw = step(epochMs, localParts(epochMs, timeZone), dtMs, overrides);
       const out: MetricValues = {};
       // Step every generic source on every sample so the subset never changes the sequence.
       for (const [key, def] of Object.entries(profile.metrics)) {

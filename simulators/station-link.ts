@@ -139,7 +139,7 @@ export function createStationLink(options: StationLinkOptions): StationLink {
         c.end(true);
         reject(new SimulatorError('SIM_ERR_CONNECT', `station ${id}: cannot connect to ${url}: ${err.message}`, { cause: err }));
       };
-      const timeout = setTimeout(() => fail(new Error(`no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      const timeout = setTimeout(() => fail(new SimulatorError('SIM_ERR_CONNECT', `no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);
       c.on('connect', () => {
         const initial = first;
         first = false;

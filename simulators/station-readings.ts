@@ -23,6 +23,8 @@ export interface ReadingCycleOptions {
   history: ReadingHistory;
   historySize: number;
   intervalMs: number;
+  /** The station's time zone: payload times carry its offset, boundaries are aligned in its local time. */
+  timeZone: string;
   clock: Clock;
   logger: SimulatorLogger;
   /** Publishes a payload on the readings topic; resolves on PUBACK. */
@@ -38,7 +40,7 @@ export interface ReadingCycle {
 }
 
 export function createReadingCycle(options: ReadingCycleOptions): ReadingCycle {
-  const { model, replaySource, onGap, faults, history, historySize, intervalMs, clock, logger, publish } = options;
+  const { model, replaySource, onGap, faults, history, historySize, intervalMs, timeZone, clock, logger, publish } = options;
   const log = { stationId: options.id };
   let lastBoundary: number | undefined;
 
@@ -66,7 +68,7 @@ export function createReadingCycle(options: ReadingCycleOptions): ReadingCycle {
       for (const metric of Object.keys(reading.status)) reading.values[metric] = null;
       if (Object.keys(reading.values).length === 0) return undefined;
     }
-    const payload: WireReading = { ts: formatLocalIso(t), values: reading.values };
+    const payload: WireReading = { ts: formatLocalIso(t, timeZone), values: reading.values };
     if (Object.keys(reading.status).length > 0) payload.status = reading.status;
     history.push({ t, payload });
     return payload;
@@ -74,7 +76,7 @@ export function createReadingCycle(options: ReadingCycleOptions): ReadingCycle {
 
   function cycle(mode: 'timer' | 'manual'): Array<Promise<void>> {
     const now = clock();
-    const boundary = intervalBoundary(now, intervalMs);
+    const boundary = intervalBoundary(now, intervalMs, timeZone);
     const gap = faults.gap();
     if (gap && now < gap.endsAt) return []; // outage: the logger keeps measuring, nothing leaves
     if (mode === 'timer' && lastBoundary !== undefined && boundary <= lastBoundary) return [];
@@ -82,7 +84,7 @@ export function createReadingCycle(options: ReadingCycleOptions): ReadingCycle {
     if (gap) {
       // The gap is over: send every boundary missed since the last reading (or since the gap began)
       // as one backlog array, oldest first, as a datalogger flushes its queue.
-      const first = lastBoundary !== undefined ? lastBoundary + intervalMs : intervalBoundary(gap.startedAt - 1, intervalMs) + intervalMs;
+      const first = lastBoundary !== undefined ? lastBoundary + intervalMs : intervalBoundary(gap.startedAt - 1, intervalMs, timeZone) + intervalMs;
       let missed: StoredReading[] = [];
       for (let t = first; t < boundary; t += intervalMs) {
         const payload = measure(t);
@@ -99,7 +101,7 @@ export function createReadingCycle(options: ReadingCycleOptions): ReadingCycle {
     lastBoundary = lastBoundary === undefined ? boundary : Math.max(lastBoundary, boundary);
     if (!payload) return acks;
     const broken = faults.takeMalformed();
-    acks.push(publish(broken ? encodeMalformed(payload, boundary, broken) : encodeReadings(payload), 1));
+    acks.push(publish(broken ? encodeMalformed(payload, boundary, broken, timeZone) : encodeReadings(payload), 1));
     return acks;
   }
 

@@ -26,6 +26,7 @@ import { createValueModel } from './models.js';
 import { createCommandHandler } from './station-commands.js';
 import { createStationLink } from './station-link.js';
 import { createReadingCycle, type ReadingCycle } from './station-readings.js';
+import { timeZoneOr } from '../lib/time.js';
 import { intervalBoundary, type Clock } from './time.js';
 
 /** A station as configured: id, MQTT secret and its device profile. */
@@ -33,6 +34,8 @@ export interface StationConfig {
   id: string;
   secret: string;
   profile: DeviceProfile;
+  /** The station's IANA time zone (default Asia/Ho_Chi_Minh): payload times and diurnal cycles are local to it. */
+  timezone?: string;
 }
 
 /** PM2.5 from the real Hanoi series instead of the model (air-quality profiles only). */
@@ -131,6 +134,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
     closeTimeoutMs = 5_000,
   } = options;
   const { id, secret, profile } = station;
+  const timeZone = timeZoneOr(station.timezone);
   // stationTopic throws on an invalid id, before anything touches the wire.
   const topics = { readings: stationTopic(id, 'readings'), state: stationTopic(id, 'state'), commands: stationTopic(id, 'commands') };
   if (!(intervalMs > 0 && Number.isFinite(intervalMs))) {
@@ -186,7 +190,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
   function scheduleNext(): void {
     if (closing) return;
     const now = clock();
-    const due = intervalBoundary(now - jitter, intervalMs) + intervalMs + jitter;
+    const due = intervalBoundary(now - jitter, intervalMs, timeZone) + intervalMs + jitter;
     const delay = Math.min(Math.max(due - now, 1), intervalMs);
     timer = setTimeout(onTimer, delay);
   }
@@ -202,7 +206,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
 
   async function doStart(): Promise<void> {
     if (replay && !replaySource) replaySource = await loadHanoiReplay(replay);
-    const model = createValueModel(profile, { seed, ...(metrics ? { metrics } : {}) });
+    const model = createValueModel(profile, { seed, timeZone, ...(metrics ? { metrics } : {}) });
     readings = createReadingCycle({
       id,
       model,
@@ -212,6 +216,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
       history,
       historySize,
       intervalMs,
+      timeZone,
       clock,
       logger,
       publish: link.publishReadings,

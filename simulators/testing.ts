@@ -3,6 +3,7 @@
  * Test helpers (used by the *.test.ts files beside this one): a real in-process Aedes broker on
  * 127.0.0.1 port 0 with a username/password `authenticate` hook, and a real MQTT observer client.
  */
+import { createError } from '../lib/errors.js';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -56,8 +57,7 @@ export async function startTestBroker(credentials: Record<string, string>, { hol
         auth.inFlight--;
         const expected = username === undefined ? undefined : all[username];
         if (expected !== undefined && client.id === username && password?.toString() === expected) return done(null, true);
-        const err = new Error('bad username or password') as AuthenticateError;
-        err.returnCode = 4;
+        const err = Object.assign(createError('QT_ERR_STATION_REFUSED', 'bad username or password'), { returnCode: 4 }) as AuthenticateError;
         done(err, false);
       }, authDelayMs);
     },
@@ -71,7 +71,7 @@ export async function startTestBroker(credentials: Record<string, string>, { hol
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  if (address === null || typeof address === 'string') throw createError('QT_ERR_SIMULATOR', 'no TCP address');
   return {
     url: `mqtt://127.0.0.1:${address.port}`,
     broker,
@@ -114,7 +114,7 @@ export async function observe(url: string, topics: string[]): Promise<Observer> 
       for (;;) {
         const hits = messages.filter(filter);
         if (hits.length >= count) return hits.slice(0, count);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} message(s); got ${hits.length}`);
+        if (Date.now() > deadline) throw createError('QT_ERR_SIMULATOR', `timed out waiting for ${count} message(s); got ${hits.length}`);
         await new Promise((r) => setTimeout(r, 5));
       }
     },

@@ -1,11 +1,13 @@
 /**
  * @module simulators/time
- * Vietnam local time (Asia/Ho_Chi_Minh: UTC+7, no DST since 1975) for timestamps and diurnal cycles.
+ * A simulated station's local time for its timestamps and diurnal cycles: the calendar parts the
+ * value models read, ISO 8601 with the zone's offset, and interval boundaries aligned in local
+ * time. Everything is computed by lib/time in the station's zone (its `timezone`; Asia/Ho_Chi_Minh,
+ * UTC+7 with no daylight saving, when none is given).
  */
+import { DAY_MS, DEFAULT_TIME_ZONE, HOUR_MS, localDateTime, localIso, localParts as zoneParts, zoneOffsetMs } from '../lib/time.js';
 
-export const VN_OFFSET_MS = 7 * 3_600_000;
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
+export { DAY_MS, HOUR_MS };
 
 /** A `now()` in epoch ms; inject one in tests to control timestamps. */
 export type Clock = () => number;
@@ -27,45 +29,41 @@ export interface LocalParts {
   weekday: number;
 }
 
-/** Splits an instant into Vietnam local calendar parts. */
-export function localParts(epochMs: number): LocalParts {
-  const local = new Date(epochMs + VN_OFFSET_MS);
-  const year = local.getUTCFullYear();
-  const startOfYear = Date.UTC(year, 0, 1);
-  const msOfDay = (((epochMs + VN_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS;
+/** Splits an instant into local calendar parts in the zone (Vietnam by default). */
+export function localParts(epochMs: number, timeZone: string = DEFAULT_TIME_ZONE): LocalParts {
+  const p = zoneParts(epochMs, timeZone);
+  const msOfDay = ((p.hour * 60 + p.minute) * 60 + p.second) * 1000 + p.millisecond;
   return {
-    year,
-    month: local.getUTCMonth() + 1,
-    day: local.getUTCDate(),
-    hour: local.getUTCHours(),
-    minute: local.getUTCMinutes(),
+    year: p.year,
+    month: p.month,
+    day: p.day,
+    hour: p.hour,
+    minute: p.minute,
     hourOfDay: msOfDay / HOUR_MS,
-    dayOfYear: (epochMs + VN_OFFSET_MS - startOfYear) / DAY_MS,
-    weekday: local.getUTCDay(),
+    dayOfYear: (epochMs + p.offsetMs - Date.UTC(p.year, 0, 1)) / DAY_MS,
+    weekday: p.weekday % 7,
   };
 }
 
 /**
- * ISO 8601 in Vietnam local time with an explicit `+07:00` offset; milliseconds only when non-zero.
+ * ISO 8601 in local time with the zone's offset; milliseconds only when non-zero.
  * @example formatLocalIso(Date.UTC(2026, 10, 22, 2, 1)) // '2026-11-22T09:01:00+07:00'
  */
-export function formatLocalIso(epochMs: number): string {
-  const iso = new Date(epochMs + VN_OFFSET_MS).toISOString(); // 'YYYY-MM-DDTHH:mm:ss.sssZ'
-  const base = iso.slice(0, 19);
-  const ms = iso.slice(20, 23);
-  return `${base}${ms === '000' ? '' : `.${ms}`}+07:00`;
+export function formatLocalIso(epochMs: number, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return localIso(epochMs, timeZone);
 }
 
 /** The same instant without an offset (what some dataloggers wrongly send); used by the `malformed` fault. */
-export function formatLocalIsoWithoutOffset(epochMs: number): string {
-  return new Date(epochMs + VN_OFFSET_MS).toISOString().slice(0, 19);
+export function formatLocalIsoWithoutOffset(epochMs: number, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return localDateTime(epochMs, timeZone);
 }
 
 /**
  * The interval boundary at or before `epochMs`, aligned in local time (with intervals that divide a
  * day, 60 s gives hh:mm:00, 300 s gives hh:m0:00 / hh:m5:00).
  */
-export function intervalBoundary(epochMs: number, intervalMs: number): number {
-  const local = epochMs + VN_OFFSET_MS;
-  return local - (((local % intervalMs) + intervalMs) % intervalMs) - VN_OFFSET_MS;
+export function intervalBoundary(epochMs: number, intervalMs: number, timeZone: string = DEFAULT_TIME_ZONE): number {
+  const offsetMs = zoneOffsetMs(timeZone, epochMs);
+  const local = epochMs + offsetMs;
+  return local - (((local % intervalMs) + intervalMs) % intervalMs) - offsetMs;
 }

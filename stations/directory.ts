@@ -6,6 +6,8 @@
  * agree. Each stored change is announced as `stationChanged` on the bus (cluster/ relays it to
  * the other nodes); `refresh()`, which applies a change made elsewhere, announces nothing.
  */
+import { DEFAULT_TIME_ZONE } from '../lib/time.js';
+import { createError } from '../lib/errors.js';
 import type { EventBus } from '../domain/events.js';
 import { generateSecret, hashSecret } from '../lib/passwords.js';
 import type { Db } from '../store/index.js';
@@ -32,6 +34,8 @@ export interface StationDirectoryDeps {
   bus: EventBus;
   /** Called when a station's secret may have changed (the broker forgets the one it verified). */
   onSecretChanged: (stationId: string) => void;
+  /** The zone of a station registered without one: the agency's (config.timezone; default Asia/Ho_Chi_Minh). */
+  defaultTimeZone?: string;
 }
 
 /**
@@ -50,7 +54,7 @@ export async function loadStationDirectory(db: Db, deps: StationDirectoryDeps): 
     },
     async register(input) {
       const secret = generateSecret();
-      const station = await createStation(db, input, await hashSecret(secret));
+      const station = await createStation(db, { ...input, timezone: input.timezone ?? deps.defaultTimeZone ?? DEFAULT_TIME_ZONE }, await hashSecret(secret));
       if (!station) return undefined;
       byId.set(station.id, station);
       changed(station.id);
@@ -65,7 +69,7 @@ export async function loadStationDirectory(db: Db, deps: StationDirectoryDeps): 
     },
     async patch(id, patch) {
       const station = await updateStation(db, id, patch);
-      if (!station) throw new Error(`station ${id} does not exist`);
+      if (!station) throw createError('QT_ERR_NOT_FOUND', `station ${id} does not exist`);
       byId.set(id, { ...station, connectionState: byId.get(id)?.connectionState ?? station.connectionState });
       changed(id);
       return byId.get(id)!;

@@ -7,12 +7,14 @@
  * Every raw query is bounded by a time range the caller has checked against the configured
  * maximum (STACK-NOTES: keep raw scans bounded on the embedded database).
  */
+import { createError } from '../lib/errors.js';
+import { DEFAULT_TIME_ZONE, zoneOffsetMs } from '../lib/time.js';
 import type { Db } from './db.js';
 
-/** Time zone of readings_daily's buckets (store/migrations/003_analytics.sql). */
-export const DAILY_AGGREGATE_TIMEZONE = 'Asia/Ho_Chi_Minh';
-/** Its offset from UTC (Vietnam has no daylight saving). */
-export const DAILY_AGGREGATE_TIMEZONE_OFFSET_MS = 7 * 3_600_000;
+/** Zone of readings_daily's buckets (one for all stations; the SQL of migrations/003 says the same). */
+export const DAILY_AGGREGATE_TIMEZONE = DEFAULT_TIME_ZONE;
+/** Its offset from UTC (Vietnam has no daylight saving: exact all year). */
+export const DAILY_AGGREGATE_TIMEZONE_OFFSET_MS = zoneOffsetMs(DAILY_AGGREGATE_TIMEZONE, Date.UTC(2000, 0, 1));
 
 export const AGG_NAMES = ['avg', 'min', 'max', 'sum', 'count', 'stddev', 'median', 'p95', 'p98'] as const;
 export type AggName = (typeof AGG_NAMES)[number];
@@ -188,7 +190,7 @@ function caggAggExpr(a: AggName): string {
     case 'count':
       return 'sum(n_valid)';
     default:
-      throw new Error(`${a} is not served by a continuous aggregate`);
+      throw createError('QT_ERR_INTERNAL', `${a} is not served by a continuous aggregate`);
   }
 }
 

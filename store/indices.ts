@@ -7,7 +7,7 @@ import type { Db } from './db.js';
 export interface StoredIndex {
   stationId: string;
   indexName: string;
-  /** hour-ending label (hourly) or the local day's 00:00 (+07:00) as a Date (daily) */
+  /** hour-ending label (hourly) or the local day's 00:00 (in the station's zone) as a Date (daily) */
   ts: Date;
   aqi: number;
   category: string;

@@ -4,6 +4,7 @@
  * and recorded in `schema_migrations`. Statements run one by one (TimescaleDB refuses some, such
  * as continuous aggregates, inside a transaction block), so each must be idempotent by itself.
  */
+import { createError } from '../lib/errors.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './db.js';
@@ -53,7 +54,7 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<nu
       try {
         await db.query(statement);
       } catch (err) {
-        throw new Error(`migration ${m.version}_${m.name} failed at: ${statement.slice(0, 120)}…: ${(err as Error).message}`, { cause: err });
+        throw createError('QT_ERR_MIGRATION_FAILED', `migration ${m.version}_${m.name} failed at: ${statement.slice(0, 120)}…: ${(err as Error).message}`, { cause: err });
       }
     }
     await db.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [m.version, m.name]);

@@ -6,6 +6,7 @@
  * quality = 0 (valid) rows only: calibrating, fault, maintenance and out-of-range readings never
  * appear as public values.
  */
+import { DAILY_AGGREGATE_TIMEZONE } from './analytics.js';
 import type { Db } from './db.js';
 
 export interface Publication {
@@ -161,15 +162,31 @@ export interface AggregatePoint {
 }
 
 /**
- * Hourly (readings_hourly) or daily (readings_daily, local days) statistics of valid readings
- * for buckets that start in [from, to) and end at or before `cutoff`. Buckets without a valid
- * reading are left out.
+ * Hourly (readings_hourly) or daily (local days of `timeZone`) statistics of valid readings for
+ * buckets that start in [from, to) and end at or before `cutoff`. Buckets without a valid reading
+ * are left out. Days of the continuous aggregate's zone (DAILY_AGGREGATE_TIMEZONE) come from
+ * readings_daily; days of another zone are summed from readings_hourly (exact: sums, counts,
+ * minima and maxima add up).
  */
-export async function aggregateSeries(db: Db, period: 'hour' | 'day', stationId: string, metrics: readonly string[], from: Date, to: Date, cutoff: Date): Promise<AggregatePoint[]> {
+export async function aggregateSeries(db: Db, period: 'hour' | 'day', stationId: string, metrics: readonly string[], from: Date, to: Date, cutoff: Date, timeZone: string = DAILY_AGGREGATE_TIMEZONE): Promise<AggregatePoint[]> {
   if (metrics.length === 0) return [];
+  type Row = { metric: string; bucket: Date; avg: number; min: number; max: number; n: number };
+  if (period === 'day' && timeZone !== DAILY_AGGREGATE_TIMEZONE) {
+    const { rows } = await db.query<Row>(
+      `SELECT metric, time_bucket(INTERVAL '1 day', bucket, $6::text) AS bucket, sum(sum) / sum(n_valid) AS avg, min(min) AS min, max(max) AS max, sum(n_valid)::int AS n
+         FROM readings_hourly
+        WHERE station_id = $1 AND metric = ANY($2) AND bucket >= $3 AND bucket < $4::timestamptz + INTERVAL '1 day' AND n_valid > 0
+        GROUP BY 1, 2
+       HAVING time_bucket(INTERVAL '1 day', bucket, $6::text) >= $3 AND time_bucket(INTERVAL '1 day', bucket, $6::text) < $4
+          AND time_bucket(INTERVAL '1 day', bucket, $6::text) + INTERVAL '1 day' <= $5
+        ORDER BY 2, 1`,
+      [stationId, metrics, from, to, cutoff, timeZone],
+    );
+    return rows.map((r) => ({ metric: r.metric, start: r.bucket, avg: Number(r.avg), min: r.min, max: r.max, n: Number(r.n) }));
+  }
   const view = period === 'hour' ? 'readings_hourly' : 'readings_daily';
   const width = period === 'hour' ? "INTERVAL '1 hour'" : "INTERVAL '1 day'";
-  const { rows } = await db.query<{ metric: string; bucket: Date; avg: number; min: number; max: number; n: number }>(
+  const { rows } = await db.query<Row>(
     `SELECT metric, bucket, avg, min, max, n_valid AS n FROM ${view}
       WHERE station_id = $1 AND metric = ANY($2) AND bucket >= $3 AND bucket < $4
         AND bucket + ${width} <= $5 AND n_valid > 0
@@ -191,13 +208,18 @@ export async function validRaw(db: Db, stationId: string, metrics: readonly stri
   return rows;
 }
 
-/** Local months (YYYY-MM, Asia/Ho_Chi_Minh) in which the station has valid readings of these metrics at or before the cutoff. */
-export async function monthsWithData(db: Db, stationId: string, metrics: readonly string[], cutoff: Date): Promise<string[]> {
+/**
+ * Local months (YYYY-MM in `timeZone`) in which the station has valid readings of these metrics at
+ * or before the cutoff: from readings_daily in its own zone (DAILY_AGGREGATE_TIMEZONE), else from
+ * readings_hourly.
+ */
+export async function monthsWithData(db: Db, stationId: string, metrics: readonly string[], cutoff: Date, timeZone: string = DAILY_AGGREGATE_TIMEZONE): Promise<string[]> {
   if (metrics.length === 0) return [];
+  const view = timeZone === DAILY_AGGREGATE_TIMEZONE ? 'readings_daily' : 'readings_hourly';
   const { rows } = await db.query<{ month: string }>(
-    `SELECT DISTINCT to_char(bucket AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM') AS month FROM readings_daily
+    `SELECT DISTINCT to_char(bucket AT TIME ZONE $4::text, 'YYYY-MM') AS month FROM ${view}
       WHERE station_id = $1 AND metric = ANY($2) AND n_valid > 0 AND bucket <= $3 ORDER BY month`,
-    [stationId, metrics, cutoff],
+    [stationId, metrics, cutoff, timeZone],
   );
   return rows.map((r) => r.month);
 }

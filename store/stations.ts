@@ -2,6 +2,7 @@
  * @module store/stations
  * Stations, their credentials, and the device profiles they reference.
  */
+import { DEFAULT_TIME_ZONE } from '../lib/time.js';
 import type { Db } from './db.js';
 import type { DeviceProfile } from '../device-profiles/index.js';
 
@@ -87,9 +88,9 @@ export async function createStation(db: Db, s: NewStation, secretHash: string): 
   return db.transaction(async (client) => {
     const { rows } = await client.query<StationRow>(
       `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
-       VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 'Asia/Ho_Chi_Minh'), $8, $9)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-      [s.id, s.name, s.profileId, s.lat, s.lon, s.province ?? null, s.timezone ?? null, s.simulated ?? false, JSON.stringify(s.attributes ?? {})],
+      [s.id, s.name, s.profileId, s.lat, s.lon, s.province ?? null, s.timezone ?? DEFAULT_TIME_ZONE, s.simulated ?? false, JSON.stringify(s.attributes ?? {})],
     );
     const row = rows[0];
     if (!row) return undefined;

@@ -347,6 +347,15 @@ describe('the schedule', () => {
     expect(duePeriods(slots, vn('2026-01-01T08:00:00'))).toEqual({ day: '2025-12-31', month: '2025-12' });
   });
 
+  it("follows the agency's zone when it is not Vietnam's (Europe/Paris, the day daylight saving starts)", () => {
+    const slots = { dailyAt: '07:00', monthlyAt: '1 07:30' };
+    // 29 March 2026 07:00 in Paris is 05:00 UTC (+02:00 since 02:00 local)
+    expect(duePeriods(slots, Date.parse('2026-03-29T04:59:59Z'), 'Europe/Paris')).toEqual({ day: '2026-03-27', month: '2026-02' });
+    expect(duePeriods(slots, Date.parse('2026-03-29T05:00:00Z'), 'Europe/Paris')).toEqual({ day: '2026-03-28', month: '2026-02' });
+    expect(duePeriods(slots, Date.parse('2026-04-01T05:29:59Z'), 'Europe/Paris')).toEqual({ day: '2026-03-31', month: '2026-02' });
+    expect(duePeriods(slots, Date.parse('2026-04-01T05:30:00Z'), 'Europe/Paris')).toEqual({ day: '2026-03-31', month: '2026-03' });
+  });
+
   it('produces the due bulletins for every scope at the configured time, once', async () => {
     const before = published.length;
     const made = await t.app.bulletins.runDue(vn('2026-03-16T07:00:00'));

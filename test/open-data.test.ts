@@ -5,6 +5,7 @@
  * revalidation (304), the monthly CSV, and the per-address rate limit (429 + Retry-After).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshAggregate } from '../store/analytics.js';
 import { upsertDailyIndex, upsertHourlyIndex } from '../store/indices.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -253,6 +254,30 @@ describe('open data API, anonymous', () => {
     for (const r of rows) expect(Date.parse(r[0]!) + HOUR).toBeLessThanOrEqual(Date.now() - EMBARGO_HOURS * HOUR);
     expect((await get(url, { 'if-none-match': csv.headers.get('etag')! })).status).toBe(304);
     expect((await get('/open/v1/stations/AIR-1/months/2026-13.csv')).status).toBe(400);
+  });
+
+  it("puts a station in another zone (Asia/Tokyo, UTC+9) on its own calendar: months, monthly CSV and daily means", async () => {
+    const created = await t.api('POST', '/api/v1/stations', { id: 'AIR-TYO', name: 'Tokyo', profile: 'air-quality', lat: 35.68, lon: 139.76, timezone: 'Asia/Tokyo' });
+    expect(created.status).toBe(201);
+    // 15:00–16:00 UTC on 31 January is 00:00–01:00 on 1 February in Tokyo (22:00–23:00 on 31 January in Vietnam)
+    const from = Date.parse('2026-01-31T15:00:00Z');
+    const db = t.app.store.db;
+    await insertReadings(db, series('AIR-TYO', 'pm25', from, from + HOUR, () => 30));
+    await refreshAggregate(db, 'readings_hourly', new Date('2026-01-31T00:00:00Z'), new Date('2026-02-02T00:00:00Z'));
+    await refreshAggregate(db, 'readings_daily', new Date('2026-01-30T17:00:00Z'), new Date('2026-02-02T17:00:00Z'));
+    expect((await t.api('PATCH', '/api/v1/open/stations/AIR-TYO', { validatedThrough: new Date(T0).toISOString() })).status).toBe(200);
+
+    const months = (await get('/open/v1/stations/AIR-TYO/months')).body['data'] as Array<{ month: string; url: string }>;
+    expect(months.map((m) => m.month)).toEqual(['2026-02']);
+    const csv = await get(months[0]!.url);
+    expect(csv.status).toBe(200);
+    const rows = csv.text.trim().split('\r\n').slice(1).map((l) => l.split(','));
+    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([['2026-01-31T15:00:00.000Z', '2026-02-01T00:00:00+09:00', '30']]);
+    expect((await get('/open/v1/stations/AIR-TYO/months/2026-01.csv')).text.trim().split('\r\n')).toHaveLength(1); // header only
+
+    const daily = await get(`/open/v1/stations/AIR-TYO/daily?metric=pm25&from=${encodeURIComponent('2026-01-31T15:00:00Z')}&to=${encodeURIComponent('2026-02-01T15:00:00Z')}`);
+    expect(daily.status).toBe(200);
+    expect(daily.body['data']).toEqual([{ metric: 'pm25', start: '2026-02-01', avg: 30, min: 30, max: 30, n: 12 }]);
   });
 
   it('documents /open/v1 in the OpenAPI file as anonymous', async () => {

@@ -5,6 +5,7 @@
  * or edits a pack without touching the engine. Every rule is validated with validateRule; a bad
  * pack stops start-up with the file, the rule id and every error.
  */
+import { createError } from '../../lib/errors.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,9 +38,9 @@ function parsePack(file: string, text: string): RulePack {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw createError('QT_ERR_PACK_INVALID', `${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`${file}: a pack must be a JSON object`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw createError('QT_ERR_PACK_INVALID', `${file}: a pack must be a JSON object`);
   const { pack, title, source, rules, ...rest } = data as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof pack !== 'string' || !PACK_ID.test(pack)) problems.push(`pack: must match ${PACK_ID.source}`);
@@ -47,15 +48,15 @@ function parsePack(file: string, text: string): RulePack {
   if (typeof source !== 'string' || source === '') problems.push('source: must be a non-empty string');
   if (!Array.isArray(rules)) problems.push('rules: must be an array');
   for (const key of Object.keys(rest)) problems.push(`${key}: is not a known property`);
-  if (problems.length > 0) throw new Error(`${file}: invalid pack: ${problems.join('; ')}`);
+  if (problems.length > 0) throw createError('QT_ERR_PACK_INVALID', `${file}: invalid pack: ${problems.join('; ')}`);
 
   const valid: Rule[] = [];
   (rules as unknown[]).forEach((candidate, i) => {
     const id = typeof candidate === 'object' && candidate !== null ? (candidate as { id?: unknown }).id : undefined;
     const which = typeof id === 'string' ? `rule ${id}` : `rules[${i}]`;
     const result = validateRule(candidate);
-    if (!result.ok) throw new Error(`${file}: ${which}: ${result.errors.join('; ')}`);
-    if (!result.rule.id.startsWith(`${String(pack)}.`)) throw new Error(`${file}: ${which}: id: must start with the pack id "${String(pack)}."`);
+    if (!result.ok) throw createError('QT_ERR_PACK_INVALID', `${file}: ${which}: ${result.errors.join('; ')}`);
+    if (!result.rule.id.startsWith(`${String(pack)}.`)) throw createError('QT_ERR_PACK_INVALID', `${file}: ${which}: id: must start with the pack id "${String(pack)}."`);
     valid.push(result.rule);
   });
   return { pack: pack as string, title: title as LocalizedText, source: source as string, rules: valid };
@@ -80,11 +81,11 @@ export function loadPacks(dir: string = BUILTIN_PACKS_DIR): RulePack[] {
   for (const file of files) {
     const pack = parsePack(file, readFileSync(join(dir, file), 'utf8'));
     const otherPack = packIds.get(pack.pack);
-    if (otherPack !== undefined) throw new Error(`${file}: pack id "${pack.pack}" is already used by ${otherPack}`);
+    if (otherPack !== undefined) throw createError('QT_ERR_PACK_INVALID', `${file}: pack id "${pack.pack}" is already used by ${otherPack}`);
     packIds.set(pack.pack, file);
     for (const rule of pack.rules) {
       const other = ruleIds.get(rule.id);
-      if (other !== undefined) throw new Error(`${file}: rule ${rule.id}: id is already used in ${other}`);
+      if (other !== undefined) throw createError('QT_ERR_PACK_INVALID', `${file}: rule ${rule.id}: id is already used in ${other}`);
       ruleIds.set(rule.id, file);
     }
     packs.push(pack);

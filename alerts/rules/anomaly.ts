@@ -12,7 +12,8 @@
  * any change would be "infinitely" anomalous (a constant history is the stuck rule's business).
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { VN_UTC_OFFSET_MS, cite, num } from './format.js';
+import { DEFAULT_TIME_ZONE, localParts } from '../../lib/time.js';
+import { cite, num } from './format.js';
 import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
 import type { AnomalyRule, Condition, EvalInput, Evaluator } from './types.js';
 
@@ -21,9 +22,9 @@ export const MAD_SCALE = 1.4826;
 /** Mean absolute deviation → standard deviation for normal data (√(π/2)). */
 export const MEAN_AD_SCALE = 1.253314;
 
-/** Local (UTC+7) hour of day, 0–23. */
-export function localHour(ts: number): number {
-  return new Date(ts + VN_UTC_OFFSET_MS).getUTCHours();
+/** Local hour of day in the zone (Vietnam by default), 0–23. */
+export function localHour(ts: number, timeZone: string = DEFAULT_TIME_ZONE): number {
+  return localParts(ts, timeZone).hour;
 }
 
 /** Whether two hours of day are at most one hour apart on the 24 h clock (23 and 0 are neighbours). */
@@ -41,16 +42,16 @@ export function robustSpread(values: readonly number[], center: number): number 
 }
 
 export const evaluateAnomaly: Evaluator<AnomalyRule> = function evaluateAnomaly(input: EvalInput<AnomalyRule>): Condition | undefined {
-  const { rule, samples, expectedIntervalMs } = input;
+  const { rule, samples, expectedIntervalMs, timeZone } = input;
   const { threshold, windowHours, sameHourOfDay = false, minSamples } = rule;
   const valid = freshValidSeries(samples, expectedIntervalMs);
   const newest = valid?.at(-1);
   if (valid === undefined || newest === undefined) return undefined;
 
   const startTs = newest.ts - windowHours * 3_600_000;
-  const hour = localHour(newest.ts);
+  const hour = localHour(newest.ts, timeZone);
   const history: ValidSample[] = valid.filter(
-    (s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHour(s.ts), hour)),
+    (s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHour(s.ts, timeZone), hour)),
   );
   if (history.length < Math.max(1, minSamples)) return undefined;
 

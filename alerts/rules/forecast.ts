@@ -12,7 +12,7 @@
  * an early warning that stays on after the event would only duplicate it.
  */
 import { linearRegression } from 'simple-statistics';
-import { cite, duration, exact, localTime, num, numNear } from './format.js';
+import { cite, duration, exact, localTime, num, numNear, zoneLabel } from './format.js';
 import { evidenceOf, freshValidSeries, trailingWindow } from './samples.js';
 import type { Condition, EvalInput, Evaluator, ForecastRule } from './types.js';
 
@@ -63,7 +63,8 @@ export const evaluateForecast: Evaluator<ForecastRule> = function evaluateForeca
     };
   }
   const projectedAt = Math.round(newest.ts + minutesToCross * 60_000);
-  const when = localTime(projectedAt);
+  const when = localTime(projectedAt, input.timeZone);
+  const zone = zoneLabel(input.timeZone, projectedAt);
   const inMin = duration(projectedAt - newest.ts);
   const speed = num(Math.abs(m * 60));
   return {
@@ -71,8 +72,8 @@ export const evaluateForecast: Evaluator<ForecastRule> = function evaluateForeca
     value: atHorizon,
     projectedAt,
     message: {
-      en: `${en}: early warning, ${x.en} trending ${slope.en}/h, projected to reach ${lim.en} at ${when} (UTC+7, in ${inMin.en})${src}`,
-      vi: `${vi}: cảnh báo sớm, ${x.vi} đang ${op === 'above' ? 'tăng' : 'giảm'} ${speed.vi}/giờ, dự báo chạm ${lim.vi} lúc ${when} (giờ Việt Nam, sau ${inMin.vi})${src}`,
+      en: `${en}: early warning, ${x.en} trending ${slope.en}/h, projected to reach ${lim.en} at ${when} (${zone.en}, in ${inMin.en})${src}`,
+      vi: `${vi}: cảnh báo sớm, ${x.vi} đang ${op === 'above' ? 'tăng' : 'giảm'} ${speed.vi}/giờ, dự báo chạm ${lim.vi} lúc ${when} (${zone.vi}, sau ${inMin.vi})${src}`,
     },
     evidence,
   };

@@ -3,10 +3,8 @@
  * Numbers and times in alert messages, in English and Vietnamese. Vietnamese writes a decimal
  * comma and a thousands dot (52,3; 10.000), which Intl's vi-VN locale produces.
  */
+import { DEFAULT_TIME_ZONE, localDateTime, utcOffsetMinutes } from '../../lib/time.js';
 import type { LocalizedText } from './types.js';
-
-/** Vietnam's offset from UTC, ms. Vietnam (ICT) has no daylight saving time. */
-export const VN_UTC_OFFSET_MS = 7 * 3_600_000;
 
 /** Fraction digits that keep about three significant figures without noise: 10000, 523, 52.3, 5.23, 0.523. */
 function fractionDigits(x: number): number {
@@ -61,9 +59,17 @@ export function duration(ms: number): LocalizedText {
   return { en: `${hours.en} h`, vi: `${hours.vi} giờ` };
 }
 
-/** Local Vietnam time of an epoch-ms instant, `yyyy-MM-dd HH:mm` (UTC+7). */
-export function localTime(ts: number): string {
-  return new Date(ts + VN_UTC_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+/** Local time of an epoch-ms instant in a zone (Vietnam by default), `yyyy-MM-dd HH:mm`. */
+export function localTime(ts: number, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return localDateTime(ts, timeZone).slice(0, 16).replace('T', ' ');
+}
+
+/** How a message names the zone of its local times: `UTC+7` / `giờ Việt Nam` in Vietnam, else e.g. `UTC+9` / `giờ UTC+9`. */
+export function zoneLabel(timeZone: string = DEFAULT_TIME_ZONE, at: number = Date.now()): LocalizedText {
+  const minutes = utcOffsetMinutes(timeZone, at);
+  const abs = Math.abs(minutes);
+  const en = `UTC${minutes < 0 ? '-' : '+'}${Math.floor(abs / 60)}${abs % 60 === 0 ? '' : `:${String(abs % 60).padStart(2, '0')}`}`;
+  return { en, vi: timeZone === DEFAULT_TIME_ZONE ? 'giờ Việt Nam' : `giờ ${en}` };
 }
 
 /** ` (source)` when the rule names its source, else ''. */

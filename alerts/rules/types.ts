@@ -112,7 +112,7 @@ export interface AnomalyRule extends RuleCommon {
   threshold: number;
   /** History used: the last windowHours of valid samples (excluding the newest). */
   windowHours: number;
-  /** With sameHourOfDay, only history samples within ±1 h of the newest sample's local hour of day (UTC+7). */
+  /** With sameHourOfDay, only history samples within ±1 h of the newest sample's local hour of day (the station's zone). */
   sameHourOfDay: boolean;
   minSamples: number;
 }
@@ -187,6 +187,8 @@ export interface EvalInput<R extends Rule = Rule> {
   watchingSince: number;
   /** The station's attributes (e.g. { floodLevels: [9.5, 10.5, 11.5] }). */
   stationAttributes: Readonly<Record<string, unknown>>;
+  /** The station's time zone (its `timezone`, else the agency's) for local hours and times; default Asia/Ho_Chi_Minh. */
+  timeZone?: string;
 }
 
 export interface Condition {

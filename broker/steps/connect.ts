@@ -6,6 +6,7 @@
  * `checkClientId`, `verifySecret`; then `recordLoginOutcome` tells the login guard and the audit
  * log how it went.
  */
+import { createError } from '../../lib/errors.js';
 import type { AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
@@ -27,7 +28,7 @@ export type ConnectStep = Step<ConnectContext, boolean>;
 
 /** An error carrying the CONNACK return code: 4 = bad username or password, 5 = not authorized. */
 export function authError(message: string, returnCode: 4 | 5): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  return Object.assign(createError('QT_ERR_STATION_REFUSED', message), { returnCode }) as AuthenticateError;
 }
 
 /** A blocked address or a locked station is refused (CONNACK 5) without checking the secret. */

@@ -9,6 +9,7 @@
  * A refused publish closes the connection (MQTT 3.1.1 has no negative acknowledgement), so the
  * station redelivers nothing it should not have sent.
  */
+import { createError } from '../../lib/errors.js';
 import type { Client, PublishPacket } from 'aedes';
 import type { EventBus } from '../../domain/events.js';
 import { parseTopic, type ParsedTopic } from '../../domain/topics.js';
@@ -33,7 +34,7 @@ export type PublishStep = Step<PublishContext, true>;
 const allowed = finish(true as const);
 
 function toError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : createError('QT_ERR_INTERNAL', String(err), { cause: err });
 }
 
 /** Only the station's own `readings` and `state` topics; anything else is counted, audited and refused. */
@@ -48,7 +49,7 @@ export function ownTopicOnly({ security: { audit }, metrics, log }: { security: 
     audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'mqtt.publish', target: packet.topic.slice(0, 200), outcome: 'denied', details: { reason: "not this station's topic" } });
     metrics.mqttDenied.inc({ action: 'publish' });
     log.warn({ stationId: client.id, topic: packet.topic }, "publish refused: not this station's topic");
-    return refuse(new Error(`station ${client.id} may not publish to ${packet.topic}`));
+    return refuse(createError('QT_ERR_STATION_REFUSED', `station ${client.id} may not publish to ${packet.topic}`));
   };
 }
 
@@ -96,14 +97,14 @@ export function rateLimit({ security: { limits, audit }, log }: { security: Pick
       log.warn({ stationId: client.id, heldForMs: decision.heldForMs }, 'station disconnected: over its message rate for too long');
       audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'station.disconnected', target: `station:${client.id}`, outcome: 'disconnected', details: { reason: 'message rate', heldForMs: decision.heldForMs, delayMs: decision.delayMs } });
       // refusing the packet closes the connection; a QoS 1 message is not acknowledged and comes again later
-      return refuse(new Error(`station ${client.id} exceeded its message rate`));
+      return refuse(createError('QT_ERR_STATION_REFUSED', `station ${client.id} exceeded its message rate`));
     }
     if (decision.started) {
       log.info({ stationId: client.id }, 'station throttled: over its message rate');
       audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'station.throttled', target: `station:${client.id}`, outcome: 'throttled', details: { delayMs: decision.delayMs } });
     }
     return new Promise((resolve) => {
-      setTimeout(() => resolve(client.closed ? refuse(new Error('client closed while throttled')) : undefined), decision.delayMs);
+      setTimeout(() => resolve(client.closed ? refuse(createError('QT_ERR_STATION_REFUSED', 'client closed while throttled')) : undefined), decision.delayMs);
     });
   };
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { createError } from '../../lib/errors.js';
 import { type UsAqiCategory, usAqiCategory } from './categories.js';
 import { roundHalfUp, truncateTo } from './rounding.js';
 
@@ -122,7 +123,7 @@ export function usAqiSubIndex(pollutant: UsAqiPollutant, concentration: number, 
   const c = truncateTo(Math.max(concentration, 0), US_AQI_TRUNCATION_DECIMALS[pollutant]);
   const first = table[0];
   const last = table[table.length - 1];
-  if (first === undefined || last === undefined) throw new Error(`usAqiSubIndex: empty table for ${pollutant}`);
+  if (first === undefined || last === undefined) throw createError('QT_ERR_INTERNAL', `usAqiSubIndex: empty table for ${pollutant}`);
   if (c < first.cLo) return null; // only the 1-hour O3 column starts above 0
   if (c > last.cHi) return pollutant === 'o3_8h' ? null : US_AQI_MAX;
   // Truncation leaves no value between one row's cHi and the next row's cLo, so the first row

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { createError } from '../../lib/errors.js';
 
 /** VN_WQI parameters, as Quantrac metric keys (`no2_water` is nitrite N-NO2, not air NO2). */
 export type VnWqiMetric =
@@ -93,7 +94,7 @@ export const DO_SATURATION_CURVE: WqiCurve = curve(
 export function evaluateCurve(c: WqiCurve, value: number): number {
   const first = c.points[0];
   const last = c.points[c.points.length - 1];
-  if (first === undefined || last === undefined) throw new Error('evaluateCurve: empty curve');
+  if (first === undefined || last === undefined) throw createError('QT_ERR_INTERNAL', 'evaluateCurve: empty curve');
   if (value < first[0]) return c.below;
   if (value > last[0]) return c.above;
   for (let i = 0; i < c.points.length - 1; i += 1) {

@@ -92,24 +92,6 @@ export function formatLocalTimestamp(ms: number, utcOffsetMinutes: number): stri
   return new Date(ms + utcOffsetMinutes * 60_000).toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-/** The station's offset from UTC, minutes, now (Vietnam has no daylight saving). Cached per zone. */
-const offsets = new Map<string, number>();
-export function utcOffsetMinutes(timeZone: string): number {
-  const cached = offsets.get(timeZone);
-  if (cached !== undefined) return cached;
-  let minutes = 420;
-  try {
-    const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(Date.now()).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT+07:00';
-    const m = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
-    if (m) minutes = m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
-  } catch (err) {
-    // An unknown zone name: fall back to Vietnam's, and say so once per zone.
-    process.emitWarning(`unknown time zone ${timeZone}; using UTC+7 (${(err as Error).message})`);
-  }
-  offsets.set(timeZone, minutes);
-  return minutes;
-}
-
 /** Splits a line into fields: TABs, or runs of spaces when the logger wrote no TAB at all. */
 function fieldsOf(line: string): string[] {
   const fields = line.includes('\t') ? line.split('\t').map((f) => f.trim()) : line.trim().split(/ +/);

@@ -16,6 +16,7 @@
  * metric key, or to `null` to remove a symbol. Symbols match case-insensitively, ignoring spaces,
  * with `.` and `,` equal (`PM2.5` = `PM2,5` = `pm2,5`).
  */
+import { createError } from '../../lib/errors.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { LoadedProfile } from '../../device-profiles/index.js';
@@ -55,11 +56,11 @@ export function loadSymbolOverrides(file: string): SymbolOverrides {
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`Circular 10 symbol file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!validateOverrides(doc)) {
     const problems = (validateOverrides.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
-    throw new Error(`Circular 10 symbol file ${file} is invalid: ${problems.join('; ')}`);
+    throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol file ${file} is invalid: ${problems.join('; ')}`);
   }
   return doc;
 }
@@ -69,9 +70,9 @@ export function buildSymbolTables(profiles: ReadonlyMap<string, LoadedProfile>, 
   for (const [profileId, map] of Object.entries(overrides)) {
     if (profileId === '*') continue;
     const loaded = profiles.get(profileId);
-    if (!loaded) throw new Error(`Circular 10 symbol file names unknown profile "${profileId}"`);
+    if (!loaded) throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol file names unknown profile "${profileId}"`);
     for (const [symbol, metric] of Object.entries(map)) {
-      if (metric !== null && !loaded.profile.metrics[metric]) throw new Error(`Circular 10 symbol "${symbol}" of profile ${profileId} names unknown metric "${metric}"`);
+      if (metric !== null && !loaded.profile.metrics[metric]) throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol "${symbol}" of profile ${profileId} names unknown metric "${metric}"`);
     }
   }
   const tables = new Map<string, SymbolTable>();

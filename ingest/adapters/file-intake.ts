@@ -10,6 +10,7 @@
  * quarantined a second time. The memory of files is bounded (last REPEAT_MEMORY files) and not
  * kept across restarts: after a restart a repeated bad file is quarantined once more.
  */
+import { timeZoneOr, utcOffsetMinutes } from '../../lib/time.js';
 import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../../config/index.js';
@@ -21,7 +22,7 @@ import type { ParseOutcome } from '../parse.js';
 import type { RejectCode, Refusal } from '../../domain/reasons.js';
 import type { StationDirectory } from '../../stations/directory.js';
 import { buildSymbolTables, loadSymbolOverrides, type SymbolTable } from '../../formats/circular10/symbols.js';
-import { parseCircular10, utcOffsetMinutes } from '../../formats/circular10/codec.js';
+import { parseCircular10 } from '../../formats/circular10/codec.js';
 
 export type FileVia = 'ftp' | 'drop';
 export type FileOutcome = 'accepted' | 'partial' | 'quarantined' | 'repeat' | 'refused';
@@ -85,7 +86,8 @@ export function createFileIntake(deps: FileIntakeDeps): FileIntake {
       let outcome: ParseOutcome = parseCircular10(payload, {
         profile: loaded.profile,
         symbols: table,
-        utcOffsetMinutes: utcOffsetMinutes(station.timezone || config.timezone),
+        // the file's local times are the station's (its zone, else the agency's; Vietnam when both are unknown), at the offset of now
+        utcOffsetMinutes: utcOffsetMinutes(timeZoneOr(station.timezone, timeZoneOr(config.timezone)), now()),
         now: now(),
         maxFutureSkewMs: config.ingest.maxFutureSkewSeconds * 1000,
         maxBytes: config.circular10.maxFileBytes,

@@ -22,6 +22,7 @@ import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
 import type { StationAuthenticator } from '../../stations/credentials.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../lib/logger.js';
+import { createError } from '../../lib/errors.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { StationDirectory } from '../../stations/directory.js';
 import { isAcceptableFileName } from '../../formats/circular10/codec.js';
@@ -251,14 +252,14 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
   for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
 
   server.on('login', ({ connection, username, password }, resolve, reject) => {
-    if (closing) return reject(new Error('server is shutting down'));
+    if (closing) return reject(createError('QT_ERR_SHUTTING_DOWN', 'server is shutting down'));
     const stationId = username;
     const source = String(connection.ip ?? 'unknown');
     const decision = deps.security?.guard.check('station', stationId, source);
     if (decision && !decision.allowed) {
       metrics.ftpDenied.inc({ action: 'login' });
       deps.security?.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'ftp.login', outcome: 'locked', details: { scope: decision.scope } });
-      return reject(new Error(`too many failed logins; try again in ${decision.retryAfterSeconds} s`));
+      return reject(createError('QT_ERR_RATE_LIMITED', `too many failed logins; try again in ${decision.retryAfterSeconds} s`, { details: { retryAfterSeconds: decision.retryAfterSeconds } }));
     }
     authenticator
       .verify(stationId, password)
@@ -273,7 +274,7 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
               deps.security.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'auth.lockout', target: locked.lockedAccount ? `station:${stationId}` : `source:${source}`, outcome: 'locked', details: { channel: 'ftp' } });
             }
           }
-          return reject(new Error('bad station id or secret'));
+          return reject(createError('QT_ERR_STATION_AUTH', 'bad station id or secret'));
         }
         deps.security?.guard.success('station', stationId, source);
         const onDenied = (what: string, path: string) => {
@@ -287,7 +288,7 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
       })
       .catch((err: unknown) => {
         log.error({ err, stationId }, 'FTP login check failed');
-        reject(new Error('authentication unavailable'));
+        reject(createError('QT_ERR_STORE_UNAVAILABLE', 'authentication unavailable', { cause: err }));
       });
   });
   server.on('client-error', ({ context, error }) => {

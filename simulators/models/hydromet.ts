@@ -3,7 +3,7 @@
  * Value model of the `hydromet` profile: a Red River-like gauging station, with seasonal storms
  * (rain) feeding a two-reservoir catchment (river stage), on top of the shared meteorology.
  */
-import { HOUR_MS, localParts } from '../time.js';
+import { HOUR_MS } from '../time.js';
 import { meteorology } from './meteorology.js';
 import { season, type ModelFactory } from './shared.js';
 
@@ -32,7 +32,7 @@ export const hydromet: ModelFactory = (ctx) => {
     let rainMm = 0;
     while (clock < to) {
       const dt = Math.min(RAIN_SUBSTEP_MS, to - clock);
-      const local = localParts(clock);
+      const local = ctx.local(clock);
       const wet = (season(local, 200) + 1) / 2;
       if (stormLeftMs <= 0) {
         const ratePerHour = 1 / (36 + 164 * (1 - wet));

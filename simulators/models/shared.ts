@@ -20,6 +20,8 @@ export interface ModelContext {
   /** An AR(1) noise source with its own stream, keyed by name. */
   ar(name: string, tauMs: number, sigma: number): Ar1;
   rng(name: string): Prng;
+  /** Local calendar parts of an instant in the station's zone. */
+  local(t: number): LocalParts;
 }
 
 /** One step of a model: raw values at `t`, `dtMs` after the previous step (0 on the first). */

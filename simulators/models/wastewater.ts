@@ -3,7 +3,7 @@
  * Value model of the `wastewater` profile: the effluent of a compliant one-shift industrial plant
  * (QCVN 40:2011 column B), flow and loads following the production shift behind the treatment lag.
  */
-import { HOUR_MS, localParts, type LocalParts } from '../time.js';
+import { HOUR_MS, type LocalParts } from '../time.js';
 import { clampTo, positive, season, smoothstep, softCap, type ModelFactory } from './shared.js';
 
 /** One-shift plant: production 07:00–16:00, Monday–Saturday (0 = idle, 1 = full). */
@@ -32,7 +32,7 @@ export const wastewater: ModelFactory = (ctx) => {
   const tpNoise = ctx.ar('tp', 3 * HOUR_MS, 0.35);
   return (t, local, dtMs) => {
     const prod = production(local);
-    const lagged = production(localParts(t - 1.5 * HOUR_MS));
+    const lagged = production(ctx.local(t - 1.5 * HOUR_MS));
     const idle = positive(1.2 + idleNoise.step(dtMs));
     const flowIn = idle + 118 * prod * (1 + inNoise.step(dtMs));
     const flowOut = 0.97 * (idle + 118 * lagged * (1 + outNoise.step(dtMs)));
