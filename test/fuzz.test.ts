@@ -14,7 +14,8 @@ import { parseCircular10 } from '../formats/circular10/codec.js';
 import { buildSymbolTables } from '../formats/circular10/symbols.js';
 import { decodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../analytics/params.js';
 import { parseBbox } from '../analytics/catalog.js';
-import { parseFilter, parseOptions } from '../api/sta/odata.js';
+import { parseFilter } from '../api/sta/odata/parser.js';
+import { parseOptions } from '../api/sta/options.js';
 import { isQuantracError } from '../lib/errors.js';
 import { localIso, startTestApp, type TestApp } from './helpers/app.js';
 
@@ -143,7 +144,8 @@ describe('API query parsers', () => {
     fc.assert(
       fc.property(text, fc.dictionary(option, fc.oneof(text, fc.constantFrom("name eq 'x'", 'result gt 3', 'id desc', 'true', '-1', '1e9'))), (s, query) => {
         total(() => parseFilter(s));
-        total(() => parseOptions(query, ['Datastreams', 'Locations']));
+        total(() => parseOptions(query, 'Things'));
+        total(() => parseOptions(query, 'Observations'));
       }),
       { numRuns: RUNS * 2 },
     );
