@@ -23,7 +23,7 @@ import { generateSecret, hashSecret } from './lib/passwords.js';
 import { createStore, type Store } from './store/index.js';
 import { syncProfiles } from './store/stations.js';
 import { getUserByName, initSetting, upsertUser } from './store/users.js';
-import { startSimulation, type Simulation } from './simulators/embedded.js';
+import { prepareSimulation, type Simulation } from './simulators/embedded.js';
 import { createAlertEngine, type AlertEngine } from './alerts/engine.js';
 import { startAutomation, type Automation } from './automation/index.js';
 import { createBulletins, type Bulletins } from './bulletins/index.js';
@@ -36,6 +36,7 @@ import { createSecurity, type Security } from './security/index.js';
 import { startMqttTls } from './security/tls.js';
 import { createCluster, type Cluster } from './cluster/index.js';
 import { createConnectionStateWriter } from './store/connection-states.js';
+import { createJobMonitor, type JobMonitor } from './store/job-monitor.js';
 
 export interface App {
   config: Readonly<Config>;
@@ -58,6 +59,8 @@ export interface App {
   bulletins: Bulletins;
   /** Notifications and on-call (notify/): contact points, policies, escalation, ack links. */
   notifier: Notifier;
+  /** The database background jobs' health, checked every minute (store/job-monitor.ts): /healthz, /metrics, `databaseJobFailing`. */
+  jobs: JobMonitor;
   ports: { mqtt: number; http: number; ftp?: number | undefined; mqttTls?: number | undefined };
   /** Login guard, station limits, audit log, TLS (security/). */
   security: Security;
@@ -74,6 +77,8 @@ export interface AppOptions {
   logger?: Logger;
   /** The alert engine's clock (tests replace it). */
   now?: () => number;
+  /** The clock session tokens are signed and checked against (tests of session renewal replace it). */
+  authNow?: () => number;
 }
 
 /** Creates the `admin` user at first start (or resets its password when ADMIN_PASSWORD is set). */
@@ -119,12 +124,12 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     const generatedAdminPassword = await ensureAdmin(store, config);
     const tokenKey = await initSetting(store.db, 'auth.token_key', newTokenKey());
     const apiTokens = createApiTokenService(store.db, tokenKey, config.analytics.tokenCacheMs);
-    const tokens = createTokenService(tokenKey, Date.now, apiTokens);
+    const tokens = createTokenService(tokenKey, options.authNow ?? Date.now, apiTokens);
     const authenticator = createStationAuthenticator(store.db);
     // Login guard, per-station limits, audit log, TLS; closed (audit flushed) after the broker and HTTP.
     const security = createSecurity({ config, db: store.db, logger, metrics, ...(options.now ? { now: options.now } : {}) });
     closers.push(() => security.close());
-    const directory = await loadStationDirectory(store.db, { bus, onSecretChanged: (id) => authenticator.forget(id) });
+    const directory = await loadStationDirectory(store.db, { bus, defaultTimeZone: config.timezone, onSecretChanged: (id) => authenticator.forget(id) });
 
     // Multi-node mode (REDIS_URL): shared MQTT routing/sessions, socket.io fan-out, timer lease.
     // Closed after the broker (closers run in reverse), before the database.
@@ -147,6 +152,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       profiles,
       logger,
       tickMs: config.alerts.tickMs,
+      timeZone: config.timezone,
       indexThrottleMs: config.alerts.indexThrottleMs,
       timerOwner: cluster.isLeader,
       ...(options.now ? { now: options.now } : {}),
@@ -188,9 +194,13 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
 
     const backfill = startBackfillRefresher({ db: store.db, bus, logger: logger.child({ component: 'aggregate-backfill' }), intervalMs: config.analytics.backfillRefreshMs });
     closers.push(() => backfill.close());
+    // Failing or late database jobs (retention, compression, aggregate refreshes) in /healthz and /metrics.
+    const jobs = createJobMonitor({ db: store.db, embedded: store.embeddedJobs, bus, metrics, logger: logger.child({ component: 'db-jobs' }) });
+    closers.push(() => jobs.close());
+    jobs.poll().catch((err: unknown) => logger.warn({ err }, 'reading the database jobs failed'));
 
     const bulletins = createBulletins({ config, db: store.db, bus, profiles, logger, isLeader: () => cluster.isLeader() });
-    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator, socketAdapter: cluster.socketAdapter, security, bulletins, notifier });
+    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator, socketAdapter: cluster.socketAdapter, security, bulletins, notifier, jobs });
     // A node that takes over the timer work first re-reads the open alerts other nodes changed.
     cluster.onLeadershipChange((leader) => {
       if (leader) alerts.reloadOpenAlerts().catch((err: unknown) => logger.error({ err }, 'reloading open alerts failed'));
@@ -200,9 +210,17 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
 
     let automation: Automation | undefined;
     if (config.automation.enabled) {
-      automation = await startAutomation(http.app.server, { config, db: store.db, bus, alerts, broker, directory, profiles, logger, security });
+      automation = await startAutomation(http.app.server, { config, db: store.db, bus, alerts, broker, directory, profiles, logger, security, tokens });
       http.intercept(automation.handle);
       closers.push(() => automation!.close());
+    }
+    // First run with simulation: stations new at this start replay recent history through ingest
+    // (SIMULATE_BACKFILL_HOURS, simulators/backfill.ts) before the bulletins catch up, so indices,
+    // alerts and yesterday's bulletin exist at once; the fleet itself connects last, below.
+    const preparedSimulation = config.simulate > 0 ? await prepareSimulation({ config, directory, profiles, mqttPort: broker.port, logger: logger.child({ component: 'simulators' }), backfill: ingest }) : undefined;
+    if (preparedSimulation?.backfill) {
+      await ingest.drain();
+      await alerts.idle();
     }
     // After Node-RED, so a flow receives the bulletins caught up at start; closes before it.
     await bulletins.start();
@@ -230,8 +248,8 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     }
 
     let simulation: Simulation | undefined;
-    if (config.simulate > 0) {
-      simulation = await startSimulation({ config, directory, profiles, mqttPort: broker.port, logger: logger.child({ component: 'simulators' }) });
+    if (preparedSimulation) {
+      simulation = await preparedSimulation.start();
       closers.push(() => simulation!.close());
     }
 
@@ -252,6 +270,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       automation,
       bulletins,
       notifier,
+      jobs,
       ports: { mqtt: broker.port, http: http.port, ftp: ftp?.port, mqttTls: mqttTls?.port },
       security,
       circular10: { intake, ftp, dropFolder, forwarder },

@@ -39,6 +39,7 @@ import { createRealtime, type Realtime } from './realtime/index.js';
 import { webRoutes } from './web.js';
 import { stationRoutes } from './routes/stations.js';
 import { userRoutes } from './routes/users.js';
+import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { bulletinRoutes } from './routes/bulletins.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -49,6 +50,11 @@ import { auditPlugin } from './plugins/audit.js';
 import { auditRoutes } from './routes/audit.js';
 import { errorHandler, frameworkErrors, notFoundHandler } from './plugins/errors.js';
 import { rolesPlugin } from './plugins/roles.js';
+import { sessionRenewal } from './plugins/auth.js';
+import { createSessionService } from '../auth/sessions.js';
+import { inputPlugin } from './plugins/input.js';
+import { httpMetricsPlugin } from './plugins/http-metrics.js';
+import { trustedProxies } from '../broker/client-address.js';
 import { routeUpgrades } from './upgrade.js';
 import { createWebServer } from '../security/tls.js';
 
@@ -70,12 +76,14 @@ export interface HttpDeps {
   stationAuth?: StationAuthenticator;
   /** Enables /api/v1/bulletins (bulletins/). */
   bulletins?: Bulletins;
+  /** Enables /api/v1/notifications and /ack/{token} (notify/), and its health in /healthz. */
+  notifier?: import('../notify/index.js').Notifier;
+  /** The database jobs' health (store/job-monitor.ts), in /healthz. */
+  jobs?: import('../store/job-monitor.js').JobMonitor;
   /** Login guard, audit log, TLS (security/): HTTPS when a certificate is configured, the audit hooks and GET /api/v1/audit. */
   security?: Security;
   /** Multi-node mode: socket.io's Redis adapter (cluster/). */
   socketAdapter?: import('socket.io').ServerOptions['adapter'] | undefined;
-  /** Enables /api/v1/notifications and /ack/{token} (notify/), and its health in /healthz. */
-  notifier?: import('../notify/index.js').Notifier;
 }
 
 export interface HttpServer {
@@ -118,12 +126,20 @@ export async function buildApi(deps: HttpDeps): Promise<Api> {
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     // The router's own refusals (a path parameter over maxParamLength, a URL that does not decode) in our shape.
     frameworkErrors,
+    // Behind a load balancer (TRUSTED_PROXIES): request.ip is the client X-Forwarded-For names, for
+    // the login guard, the rate limits and the audit log; nobody else's X-Forwarded-For is believed.
+    trustProxy: deps.config.trustedProxies.length > 0 ? trustedProxies(deps.config.trustedProxies) : false,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
   // Before every route: the role check at onRequest and the route table (plugins/roles.ts), the audit hooks (plugins/audit.ts).
   await app.register(rolesPlugin, { tokens: deps.tokens });
+  // After the role check: a request through the session cookie past half its lifetime gets a fresh cookie (plugins/auth.ts).
+  await app.register(sessionRenewal, { sessions: createSessionService({ db: deps.db, tokens: deps.tokens, ttlSeconds: Math.round(deps.config.auth.tokenTtlHours * 3600) }) });
+  // Before every route's validation: empty query values dropped, control characters and non-decimal numbers refused (plugins/input.ts).
+  await app.register(inputPlugin);
+  await app.register(httpMetricsPlugin, { metrics: deps.metrics });
   if (deps.security) await app.register(auditPlugin, { tokens: deps.tokens, audit: deps.security.audit });
   // OpenAPI and the rate limiter must be registered before the routes they describe or limit.
   await registerApiPlugins(app, deps.config);
@@ -133,6 +149,7 @@ export async function buildApi(deps: HttpDeps): Promise<Api> {
   await app.register(async (scope) => opsRoutes(scope, deps));
   await app.register(async (scope) => alertRoutes(scope, deps));
   await app.register(async (scope) => userRoutes(scope, deps));
+  await app.register(async (scope) => adminRoutes(scope, deps));
   await app.register(async (scope) => readingRoutes(scope, deps));
   await app.register(async (scope) => conflictRoutes(scope, deps));
   await app.register(async (scope) => tokenRoutes(scope, deps));

@@ -11,7 +11,9 @@
  * - authorizeSubscribe: a station subscribes only to its own `stations/{ownId}/commands`
  *   (broker/steps/subscribe.ts).
  * Every client's bytes (TCP, TLS, WebSocket) pass the packet size guard before aedes parses them
- * (broker/size-guard.ts). Refusals are counted and audited; a refused publish closes the
+ * (broker/size-guard.ts). Behind a load balancer (`TRUSTED_PROXIES`) the client's address comes from
+ * the balancer's PROXY protocol header on TCP (`MQTT_PROXY_PROTOCOL`, broker/proxy-protocol-socket.ts)
+ * or its X-Forwarded-For on WebSocket (broker/client-address.ts). Refusals are counted and audited; a refused publish closes the
  * connection (MQTT 3.1.1 has no negative acknowledgement), so the station redelivers nothing it
  * should not have sent.
  */
@@ -28,7 +30,8 @@ import type { Security } from '../security/index.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { StationAuthenticator } from '../stations/credentials.js';
 import { stationTopic } from '../domain/topics.js';
-import { clientAddress } from './client-address.js';
+import { carryClientAddress, clientAddress, forwardedAddress, trustedProxies } from './client-address.js';
+import { acceptProxyProtocol } from './proxy-protocol-socket.js';
 import { pipeline } from './pipeline.js';
 import { createSizeGuard } from './size-guard.js';
 import { checkClientId, guardLockout, recordLoginOutcome, verifySecret } from './steps/connect.js';
@@ -79,6 +82,7 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
   const log = logger.child({ component: 'broker' });
   const onError = (err: Error, step: string) => log.error({ err, step }, 'broker hook step failed');
   const sizeGuard = createSizeGuard({ maxPacketBytes: security.maxMqttPacketBytes, audit: security.audit, log });
+  const isTrustedProxy = trustedProxies(config.trustedProxies);
 
   // The hooks, step by step, in the order they run (aedes `connectActions` style). The order
   // matters: the login guard refuses before any secret is hashed; the topic check comes before
@@ -139,14 +143,32 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
 
   /** Every client's bytes go through the size guard before aedes parses them (broker/size-guard.ts). */
   function handleStream(conn: Duplex, request?: IncomingMessage): void {
+    // MQTT over WebSocket through a trusted balancer: the client is the one its X-Forwarded-For names
+    if (request && isTrustedProxy(request.socket?.remoteAddress)) {
+      const forwarded = forwardedAddress(request, isTrustedProxy);
+      if (forwarded) carryClientAddress(conn, forwarded);
+    }
     let client: Client | undefined;
+    // eslint-disable-next-line prefer-const -- the size guard's callback reads `client`; with const it would throw (TDZ) if called before aedes.handle returns
     client = aedes.handle(sizeGuard.frame(conn, request, () => client), request);
   }
 
   const server: Server = createServer((socket: Socket) => {
     // With Nagle's algorithm on, small PUBACKs wait for the peer's delayed ACK (30-40 ms p99).
     socket.setNoDelay(true);
-    handleStream(socket);
+    if (!config.mqtt.proxyProtocol) return handleStream(socket);
+    acceptProxyProtocol(socket, {
+      isTrustedProxy,
+      accept(proxied, source) {
+        carryClientAddress(proxied, source);
+        handleStream(proxied);
+      },
+      refuse(peer, reason) {
+        metrics.mqttDenied.inc({ action: 'connect' });
+        log.warn({ source: peer, reason }, 'MQTT connection refused: PROXY protocol');
+        security.audit.record({ actor: '-', role: 'station', sourceIp: peer, action: 'mqtt.connect', outcome: 'denied', details: { reason } });
+      },
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

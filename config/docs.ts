@@ -4,6 +4,7 @@
  * derived from the schema): one row per variable with its type, default and meaning. tools/config-table.ts
  * prints it or writes it into README.md between the markers; config/readme-table.test.ts keeps them equal.
  */
+import { createError } from '../lib/errors.js';
 import { ENV_VARS, type EnvVar } from './env.js';
 
 export const CONFIG_TABLE_START = '<!-- config-table:start -->';
@@ -59,6 +60,6 @@ export function tableInDocument(doc: string): string | undefined {
 export function withConfigTable(doc: string, table: string = configTable()): string {
   const start = doc.indexOf(CONFIG_TABLE_START);
   const end = doc.indexOf(CONFIG_TABLE_END);
-  if (start < 0 || end < start) throw new Error(`the document has no ${CONFIG_TABLE_START} … ${CONFIG_TABLE_END} markers`);
+  if (start < 0 || end < start) throw createError('QT_ERR_CONFIG_INVALID', `the document has no ${CONFIG_TABLE_START} … ${CONFIG_TABLE_END} markers`);
   return `${doc.slice(0, start + CONFIG_TABLE_START.length)}\n${table}\n${doc.slice(end)}`;
 }

@@ -39,7 +39,7 @@ function kindOf(node: SchemaNode, path: string): EnvKind {
     case 'object':
       return 'json';
     default:
-      throw new Error(`config schema: ${path} has no JSON type an environment variable can carry`);
+      throw createError('QT_ERR_CONFIG_INVALID', `config schema: ${path} has no JSON type an environment variable can carry`);
   }
 }
 
@@ -48,13 +48,13 @@ function walk(node: SchemaNode, path: string, out: EnvVar[]): EnvVar[] {
   const env = node['env'];
   if (typeof env === 'string') {
     const description = node['description'];
-    if (typeof description !== 'string' || description === '') throw new Error(`config schema: ${path} (${env}) has no description`);
+    if (typeof description !== 'string' || description === '') throw createError('QT_ERR_CONFIG_INVALID', `config schema: ${path} (${env}) has no description`);
     const unit = node['unit'];
     out.push({ env, path, kind: kindOf(node, path), description, ...(typeof unit === 'string' ? { unit } : {}), default: node['default'], schema: node });
     return out;
   }
   const properties = node['properties'] as Record<string, SchemaNode> | undefined;
-  if (node['type'] !== 'object' || !properties) throw new Error(`config schema: ${path || '(root)'} is neither a section nor a setting with env`);
+  if (node['type'] !== 'object' || !properties) throw createError('QT_ERR_CONFIG_INVALID', `config schema: ${path || '(root)'} is neither a section nor a setting with env`);
   for (const [key, child] of Object.entries(properties)) walk(child, path ? `${path}.${key}` : key, out);
   return out;
 }

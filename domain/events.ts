@@ -41,6 +41,21 @@ export interface EventMap {
    */
   remoteReadingsSeen: { node: string; receipts: ReadonlyArray<{ stationId: string; metric: string; ts: number; receivedAt: number; count: number }> };
   /**
+   * A notification contact point failed N attempts in a row (notify/delivery.ts): shown in
+   * /healthz as degraded and logged at error level; `notificationChannelRecovered` follows its
+   * next success.
+   */
+  notificationChannelFailing: { contactPointId: number; name: string; channel: string; failures: number; lastError: string; at: number };
+  notificationChannelRecovered: { contactPointId: number; name: string; channel: string; at: number };
+  /**
+   * A database background job (retention, compression, an aggregate refresh; store/job-monitor.ts)
+   * started failing (its last run failed) or running late (not run for two schedule intervals past
+   * its due time): emitted once per episode, logged at error level and shown in /healthz as
+   * degraded; emitted again with `status: 'recovered'` when it succeeds or runs again.
+   * `since`: start of the episode, ms.
+   */
+  databaseJobFailing: { jobId: number; name: string; status: 'failing' | 'late' | 'recovered'; lastError: string | null; since: number; at: number };
+  /**
    * The station directory (stations/directory.ts) stored a change to a station: registered,
    * edited or given a new secret. Emitted after the database write; not emitted by `refresh()`
    * (re-reading a change made elsewhere), so a relay (cluster/) never echoes it back.
@@ -52,13 +67,6 @@ export interface EventMap {
    * change made elsewhere), so a relay (cluster/) never echoes it back.
    */
   alertRulesChanged: Record<string, never>;
-  /**
-   * A notification contact point failed N attempts in a row (notify/delivery.ts): shown in
-   * /healthz as degraded and logged at error level; `notificationChannelRecovered` follows its
-   * next success.
-   */
-  notificationChannelFailing: { contactPointId: number; name: string; channel: string; failures: number; lastError: string; at: number };
-  notificationChannelRecovered: { contactPointId: number; name: string; channel: string; at: number };
 }
 
 export type EventName = keyof EventMap;

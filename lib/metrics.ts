@@ -105,8 +105,39 @@ export function createMetrics() {
     labelNames: ['target'] as const,
     registers: [registry],
   });
+  // Database background jobs (store/job-monitor.ts): retention, compression, aggregate refreshes.
+  const dbJobFailing = new Gauge({
+    name: 'quantrac_db_job_failing',
+    help: 'Database background job whose last run failed (1) or not (0), by job (`<proc> <target>`)',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  });
+  const dbJobLastSuccess = new Gauge({
+    name: 'quantrac_db_job_last_success_timestamp_seconds',
+    help: 'End of the last successful run of a database background job, Unix seconds',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  });
+  const dbJobFailures = new Counter({
+    name: 'quantrac_db_job_failures_total',
+    help: 'Failed runs of a database background job (the server scheduler\'s total, or the embedded runner\'s since start)',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  });
+  // HTTP requests (api/plugins/http-metrics.ts), under the conventional name stock dashboards read.
+  const httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests answered by the API, by method, route pattern (`unmatched` for unknown routes) and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   return {
     registry,
+    httpRequestDuration,
+    dbJobFailing,
+    dbJobLastSuccess,
+    dbJobFailures,
     filesReceived,
     ftpDenied,
     forwardFiles,

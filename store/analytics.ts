@@ -338,57 +338,6 @@ export async function refreshAggregate(db: Db, view: ContinuousAggregate, from: 
 // ---------------------------------------------------------------------------------------------
 // SensorThings Observations
 
-export type Comparison = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
-const SQL_OP: Record<Comparison, string> = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' };
-
-export interface ObservationQuery {
-  /** restrict to these (station, metric) series; undefined = all */
-  series?: ReadonlyArray<{ stationId: string; metric: string }> | undefined;
-  time: ReadonlyArray<{ op: Comparison; value: Date }>;
-  result: ReadonlyArray<{ op: Comparison; value: number }>;
-  orderBy: 'ts' | 'value';
-  desc: boolean;
-  limit: number;
-  offset: number;
-}
-
-function observationWhere(q: ObservationQuery, params: unknown[]): string {
-  const conds: string[] = [];
-  if (q.series) {
-    params.push(q.series.map((s) => s.stationId), q.series.map((s) => s.metric));
-    conds.push(`(station_id, metric) IN (SELECT * FROM unnest($${params.length - 1}::text[], $${params.length}::text[]))`);
-  }
-  for (const c of q.time) {
-    params.push(c.value);
-    conds.push(`ts ${SQL_OP[c.op]} $${params.length}::timestamptz`);
-  }
-  for (const c of q.result) {
-    params.push(c.value);
-    conds.push(`value ${SQL_OP[c.op]} $${params.length}::float8`);
-  }
-  return conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
-}
-
-export async function observations(db: Db, q: ObservationQuery): Promise<RawRow[]> {
-  const params: unknown[] = [];
-  const where = observationWhere(q, params);
-  params.push(q.limit, q.offset);
-  const dir = q.desc ? 'DESC' : 'ASC';
-  const order = q.orderBy === 'ts' ? `ts ${dir}, station_id, metric` : `value ${dir} NULLS LAST, ts, station_id, metric`;
-  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
-    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings ${where}
-      ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
-    params,
-  );
-  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality }));
-}
-
-export async function countObservations(db: Db, q: ObservationQuery): Promise<number> {
-  const params: unknown[] = [];
-  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM readings ${observationWhere(q, params)}`, params);
-  return rows[0]?.n ?? 0;
-}
-
 export async function getObservation(db: Db, stationId: string, metric: string, ts: string): Promise<RawRow | undefined> {
   const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
     `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings WHERE station_id = $1 AND metric = $2 AND ts = $3::timestamptz`,

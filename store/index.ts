@@ -7,7 +7,9 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../lib/logger.js';
 import { openDb, type Db } from './db.js';
 import { migrate } from './migrate.js';
-import { applyPolicies, startEmbeddedJobRunner, type JobRunner } from './policies.js';
+import type { EmbeddedJobRuns } from './job-health.js';
+import { startEmbeddedJobRunner, type JobRunner } from './job-runner.js';
+import { applyPolicies } from './policies.js';
 
 export type { Db } from './db.js';
 export * as readings from './readings.js';
@@ -19,6 +21,8 @@ export interface Store {
   db: Db;
   /** Runs retention, compression and aggregate refresh now (embedded mode; no-op with a server). */
   runPolicyJobs(): Promise<void>;
+  /** Embedded mode: the job runner's record of each job's runs (store/job-monitor.ts reads it); undefined with a server. */
+  embeddedJobs: EmbeddedJobRuns | undefined;
   close(): Promise<void>;
 }
 
@@ -28,7 +32,7 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
-    await applyPolicies(db, config.store);
+    await applyPolicies(db, config.store, logger);
     if (db.mode === 'embedded') jobs = startEmbeddedJobRunner(db, logger.child({ component: 'store-jobs' }));
   } catch (err) {
     await db.close();
@@ -36,6 +40,7 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
   }
   return {
     db,
+    embeddedJobs: jobs,
     async runPolicyJobs() {
       await jobs?.runAll();
     },

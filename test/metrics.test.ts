@@ -37,4 +37,15 @@ describe('/metrics', () => {
     expect(m![1]).toMatch(/^\d+\.\d+\.\d+/);
     expect(m![2]).toBe(process.versions.node);
   });
+
+  it('times HTTP requests by method, route pattern (never the raw URL) and status code', async () => {
+    expect((await t.api('GET', '/api/v1/stations/NO-SUCH-STATION')).status).toBe(404);
+    expect((await t.api('GET', '/no/such/route?x=1')).status).toBe(404);
+    const text = await scrape();
+    expect(text).toMatch(/^# TYPE http_request_duration_seconds histogram$/m);
+    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/stations\/:id",status_code="404"\} [1-9]/m);
+    expect(text).toMatch(/^http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/api\/v1\/stations\/:id",status_code="404"\} \d/m);
+    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} [1-9]/m);
+    expect(text).not.toMatch(/NO-SUCH-STATION|no\/such\/route/);
+  });
 });

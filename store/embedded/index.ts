@@ -11,9 +11,15 @@
  * same address. Meanwhile ingest spools and acknowledges (ingest/spool.ts) and replays when the
  * database answers again. An in-memory database (no data directory) is not restarted: it would
  * come back empty.
+ *
+ * The data directory is taken by one process at a time: `<dataDir>.lock` (beside it, so that a
+ * snapshot never carries it) holds the owner's pid and port, and another process that finds it
+ * held by a live process is refused (the CLI's `db restore`, `db copy`… tell the user to go
+ * through the running app instead). `dump()` takes a consistent snapshot while it serves.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { createError } from '../../lib/errors.js';
 
 export interface EmbeddedDatabase {
   /** Loopback port of the wire-protocol server (the same after a restart). */
@@ -26,7 +32,43 @@ export interface EmbeddedDatabase {
    * directory it is then restarted like any dead worker.
    */
   kill(): Promise<void>;
+  /**
+   * A consistent snapshot of the data directory, taken while the database serves: a gzip'ed
+   * tarball that `loadFrom` restores (worker.mjs `dump` says how it is consistent).
+   */
+  dump(): Promise<Buffer>;
   close(): Promise<void>;
+}
+
+/** Who holds a data directory: written to `<dataDir>.lock` while the database runs. */
+export interface EmbeddedLock {
+  pid: number;
+  /** The wire-protocol port on 127.0.0.1. */
+  port: number;
+  startedAt: string;
+}
+
+const lockFileOf = (dataDir: string) => `${dataDir.replace(/[\\/]+$/, '')}.lock`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The lock of a data directory when a live process other than this one holds it. */
+export function embeddedLockHolder(dataDir: string): EmbeddedLock | undefined {
+  let lock: EmbeddedLock;
+  try {
+    lock = JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8')) as EmbeddedLock;
+  } catch {
+    return undefined; // none, or unreadable: a crash while writing it
+  }
+  return typeof lock.pid === 'number' && lock.pid !== process.pid && isAlive(lock.pid) ? lock : undefined;
 }
 
 export interface EmbeddedDatabaseOptions {
@@ -37,16 +79,23 @@ export interface EmbeddedDatabaseOptions {
   restart?: boolean;
   /** Called when a dead worker was started again, with how long the database was away. */
   onRestarted?: (info: { restarts: number; downMs: number }) => void;
+  /** A snapshot file of `dump()` the (empty) data directory is filled from first (db restore). */
+  loadFrom?: string;
 }
 
-type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string } | { type: 'closed' };
+type WorkerMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'error'; message: string }
+  | { type: 'closed' }
+  | { type: 'dumped'; id: number; data: ArrayBuffer }
+  | { type: 'dumpFailed'; id: number; message: string };
 
 /** Pause before restart attempt n (1-based): 100 ms, doubling, at most 10 s. */
 const restartDelayMs = (attempt: number) => Math.min(10_000, 100 * 2 ** (attempt - 1));
 
-function spawn(dataDir: string | null, port: number, fsync: boolean): Promise<{ worker: Worker; port: number }> {
+function spawn(dataDir: string | null, port: number, fsync: boolean, loadFrom?: string): Promise<{ worker: Worker; port: number }> {
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-    workerData: { dataDir, host: '127.0.0.1', port, fsync },
+    workerData: { dataDir, host: '127.0.0.1', port, fsync, ...(loadFrom ? { loadFrom } : {}) },
   });
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
@@ -56,7 +105,7 @@ function spawn(dataDir: string | null, port: number, fsync: boolean): Promise<{ 
       void worker.terminate();
       reject(err);
     };
-    const onExit = (code: number) => fail(new Error(`embedded database worker exited with code ${code} while starting`));
+    const onExit = (code: number) => fail(createError('QT_ERR_STORE_UNAVAILABLE', `embedded database worker exited with code ${code} while starting`));
     const onMessage = (msg: WorkerMessage): void => {
       if (msg.type === 'ready') {
         worker.off('message', onMessage);
@@ -64,7 +113,7 @@ function spawn(dataDir: string | null, port: number, fsync: boolean): Promise<{ 
         worker.off('exit', onExit);
         resolve({ worker, port: msg.port });
       } else if (msg.type === 'error') {
-        fail(new Error(`embedded database failed to start: ${msg.message}`));
+        fail(createError('QT_ERR_STORE_UNAVAILABLE', `embedded database failed to start: ${msg.message}`));
       }
     };
     worker.on('message', onMessage);
@@ -79,7 +128,13 @@ function spawn(dataDir: string | null, port: number, fsync: boolean): Promise<{ 
  *   not restarted, once for good).
  */
 export async function startEmbeddedDatabase(dataDir: string | null, onUnexpectedExit: (err: Error) => void, options: EmbeddedDatabaseOptions = {}): Promise<EmbeddedDatabase> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    const holder = embeddedLockHolder(dataDir);
+    if (holder) {
+      throw createError('QT_ERR_CONFLICT', `the embedded database in ${dataDir} is in use by process ${holder.pid} (port ${holder.port}, since ${holder.startedAt}); stop it first (or delete ${lockFileOf(dataDir)} if no such process is Quantrac)`);
+    }
+    mkdirSync(dataDir, { recursive: true });
+  }
   const fsync = options.fsync ?? true;
   const restart = (options.restart ?? true) && dataDir !== null;
   let closing = false;
@@ -87,8 +142,10 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
   let retryTimer: NodeJS.Timeout | undefined;
   let current: Worker | undefined;
 
-  const first = await spawn(dataDir, 0, fsync);
+  const first = await spawn(dataDir, 0, fsync, options.loadFrom);
   const port = first.port;
+  if (dataDir) writeFileSync(lockFileOf(dataDir), JSON.stringify({ pid: process.pid, port, startedAt: new Date().toISOString() } satisfies EmbeddedLock) + '\n');
+  let dumps = 0;
 
   function watch(worker: Worker): void {
     current = worker;
@@ -99,7 +156,7 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
     worker.once('exit', (code) => {
       if (current === worker) current = undefined;
       if (closing) return;
-      onUnexpectedExit(lastError ?? new Error(`embedded database worker exited with code ${code}`));
+      onUnexpectedExit(lastError ?? createError('QT_ERR_STORE_UNAVAILABLE', `embedded database worker exited with code ${code}`));
       if (restart) respawn(Date.now(), 1);
     });
   }
@@ -120,7 +177,7 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
         },
         (err: unknown) => {
           if (closing) return;
-          onUnexpectedExit(err instanceof Error ? err : new Error(String(err)));
+          onUnexpectedExit(err instanceof Error ? err : createError('QT_ERR_STORE_UNAVAILABLE', String(err), { cause: err }));
           respawn(downSince, attempt + 1);
         },
       );
@@ -140,12 +197,36 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
       if (!worker) return;
       await worker.terminate();
     },
+    dump() {
+      const worker = current;
+      if (!worker) return Promise.reject(createError('QT_ERR_STORE_UNAVAILABLE', 'the embedded database is not running (restarting or closed)'));
+      const id = ++dumps;
+      return new Promise<Buffer>((resolve, reject) => {
+        const onExit = () => {
+          worker.off('message', onMessage);
+          reject(createError('QT_ERR_STORE_UNAVAILABLE', 'the embedded database stopped during the snapshot'));
+        };
+        const onMessage = (msg: WorkerMessage) => {
+          if ((msg.type !== 'dumped' && msg.type !== 'dumpFailed') || msg.id !== id) return;
+          worker.off('message', onMessage);
+          worker.off('exit', onExit);
+          if (msg.type === 'dumped') resolve(Buffer.from(msg.data));
+          else reject(createError('QT_ERR_INTERNAL', `snapshot failed: ${msg.message}`));
+        };
+        worker.on('message', onMessage);
+        worker.once('exit', onExit);
+        worker.postMessage({ type: 'dump', id });
+      });
+    },
     async close() {
       if (closing) return;
       closing = true;
       if (retryTimer) clearTimeout(retryTimer);
+      const releaseLock = () => {
+        if (dataDir) rmSync(lockFileOf(dataDir), { force: true });
+      };
       const worker = current;
-      if (!worker) return;
+      if (!worker) return releaseLock();
       const done = new Promise<void>((resolve) => {
         worker.on('message', (msg: WorkerMessage) => {
           if (msg.type === 'closed' || msg.type === 'error') resolve();
@@ -155,6 +236,7 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
       worker.postMessage({ type: 'close' });
       await done;
       await worker.terminate();
+      releaseLock();
     },
   };
 }

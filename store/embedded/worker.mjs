@@ -3,23 +3,31 @@
 // the thread that calls it). Plain JavaScript on purpose: worker threads do not inherit the
 // TypeScript loaders of vitest, so this file must run as it is.
 //
-// workerData: { dataDir: string | null, host: string, port: number, fsync: boolean }
+// workerData: { dataDir: string | null, host: string, port: number, fsync: boolean, loadFrom?: string }
+//   loadFrom: a snapshot file (a tarball of `dump`) the empty data directory is filled from (db restore)
 // Messages to the parent: { type: 'ready', port } | { type: 'error', message } | { type: 'closed' }
-// Messages from the parent: { type: 'close' }
-import { fdatasyncSync } from 'node:fs';
+//   | { type: 'dumped', id, data: ArrayBuffer (transferred) } | { type: 'dumpFailed', id, message }
+// Messages from the parent: { type: 'close' } | { type: 'dump', id }
+import { fdatasyncSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
+import { gzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { timescaledb } from '@electric-sql/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
-/** @type {{ dataDir: string | null, host: string, port: number, fsync: boolean }} */
-const { dataDir, host, port, fsync } = workerData;
+/** @type {{ dataDir: string | null, host: string, port: number, fsync: boolean, loadFrom?: string }} */
+const { dataDir, host, port, fsync, loadFrom } = workerData;
+
+const gzipAsync = promisify(gzip);
 
 let db;
 let server;
 
 async function start() {
-  db = dataDir ? new PGlite(dataDir, { extensions: { timescaledb } }) : new PGlite({ extensions: { timescaledb } });
+  const options = { extensions: { timescaledb } };
+  if (loadFrom) options.loadDataDir = new Blob([readFileSync(loadFrom)], { type: 'application/x-gzip' });
+  db = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   await db.waitReady;
   if (dataDir && fsync !== false) syncOnEveryAnswer(db);
   await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb;');
@@ -111,8 +119,31 @@ async function close() {
   }
 }
 
+/**
+ * A consistent snapshot of the data directory while the database serves (db backup): a
+ * gzip'ed tarball (level 1: fast, about as small), taken between two wire-protocol messages. pglite-socket runs each message
+ * under `runExclusive`, so holding it here means no statement runs while the files are read
+ * (PGlite reads them synchronously); what is read is what a crash at that instant would leave,
+ * WAL included, and PostgreSQL's crash recovery makes it whole when the snapshot is opened. An
+ * open transaction of the client is not in it (its commit comes later). A CHECKPOINT first
+ * (unless a client transaction is open: it would run inside it) keeps that recovery short.
+ */
+async function dump(id) {
+  try {
+    if (!db.isInTransaction()) await db.exec('CHECKPOINT');
+    const tar = await db.runExclusive(async () => new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer()));
+    // compressed after the lock is let go (on libuv's thread pool): statements run meanwhile
+    const gz = await gzipAsync(tar, { level: 1 });
+    const data = gz.buffer.slice(gz.byteOffset, gz.byteOffset + gz.byteLength);
+    parentPort.postMessage({ type: 'dumped', id, data }, [data]);
+  } catch (err) {
+    parentPort.postMessage({ type: 'dumpFailed', id, message: String(err && err.stack ? err.stack : err) });
+  }
+}
+
 parentPort.on('message', (msg) => {
   if (msg && msg.type === 'close') void close();
+  else if (msg && msg.type === 'dump') void dump(msg.id);
 });
 
 start().catch((err) => {
