@@ -14,7 +14,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../dashboard/web/dist/', import.meta.url));
 
 /** Paths the page routes itself (history API); the server answers each with index.html. */
-const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/notifications', '/stations/:id'];
+const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/notifications', '/stations/:id', '/wall'];
+
+/** Pages are not API operations: hidden from the OpenAPI document. */
+const PAGE = { schema: { hide: true } };
 
 /** The page's Content-Security-Policy; `tileUrl` (https) adds its origin to img-src. */
 export function contentSecurityPolicy(tileUrl: string): string {
@@ -54,7 +57,7 @@ export async function webRoutes(app: FastifyInstance, options: { tileUrl: string
   if (!existsSync(indexPath)) {
     app.log.warn({ distDir }, 'the dashboard is not built (npm run build:web); / answers 503');
     for (const url of CLIENT_ROUTES) {
-      app.get(url, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run npm run build:web\n'));
+      app.get(url, PAGE, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run npm run build:web\n'));
     }
     return;
   }
@@ -62,7 +65,7 @@ export async function webRoutes(app: FastifyInstance, options: { tileUrl: string
   // Read once: the build does not change under a running server.
   const indexHtml = readFileSync(indexPath);
   const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml);
-  for (const url of CLIENT_ROUTES) app.get(url, sendIndex);
+  for (const url of CLIENT_ROUTES) app.get(url, PAGE, sendIndex);
 
   await app.register(fastifyStatic, {
     root: distDir + 'assets',

@@ -6,7 +6,11 @@
  *
  * Access: Node-RED's adminAuth is backed by Quantrac's users: only users with the admin role can
  * sign in to the editor (same username and password as the API), and every admin API call needs the
- * bearer token Node-RED issues (POST /red/auth/token). Anyone else gets 401.
+ * bearer token Node-RED issues (POST /red/auth/token), or the operations center's session cookie
+ * of an admin (adminAuth.tokens, below): an admin who opens /red/ from the page is not asked to
+ * sign in again. Anyone else gets 401. The flows' HTTP-in
+ * endpoints under /red/api need a Quantrac token or session (viewer for GET, operator otherwise:
+ * automation/http-auth.ts) unless NODE_RED_HTTP_ANONYMOUS is set, which is logged at start.
  *
  * Offline: no palette manager, no external modules, no telemetry or update checks; nothing at start
  * waits on the network. Node-RED is a process-wide singleton: one app per process embeds it.
@@ -17,11 +21,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/index.js';
 import { generateSecret, verifySecret } from '../lib/passwords.js';
 import { getUserByName, initSetting } from '../store/users.js';
 import { createHostApi, type HostDeps, type LoadShedder, type QuantracHost } from './host.js';
 import type { Security } from '../security/index.js';
+import type { TokenService } from '../auth/tokens.js';
+import { SESSION_COOKIE, cookieValue } from '../auth/session-cookie.js';
+import { httpNodeAuth } from './http-auth.js';
 
 const require = createRequire(import.meta.url);
 
@@ -50,6 +56,8 @@ export type AutomationDeps = Omit<HostDeps, 'baseUrl'> & {
    * account's Node-RED logins (never the API's), doubling up to LOGIN_LOCKOUT_MAX_S.
    */
   security?: Pick<Security, 'guard' | 'audit'> | undefined;
+  /** Checks the callers of the flows' HTTP-in endpoints (Quantrac session and API tokens). */
+  tokens: TokenService;
 };
 
 export interface Automation {
@@ -84,9 +92,15 @@ export async function startAutomation(server: Server, deps: AutomationDeps): Pro
     return user && user.role === 'admin' ? { username: user.username, permissions: '*' } : null;
   };
 
+  if (config.automation.httpAnonymous) {
+    log.warn('NODE_RED_HTTP_ANONYMOUS is on: the HTTP-in endpoints of flows under /red/api answer anyone, without a Quantrac token');
+  }
+
   const settings: Record<string, unknown> = {
     httpAdminRoot: '/red',
     httpNodeRoot: '/red/api',
+    // Node-RED runs this before every `http in` route of a flow.
+    ...(config.automation.httpAnonymous ? {} : { httpNodeMiddleware: httpNodeAuth({ tokens: deps.tokens, logger: log }) }),
     userDir,
     flowFile: 'flows.json',
     credentialSecret,
@@ -115,6 +129,17 @@ export async function startAutomation(server: Server, deps: AutomationDeps): Pro
         return { username: user.username, permissions: '*' };
       },
       default: null,
+      // The dashboard's session reused: Node-RED hands the request's Cookie header (HTTP and the
+      // editor's WebSocket upgrade) to \`tokens\` when it carries no Node-RED token of its own.
+      // The cookie is SameSite=Strict, so another site cannot make a browser send it here.
+      tokenHeader: 'cookie',
+      tokens: async (cookieHeader: string) => {
+        const value = cookieValue(cookieHeader, SESSION_COOKIE);
+        const claims = value ? deps.tokens.verify(value) : undefined;
+        if (!claims || claims.role !== 'admin' || claims.readOnly || !(await deps.tokens.stillValid(claims))) return null;
+        // the role now, not the one signed into the cookie
+        return adminUser(claims.sub);
+      },
     },
     // A function node that loops forever is stopped after this long instead of freezing ingest:
     // globalFunctionTimeout applies to every function node whose own timeout is 0 (the default),

@@ -27,6 +27,7 @@ import { summarize } from './summary.js';
 import { createPdfPrinter, type PdfPrinter } from './pdf.js';
 import { renderCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
+import { decimalsFromProfiles } from './precision.js';
 import { duePeriods, startSchedule, type Scheduler } from './scheduler.js';
 import { createSerial } from '../lib/serial.js';
 
@@ -77,6 +78,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
   const logger = deps.logger.child({ component: 'bulletins' });
   const now = deps.now ?? Date.now;
   const isLeader = deps.isLeader ?? (() => true);
+  const decimals = decimalsFromProfiles(profiles);
   const composer: Composer = createComposer({ db, config, profiles, ...(deps.packsDir ? { packsDir: deps.packsDir } : {}) });
   const pdf: PdfPrinter = createPdfPrinter({ mode: config.bulletins.pdf, executablePath: config.bulletins.chromiumPath });
   let scheduler: Scheduler | undefined;
@@ -97,8 +99,8 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
     // A scheduled bulletin with no station to report on (a fresh installation, a province whose
     // stations came later) is not published; one asked for is, empty.
     if (skipEmpty && model.stations.length === 0) return undefined;
-    const html = renderHtml(model);
-    const csv = renderCsv(model);
+    const html = renderHtml(model, decimals);
+    const csv = renderCsv(model, decimals);
     let pdfBytes: Buffer | null = null;
     try {
       pdfBytes = (await pdf.print(html)) ?? null;

@@ -8,6 +8,7 @@
 import { VN_AQI_CATEGORIES } from '../domain/indices/index.js';
 import { formatOffset, zoneOffsetMs } from '../lib/time.js';
 import type { AlertItem, Bulletin, CategoryRef, DailyBulletin, MonthlyBulletin, StationCompleteness, Text } from './model.js';
+import { bulletinPrecision, byUnit, MEAN_INDEX_DECIMALS, PERCENT_DECIMALS, roundTo, type MetricDecimals } from './precision.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -19,9 +20,16 @@ export function esc(value: unknown): string {
 const bi = (vi: string, en: string) => `${esc(vi)} <span class="en">/ ${esc(en)}</span>`;
 const both = (t: Text) => (t.vi === t.en ? esc(t.vi) : `${esc(t.vi)} <span class="en">/ ${esc(t.en)}</span>`);
 
-const numberFormat = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: 2 });
-const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? '–' : digits === 2 ? numberFormat.format(v) : new Intl.NumberFormat('vi-VN', { maximumFractionDigits: digits }).format(v));
-const pct = (c: StationCompleteness) => (c.percent === null ? '–' : `${num(c.percent, 1)} %`);
+const numberFormats = new Map<number, Intl.NumberFormat>();
+/** `v` rounded to `digits` decimals (precision.ts), in Vietnamese notation (comma decimal separator). */
+const num = (v: number | null | undefined, digits = 2) => {
+  if (v === null || v === undefined) return '–';
+  let f = numberFormats.get(digits);
+  if (!f) numberFormats.set(digits, (f = new Intl.NumberFormat('vi-VN', { maximumFractionDigits: digits })));
+  return f.format(roundTo(v, digits));
+};
+const pct = (c: StationCompleteness) => (c.percent === null ? '–' : `${num(c.percent, PERCENT_DECIMALS)} %`);
+type Precision = ReturnType<typeof bulletinPrecision>;
 
 const formats = new Map<string, { time: Intl.DateTimeFormat; dateTime: Intl.DateTimeFormat }>();
 /** The HH:mm and date-time formats of a zone, made once per zone. */
@@ -82,8 +90,8 @@ function table(head: string[], rows: string[][], empty: [string, string]): strin
 }
 const td = (html: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${html}</td>`;
 
-function alertRows(items: readonly AlertItem[], timeZone: string): string[][] {
-  return items.map((a) => [td(esc(dateTime(a.at, timeZone))), td(esc(a.stationName)), td(esc(a.severity)), td(both(a.message)), td(num(a.value), 'num'), td(esc(a.rule))]);
+function alertRows(items: readonly AlertItem[], timeZone: string, dp: Precision): string[][] {
+  return items.map((a) => [td(esc(dateTime(a.at, timeZone))), td(esc(a.stationName)), td(esc(a.severity)), td(both(a.message)), td(num(a.value, dp.alert(a)), 'num'), td(esc(a.rule))]);
 }
 const ALERT_HEAD = [bi('Thời điểm', 'Time'), bi('Trạm', 'Station'), bi('Mức độ', 'Severity'), bi('Nội dung', 'Message'), bi('Giá trị', 'Value'), bi('Quy tắc', 'Rule')];
 
@@ -109,7 +117,7 @@ ${body}
 `;
 }
 
-function dailyBody(b: DailyBulletin): string {
+function dailyBody(b: DailyBulletin, dp: Precision): string {
   const dayEnd = b.to;
   const parts: string[] = [];
   const air = b.stations.filter((s) => s.aqi !== null);
@@ -140,7 +148,7 @@ function dailyBody(b: DailyBulletin): string {
         td(`${opSign(e.op)} ${esc(num(e.limit))} ${esc(e.unit)}`, 'num'),
         td(both(AVERAGING[e.averaging]!)),
         td(String(e.periods.length), 'num'),
-        td(e.periods.map((p) => `${esc(hourEnd(p.end, dayEnd, b.timezone))}: ${esc(num(p.value))}`).join('; ')),
+        td(e.periods.map((p) => `${esc(hourEnd(p.end, dayEnd, b.timezone))}: ${esc(num(p.value, dp.metric(e.station, e.metric, e.unit)))}`).join('; ')),
         td(esc(e.source)),
       ]),
       ['Không có trạm nào vượt giới hạn', 'No station exceeded a limit'],
@@ -149,9 +157,9 @@ function dailyBody(b: DailyBulletin): string {
 
   parts.push(`<h2>3. ${bi('Cảnh báo', 'Alerts')}</h2>`);
   parts.push(`<h3>${bi('Cảnh báo kích hoạt trong ngày', 'Alerts that fired during the day')} (${b.alerts.fired.length})</h3>`);
-  parts.push(table(ALERT_HEAD, alertRows(b.alerts.fired, b.timezone), ['Không có', 'None']));
+  parts.push(table(ALERT_HEAD, alertRows(b.alerts.fired, b.timezone, dp), ['Không có', 'None']));
   parts.push(`<h3>${bi('Cảnh báo đã kết thúc trong ngày', 'Alerts resolved during the day')} (${b.alerts.resolved.length})</h3>`);
-  parts.push(table(ALERT_HEAD, alertRows(b.alerts.resolved, b.timezone), ['Không có', 'None']));
+  parts.push(table(ALERT_HEAD, alertRows(b.alerts.resolved, b.timezone, dp), ['Không có', 'None']));
 
   parts.push(`<h2>4. ${bi('Độ đầy đủ dữ liệu', 'Data completeness')}</h2>`);
   parts.push(
@@ -169,7 +177,7 @@ function dailyBody(b: DailyBulletin): string {
     parts.push(
       table(
         [bi('Thông số', 'Parameter'), bi('Đơn vị', 'Unit'), bi('TB ngày', 'Daily mean'), bi('Số giờ', 'Hours'), bi('TB giờ cao nhất', 'Highest hourly mean'), bi('Giờ', 'Hour'), bi('Độ đầy đủ', 'Completeness')],
-        s.metrics.map((m) => [td(both(m.name)), td(esc(m.unit)), td(esc(num(m.mean)), 'num'), td(String(m.hours), 'num'), td(esc(num(m.maxHourlyMean)), 'num'), td(m.maxHourEnd ? esc(hourEnd(m.maxHourEnd, dayEnd, b.timezone)) : '–'), td(m.completeness === null ? '–' : `${esc(num(m.completeness, 1))} %`, 'num')]),
+        s.metrics.map((m) => [td(both(m.name)), td(esc(m.unit)), td(esc(num(m.mean, dp.metric(s.id, m.metric, m.unit))), 'num'), td(String(m.hours), 'num'), td(esc(num(m.maxHourlyMean, dp.metric(s.id, m.metric, m.unit))), 'num'), td(m.maxHourEnd ? esc(hourEnd(m.maxHourEnd, dayEnd, b.timezone)) : '–'), td(m.completeness === null ? '–' : `${esc(num(m.completeness, PERCENT_DECIMALS))} %`, 'num')]),
         ['Không có số liệu', 'No data'],
       ),
     );
@@ -192,7 +200,7 @@ function monthlyBody(b: MonthlyBulletin): string {
       b.stations.map((s) => [
         td(esc(s.name)),
         td(esc(s.province ?? '')),
-        td(s.aqi?.meanDaily != null ? esc(num(s.aqi.meanDaily, 1)) : '–', 'num'),
+        td(s.aqi?.meanDaily != null ? esc(num(s.aqi.meanDaily, MEAN_INDEX_DECIMALS)) : '–', 'num'),
         td(s.aqi ? categoryDays(s.aqi.daysByCategory) : '–'),
         td(String(s.exceedanceDays.length), 'num'),
         td(String(s.alertsFired), 'num'),
@@ -212,10 +220,10 @@ function monthlyBody(b: MonthlyBulletin): string {
   return parts.join('\n');
 }
 
-/** The bulletin as a complete HTML document. */
-export function renderHtml(b: Bulletin): string {
+/** The bulletin as a complete HTML document; `decimals` gives each metric's resolution (bulletins/index.ts passes the profiles'). */
+export function renderHtml(b: Bulletin, decimals: MetricDecimals = byUnit): string {
   if (b.kind === 'daily') {
-    return document({ vi: `Bản tin quan trắc môi trường ngày ${localDay(b.period)}`, en: `Daily environmental monitoring bulletin, ${b.period}` }, b, dailyBody(b));
+    return document({ vi: `Bản tin quan trắc môi trường ngày ${localDay(b.period)}`, en: `Daily environmental monitoring bulletin, ${b.period}` }, b, dailyBody(b, bulletinPrecision(b, decimals)));
   }
   const [y, m] = b.period.split('-');
   return document({ vi: `Bản tin quan trắc môi trường tháng ${m}/${y}`, en: `Monthly environmental monitoring bulletin, ${b.period}` }, b, monthlyBody(b));

@@ -10,6 +10,7 @@
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventBus } from '../domain/events.js';
+import { createError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../store/db.js';
 import { setContactPointHealth } from '../store/notifications.js';
@@ -180,7 +181,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
 
   function run(entry: { job: DeliveryJob; attempt: number; message?: Message }, final: boolean): Promise<AttemptResult> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('attempt timeout')), o.attemptTimeoutMs);
+    const timer = setTimeout(() => controller.abort(createError('QT_ERR_INTERNAL', 'attempt timeout')), o.attemptTimeoutMs);
     const p = attempt(entry, final, controller.signal).finally(() => clearTimeout(timer));
     const handle = { controller, done: p.then(() => undefined, () => undefined) };
     inFlight.add(handle);
@@ -254,7 +255,7 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
       retryTimers.clear();
       if (waiting.length > 0) log.warn({ pending: waiting.length }, 'notifier closing with messages not yet sent');
       waiting.length = 0;
-      for (const f of inFlight) f.controller.abort(new Error('closing'));
+      for (const f of inFlight) f.controller.abort(createError('QT_ERR_SHUTTING_DOWN', 'closing'));
       await Promise.all([...inFlight].map((f) => f.done));
       idleWaiters = [];
     },

@@ -6,6 +6,7 @@
  * station's time zone, a link to the alert and the one-use acknowledgement link. A message can
  * carry several alerts (grouping). Also builds the `{{placeholders}}` SMS and chat templates use.
  */
+import { stripVerificationMarkers } from '../domain/alerts.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { vnAqiCategory } from '../domain/indices/index.js';
 import type { AlertSeverity } from '../domain/alerts.js';
@@ -126,7 +127,7 @@ function alertLines(item: MessageItem, lang: MessageLanguage, profiles: Readonly
   if (metricKey) lines.push(`${w.metric}: ${def ? def.name[lang] : metricKey === 'vn_aqi_hourly' ? 'VN_AQI' : metricKey}`);
   if (alert.value !== null) lines.push(`${w.value}: ${fmtNum(alert.value, lang, def?.decimals)}${unit}`);
   const limit = ruleLimit(item.ctx);
-  if (limit !== undefined) lines.push(`${w.limit}: ${fmtNum(limit, lang, def?.decimals)}${unit}${rule?.source ? ` (${rule.source})` : ''}`);
+  if (limit !== undefined) lines.push(`${w.limit}: ${fmtNum(limit, lang, def?.decimals)}${unit}${rule?.source ? ` (${stripVerificationMarkers(rule.source)})` : ''}`);
   const aqi = metricKey === 'vn_aqi_hourly' ? alert.value : item.vnAqi;
   if (aqi !== null && aqi !== undefined && (metricKey === 'vn_aqi_hourly' || station?.profileId === 'air-quality')) {
     const c = vnAqiCategory(aqi);

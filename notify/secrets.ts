@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createError } from '../lib/errors.js';
 
 export const KEY_FILE = 'notify-secret.key';
 
@@ -27,7 +28,7 @@ export function loadSecretKey(dataDir: string): Buffer {
   const file = join(dataDir, KEY_FILE);
   if (existsSync(file)) {
     const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
+    if (key.length !== 32) throw createError('QT_ERR_INTERNAL', `${file} does not hold a 32-byte base64 key`);
     return key;
   }
   mkdirSync(dataDir, { recursive: true });
@@ -50,7 +51,7 @@ export function createSecretBox(key: Buffer): SecretBox {
     decrypt(blob) {
       if (!blob) return {};
       const [iv, tag, data] = blob.split('.').map((p) => Buffer.from(p, 'base64'));
-      if (!iv || !tag || !data) throw new Error('malformed secret blob');
+      if (!iv || !tag || !data) throw createError('QT_ERR_INTERNAL', 'malformed secret blob');
       const decipher = createDecipheriv('aes-256-gcm', key, iv);
       decipher.setAuthTag(tag);
       return JSON.parse(Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8')) as SecretValues;

@@ -3,15 +3,17 @@
  * The monthly bulk file of a public station: hourly means of its public metrics (valid readings
  * only) over one local month (in the station's zone, lib/time), one row per hour with data, as
  * CSV with the hour's start in UTC and in local time. Bulk users take these instead of paging through /hourly.
+ * `bom`: start with a UTF-8 byte order mark, for people opening the file in Excel (analytics/csv-bom.ts).
  */
 import { createError } from '../lib/errors.js';
 import { localIso, localMonthRange } from '../lib/time.js';
 import { aggregateSeries } from '../store/open-data.js';
 import type { OpenBody, OpenContext } from './context.js';
 import { decimalsOf, round } from './present.js';
+import { withBom } from '../analytics/csv-bom.js';
 
 /** The CSV of a local month `YYYY-MM`; 404 when the month starts after the station's publication cutoff. */
-export async function monthCsv(ctx: OpenContext, id: string, month: string): Promise<OpenBody> {
+export async function monthCsv(ctx: OpenContext, id: string, month: string, { bom = false }: { bom?: boolean } = {}): Promise<OpenBody> {
   const { station, metrics: keys, cutoff } = await ctx.publicStation(id);
   const timeZone = ctx.zoneOf(station);
   const range = localMonthRange(month, timeZone);
@@ -32,5 +34,5 @@ export async function monthCsv(ctx: OpenContext, id: string, month: string): Pro
     const row = byHour.get(t)!;
     lines.push([new Date(t).toISOString(), localIso(t, timeZone), ...keys.map((k) => (row.has(k) ? String(row.get(k)) : ''))].join(','));
   }
-  return { body: lines.join('\r\n') + '\r\n', contentType: 'text/csv; charset=utf-8' };
+  return { body: withBom(lines.join('\r\n') + '\r\n', bom), contentType: 'text/csv; charset=utf-8' };
 }

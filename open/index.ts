@@ -41,7 +41,7 @@ export interface OpenData {
   raw(id: string, query: MetricRangeQuery): Promise<OpenBody>;
   months(id: string): Promise<OpenBody>;
   /** month: YYYY-MM (local) */
-  monthCsv(id: string, month: string): Promise<OpenBody>;
+  monthCsv(id: string, month: string, options?: { bom?: boolean }): Promise<OpenBody>;
   // ---- the agency's controls ----
   publicationOverview(): ReturnType<typeof publicationOverview>;
   setPublication(id: string, patch: PublicationPatch): ReturnType<typeof setPublication>;
@@ -64,7 +64,7 @@ export function createOpenData(deps: OpenDataServiceDeps): OpenData {
     assertRawPublished: () => assertRawPublished(ctx),
     raw: (id, query) => rawReadings(ctx, id, query),
     months: (id) => months(ctx, id),
-    monthCsv: (id, month) => monthCsv(ctx, id, month),
+    monthCsv: (id, month, options) => monthCsv(ctx, id, month, options),
     publicationOverview: () => publicationOverview(ctx),
     setPublication: (id, patch) => setPublication(ctx, id, patch),
   };

@@ -13,7 +13,6 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
 const vn = (local: string) => Date.parse(`${local}+07:00`);
 
 let t: TestApp;
@@ -334,6 +333,62 @@ describe('API tokens and rate limits', () => {
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
     expect(last!.body.error.code).toBe('QT_ERR_RATE_LIMITED');
     expect((await r.inject('GET', '/sta/v1.1/Things', undefined, b)).status).toBe(200);
+  });
+});
+
+/** RFC 4180 fields of a CSV text (quoted fields, doubled quotes), as a spreadsheet or pandas reads them. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+describe('CSV for people (bom=true)', () => {
+  it('starts the export and the completeness report with a UTF-8 BOM when asked, and only then', async () => {
+    const from = vn('2026-04-02T00:00:00');
+    await seed(minutes('AN-A', 'pm25', from, from + 3 * MIN, (ts) => 37.25 + (ts - from) / MIN));
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(from + 3 * MIN).toISOString()}`;
+    const get = async (path: string) => Buffer.from(await (await fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${t.adminToken}` } })).arrayBuffer());
+
+    const withBom = await get(`/api/v1/export?stations=AN-A&metric=pm25&${range}&format=csv&bom=true`);
+    expect([...withBom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parseCsv(withBom.subarray(3).toString('utf8'));
+    expect(rows[0]).toEqual(['ts', 'station', 'metric', 'value', 'unit', 'quality']);
+    expect(rows.slice(1)).toEqual([0, 1, 2].map((i) => [new Date(from + i * MIN).toISOString(), 'AN-A', 'pm25', String(37.25 + i), 'µg/m³', 'valid']));
+
+    const plain = await get(`/api/v1/export?stations=AN-A&metric=pm25&${range}&format=csv`);
+    expect(plain.subarray(0, 2).toString('utf8')).toBe('ts');
+    expect(plain.equals(withBom.subarray(3))).toBe(true);
+
+    const report = await get(`/api/v1/completeness?stations=AN-A&metric=pm25&${range}&format=csv&bom=true`);
+    expect([...report.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(parseCsv(report.subarray(3).toString('utf8'))[0]![0]).toBe('station');
   });
 });
 

@@ -162,7 +162,7 @@ describe('flows', () => {
 
     // the query node serves the platform's completeness report (same rows as GET /api/v1/completeness)
     const today = new Date(before - 20_000 + 7 * 3_600_000).toISOString().slice(0, 10); // the local day of those pm10 readings
-    const viaFlow = (await (await fetch(`${t.baseUrl}/red/api/completeness?day=${today}`)).json()) as { day: string; rows: Array<{ station: string; metric: string; valid: number }> };
+    const viaFlow = (await (await fetch(`${t.baseUrl}/red/api/completeness?day=${today}`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as { day: string; rows: Array<{ station: string; metric: string; valid: number }> };
     expect(viaFlow.day).toBe(today);
     expect(viaFlow.rows.find((r) => r.station === ack.id && r.metric === 'pm10')?.valid).toBe(5);
 
@@ -170,29 +170,66 @@ describe('flows', () => {
     const stationClient = await t.connectStation(cmd.id, cmd.secret);
     await stationClient.subscribeAsync(`stations/${cmd.id}/commands`, { qos: 1 });
     const gotCommand = new Promise<string>((resolve) => stationClient.on('message', (_topic, payload) => resolve(payload.toString())));
-    const trigger = await fetch(`${t.baseUrl}/red/api/calibrate`, { method: 'POST' });
+    const operator = await t.userToken('nr-operator', 'operator');
+    const trigger = await fetch(`${t.baseUrl}/red/api/calibrate`, { method: 'POST', headers: { authorization: `Bearer ${operator}` } });
     expect(trigger.status).toBe(200);
     expect(JSON.parse(await gotCommand)).toEqual({ command: 'calibrate', metric: 'pm25', durationSeconds: 60 });
   });
+
+  it('serves HTTP-in endpoints only to Quantrac callers: viewer for GET, operator for other methods', async () => {
+    const flows = [
+      { id: 'tab-hello', type: 'tab', label: 'http-in access' },
+      { id: 'n-hello-in', type: 'http in', z: 'tab-hello', url: '/hello', method: 'get', wires: [['n-hello-body']] },
+      { id: 'n-hello-post', type: 'http in', z: 'tab-hello', url: '/hello', method: 'post', wires: [['n-hello-body']] },
+      { id: 'n-hello-body', type: 'function', z: 'tab-hello', func: "msg.payload = { hello: msg.req.quantracUser ? msg.req.quantracUser.username : null }; return msg;", outputs: 1, wires: [['n-hello-out']] },
+      { id: 'n-hello-out', type: 'http response', z: 'tab-hello', statusCode: '200', wires: [] },
+    ];
+    const current = (await (await fetch(`${t.baseUrl}/red/flows`, { headers: { authorization: `Bearer ${adminRedToken}`, 'Node-RED-API-Version': 'v2' } })).json()) as { flows: unknown[] };
+    expect((await deploy(t.baseUrl, adminRedToken, [...current.flows, ...flows])).status).toBe(200);
+    const url = `${t.baseUrl}/red/api/hello`;
+
+    // the deploy answers before the new http-in routes are mounted
+    const anonymous = await until('the deployed endpoint', async () => {
+      const res = await fetch(url);
+      return res.status === 404 ? undefined : res;
+    });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: { code: 'QT_ERR_UNAUTHORIZED', message: expect.any(String) } });
+    expect((await fetch(url, { headers: { authorization: 'Bearer v1.forged.token' } })).status).toBe(401);
+
+    const viewer = await t.userToken('nr-viewer', 'viewer');
+    const asViewer = await fetch(url, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(asViewer.status).toBe(200);
+    expect(await asViewer.json()).toEqual({ hello: 'nr-viewer' });
+
+    const viewerPost = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${viewer}` } });
+    expect(viewerPost.status).toBe(403);
+    expect(((await viewerPost.json()) as { error: { code: string } }).error.code).toBe('QT_ERR_FORBIDDEN');
+    const operator = await t.userToken('nr-operator-2', 'operator');
+    expect((await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${operator}` } })).status).toBe(200);
+  });
 });
+
+/** The real entry point (main.ts) in a child process on free ports; resolves once its banner is printed. */
+async function startMain(dataDir: string, env: Record<string, string> = {}) {
+  const ROOT = fileURLToPath(new URL('..', import.meta.url));
+  const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+  const child = spawn(TSX, ['main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIMULATE: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ADMIN_PASSWORD: 'restart-admin-pw', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const port = await until('the banner', () => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1], 60_000);
+  return { child, base: `http://127.0.0.1:${port}`, output: () => out, exited: new Promise<number | null>((r) => child.once('exit', (c) => r(c))) };
+}
 
 describe('flows survive a restart', () => {
   it('keeps the deployed flows in DATA_DIR', async () => {
-    const ROOT = fileURLToPath(new URL('..', import.meta.url));
-    const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
     const dataDir = tempDataDir();
-    const run = async () => {
-      const child = spawn(TSX, ['main.ts'], {
-        cwd: ROOT,
-        env: { ...process.env, DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIMULATE: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ADMIN_PASSWORD: 'restart-admin-pw' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      const port = await until('the banner', () => /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1], 60_000);
-      return { child, base: `http://127.0.0.1:${port}`, exited: new Promise<number | null>((r) => child.once('exit', (c) => r(c))) };
-    };
+    const run = () => startMain(dataDir);
     try {
       const first = await run();
       const token = ((await (await redToken(first.base, 'admin', 'restart-admin-pw')).json()) as { access_token: string }).access_token;
@@ -211,6 +248,35 @@ describe('flows survive a restart', () => {
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NODE_RED_HTTP_ANONYMOUS', () => {
+  it('leaves HTTP-in endpoints open to anyone, and says so at start', async () => {
+    const dataDir = tempDataDir();
+    let main: Awaited<ReturnType<typeof startMain>> | undefined;
+    try {
+      main = await startMain(dataDir, { NODE_RED_HTTP_ANONYMOUS: 'true' });
+      expect(main.output()).toMatch(/NODE_RED_HTTP_ANONYMOUS is on/);
+      const token = ((await (await redToken(main.base, 'admin', 'restart-admin-pw')).json()) as { access_token: string }).access_token;
+      const flows = [
+        { id: 'tab-open', type: 'tab', label: 'open endpoint' },
+        { id: 'n-open-in', type: 'http in', z: 'tab-open', url: '/open-hello', method: 'get', wires: [['n-open-out']] },
+        { id: 'n-open-out', type: 'http response', z: 'tab-open', statusCode: '200', wires: [] },
+      ];
+      expect((await deploy(main.base, token, flows)).status).toBe(200);
+      const base = main.base;
+      const open = await until('the deployed endpoint', async () => {
+        const res = await fetch(`${base}/red/api/open-hello`);
+        return res.status === 404 ? undefined : res;
+      });
+      expect(open.status).toBe(200);
+      main.child.kill('SIGTERM');
+      expect(await main.exited).toBe(0);
+    } finally {
+      if (main && main.child.exitCode === null) main.child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

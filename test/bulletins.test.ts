@@ -39,17 +39,27 @@ function parseCsv(text: string): Array<Record<string, string>> {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field), rows.push(row), (row = []), (field = '');
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
     } else field += c;
   }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
   const [head, ...body] = rows;
   return body.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
 }
@@ -182,13 +192,26 @@ describe('the daily bulletin of a seeded day', () => {
     expect(max('BT-A', 'no2')).toEqual([[250, `${DAY}T15:00:00+07:00`]]);
     expect(max('BT-B', 'pm25')).toEqual([[60, `${DAY}T01:00:00+07:00`]]);
     const mean = (station: string, metric: string) => find('metric_daily_mean', station, metric).map((r) => [Number(r.value), r.detail]);
-    expect(mean('BT-A', 'pm25')[0]![0]).toBeCloseTo((21 * 20 + 2 * 120) / 23, 9);
+    expect(mean('BT-A', 'pm25')[0]![0]).toBeCloseTo((21 * 20 + 2 * 120) / 23, 1); // 28.7: rounded to PM2.5's 1 decimal
     expect(mean('BT-A', 'pm25')[0]![1]).toBe('hours=23');
-    expect(mean('BT-A', 'no2')[0]![0]).toBeCloseTo((21 * 50 + 2 * 250) / 23, 9);
+    expect(mean('BT-A', 'no2')[0]![0]).toBeCloseTo((21 * 50 + 2 * 250) / 23, 1);
     expect(mean('BT-B', 'pm25')).toEqual([[60, 'hours=23']]); // the calibrating hour has no valid mean
     expect(mean('BT-B', 'pm10')).toEqual([[50, 'hours=24']]);
     // only the metrics each station measures
     expect(find('metric_daily_mean', 'BT-B').map((r) => r.metric).sort()).toEqual(['pm10', 'pm25']);
+  });
+
+  it("rounds every value to its metric's resolution (the profile's decimals), indices to whole numbers", () => {
+    const decimals = (v: string) => (v.includes('.') ? v.split('.')[1]!.length : 0);
+    const air = t.app.profiles.get('air-quality')!.profile.metrics;
+    expect(find('metric_daily_mean', 'BT-A', 'pm25')[0]!.value).toBe('28.7'); // (21 × 20 + 2 × 120) / 23 = 28.695…
+    for (const r of rows) {
+      if (r.value === '') continue;
+      if (r.metric) expect(decimals(r.value!), `${r.section} ${r.station} ${r.metric} ${r.value}`).toBeLessThanOrEqual(air[r.metric!]!.decimals!);
+      else if (r.section!.startsWith('aqi_')) expect(decimals(r.value!), `${r.section} ${r.value}`).toBe(0);
+      else if (r.section === 'completeness') expect(decimals(r.value!), `${r.section} ${r.value}`).toBeLessThanOrEqual(1);
+      else expect(decimals(r.value!), `${r.section} ${r.value}`).toBeLessThanOrEqual(2);
+    }
   });
 
   it('reports the stored daily and highest hourly VN_AQI, not a recomputation', async () => {

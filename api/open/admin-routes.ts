@@ -9,12 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import type { TokenService } from '../../auth/tokens.js';
 import type { OpenData, PublicationPatch } from '../../open/index.js';
 import { requireRole } from '../plugins/auth.js';
-import { ID_PARAM, PUBLICATION_PATCH, TAGS } from './schemas.js';
+import { ID_PARAM, PUBLICATION, PUBLICATION_OVERVIEW, PUBLICATION_PATCH, TAGS } from './schemas.js';
 
 export async function openAdminRoutes(admin: FastifyInstance, open: OpenData, tokens: TokenService): Promise<void> {
   const adminOnly = requireRole(tokens, 'admin');
 
-  admin.get('/api/v1/open/stations', { preHandler: adminOnly, schema: { tags: TAGS, summary: 'What is published of every station (admin)' } }, async () => open.publicationOverview());
+  admin.get('/api/v1/open/stations', { preHandler: adminOnly, schema: { tags: TAGS, summary: 'What is published of every station (admin)', response: PUBLICATION_OVERVIEW } }, async () => open.publicationOverview());
 
   admin.patch<{ Params: { id: string }; Body: PublicationPatch }>(
     '/api/v1/open/stations/:id',
@@ -25,6 +25,7 @@ export async function openAdminRoutes(admin: FastifyInstance, open: OpenData, to
         summary: "Sets a station's publication: public (null = the profile's default), publicMetrics (null = all), validatedThrough (admin)",
         params: ID_PARAM,
         body: PUBLICATION_PATCH,
+        response: PUBLICATION,
       },
     },
     async (request) => open.setPublication(request.params.id, request.body),

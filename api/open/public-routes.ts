@@ -20,7 +20,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { OpenData } from '../../open/index.js';
 import { rateLimitPerAddress, type CachedReplies } from './reply.js';
-import { ID_PARAM, INDEX_QUERY, JSON_OK, MONTH_FILE_PARAMS, RANGE_QUERY, STATIONS_QUERY, TAGS } from './schemas.js';
+import { ID_PARAM, INDEX_QUERY, MONTH_FILE_PARAMS, OPEN_CATEGORIES, OPEN_CSV, OPEN_MONTHS, OPEN_ROOT, OPEN_SERIES, OPEN_STATION, OPEN_STATIONS, RANGE_QUERY, STATIONS_QUERY, TAGS } from './schemas.js';
 
 type RangeQuerystring = { metric?: string; from?: string; to?: string; days?: number };
 
@@ -48,11 +48,11 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
     return reply.code(204).send();
   });
 
-  api.get('/open/v1', { schema: { tags: TAGS, security: [], summary: 'Licence, attribution, publication settings and links', response: JSON_OK } }, async (request, reply) =>
+  api.get('/open/v1', { schema: { tags: TAGS, security: [], summary: 'Licence, attribution, publication settings and links', response: OPEN_ROOT } }, async (request, reply) =>
     answer(request, reply, () => open.entryDocument()),
   );
 
-  api.get('/open/v1/categories', { schema: { tags: TAGS, security: [], summary: 'VN_AQI categories (Decision 1459) with health advice; VN_WQI classes (Decision 1460)', response: JSON_OK } }, async (request, reply) =>
+  api.get('/open/v1/categories', { schema: { tags: TAGS, security: [], summary: 'VN_AQI categories (Decision 1459) with health advice; VN_WQI classes (Decision 1460)', response: OPEN_CATEGORIES } }, async (request, reply) =>
     answer(request, reply, () => open.categories()),
   );
 
@@ -64,7 +64,7 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         security: [],
         summary: 'Public stations with their public metrics and current index (VN_AQI for air, VN_WQI for surface water)',
         querystring: STATIONS_QUERY,
-        response: JSON_OK,
+        response: OPEN_STATIONS,
       },
     },
     async (request, reply) => answer(request, reply, () => open.stations(request.query)),
@@ -72,7 +72,7 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
 
   api.get<{ Params: { id: string } }>(
     '/open/v1/stations/:id',
-    { schema: { tags: TAGS, security: [], summary: 'A public station with its current index and the latest valid value of each public metric', params: ID_PARAM, response: JSON_OK } },
+    { schema: { tags: TAGS, security: [], summary: 'A public station with its current index and the latest valid value of each public metric', params: ID_PARAM, response: OPEN_STATION } },
     async (request, reply) => answer(request, reply, () => open.station(request.params.id)),
   );
 
@@ -86,7 +86,7 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         description: 'VN_AQI for air stations (hourly and daily), VN_WQI for surface-water stations (hourly only). Default range: the last day (hour) or 30 days (day).',
         params: ID_PARAM,
         querystring: INDEX_QUERY,
-        response: JSON_OK,
+        response: OPEN_SERIES,
       },
     },
     async (request, reply) => answer(request, reply, () => open.index(request.params.id, request.query)),
@@ -99,11 +99,11 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         schema: {
           tags: TAGS,
           security: [],
-          summary: period === 'hour' ? 'Hourly mean, min, max and count of valid readings (complete hours)' : 'Daily mean, min, max and count of valid readings (complete local days, UTC+7)',
+          summary: period === 'hour' ? 'Hourly mean, min, max and count of valid readings (complete hours)' : 'Daily mean, min, max and count of valid readings (complete local days in the station\'s time zone)',
           description: `Default range: the last ${period === 'hour' ? 'day' : '30 days'}; at most ${period === 'hour' ? 31 : 366} days per request.`,
           params: ID_PARAM,
           querystring: { type: 'object', additionalProperties: false, properties: RANGE_QUERY },
-          response: JSON_OK,
+          response: OPEN_SERIES,
         },
       },
       async (request, reply) => answer(request, reply, () => open.aggregates(request.params.id, period, request.query)),
@@ -120,7 +120,7 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         description: 'At most 2 days and 20,000 readings per request.',
         params: ID_PARAM,
         querystring: { type: 'object', additionalProperties: false, properties: { ...RANGE_QUERY, days: { type: 'integer', minimum: 1, maximum: 2 } } },
-        response: JSON_OK,
+        response: OPEN_SERIES,
       },
     },
     async (request, reply) => {
@@ -131,11 +131,11 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
 
   api.get<{ Params: { id: string } }>(
     '/open/v1/stations/:id/months',
-    { schema: { tags: TAGS, security: [], summary: 'Local months (UTC+7) with published data, each with the URL of its CSV file', params: ID_PARAM, response: JSON_OK } },
+    { schema: { tags: TAGS, security: [], summary: "Local months (the station's time zone) with published data, each with the URL of its CSV file", params: ID_PARAM, response: OPEN_MONTHS } },
     async (request, reply) => answer(request, reply, () => open.months(request.params.id)),
   );
 
-  api.get<{ Params: { id: string; file: string } }>(
+  api.get<{ Params: { id: string; file: string }; Querystring: { bom?: boolean } }>(
     '/open/v1/stations/:id/months/:file',
     {
       schema: {
@@ -143,15 +143,16 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         security: [],
         summary: 'Monthly bulk file: hourly means of the public metrics (valid readings only), one row per hour with data',
         description:
-          'CSV, UTF-8, comma-separated, header `hour_start_utc,hour_start_local,<metric>,…` (metric keys; units in /open/v1/stations/{id}); the month is the local month (UTC+7); an empty cell = no valid reading in that hour. File name `{YYYY-MM}.csv`.',
+          'CSV, UTF-8, comma-separated, header `hour_start_utc,hour_start_local,<metric>,…` (metric keys; units in /open/v1/stations/{id}); the month is the local month in the time zone of the station; an empty cell = no valid reading in that hour. File name `{YYYY-MM}.csv`.',
         params: MONTH_FILE_PARAMS,
-        response: { 200: { description: 'text/csv', type: 'string' } },
+        querystring: { type: 'object', properties: { bom: { type: 'boolean', default: false, description: 'start with a UTF-8 byte order mark (EF BB BF) so that Excel reads the file as UTF-8' } } },
+        response: OPEN_CSV,
       },
     },
     async (request, reply) => {
       const month = request.params.file.slice(0, 7);
       reply.header('content-disposition', `attachment; filename="${request.params.id}_${month}.csv"`);
-      return answer(request, reply, () => open.monthCsv(request.params.id, month));
+      return answer(request, reply, () => open.monthCsv(request.params.id, month, { bom: request.query.bom === true }));
     },
   );
 }

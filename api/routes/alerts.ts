@@ -19,14 +19,33 @@ import type { FastifyInstance } from 'fastify';
 import { RULE_JSON_SCHEMA } from '../../alerts/rules/schema.js';
 import { VN_AQI_CATEGORIES, US_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../domain/indices/index.js';
 import { createError } from '../../lib/errors.js';
+import { operatorMessage } from '../../domain/alerts.js';
 import { getAlert, listAlertEvents, listAlerts, type AlertEvent, type AlertRecord, type AlertState } from '../../store/alerts.js';
 import { queryDailyIndex, queryHourlyIndex } from '../../store/indices.js';
 import type { Silence } from '../../store/alerts.js';
 import type { HttpDeps } from '../index.js';
+import { FREE_OBJECT, INT_ID_PARAMS, NO_CONTENT } from '../schemas/common.js';
+import { STATION_ID_PARAMS } from '../schemas/stations.js';
+import { ALERTS_QUERY, ALERT_DETAIL, ALERT_LIST, ALERT_ONE, INDEX_SERIES, RULE_LIST, RULE_VIEW, SILENCE, SILENCE_LIST } from '../schemas/alerts.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function alertJson(a: AlertRecord) {
+/**
+ * The unit of an alert's value: its rule's metric's unit in the station's device profile (µg/m³,
+ * mg/L, m, ‰…); null for rules without a metric (no data, device status, indices).
+ */
+export function alertUnitOf(deps: { alerts: Pick<HttpDeps['alerts'], 'getRule'>; directory: HttpDeps['directory']; profiles: HttpDeps['profiles'] }): (a: AlertRecord) => string | null {
+  return (a) => {
+    const metric = (deps.alerts.getRule(a.ruleId)?.rule as { metric?: unknown } | undefined)?.metric;
+    if (typeof metric !== 'string') return null;
+    const station = deps.directory.get(a.stationId);
+    const unit = station ? deps.profiles.get(station.profileId)?.profile.metrics[metric]?.unit : undefined;
+    return unit ?? null;
+  };
+}
+
+/** The alert as the API and the live stream send it: the message without the packs' verification tags, the value with its unit. */
+export function alertJson(a: AlertRecord, unit: string | null = null) {
   return {
     id: a.id,
     station: a.stationId,
@@ -35,7 +54,8 @@ export function alertJson(a: AlertRecord) {
     severity: a.severity,
     level: a.level,
     value: a.value,
-    message: a.message,
+    unit,
+    message: operatorMessage(a.message),
     silenced: a.silenced,
     openedAt: a.openedAt.toISOString(),
     firingAt: iso(a.firingAt),
@@ -70,89 +90,82 @@ const silenceJson = (s: Silence) => ({
   createdAt: s.createdAt.toISOString(),
 });
 
-const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
+const idParam = INT_ID_PARAMS;
+const RULE_ID_PARAMS = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 80 } } } as const;
 
 export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const { db, alerts, directory } = deps;
+  const unitOf = alertUnitOf(deps);
+  const json = (a: AlertRecord) => alertJson(a, unitOf(a));
 
   app.get<{ Querystring: { state?: string; station?: string; severity?: 'info' | 'warning' | 'critical'; rule?: string; before?: number; limit: number } }>(
     '/api/v1/alerts',
     {
       config: { role: 'viewer' },
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            state: { enum: ['open', 'pending', 'firing', 'acknowledged', 'resolved'] },
-            station: { type: 'string', maxLength: 64 },
-            severity: { enum: ['info', 'warning', 'critical'] },
-            rule: { type: 'string', maxLength: 80 },
-            before: { type: 'integer', minimum: 1 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          },
-        },
-      },
+      schema: { tags: ['alerts'], summary: 'Alerts, newest first, filtered by state (open = pending, firing or acknowledged), station, severity, rule; paged by `before`', querystring: ALERTS_QUERY, response: { 200: ALERT_LIST } },
     },
     async (request) => {
       const q = request.query;
       const states: AlertState[] | undefined = q.state === 'open' ? ['pending', 'firing', 'acknowledged'] : q.state ? [q.state as AlertState] : undefined;
       const rows = await listAlerts(db, { states, stationId: q.station, severity: q.severity, ruleId: q.rule, beforeId: q.before, limit: q.limit });
-      return { data: rows.map(alertJson), next: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
+      return { data: rows.map(json), next: rows.length === q.limit ? rows[rows.length - 1]!.id : null };
     },
   );
 
-  app.get<{ Params: { id: number } }>('/api/v1/alerts/:id', { config: { role: 'viewer' }, schema: { params: idParam } }, async (request) => {
+  app.get<{ Params: { id: number } }>('/api/v1/alerts/:id', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'An alert with its rule and its history', params: idParam, response: { 200: ALERT_DETAIL } } }, async (request) => {
     const a = await getAlert(db, request.params.id);
     if (!a) throw createError('QT_ERR_NOT_FOUND', `Alert ${request.params.id} does not exist`);
     const rule = alerts.getRule(a.ruleId)?.rule;
-    return { alert: alertJson(a), rule: rule ?? null, history: (await listAlertEvents(db, a.id)).map(eventJson) };
+    return { alert: json(a), rule: rule ?? null, history: (await listAlertEvents(db, a.id)).map(eventJson) };
   });
 
   app.post<{ Params: { id: number }; Body: { comment: string } }>(
     '/api/v1/alerts/:id/ack',
     {
       config: { role: 'operator' },
-      schema: { params: idParam, body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+      schema: { tags: ['alerts'], summary: 'Acknowledge an alert (operator), with a comment', response: { 200: ALERT_ONE }, params: idParam, body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { type: 'string', minLength: 1, maxLength: 2000 } } } },
     },
-    async (request) => ({ alert: alertJson(await alerts.acknowledge(request.params.id, request.user!.sub, request.body.comment)) }),
+    async (request) => ({ alert: json(await alerts.acknowledge(request.params.id, request.user!.sub, request.body.comment)) }),
   );
 
   app.post<{ Params: { id: number }; Body: { reason: string } }>(
     '/api/v1/alerts/:id/resolve',
     {
       config: { role: 'operator' },
-      schema: { params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+      schema: { tags: ['alerts'], summary: 'Resolve an alert by hand (operator), with a reason', response: { 200: ALERT_ONE }, params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
     },
-    async (request) => ({ alert: alertJson(await alerts.resolve(request.params.id, request.user!.sub, request.body.reason)) }),
+    async (request) => ({ alert: json(await alerts.resolve(request.params.id, request.user!.sub, request.body.reason)) }),
   );
 
   // ---- rules ----
-  app.get('/api/v1/rules', { config: { role: 'viewer' } }, async () => ({ data: alerts.listRules() }));
-  app.get('/api/v1/rules/schema', { config: { role: 'viewer' } }, async () => RULE_JSON_SCHEMA);
-  app.get<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'viewer' } }, async (request) => {
+  app.get('/api/v1/rules', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'Every rule, with its origin (pack or user)', response: { 200: RULE_LIST } } }, async () => ({ data: alerts.listRules() }));
+  app.get('/api/v1/rules/schema', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'The JSON Schema that rules follow', response: { 200: { ...FREE_OBJECT, description: 'a JSON Schema' } } } }, async () => RULE_JSON_SCHEMA);
+  app.get<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'A rule, with its origin', params: RULE_ID_PARAMS, response: { 200: RULE_VIEW } } }, async (request) => {
     const r = alerts.getRule(request.params.id);
     if (!r) throw createError('QT_ERR_NOT_FOUND', `Rule ${request.params.id} does not exist`);
     return r;
   });
-  app.post('/api/v1/rules', { config: { role: 'admin' } }, async (request, reply) => {
+  app.post('/api/v1/rules', { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Create a rule (admin); the engine validates it against GET /api/v1/rules/schema', response: { 201: RULE_VIEW } } }, async (request, reply) => {
     const saved = await alerts.saveRule(request.body, request.user!.sub, 'insert');
     reply.code(201);
     return saved;
   });
-  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' } }, async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id));
-  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' } }, async (request, reply) => {
+  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Replace a rule (admin)', params: RULE_ID_PARAMS, response: { 200: RULE_VIEW } } }, async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id));
+  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Delete a rule (admin); its open alerts are resolved', params: RULE_ID_PARAMS, response: NO_CONTENT } }, async (request, reply) => {
     await alerts.deleteRule(request.params.id);
     reply.code(204);
   });
 
   // ---- silences ----
-  app.get('/api/v1/silences', { config: { role: 'viewer' } }, async () => ({ data: alerts.listSilences().map(silenceJson) }));
+  app.get('/api/v1/silences', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'Silences (current and future)', response: { 200: SILENCE_LIST } } }, async () => ({ data: alerts.listSilences().map(silenceJson) }));
   app.post<{ Body: { station?: string; rule?: string; startsAt?: string; endsAt: string; comment: string } }>(
     '/api/v1/silences',
     {
       config: { role: 'operator' },
       schema: {
+        tags: ['alerts'],
+        summary: 'Silence the alerts of a station, a rule or both until endsAt (operator)',
+        response: { 201: SILENCE },
         body: {
           type: 'object',
           required: ['endsAt', 'comment'],
@@ -180,7 +193,7 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       return silenceJson(s);
     },
   );
-  app.delete<{ Params: { id: number } }>('/api/v1/silences/:id', { config: { role: 'operator' }, schema: { params: idParam } }, async (request, reply) => {
+  app.delete<{ Params: { id: number } }>('/api/v1/silences/:id', { config: { role: 'operator' }, schema: { tags: ['alerts'], summary: 'End a silence (operator)', params: idParam, response: NO_CONTENT } }, async (request, reply) => {
     await alerts.deleteSilence(request.params.id);
     reply.code(204);
   });
@@ -191,6 +204,10 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     {
       config: { role: 'viewer' },
       schema: {
+        tags: ['alerts'],
+        summary: "A station's stored index: VN_AQI or US AQI (hourly or daily), VN_WQI (hourly)",
+        params: STATION_ID_PARAMS,
+        response: { 200: INDEX_SERIES },
         querystring: {
           type: 'object',
           additionalProperties: false,

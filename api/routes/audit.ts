@@ -10,6 +10,7 @@ import { createError } from '../../lib/errors.js';
 import { queryAudit } from '../../store/audit.js';
 import type { Db } from '../../store/index.js';
 import type { AuditLog } from '../../security/audit-log.js';
+import { BEFORE, LIMIT } from '../schemas/common.js';
 
 /** GET /api/v1/audit; registered after @fastify/swagger so that it is in the OpenAPI document. */
 export async function auditRoutes(app: FastifyInstance, { audit, db }: { audit: AuditLog; db: Db }): Promise<void> {
@@ -29,8 +30,8 @@ export async function auditRoutes(app: FastifyInstance, { audit, db }: { audit: 
             outcome: { enum: ['ok', 'denied', 'locked', 'failed', 'throttled', 'disconnected'] },
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
-            before: { type: 'integer', minimum: 1, description: 'paging cursor: the `next` of the previous page' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            before: BEFORE,
+            limit: LIMIT,
           },
         },
         response: {

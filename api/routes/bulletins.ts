@@ -12,8 +12,8 @@ import { getBulletinFile, getBulletinMeta, listBulletins, type BulletinMeta } fr
 import { provinceExists } from '../../store/stations.js';
 import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
+import { ERROR_RESPONSE, OFFSET } from '../schemas/common.js';
 
-const ERROR_RESPONSE = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } } as const;
 
 const TYPES = { html: 'text/html; charset=utf-8', csv: 'text/csv; charset=utf-8', pdf: 'application/pdf' } as const;
 
@@ -83,7 +83,7 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
             from: { type: 'string', format: 'date', description: 'periods starting on or after this local date' },
             to: { type: 'string', format: 'date', description: 'periods starting on or before this local date' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
+            offset: OFFSET,
           },
         },
         response: { 200: { type: 'object', properties: { data: { type: 'array', items: BULLETIN_SCHEMA } } }, 400: ERROR_RESPONSE },
@@ -106,6 +106,17 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
         tags: ['bulletins'],
         summary: 'A bulletin: {id} its record, {id}.html, {id}.csv or {id}.pdf a download',
         params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: '^[0-9]{1,18}(\\.(html|csv|pdf))?$' } } },
+        response: {
+          200: {
+            description: '{id}: the record (JSON); {id}.html, {id}.csv, {id}.pdf: the document as an attachment',
+            content: {
+              'application/json': { schema: { type: 'object', required: ['bulletin'], properties: { bulletin: BULLETIN_SCHEMA } } },
+              'text/html': { schema: { type: 'string' } },
+              'text/csv': { schema: { type: 'string' } },
+              'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -159,11 +170,11 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
       if ((b.kind === 'daily' && b.month !== undefined) || (b.kind === 'monthly' && b.day !== undefined)) throw createError('QT_ERR_BAD_REQUEST', 'give day for a daily bulletin, month for a monthly one');
       let range: { to: number };
       try {
-        range = periodRange(b.kind, period);
+        range = periodRange(b.kind, period, deps.config.timezone);
       } catch (err) {
         throw createError('QT_ERR_RANGE_INVALID', (err as Error).message);
       }
-      if (range.to > Date.now()) throw createError('QT_ERR_RANGE_INVALID', `${b.kind === 'daily' ? 'day' : 'month'}: the period has not ended yet (today is ${localDate(Date.now())} in Asia/Ho_Chi_Minh)`);
+      if (range.to > Date.now()) throw createError('QT_ERR_RANGE_INVALID', `${b.kind === 'daily' ? 'day' : 'month'}: the period has not ended yet (today is ${localDate(Date.now(), deps.config.timezone)} in ${deps.config.timezone})`);
       if (b.province !== undefined && !(await provinceExists(db, b.province))) throw createError('QT_ERR_NOT_FOUND', `No station is in province ${b.province}`);
       const meta = await bulletins.generate({ kind: b.kind, period, scope: scopeOf(b.province) }, { actor: request.user?.sub ?? 'unknown', trigger: 'request' });
       return reply.code(201).send({ bulletin: bulletinJson(meta) });

@@ -8,6 +8,26 @@ import type { FastifyInstance } from 'fastify';
 import { createError } from '../../lib/errors.js';
 import { listConflicts } from '../../store/conflicts.js';
 import type { HttpDeps } from '../index.js';
+import { QUALITY_NAMES } from '../../domain/quality.js';
+import { BEFORE, LIMIT, NEXT, TIME } from '../schemas/common.js';
+import { STATION_ID_PARAMS } from '../schemas/stations.js';
+
+const VALUE = { type: 'object', required: ['value', 'quality'], properties: { value: { type: ['number', 'null'] }, quality: { enum: [...QUALITY_NAMES] } } } as const;
+const CONFLICTS = {
+  type: 'object',
+  required: ['data', 'next'],
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'metric', 'ts', 'stored', 'refused', 'receivedAt', 'source'],
+        properties: { id: { type: 'integer' }, metric: { type: 'string' }, ts: TIME, stored: VALUE, refused: VALUE, receivedAt: TIME, source: { type: 'string' } },
+      },
+    },
+    next: NEXT,
+  },
+} as const;
 
 export async function conflictRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'db' | 'directory'>): Promise<void> {
   const { db, directory } = deps;
@@ -18,15 +38,16 @@ export async function conflictRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 
       schema: {
         tags: ['readings'],
         summary: 'Readings refused because another value is stored for the same station, metric and time (first write wins)',
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } },
+        params: STATION_ID_PARAMS,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            before: { type: 'integer', minimum: 1, description: 'the `next` of the previous page' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            before: BEFORE,
+            limit: LIMIT,
           },
         },
+        response: { 200: CONFLICTS },
       },
     },
     async (request) => {

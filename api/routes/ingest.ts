@@ -70,7 +70,17 @@ export async function ingestRoutes(app: FastifyInstance, deps: HttpDeps & { inge
     return creds.stationId;
   }
 
-  app.post('/api/v1/ingest', async (request, reply) => {
+  app.post(
+    '/api/v1/ingest',
+    {
+      schema: {
+        tags: ['ingest'],
+        summary: "Readings from a gateway, authenticated with the station's credentials (HTTP Basic station id:secret); 202 once committed",
+        security: [{ station: [] }],
+        response: { 202: { type: 'object', required: ['accepted'], properties: { accepted: { type: 'integer', description: 'values committed' } } } },
+      },
+    },
+    async (request, reply) => {
     const stationId = await authenticate(request, reply);
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     let result;
@@ -86,5 +96,6 @@ export async function ingestRoutes(app: FastifyInstance, deps: HttpDeps & { inge
       throw createError('QT_ERR_PAYLOAD_INVALID', first.reason, { details: { accepted: 0, refused } });
     }
     throw createError('QT_ERR_READINGS_REFUSED', `${refused.length} reading(s) refused; ${result.rows} value(s) committed`, { details: { accepted: result.rows, refused } });
-  });
+    },
+  );
 }

@@ -71,7 +71,7 @@ export async function ackRoutes(app: FastifyInstance, deps: NotifyHttpDeps): Pro
 
   app.post<{ Params: { token: string } }>(
     '/api/v1/notifications/ack/:token',
-    { schema: { tags: ['notifications'], params: S.tokenParam, response: { 200: S.obj({ alert: S.obj() }), 404: S.errorResponse, 409: S.errorResponse, 410: S.errorResponse } } },
+    { schema: { tags: ['notifications'], summary: 'Acknowledge an alert with the one-use link from a notification (the token is the credential; 410 once used or expired)', params: S.tokenParam, response: { 200: S.obj({ alert: S.obj() }), 404: S.errorResponse, 409: S.errorResponse, 410: S.errorResponse } } },
     async (request) => ({ alert: alertJson(await notifier.acknowledgeFromLink(request.params.token)) }),
   );
 }

@@ -47,19 +47,19 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
     await notifier.reload();
     return iso(saved);
   }
-  app.get(`${P}/schedules`, { preHandler: admin, schema: { tags, response: S.listOf(S.obj()) } }, async () => {
+  app.get(`${P}/schedules`, { preHandler: admin, schema: { summary: 'List on-call schedules', tags, response: S.listOf(S.obj()) } }, async () => {
     const at = Date.now();
     return { data: (await listSchedules(db)).map((s) => ({ ...iso(s), onCallNow: onCallAt(s, at) ?? null })) };
   });
-  app.post<{ Body: ScheduleBody }>(`${P}/schedules`, { preHandler: admin, schema: { tags, body: S.scheduleBody, response: { 201: S.obj() } } }, async (request, reply) => {
+  app.post<{ Body: ScheduleBody }>(`${P}/schedules`, { preHandler: admin, schema: { summary: 'Create an on-call schedule (rotation and overrides)', tags, body: S.scheduleBody, response: { 201: S.obj() } } }, async (request, reply) => {
     const saved = await saveSched(request.body);
     reply.code(201);
     return saved;
   });
-  app.put<{ Params: { id: number }; Body: ScheduleBody }>(`${P}/schedules/:id`, { preHandler: admin, schema: { tags, params: S.idParam, body: S.scheduleBody, response: { 200: S.obj() } } }, async (request) =>
+  app.put<{ Params: { id: number }; Body: ScheduleBody }>(`${P}/schedules/:id`, { preHandler: admin, schema: { summary: 'Replace an on-call schedule', tags, params: S.idParam, body: S.scheduleBody, response: { 200: S.obj() } } }, async (request) =>
     saveSched(request.body, request.params.id),
   );
-  app.delete<{ Params: { id: number } }>(`${P}/schedules/:id`, { preHandler: admin, schema: { tags, params: S.idParam } }, async (request, reply) => {
+  app.delete<{ Params: { id: number } }>(`${P}/schedules/:id`, { preHandler: admin, schema: { summary: 'Delete an on-call schedule', tags, params: S.idParam } }, async (request, reply) => {
     if (!(await deleteSchedule(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Schedule ${request.params.id} does not exist`);
     await notifier.reload();
     reply.code(204);
@@ -68,8 +68,7 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
     `${P}/schedules/:id/on-call`,
     {
       preHandler: admin,
-      schema: {
-        tags,
+      schema: { summary: 'Who is on call at a time (now by default)',         tags,
         params: S.idParam,
         querystring: { type: 'object', additionalProperties: false, properties: { at: { type: 'string', maxLength: 40 } } },
         response: { 200: S.obj({ at: { type: 'string' }, contactPoint: S.obj(), shiftEndsAt: { type: ['string', 'null'] } }) },
@@ -98,16 +97,16 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
     await notifier.reload();
     return iso(saved);
   }
-  app.get(`${P}/escalation-chains`, { preHandler: admin, schema: { tags, response: S.listOf(S.obj()) } }, async () => ({ data: (await listEscalationChains(db)).map(iso) }));
-  app.post<{ Body: ChainBody }>(`${P}/escalation-chains`, { preHandler: admin, schema: { tags, body: S.chainBody, response: { 201: S.obj() } } }, async (request, reply) => {
+  app.get(`${P}/escalation-chains`, { preHandler: admin, schema: { summary: 'List escalation chains', tags, response: S.listOf(S.obj()) } }, async () => ({ data: (await listEscalationChains(db)).map(iso) }));
+  app.post<{ Body: ChainBody }>(`${P}/escalation-chains`, { preHandler: admin, schema: { summary: 'Create an escalation chain', tags, body: S.chainBody, response: { 201: S.obj() } } }, async (request, reply) => {
     const saved = await saveChain(request.body);
     reply.code(201);
     return saved;
   });
-  app.put<{ Params: { id: number }; Body: ChainBody }>(`${P}/escalation-chains/:id`, { preHandler: admin, schema: { tags, params: S.idParam, body: S.chainBody, response: { 200: S.obj() } } }, async (request) =>
+  app.put<{ Params: { id: number }; Body: ChainBody }>(`${P}/escalation-chains/:id`, { preHandler: admin, schema: { summary: 'Replace an escalation chain', tags, params: S.idParam, body: S.chainBody, response: { 200: S.obj() } } }, async (request) =>
     saveChain(request.body, request.params.id),
   );
-  app.delete<{ Params: { id: number } }>(`${P}/escalation-chains/:id`, { preHandler: admin, schema: { tags, params: S.idParam } }, async (request, reply) => {
+  app.delete<{ Params: { id: number } }>(`${P}/escalation-chains/:id`, { preHandler: admin, schema: { summary: 'Delete an escalation chain', tags, params: S.idParam } }, async (request, reply) => {
     if (!(await deleteEscalationChain(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Escalation chain ${request.params.id} does not exist`);
     await notifier.reload();
     reply.code(204);

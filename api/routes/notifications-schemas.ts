@@ -5,10 +5,10 @@
  * notify/validate.ts's.
  */
 
-export const idParam = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 } } } as const;
+export const idParam = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } } as const;
 export const tokenParam = { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string', minLength: 10, maxLength: 200 } } } as const;
 
-const idList = { type: 'array', maxItems: 50, items: { type: 'integer', minimum: 1 } } as const;
+const idList = { type: 'array', maxItems: 50, items: { type: 'integer', minimum: 1, maximum: 2147483647 } } as const;
 const stringList = (max = 100) => ({ type: 'array', maxItems: max, items: { type: 'string', minLength: 1, maxLength: 120 } }) as const;
 const name = { type: 'string', minLength: 1, maxLength: 120 } as const;
 const timeZone = { type: 'string', minLength: 1, maxLength: 64, default: 'Asia/Ho_Chi_Minh' } as const;
@@ -98,7 +98,7 @@ export const policyBody = {
     sendResolved: { type: 'boolean', default: true },
     muteTimingIds: { ...idList, default: [] },
     criticalPassesMute: { type: 'boolean', default: true },
-    escalationChainId: { type: ['integer', 'null'], minimum: 1, default: null },
+    escalationChainId: { type: ['integer', 'null'], minimum: 1, maximum: 2147483647, default: null },
   },
 } as const;
 
@@ -143,7 +143,7 @@ export const scheduleBody = {
         type: 'object',
         required: ['startsAt', 'endsAt', 'contactPointId'],
         additionalProperties: false,
-        properties: { startsAt: isoTime, endsAt: isoTime, contactPointId: { type: 'integer', minimum: 1 }, note: { type: 'string', maxLength: 200 } },
+        properties: { startsAt: isoTime, endsAt: isoTime, contactPointId: { type: 'integer', minimum: 1, maximum: 2147483647 }, note: { type: 'string', maxLength: 200 } },
       },
     },
   },
@@ -173,11 +173,11 @@ export const deliveriesQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    contactPoint: { type: 'integer', minimum: 1 },
+    contactPoint: { type: 'integer', minimum: 1, maximum: 2147483647 },
     status: { enum: ['sent', 'failed', 'gave_up', 'muted'] },
     channel: { enum: ['email', 'sms', 'chat', 'webhook'] },
-    alert: { type: 'integer', minimum: 1 },
-    before: { type: 'integer', minimum: 1 },
+    alert: { type: 'integer', minimum: 1, maximum: 2147483647 },
+    before: { type: 'integer', minimum: 1, maximum: 2147483647 },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   },
 } as const;

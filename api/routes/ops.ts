@@ -6,6 +6,8 @@
  *                                 storage = { degraded, reason, since, spoolBytes, spoolMaxBytes, spoolRows }
  *                                 notifications = { status, failing: [{ contactPointId, name, channel, failures, lastError, since }] }
  *                                 (a failing contact point makes status 'degraded', still 200)
+ *                                 jobs = { degraded, checkedAt, failing: [{ job, name, lastError, since, consecutiveFailures }], late: [{ job, name, lastRunAt, since }] }
+ *                                 (a failing or late database job makes status 'degraded', still 200; store/job-monitor.ts)
  *   GET /metrics                → Prometheus text format
  *   GET /api/v1/quarantine      (admin) ?station=&before=&limit= → refused payloads with their reasons
  */
@@ -13,12 +15,53 @@ import type { FastifyInstance } from 'fastify';
 import { listQuarantine } from '../../store/quarantine.js';
 import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
+import { BEFORE, FREE_OBJECT, LIMIT, NEXT, TIME } from '../schemas/common.js';
+
+const HEALTH = {
+  type: 'object',
+  required: ['status', 'database', 'mode', 'uptimeSeconds'],
+  properties: {
+    status: { enum: ['ok', 'degraded'] },
+    database: { enum: ['ok', 'unreachable'] },
+    mode: { type: 'string', description: 'embedded or server' },
+    uptimeSeconds: { type: 'integer' },
+    storage: { ...FREE_OBJECT, description: 'the ingest spool: degraded, reason, since, spoolBytes, spoolMaxBytes, spoolRows' },
+    notifications: { ...FREE_OBJECT, description: 'status and failing contact points' },
+    jobs: { ...FREE_OBJECT, description: 'failing or late database jobs' },
+  },
+} as const;
+
+const QUARANTINE = {
+  type: 'object',
+  required: ['data', 'next'],
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          receivedAt: TIME,
+          source: { type: 'string' },
+          stationId: { type: ['string', 'null'] },
+          topic: { type: ['string', 'null'] },
+          reasonCode: { type: 'string' },
+          reason: { type: 'string' },
+          details: {},
+          payload: { type: 'string', description: 'the refused payload, as UTF-8 text' },
+          payloadBytes: { type: 'integer' },
+        },
+      },
+    },
+    next: NEXT,
+  },
+} as const;
 
 export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const { db, metrics, tokens } = deps;
   const started = Date.now();
 
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Health: database, ingest spool, notifications, database jobs (503 when the database is unreachable)', security: [], response: { 200: HEALTH, 503: HEALTH } } }, async (_request, reply) => {
     let database: 'ok' | 'unreachable' = 'ok';
     try {
       // A blackholed server never answers: give up after a few seconds rather than hang the probe.
@@ -36,7 +79,8 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     }
     const storage = deps.ingest?.storage;
     const notifications = deps.notifier?.health();
-    const degraded = database !== 'ok' || storage?.degraded === true || notifications?.status === 'degraded';
+    const jobs = deps.jobs?.status();
+    const degraded = database !== 'ok' || storage?.degraded === true || notifications?.status === 'degraded' || jobs?.degraded === true;
     reply.code(database === 'ok' ? 200 : 503);
     return {
       status: degraded ? 'degraded' : 'ok',
@@ -45,10 +89,11 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       uptimeSeconds: Math.round((Date.now() - started) / 1000),
       ...(storage ? { storage: { ...storage, since: storage.since === null ? null : new Date(storage.since).toISOString() } } : {}),
       ...(notifications ? { notifications } : {}),
+      ...(jobs ? { jobs } : {}),
     };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (text exposition format)', security: [], response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -58,15 +103,18 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
     {
       preHandler: requireRole(tokens, 'admin'),
       schema: {
+        tags: ['ops'],
+        summary: 'Refused payloads with their reasons (admin), newest first; paged by `before`',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             station: { type: 'string', maxLength: 64 },
-            before: { type: 'integer', minimum: 1 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            before: BEFORE,
+            limit: LIMIT,
           },
         },
+        response: { 200: QUARANTINE },
       },
     },
     async (request) => {

@@ -5,9 +5,12 @@
  *   GET /api/v1/readings                 the same over several stations (stations=a,b,c)
  *   GET /api/v1/export                   CSV or NDJSON, streamed in keyset chunks (constant memory)
  *   GET /api/v1/completeness             valid ÷ expected per station, metric and local day (JSON or CSV)
+ * CSV answers start with a UTF-8 BOM when asked (`bom=true`, what the operations center's download
+ * buttons send, for Excel); by default they are plain UTF-8 for scripts.
  */
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
+import { withBom } from '../../analytics/csv-bom.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { qualityName } from '../../domain/quality.js';
 import { createError } from '../../lib/errors.js';
@@ -137,7 +140,7 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
         config.analytics.exportChunkRows,
       );
       async function* body(): AsyncGenerator<string> {
-        if (q.format === 'csv') yield stringify([['ts', 'station', 'metric', 'value', 'unit', 'quality']]);
+        if (q.format === 'csv') yield withBom(stringify([['ts', 'station', 'metric', 'value', 'unit', 'quality']]), q.bom);
         for await (const rows of chunks) {
           if (q.format === 'csv') {
             yield stringify(rows.map((r) => [r.ts.toISOString(), r.stationId, r.metric, r.value, units.get(`${r.stationId}\u0000${r.metric}`) ?? '', qualityName(r.quality)]));
@@ -176,7 +179,7 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
           ['station', 'metric', 'day', 'expected', 'calibrating', 'fault', 'maintenance', 'valid', 'out_of_range', 'percent'],
           ...result.data.map((r) => [r.station, r.metric, r.day, r.expected, r.excluded.calibrating, r.excluded.fault, r.excluded.maintenance, r.valid, r.outOfRange, r.percent ?? '']),
         ]);
-        return sendDownload(reply, 'text/csv; charset=utf-8', `quantrac-completeness-${result.from.toISOString().slice(0, 10)}_${result.to.toISOString().slice(0, 10)}.csv`, csv);
+        return sendDownload(reply, 'text/csv; charset=utf-8', `quantrac-completeness-${result.from.toISOString().slice(0, 10)}_${result.to.toISOString().slice(0, 10)}.csv`, withBom(csv, q.bom));
       }
       return { from: result.from.toISOString(), to: result.to.toISOString(), formula: COMPLETENESS_FORMULA, data: result.data };
     },

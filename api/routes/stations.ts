@@ -20,17 +20,10 @@ import { inBbox, parseBbox, stationMetrics } from '../../analytics/catalog.js';
 import { createReadingsAnswer } from './readings.js';
 import { READINGS_QUERY, READINGS_RESPONSE, type ReadingsQuery } from '../schemas/readings.js';
 import type { HttpDeps } from '../index.js';
+import { ATTRIBUTES_SCHEMA, PROFILES, SECRET, STATION_CREATED, STATION_DETAIL, STATION_ID_PARAMS, STATION_LIST, STATION_ONE } from '../schemas/stations.js';
 
 const DAY_MS = 86_400_000;
 
-/** Station attributes used by rules; floodLevels = alarm levels I, II, III (m) of QĐ 05/2020/QĐ-TTg. */
-const ATTRIBUTES_SCHEMA = {
-  type: 'object',
-  maxProperties: 50,
-  properties: {
-    floodLevels: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'number' } },
-  },
-} as const;
 
 function stationJson(s: Station) {
   return {
@@ -53,7 +46,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   const { db, directory, profiles, config } = deps;
   analystRateLimit(app, config);
 
-  app.get('/api/v1/profiles', { config: { role: 'viewer' } }, async () => ({
+  app.get('/api/v1/profiles', { config: { role: 'viewer' }, schema: { tags: ['stations'], summary: 'Device profiles: the metrics of each kind of station, with units, ranges and intervals', response: { 200: PROFILES } } }, async () => ({
     data: [...profiles.values()].map((p) => p.profile),
   }));
 
@@ -74,6 +67,7 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
             metric: { type: 'string', maxLength: 32, description: 'only stations whose profile measures this metric' },
           },
         },
+        response: { 200: STATION_LIST },
       },
     },
     async (request) => {
@@ -94,6 +88,9 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     {
       config: { role: 'admin' },
       schema: {
+        tags: ['stations'],
+        summary: 'Register a station (admin): answers its MQTT credentials, the secret shown once',
+        response: { 201: STATION_CREATED },
         body: {
           type: 'object',
           required: ['id', 'name', 'profile', 'lat', 'lon'],
@@ -127,7 +124,10 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.get<{ Params: { id: string } }>('/api/v1/stations/:id', { config: { role: 'viewer' } }, async (request) => {
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/stations/:id',
+    { config: { role: 'viewer' }, schema: { tags: ['stations'], summary: 'A station with the latest value of each of its metrics', params: STATION_ID_PARAMS, response: { 200: STATION_DETAIL } } },
+    async (request) => {
     const station = directory.get(request.params.id);
     if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
     const profile = profiles.get(station.profileId)?.profile;
@@ -143,6 +143,10 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     {
       config: { role: 'admin' },
       schema: {
+        tags: ['stations'],
+        summary: 'Change a station (admin): name, province, enabled, attributes',
+        params: STATION_ID_PARAMS,
+        response: { 200: STATION_ONE },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -163,7 +167,10 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
   );
 
-  app.post<{ Params: { id: string } }>('/api/v1/stations/:id/rotate-secret', { config: { role: 'admin' } }, async (request) => {
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/stations/:id/rotate-secret',
+    { config: { role: 'admin' }, schema: { tags: ['stations'], summary: "Replace a station's secret (admin): the old one stops working; the new one is shown once", params: STATION_ID_PARAMS, response: { 200: SECRET } } },
+    async (request) => {
     if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
     return { secret: await directory.rotateSecret(request.params.id) };
   });

@@ -12,6 +12,7 @@ import type { ApiTokenRecord } from '../../store/tokens.js';
 import { getUserByName } from '../../store/users.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
 import type { HttpDeps } from '../index.js';
+import { NO_CONTENT } from '../schemas/common.js';
 
 const tokenJson = (t: ApiTokenRecord) => ({
   id: t.id,
@@ -112,6 +113,7 @@ export async function tokenRoutes(app: FastifyInstance, deps: HttpDeps): Promise
         tags: ['tokens'],
         summary: 'Revoke an API token (owner or admin)',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9a-f]{16}$' } } },
+        response: NO_CONTENT,
       },
     },
     async (request, reply) => {

@@ -8,10 +8,9 @@
 import { QUALITY_NAMES } from '../../domain/quality.js';
 import { COMPLETENESS_FORMULA } from '../../analytics/series.js';
 
-export const ERROR_RESPONSE = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } },
-} as const;
+import { ERROR_RESPONSE, download } from './common.js';
+
+export { ERROR_RESPONSE };
 
 /** The query options shared by every readings endpoint (GET /api/v1/stations/{id}/readings too). */
 export const READINGS_QUERY = {
@@ -121,6 +120,9 @@ export const MULTI_READINGS_SCHEMA = {
   response: READINGS_RESPONSE,
 } as const;
 
+/** `bom=true`: the CSV starts with a UTF-8 byte order mark, so that Excel reads µg/m³ and Vietnamese names right; off for scripts. */
+const BOM_QUERY = { type: 'boolean', default: false, description: 'CSV only: start with a UTF-8 byte order mark (EF BB BF) so that Excel reads the text as UTF-8; default false (plain UTF-8 for scripts)' } as const;
+
 export interface ExportQuery {
   stations: string;
   metric?: string;
@@ -128,6 +130,7 @@ export interface ExportQuery {
   to: string;
   format: 'csv' | 'ndjson';
   quality: 'valid' | 'all';
+  bom: boolean;
 }
 
 /** GET /api/v1/export: raw readings as CSV or NDJSON. */
@@ -146,9 +149,10 @@ export const EXPORT_SCHEMA = {
       to: { type: 'string', format: 'date-time' },
       format: { enum: ['csv', 'ndjson'], default: 'csv' },
       quality: { enum: ['valid', 'all'], default: 'all' },
+      bom: BOM_QUERY,
     },
   },
-  response: { 200: { type: 'string', description: 'text/csv or application/x-ndjson' }, 400: ERROR_RESPONSE },
+  response: { 200: download('CSV (format=csv, with a header row) or NDJSON (format=ndjson, one reading per line), as an attachment', 'text/csv', 'application/x-ndjson'), 400: ERROR_RESPONSE },
 } as const;
 
 export interface CompletenessQuery {
@@ -157,7 +161,34 @@ export interface CompletenessQuery {
   from?: string;
   to?: string;
   format: 'json' | 'csv';
+  bom: boolean;
 }
+
+/** The JSON answer of GET /api/v1/completeness. */
+const COMPLETENESS_JSON = {
+  type: 'object',
+  properties: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    formula: { type: 'string' },
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          station: { type: 'string' },
+          metric: { type: 'string' },
+          day: { type: 'string' },
+          expected: { type: 'integer' },
+          excluded: { type: 'object', properties: { calibrating: { type: 'integer' }, fault: { type: 'integer' }, maintenance: { type: 'integer' } } },
+          valid: { type: 'integer' },
+          outOfRange: { type: 'integer' },
+          percent: { type: ['number', 'null'] },
+        },
+      },
+    },
+  },
+} as const;
 
 /** GET /api/v1/completeness: valid ÷ expected per station, metric and local day. */
 export const COMPLETENESS_SCHEMA = {
@@ -173,33 +204,18 @@ export const COMPLETENESS_SCHEMA = {
       from: { type: 'string', format: 'date-time', description: 'default: 7 days before to (widened to local midnight)' },
       to: { type: 'string', format: 'date-time', description: 'default: now' },
       format: { enum: ['json', 'csv'], default: 'json' },
+      bom: BOM_QUERY,
     },
   },
   response: {
     200: {
-      type: 'object',
-      properties: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        formula: { type: 'string' },
-        data: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              station: { type: 'string' },
-              metric: { type: 'string' },
-              day: { type: 'string' },
-              expected: { type: 'integer' },
-              excluded: { type: 'object', properties: { calibrating: { type: 'integer' }, fault: { type: 'integer' }, maintenance: { type: 'integer' } } },
-              valid: { type: 'integer' },
-              outOfRange: { type: 'integer' },
-              percent: { type: ['number', 'null'] },
-            },
-          },
-        },
+      description: 'JSON (format=json), or CSV (format=csv) as an attachment',
+      content: {
+        'application/json': { schema: COMPLETENESS_JSON },
+        'text/csv': { schema: { type: 'string' } },
       },
     },
     400: ERROR_RESPONSE,
   },
 } as const;
+

@@ -214,7 +214,13 @@ export function circular10FileName(parts: { province: string; facility: string; 
   return `${fileNameCode(parts.province)}_${fileNameCode(parts.facility)}_${fileNameCode(parts.station)}_${formatLocalTimestamp(ts, utcOffsetMinutes)}.txt`;
 }
 
+/** A C0 control character, DEL, or a path separator (`/`, `\`). */
+function isForbiddenFileNameChar(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code <= 0x1f || code === 0x7f || c === '/' || c === '\\';
+}
+
 /** A name a station may upload: a plain `.txt` name (any case), no path, no control characters. */
 export function isAcceptableFileName(name: string): boolean {
-  return name.length <= 255 && /\.txt$/i.test(name) && !/[\u0000-\u001f\u007f/\\]/.test(name) && name !== '.txt' && !name.startsWith('.');
+  return name.length <= 255 && /\.txt$/i.test(name) && !Array.from(name).some(isForbiddenFileNameChar) && name !== '.txt' && !name.startsWith('.');
 }

@@ -4,31 +4,34 @@
  *
  * - Login: user = station id, password = the station's secret (the MQTT credentials, checked by
  *   the same StationAuthenticator).
- * - The tree a station sees is virtual: `/` holds one folder, `/<stationId>`, where the session
- *   starts. It may create and enter sub-folders there (`2026/11/22/`); nothing is kept on disk.
- *   A write anywhere else (`/OTHER/…`, `../../etc/…`) is refused with 550, as are downloads,
- *   deletes, renames, appends and resumed uploads.
+ * - FTPS: with TLS_CERT_FILE/TLS_KEY_FILE set, explicit TLS (`AUTH TLS`, then TLS on the data
+ *   connections too) is offered on the same port. FTP_REQUIRE_TLS `remote` or `all` refuses `USER`
+ *   with 530 until the client has switched to TLS (from any address but loopback, or from all),
+ *   so the secret never crosses the network in clear; the refusal is counted and audited.
+ * - The tree a station sees is virtual (ftp-filesystem.ts): `/<stationId>` and its sub-folders.
+ *   A write anywhere else is refused with 550, as are downloads, deletes and renames
+ *   (ftp-commands.ts answers RETR, DELE, RNFR, RNTO 550 "not allowed").
  * - STOR: the file's bytes are collected in memory up to CIRCULAR10_MAX_FILE_BYTES; beyond
- *   that the transfer is cut off (550) and the first bytes are quarantined with the reason, so a
+ *   that the transfer is cut off (552) and the first bytes are quarantined with the reason, so a
  *   50 MB upload never sits in memory. At the end of the upload the write stream's `final` step
- *   awaits ingest, and ftp-srv sends `226` only after the stream finishes: **a 226 means the
+ *   awaits ingest, and `226` is sent only after the stream finishes: **a 226 means the
  *   file's good lines are committed and the file, if any line was refused, is in quarantine**.
  *   A database failure answers 550 and the logger sends the file again.
  */
 import type { AddressInfo } from 'node:net';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
-import { FileSystem, FtpSrv, type FtpConnection } from 'ftp-srv';
+import { FtpSrv } from 'ftp-srv';
 import type { StationAuthenticator } from '../../stations/credentials.js';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../lib/logger.js';
 import { createError } from '../../lib/errors.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { StationDirectory } from '../../stations/directory.js';
-import { isAcceptableFileName } from '../../formats/circular10/codec.js';
 import type { FileIntake } from './file-intake.js';
 import type { Security } from '../../security/index.js';
-
+import { FtpRefusal, StationFileSystem } from './ftp-filesystem.js';
+import { refuseWith550, storeFile, tlsRequired, useStationCommands, type CommandHandler, type FtpConnectionInternals } from './ftp-commands.js';
 export interface FtpReceiverDeps {
   config: Readonly<Config>;
   intake: FileIntake;
@@ -36,8 +39,13 @@ export interface FtpReceiverDeps {
   authenticator: StationAuthenticator;
   metrics: Metrics;
   logger: Logger;
-  /** The login guard and audit log (security/): FTP logins check the same secret as MQTT, so they share its brute-force limits. */
-  security?: Pick<Security, 'guard' | 'audit'> | undefined;
+  /**
+   * The login guard and audit log (security/): FTP logins check the same secret as MQTT, so they
+   * share its brute-force limits. Its `tls` (TLS_CERT_FILE/TLS_KEY_FILE) enables AUTH TLS.
+   */
+  security?: (Pick<Security, 'guard' | 'audit'> & Partial<Pick<Security, 'tls'>>) | undefined;
+  /** Which client addresses count as loopback for FTP_REQUIRE_TLS=remote (tests replace it). */
+  isLoopback?: (ip: string | undefined) => boolean;
 }
 
 export interface FtpReceiver {
@@ -48,130 +56,11 @@ export interface FtpReceiver {
 
 /** Bytes of a too-large file kept in quarantine as evidence. */
 const KEPT_HEAD_BYTES = 4096;
-/** Commands a station never needs: it only uploads. */
-const BLACKLIST = ['RETR', 'DELE', 'RNFR', 'RNTO', 'RMD', 'APPE', 'STOU', 'SITE', 'REST'];
+/** Commands a station never needs (it only uploads), answered 550 "not allowed" (ftp-commands.ts). */
+const REFUSED = { RETR: 'files cannot be downloaded', DELE: 'files cannot be deleted', RNFR: 'files cannot be renamed', RNTO: 'files cannot be renamed', RMD: 'folders cannot be removed', APPE: 'send the whole file with STOR', STOU: 'name the file' } as const;
+/** Commands left to ftp-srv's blacklist (502 "not implemented"). */
+const BLACKLIST = ['SITE', 'REST'];
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
-
-class FtpRefusal extends Error {
-  constructor(
-    message: string,
-    readonly code = 550,
-  ) {
-    super(message);
-  }
-}
-
-interface StatLike {
-  name: string;
-  size: number;
-  mtime: Date;
-  mode: number;
-  isDirectory(): boolean;
-}
-
-const dirStat = (name: string): StatLike => ({ name, size: 0, mtime: new Date(), mode: 0o755, isDirectory: () => true });
-
-/**
- * The virtual tree of one session. Every path is resolved against the session's folder with
- * POSIX rules (backslashes are separators), so `..` can never leave `/`.
- */
-class StationFileSystem extends FileSystem {
-  private dir: string;
-  private readonly area: string;
-
-  constructor(
-    connection: FtpConnection,
-    private readonly stationId: string,
-    private readonly onUpload: (clientPath: string, fileName: string) => Writable,
-    private readonly onDenied: (what: string, path: string) => void,
-  ) {
-    super(connection, { root: '/', cwd: '/' });
-    this.area = `/${stationId}`;
-    this.dir = this.area;
-  }
-
-  private resolve(path = '.'): string {
-    const p = path.replace(/\\/g, '/');
-    const joined = posix.normalize(p.startsWith('/') ? p : posix.join(this.dir, p));
-    return joined.length > 1 ? joined.replace(/\/+$/, '') : joined;
-  }
-
-  private inArea(path: string): boolean {
-    return path === this.area || path.startsWith(this.area + '/');
-  }
-
-  override currentDirectory(): string {
-    return this.dir;
-  }
-
-  override async chdir(path?: string): Promise<string> {
-    const target = this.resolve(path);
-    if (target !== '/' && !this.inArea(target)) throw new FtpRefusal(`${target}: no such folder`);
-    this.dir = target;
-    return this.dir;
-  }
-
-  override async mkdir(path: string): Promise<string> {
-    const target = this.resolve(path);
-    if (!this.inArea(target)) {
-      this.onDenied('mkdir', target);
-      throw new FtpRefusal(`${target}: outside your area ${this.area}`);
-    }
-    return target;
-  }
-
-  override async list(path?: string): Promise<StatLike[]> {
-    const target = this.resolve(path);
-    if (target === '/') return [dirStat(this.stationId)];
-    if (this.inArea(target)) return [];
-    throw new FtpRefusal(`${target}: no such folder`);
-  }
-
-  override async get(fileName: string): Promise<StatLike> {
-    const target = this.resolve(fileName);
-    if (target === '/' || this.inArea(target)) {
-      // Folders exist on demand; files are not kept once stored, so SIZE/MDTM of a file says so.
-      if (/\.[A-Za-z0-9]{1,4}$/.test(target)) throw new FtpRefusal(`${target}: files are not kept after they are stored`);
-      return dirStat(posix.basename(target) || '/');
-    }
-    throw new FtpRefusal(`${target}: no such file or folder`);
-  }
-
-  override write(fileName: string, { append = false, start = undefined }: { append?: boolean; start?: unknown } = {}): { stream: Writable; clientPath: string } {
-    const target = this.resolve(fileName);
-    if (!this.inArea(target)) {
-      this.onDenied('write', target);
-      throw new FtpRefusal(`${fileName}: outside your area ${this.area}`);
-    }
-    const name = posix.basename(target);
-    if (!isAcceptableFileName(name)) {
-      this.onDenied('write', target);
-      throw new FtpRefusal(`${name}: only Circular 10 .txt files are accepted`, 553);
-    }
-    if (append || (typeof start === 'number' && start > 0)) throw new FtpRefusal('appending to or resuming a file is not supported; send the whole file');
-    return { stream: this.onUpload(target, name), clientPath: target };
-  }
-
-  override async read(): Promise<never> {
-    throw new FtpRefusal('files cannot be downloaded');
-  }
-
-  override async delete(): Promise<never> {
-    throw new FtpRefusal('files cannot be deleted');
-  }
-
-  override async rename(): Promise<never> {
-    throw new FtpRefusal('files cannot be renamed');
-  }
-
-  override async chmod(): Promise<never> {
-    throw new FtpRefusal('permissions cannot be changed');
-  }
-
-  override getUniqueName(): string {
-    throw new FtpRefusal('STOU is not supported');
-  }
-}
 
 export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpReceiver> {
   const { config, intake, directory, authenticator, metrics } = deps;
@@ -231,6 +120,29 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
     return stream;
   }
 
+  const tls = deps.security?.tls;
+  const policy = config.ftp.requireTls;
+  if (policy !== 'off' && !tls) {
+    throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - FTP_REQUIRE_TLS=${policy} needs TLS_CERT_FILE and TLS_KEY_FILE (the certificate FTPS uses)`, { details: { problems: ['FTP_REQUIRE_TLS: no certificate configured'] } });
+  }
+
+  /** USER from a client that must use TLS and has not sent AUTH TLS: 530 before the secret is sent in clear. */
+  const checkTls: CommandHandler = async (connection, command, next) => {
+    if (connection.secure || !tlsRequired(policy, connection.ip, deps.isLoopback)) return next();
+    const stationId = command.arg ?? '';
+    const source = String(connection.ip ?? 'unknown');
+    metrics.ftpDenied.inc({ action: 'login' });
+    log.warn({ stationId, ip: connection.ip, requireTls: policy }, 'FTP login refused: TLS required (FTP_REQUIRE_TLS)');
+    deps.security?.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'ftp.login', outcome: 'denied', details: { reason: 'tls_required' } });
+    return connection.reply(530, 'TLS required: send AUTH TLS before logging in (explicit FTPS)');
+  };
+  const onRefused = (connection: FtpConnectionInternals, command: { directive: string }) => {
+    metrics.ftpDenied.inc({ action: 'command' });
+    log.warn({ ip: connection.ip, directive: command.directive }, 'FTP command refused: stations only upload');
+  };
+  const handlers: Record<string, CommandHandler> = { USER: checkTls, STOR: storeFile };
+  for (const [directive, message] of Object.entries(REFUSED)) handlers[directive] = refuseWith550(message, onRefused);
+
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const server = new FtpSrv({
     url: `ftp://${config.ftp.host}:${config.ftp.port}`,
@@ -239,14 +151,17 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
     pasv_max: config.ftp.pasvMax,
     anonymous: false,
     greeting: 'Quantrac: Circular 10/2021/TT-BTNMT file upload',
+    // Explicit FTPS (AUTH TLS) on the plain port; ftp:// keeps ftp-srv from making it implicit.
+    tls: tls ? { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' } : false,
     // Not ftp-srv's `timeout`: it also arms an uncleared timer of that length on every
     // disconnect, which keeps the process alive for minutes after close(). Idle control
     // connections are timed out below instead (ftp-srv closes a connection on 'timeout').
     timeout: 0,
     log: log as never,
   });
-  (server as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: { commandSocket?: { setTimeout(ms: number): void } } }) => {
+  (server as unknown as NodeJS.EventEmitter).on('connect', ({ connection }: { connection: FtpConnectionInternals & { commandSocket?: { setTimeout(ms: number): void } } }) => {
     if (config.ftp.idleTimeoutMs > 0) connection.commandSocket?.setTimeout(config.ftp.idleTimeoutMs);
+    useStationCommands(connection, handlers);
   });
   // ftp-srv installs SIGTERM/SIGINT handlers that call process.exit; main.ts owns signals.
   for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);

@@ -5,6 +5,7 @@
  * separated). Every timeout is bounded by the attempt's, so a dead server fails the attempt.
  */
 import nodemailer from 'nodemailer';
+import { createError } from '../../lib/errors.js';
 import { str, type Channel } from './types.js';
 
 export const sendEmail: Channel = async (cp, message, { signal, timeoutMs }) => {
@@ -24,7 +25,7 @@ export const sendEmail: Channel = async (cp, message, { signal, timeoutMs }) => 
   const aborted = new Promise<never>((_, reject) => {
     const onAbort = () => {
       transport.close();
-      reject(new Error(`SMTP attempt aborted: ${String(signal.reason ?? 'timeout')}`));
+      reject(createError('QT_ERR_INTERNAL', `SMTP attempt aborted: ${String(signal.reason ?? 'timeout')}`));
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,7 @@
  * detail such as the SMTP server's reply). A channel throws on any failure; the delivery loop
  * (notify/delivery.ts) logs, counts and retries.
  */
+import { createError } from '../../lib/errors.js';
 import type { ChannelKind, MessageLanguage } from '../../store/notifications.js';
 import type { Message } from '../messages.js';
 import type { SecretValues } from '../secrets.js';
@@ -57,5 +58,5 @@ export function recipientOf(cp: Pick<ResolvedContactPoint, 'kind' | 'settings'>)
 export async function assertOk(res: Response): Promise<void> {
   if (res.ok) return;
   const body = (await res.text().catch(() => '')).slice(0, 200);
-  throw new Error(`HTTP ${res.status}${body ? `: ${body}` : ''}`);
+  throw createError('QT_ERR_INTERNAL', `HTTP ${res.status}${body ? `: ${body}` : ''}`);
 }
