@@ -23,6 +23,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Db } from '../store/index.js';
 import { getAlert, insertAlert, listOpenAlerts, updateAlert, type AlertEvent, type AlertEventType, type AlertRecord } from '../store/alerts.js';
 import type { Station } from '../store/stations.js';
+import { operatorMessage } from '../domain/alerts.js';
 import type { Condition, Rule } from './rules/types.js';
 import type { Silences } from './silences.js';
 import { EVIDENCE_MAX, event, newRecord, resolveRecord, timeTransitions, type OpenAlert } from './transitions.js';
@@ -108,7 +109,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         if (!fresh) {
           a.record.clearSince = null;
           a.record.value = cond.value ?? a.record.value;
-          a.record.message = cond.message;
+          a.record.message = operatorMessage(cond.message);
           a.record.level = cond.level ?? null;
           a.record.projectedAt = cond.projectedAt === undefined ? null : new Date(cond.projectedAt);
         }

@@ -8,6 +8,7 @@
  */
 import type { AlertEvent, AlertEventType, AlertRecord, AlertState } from '../store/alerts.js';
 import type { Station } from '../store/stations.js';
+import { operatorMessage } from '../domain/alerts.js';
 import type { Condition, Rule, Severity } from './rules/types.js';
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
@@ -101,7 +102,8 @@ export function newRecord(station: Station, rule: Rule, cond: Condition, at: num
     resolvedBy: null,
     resolvedReason: null,
     value: cond.value ?? null,
-    message: cond.message,
+    // the packs' verification tags ([V], [C]…) stay in the rule's source, not in what operators read
+    message: operatorMessage(cond.message),
     projectedAt: cond.projectedAt === undefined ? null : new Date(cond.projectedAt),
     silenced,
     lastReminderAt: null,

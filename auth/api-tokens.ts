@@ -1,6 +1,6 @@
 /**
- * @module dashboard/server/api-tokens
- * Analysts' API tokens: `qtk_<id>_<secret>`, id = 16 hex characters (public, the lookup key),
+ * @module auth/api-tokens
+ * Analysts' API tokens (and a control room's wall token: the same kind, made by an admin): `qtk_<id>_<secret>`, id = 16 hex characters (public, the lookup key),
  * secret = 32 random bytes (base64url). Only HMAC-SHA256(server key, secret) is stored.
  *
  * Why a fast hash is enough here: the secret has 256 bits of entropy, so nobody can guess it
@@ -28,6 +28,8 @@ export function apiTokenId(token: string): string | undefined {
 export interface ApiTokenService {
   create(input: { username: string; name: string; createdBy: string; expiresAt: Date | null }): Promise<{ token: string; record: ApiTokenRecord }>;
   verify(token: string): Promise<TokenClaims | undefined>;
+  /** Whether token `id` exists, is not revoked and has not expired (remembered for `tokenCacheMs`; a revocation here forgets it). */
+  isActive(id: string): Promise<boolean>;
   get(id: string): Promise<ApiTokenRecord | undefined>;
   list(username?: string): Promise<ApiTokenRecord[]>;
   revoke(id: string): Promise<boolean>;
@@ -44,6 +46,8 @@ export function createApiTokenService(db: Db, key: string, cacheMs: number, now:
   const hashSecret = (secret: string) => createHmac('sha256', hmacKey).update(secret).digest('hex');
   const cache = new Map<string, CacheEntry>();
   const MAX_CACHE = 10_000;
+  /** id → until when the token is known active (sessions made from API tokens check it per request). */
+  const active = new Map<string, number>();
 
   return {
     async create({ username, name, createdBy, expiresAt }) {
@@ -76,11 +80,26 @@ export function createApiTokenService(db: Db, key: string, cacheMs: number, now:
       return claims;
     },
 
+    async isActive(id) {
+      const until = active.get(id);
+      if (until !== undefined && until > now()) return true;
+      const record = await getApiToken(db, id);
+      const ok = !!record && !record.revokedAt && (!record.expiresAt || record.expiresAt.getTime() > now());
+      if (!ok) {
+        active.delete(id);
+        return false;
+      }
+      if (active.size >= MAX_CACHE) active.delete(active.keys().next().value!);
+      if (cacheMs > 0) active.set(id, Math.min(now() + cacheMs, record.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER));
+      return true;
+    },
+
     get: (id) => getApiToken(db, id),
     list: (username) => listApiTokens(db, username),
 
     async revoke(id) {
       cache.delete(id);
+      active.delete(id);
       return revokeApiToken(db, id);
     },
   };

@@ -1,5 +1,5 @@
 /**
- * Cost of the MQTT framing filter (security/mqtt-oversize.ts) that every client's bytes pass
+ * Cost of the MQTT framing filter (broker/oversize-filter.ts) that every client's bytes pass
  * through before aedes' parser: frames a stream of typical readings publishes (one station's
  * QoS 1 messages of 10 metrics) cut into 16 KiB socket reads, on one thread, and prints
  * publishes per second. `npx tsx bench/oversize-filter.ts`

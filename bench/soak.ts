@@ -41,7 +41,7 @@ const ADMIN_PASSWORD = 'soak-admin-password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rssMb(pid: number): number {
-  let status = '';
+  let status: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {

@@ -33,7 +33,6 @@ import { parseReadingsPayload } from '../ingest/parse.js';
 import { insertReadings, countReadings } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount } from './lib.js';
-import type { LoadSpec } from './load.js';
 import { measureCompiledStartup } from './startup-compiled.js';
 
 const quick = process.argv.includes('--quick');
@@ -399,7 +398,7 @@ const m10 = allStations.slice(0, P.throughputStations);
 const m1 = allStations.slice(P.throughputStations, 2 * P.throughputStations);
 const backlogIds = allStations.slice(0, P.backlogStations);
 const probeId = 'BENCH-PROBE';
-let ok = false;
+let ok: boolean;
 try {
   log(`start (fresh DATA_DIR, ${results['database']})`);
   let t = performance.now();

@@ -45,3 +45,19 @@ export interface AlertEvent {
   value: number | null;
   evidence: unknown;
 }
+
+/**
+ * The verification tags the rule packs put in their sources for maintainers (`[V]` verified,
+ * `[C]` / `[C = corroborated]`, `[M]`, `[U]`: alerts/packs/*.json), which never reach an operator.
+ */
+const VERIFICATION_MARKER = /\s*\[[VCMU](?:\s*=\s*[^\]]*)?\]/g;
+
+/** `text` without the packs' verification tags. @example stripVerificationMarkers('QCVN 05:2023 [V]') // 'QCVN 05:2023' */
+export function stripVerificationMarkers(text: string): string {
+  return text.replace(VERIFICATION_MARKER, '').trim();
+}
+
+/** An alert message as operators and notifications see it: both languages without verification tags. */
+export function operatorMessage(message: { en: string; vi: string }): { en: string; vi: string } {
+  return { en: stripVerificationMarkers(message.en), vi: stripVerificationMarkers(message.vi) };
+}

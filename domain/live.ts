@@ -23,8 +23,22 @@ export interface StationLive {
   lat: number;
   lon: number;
   enabled: boolean;
-  /** online: a reading within 3 × the profile's interval; stale: connected but silent; offline: neither. */
+  /**
+   * online: reporting, or connected for less than 3 × the profile's interval (its first reading is
+   * not due yet); stale: connected (MQTT session up) but silent for longer; offline: neither
+   * connected nor reporting. Only `offline` means disconnected.
+   */
   state: LiveState;
+  /** Its MQTT session is up now. (connected, reporting, completenessToday: optional, older nodes do not send them.) */
+  connected?: boolean;
+  /** A reading arrived within 3 × the profile's interval (by any way: MQTT, HTTP, files). */
+  reporting?: boolean;
+  /**
+   * Today's completeness (the station's local day), percent 0–100 with one decimal, by the analyst
+   * API's definition (GET /api/v1/completeness): Σ valid ÷ Σ (expected − calibrating − fault −
+   * maintenance) over its metrics; null when nothing was expected or the station is disabled.
+   */
+  completenessToday?: number | null;
   /** ISO 8601, or null when nothing arrived recently. */
   lastReadingAt: string | null;
   /** Newest hourly VN_AQI of the last 3 hours, with its category key (alerts/indices/categories.ts). */
@@ -36,12 +50,22 @@ export interface StationLive {
 }
 
 export interface Kpi {
-  stations: { total: number; online: number; stale: number; offline: number };
+  /**
+   * Stations by state (online + stale + offline = total), and how many are connected (MQTT session
+   * up) and reporting (a reading within 3 intervals): "disconnected" is `offline` (or total − connected
+   * for MQTT stations), never stale.
+   */
+  stations: { total: number; online: number; stale: number; offline: number; connected: number; reporting: number };
   /** Alerts in state firing, by severity. */
   firing: Record<Severity, number>;
-  /** Readings received today (local day in the agency's zone, config.timezone) / readings expected from enabled stations, 0..1; null before any are expected. */
+  /**
+   * Today's completeness of the enabled stations (each in its local day), 0..1, by the analyst API's
+   * definition: Σ valid ÷ Σ (expected − calibrating − fault − maintenance); null before any are expected.
+   */
   completenessToday: number | null;
-  /** Readings committed per second, mean over the last 10 s. */
+  /** Readings committed per minute, mean over the last 5 minutes (over at least the last minute just after start). */
+  readingsPerMinute: number;
+  /** readingsPerMinute ÷ 60, kept for older pages. */
   readingsPerSecond: number;
 }
 
@@ -80,6 +104,9 @@ export interface AlertJson {
   severity: Severity;
   level: number | null;
   value: number | null;
+  /** The value's unit from the device profile (µg/m³, mg/L…); null for rules without a metric. Optional: older nodes do not send it. */
+  unit?: string | null;
+  /** Without the rule packs' verification tags ([V], [C]…). */
   message: { en: string; vi: string };
   silenced: boolean;
   openedAt: string;

@@ -3,7 +3,9 @@
  * The simulated fleet that `npm start` runs beside the platform (SIMULATE=N stations). The
  * stations are registered like real ones (ids SIM-…, flagged simulated), their secrets are
  * rotated at every start and handed to the simulators in memory only, and they publish through
- * real MQTT connections to the broker's TCP port.
+ * real MQTT connections to the broker's TCP port. Stations registered at this start (a fresh
+ * DATA_DIR) first replay recent history through ingest (simulators/backfill.ts), so a first run
+ * shows indices, charts, alerts and a bulletin at once.
  */
 import { timeZoneOr } from '../lib/time.js';
 import { createError } from '../lib/errors.js';
@@ -13,6 +15,8 @@ import type { StationDirectory } from '../stations/directory.js';
 import type { Logger } from '../lib/logger.js';
 import { createFleet, type Fleet, type FleetStationConfig } from './fleet.js';
 import { loadHanoiReplay } from './hanoi-replay.js';
+import { backfillHistory, type BackfillResult, type BackfillSink } from './backfill.js';
+import { deriveSeed } from './prng.js';
 
 interface Site {
   name: string;
@@ -51,6 +55,8 @@ export const SIMULATED_SITES: readonly Site[] = [
 export interface Simulation {
   stationIds: string[];
   fleet: Fleet;
+  /** The history replayed before the fleet started (stations new at this start), if any. */
+  backfill: BackfillResult | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,8 @@ export interface SimulationDeps {
   profiles: ReadonlyMap<string, LoadedProfile>;
   mqttPort: number;
   logger: Logger;
+  /** Where new stations' recent history is written (ingest), for config.simulateBackfillHours; absent = no backfill. */
+  backfill?: BackfillSink;
 }
 
 /** Station i of the simulated fleet: the sites above, then copies nudged a few km apart. */
@@ -73,9 +81,23 @@ export function simulatedSite(i: number): Site & { id: string } {
   return { ...base, id, name: `${base.name} #${round + 1}`, lat: base.lat + (km / 111) * Math.sin(angle), lon: base.lon + (km / 108) * Math.cos(angle) };
 }
 
+/** Registered stations and their history written, the fleet not connected yet (app.ts backfills before bulletins start, connects last). */
+export interface PreparedSimulation {
+  backfill: BackfillResult | undefined;
+  /** Connects the fleet. */
+  start(): Promise<Simulation>;
+}
+
 export async function startSimulation(deps: SimulationDeps): Promise<Simulation> {
+  return (await prepareSimulation(deps)).start();
+}
+
+/** Registers (or re-keys) the simulated stations and replays new ones' history; `start()` connects them. */
+export async function prepareSimulation(deps: SimulationDeps): Promise<PreparedSimulation> {
   const { config, directory, profiles, mqttPort, logger } = deps;
   const stations: FleetStationConfig[] = [];
+  /** Stations registered at this start: only they get a history (a restart never adds one twice). */
+  const registered = new Set<string>();
   for (let i = 0; i < config.simulate; i++) {
     const site = simulatedSite(i);
     const existing = directory.get(site.id);
@@ -98,6 +120,7 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
       const created = await directory.register({ id: site.id, name: site.name, profileId: site.profile, lat: site.lat, lon: site.lon, province: site.province, simulated: true, attributes: site.attributes });
       if (!created) throw createError('QT_ERR_SIMULATOR', `could not register simulated station ${site.id}`);
       secret = created.secret;
+      registered.add(site.id);
     }
     // a registered station keeps its zone (an operator may have set it); a new one gets the agency's
     stations.push({ id: site.id, secret, profile: loaded.profile, timezone: timeZoneOr(existing?.timezone, config.timezone) });
@@ -111,18 +134,44 @@ export async function startSimulation(deps: SimulationDeps): Promise<Simulation>
       logger.warn({ err, stationId: hanoi.id }, 'Hanoi PM2.5 replay unavailable; SIM-001 uses the model');
     }
   }
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const fleet = createFleet({
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${mqttPort}`,
-    stations,
-    ...(config.simulateIntervalMs > 0 ? { intervalMs: config.simulateIntervalMs } : {}),
-    // SimulatorLogger has pino's (obj, msg) shape: the platform logger is passed as is.
-    logger,
-  });
-  await fleet.start();
-  return {
-    stationIds: stations.map((s) => s.id),
-    fleet,
-    close: () => fleet.close(),
-  };
+  let backfill: BackfillResult | undefined;
+  if (deps.backfill && config.simulateBackfillHours > 0 && registered.size > 0) {
+    backfill = await backfillHistory({
+      stations: stations
+        .filter((s) => registered.has(s.id))
+        .map((s) => ({
+          id: s.id,
+          profile: s.profile,
+          timezone: s.timezone ?? config.timezone,
+          // the live simulators' seeds (fleet.ts: deriveSeed(base seed 1, id)); history at the profile's
+          // interval even when SIMULATE_INTERVAL_MS speeds the live fleet up (48 h at 2 s would be 86,400 readings a station)
+          seed: deriveSeed(1, s.id),
+          intervalMs: s.profile.expectedIntervalSeconds * 1000,
+          replay: s.replay?.source,
+        })),
+      hours: config.simulateBackfillHours,
+      now: Date.now(),
+      sink: deps.backfill,
+      logger,
+    });
+  }
+  return { backfill, start: () => startFleet(stations, backfill) };
+
+  async function startFleet(stations: FleetStationConfig[], backfill: BackfillResult | undefined): Promise<Simulation> {
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const fleet = createFleet({
+      url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${mqttPort}`,
+      stations,
+      ...(config.simulateIntervalMs > 0 ? { intervalMs: config.simulateIntervalMs } : {}),
+      // SimulatorLogger has pino's (obj, msg) shape: the platform logger is passed as is.
+      logger,
+    });
+    await fleet.start();
+    return {
+      stationIds: stations.map((s) => s.id),
+      fleet,
+      backfill,
+      close: () => fleet.close(),
+    };
+  }
 }

@@ -16,8 +16,10 @@ export type { Fault, FaultKind, MalformedMode, MalformedFault, FaultEngine, SimR
 export { parseCommand } from './commands.js';
 export type { StationCommand, ParsedCommand } from './commands.js';
 export { parseStationsFile } from './stations-file.js';
-export { startSimulation, simulatedSite, SIMULATED_SITES } from './embedded.js';
-export type { Simulation, SimulationDeps } from './embedded.js';
+export { startSimulation, prepareSimulation, simulatedSite, SIMULATED_SITES } from './embedded.js';
+export type { Simulation, SimulationDeps, PreparedSimulation } from './embedded.js';
+export { backfillHistory } from './backfill.js';
+export type { BackfillResult, BackfillSink, BackfillStation } from './backfill.js';
 export { SimulatorError } from './errors.js';
 export type { SimulatorErrorCode } from './errors.js';
 export type { SimulatorLogger } from './logger.js';

@@ -92,7 +92,12 @@ describe('value models', () => {
     expect(byHour(jan, 'pm25', [19, 20, 21])).toBeGreaterThan(byHour(jan, 'pm25', [14, 15, 16]));
     expect(mean(jan.map((r) => r.v.pm25!))).toBeGreaterThan(1.8 * mean(jul.map((r) => r.v.pm25!)));
     expect(byHour(jan, 'no2', [7, 8, 18, 19])).toBeGreaterThan(byHour(jan, 'no2', [2, 3, 4]));
-    for (const { v } of jan) if (v.pm25! >= 10) expect(v.pm10! / v.pm25!).toBeGreaterThanOrEqual(1.29), expect(v.pm10! / v.pm25!).toBeLessThanOrEqual(1.81);
+    for (const { v } of jan) {
+      if (v.pm25! >= 10) {
+        expect(v.pm10! / v.pm25!).toBeGreaterThanOrEqual(1.29);
+        expect(v.pm10! / v.pm25!).toBeLessThanOrEqual(1.81);
+      }
+    }
     const o3ByHour = Array.from({ length: 24 }, (_, h) => byHour(jul, 'o3', [h]));
     const peak = o3ByHour.indexOf(Math.max(...o3ByHour));
     expect(peak).toBeGreaterThanOrEqual(12);

@@ -1,7 +1,8 @@
 /**
  * @module store/dashboard
  * The few queries behind the operations center's live overview: seeds for its in-memory state
- * (last reading per station, newest hourly VN_AQI) and today's reading counts for completeness.
+ * (last reading per station, newest hourly VN_AQI). Completeness comes from the analyst API's
+ * function (api/realtime/completeness.ts).
  */
 import type { Db } from './db.js';
 
@@ -22,16 +23,4 @@ export async function latestHourlyIndex(db: Db, indexName: string, since: Date):
     [indexName, since],
   );
   return new Map(rows.map((r) => [r.station_id, { hourEnd: r.ts.getTime(), aqi: r.aqi }]));
-}
-
-/**
- * Readings (every quality) per station since `since`, from the real-time hourly aggregate, so
- * the cost does not grow with the day's raw rows. `since` should be on an hour boundary.
- */
-export async function readingCountsSince(db: Db, since: Date): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ station_id: string; n: string }>(
-    `SELECT station_id, sum(n_total)::int8 AS n FROM readings_hourly WHERE bucket >= $1 GROUP BY station_id`,
-    [since],
-  );
-  return new Map(rows.map((r) => [r.station_id, Number(r.n)]));
 }

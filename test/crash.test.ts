@@ -64,7 +64,6 @@ describe('kill -9 during a QoS 1 stream', () => {
     // Each station publishes MESSAGES readings, one every 20 ms; acknowledgements are recorded.
     const acked = new Set<string>();
     const failed: string[] = [];
-    let killedAt: Set<string> | undefined;
     const allAcked = new Promise<void>((resolve) => {
       let settled = 0;
       for (let i = 0; i < STATIONS; i++) {
@@ -84,7 +83,7 @@ describe('kill -9 during a QoS 1 stream', () => {
     // kill -9 once a quarter of the stream is acknowledged, while the rest is in flight.
     while (acked.size < (STATIONS * MESSAGES) / 4) await new Promise((r) => setTimeout(r, 5));
     await child.kill9();
-    killedAt = new Set(acked);
+    const killedAt = new Set(acked);
     expect(killedAt.size).toBeLessThan(STATIONS * MESSAGES);
 
     const t0 = Date.now();

@@ -58,20 +58,20 @@ afterAll(async () => {
 });
 
 /** An HTTP request from a chosen loopback address. */
-function from(localAddress: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
+function from<T = unknown>(localAddress: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: T }> {
   const url = new URL(t.baseUrl + path);
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...headers } },
-      (res) => void readResponse(res).then(resolve, reject),
+      (res) => void readResponse<T>(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(data);
   });
 }
 
-const login = (ip: string, username: string, password: string) => from(ip, 'POST', '/api/v1/auth/login', { username, password });
+const login = <T = unknown>(ip: string, username: string, password: string) => from<T>(ip, 'POST', '/api/v1/auth/login', { username, password });
 
 /** MQTT CONNECT from a chosen loopback address; resolves with the CONNACK return code (0 = accepted). */
 async function mqttConnect(ip: string, id: string, secret: string): Promise<{ code: number; client?: MqttClient }> {
@@ -86,8 +86,17 @@ async function mqttConnect(ip: string, id: string, secret: string): Promise<{ co
   });
 }
 
-async function audit(query: string): Promise<Array<{ actor: string; action: string; outcome: string; target: string | null; sourceIp: string | null; details: any }>> {
-  const res = await t.api<{ data: any[] }>('GET', `/api/v1/audit?${query}`);
+interface AuditEntry {
+  actor: string;
+  action: string;
+  outcome: string;
+  target: string | null;
+  sourceIp: string | null;
+  details: Record<string, unknown>;
+}
+
+async function audit(query: string): Promise<AuditEntry[]> {
+  const res = await t.api<{ data: AuditEntry[] }>('GET', `/api/v1/audit?${query}`);
   expect(res.status).toBe(200);
   return res.body.data;
 }
@@ -101,7 +110,7 @@ describe('brute force on HTTP logins', () => {
 
     for (let i = 0; i < 3; i++) expect((await login('127.0.0.2', 'op1', `guess-${i}`)).status).toBe(401);
     // locked now: even the right password from the guesser's address is refused, without hashing
-    const locked = await login('127.0.0.2', 'op1', password);
+    const locked = await login<{ error: { code: string; message: string } }>('127.0.0.2', 'op1', password);
     expect(locked.status).toBe(429);
     expect(locked.body.error.code).toBe('QT_ERR_RATE_LIMITED');
     expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(LOCK_BASE_S);
@@ -128,7 +137,7 @@ describe('brute force on HTTP logins', () => {
     const retryAfter: number[] = [];
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 6; i++) expect((await login(ip, `nobody-${round}-${i}`, 'guess')).status).toBe(401);
-      const blocked = await login(ip, 'admin', ADMIN_PASSWORD);
+      const blocked = await login<{ error: { code: string; message: string } }>(ip, 'admin', ADMIN_PASSWORD);
       expect(blocked.status).toBe(429);
       expect(blocked.body.error.message).toMatch(/this address/);
       retryAfter.push(Number(blocked.headers['retry-after']));
@@ -308,7 +317,7 @@ describe('audit log', () => {
     secrets.push(password);
     expect((await t.api('POST', '/api/v1/users', { username: 'viewer1', password, role: 'viewer' })).status).toBe(201);
     expect((await t.api('PATCH', '/api/v1/stations/LIM-01', { name: 'Renamed' })).status).toBe(200);
-    const viewerToken = (await login('127.0.0.1', 'viewer1', password)).body.token as string;
+    const viewerToken = (await login<{ token: string }>('127.0.0.1', 'viewer1', password)).body.token;
     secrets.push(viewerToken);
     expect((await t.api('POST', '/api/v1/alerts/1/ack', { comment: 'x' }, viewerToken)).status).toBe(403);
 

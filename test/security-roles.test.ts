@@ -35,6 +35,7 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'POST /ack/:token': 'public',
   'POST /api/v1/notifications/ack/:token': 'public',
   'GET /api/v1/notifications/deliveries': 'operator',
+  'POST /api/v1/admin/backup': 'admin',
   'GET /api/v1/notifications/contact-points': 'admin',
   'POST /api/v1/notifications/contact-points': 'admin',
   'PUT /api/v1/notifications/contact-points/:id': 'admin',
@@ -67,12 +68,15 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'GET /open-data': 'public',
   'GET /notifications': 'public',
   'GET /stations/:id': 'public',
+  'GET /wall': 'public',
   'GET /assets/*': 'public',
   // sign-in (its own credentials) and station ingest (HTTP Basic station id:secret)
   'POST /api/v1/auth/login': 'public',
   'POST /api/v1/auth/session': 'public',
   'GET /api/v1/auth/session': 'public',
   'DELETE /api/v1/auth/session': 'public',
+  'POST /api/v1/auth/session/renew': 'public', // authenticates by the session cookie itself
+  'POST /api/v1/auth/session/token': 'public', // authenticates by the API token in its body
   'POST /api/v1/ingest': 'public',
   // the open-data portal (issue 10: public by design)
   'OPTIONS /open/v1/*': 'public',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAnomaly, localHour, robustSpread } from './anomaly.js';
-import { HOUR, MIN, extend, inputFor, makeRule, seeded, series } from './test-support/fixtures.js';
+import { MIN, extend, inputFor, makeRule, seeded, series } from './test-support/fixtures.js';
 import type { AnomalyRule, Sample } from './types.js';
 
 const TEN = 10 * MIN;

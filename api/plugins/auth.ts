@@ -2,12 +2,18 @@
  * @module api/plugins/auth
  * How the API finds its caller: `Authorization: Bearer` (a session token or an analyst's API
  * token, auth/tokens.ts) or the browser's session cookie, and the role check (`checkRole`) that
- * api/plugins/roles.ts runs at onRequest for every route declaring `config: { role }`.
+ * api/plugins/roles.ts runs at onRequest for every route declaring `config: { role }`; and the
+ * sliding renewal of the session cookie (`sessionRenewal`, registered at the root after roles).
  */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createError } from '../../lib/errors.js';
 import type { Role } from '../../store/users.js';
 import { ROLE_RANK, type TokenClaims, type TokenService } from '../../auth/tokens.js';
+import { SESSION_COOKIE, cookieValue, sessionCookieHeader } from '../../auth/session-cookie.js';
+import type { SessionService } from '../../auth/sessions.js';
+
+export { SESSION_COOKIE, cookieValue };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,21 +28,8 @@ declare module 'fastify' {
   }
 }
 
-/** Name of the browser session cookie (httpOnly, SameSite=Strict) that carries a signed token. */
-export const SESSION_COOKIE = 'qt_session';
-
 /** Methods that change state; a cookie-authenticated request using one must prove it is not cross-site. */
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** Reads one cookie from a Cookie header without a parser plugin (the token alphabet needs no decoding). */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
 
 /**
  * The caller's claims, from `Authorization: Bearer` or else the session cookie, with how they
@@ -55,6 +48,8 @@ export function authenticate(tokens: TokenService, request: FastifyRequest): { c
 
 /** The role each request was checked for (by `checkRole`), so that a `requireRole` hook running later does not check it again. */
 const checked = new WeakMap<FastifyRequest, Role>();
+/** Requests `checkRole` authenticated by the session cookie, with their claims (`sessionRenewal` renews those). */
+const cookieSessions = new WeakMap<FastifyRequest, TokenClaims>();
 
 /**
  * Requires a valid bearer token or session cookie carrying at least `role`, and sets
@@ -80,10 +75,37 @@ export async function checkRole(tokens: TokenService, request: FastifyRequest, r
   if (via === 'cookie' && UNSAFE_METHODS.has(request.method) && !request.headers['x-requested-with']) {
     throw createError('QT_ERR_FORBIDDEN', 'A request authenticated by the session cookie must carry the X-Requested-With header');
   }
+  // a session made from an API token (a wall screen): read-only, and over once the token is revoked
+  if (claims.tokenId !== undefined && !(await tokens.stillValid(claims))) throw createError('QT_ERR_UNAUTHORIZED', 'The API token behind this session was revoked or expired');
+  if (claims.readOnly && UNSAFE_METHODS.has(request.method)) throw createError('QT_ERR_TOKEN_READ_ONLY', 'This session is read-only (made from an API token): log in to change anything');
   if (ROLE_RANK[claims.role] < ROLE_RANK[role]) throw createError('QT_ERR_FORBIDDEN', `This needs the ${role} role; you are ${claims.role}`);
   request.user = claims;
   checked.set(request, role);
+  if (via === 'cookie') cookieSessions.set(request, claims);
 }
+
+/** Sets the session cookie on `reply` (Secure over HTTPS). */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
+  reply.header('set-cookie', sessionCookieHeader(token, maxAgeSeconds, request.protocol === 'https'));
+}
+
+/**
+ * Sliding sessions: a request that `checkRole` authenticated by the session cookie, past half of
+ * the session's lifetime, gets a fresh cookie with the answer (auth/sessions.ts `renew`: the
+ * user's current role; none for a deleted user or a revoked API token). Registered at the root
+ * after api/plugins/roles.ts, so its onRequest hook runs after the role check.
+ */
+export const sessionRenewal = fp(
+  async function sessionRenewal(app: FastifyInstance, { sessions }: { sessions: SessionService }) {
+    app.addHook('onRequest', async function renewSession(request, reply) {
+      const claims = cookieSessions.get(request);
+      if (!claims || !sessions.renewalDue(claims)) return;
+      const renewed = await sessions.renew(claims);
+      if (renewed) setSessionCookie(request, reply, renewed.token, sessions.ttlSeconds);
+    });
+  },
+  { name: 'quantrac-session-renewal', fastify: '5.x' },
+);
 
 /**
  * The older way to declare a role: a preHandler tagged with it (`requiredRole`). New routes

@@ -3,8 +3,9 @@
  * The operations center's live stream: socket.io on the HTTP server's port (path /socket.io/),
  * fed from the event bus, and the live state behind GET /api/v1/overview. Composed of:
  *
- * - live-state.ts: each station's online/stale/offline state, its newest hourly VN_AQI, firing
- *   alerts, today's completeness, readings per second (memory, seeded from the database);
+ * - live-state.ts: each station's online/stale/offline state (connected, reporting), its newest
+ *   hourly VN_AQI, firing alerts, readings per minute (memory, seeded from the database);
+ * - completeness.ts: today's completeness by the analyst API's definition;
  * - frames.ts: what changed, sent as one frame per room every `frameMs`;
  * - rooms.ts: who may connect (handshake) and which rooms they may join.
  */
@@ -18,7 +19,8 @@ import type { Logger } from '../../lib/logger.js';
 import type { Db } from '../../store/index.js';
 import type { OverviewSnapshot } from '../../domain/live.js';
 import type { TokenService } from '../../auth/tokens.js';
-import { alertJson } from '../routes/alerts.js';
+import { alertJson, alertUnitOf } from '../routes/alerts.js';
+import type { AlertEngine } from '../../alerts/engine.js';
 import { createFrameBatcher, type FrameCounts } from './frames.js';
 import { createLiveState } from './live-state.js';
 import { authenticateHandshake, handleSubscriptions } from './rooms.js';
@@ -35,6 +37,8 @@ export interface RealtimeDeps {
   profiles: ReadonlyMap<string, LoadedProfile>;
   tokens: TokenService;
   logger: Logger;
+  /** The rules behind alerts, for their value's unit (absent: alerts are sent without one). */
+  alerts?: Pick<AlertEngine, 'getRule'>;
   now?: () => number;
   /** Multi-node mode: socket.io's Redis adapter, so a frame emitted here reaches clients on every node. */
   socketAdapter?: ServerOptions['adapter'] | undefined;
@@ -57,7 +61,8 @@ export interface Realtime {
 export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { server, config, db, bus, directory, profiles, tokens, logger } = deps;
   const now = deps.now ?? Date.now;
-  const state = await createLiveState({ db, directory, profiles, now });
+  const unitOf = deps.alerts ? alertUnitOf({ alerts: deps.alerts, directory, profiles }) : undefined;
+  const state = await createLiveState({ db, config, directory, profiles, now });
 
   const io = new Server(server, {
     path: '/socket.io/',
@@ -77,7 +82,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
   bus.on(OWNER, 'remoteReadingsSeen', (event) => state.remoteReadingsSeen(event));
   bus.on(OWNER, 'alertChanged', (event) => {
     state.alertChanged(event);
-    frames.queueAlert({ alert: alertJson(event.alert), transition: event.transition, notify: event.notify });
+    frames.queueAlert({ alert: alertJson(event.alert, unitOf ? unitOf(event.alert) : null), transition: event.transition, notify: event.notify });
   });
   bus.on(OWNER, 'indexUpdated', (event) => state.indexUpdated(event));
   // stationStateChanged: app.ts updates the directory; the next frame reads it from there.

@@ -1,30 +1,42 @@
 /**
  * @module api/realtime/live-state
- * The operations center's live picture, kept in memory: each station's newest reading time, its
- * newest hourly VN_AQI (VN_WQI for surface water), the open alerts, today's reading counts (for completeness) and the
- * readings of the last seconds (for the rate). Seeded from the database, then updated by the
- * bus events that api/realtime/index.ts hands it; read by the frames (api/realtime/frames.ts)
- * and GET /api/v1/overview. It sends nothing itself.
+ * The operations center's live picture, kept in memory: each station's newest reading time and
+ * connection, its newest hourly VN_AQI (VN_WQI for surface water), the open alerts, today's
+ * completeness (api/realtime/completeness.ts: the analyst API's definition) and the readings of
+ * the last 5 minutes (for the rate). Seeded from the database, then updated by the bus events
+ * that api/realtime/index.ts hands it; read by the frames (api/realtime/frames.ts) and
+ * GET /api/v1/overview. It sends nothing itself.
+ *
+ * States (domain/live.ts): reporting = a reading within 3 × the profile's interval; connected =
+ * its MQTT session is up. `online` = reporting, or connected for less than 3 intervals (its first
+ * reading is not due yet: a fresh start is not "silent"); `stale` = connected but silent longer;
+ * `offline` = neither connected nor reporting.
  */
 import { vnAqiCategory, vnWqiClass } from '../../domain/indices/categories.js';
+import type { Config } from '../../config/index.js';
 import type { EventMap } from '../../domain/events.js';
 import type { Kpi, LiveState, StationLive } from '../../domain/live.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
-import { DAY_MS, HOUR_MS, localMidnight } from '../../lib/time.js';
+import { DAY_MS, HOUR_MS } from '../../lib/time.js';
 import type { StationDirectory } from '../../stations/directory.js';
 import { listOpenAlerts, type AlertRecord } from '../../store/alerts.js';
-import { lastReadingTimes, latestHourlyIndex, readingCountsSince } from '../../store/dashboard.js';
+import { lastReadingTimes, latestHourlyIndex } from '../../store/dashboard.js';
 import type { Db } from '../../store/index.js';
 import type { Station } from '../../store/stations.js';
+import { createCompletenessTracker } from './completeness.js';
 
-/** A station is online while its newest reading is younger than this many expected intervals. */
+/** A station is reporting while its newest reading is younger than this many expected intervals. */
 const FRESH_INTERVALS = 3;
 /** The AQI shown on the map is the newest hourly value if no older than this. */
 const AQI_MAX_AGE_MS = 3 * HOUR_MS;
-const RATE_WINDOW_S = 10;
+/** Readings per minute are counted over this many seconds: enough for stations that send once a minute or every 5. */
+const RATE_WINDOW_S = 300;
+/** Before RATE_WINDOW_S have passed since start, the rate is averaged over at least this long. */
+const RATE_MIN_WINDOW_S = 60;
 
 export interface LiveStateDeps {
   db: Db;
+  config: Readonly<Config>;
   directory: StationDirectory;
   profiles: ReadonlyMap<string, LoadedProfile>;
   now: () => number;
@@ -35,7 +47,7 @@ export interface LiveStore {
   stations(at: number): StationLive[];
   /** The KPIs over `stations` (from `stations(at)`) at `at`. */
   kpi(stations: readonly StationLive[], at: number): Kpi;
-  /** Re-reads today's reading counts from the database (every minute: other nodes' readings, a new local day). */
+  /** Re-reads today's completeness counts from the database (every minute: other nodes' readings, a new local day). */
   refreshCompleteness(): Promise<void>;
   readingsAccepted(event: EventMap['readingsAccepted']): void;
   remoteReadingsSeen(event: EventMap['remoteReadingsSeen']): void;
@@ -44,16 +56,16 @@ export interface LiveStore {
 }
 
 /** Reads the live state's seed from the database. */
-export async function createLiveState({ db, directory, profiles, now }: LiveStateDeps): Promise<LiveStore> {
+export async function createLiveState({ db, config, directory, profiles, now }: LiveStateDeps): Promise<LiveStore> {
   const t0 = now();
   const lastSeen = await lastReadingTimes(db, new Date(t0 - DAY_MS));
   const aqi = await latestHourlyIndex(db, 'vn_aqi', new Date(t0 - AQI_MAX_AGE_MS));
   const wqi = await latestHourlyIndex(db, 'vn_wqi', new Date(t0 - AQI_MAX_AGE_MS));
   const openAlerts = new Map<number, AlertRecord>((await listOpenAlerts(db)).map((a) => [a.id, a]));
-  let countsToday = new Map<string, number>();
-  let countsSince = 0;
+  const completeness = createCompletenessTracker({ db, config, profiles, directory, now });
   const rate = new Array<number>(RATE_WINDOW_S).fill(0);
-  let rateSecond = Math.floor(t0 / 1000);
+  const startSecond = Math.floor(t0 / 1000);
+  let rateSecond = startSecond;
 
   function intervalMs(s: Station): number {
     return (profiles.get(s.profileId)?.profile.expectedIntervalSeconds ?? 60) * 1000;
@@ -61,8 +73,12 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
 
   function liveOf(s: Station, at: number): StationLive {
     const seen = lastSeen.get(s.id);
-    const fresh = seen !== undefined && at - seen <= FRESH_INTERVALS * intervalMs(s);
-    const state: LiveState = fresh ? 'online' : s.connectionState === 'online' ? 'stale' : 'offline';
+    const grace = FRESH_INTERVALS * intervalMs(s);
+    const reporting = seen !== undefined && at - seen <= grace;
+    const connected = s.connectionState === 'online';
+    // silent since it last reported or (re)connected, whichever is later
+    const since = Math.max(seen ?? 0, connected ? (s.connectionChangedAt?.getTime() ?? 0) : 0);
+    const state: LiveState = reporting || (connected && at - since <= grace) ? 'online' : connected ? 'stale' : 'offline';
     const index = aqi.get(s.id);
     const value = index && at - index.hourEnd <= AQI_MAX_AGE_MS ? index.aqi : null;
     const water = wqi.get(s.id);
@@ -76,6 +92,9 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
       lon: s.lon,
       enabled: s.enabled,
       state,
+      connected,
+      reporting,
+      completenessToday: s.enabled ? completeness.stationPercent(s, at) : null,
       lastReadingAt: seen === undefined ? null : new Date(seen).toISOString(),
       aqi: value,
       aqiCategory: value === null ? null : vnAqiCategory(value).key,
@@ -90,20 +109,13 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
     if (second > rateSecond) rateSecond = second;
   }
 
-  function completeness(at: number): number | null {
-    const midnight = localMidnight(at);
-    let expected = 0;
-    let received = 0;
-    for (const s of directory.all()) {
-      if (!s.enabled) continue;
-      const metrics = Object.keys(profiles.get(s.profileId)?.profile.metrics ?? {}).length;
-      const from = Math.max(midnight, s.createdAt.getTime());
-      const e = Math.floor((at - from) / intervalMs(s)) * metrics;
-      if (e <= 0) continue;
-      expected += e;
-      received += Math.min(e, countsToday.get(s.id) ?? 0);
-    }
-    return expected === 0 ? null : received / expected;
+  /** Readings per minute over the last RATE_WINDOW_S complete seconds (fewer just after start, at least RATE_MIN_WINDOW_S). */
+  function perMinute(): number {
+    const seconds = Math.min(RATE_WINDOW_S - 1, Math.max(RATE_MIN_WINDOW_S, rateSecond - startSecond));
+    let sum = 0;
+    // the current second is still filling: count the complete ones before it
+    for (let i = 1; i <= Math.min(seconds, RATE_WINDOW_S - 1); i++) sum += rate[(rateSecond - i + RATE_WINDOW_S) % RATE_WINDOW_S]!;
+    return Math.round((sum / seconds) * 600) / 10;
   }
 
   const store: LiveStore = {
@@ -114,38 +126,29 @@ export async function createLiveState({ db, directory, profiles, now }: LiveStat
         .map((s) => liveOf(s, at));
     },
     kpi(stations, at) {
-      const counts = { total: stations.length, online: 0, stale: 0, offline: 0 };
-      for (const s of stations) counts[s.state] += 1;
+      const counts = { total: stations.length, online: 0, stale: 0, offline: 0, connected: 0, reporting: 0 };
+      for (const s of stations) {
+        counts[s.state] += 1;
+        if (s.connected) counts.connected += 1;
+        if (s.reporting) counts.reporting += 1;
+      }
       const firing = { info: 0, warning: 0, critical: 0 };
       for (const a of openAlerts.values()) if (a.state === 'firing') firing[a.severity] += 1;
       advanceRate(at);
-      // the current second is still filling: average the RATE_WINDOW_S − 1 complete ones
-      let sum = 0;
-      for (let i = 1; i < RATE_WINDOW_S; i++) sum += rate[(rateSecond - i + RATE_WINDOW_S) % RATE_WINDOW_S]!;
-      return { stations: counts, firing, completenessToday: completeness(at), readingsPerSecond: Math.round((sum / (RATE_WINDOW_S - 1)) * 10) / 10 };
+      const readingsPerMinute = perMinute();
+      return { stations: counts, firing, completenessToday: completeness.fleet(at), readingsPerMinute, readingsPerSecond: Math.round((readingsPerMinute / 60) * 10) / 10 };
     },
-    async refreshCompleteness() {
-      const midnight = localMidnight(now());
-      const counts = await readingCountsSince(db, new Date(midnight));
-      countsToday = counts;
-      countsSince = midnight;
-    },
+    refreshCompleteness: () => completeness.refresh(),
     readingsAccepted({ readings }) {
       const at = now();
       advanceRate(at);
       rate[rateSecond % RATE_WINDOW_S] = rate[rateSecond % RATE_WINDOW_S]! + readings.length;
-      const today = localMidnight(at) === countsSince;
-      for (const r of readings) {
-        if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
-        if (today && r.ts >= countsSince) countsToday.set(r.stationId, (countsToday.get(r.stationId) ?? 0) + 1);
-      }
+      completeness.add(readings);
+      for (const r of readings) if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
     },
     remoteReadingsSeen({ receipts }) {
-      const today = localMidnight(now()) === countsSince;
-      for (const r of receipts) {
-        if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
-        if (today && r.ts >= countsSince) countsToday.set(r.stationId, (countsToday.get(r.stationId) ?? 0) + r.count);
-      }
+      // other nodes' readings reach the completeness at the next refresh (every minute)
+      for (const r of receipts) if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
     },
     alertChanged({ alert }) {
       if (alert.state === 'resolved') openAlerts.delete(alert.id);

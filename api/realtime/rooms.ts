@@ -5,7 +5,9 @@
  * Authentication at the handshake: the session cookie (the page) or `auth.token` (scripts). A
  * cookie handshake must come from the same origin (the Origin header's host equals Host), so
  * another site cannot open a socket with the operator's cookie. Analysts' API tokens are for the
- * REST API: `tokens.verify` does not accept them here.
+ * REST API: `tokens.verify` does not accept them here. A wall screen exchanges its token for a
+ * session first (POST /api/v1/auth/session/token); such a session (its claims carry the API
+ * token's id) is refused once that token is revoked.
  *
  * Rooms: `overview`, `alerts` and `station:<id>` of a station that exists; a client joins with
  * `subscribe` (acknowledged `{ ok }` or `{ ok: false, error }`) and leaves with `unsubscribe`.
@@ -25,18 +27,25 @@ export function authenticateHandshake(tokens: TokenService) {
   return function authenticateSocket(socket: Socket, next: (err?: Error) => void): void {
     const { headers } = socket.handshake;
     const given = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    let claims: TokenClaims | undefined;
+    let found: Promise<TokenClaims | undefined>;
     if (typeof given === 'string') {
-      claims = tokens.verify(given);
+      found = Promise.resolve(tokens.verify(given));
     } else {
       const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
       const origin = headers.origin;
       if (cookie && origin !== undefined && safeHost(origin) !== headers.host) return next(new Error('cross-origin session refused'));
-      claims = cookie ? tokens.verify(cookie) : undefined;
+      found = Promise.resolve(cookie ? tokens.verify(cookie) : undefined);
     }
-    if (!claims) return next(new Error('unauthorized'));
-    (socket.data as SocketData).user = claims;
-    next();
+    found
+      .then(async (claims) => (claims && (await tokens.stillValid(claims)) ? claims : undefined))
+      .then(
+        (claims) => {
+          if (!claims) return next(new Error('unauthorized'));
+          (socket.data as SocketData).user = claims;
+          next();
+        },
+        (err: unknown) => next(err instanceof Error ? err : new Error('unauthorized')),
+      );
   };
 }
 

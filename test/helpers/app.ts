@@ -13,6 +13,9 @@ import type { ConfigInput } from '../../config/index.js';
 
 export const ADMIN_PASSWORD = 'test-admin-password';
 
+/** A per-file database on TEST_DATABASE_URL's server, or the embedded one started separately (server-mode tests). */
+export { testServerDatabase, type TestServerDatabase } from './database.js';
+
 export interface TestApp {
   app: App;
   dataDir: string;
@@ -51,6 +54,8 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
     automation: { enabled: false },
     // no scheduled bulletins (nor their start-up catch-up with Chromium) unless a test asks for them
     bulletins: { enabled: false },
+    // no replayed history for simulated stations unless a test asks for it (test/first-run.test.ts)
+    simulateBackfillHours: 0,
     ...overrides,
     },
     options,
@@ -137,7 +142,7 @@ export function localIso(ms: number): string {
 }
 
 /** A raw node:http(s) response read whole: status, headers, and the body parsed as JSON when it is JSON. */
-export function readResponse(res: IncomingMessage): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
+export function readResponse<T = unknown>(res: IncomingMessage): Promise<{ status: number; headers: IncomingHttpHeaders; body: T }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
@@ -150,7 +155,7 @@ export function readResponse(res: IncomingMessage): Promise<{ status: number; he
       } catch {
         // not JSON: keep the text
       }
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T });
     });
   });
 }

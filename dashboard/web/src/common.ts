@@ -2,7 +2,7 @@
 import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../../domain/indices/categories';
 import type { AlertJson, LiveState, Severity, StationLive } from '../../../domain/live';
 import { h } from './dom';
-import { lang, tk } from './i18n';
+import { lang, loc, tk } from './i18n';
 
 export const STATE_COLOUR: Record<LiveState, string> = { online: '#1b7f3b', stale: '#d89a00', offline: '#c62828' };
 export const NO_AQI_COLOUR = '#c9d1d9';
@@ -37,15 +37,17 @@ export interface ShownIndex {
   colour: string;
   /** The category's name in the current language ('' without a value). */
   category: string;
+  /** The category's level, 1 (best) … 6 (worst), both indices alike; 0 without a value. */
+  level: number;
 }
 export function stationIndex(s: StationLive): ShownIndex {
   if (s.profile === 'surface-water') {
     const key = s.vnWqiClass ?? null;
-    return { name: 'VN_WQI', value: s.vnWqi ?? null, colour: wqiColour(key), category: wqiName(key) };
+    return { name: 'VN_WQI', value: s.vnWqi ?? null, colour: wqiColour(key), category: wqiName(key), level: wqiClass(key)?.level ?? 0 };
   }
-  if (s.aqi !== null || s.profile === 'air-quality') return { name: 'VN_AQI', value: s.aqi, colour: aqiColour(s.aqiCategory), category: aqiName(s.aqiCategory) };
+  if (s.aqi !== null || s.profile === 'air-quality') return { name: 'VN_AQI', value: s.aqi, colour: aqiColour(s.aqiCategory), category: aqiName(s.aqiCategory), level: aqiCategory(s.aqiCategory)?.level ?? 0 };
   // hydromet, salinity, wastewater: their level or compliance needs the station's limits (station page)
-  return { name: '', value: null, colour: NO_AQI_COLOUR, category: '' };
+  return { name: '', value: null, colour: NO_AQI_COLOUR, category: '', level: 0 };
 }
 /** The station's own index as a coloured chip (list rows, map popups). */
 export function indexChip(s: StationLive): HTMLElement {
@@ -77,4 +79,14 @@ export function aqiChip(aqi: number | null, key: string | null): HTMLElement {
 /** Open alerts: most severe first, then newest first. */
 export function byUrgency(a: AlertJson, b: AlertJson): number {
   return SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.openedAt.localeCompare(a.openedAt);
+}
+
+/** An alert's message in the current language. The server strips verification markers ([V], [C], [M], [U]); this strips them again, defensively. */
+export function alertText(a: Pick<AlertJson, 'message'>): string {
+  return loc(a.message).replace(/\s*\[[VCMU]\]/g, '').trim();
+}
+
+/** The station page's charts around an instant (an alert's): /stations/{id}?at=… */
+export function chartHref(station: string, at: string): string {
+  return `/stations/${encodeURIComponent(station)}?at=${encodeURIComponent(at)}`;
 }

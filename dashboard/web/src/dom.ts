@@ -25,6 +25,7 @@ export interface Attrs {
   max?: string;
   step?: string;
   rows?: string;
+  colspan?: string;
   required?: boolean;
   autocomplete?: string;
   data?: Record<string, string>;

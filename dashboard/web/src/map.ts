@@ -2,24 +2,38 @@
  * The overview map: Leaflet on a canvas renderer, no tile layer unless configured (the outline of
  * Vietnam, its neighbours and the Hoàng Sa and Trường Sa archipelagos comes with the page), and
  * the stations as circle markers grouped by a pixel grid when they crowd (recomputed on zoom and
- * when the data changes, at most once a second).
+ * when the data changes, at most once a second). A station with an open alert is ringed in its
+ * worst alert's colour (dashed once acknowledged), and a cluster in its worst member's; an alert
+ * chosen elsewhere on the page brings its station into view with its popup open (focus).
  */
 import L from 'leaflet';
 import vnMap from 'virtual:vn-map';
-import type { StationLive } from '../../../domain/live';
-import { aqiColour, inkOn, stationIndex, STATE_COLOUR } from './common';
+import type { AlertJson, StationLive } from '../../../domain/live';
+import { alertText, aqiColour, inkOn, severityBadge, stationIndex, STATE_COLOUR } from './common';
 import { h } from './dom';
 import { fmtDateTime, lang, t, tk } from './i18n';
+import { alertRank, SEVERITY_COLOUR } from './triage';
 
 const CELL_PX = 44;
 const STATE_RANK = { offline: 3, stale: 2, online: 1 } as const;
 
 export interface StationMap {
-  update(stations: readonly StationLive[]): void;
+  /** The stations, and each one's worst open alert (triage.ts worstAlerts). */
+  update(stations: readonly StationLive[], worst?: ReadonlyMap<string, AlertJson>): void;
+  /** Flies to a station and opens its popup (with `alert` and its chart link, when given). */
+  focus(id: string, alert?: AlertJson): void;
   destroy(): void;
 }
 
-export function createStationMap(el: HTMLElement, options: { tileUrl: string; tileAttribution: string; onOpen(id: string): void }): StationMap {
+export interface StationMapOptions {
+  tileUrl: string;
+  tileAttribution: string;
+  onOpen(id: string): void;
+  /** Opens a station's charts around an instant (an alert's). */
+  onChart?(id: string, at: string): void;
+}
+
+export function createStationMap(el: HTMLElement, options: StationMapOptions): StationMap {
   const renderer = L.canvas({ padding: 0.2 });
   const map = L.map(el, { renderer, preferCanvas: true, zoomSnap: 0.25, minZoom: 4, maxZoom: 14, attributionControl: Boolean(options.tileUrl), worldCopyJump: false });
   if (options.tileUrl) L.tileLayer(options.tileUrl, { attribution: options.tileAttribution, maxZoom: 18 }).addTo(map);
@@ -41,24 +55,38 @@ export function createStationMap(el: HTMLElement, options: { tileUrl: string; ti
 
   const layer = L.layerGroup().addTo(map);
   let stations: readonly StationLive[] = [];
+  let worst: ReadonlyMap<string, AlertJson> = new Map();
   let pending: number | undefined;
   let lastDraw = 0;
 
-  function popupFor(s: StationLive): HTMLElement {
+  /** A ring around a marker in the colour of an alert's severity, dashed once acknowledged. */
+  function ring(at: L.LatLngExpression, radius: number, a: AlertJson | undefined): void {
+    if (!a || a.severity === 'info') return;
+    L.circleMarker(at, { radius, weight: a.state === 'acknowledged' ? 2 : 4, color: SEVERITY_COLOUR[a.severity], fill: false, interactive: false, ...(a.state === 'acknowledged' ? { dashArray: '4 3' } : {}) }).addTo(layer);
+  }
+
+  function popupFor(s: StationLive, alert = worst.get(s.id)): HTMLElement {
     return h(
       'div',
-      { class: 'popup' },
+      { class: 'popup', data: { station: s.id } },
       h('strong', {}, s.name),
       h('div', { class: 'muted' }, `${s.id}${s.province ? ' · ' + s.province : ''}`),
       h('div', { data: { index: stationIndex(s).name } }, tk('state', s.state), stationIndex(s).name ? ` · ${stationIndex(s).name} ${stationIndex(s).value ?? '–'}` : ''),
       h('div', { class: 'muted' }, `${t('lastReading')}: ${fmtDateTime(s.lastReadingAt)}`),
-      h('button', { type: 'button', on: { click: () => options.onOpen(s.id) } }, t('openStation')),
+      alert ? h('div', { class: `popup-alert ast-${alert.state}` }, severityBadge(alert.severity), ' ', alertText(alert)) : null,
+      h(
+        'div',
+        { class: 'popup-actions' },
+        h('button', { type: 'button', on: { click: () => options.onOpen(s.id) } }, t('openStation')),
+        alert && options.onChart ? h('button', { type: 'button', class: 'secondary', data: { testid: 'popup-chart' }, on: { click: () => options.onChart!(s.id, alert.firingAt ?? alert.openedAt) } }, t('openChart')) : null,
+      ),
     );
   }
 
   function draw(): void {
     pending = undefined;
     lastDraw = performance.now();
+    const alerts = worst;
     layer.clearLayers();
     const zoom = map.getZoom();
     const cells = new Map<string, StationLive[]>();
@@ -72,26 +100,32 @@ export function createStationMap(el: HTMLElement, options: { tileUrl: string; ti
     for (const members of cells.values()) {
       if (members.length === 1) {
         const s = members[0]!;
+        ring([s.lat, s.lon], 12, alerts.get(s.id));
         L.circleMarker([s.lat, s.lon], { radius: 7, weight: 3, color: STATE_COLOUR[s.state], fillColor: s.state === 'offline' ? '#8a8f94' : stationIndex(s).colour, fillOpacity: 0.95 })
           .bindTooltip(h('span', {}, s.name), { direction: 'top', offset: [0, -6] })
           .bindPopup(() => popupFor(s))
           .addTo(layer);
         continue;
       }
-      // a cluster: positioned at the members' centroid, coloured by its worst state and worst AQI
+      // a cluster: positioned at the members' centroid, coloured by its worst state and worst AQI, ringed by its worst alert
       let lat = 0;
       let lon = 0;
-      let worst = members[0]!;
+      let worstState = members[0]!;
       let worstAqi: StationLive | undefined;
+      let worstAlert: AlertJson | undefined;
       for (const m of members) {
         lat += m.lat;
         lon += m.lon;
-        if (STATE_RANK[m.state] > STATE_RANK[worst.state]) worst = m;
+        const a = alerts.get(m.id);
+        if (a && (!worstAlert || alertRank(a) > alertRank(worstAlert))) worstAlert = a;
+        if (STATE_RANK[m.state] > STATE_RANK[worstState.state]) worstState = m;
         if (m.aqi !== null && (!worstAqi || m.aqi > (worstAqi.aqi ?? -1))) worstAqi = m;
       }
       const fill = aqiColour(worstAqi?.aqiCategory ?? null);
       const centre: L.LatLngTuple = [lat / members.length, lon / members.length];
-      L.circleMarker(centre, { radius: Math.min(22, 10 + Math.log2(members.length) * 2.5), weight: 3, color: STATE_COLOUR[worst.state], fillColor: fill, fillOpacity: 0.9 })
+      const radius = Math.min(22, 10 + Math.log2(members.length) * 2.5);
+      ring(centre, radius + 5, worstAlert);
+      L.circleMarker(centre, { radius, weight: 3, color: STATE_COLOUR[worstState.state], fillColor: fill, fillOpacity: 0.9 })
         .bindTooltip(h('span', { class: 'cluster-count', style: { color: inkOn(fill) } }, String(members.length)), { permanent: true, direction: 'center', className: 'cluster-label' })
         .on('click', () => map.setView(centre, Math.min(map.getZoom() + 2, 14)))
         .addTo(layer);
@@ -108,10 +142,18 @@ export function createStationMap(el: HTMLElement, options: { tileUrl: string; ti
   });
 
   return {
-    update(next) {
+    update(next, alerts) {
       stations = next;
+      if (alerts) worst = alerts;
       if (lastDraw === 0) draw();
       else schedule();
+    },
+    focus(id, alert) {
+      const s = stations.find((x) => x.id === id);
+      if (!s) return;
+      const at: L.LatLngTuple = [s.lat, s.lon];
+      map.once('moveend', () => L.popup({ offset: [0, -6] }).setLatLng(at).setContent(popupFor(s, alert ?? worst.get(id))).openOn(map));
+      map.flyTo(at, Math.max(map.getZoom(), 10), { duration: 0.6 });
     },
     destroy() {
       if (pending !== undefined) window.clearTimeout(pending);

@@ -18,6 +18,9 @@ import { presetRange, previousPeriod, resolutionFor, type TimeRange } from './ra
 import { createRangePicker } from './range-picker';
 import type { Profile, StationJson } from './types';
 
+/** The span either side of an instant the page is opened at (?at=). */
+const AROUND_MS = 6 * 3_600_000;
+
 export interface HistoryPanel {
   el: HTMLElement;
   /** Loads the default range (24 h) and draws the charts. */
@@ -36,6 +39,8 @@ export interface HistoryOptions {
   /** The newest point of a metric after a load (for the latest-values table). */
   onNewest(metric: string, ts: number, value: number | null): void;
   onError(what: string): (err: unknown) => void;
+  /** An instant to open the charts around (an alert's, from /stations/{id}?at=…): 6 h before to 6 h after, or now. */
+  at?: number;
 }
 
 export function createHistoryPanel(o: HistoryOptions): HistoryPanel {
@@ -43,7 +48,7 @@ export function createHistoryPanel(o: HistoryOptions): HistoryPanel {
   const charts = new Map<string, MetricChart>();
   let main = new Map<string, Points>();
   let compare: Map<string, Points> | undefined;
-  let range: TimeRange = presetRange('24h', Date.now());
+  let range: TimeRange = o.at === undefined ? presetRange('24h', Date.now()) : { from: o.at - AROUND_MS, to: Math.min(Date.now(), o.at + AROUND_MS), preset: null };
   let choice: CompareChoice = { kind: 'none' };
   let version = 0;
   let frame: number | undefined;

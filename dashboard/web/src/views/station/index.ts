@@ -40,6 +40,9 @@ export function mountStation(main: HTMLElement, ctx: ViewContext, id: string): U
   replace(main, head, h('div', { class: 'station-grid' }, latestBox, indexBox), historyBox, h('div', { class: 'station-grid' }, alertsBox, can(ctx.user, 'admin') ? manageBox : null));
 
   const fail = (what: string) => (err: unknown) => console.error(`station: ${what} failed`, err);
+  // ?at=<ISO>: charts around that instant (an alert's, from the overview or the alerts screen)
+  const atParam = Date.parse(new URLSearchParams(location.search).get('at') ?? '');
+  const at = Number.isFinite(atParam) ? atParam : undefined;
 
   async function load(): Promise<void> {
     const [detail, profiles, rules, overview] = await Promise.all([
@@ -65,6 +68,7 @@ export function mountStation(main: HTMLElement, ctx: ViewContext, id: string): U
     const indexLoad = index.load();
 
     history = createHistoryPanel({
+      ...(at !== undefined ? { at } : {}),
       station,
       profile,
       limits,

@@ -1,0 +1,123 @@
+/**
+ * @module api/realtime/completeness
+ * Today's data completeness on the operations center, by the analyst API's one definition
+ * (analytics/series.ts `completeness`, GET /api/v1/completeness): valid ÷ (expected − calibrating
+ * − fault − maintenance) per station, metric and local day, expected = ⌊elapsed ÷ the metric's
+ * interval⌋. A station's value is Σ valid ÷ Σ measuring over its metrics; the fleet's over every
+ * enabled station. The counts are read with that same function every minute (other nodes'
+ * readings, a new local day) and advanced in between by the readings committed here; the
+ * expected counts follow the clock, so the value is the API's for the same instant.
+ */
+import { completeness as completenessReport, intervalSecondsOf } from '../../analytics/series.js';
+import type { Config } from '../../config/index.js';
+import type { LoadedProfile } from '../../device-profiles/index.js';
+import type { AcceptedReading } from '../../domain/events.js';
+import { DAY_MS, localMidnight, timeZoneOr } from '../../lib/time.js';
+import type { StationDirectory } from '../../stations/directory.js';
+import type { Db } from '../../store/index.js';
+import type { Station } from '../../store/stations.js';
+
+/** Today's counts of one metric of one station. */
+interface MetricDay {
+  intervalMs: number;
+  valid: number;
+  /** calibrating + fault + maintenance: declared non-measuring intervals */
+  excluded: number;
+}
+
+interface StationDay {
+  dayStart: number;
+  metrics: Map<string, MetricDay>;
+}
+
+export interface CompletenessTracker {
+  /** Re-reads today's counts of every enabled station with the analyst API's function. */
+  refresh(): Promise<void>;
+  /** Counts committed readings of today (between refreshes). */
+  add(readings: readonly AcceptedReading[]): void;
+  /** A station's completeness today at `at`, percent 0–100 with one decimal like the API; null when nothing was expected. */
+  stationPercent(station: Station, at: number): number | null;
+  /** The enabled stations' completeness today at `at`, 0..1; null when nothing was expected. */
+  fleet(at: number): number | null;
+}
+
+/** The API's rounding (analytics/series.ts): one decimal, at most 100. */
+export function percentOf(valid: number, measuring: number): number | null {
+  if (measuring <= 0) return null;
+  return Math.min(100, Math.round((valid / measuring) * 1000) / 10);
+}
+
+export function createCompletenessTracker(deps: { db: Db; config: Readonly<Config>; profiles: ReadonlyMap<string, LoadedProfile>; directory: StationDirectory; now: () => number }): CompletenessTracker {
+  const { db, config, profiles, directory, now } = deps;
+  let days = new Map<string, StationDay>();
+
+  /** Σ valid and Σ measuring of a station's metrics at `at`; zero after its local day ended (until the next refresh). */
+  function sums(stationId: string, at: number): { valid: number; measuring: number } {
+    const day = days.get(stationId);
+    if (!day || at >= day.dayStart + DAY_MS) return { valid: 0, measuring: 0 };
+    let valid = 0;
+    let measuring = 0;
+    for (const m of day.metrics.values()) {
+      const expected = Math.floor(Math.max(0, at - day.dayStart) / m.intervalMs);
+      valid += m.valid;
+      measuring += Math.max(0, expected - m.excluded);
+    }
+    return { valid, measuring };
+  }
+
+  function emptyDay(s: Station, at: number): StationDay {
+    const profile = profiles.get(s.profileId)!.profile;
+    const metrics = new Map<string, MetricDay>();
+    for (const metric of Object.keys(profile.metrics)) metrics.set(metric, { intervalMs: intervalSecondsOf(profile, metric) * 1000, valid: 0, excluded: 0 });
+    return { dayStart: localMidnight(at, timeZoneOr(s.timezone, config.timezone)), metrics };
+  }
+
+  return {
+    async refresh() {
+      const at = now();
+      const stations = directory.all().filter((s) => s.enabled && profiles.has(s.profileId));
+      const next = new Map<string, StationDay>();
+      if (stations.length > 0) {
+        const report = await completenessReport(db, config, profiles, { stations, metrics: null, from: new Date(at), to: new Date(at + 1), now: at });
+        for (const s of stations) next.set(s.id, emptyDay(s, at));
+        for (const row of report.data) {
+          const m = next.get(row.station)?.metrics.get(row.metric);
+          if (!m) continue;
+          m.valid = row.valid;
+          m.excluded = row.excluded.calibrating + row.excluded.fault + row.excluded.maintenance;
+        }
+      }
+      days = next;
+    },
+    add(readings) {
+      for (const r of readings) {
+        let day = days.get(r.stationId);
+        if (!day) {
+          // a station registered since the last refresh (its earlier readings, if any, come with the next one)
+          const s = directory.get(r.stationId);
+          if (!s || !s.enabled || !profiles.has(s.profileId)) continue;
+          days.set(s.id, (day = emptyDay(s, now())));
+        }
+        const m = day?.metrics.get(r.metric);
+        if (!day || !m || r.ts < day.dayStart || r.ts >= day.dayStart + DAY_MS) continue;
+        if (r.quality === 'valid') m.valid += 1;
+        else if (r.quality === 'calibrating' || r.quality === 'fault' || r.quality === 'maintenance') m.excluded += 1;
+      }
+    },
+    stationPercent(station, at) {
+      const { valid, measuring } = sums(station.id, at);
+      return percentOf(valid, measuring);
+    },
+    fleet(at) {
+      let valid = 0;
+      let measuring = 0;
+      for (const s of directory.all()) {
+        if (!s.enabled) continue;
+        const x = sums(s.id, at);
+        valid += x.valid;
+        measuring += x.measuring;
+      }
+      return measuring <= 0 ? null : Math.min(1, valid / measuring);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The operations center's KPIs mean what they say (issue #15): a station that just connected is
+ * connected and online, not "disconnected"; readings per minute over 5 minutes; today's
+ * completeness on the overview equals GET /api/v1/completeness for the same station and day; and
+ * alerts carry their value's unit without the rule packs' verification tags.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localIso, startTestApp, type TestApp } from './helpers/app.js';
+import type { AlertJson, OverviewSnapshot, StationLive } from '../domain/live.js';
+import { percentOf } from '../api/realtime/completeness.js';
+import { localMidnight } from '../lib/time.js';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close(true);
+});
+
+const overview = async () => (await t.api<OverviewSnapshot>('GET', '/api/v1/overview')).body;
+const stationIn = (o: OverviewSnapshot, id: string) => o.stations.find((s) => s.id === id) as StationLive;
+
+interface CompletenessRow {
+  station: string;
+  expected: number;
+  excluded: { calibrating: number; fault: number; maintenance: number };
+  valid: number;
+}
+
+/** The API's rows of today for `id`, summed over metrics the way the overview sums them. */
+async function apiPercentToday(id: string): Promise<number | null> {
+  const from = new Date(localMidnight(Date.now())).toISOString();
+  const res = await t.api<{ data: CompletenessRow[] }>('GET', `/api/v1/completeness?stations=${id}&from=${from}&to=${new Date().toISOString()}`);
+  expect(res.status).toBe(200);
+  let valid = 0;
+  let measuring = 0;
+  for (const r of res.body.data) {
+    valid += r.valid;
+    measuring += Math.max(0, r.expected - r.excluded.calibrating - r.excluded.fault - r.excluded.maintenance);
+  }
+  return percentOf(valid, measuring);
+}
+
+describe('overview KPIs', () => {
+  it('counts a station that just connected as connected and online, not disconnected', async () => {
+    const s = await t.createStation({ id: 'OV-NEW', profile: 'hydromet' });
+    const before = stationIn(await overview(), s.id);
+    expect(before).toMatchObject({ state: 'offline', connected: false, reporting: false });
+    await t.connectStation(s.id, s.secret);
+    let o = await overview();
+    for (let i = 0; i < 40 && !stationIn(o, s.id).connected; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      o = await overview();
+    }
+    expect(stationIn(o, s.id)).toMatchObject({ state: 'online', connected: true, reporting: false });
+    expect(o.kpi.stations.connected).toBeGreaterThanOrEqual(1);
+    expect(o.kpi.stations.online + o.kpi.stations.stale + o.kpi.stations.offline).toBe(o.kpi.stations.total);
+  });
+
+  it('gives readings per minute, and the completeness of the analyst API for the same station and day', async () => {
+    const s = await t.createStation({ id: 'OV-AQ' });
+    const client = await t.connectStation(s.id, s.secret);
+    const now = Date.now();
+    const midnight = localMidnight(now);
+    // a few readings of today (one out of range: received, not valid), at most one per minute
+    const times = [1, 2, 3, 4].map((m) => now - m * 60_000).filter((ts) => ts >= midnight);
+    for (const [i, ts] of times.entries()) {
+      await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(ts), values: { pm25: i === 0 ? 5000 : 20 + i, pm10: 40 } }), { qos: 1 });
+    }
+    await t.app.ingest.drain();
+    await new Promise((r) => setTimeout(r, 1100)); // the rate counts complete seconds
+    const o = await overview();
+    expect(o.kpi.readingsPerMinute).toBeGreaterThan(0);
+    expect(o.kpi.readingsPerSecond).toBeCloseTo(o.kpi.readingsPerMinute / 60, 1);
+    // an interval boundary may pass between the two requests: then ask both again
+    let shown = stationIn(o, s.id).completenessToday;
+    let api = await apiPercentToday(s.id);
+    if (shown !== api) {
+      shown = stationIn(await overview(), s.id).completenessToday;
+      api = await apiPercentToday(s.id);
+    }
+    expect(api).not.toBeNull();
+    expect(shown).toBe(api);
+  });
+});
+
+describe('alerts as operators see them', () => {
+  it('carry the unit of their value and no verification markers', async () => {
+    const s = await t.createStation({ id: 'OV-ALERT' });
+    const rule = { id: 'ov.pm25', name: { en: 'PM2.5 high', vi: 'PM2,5 cao' }, kind: 'threshold', scope: { station: s.id }, metric: 'pm25', severity: 'warning', op: 'above', raise: 100, clear: 80, over: 'raw', source: 'QCVN 05:2023/BTNMT [V]; checked [C = corroborated]' };
+    expect((await t.api('POST', '/api/v1/rules', rule)).status).toBe(201);
+    const client = await t.connectStation(s.id, s.secret);
+    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 1000), values: { pm25: 300 } }), { qos: 1 });
+    await t.app.ingest.drain();
+    await t.app.alerts.idle();
+    const res = await t.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${s.id}`);
+    const alert = res.body.data.find((a) => a.rule === 'ov.pm25');
+    expect(alert).toMatchObject({ value: 300, unit: 'µg/m³' });
+    expect(alert!.message.en).toContain('QCVN 05:2023/BTNMT');
+    for (const text of [alert!.message.en, alert!.message.vi]) expect(text).not.toMatch(/\[[VCMU]( = [a-z]+)?\]/);
+  });
+});
