@@ -43,7 +43,8 @@ forbidden.push({
 });
 forbidden.push({
   name: 'no-circular',
-  comment: 'no runtime import cycles between files (a type-only import that closes a loop is allowed: it is erased at build time); cycles between folders are ruled out by the layer rules above',
+  comment:
+    'no runtime import cycles between files (a type-only import that closes a loop is allowed: it is erased at build time); cycles between folders are ruled out by the layer rules above',
   severity: 'error',
   from: { pathNot: '\\.test\\.ts$|^test/|^bench/' },
   to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },

@@ -120,7 +120,10 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     // last disconnects.
     const connectionStates = createConnectionStateWriter(store.db, logger.child({ component: 'store' }));
     closers.push(() => connectionStates.close());
-    await syncProfiles(store.db, [...profiles.values()].map((p) => p.profile));
+    await syncProfiles(
+      store.db,
+      [...profiles.values()].map((p) => p.profile),
+    );
     const generatedAdminPassword = await ensureAdmin(store, config);
     const tokenKey = await initSetting(store.db, 'auth.token_key', newTokenKey());
     const apiTokens = createApiTokenService(store.db, tokenKey, config.analytics.tokenCacheMs);
@@ -160,7 +163,19 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     await alerts.start();
     closers.push(() => alerts.close());
     // Notifications listen to alertChanged and only enqueue; closed before the engine and the store.
-    const notifier = await createNotifier({ db: store.db, bus, logger, metrics, directory, profiles, alerts, dataDir: config.dataDir, defaultBaseUrl: config.automation.publicUrl || `http://localhost:${config.http.port}`, tickMs: config.alerts.tickMs > 0 ? Math.min(config.alerts.tickMs, 1000) : 0, ...(options.now ? { now: options.now } : {}) });
+    const notifier = await createNotifier({
+      db: store.db,
+      bus,
+      logger,
+      metrics,
+      directory,
+      profiles,
+      alerts,
+      dataDir: config.dataDir,
+      defaultBaseUrl: config.automation.publicUrl || `http://localhost:${config.http.port}`,
+      tickMs: config.alerts.tickMs > 0 ? Math.min(config.alerts.tickMs, 1000) : 0,
+      ...(options.now ? { now: options.now } : {}),
+    });
     closers.push(() => notifier.close());
 
     // Multi-node mode: stations, rules and silences changed here (announced on the bus) are re-read by the other nodes.
@@ -200,7 +215,26 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     jobs.poll().catch((err: unknown) => logger.warn({ err }, 'reading the database jobs failed'));
 
     const bulletins = createBulletins({ config, db: store.db, bus, profiles, logger, isLeader: () => cluster.isLeader() });
-    const http = await createHttpServer({ config, db: store.db, directory, profiles, tokens, apiTokens, metrics, broker, alerts, bus, logger, ingest, stationAuth: authenticator, socketAdapter: cluster.socketAdapter, security, bulletins, notifier, jobs });
+    const http = await createHttpServer({
+      config,
+      db: store.db,
+      directory,
+      profiles,
+      tokens,
+      apiTokens,
+      metrics,
+      broker,
+      alerts,
+      bus,
+      logger,
+      ingest,
+      stationAuth: authenticator,
+      socketAdapter: cluster.socketAdapter,
+      security,
+      bulletins,
+      notifier,
+      jobs,
+    });
     // A node that takes over the timer work first re-reads the open alerts other nodes changed.
     cluster.onLeadershipChange((leader) => {
       if (leader) alerts.reloadOpenAlerts().catch((err: unknown) => logger.error({ err }, 'reloading open alerts failed'));
@@ -217,7 +251,10 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     // First run with simulation: stations new at this start replay recent history through ingest
     // (SIMULATE_BACKFILL_HOURS, simulators/backfill.ts) before the bulletins catch up, so indices,
     // alerts and yesterday's bulletin exist at once; the fleet itself connects last, below.
-    const preparedSimulation = config.simulate > 0 ? await prepareSimulation({ config, directory, profiles, mqttPort: broker.port, logger: logger.child({ component: 'simulators' }), backfill: ingest }) : undefined;
+    const preparedSimulation =
+      config.simulate > 0
+        ? await prepareSimulation({ config, directory, profiles, mqttPort: broker.port, logger: logger.child({ component: 'simulators' }), backfill: ingest })
+        : undefined;
     if (preparedSimulation?.backfill) {
       await ingest.drain();
       await alerts.idle();

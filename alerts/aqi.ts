@@ -70,10 +70,22 @@ export async function updateStationIndices(db: Db, stationId: string, hourEnd: n
   for (const p of AQI_POLLUTANTS) series[p] = newestFirst(p, 12);
   const vn = hourlyVnAqi(buildHourlyVnAqiInput(series));
   if (vn) {
-    await upsertHourlyIndex(db, { stationId, indexName: 'vn_aqi', ts: new Date(hourEnd), aqi: vn.aqi, category: vn.category.key, dominant: vn.dominant, subIndices: vn.subIndices as Record<string, number> });
+    await upsertHourlyIndex(db, {
+      stationId,
+      indexName: 'vn_aqi',
+      ts: new Date(hourEnd),
+      aqi: vn.aqi,
+      category: vn.category.key,
+      dominant: vn.dominant,
+      subIndices: vn.subIndices as Record<string, number>,
+    });
   }
 
-  const eight = (metric: 'o3' | 'co') => mean(Array.from({ length: 8 }, (_, k) => at(metric, hourEnd - k * HOUR)), 6);
+  const eight = (metric: 'o3' | 'co') =>
+    mean(
+      Array.from({ length: 8 }, (_, k) => at(metric, hourEnd - k * HOUR)),
+      6,
+    );
   const usInput: UsAqiInput = {
     pm25: nowcast(newestFirst('pm25', 12)),
     pm10: nowcast(newestFirst('pm10', 12)),
@@ -90,7 +102,15 @@ export async function updateStationIndices(db: Db, stationId: string, hourEnd: n
   if (so2 !== undefined) usInput.so2 = ugm3ToEpaUnit('so2', so2);
   const us = usInput.pm25 != null || usInput.pm10 != null ? usAqi(usInput, { edition: '2024' }) : null;
   if (us) {
-    await upsertHourlyIndex(db, { stationId, indexName: 'us_aqi', ts: new Date(hourEnd), aqi: us.aqi, category: us.category.key, dominant: us.dominant, subIndices: us.subIndices as Record<string, number> });
+    await upsertHourlyIndex(db, {
+      stationId,
+      indexName: 'us_aqi',
+      ts: new Date(hourEnd),
+      aqi: us.aqi,
+      category: us.category.key,
+      dominant: us.dominant,
+      subIndices: us.subIndices as Record<string, number>,
+    });
   }
 
   const daySeries: Partial<Record<VnAqiPollutant, Array<number | null>>> & { o3Previous7h?: Array<number | null> } = {};
@@ -98,13 +118,41 @@ export async function updateStationIndices(db: Db, stationId: string, hourEnd: n
   daySeries.o3Previous7h = Array.from({ length: 7 }, (_, k) => at('o3', firstHourEnd - (7 - k) * HOUR) ?? null);
   const vnDay = dailyVnAqi(buildDailyVnAqiInput(daySeries));
   if (vnDay) {
-    await upsertDailyIndex(db, { stationId, indexName: 'vn_aqi', day, aqi: vnDay.aqi, category: vnDay.category.key, dominant: vnDay.dominant, subIndices: vnDay.subIndices as Record<string, number> });
+    await upsertDailyIndex(db, {
+      stationId,
+      indexName: 'vn_aqi',
+      day,
+      aqi: vnDay.aqi,
+      category: vnDay.category.key,
+      dominant: vnDay.dominant,
+      subIndices: vnDay.subIndices as Record<string, number>,
+    });
   }
   return { hourEnd, vnHourly: vn?.aqi ?? null, usHourly: us?.aqi ?? null, vnDaily: vnDay?.aqi ?? null };
 }
 
 /** Metrics of a surface-water station that VN_WQI (Decision 1460/QĐ-TCMT) uses, when measured. */
-export const WQI_METRICS: readonly string[] = ['ph', 'do', 'temp', 'bod5', 'cod', 'toc', 'nh4', 'no3', 'no2_water', 'po4', 'coliform', 'ecoli', 'as', 'cd', 'pb', 'cr6', 'cu', 'zn', 'hg'];
+export const WQI_METRICS: readonly string[] = [
+  'ph',
+  'do',
+  'temp',
+  'bod5',
+  'cod',
+  'toc',
+  'nh4',
+  'no3',
+  'no2_water',
+  'po4',
+  'coliform',
+  'ecoli',
+  'as',
+  'cd',
+  'pb',
+  'cr6',
+  'cu',
+  'zn',
+  'hg',
+];
 
 /**
  * Computes and stores the hourly VN_WQI (index_name 'vn_wqi') of a surface-water station from the

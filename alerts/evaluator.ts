@@ -51,9 +51,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   function evalRule(station: Station, rule: Rule, at: number): Condition | undefined {
     const s = windows.of(station.id);
     const metric = ruleMetric(rule);
-    const samples = metric
-      ? (s.byMetric.get(metric) ?? [])
-      : [...s.latestByMetric].map(([m, sample]) => ({ ...sample, metric: m })).sort((x, y) => x.ts - y.ts);
+    const samples = metric ? (s.byMetric.get(metric) ?? []) : [...s.latestByMetric].map(([m, sample]) => ({ ...sample, metric: m })).sort((x, y) => x.ts - y.ts);
     const open = lifecycle.openRecord(station.id, rule.id);
     const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
     return evaluate({

@@ -8,11 +8,36 @@ import { createRuleIndex } from './rule-index.js';
 const profiles = loadProfiles();
 
 function station(id: string, profileId = 'air-quality'): Station {
-  return { id, name: id, profileId, lat: 21, lon: 105.8, province: null, timezone: 'Asia/Ho_Chi_Minh', enabled: true, simulated: false, connectionState: 'unknown', connectionChangedAt: null, createdAt: new Date(0), attributes: {} };
+  return {
+    id,
+    name: id,
+    profileId,
+    lat: 21,
+    lon: 105.8,
+    province: null,
+    timezone: 'Asia/Ho_Chi_Minh',
+    enabled: true,
+    simulated: false,
+    connectionState: 'unknown',
+    connectionChangedAt: null,
+    createdAt: new Date(0),
+    attributes: {},
+  };
 }
 
 function stored(id: string, definition: Record<string, unknown>): StoredRule {
-  const base = { id, name: { en: id, vi: id }, kind: 'threshold', scope: { profile: 'air-quality' }, metric: 'pm25', severity: 'warning', op: 'above', raise: 100, clear: 80, over: 'raw' };
+  const base = {
+    id,
+    name: { en: id, vi: id },
+    kind: 'threshold',
+    scope: { profile: 'air-quality' },
+    metric: 'pm25',
+    severity: 'warning',
+    op: 'above',
+    raise: 100,
+    clear: 80,
+    over: 'raw',
+  };
   return { id, definition: { ...base, ...definition }, origin: 'user', pack: null, updatedAt: new Date(0), updatedBy: 'admin' };
 }
 

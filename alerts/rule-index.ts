@@ -111,7 +111,11 @@ export function createRuleIndex(profiles: ReadonlyMap<string, LoadedProfile>): R
     },
     get: (id) => rules.get(id),
     view,
-    list: () => [...rules.keys()].sort().map((id) => view(id)!).filter(Boolean),
+    list: () =>
+      [...rules.keys()]
+        .sort()
+        .map((id) => view(id)!)
+        .filter(Boolean),
     rulesFor: (station) => rulesOf(station).rules,
     hasRuleFor: (station, metric) => rulesOf(station).metrics.has(metric),
     intervalMs,

@@ -56,10 +56,13 @@ export function createRuleStore(deps: RuleStoreDeps): RuleStore {
       if (!checked.ok) throw createError('QT_ERR_RULE_INVALID', `Invalid rule: ${checked.errors.join('; ')}`, { details: { errors: checked.errors } });
       const rule = checked.rule;
       if (id !== undefined && rule.id !== id) throw createError('QT_ERR_RULE_INVALID', `Invalid rule: id: must equal the id in the path (${id})`);
-      if ('profile' in rule.scope && !profiles.has(rule.scope.profile)) throw createError('QT_ERR_RULE_INVALID', `Invalid rule: scope.profile: unknown profile "${rule.scope.profile}"`);
-      if ('station' in rule.scope && !directory.get(rule.scope.station)) throw createError('QT_ERR_RULE_INVALID', `Invalid rule: scope.station: unknown station "${rule.scope.station}"`);
+      if ('profile' in rule.scope && !profiles.has(rule.scope.profile))
+        throw createError('QT_ERR_RULE_INVALID', `Invalid rule: scope.profile: unknown profile "${rule.scope.profile}"`);
+      if ('station' in rule.scope && !directory.get(rule.scope.station))
+        throw createError('QT_ERR_RULE_INVALID', `Invalid rule: scope.station: unknown station "${rule.scope.station}"`);
       const ok = await saveUserRule(db, rule.id, rule, actor, mode);
-      if (!ok) throw mode === 'insert' ? createError('QT_ERR_CONFLICT', `A rule with id ${rule.id} already exists`) : createError('QT_ERR_NOT_FOUND', `Rule ${rule.id} does not exist`);
+      if (!ok)
+        throw mode === 'insert' ? createError('QT_ERR_CONFLICT', `A rule with id ${rule.id} already exists`) : createError('QT_ERR_NOT_FOUND', `Rule ${rule.id} does not exist`);
       await load();
       return rule;
     },

@@ -33,7 +33,9 @@ export function createSilences(db: Db, now: () => number): Silences {
       silences = silences.filter((s) => s.endsAt.getTime() > at);
     },
     covers(stationId, ruleId, at) {
-      return silences.some((s) => (s.stationId === null || s.stationId === stationId) && (s.ruleId === null || s.ruleId === ruleId) && s.startsAt.getTime() <= at && at < s.endsAt.getTime());
+      return silences.some(
+        (s) => (s.stationId === null || s.stationId === stationId) && (s.ruleId === null || s.ruleId === ruleId) && s.startsAt.getTime() <= at && at < s.endsAt.getTime(),
+      );
     },
     async create(s) {
       const created = await insertSilence(db, s);

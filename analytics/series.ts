@@ -8,15 +8,7 @@
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
-import {
-  CAGG_AGGS,
-  DAILY_AGGREGATE_TIMEZONE,
-  aggregate,
-  dailyCounts,
-  type AggName,
-  type AggregateRow,
-  type AggregateSource,
-} from '../store/analytics.js';
+import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, aggregate, dailyCounts, type AggName, type AggregateRow, type AggregateSource } from '../store/analytics.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { bucketEnd, bucketStart, localIso, zoneOffsetMs, type Bucket } from './params.js';
@@ -94,11 +86,7 @@ function elapsedMs(start: number, end: number, now: number): number {
 
 /** Chooses the source that answers exactly: aggregates for whole hours/days of valid data, raw otherwise. */
 function chooseSource(req: SeriesRequest, offsetMs: number, timezone: string): AggregateSource {
-  const needsRaw =
-    req.quality === 'all' ||
-    req.aggs.some((a) => !CAGG_AGGS.has(a)) ||
-    offsetMs % HOUR !== 0 ||
-    (req.bucket.kind === 'fixed' && req.bucket.ms % HOUR !== 0);
+  const needsRaw = req.quality === 'all' || req.aggs.some((a) => !CAGG_AGGS.has(a)) || offsetMs % HOUR !== 0 || (req.bucket.kind === 'fixed' && req.bucket.ms % HOUR !== 0);
   if (needsRaw) return 'raw';
   if (req.bucket.kind === 'aqiday') return 'hourly';
   const daysOrMonths = req.bucket.kind === 'month' || (req.bucket.kind === 'fixed' && req.bucket.ms % DAY === 0);
@@ -140,7 +128,10 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
     for (let t = plan.from; t < plan.to; t = bucketEnd(req.bucket, t, plan.offsetMs)) {
       starts.push(t);
       if (starts.length > config.analytics.maxBuckets) {
-        throw createError('QT_ERR_QUERY_INVALID', `bucket: ${req.bucket.text} over this range gives more than ${config.analytics.maxBuckets} buckets per series; use a larger bucket or a shorter range`);
+        throw createError(
+          'QT_ERR_QUERY_INVALID',
+          `bucket: ${req.bucket.text} over this range gives more than ${config.analytics.maxBuckets} buckets per series; use a larger bucket or a shorter range`,
+        );
       }
     }
     if (rank[plan.source] > rank[usedSource]) usedSource = plan.source;
@@ -196,7 +187,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
 
 export const COMPLETENESS_FORMULA =
   'percent = 100 × valid ÷ (expected − calibrating − fault − maintenance), where expected = ⌊elapsed seconds of the local day inside [from, to) ÷ interval⌋ ' +
-  'and interval is the metric\'s reporting interval from its device profile; calibrating, fault and maintenance readings each stand for one interval ' +
+  "and interval is the metric's reporting interval from its device profile; calibrating, fault and maintenance readings each stand for one interval " +
   'of a declared non-measuring period and are excluded; out-of-range readings count as received but not valid; null when nothing was expected.';
 
 export interface CompletenessRow {
@@ -245,7 +236,16 @@ export async function completeness(
           const excluded = { calibrating: r?.calibrating ?? 0, fault: r?.fault ?? 0, maintenance: r?.maintenance ?? 0 };
           const measuring = Math.max(0, expected - excluded.calibrating - excluded.fault - excluded.maintenance);
           const valid = r?.valid ?? 0;
-          data.push({ station: s.id, metric, day: localIso(d, offsetMs).slice(0, 10), expected, excluded, valid, outOfRange: r?.outOfRange ?? 0, percent: percent(valid, measuring) });
+          data.push({
+            station: s.id,
+            metric,
+            day: localIso(d, offsetMs).slice(0, 10),
+            expected,
+            excluded,
+            valid,
+            outOfRange: r?.outOfRange ?? 0,
+            percent: percent(valid, measuring),
+          });
         }
       }
     }

@@ -41,7 +41,8 @@ export async function authorizeCaller(tokens: TokenService, method: string, head
     if (unsafe && !headers['x-requested-with']) throw createError('QT_ERR_FORBIDDEN', 'A request authenticated by the session cookie must carry the X-Requested-With header');
   }
   // a session made from an API token (a wall screen) ends once the token is revoked
-  if (claims.tokenId !== undefined && !bearer?.startsWith('qtk_') && !(await tokens.stillValid(claims))) throw createError('QT_ERR_UNAUTHORIZED', 'The API token behind this session was revoked or expired');
+  if (claims.tokenId !== undefined && !bearer?.startsWith('qtk_') && !(await tokens.stillValid(claims)))
+    throw createError('QT_ERR_UNAUTHORIZED', 'The API token behind this session was revoked or expired');
   if (claims.readOnly && unsafe) throw createError('QT_ERR_TOKEN_READ_ONLY', 'API tokens and the sessions made from them are read-only: log in to change anything');
   if (ROLE_RANK[claims.role] < ROLE_RANK[role]) throw createError('QT_ERR_FORBIDDEN', `This needs the ${role} role; you are ${claims.role}`);
   return claims;

@@ -153,7 +153,14 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
     silence({ station, rule, minutes, comment, actor }) {
       if (!station && !rule) throw createError('QT_ERR_BAD_REQUEST', 'a silence needs a station, a rule, or both');
       const startsAt = new Date();
-      return alerts.createSilence({ stationId: station ?? null, ruleId: rule ?? null, startsAt, endsAt: new Date(startsAt.getTime() + minutes * 60_000), comment, createdBy: actor });
+      return alerts.createSilence({
+        stationId: station ?? null,
+        ruleId: rule ?? null,
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + minutes * 60_000),
+        comment,
+        createdBy: actor,
+      });
     },
     async query({ station, metric, from, to, aggregate, limit = 10_000 }) {
       if (!directory.get(station)) throw createError('QT_ERR_NOT_FOUND', `station ${station} does not exist`);

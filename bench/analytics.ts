@@ -37,14 +37,34 @@ async function timed(runs: number, fn: () => Promise<void>): Promise<{ p50: numb
 }
 
 const dataDir = tempDataDir();
-const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'bench-admin-password', alerts: { tickMs: 0, indexThrottleMs: 0 }, analytics: { rateLimitPerMinute: 1_000_000 } });
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: 'bench-admin-password',
+  alerts: { tickMs: 0, indexThrottleMs: 0 },
+  analytics: { rateLimitPerMinute: 1_000_000 },
+});
 const base = `http://127.0.0.1:${app.ports.http}`;
 try {
-  const login = (await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }) })).json()) as { token: string };
+  const login = (await (
+    await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
+    })
+  ).json()) as { token: string };
   const auth = { authorization: `Bearer ${login.token}` };
   const ids = Array.from({ length: STATIONS }, (_, i) => `B-${String(i).padStart(3, '0')}`);
   for (const id of ids) {
-    const res = await fetch(`${base}/api/v1/stations`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ id, name: id, profile: 'air-quality', lat: 21, lon: 105.8 }) });
+    const res = await fetch(`${base}/api/v1/stations`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, name: id, profile: 'air-quality', lat: 21, lon: 105.8 }),
+    });
     if (res.status !== 201) throw new Error(`station ${id}: ${res.status}`);
   }
   const db = app.store.db;
@@ -69,7 +89,7 @@ try {
   }
   // one station, one year, two metrics every YEAR_STEP_MIN minutes
   const yearFrom = Date.parse('2025-10-01T00:00:00+07:00');
-  for (let t = yearFrom; t < day0; ) {
+  for (let t = yearFrom; t < day0;) {
     const cols: ReadingColumns = { stationIds: [], metrics: [], ts: [], values: [], quality: [] };
     for (let k = 0; k < 10_000 && t < day0; k++, t += YEAR_STEP_MIN * MIN) {
       for (const metric of ['pm25', 'pm10']) {
@@ -105,7 +125,9 @@ try {
 
   // export: the 1-day fleet (1.44 M rows) as CSV
   t0 = performance.now();
-  const exp = await fetch(`${base}/api/v1/export?stations=${ids.slice(0, quick ? 20 : 100).join(',')}&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00&format=csv`, { headers: auth });
+  const exp = await fetch(`${base}/api/v1/export?stations=${ids.slice(0, quick ? 20 : 100).join(',')}&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00&format=csv`, {
+    headers: auth,
+  });
   const reader = exp.body!.getReader();
   let lines = 0;
   let rssPeak = 0;
@@ -117,12 +139,18 @@ try {
   }
   const exportS = (performance.now() - t0) / 1000;
 
-  console.log(`\nQuantrac analytics bench${quick ? ' (quick)' : ''}: ${rows.toLocaleString('en')} rows seeded in ${seedS.toFixed(1)} s, aggregates refreshed in ${refreshS.toFixed(1)} s\n`);
+  console.log(
+    `\nQuantrac analytics bench${quick ? ' (quick)' : ''}: ${rows.toLocaleString('en')} rows seeded in ${seedS.toFixed(1)} s, aggregates refreshed in ${refreshS.toFixed(1)} s\n`,
+  );
   console.log('| Query | p50 ms | p95 ms | Source |');
   console.log('|---|---|---|---|');
   console.log(`| hourly avg,min,max,count: 1 day × 100 stations × 10 metrics (24,000 buckets) | ${hourly.p50} | ${hourly.p95} | ${check.source} |`);
-  console.log(`| daily avg,min,max,count: 1 year × 1 station × 2 metrics (${yearCheck.series[0]!.data.length} buckets each) | ${yearly.p50} | ${yearly.p95} | ${yearCheck.source} |`);
-  console.log(`\nExport CSV: ${(lines - 1).toLocaleString('en')} rows in ${exportS.toFixed(1)} s = ${Math.round((lines - 1) / exportS).toLocaleString('en')} rows/s (process RSS peak ${Math.round(rssPeak / 1e6)} MB)`);
+  console.log(
+    `| daily avg,min,max,count: 1 year × 1 station × 2 metrics (${yearCheck.series[0]!.data.length} buckets each) | ${yearly.p50} | ${yearly.p95} | ${yearCheck.source} |`,
+  );
+  console.log(
+    `\nExport CSV: ${(lines - 1).toLocaleString('en')} rows in ${exportS.toFixed(1)} s = ${Math.round((lines - 1) / exportS).toLocaleString('en')} rows/s (process RSS peak ${Math.round(rssPeak / 1e6)} MB)`,
+  );
 } finally {
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -51,7 +51,10 @@ try {
   let t0 = performance.now();
   const db = await openDb(resolveConfig({ dataDir, logLevel: 'silent' }), logger);
   await migrate(db);
-  await syncProfiles(db, [...loadProfiles().values()].map((p) => p.profile));
+  await syncProfiles(
+    db,
+    [...loadProfiles().values()].map((p) => p.profile),
+  );
   for (let s = 0; s < STATIONS; s++) {
     await createStation(db, { id: `BK-${String(s).padStart(3, '0')}`, name: `Bench ${s}`, profileId: 'air-quality', lat: 21, lon: 105.8 }, 'x');
   }

@@ -255,10 +255,13 @@ async function fleet(clients: mqtt.MqttClient[]): Promise<number> {
     };
     // staggered over one period, then every period
     timers.push(
-      setTimeout(() => {
-        fire();
-        timers.push(setInterval(fire, period));
-      }, (i / clients.length) * period),
+      setTimeout(
+        () => {
+          fire();
+          timers.push(setInterval(fire, period));
+        },
+        (i / clients.length) * period,
+      ),
     );
   });
   send({ type: 'connected' });
@@ -348,7 +351,15 @@ async function brokerAlone(clients: mqtt.MqttClient[]): Promise<number> {
 const { clients, connectMs } = await connectAll();
 send({ type: 'progress', connected: clients.length, connectMs });
 const elapsedMs =
-  spec.mode === 'saturate' ? await saturate(clients) : spec.mode === 'rate' ? await rate(clients) : spec.mode === 'fleet' ? await fleet(clients) : spec.mode === 'backlog' ? await backlog(clients) : await brokerAlone(clients);
+  spec.mode === 'saturate'
+    ? await saturate(clients)
+    : spec.mode === 'rate'
+      ? await rate(clients)
+      : spec.mode === 'fleet'
+        ? await fleet(clients)
+        : spec.mode === 'backlog'
+          ? await backlog(clients)
+          : await brokerAlone(clients);
 await Promise.all(clients.map((c) => c.endAsync(true)));
 const result: LoadResult = { acked, readings, failed, elapsedMs, connectMs, publishToAckMs: ackLat.list, publishToClientMs: clientLat.list, publishToSubscriberMs: subLat.list };
 // exit only once the (possibly large) result has been handed to the parent

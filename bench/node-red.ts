@@ -14,7 +14,16 @@ import { tempDataDir } from '../test/helpers/app.js';
 const quick = process.argv.includes('--quick');
 const METRICS = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 const dataDir = tempDataDir();
-const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'bench-admin-pw', automation: { enabled: true } });
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: 'bench-admin-pw',
+  automation: { enabled: true },
+});
 const base = `http://127.0.0.1:${app.ports.http}`;
 
 const tokenRes = await fetch(`${base}/red/auth/token`, {
@@ -40,11 +49,24 @@ for (let i = 0; i < (quick ? 50 : 200); i++) {
 
 function load(offsetHours: number): Promise<{ readings: number; elapsedMs: number; latenciesMs: number[] }> {
   return new Promise((resolve, reject) => {
-    const spec = { url: `mqtt://127.0.0.1:${app.ports.mqtt}`, stations: stations.map((s) => ({ ...s })), metrics: METRICS, durationMs: quick ? 4000 : 10_000, warmupMs: 1000, window: 2, offsetHours };
-    const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [JSON.stringify(spec)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const spec = {
+      url: `mqtt://127.0.0.1:${app.ports.mqtt}`,
+      stations: stations.map((s) => ({ ...s })),
+      metrics: METRICS,
+      durationMs: quick ? 4000 : 10_000,
+      warmupMs: 1000,
+      window: 2,
+      offsetHours,
+    };
+    const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [JSON.stringify(spec)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { readings: number; elapsedMs: number; latenciesMs: number[] }) : reject(new Error(`load exited ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { readings: number; elapsedMs: number; latenciesMs: number[] }) : reject(new Error(`load exited ${code}`)),
+    );
   });
 }
 
@@ -57,7 +79,14 @@ const scenarios: Array<[string, unknown[]]> = [
     [
       { id: 't1', type: 'tab', label: 'busy' },
       { id: 'r1', type: 'quantrac-reading', z: 't1', quality: 'all', output: 'each', wires: [['f1']] },
-      { id: 'f1', type: 'function', z: 't1', func: "const k = msg.reading.station + '/' + msg.reading.metric; const m = context.get(k) || { n: 0, mean: 0 }; m.n++; m.mean += (msg.payload - m.mean) / m.n; context.set(k, m); msg.mean = m.mean; return msg;", outputs: 1, wires: [['c1']] },
+      {
+        id: 'f1',
+        type: 'function',
+        z: 't1',
+        func: "const k = msg.reading.station + '/' + msg.reading.metric; const m = context.get(k) || { n: 0, mean: 0 }; m.n++; m.mean += (msg.payload - m.mean) / m.n; context.set(k, m); msg.mean = m.mean; return msg;",
+        outputs: 1,
+        wires: [['c1']],
+      },
       { id: 'c1', type: 'change', z: 't1', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'mean', tot: 'str' }], wires: [[]] },
     ],
   ],
@@ -76,7 +105,13 @@ for (const [name, flows] of scenarios) {
   const before = await countReadings(app.store.db);
   const r = await load(offset++);
   const stored = (await countReadings(app.store.db)) - before;
-  rows.push({ scenario: name, readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)), p99PublishToCommitMs: +p99(r.latenciesMs).toFixed(1), storedRows: stored, droppedForFlows: app.automation?.host.shedder.dropped ?? 0 });
+  rows.push({
+    scenario: name,
+    readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
+    p99PublishToCommitMs: +p99(r.latenciesMs).toFixed(1),
+    storedRows: stored,
+    droppedForFlows: app.automation?.host.shedder.dropped ?? 0,
+  });
 }
 await app.close();
 rmSync(dataDir, { recursive: true, force: true });

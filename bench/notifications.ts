@@ -70,10 +70,24 @@ const gatewayUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/
 
 // ---- the app -------------------------------------------------------------------------------
 const dataDir = mkdtempSync(join(tmpdir(), 'quantrac-bench-notify-'));
-const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'bench-admin-pw', automation: { enabled: false }, bulletins: { enabled: false } });
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: 'bench-admin-pw',
+  automation: { enabled: false },
+  bulletins: { enabled: false },
+});
 const base = `http://127.0.0.1:${app.ports.http}`;
 async function api<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
-  const res = await fetch(base + path, { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
@@ -83,11 +97,33 @@ const stations: Array<{ id: string; secret: string; client: mqtt.MqttClient }> =
 for (let i = 0; i < STATIONS; i++) {
   const id = `BN-${String(i).padStart(2, '0')}`;
   const { secret } = await api<{ secret: string }>('POST', '/api/v1/stations', { id, name: `Trạm ${i}`, profile: 'air-quality', lat: 21, lon: 105.8, province: 'Hà Nội' }, token);
-  await api('POST', '/api/v1/rules', { id: `bench.${id.toLowerCase()}`, name: { en: 'PM2.5 > 100', vi: 'PM2,5 > 100' }, kind: 'threshold', scope: { station: id }, metric: 'pm25', severity: 'critical', op: 'above', raise: 100, clear: 90, over: 'raw', source: 'QCVN 05:2023/BTNMT' }, token);
+  await api(
+    'POST',
+    '/api/v1/rules',
+    {
+      id: `bench.${id.toLowerCase()}`,
+      name: { en: 'PM2.5 > 100', vi: 'PM2,5 > 100' },
+      kind: 'threshold',
+      scope: { station: id },
+      metric: 'pm25',
+      severity: 'critical',
+      op: 'above',
+      raise: 100,
+      clear: 90,
+      over: 'raw',
+      source: 'QCVN 05:2023/BTNMT',
+    },
+    token,
+  );
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.ports.mqtt}`, { clientId: id, username: id, password: secret, protocolVersion: 4, reconnectPeriod: 0 });
   stations.push({ id, secret, client });
 }
-const mail = await api<{ id: number }>('POST', '/api/v1/notifications/contact-points', { name: 'bench e-mail', kind: 'email', settings: { host: '127.0.0.1', port: smtpPort, from: 'bench@localhost', to: 'duty@localhost' } }, token);
+const mail = await api<{ id: number }>(
+  'POST',
+  '/api/v1/notifications/contact-points',
+  { name: 'bench e-mail', kind: 'email', settings: { host: '127.0.0.1', port: smtpPort, from: 'bench@localhost', to: 'duty@localhost' } },
+  token,
+);
 const sms = await api<{ id: number }>('POST', '/api/v1/notifications/contact-points', { name: 'bench SMS', kind: 'sms', settings: { url: gatewayUrl, to: '0900000000' } }, token);
 
 const fired = new Map<number, number>(); // alert id → performance.now() of the firing change
@@ -115,7 +151,12 @@ async function alertLoad(seconds: number, ratePerMin: number, stop: { stopped: b
 }
 
 // ---- 1. alert → SMTP accepted ------------------------------------------------------------------
-const policy1 = await api<{ id: number }>('POST', '/api/v1/notifications/policies', { name: 'bench e-mail', matchers: { severities: ['critical'] }, contactPointIds: [mail.id], sendResolved: false }, token);
+const policy1 = await api<{ id: number }>(
+  'POST',
+  '/api/v1/notifications/policies',
+  { name: 'bench e-mail', matchers: { severities: ['critical'] }, contactPointIds: [mail.id], sendResolved: false },
+  token,
+);
 console.log(`alert → e-mail: ${RATE_PER_MIN} alerts/min for ${SECONDS} s over ${STATIONS} stations, SMTP on 127.0.0.1:${smtpPort}`);
 const sent = await alertLoad(SECONDS, RATE_PER_MIN, { stopped: false });
 await app.notifier.idle();
@@ -128,7 +169,13 @@ await api('DELETE', `/api/v1/notifications/policies/${policy1.id}`, undefined, t
 // ---- 2. ingest p99 with a healthy vs a hanging SMS gateway -----------------------------------
 await api('POST', '/api/v1/notifications/policies', { name: 'bench SMS', matchers: { severities: ['critical'] }, contactPointIds: [sms.id], sendResolved: true }, token);
 const { secret: loadSecret } = await api<{ secret: string }>('POST', '/api/v1/stations', { id: 'BN-LOAD', name: 'Load', profile: 'air-quality', lat: 21, lon: 105.8 }, token);
-const loadClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.ports.mqtt}`, { clientId: 'BN-LOAD', username: 'BN-LOAD', password: loadSecret, protocolVersion: 4, reconnectPeriod: 0 });
+const loadClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.ports.mqtt}`, {
+  clientId: 'BN-LOAD',
+  username: 'BN-LOAD',
+  password: loadSecret,
+  protocolVersion: 4,
+  reconnectPeriod: 0,
+});
 let loadTs = Date.now() - 6 * 3_600_000;
 
 async function ingestPhase(mode: 'ok' | 'hang'): Promise<{ p50: number; p99: number; n: number; alerts: number }> {
@@ -142,7 +189,11 @@ async function ingestPhase(mode: 'ok' | 'hang'): Promise<{ p50: number; p99: num
   while (performance.now() < end) {
     loadTs += 1000;
     const t0 = performance.now();
-    pending.push(loadClient.publishAsync('stations/BN-LOAD/readings', JSON.stringify({ ts: localIso(loadTs), values: { pm25: 30, pm10: 40 } }), { qos: 1 }).then(() => void samples.push(performance.now() - t0)));
+    pending.push(
+      loadClient
+        .publishAsync('stations/BN-LOAD/readings', JSON.stringify({ ts: localIso(loadTs), values: { pm25: 30, pm10: 40 } }), { qos: 1 })
+        .then(() => void samples.push(performance.now() - t0)),
+    );
     await sleep(1000 / PUBLISH_PER_S);
   }
   await Promise.all(pending);
@@ -157,7 +208,9 @@ const healthy = await ingestPhase('ok');
 const requestsBeforeHang = gatewayRequests;
 const hung = await ingestPhase('hang');
 console.log(`  gateway answering : p50 ${healthy.p50} ms  p99 ${healthy.p99} ms  (n ${healthy.n}, alerts fired ${healthy.alerts})`);
-console.log(`  gateway hanging   : p50 ${hung.p50} ms  p99 ${hung.p99} ms  (n ${hung.n}, alerts fired ${hung.alerts}, requests left hanging ${gatewayRequests - requestsBeforeHang})`);
+console.log(
+  `  gateway hanging   : p50 ${hung.p50} ms  p99 ${hung.p99} ms  (n ${hung.n}, alerts fired ${hung.alerts}, requests left hanging ${gatewayRequests - requestsBeforeHang})`,
+);
 console.log(`  health while hanging: ${JSON.stringify(app.notifier.health())}`);
 
 for (const res of hanging) res.destroy();

@@ -40,4 +40,6 @@ for (let r = 0; r < rounds; r++) {
   packets += PER_STREAM;
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(`framing filter: ${Math.round(packets / seconds).toLocaleString('en-US')} publishes/s (${payload.length}-byte payloads, ${Math.round((stream.length * rounds) / seconds / 1048576)} MiB/s, 16 KiB reads, one thread)`);
+console.log(
+  `framing filter: ${Math.round(packets / seconds).toLocaleString('en-US')} publishes/s (${payload.length}-byte payloads, ${Math.round((stream.length * rounds) / seconds / 1048576)} MiB/s, 16 KiB reads, one thread)`,
+);

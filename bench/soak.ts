@@ -108,7 +108,14 @@ const fleetLogger = {
   warn: (obj: unknown, msg?: string) => tally('warn', obj, msg),
   error: (obj: unknown, msg?: string) => tally('error', obj, msg),
 };
-const fleet = createFleet({ url: child.mqttUrl, stations: fleetStations, intervalMs: FLEET_INTERVAL_MS, onStartFailure: 'continue', logger: fleetLogger, stationDefaults: { reconnectPeriodMs: 500, ackTimeoutMs: ACK_TIMEOUT_MS } });
+const fleet = createFleet({
+  url: child.mqttUrl,
+  stations: fleetStations,
+  intervalMs: FLEET_INTERVAL_MS,
+  onStartFailure: 'continue',
+  logger: fleetLogger,
+  stationDefaults: { reconnectPeriodMs: 500, ackTimeoutMs: ACK_TIMEOUT_MS },
+});
 await fleet.start();
 
 interface Auditor {
@@ -159,7 +166,9 @@ const auditorLoop = (async () => {
         counters.backlogs++;
         const ks = [a.seq + 2, a.seq, a.seq + 1]; // out of order
         a.seq += 3;
-        publish(a, JSON.stringify(ks.map((k) => ({ ts: localIso(T0 + k * 1000), values: { pm25: valueOf(ai, k) } }))), () => ks.forEach((k) => acked.set(`${a.id}/${k}`, valueOf(ai, k))));
+        publish(a, JSON.stringify(ks.map((k) => ({ ts: localIso(T0 + k * 1000), values: { pm25: valueOf(ai, k) } }))), () =>
+          ks.forEach((k) => acked.set(`${a.id}/${k}`, valueOf(ai, k))),
+        );
       } else {
         const k = a.seq++;
         publish(a, JSON.stringify({ ts: localIso(T0 + k * 1000), values: { pm25: valueOf(ai, k) } }), () => acked.set(`${a.id}/${k}`, valueOf(ai, k)));
@@ -343,7 +352,12 @@ const result = {
   quarantined,
   conflicts,
   rssMb: { first: rss[0], min: Math.min(...rss), max: Math.max(...rss), last: rss[rss.length - 1], firstHalfAvg: avg(rss.slice(1, half)), secondHalfAvg: avg(rss.slice(half)) },
-  heapUsedMb: { first: samples[0]?.heapUsedMb, last: samples.at(-1)?.heapUsedMb, firstHalfAvg: avg(samples.slice(1, half).map((x) => x.heapUsedMb)), secondHalfAvg: avg(samples.slice(half).map((x) => x.heapUsedMb)) },
+  heapUsedMb: {
+    first: samples[0]?.heapUsedMb,
+    last: samples.at(-1)?.heapUsedMb,
+    firstHalfAvg: avg(samples.slice(1, half).map((x) => x.heapUsedMb)),
+    secondHalfAvg: avg(samples.slice(half).map((x) => x.heapUsedMb)),
+  },
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

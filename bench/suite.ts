@@ -46,7 +46,19 @@ const DAY = 24 * HOUR;
 
 const P = quick
   ? { throughputStations: 200, throughputMs: 2000, warmupMs: 1000, window: 4, rate: 500, rateMs: 2000, probes: 5, stageMs: 1500, fleet: [500], fleetMs: 3000, backlogStations: 100 }
-  : { throughputStations: 1000, throughputMs: 20_000, warmupMs: 3000, window: 2, rate: 500, rateMs: 20_000, probes: 50, stageMs: 8000, fleet: [1000, 10_000], fleetMs: 60_000, backlogStations: 1000 };
+  : {
+      throughputStations: 1000,
+      throughputMs: 20_000,
+      warmupMs: 3000,
+      window: 2,
+      rate: 500,
+      rateMs: 20_000,
+      probes: 50,
+      stageMs: 8000,
+      fleet: [1000, 10_000],
+      fleetMs: 60_000,
+      backlogStations: 1000,
+    };
 const FLEET_MAX = Math.max(...P.fleet);
 
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -100,7 +112,16 @@ function nextStart(spanMs: number): number {
 
 async function throughput(app: App, stationIds: string[], metrics: string[]) {
   const before = await countReadings(app.store.db);
-  const run = runLoad({ mode: 'saturate', url: mqttUrl(app), stations: stationsOf(stationIds), metrics, durationMs: P.throughputMs, warmupMs: P.warmupMs, window: P.window, startTs: nextStart(6 * HOUR) });
+  const run = runLoad({
+    mode: 'saturate',
+    url: mqttUrl(app),
+    stations: stationsOf(stationIds),
+    metrics,
+    durationMs: P.throughputMs,
+    warmupMs: P.warmupMs,
+    window: P.window,
+    startTs: nextStart(6 * HOUR),
+  });
   await run.connected;
   const cpu = cpuSampler(run.child.pid);
   const r = await run.result;
@@ -151,7 +172,18 @@ function verdict(u: ReturnType<ReturnType<typeof cpuSampler>['stop']>): string {
 /** Publishes threshold crossings from a probe station in this process; times publish → alertChanged. */
 async function alertProbe(app: App, stationId: string, count: number): Promise<number[]> {
   await app.alerts.saveRule(
-    { id: 'bench.probe', name: { en: 'bench probe', vi: 'bench probe' }, kind: 'threshold', scope: { station: stationId }, metric: 'pm25', severity: 'warning', op: 'above', raise: 500, clear: 400, over: 'raw' },
+    {
+      id: 'bench.probe',
+      name: { en: 'bench probe', vi: 'bench probe' },
+      kind: 'threshold',
+      scope: { station: stationId },
+      metric: 'pm25',
+      severity: 'warning',
+      op: 'above',
+      raise: 500,
+      clear: 400,
+      over: 'raw',
+    },
     'bench',
     'insert',
   );
@@ -185,7 +217,11 @@ async function alertProbe(app: App, stationId: string, count: number): Promise<n
 }
 
 async function fixedRate(app: App, stationIds: string[], probeId: string) {
-  const login = await fetch(`http://127.0.0.1:${app.ports.http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PW }) });
+  const login = await fetch(`http://127.0.0.1:${app.ports.http}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PW }),
+  });
   const { token } = (await login.json()) as { token: string };
   const run = runLoad({
     mode: 'rate',
@@ -283,7 +319,11 @@ async function rulesStage(stationIds: string[]) {
     const t0 = performance.now();
     let count = 0;
     for (let b = 0; b < stationIds.length; b += 100) {
-      const readings = stationIds.slice(b, b + 100).flatMap((stationId) => METRICS_10.map((metric) => ({ stationId, metric, ts: hourStart + r * 1000, value: (TYPICAL[metric] ?? 10) * (0.9 + 0.2 * Math.random()), quality: 'valid' as const })));
+      const readings = stationIds
+        .slice(b, b + 100)
+        .flatMap((stationId) =>
+          METRICS_10.map((metric) => ({ stationId, metric, ts: hourStart + r * 1000, value: (TYPICAL[metric] ?? 10) * (0.9 + 0.2 * Math.random()), quality: 'valid' as const })),
+        );
       count += readings.length;
       app.bus.emit('readingsAccepted', { readings });
     }
@@ -305,7 +345,16 @@ async function brokerStage(stationIds: string[]) {
       new Promise<number>((resolve) => child.once('message', (m: { type: string; port: number }) => resolve(m.port))),
       exited.then((code) => Promise.reject(new Error(`bare broker exited with ${code}`))),
     ]);
-    const run = runLoad({ mode: 'broker', url: `mqtt://127.0.0.1:${port}`, stations: stationsOf(stationIds), metrics: METRICS_10, durationMs: P.stageMs / 2, warmupMs: 1000, window: P.window, startTs: Date.now() });
+    const run = runLoad({
+      mode: 'broker',
+      url: `mqtt://127.0.0.1:${port}`,
+      stations: stationsOf(stationIds),
+      metrics: METRICS_10,
+      durationMs: P.stageMs / 2,
+      warmupMs: 1000,
+      window: P.window,
+      startTs: Date.now(),
+    });
     await run.connected;
     const cpu = cpuSampler(run.child.pid);
     const brokerCpu0 = processCpuMs(child.pid!);
@@ -333,7 +382,15 @@ async function brokerStage(stationIds: string[]) {
 
 async function fleet(app: App, stationIds: string[]) {
   const rss0 = rssMb(process.pid);
-  const run = runLoad({ mode: 'fleet', url: mqttUrl(app), stations: stationsOf(stationIds), metrics: METRICS_10, periodMs: 60_000, startTs: nextStart(2 * DAY), connectConcurrency: 100 });
+  const run = runLoad({
+    mode: 'fleet',
+    url: mqttUrl(app),
+    stations: stationsOf(stationIds),
+    metrics: METRICS_10,
+    periodMs: 60_000,
+    startTs: nextStart(2 * DAY),
+    connectConcurrency: 100,
+  });
   const { connectMs } = await run.connected;
   const cpu = cpuSampler(run.child.pid);
   let rssMax = 0;
@@ -362,7 +419,15 @@ async function fleet(app: App, stationIds: string[]) {
 
 async function backlog(app: App, stationIds: string[]) {
   const before = await countReadings(app.store.db);
-  const run = runLoad({ mode: 'backlog', url: mqttUrl(app), stations: stationsOf(stationIds), metrics: METRICS_10, backlogReadings: 60, startTs: nextStart(2 * HOUR), connectConcurrency: 100 });
+  const run = runLoad({
+    mode: 'backlog',
+    url: mqttUrl(app),
+    stations: stationsOf(stationIds),
+    metrics: METRICS_10,
+    backlogReadings: 60,
+    startTs: nextStart(2 * HOUR),
+    connectConcurrency: 100,
+  });
   const { connectMs } = await run.connected;
   const cpu = cpuSampler(run.child.pid);
   const r = await run.result;
@@ -458,8 +523,14 @@ try {
     guarantees: {
       qos: 1,
       commitBeforeAcknowledge: true,
-      failedPublishes: t10.failedPublishes + t1.failedPublishes + lat.failedPublishes + fleets.reduce((a, f) => a + f.failedPublishes, 0) + (results['backlog'] as { failedPublishes: number }).failedPublishes,
-      backlogStoredExactly: (results['backlog'] as { readingsStored: number; readingsExpected: number }).readingsStored === (results['backlog'] as { readingsExpected: number }).readingsExpected,
+      failedPublishes:
+        t10.failedPublishes +
+        t1.failedPublishes +
+        lat.failedPublishes +
+        fleets.reduce((a, f) => a + f.failedPublishes, 0) +
+        (results['backlog'] as { failedPublishes: number }).failedPublishes,
+      backlogStoredExactly:
+        (results['backlog'] as { readingsStored: number; readingsExpected: number }).readingsStored === (results['backlog'] as { readingsExpected: number }).readingsExpected,
     },
     appProcessCpuMsTotal: Math.round(processCpuMs(process.pid)),
     durationSeconds: Math.round((performance.now() - started) / 1000),

@@ -6,7 +6,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 type Lat = { p50: number; p95: number; p99: number; n: number };
-type Cpu = { appCpuPct: number; appMainThreadCpuPct: number; appOtherThreadsCpuPct: number; appBusiestOtherThreadCpuPct?: number; loadGeneratorCpuPct: number | null; machineBusyPct: number; mainEventLoopUtilization: number };
+type Cpu = {
+  appCpuPct: number;
+  appMainThreadCpuPct: number;
+  appOtherThreadsCpuPct: number;
+  appBusiestOtherThreadCpuPct?: number;
+  loadGeneratorCpuPct: number | null;
+  machineBusyPct: number;
+  mainEventLoopUtilization: number;
+};
 
 interface Results {
   set: string;
@@ -15,31 +23,75 @@ interface Results {
   database: string;
   machine: { cpuModel: string; cpus: number; memoryGb: number; node: string };
   startup: { freshMs: number; restartMs: number; registeredStations: number; compiled?: { wallMs: number; bannerMs: number } };
-  throughput: Array<{ metricsPerMessage: number; stations: number; inFlightPerStation: number; messagesPerSecond: number; readingsPerSecondStored: number; publishToCommitMs: Lat; failedPublishes: number; cpu: Cpu; saturates: string }>;
-  latency: { readingsPerSecondOffered: number; readingsPerSecondStored: number; publishToCommitMs: Lat; publishToClientMs: Lat; thresholdToAlertMs: Lat; realtimeFrameMs: number; cpu: Cpu };
+  throughput: Array<{
+    metricsPerMessage: number;
+    stations: number;
+    inFlightPerStation: number;
+    messagesPerSecond: number;
+    readingsPerSecondStored: number;
+    publishToCommitMs: Lat;
+    failedPublishes: number;
+    cpu: Cpu;
+    saturates: string;
+  }>;
+  latency: {
+    readingsPerSecondOffered: number;
+    readingsPerSecondStored: number;
+    publishToCommitMs: Lat;
+    publishToClientMs: Lat;
+    thresholdToAlertMs: Lat;
+    realtimeFrameMs: number;
+    cpu: Cpu;
+  };
   stages: {
     broker: { messagesPerSecond: number; readingsPerSecond: number; publishToAckMs: Lat; publishToSubscriberMs: Lat; brokerProcessCpuPct?: number; error?: string };
     validation: { messagesPerSecond: number; readingsPerSecond: number };
     databaseInsert: { rowsPerBatch: number; readingsPerSecond: number };
     rules?: { stations: number; shippedAirRules: number; readingsPerSecond: number };
   };
-  fleet: Array<{ stations: number; connectsPerSecond: number; connectSeconds: number; rssMb: number; rssMbMax: number; rssMbBefore: number; cpu: Cpu; measuredSeconds: number; messagesAcked: number }>;
-  backlog: { stations: number; readingsPerStation: number; reconnectSeconds: number; recoverSeconds: number; readingsPerSecondStored: number; readingsStored: number; readingsExpected: number };
+  fleet: Array<{
+    stations: number;
+    connectsPerSecond: number;
+    connectSeconds: number;
+    rssMb: number;
+    rssMbMax: number;
+    rssMbBefore: number;
+    cpu: Cpu;
+    measuredSeconds: number;
+    messagesAcked: number;
+  }>;
+  backlog: {
+    stations: number;
+    readingsPerStation: number;
+    reconnectSeconds: number;
+    recoverSeconds: number;
+    readingsPerSecondStored: number;
+    readingsStored: number;
+    readingsExpected: number;
+  };
   guarantees: { failedPublishes: number; backlogStoredExactly: boolean };
 }
 
 const n = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US'));
 const lat = (l: Lat) => `${n(l.p50)} / ${n(l.p95)} / ${n(l.p99)}`;
-const cpu = (c: Cpu) => `Quantrac ${c.appCpuPct}% (main ${c.appMainThreadCpuPct}%, other threads ${c.appOtherThreadsCpuPct}%), load generator ${c.loadGeneratorCpuPct ?? '–'}%, machine ${c.machineBusyPct}% busy`;
+const cpu = (c: Cpu) =>
+  `Quantrac ${c.appCpuPct}% (main ${c.appMainThreadCpuPct}%, other threads ${c.appOtherThreadsCpuPct}%), load generator ${c.loadGeneratorCpuPct ?? '–'}%, machine ${c.machineBusyPct}% busy`;
 
 export function renderTable(input: unknown): string {
   const r = input as Results;
   const rows: Array<[string, string]> = [];
   const [t10, t1] = r.throughput;
   rows.push(['Start-up (fresh data dir / restart with ' + n(r.startup.registeredStations) + ' stations)', `${n(r.startup.freshMs)} ms / ${n(r.startup.restartMs)} ms`]);
-  if (r.startup.compiled) rows.push(['Start-up of the compiled build (`node dist/main.js`, fresh data dir): process start → banner / banner\'s own figure', `${n(r.startup.compiled.wallMs)} ms / ${n(r.startup.compiled.bannerMs)} ms`]);
+  if (r.startup.compiled)
+    rows.push([
+      "Start-up of the compiled build (`node dist/main.js`, fresh data dir): process start → banner / banner's own figure",
+      `${n(r.startup.compiled.wallMs)} ms / ${n(r.startup.compiled.bannerMs)} ms`,
+    ]);
   for (const t of [t10!, t1!]) {
-    rows.push([`Readings/s stored, ${t.metricsPerMessage} metric${t.metricsPerMessage > 1 ? 's' : ''}/message, ${n(t.stations)} stations × ${t.inFlightPerStation} in flight (QoS 1, commit before PUBACK)`, `**${n(t.readingsPerSecondStored)}** (${n(t.messagesPerSecond)} msg/s); publish→commit p50/p95/p99 ${lat(t.publishToCommitMs)} ms`]);
+    rows.push([
+      `Readings/s stored, ${t.metricsPerMessage} metric${t.metricsPerMessage > 1 ? 's' : ''}/message, ${n(t.stations)} stations × ${t.inFlightPerStation} in flight (QoS 1, commit before PUBACK)`,
+      `**${n(t.readingsPerSecondStored)}** (${n(t.messagesPerSecond)} msg/s); publish→commit p50/p95/p99 ${lat(t.publishToCommitMs)} ms`,
+    ]);
     rows.push([`… what saturates (${t.metricsPerMessage} metric${t.metricsPerMessage > 1 ? 's' : ''})`, t.saturates]);
   }
   const l = r.latency;
@@ -56,12 +108,19 @@ export function renderTable(input: unknown): string {
   ]);
   rows.push(['Stage alone: parsing + validation (one thread)', `${n(s.validation.messagesPerSecond)} msg/s = ${n(s.validation.readingsPerSecond)} readings/s`]);
   rows.push([`Stage alone: database batch insert (${n(s.databaseInsert.rowsPerBatch)} rows/statement)`, `${n(s.databaseInsert.readingsPerSecond)} readings/s`]);
-  if (s.rules) rows.push([`Stage alone: alert rules (${s.rules.shippedAirRules} shipped air-quality rules, ${n(s.rules.stations)} stations)`, `${n(s.rules.readingsPerSecond)} readings/s`]);
+  if (s.rules)
+    rows.push([`Stage alone: alert rules (${s.rules.shippedAirRules} shipped air-quality rules, ${n(s.rules.stations)} stations)`, `${n(s.rules.readingsPerSecond)} readings/s`]);
   for (const f of r.fleet) {
-    rows.push([`${n(f.stations)} connected stations, 1 message/min each`, `RSS ${n(f.rssMb)} MB (${f.rssMb - f.rssMbBefore >= 0 ? '+' : ''}${n(f.rssMb - f.rssMbBefore)} MB from before they connected; one process with the embedded database), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`]);
+    rows.push([
+      `${n(f.stations)} connected stations, 1 message/min each`,
+      `RSS ${n(f.rssMb)} MB (${f.rssMb - f.rssMbBefore >= 0 ? '+' : ''}${n(f.rssMb - f.rssMbBefore)} MB from before they connected; one process with the embedded database), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`,
+    ]);
   }
   const b = r.backlog;
-  rows.push([`Backlog: ${n(b.stations)} stations × 1 hour (${n(b.readingsPerStation)} readings each, one array message)`, `reconnect ${b.reconnectSeconds} s, recovered in ${b.recoverSeconds} s (${n(b.readingsPerSecondStored)} readings/s); stored ${n(b.readingsStored)} of ${n(b.readingsExpected)}`]);
+  rows.push([
+    `Backlog: ${n(b.stations)} stations × 1 hour (${n(b.readingsPerStation)} readings each, one array message)`,
+    `reconnect ${b.reconnectSeconds} s, recovered in ${b.recoverSeconds} s (${n(b.readingsPerSecondStored)} readings/s); stored ${n(b.readingsStored)} of ${n(b.readingsExpected)}`,
+  ]);
   const head = `Machine: ${r.machine.cpuModel}, ${r.machine.cpus} cores, ${r.machine.memoryGb} GB, Node ${r.machine.node}; ${r.database}; \`${r.command}\` (${r.set} set), ${r.when.slice(0, 16).replace('T', ' ')} UTC.`;
   const guarantees = `Guarantees that held during the run: QoS 1 with the PUBACK sent only after commit; ${n(r.guarantees.failedPublishes)} failed publishes; backlog stored exactly once: ${r.guarantees.backlogStoredExactly ? 'yes' : 'NO'}.`;
   return [head, '', '| Measure | Result |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '', guarantees].join('\n');

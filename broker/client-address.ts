@@ -32,7 +32,9 @@ export function trustedProxies(entries: readonly string[]): TrustedProxy {
     const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
     const bits = prefix === undefined ? undefined : /^[0-9]{1,3}$/.test(prefix) ? Number(prefix) : NaN;
     if (!family || extra !== undefined || (bits !== undefined && !(bits <= (family === 'ipv4' ? 32 : 128)))) {
-      throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`, { details: { problems: [`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`] } });
+      throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`, {
+        details: { problems: [`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`] },
+      });
     }
     if (bits === undefined) list.addAddress(address, family);
     else list.addSubnet(address, bits, family);
@@ -53,7 +55,10 @@ export function forwardedAddress(request: IncomingMessage, isTrusted: TrustedPro
   let address = request.socket?.remoteAddress;
   if (!isTrusted(address)) return address;
   const header = request.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i]!;
     if (isIP(hop) === 0) break; // not an address: keep the last one that was

@@ -119,7 +119,9 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     concurrency: 1000,
     ...(deps.clusterOptions ?? {}),
     authenticate(client, username, password, done) {
-      hooks.authenticate({ client, stationId: username ?? '', password, source: clientAddress(client) }, ({ error, value }) => (error ? done(error as AuthenticateError, false) : done(null, value)));
+      hooks.authenticate({ client, stationId: username ?? '', password, source: clientAddress(client) }, ({ error, value }) =>
+        error ? done(error as AuthenticateError, false) : done(null, value),
+      );
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the platform's own publishes (commands)
@@ -150,7 +152,10 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     }
     let client: Client | undefined;
     // eslint-disable-next-line prefer-const -- the size guard's callback reads `client`; with const it would throw (TDZ) if called before aedes.handle returns
-    client = aedes.handle(sizeGuard.frame(conn, request, () => client), request);
+    client = aedes.handle(
+      sizeGuard.frame(conn, request, () => client),
+      request,
+    );
   }
 
   const server: Server = createServer((socket: Socket) => {

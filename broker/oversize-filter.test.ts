@@ -25,8 +25,13 @@ const mqttPacket = require('mqtt-packet') as {
 
 const LIMIT = 1000;
 const HEAD = 64;
-const connect = (protocolVersion = 4) => mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clientId: 'ST-1', clean: false, keepalive: 60, username: 'ST-1', password: Buffer.from('secret') }, { protocolVersion });
-const publish = (payload: Buffer, messageId = 7, qos = 1) => mqttPacket.generate({ cmd: 'publish', topic: 'stations/ST-1/readings', payload, qos, messageId, retain: false, dup: false });
+const connect = (protocolVersion = 4) =>
+  mqttPacket.generate(
+    { cmd: 'connect', protocolId: 'MQTT', protocolVersion, clientId: 'ST-1', clean: false, keepalive: 60, username: 'ST-1', password: Buffer.from('secret') },
+    { protocolVersion },
+  );
+const publish = (payload: Buffer, messageId = 7, qos = 1) =>
+  mqttPacket.generate({ cmd: 'publish', topic: 'stations/ST-1/readings', payload, qos, messageId, retain: false, dup: false });
 
 /** Runs bytes through the filter in chunks of `size` and parses what comes out. */
 function run(bytes: Buffer, size: number): { packets: Packet[]; cut: OversizedPublish[]; refused: number[]; closed: boolean } {

@@ -36,7 +36,12 @@ describe('pipeline', () => {
     });
     expect(await run(finishing)).toMatchObject({ ctx: { seen: ['a', 'b'] }, outcome: { error: null, value: 2 } });
     const denied = new Error('no');
-    const refusing = pipeline<Ctx, number>({ steps: [pass('a'), () => refuse(denied), pass('c')], otherwise: { error: null, value: 0 }, after: [(_ctx, o) => void after.push(o)], onError: () => {} });
+    const refusing = pipeline<Ctx, number>({
+      steps: [pass('a'), () => refuse(denied), pass('c')],
+      otherwise: { error: null, value: 0 },
+      after: [(_ctx, o) => void after.push(o)],
+      onError: () => {},
+    });
     expect(await run(refusing)).toMatchObject({ ctx: { seen: ['a'] }, outcome: { error: denied } });
     expect(after).toEqual([{ error: null, value: 2 }, { error: denied }]);
   });
@@ -44,11 +49,36 @@ describe('pipeline', () => {
   it('refuses when a step throws or rejects, and reports it with the step name', async () => {
     const errors: string[] = [];
     const onError = (err: Error, step: string) => errors.push(`${step}: ${err.message}`);
-    const throwing = pipeline<Ctx, number>({ steps: [function boom() { throw new Error('bug'); }], otherwise: { error: null, value: 0 }, onError });
+    const throwing = pipeline<Ctx, number>({
+      steps: [
+        function boom() {
+          throw new Error('bug');
+        },
+      ],
+      otherwise: { error: null, value: 0 },
+      onError,
+    });
     expect((await run(throwing)).outcome.error?.message).toBe('bug');
-    const rejecting = pipeline<Ctx, number>({ steps: [async function late() { throw new Error('later'); }], otherwise: { error: null, value: 0 }, onError });
+    const rejecting = pipeline<Ctx, number>({
+      steps: [
+        async function late() {
+          throw new Error('later');
+        },
+      ],
+      otherwise: { error: null, value: 0 },
+      onError,
+    });
     expect((await run(rejecting)).outcome.error?.message).toBe('later');
-    const badObserver = pipeline<Ctx, number>({ steps: [], otherwise: { error: null, value: 1 }, after: [function observer() { throw new Error('oops'); }], onError });
+    const badObserver = pipeline<Ctx, number>({
+      steps: [],
+      otherwise: { error: null, value: 1 },
+      after: [
+        function observer() {
+          throw new Error('oops');
+        },
+      ],
+      onError,
+    });
     expect((await run(badObserver)).outcome).toEqual({ error: null, value: 1 });
     expect(errors).toEqual(['boom: bug', 'late: later', 'observer: oops']);
   });

@@ -34,7 +34,10 @@ export interface ProxyProtocolOptions {
 }
 
 /** Reads the PROXY header of a new MQTT/TCP connection (or checks there is none), then accepts or refuses it. */
-export function acceptProxyProtocol(socket: Socket, { isTrustedProxy, accept, refuse, timeoutMs = 10_000, firstBytesTimeoutMs = 30_000, maxV2Bytes = DEFAULT_MAX_V2_BYTES }: ProxyProtocolOptions): void {
+export function acceptProxyProtocol(
+  socket: Socket,
+  { isTrustedProxy, accept, refuse, timeoutMs = 10_000, firstBytesTimeoutMs = 30_000, maxV2Bytes = DEFAULT_MAX_V2_BYTES }: ProxyProtocolOptions,
+): void {
   const peer = socket.remoteAddress ?? 'unknown';
   const trusted = isTrustedProxy(socket.remoteAddress);
   let received: Buffer = Buffer.alloc(0);
@@ -85,7 +88,10 @@ export function acceptProxyProtocol(socket: Socket, { isTrustedProxy, accept, re
     socket.destroy();
   }
 
-  const timer = setTimeout(() => refuseWith(trusted ? `no PROXY protocol header within ${timeoutMs} ms` : `no data within ${firstBytesTimeoutMs} ms`), trusted ? timeoutMs : firstBytesTimeoutMs);
+  const timer = setTimeout(
+    () => refuseWith(trusted ? `no PROXY protocol header within ${timeoutMs} ms` : `no data within ${firstBytesTimeoutMs} ms`),
+    trusted ? timeoutMs : firstBytesTimeoutMs,
+  );
   timer.unref();
   socket.on('readable', onReadable);
   socket.on('end', onEnd);

@@ -58,7 +58,15 @@ describe('PROXY protocol v1', () => {
   });
 
   it('refuses malformed lines', () => {
-    for (const line of ['PROXY TCP4 203.0.113.7 10.0.0.2 51234\r\n', 'PROXY TCP4 ::1 10.0.0.2 1 2\r\n', 'PROXY TCP6 1.2.3.4 ::1 1 2\r\n', 'PROXY TCP4 1.2.3.4 5.6.7.8 65536 1\r\n', 'PROXY TCP4 1.2.3.4 5.6.7.8 01 1\r\n', 'PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n', 'PROXY  TCP4 1.2.3.4 5.6.7.8 1 2\r\n']) {
+    for (const line of [
+      'PROXY TCP4 203.0.113.7 10.0.0.2 51234\r\n',
+      'PROXY TCP4 ::1 10.0.0.2 1 2\r\n',
+      'PROXY TCP6 1.2.3.4 ::1 1 2\r\n',
+      'PROXY TCP4 1.2.3.4 5.6.7.8 65536 1\r\n',
+      'PROXY TCP4 1.2.3.4 5.6.7.8 01 1\r\n',
+      'PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n',
+      'PROXY  TCP4 1.2.3.4 5.6.7.8 1 2\r\n',
+    ]) {
       expect(parseProxyHeader(Buffer.from(line)).status, line).toBe('invalid');
     }
   });
@@ -148,7 +156,8 @@ describe('TRUSTED_PROXIES', () => {
   });
 
   it('names an entry that is no address or range', () => {
-    for (const bad of ['localhost', '10.0.0.0/33', '::1/129', '1.2.3.4/8/8', '1.2.3']) expect(() => trustedProxies([bad]), bad).toThrow(/TRUSTED_PROXIES: ".*" is not an IP address or CIDR range/);
+    for (const bad of ['localhost', '10.0.0.0/33', '::1/129', '1.2.3.4/8/8', '1.2.3'])
+      expect(() => trustedProxies([bad]), bad).toThrow(/TRUSTED_PROXIES: ".*" is not an IP address or CIDR range/);
   });
 
   it('X-Forwarded-For is read leftwards from the peer while the hops are trusted', () => {

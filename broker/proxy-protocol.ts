@@ -148,7 +148,7 @@ export function ipv6FromBytes(bytes: Buffer): string {
   // the longest run of at least two zero groups becomes "::" (the first of equal runs)
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -56,7 +56,15 @@ export function createSizeGuard({ maxPacketBytes, audit, log }: SizeGuardOptions
         onRefuse({ cmd, remainingLength }) {
           const id = client()?.id || '-';
           log.warn({ stationId: id, source, bytes: remainingLength, cmd }, 'MQTT packet over the size limit: connection closed');
-          audit.record({ actor: id, role: 'station', sourceIp: source, action: 'station.disconnected', target: id === '-' ? null : `station:${id}`, outcome: 'disconnected', details: { reason: 'packet too large', bytes: remainingLength, limit: maxPacketBytes, cmd: PACKET_NAMES[cmd] ?? cmd } });
+          audit.record({
+            actor: id,
+            role: 'station',
+            sourceIp: source,
+            action: 'station.disconnected',
+            target: id === '-' ? null : `station:${id}`,
+            outcome: 'disconnected',
+            details: { reason: 'packet too large', bytes: remainingLength, limit: maxPacketBytes, cmd: PACKET_NAMES[cmd] ?? cmd },
+          });
         },
       });
       const framed = new FilteredStream(conn, (chunk) => filter.push(chunk), source);

@@ -43,7 +43,12 @@ export async function stationsWithCompleteness(
   const candidates = (await listEnabledStations(db, provinceOf(scope))).filter((s) => profiles.get(s.profileId)?.profile !== undefined);
   const rowsOf = new Map<string, CompletenessRow[]>();
   if (candidates.length === 0) return { stations: [], rowsOf };
-  const measured = await measuredMetrics(db, candidates.map((s) => s.id), fromMs, toMs);
+  const measured = await measuredMetrics(
+    db,
+    candidates.map((s) => s.id),
+    fromMs,
+    toMs,
+  );
   const report = await completeness(db, config, profiles, { stations: candidates, metrics: null, from: new Date(fromMs), to: new Date(toMs), now });
   // grouped once: a filter per station over every row is quadratic (11,000 stations froze the main thread for seconds)
   const byStation = new Map<string, CompletenessRow[]>();
@@ -54,7 +59,10 @@ export async function stationsWithCompleteness(
   }
   for (const s of candidates) {
     const set = measured.get(s.id);
-    rowsOf.set(s.id, (byStation.get(s.id) ?? []).filter((r) => !set || set.has(r.metric)));
+    rowsOf.set(
+      s.id,
+      (byStation.get(s.id) ?? []).filter((r) => !set || set.has(r.metric)),
+    );
   }
   const hasData = (id: string) => (rowsOf.get(id) ?? []).some((r) => r.valid > 0 || r.outOfRange > 0 || r.excluded.calibrating + r.excluded.fault + r.excluded.maintenance > 0);
   return { stations: candidates.filter((s) => s.createdAt.getTime() < toMs || hasData(s.id)), rowsOf };

@@ -100,7 +100,16 @@ export function buildDaily(input: DailyInput): DailyBulletin {
   }
 
   const names = new Map(stations.map((s) => [s.id, s.name]));
-  const item = (e: AlertEventInPeriod): AlertItem => ({ alert: e.alertId, at: e.at.toISOString(), station: e.stationId, stationName: names.get(e.stationId) ?? e.stationId, rule: e.ruleId, severity: e.severity, value: e.value, message: e.message });
+  const item = (e: AlertEventInPeriod): AlertItem => ({
+    alert: e.alertId,
+    at: e.at.toISOString(),
+    station: e.stationId,
+    stationName: names.get(e.stationId) ?? e.stationId,
+    rule: e.ruleId,
+    severity: e.severity,
+    value: e.value,
+    message: e.message,
+  });
   return {
     ...head,
     kind: 'daily',

@@ -17,7 +17,13 @@ const MIN_HOURS_8H = 6;
 const beyond = (l: Pick<Limit, 'op' | 'value'>, v: number) => (l.op === 'above' ? v > l.value : v < l.value);
 
 /** Exceedances of one station on one local day, from its hourly means (8-hour means look 7 hours back). */
-export function dayExceedances(station: Station, stationMeans: StationMeans | undefined, limits: readonly Limit[], profile: LoadedProfile['profile'], dayStart: number): Exceedance[] {
+export function dayExceedances(
+  station: Station,
+  stationMeans: StationMeans | undefined,
+  limits: readonly Limit[],
+  profile: LoadedProfile['profile'],
+  dayStart: number,
+): Exceedance[] {
   const out: Exceedance[] = [];
   for (const l of limits) {
     if (l.profile !== station.profileId) continue;
@@ -52,7 +58,18 @@ export function dayExceedances(station: Station, stationMeans: StationMeans | un
       }
     }
     if (periods.length > 0) {
-      out.push({ station: station.id, stationName: station.name, metric: l.metric, rule: l.rule, op: l.op, limit: l.value, averaging: l.averaging, unit: profile.metrics[l.metric]?.unit ?? '', source: l.source, periods });
+      out.push({
+        station: station.id,
+        stationName: station.name,
+        metric: l.metric,
+        rule: l.rule,
+        op: l.op,
+        limit: l.value,
+        averaging: l.averaging,
+        unit: profile.metrics[l.metric]?.unit ?? '',
+        source: l.source,
+        periods,
+      });
     }
   }
   return out;

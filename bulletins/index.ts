@@ -87,7 +87,6 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
   const serial = createSerial();
   const background = new Set<Promise<unknown>>();
 
-
   function compose(req: BulletinRequest): Promise<Bulletin> {
     return req.kind === 'daily' ? composer.daily(req.period, req.scope, now()) : composer.monthly(req.period, req.scope, now());
   }
@@ -108,7 +107,17 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
       // The HTML and CSV are still published; the PDF is missing from this one.
       logger.error({ err, kind: req.kind, period: req.period, scope: req.scope }, 'printing the bulletin to PDF failed');
     }
-    const meta = await upsertBulletin(db, { kind: req.kind, periodStart, scope: req.scope, generatedAt: new Date(model.generatedAt), generatedBy: by.actor, html, csv, pdf: pdfBytes, summary: summarize(model) });
+    const meta = await upsertBulletin(db, {
+      kind: req.kind,
+      periodStart,
+      scope: req.scope,
+      generatedAt: new Date(model.generatedAt),
+      generatedBy: by.actor,
+      html,
+      csv,
+      pdf: pdfBytes,
+      summary: summarize(model),
+    });
     logger.info({ id: meta.id, kind: req.kind, period: req.period, scope: req.scope, pdf: pdfBytes !== null, trigger: by.trigger }, 'bulletin published');
     bus.emit('bulletinPublished', { bulletin: meta, period: req.period, trigger: by.trigger, html, csv, pdf: pdfBytes });
     return meta;
@@ -118,7 +127,10 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
     const { day, month } = duePeriods(config.bulletins, at, config.timezone);
     const scopes: BulletinScope[] = ['all', ...(await activeProvinces(db)).map((p) => scopeOf(p))];
     const made: BulletinMeta[] = [];
-    for (const [kind, period] of [['daily', day], ['monthly', month]] as const) {
+    for (const [kind, period] of [
+      ['daily', day],
+      ['monthly', month],
+    ] as const) {
       const { periodStart } = periodRange(kind, period, config.timezone);
       for (const scope of scopes) {
         if (closed) return made;
@@ -141,7 +153,8 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
 
   return {
     async start() {
-      if (config.bulletins.pdf === 'on' && pdf.unavailable) logger.error({ reason: pdf.unavailable }, 'BULLETIN_PDF=on but PDF cannot be produced here: bulletins are published without PDF');
+      if (config.bulletins.pdf === 'on' && pdf.unavailable)
+        logger.error({ reason: pdf.unavailable }, 'BULLETIN_PDF=on but PDF cannot be produced here: bulletins are published without PDF');
       else if (pdf.unavailable && config.bulletins.pdf === 'auto') logger.info({ reason: pdf.unavailable }, 'bulletins are published without PDF');
       if (!config.bulletins.enabled) return;
       const scheduled = () => {

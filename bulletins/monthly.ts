@@ -64,7 +64,10 @@ export function buildMonthly(input: MonthlyInput): MonthlyBulletin {
       name: s.name,
       profile: s.profileId,
       province: s.province,
-      aqi: s.profileId === 'air-quality' ? { meanDaily: days.length > 0 ? Math.round((days.reduce((a, r) => a + r.aqi, 0) / days.length) * 10) / 10 : null, days: days.length, daysByCategory } : null,
+      aqi:
+        s.profileId === 'air-quality'
+          ? { meanDaily: days.length > 0 ? Math.round((days.reduce((a, r) => a + r.aqi, 0) / days.length) * 10) / 10 : null, days: days.length, daysByCategory }
+          : null,
       exceedanceDays: [...(daysOf.get(s.id) ?? [])].sort(),
       alertsFired: events.filter((e) => e.type === 'firing' && e.stationId === s.id).length,
       alertsResolved: events.filter((e) => e.type === 'resolved' && e.stationId === s.id).length,

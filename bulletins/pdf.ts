@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { createSerial } from '../lib/serial.js';
 
 /** Flags as in test/dashboard.test.ts (STACK-NOTES: browser tests). */
-export const CHROMIUM_ARGS: readonly string[] = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export type PdfMode = 'auto' | 'on' | 'off';
 

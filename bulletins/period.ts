@@ -41,7 +41,25 @@ export function scopeName(scope: BulletinScope): Text {
 }
 
 /** The header of a bulletin of `period` (a local day or month in `timeZone`) in `scope` generated at `now`, with its [fromMs, toMs) range. */
-export function periodHeader<K extends BulletinKind>(kind: K, period: string, scope: BulletinScope, now: number, timeZone: string = DEFAULT_TIME_ZONE): BulletinHeader & { kind: K; fromMs: number; toMs: number } {
+export function periodHeader<K extends BulletinKind>(
+  kind: K,
+  period: string,
+  scope: BulletinScope,
+  now: number,
+  timeZone: string = DEFAULT_TIME_ZONE,
+): BulletinHeader & { kind: K; fromMs: number; toMs: number } {
   const { from, to, periodStart } = periodRange(kind, period, timeZone);
-  return { kind, period, periodStart, from: new Date(from).toISOString(), to: new Date(to).toISOString(), scope, scopeName: scopeName(scope), generatedAt: new Date(now).toISOString(), timezone: timeZone, fromMs: from, toMs: to };
+  return {
+    kind,
+    period,
+    periodStart,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    scope,
+    scopeName: scopeName(scope),
+    generatedAt: new Date(now).toISOString(),
+    timezone: timeZone,
+    fromMs: from,
+    toMs: to,
+  };
 }

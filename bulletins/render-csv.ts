@@ -39,25 +39,86 @@ export function renderCsv(b: Bulletin, decimals: MetricDecimals = byUnit): strin
   if (b.kind === 'daily') {
     for (const s of b.stations) {
       const base = { station: s.id, station_name: s.name, province: s.province };
-      if (s.aqi?.daily) rows.push({ ...base, section: 'aqi_daily', time: b.period, value: idx(s.aqi.daily.value), category: s.aqi.daily.category.key, detail: s.aqi.daily.dominant });
-      if (s.aqi?.maxHourly) rows.push({ ...base, section: 'aqi_max_hourly', time: local(s.aqi.maxHourly.hourEnd, b.timezone), value: idx(s.aqi.maxHourly.value), category: s.aqi.maxHourly.category.key, detail: s.aqi.maxHourly.dominant });
+      if (s.aqi?.daily)
+        rows.push({ ...base, section: 'aqi_daily', time: b.period, value: idx(s.aqi.daily.value), category: s.aqi.daily.category.key, detail: s.aqi.daily.dominant });
+      if (s.aqi?.maxHourly)
+        rows.push({
+          ...base,
+          section: 'aqi_max_hourly',
+          time: local(s.aqi.maxHourly.hourEnd, b.timezone),
+          value: idx(s.aqi.maxHourly.value),
+          category: s.aqi.maxHourly.category.key,
+          detail: s.aqi.maxHourly.dominant,
+        });
       for (const m of s.metrics) {
         const d = dp.metric(s.id, m.metric, m.unit);
-        rows.push({ ...base, section: 'metric_daily_mean', metric: m.metric, averaging: '24h', time: b.period, value: roundTo(m.mean, d), unit: m.unit, detail: `hours=${m.hours}` });
-        if (m.maxHourEnd) rows.push({ ...base, section: 'metric_max_hourly_mean', metric: m.metric, averaging: '1h', time: local(m.maxHourEnd, b.timezone), value: roundTo(m.maxHourlyMean, d), unit: m.unit });
+        rows.push({
+          ...base,
+          section: 'metric_daily_mean',
+          metric: m.metric,
+          averaging: '24h',
+          time: b.period,
+          value: roundTo(m.mean, d),
+          unit: m.unit,
+          detail: `hours=${m.hours}`,
+        });
+        if (m.maxHourEnd)
+          rows.push({
+            ...base,
+            section: 'metric_max_hourly_mean',
+            metric: m.metric,
+            averaging: '1h',
+            time: local(m.maxHourEnd, b.timezone),
+            value: roundTo(m.maxHourlyMean, d),
+            unit: m.unit,
+          });
       }
     }
     const province = new Map(b.stations.map((s) => [s.id, s.province]));
     for (const e of b.exceedances) {
       for (const p of e.periods) {
-        rows.push({ section: 'exceedance', station: e.station, station_name: e.stationName, province: province.get(e.station) ?? null, metric: e.metric, averaging: e.averaging, time: local(p.end, b.timezone), value: roundTo(p.value, dp.metric(e.station, e.metric, e.unit)), unit: e.unit, limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`, detail: e.rule });
+        rows.push({
+          section: 'exceedance',
+          station: e.station,
+          station_name: e.stationName,
+          province: province.get(e.station) ?? null,
+          metric: e.metric,
+          averaging: e.averaging,
+          time: local(p.end, b.timezone),
+          value: roundTo(p.value, dp.metric(e.station, e.metric, e.unit)),
+          unit: e.unit,
+          limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`,
+          detail: e.rule,
+        });
       }
     }
-    for (const [section, items] of [['alert_fired', b.alerts.fired], ['alert_resolved', b.alerts.resolved]] as const) {
-      for (const a of items) rows.push({ section, station: a.station, station_name: a.stationName, province: province.get(a.station) ?? null, time: local(a.at, b.timezone), value: roundTo(a.value, dp.alert(a)), category: a.severity, detail: `${a.rule}: ${a.message.vi}` });
+    for (const [section, items] of [
+      ['alert_fired', b.alerts.fired],
+      ['alert_resolved', b.alerts.resolved],
+    ] as const) {
+      for (const a of items)
+        rows.push({
+          section,
+          station: a.station,
+          station_name: a.stationName,
+          province: province.get(a.station) ?? null,
+          time: local(a.at, b.timezone),
+          value: roundTo(a.value, dp.alert(a)),
+          category: a.severity,
+          detail: `${a.rule}: ${a.message.vi}`,
+        });
     }
     for (const s of b.stations) {
-      rows.push({ section: 'completeness', station: s.id, station_name: s.name, province: s.province, time: b.period, value: pct(s.completeness.percent), unit: '%', detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}` });
+      rows.push({
+        section: 'completeness',
+        station: s.id,
+        station_name: s.name,
+        province: s.province,
+        time: b.period,
+        value: pct(s.completeness.percent),
+        unit: '%',
+        detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}`,
+      });
     }
   } else {
     for (const s of b.stations) {
@@ -69,12 +130,31 @@ export function renderCsv(b: Bulletin, decimals: MetricDecimals = byUnit): strin
     }
     const province = new Map(b.stations.map((s) => [s.id, s.province]));
     for (const e of b.exceedances) {
-      rows.push({ section: 'exceedance_days', station: e.station, station_name: e.stationName, province: province.get(e.station) ?? null, metric: e.metric, averaging: e.averaging, time: b.period, value: e.days.length, unit: e.unit, limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`, detail: `${e.rule}: ${e.days.join(' ')}` });
+      rows.push({
+        section: 'exceedance_days',
+        station: e.station,
+        station_name: e.stationName,
+        province: province.get(e.station) ?? null,
+        metric: e.metric,
+        averaging: e.averaging,
+        time: b.period,
+        value: e.days.length,
+        unit: e.unit,
+        limit: `${e.op === 'above' ? '>' : '<'}${e.limit}`,
+        detail: `${e.rule}: ${e.days.join(' ')}`,
+      });
     }
     for (const s of b.stations) {
       const base = { station: s.id, station_name: s.name, province: s.province };
       rows.push({ ...base, section: 'alerts', time: b.period, value: s.alertsFired, detail: `fired=${s.alertsFired} resolved=${s.alertsResolved}` });
-      rows.push({ ...base, section: 'completeness', time: b.period, value: pct(s.completeness.percent), unit: '%', detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}` });
+      rows.push({
+        ...base,
+        section: 'completeness',
+        time: b.period,
+        value: pct(s.completeness.percent),
+        unit: '%',
+        detail: `expected=${s.completeness.expected} excluded=${s.completeness.excluded} valid=${s.completeness.valid}`,
+      });
     }
   }
   return stringify(

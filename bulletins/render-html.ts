@@ -62,7 +62,11 @@ function chip(value: number, c: CategoryRef): string {
   return `<span class="chip" style="background:${esc(c.colour)};color:${lum > 0.6 ? '#111' : '#fff'}">${esc(value)}</span> ${both(c.name)}`;
 }
 
-const AVERAGING: Record<string, Text> = { '1h': { vi: 'TB 1 giờ', en: '1-hour mean' }, '8h': { vi: 'TB 8 giờ', en: '8-hour mean' }, '24h': { vi: 'TB 24 giờ', en: '24-hour mean' } };
+const AVERAGING: Record<string, Text> = {
+  '1h': { vi: 'TB 1 giờ', en: '1-hour mean' },
+  '8h': { vi: 'TB 8 giờ', en: '8-hour mean' },
+  '24h': { vi: 'TB 24 giờ', en: '24-hour mean' },
+};
 const opSign = (op: 'above' | 'below') => (op === 'above' ? '>' : '<');
 
 const STYLE = `
@@ -91,7 +95,14 @@ function table(head: string[], rows: string[][], empty: [string, string]): strin
 const td = (html: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${html}</td>`;
 
 function alertRows(items: readonly AlertItem[], timeZone: string, dp: Precision): string[][] {
-  return items.map((a) => [td(esc(dateTime(a.at, timeZone))), td(esc(a.stationName)), td(esc(a.severity)), td(both(a.message)), td(num(a.value, dp.alert(a)), 'num'), td(esc(a.rule))]);
+  return items.map((a) => [
+    td(esc(dateTime(a.at, timeZone))),
+    td(esc(a.stationName)),
+    td(esc(a.severity)),
+    td(both(a.message)),
+    td(num(a.value, dp.alert(a)), 'num'),
+    td(esc(a.rule)),
+  ]);
 }
 const ALERT_HEAD = [bi('Thời điểm', 'Time'), bi('Trạm', 'Station'), bi('Mức độ', 'Severity'), bi('Nội dung', 'Message'), bi('Giá trị', 'Value'), bi('Quy tắc', 'Rule')];
 
@@ -124,7 +135,14 @@ function dailyBody(b: DailyBulletin, dp: Precision): string {
   parts.push(`<h2>1. ${bi('Chỉ số chất lượng không khí VN_AQI', 'Air quality index VN_AQI')}</h2>`);
   parts.push(
     table(
-      [bi('Trạm', 'Station'), bi('Tỉnh/thành', 'Province'), bi('VN_AQI ngày', 'Daily VN_AQI'), bi('Thông số chính', 'Dominant'), bi('VN_AQI giờ cao nhất', 'Highest hourly VN_AQI'), bi('Giờ', 'Hour')],
+      [
+        bi('Trạm', 'Station'),
+        bi('Tỉnh/thành', 'Province'),
+        bi('VN_AQI ngày', 'Daily VN_AQI'),
+        bi('Thông số chính', 'Dominant'),
+        bi('VN_AQI giờ cao nhất', 'Highest hourly VN_AQI'),
+        bi('Giờ', 'Hour'),
+      ],
       air.map((s) => [
         td(esc(s.name)),
         td(esc(s.province ?? '')),
@@ -136,12 +154,22 @@ function dailyBody(b: DailyBulletin, dp: Precision): string {
       ['Không có trạm không khí', 'No air quality station'],
     ),
   );
-  parts.push(`<p class="note">${bi('Ngày VN_AQI gồm các giờ kết thúc lúc 01:00 … 24:00 (số liệu 00:00–24:00).', 'The VN_AQI day covers hours ending 01:00 … 24:00 (readings 00:00–24:00).')}</p>`);
+  parts.push(
+    `<p class="note">${bi('Ngày VN_AQI gồm các giờ kết thúc lúc 01:00 … 24:00 (số liệu 00:00–24:00).', 'The VN_AQI day covers hours ending 01:00 … 24:00 (readings 00:00–24:00).')}</p>`,
+  );
 
   parts.push(`<h2>2. ${bi('Vượt quy chuẩn kỹ thuật quốc gia (QCVN)', 'Exceedances of national technical regulations (QCVN)')}</h2>`);
   parts.push(
     table(
-      [bi('Trạm', 'Station'), bi('Thông số', 'Parameter'), bi('Giới hạn', 'Limit'), bi('Trung bình', 'Averaging'), bi('Số lần vượt', 'Periods exceeding'), bi('Thời điểm (giờ kết thúc) và giá trị', 'When (period end) and value'), bi('Căn cứ', 'Source')],
+      [
+        bi('Trạm', 'Station'),
+        bi('Thông số', 'Parameter'),
+        bi('Giới hạn', 'Limit'),
+        bi('Trung bình', 'Averaging'),
+        bi('Số lần vượt', 'Periods exceeding'),
+        bi('Thời điểm (giờ kết thúc) và giá trị', 'When (period end) and value'),
+        bi('Căn cứ', 'Source'),
+      ],
       b.exceedances.map((e) => [
         td(esc(e.stationName)),
         td(esc(e.metric)),
@@ -164,20 +192,54 @@ function dailyBody(b: DailyBulletin, dp: Precision): string {
   parts.push(`<h2>4. ${bi('Độ đầy đủ dữ liệu', 'Data completeness')}</h2>`);
   parts.push(
     table(
-      [bi('Trạm', 'Station'), bi('Loại trạm', 'Type'), bi('Tỉnh/thành', 'Province'), bi('Dự kiến', 'Expected'), bi('Loại trừ (hiệu chuẩn, lỗi, bảo trì)', 'Excluded (calibrating, fault, maintenance)'), bi('Hợp lệ', 'Valid'), bi('Độ đầy đủ', 'Completeness')],
-      b.stations.map((s) => [td(esc(s.name)), td(esc(s.profile)), td(esc(s.province ?? '')), td(String(s.completeness.expected), 'num'), td(String(s.completeness.excluded), 'num'), td(String(s.completeness.valid), 'num'), td(esc(pct(s.completeness)), 'num')]),
+      [
+        bi('Trạm', 'Station'),
+        bi('Loại trạm', 'Type'),
+        bi('Tỉnh/thành', 'Province'),
+        bi('Dự kiến', 'Expected'),
+        bi('Loại trừ (hiệu chuẩn, lỗi, bảo trì)', 'Excluded (calibrating, fault, maintenance)'),
+        bi('Hợp lệ', 'Valid'),
+        bi('Độ đầy đủ', 'Completeness'),
+      ],
+      b.stations.map((s) => [
+        td(esc(s.name)),
+        td(esc(s.profile)),
+        td(esc(s.province ?? '')),
+        td(String(s.completeness.expected), 'num'),
+        td(String(s.completeness.excluded), 'num'),
+        td(String(s.completeness.valid), 'num'),
+        td(esc(pct(s.completeness)), 'num'),
+      ]),
       ['Không có trạm', 'No station'],
     ),
   );
-  parts.push(`<p class="note">${bi('Độ đầy đủ = hợp lệ ÷ (dự kiến − hiệu chuẩn − lỗi − bảo trì), như báo cáo độ đầy đủ của API phân tích.', 'Completeness = valid ÷ (expected − calibrating − fault − maintenance), as in the analyst API’s completeness report.')}</p>`);
+  parts.push(
+    `<p class="note">${bi('Độ đầy đủ = hợp lệ ÷ (dự kiến − hiệu chuẩn − lỗi − bảo trì), như báo cáo độ đầy đủ của API phân tích.', 'Completeness = valid ÷ (expected − calibrating − fault − maintenance), as in the analyst API’s completeness report.')}</p>`,
+  );
 
   parts.push(`<h2>5. ${bi('Số liệu theo trạm', 'Figures per station')}</h2>`);
   for (const s of b.stations) {
     parts.push(`<h3>${esc(s.name)} <span class="en">(${esc(s.id)}${s.province ? `, ${esc(s.province)}` : ''})</span></h3>`);
     parts.push(
       table(
-        [bi('Thông số', 'Parameter'), bi('Đơn vị', 'Unit'), bi('TB ngày', 'Daily mean'), bi('Số giờ', 'Hours'), bi('TB giờ cao nhất', 'Highest hourly mean'), bi('Giờ', 'Hour'), bi('Độ đầy đủ', 'Completeness')],
-        s.metrics.map((m) => [td(both(m.name)), td(esc(m.unit)), td(esc(num(m.mean, dp.metric(s.id, m.metric, m.unit))), 'num'), td(String(m.hours), 'num'), td(esc(num(m.maxHourlyMean, dp.metric(s.id, m.metric, m.unit))), 'num'), td(m.maxHourEnd ? esc(hourEnd(m.maxHourEnd, dayEnd, b.timezone)) : '–'), td(m.completeness === null ? '–' : `${esc(num(m.completeness, PERCENT_DECIMALS))} %`, 'num')]),
+        [
+          bi('Thông số', 'Parameter'),
+          bi('Đơn vị', 'Unit'),
+          bi('TB ngày', 'Daily mean'),
+          bi('Số giờ', 'Hours'),
+          bi('TB giờ cao nhất', 'Highest hourly mean'),
+          bi('Giờ', 'Hour'),
+          bi('Độ đầy đủ', 'Completeness'),
+        ],
+        s.metrics.map((m) => [
+          td(both(m.name)),
+          td(esc(m.unit)),
+          td(esc(num(m.mean, dp.metric(s.id, m.metric, m.unit))), 'num'),
+          td(String(m.hours), 'num'),
+          td(esc(num(m.maxHourlyMean, dp.metric(s.id, m.metric, m.unit))), 'num'),
+          td(m.maxHourEnd ? esc(hourEnd(m.maxHourEnd, dayEnd, b.timezone)) : '–'),
+          td(m.completeness === null ? '–' : `${esc(num(m.completeness, PERCENT_DECIMALS))} %`, 'num'),
+        ]),
         ['Không có số liệu', 'No data'],
       ),
     );
@@ -196,7 +258,15 @@ function monthlyBody(b: MonthlyBulletin): string {
   parts.push(`<h2>1. ${bi('Tổng hợp theo trạm', 'Summary per station')}</h2>`);
   parts.push(
     table(
-      [bi('Trạm', 'Station'), bi('Tỉnh/thành', 'Province'), bi('VN_AQI ngày trung bình', 'Mean daily VN_AQI'), bi('Số ngày theo mức', 'Days per category'), bi('Số ngày vượt QCVN', 'Days exceeding QCVN'), bi('Cảnh báo kích hoạt', 'Alerts fired'), bi('Độ đầy đủ', 'Completeness')],
+      [
+        bi('Trạm', 'Station'),
+        bi('Tỉnh/thành', 'Province'),
+        bi('VN_AQI ngày trung bình', 'Mean daily VN_AQI'),
+        bi('Số ngày theo mức', 'Days per category'),
+        bi('Số ngày vượt QCVN', 'Days exceeding QCVN'),
+        bi('Cảnh báo kích hoạt', 'Alerts fired'),
+        bi('Độ đầy đủ', 'Completeness'),
+      ],
       b.stations.map((s) => [
         td(esc(s.name)),
         td(esc(s.province ?? '')),
@@ -213,7 +283,14 @@ function monthlyBody(b: MonthlyBulletin): string {
   parts.push(
     table(
       [bi('Trạm', 'Station'), bi('Thông số', 'Parameter'), bi('Giới hạn', 'Limit'), bi('Trung bình', 'Averaging'), bi('Số ngày', 'Days'), bi('Ngày', 'Dates')],
-      b.exceedances.map((e) => [td(esc(e.stationName)), td(esc(e.metric)), td(`${opSign(e.op)} ${esc(num(e.limit))} ${esc(e.unit)}`, 'num'), td(both(AVERAGING[e.averaging]!)), td(String(e.days.length), 'num'), td(e.days.map((d) => esc(localDay(d))).join(', '))]),
+      b.exceedances.map((e) => [
+        td(esc(e.stationName)),
+        td(esc(e.metric)),
+        td(`${opSign(e.op)} ${esc(num(e.limit))} ${esc(e.unit)}`, 'num'),
+        td(both(AVERAGING[e.averaging]!)),
+        td(String(e.days.length), 'num'),
+        td(e.days.map((d) => esc(localDay(d))).join(', ')),
+      ]),
       ['Không có trạm nào vượt giới hạn', 'No station exceeded a limit'],
     ),
   );
@@ -223,7 +300,11 @@ function monthlyBody(b: MonthlyBulletin): string {
 /** The bulletin as a complete HTML document; `decimals` gives each metric's resolution (bulletins/index.ts passes the profiles'). */
 export function renderHtml(b: Bulletin, decimals: MetricDecimals = byUnit): string {
   if (b.kind === 'daily') {
-    return document({ vi: `Bản tin quan trắc môi trường ngày ${localDay(b.period)}`, en: `Daily environmental monitoring bulletin, ${b.period}` }, b, dailyBody(b, bulletinPrecision(b, decimals)));
+    return document(
+      { vi: `Bản tin quan trắc môi trường ngày ${localDay(b.period)}`, en: `Daily environmental monitoring bulletin, ${b.period}` },
+      b,
+      dailyBody(b, bulletinPrecision(b, decimals)),
+    );
   }
   const [y, m] = b.period.split('-');
   return document({ vi: `Bản tin quan trắc môi trường tháng ${m}/${y}`, en: `Monthly environmental monitoring bulletin, ${b.period}` }, b, monthlyBody(b));

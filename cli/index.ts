@@ -37,7 +37,12 @@ Exit codes: 0 done, 1 failed, 2 wrong usage.
  * Runs one command line (without `node` and the script): resolves to the exit code.
  * @example await main(['stations', 'list', '--json'], process.env)
  */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out = (t: string) => void process.stdout.write(t), err = (t: string) => void process.stderr.write(t)): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out = (t: string) => void process.stdout.write(t),
+  err = (t: string) => void process.stderr.write(t),
+): Promise<number> {
   const ctx = createContext(env, out, err);
   const [first, second, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
@@ -69,7 +74,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, out 
     }
     const expected = command.positionals ?? 0;
     if (args.positionals.length !== expected) {
-      throw new CliError(expected === 0 ? `unexpected argument "${args.positionals[0]}"` : `expected ${expected} argument${expected > 1 ? 's' : ''}, got ${args.positionals.length}`, 2);
+      throw new CliError(
+        expected === 0 ? `unexpected argument "${args.positionals[0]}"` : `expected ${expected} argument${expected > 1 ? 's' : ''}, got ${args.positionals.length}`,
+        2,
+      );
     }
     await command.run(ctx, args);
     return 0;

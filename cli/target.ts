@@ -80,7 +80,9 @@ export async function connectApi(ctx: Context, args: Args, baseUrl: string): Pro
 export async function openDirect(config: Readonly<Config>): Promise<Db> {
   const holder = runningApp(config);
   if (holder) {
-    throw new CliError(`Quantrac is running on ${config.dataDir} (process ${holder.pid}) and holds the embedded database: stop it, or go through its API with --url http://localhost:${config.http.port} --token … (or --password …)`);
+    throw new CliError(
+      `Quantrac is running on ${config.dataDir} (process ${holder.pid}) and holds the embedded database: stop it, or go through its API with --url http://localhost:${config.http.port} --token … (or --password …)`,
+    );
   }
   const db = await openDb(config, createLogger('silent'));
   try {

@@ -228,10 +228,14 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
       });
       await sub.subscribe(RECEIPTS_CHANNEL, CHANGES_CHANNEL);
       await leaseStep();
-      leaseTimer = setInterval(() => leaseStep().catch((err: unknown) => {
-        log.warn({ err }, 'lease renewal failed; giving up the timer work until Redis answers');
-        setLeader(false);
-      }), Math.max(250, Math.floor(leaseMs / 3)));
+      leaseTimer = setInterval(
+        () =>
+          leaseStep().catch((err: unknown) => {
+            log.warn({ err }, 'lease renewal failed; giving up the timer work until Redis answers');
+            setLeader(false);
+          }),
+        Math.max(250, Math.floor(leaseMs / 3)),
+      );
       leaseTimer.unref();
       receiptTimer = setInterval(flushReceipts, RECEIPT_FLUSH_MS);
       receiptTimer.unref();

@@ -21,7 +21,8 @@ export function typeOf(v: Pick<EnvVar, 'kind' | 'unit' | 'schema'>): string {
   switch (v.kind) {
     case 'integer':
     case 'number': {
-      const range = minimum !== undefined && maximum !== undefined ? ` ${minimum}–${maximum}` : minimum !== undefined ? ` ≥ ${minimum}` : maximum !== undefined ? ` ≤ ${maximum}` : '';
+      const range =
+        minimum !== undefined && maximum !== undefined ? ` ${minimum}–${maximum}` : minimum !== undefined ? ` ≥ ${minimum}` : maximum !== undefined ? ` ≤ ${maximum}` : '';
       return `${v.kind}${range}${v.unit ? ` ${v.unit}` : ''}`;
     }
     case 'enum':

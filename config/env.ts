@@ -96,7 +96,9 @@ export function parseEnvValue(v: Pick<EnvVar, 'env' | 'kind'>, raw: string): unk
       try {
         return JSON.parse(raw) as unknown;
       } catch (err) {
-        throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${v.env}: is not valid JSON (${(err as Error).message})`, { details: { problems: [`${v.env}: is not valid JSON`] } });
+        throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${v.env}: is not valid JSON (${(err as Error).message})`, {
+          details: { problems: [`${v.env}: is not valid JSON`] },
+        });
       }
     case 'string':
     case 'enum':

@@ -35,7 +35,8 @@ function keyOf(instancePath: string, extra?: string): string {
 function crossFieldProblems(config: Config): string[] {
   const problems: string[] = [];
   if (config.ftp.pasvMin > config.ftp.pasvMax) problems.push('FTP_PASV_MIN: must not be above FTP_PASV_MAX');
-  if (config.cluster.redisUrl && !config.databaseUrl) problems.push('REDIS_URL: multi-node mode needs DATABASE_URL (one TimescaleDB server shared by every node); the embedded database serves one node only');
+  if (config.cluster.redisUrl && !config.databaseUrl)
+    problems.push('REDIS_URL: multi-node mode needs DATABASE_URL (one TimescaleDB server shared by every node); the embedded database serves one node only');
   if (Boolean(config.security.tlsCertFile) !== Boolean(config.security.tlsKeyFile)) problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both or neither');
   if (config.security.loginLockoutBaseSeconds > config.security.loginLockoutMaxSeconds) problems.push('LOGIN_LOCKOUT_BASE_S: must not be above LOGIN_LOCKOUT_MAX_S');
   const names = config.forwarding.targets.map((t) => t.name);

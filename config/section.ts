@@ -24,4 +24,3 @@ export const CONFIG_KEYWORDS = [
 export function section<P extends TProperties>(description: string, properties: P) {
   return Type.Object(properties, { description, additionalProperties: false, default: {} });
 }
-

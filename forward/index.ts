@@ -144,7 +144,7 @@ export async function createForwarder(deps: ForwarderDeps): Promise<Forwarder> {
     });
     // rows are ordered by ts, station, metric: one file per (station, ts)
     let added = 0;
-    for (let i = 0; i < rows.length; ) {
+    for (let i = 0; i < rows.length;) {
       let j = i;
       const { stationId, ts } = rows[i]!;
       while (j < rows.length && rows[j]!.stationId === stationId && rows[j]!.ts.getTime() === ts.getTime()) j++;

@@ -122,9 +122,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   async function quarantine(stationId: string | null, source: IngestSource, topic: string | undefined, payload: Buffer, refused: Refusal[], readingCount: number): Promise<void> {
     const first = refused[0]!;
     const wholePayload = first.index === null;
-    const summary = wholePayload
-      ? first.reason
-      : `${refused.length} of ${readingCount} readings refused: ${refused.map((r) => `[${r.index}] ${r.reason}`).join('; ')}`;
+    const summary = wholePayload ? first.reason : `${refused.length} of ${readingCount} readings refused: ${refused.map((r) => `[${r.index}] ${r.reason}`).join('; ')}`;
     const reason = summary.length > MAX_REASON_CHARS ? summary.slice(0, MAX_REASON_CHARS - 1) + '…' : summary;
     const record: QuarantineRecord = {
       source,

@@ -26,7 +26,23 @@
  *   the file stops the scan, and the rest of the file is moved aside to
  *   `readings.spool.corrupt-<time>` for a person to look at (it is never silently discarded).
  */
-import { closeSync, constants, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncate, ftruncateSync, mkdirSync, openSync, read, readSync, write, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncate,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  read,
+  readSync,
+  write,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
@@ -167,23 +183,24 @@ export function openSpool(dir: string, maxBytes: number, logger: Logger): Spool 
       return rows;
     },
     maxBytes,
-    append: (newRows, quarantine) => serial(async () => {
-      const record = encodeSpoolRecord(newRows, Date.now(), quarantine);
-      if (bytes + record.length > maxBytes) {
-        throw createError('QT_ERR_SPOOL_FULL', `the spool is full (${bytes} of ${maxBytes} bytes; this batch needs ${record.length})`);
-      }
-      try {
-        let done = 0;
-        while (done < record.length) done += (await writeAt(fd, record, done, record.length - done, bytes + done)).bytesWritten;
-        await datasync(fd);
-      } catch (err) {
-        // A partial write leaves a torn tail that the next append would overwrite at `bytes`.
-        await truncate(fd, bytes).catch((truncErr: unknown) => logger.error({ err: truncErr }, 'spool: truncate after failed append failed'));
-        throw err;
-      }
-      bytes += record.length;
-      rows += newRows.length + (quarantine?.length ?? 0);
-    }),
+    append: (newRows, quarantine) =>
+      serial(async () => {
+        const record = encodeSpoolRecord(newRows, Date.now(), quarantine);
+        if (bytes + record.length > maxBytes) {
+          throw createError('QT_ERR_SPOOL_FULL', `the spool is full (${bytes} of ${maxBytes} bytes; this batch needs ${record.length})`);
+        }
+        try {
+          let done = 0;
+          while (done < record.length) done += (await writeAt(fd, record, done, record.length - done, bytes + done)).bytesWritten;
+          await datasync(fd);
+        } catch (err) {
+          // A partial write leaves a torn tail that the next append would overwrite at `bytes`.
+          await truncate(fd, bytes).catch((truncErr: unknown) => logger.error({ err: truncErr }, 'spool: truncate after failed append failed'));
+          throw err;
+        }
+        bytes += record.length;
+        rows += newRows.length + (quarantine?.length ?? 0);
+      }),
     async read(offset, maxRead) {
       const out: SpoolRecord[] = [];
       const header = Buffer.alloc(HEADER);
@@ -199,14 +216,15 @@ export function openSpool(dir: string, maxBytes: number, logger: Logger): Spool 
       }
       return out;
     },
-    clearIf: (end) => serial(async () => {
-      if (bytes !== end) return false;
-      await truncate(fd, 0);
-      await datasync(fd);
-      bytes = 0;
-      rows = 0;
-      return true;
-    }),
+    clearIf: (end) =>
+      serial(async () => {
+        if (bytes !== end) return false;
+        await truncate(fd, 0);
+        await datasync(fd);
+        bytes = 0;
+        rows = 0;
+        return true;
+      }),
     async close() {
       closeSync(fd);
     },

@@ -42,6 +42,10 @@ export function createStorageMetrics(metrics: Metrics, read: () => { degraded: b
   return {
     spooledRows: new Counter({ name: 'quantrac_spool_rows_total', help: 'Readings written to the local spool (acknowledged while the database was unreachable)', registers }),
     replayedRows: new Counter({ name: 'quantrac_spool_replayed_rows_total', help: 'Spooled readings replayed into the database', registers }),
-    conflicts: new Counter({ name: 'quantrac_reading_conflicts_total', help: 'Readings refused because another value is stored for the same station, metric and time (first write wins)', registers }),
+    conflicts: new Counter({
+      name: 'quantrac_reading_conflicts_total',
+      help: 'Readings refused because another value is stored for the same station, metric and time (first write wins)',
+      registers,
+    }),
   };
 }

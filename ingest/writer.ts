@@ -106,7 +106,8 @@ export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter
 
   const insert = (cols: ReadingColumns) => insertWithin(db, cols, writeTimeoutMs, (err) => opts.onWriteError(err, 0));
   const conflicts = (cols: ReadingColumns, sources: () => string[], inserted: number) => recordSkipped(db, cols, sources, inserted, opts);
-  const toSpool = (batch: PendingWrite[], cause?: unknown) => spoolBatch(spool, batch, cause, { onSpooled: (rows, bytes) => opts.onSpooled?.(rows, bytes), report: storage.report });
+  const toSpool = (batch: PendingWrite[], cause?: unknown) =>
+    spoolBatch(spool, batch, cause, { onSpooled: (rows, bytes) => opts.onSpooled?.(rows, bytes), report: storage.report });
 
   function spoolWaiting(): boolean {
     return spool !== undefined && spool.bytes > 0;
@@ -129,11 +130,14 @@ export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter
   /** While spooled rows wait and nothing else happens, try the database every replayIntervalMs. */
   function armReplay(): void {
     if (closed || replayTimer || !spoolWaiting()) return;
-    replayTimer = setTimeout(() => {
-      replayTimer = undefined;
-      flush();
-      armReplay();
-    }, Math.max(0, nextReplayAt - Date.now()) + 1);
+    replayTimer = setTimeout(
+      () => {
+        replayTimer = undefined;
+        flush();
+        armReplay();
+      },
+      Math.max(0, nextReplayAt - Date.now()) + 1,
+    );
     replayTimer.unref();
   }
 
@@ -149,7 +153,13 @@ export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter
   async function replay(): Promise<void> {
     if (!spool) return;
     try {
-      await replaySpool(spool, { maxRows: opts.maxRows, insert, conflicts, onCommitted: (batch) => opts.onCommitted(batch), quarantine: (records) => replayQuarantine(db, records) });
+      await replaySpool(spool, {
+        maxRows: opts.maxRows,
+        insert,
+        conflicts,
+        onCommitted: (batch) => opts.onCommitted(batch),
+        quarantine: (records) => replayQuarantine(db, records),
+      });
       storage.markReachable();
     } catch (err) {
       opts.onWriteError(err, 0);

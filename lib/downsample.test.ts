@@ -3,7 +3,15 @@ import { lttbIndices } from './downsample.js';
 
 describe('lttbIndices', () => {
   it('keeps everything when there are fewer points than the threshold', () => {
-    expect(lttbIndices([{ x: 0, y: 1 }, { x: 1, y: 2 }], 10)).toEqual([0, 1]);
+    expect(
+      lttbIndices(
+        [
+          { x: 0, y: 1 },
+          { x: 1, y: 2 },
+        ],
+        10,
+      ),
+    ).toEqual([0, 1]);
   });
 
   it('reduces a month of 1-minute points to the threshold, keeps the ends and a single spike', () => {

@@ -65,11 +65,7 @@ export class QuantracError extends Error {
 }
 
 /** @example throw createError('QT_ERR_NOT_FOUND', `station ${id} does not exist`) */
-export function createError(
-  code: ErrorCode,
-  message?: string,
-  options?: { cause?: unknown; details?: Record<string, unknown> },
-): QuantracError {
+export function createError(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }): QuantracError {
   return new QuantracError(code, message, options);
 }
 

@@ -120,7 +120,7 @@ export function createMetrics() {
   });
   const dbJobFailures = new Counter({
     name: 'quantrac_db_job_failures_total',
-    help: 'Failed runs of a database background job (the server scheduler\'s total, or the embedded runner\'s since start)',
+    help: "Failed runs of a database background job (the server scheduler's total, or the embedded runner's since start)",
     labelNames: ['job'] as const,
     registers: [registry],
   });

@@ -105,7 +105,17 @@ export function localParts(ms: number, timeZone: string = DEFAULT_TIME_ZONE): Lo
   const offsetMs = zoneOffsetMs(timeZone, ms);
   const d = new Date(ms + offsetMs);
   const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay();
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), millisecond: d.getUTCMilliseconds(), weekday, offsetMs };
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    millisecond: d.getUTCMilliseconds(),
+    weekday,
+    offsetMs,
+  };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

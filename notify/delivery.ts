@@ -87,7 +87,12 @@ export interface DeliveryDeps {
 function metricsOn(registry: Registry) {
   const sent =
     (registry.getSingleMetric('quantrac_notifications_total') as Counter<'channel' | 'status'> | undefined) ??
-    new Counter({ name: 'quantrac_notifications_total', help: 'Notification attempts by channel and status (sent, failed, gave_up, muted)', labelNames: ['channel', 'status'] as const, registers: [registry] });
+    new Counter({
+      name: 'quantrac_notifications_total',
+      help: 'Notification attempts by channel and status (sent, failed, gave_up, muted)',
+      labelNames: ['channel', 'status'] as const,
+      registers: [registry],
+    });
   const latency =
     (registry.getSingleMetric('quantrac_notification_delivery_seconds') as Histogram<'channel'> | undefined) ??
     new Histogram({
@@ -183,7 +188,13 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(createError('QT_ERR_INTERNAL', 'attempt timeout')), o.attemptTimeoutMs);
     const p = attempt(entry, final, controller.signal).finally(() => clearTimeout(timer));
-    const handle = { controller, done: p.then(() => undefined, () => undefined) };
+    const handle = {
+      controller,
+      done: p.then(
+        () => undefined,
+        () => undefined,
+      ),
+    };
     inFlight.add(handle);
     void handle.done.then(() => {
       inFlight.delete(handle);
@@ -243,7 +254,14 @@ export function createDelivery(deps: DeliveryDeps): Delivery {
     failing: () =>
       [...health.entries()]
         .filter(([, h]) => h.failing)
-        .map(([id, h]) => ({ contactPointId: id, name: h.name, channel: h.channel, failures: h.failures, lastError: h.lastError, since: h.since === null ? null : new Date(h.since).toISOString() })),
+        .map(([id, h]) => ({
+          contactPointId: id,
+          name: h.name,
+          channel: h.channel,
+          failures: h.failures,
+          lastError: h.lastError,
+          since: h.since === null ? null : new Date(h.since).toISOString(),
+        })),
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);

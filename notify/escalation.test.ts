@@ -4,7 +4,15 @@ import { createEscalationTracker } from './escalation.js';
 import { createGrouper, createRepeatTracker } from './grouping.js';
 import type { AlertContext } from './policies.js';
 
-const chain = { id: 1, name: 'c', updatedAt: new Date(), levels: [{ afterMinutes: 0, contactPointIds: [1], scheduleIds: [] }, { afterMinutes: 15, contactPointIds: [2], scheduleIds: [] }] };
+const chain = {
+  id: 1,
+  name: 'c',
+  updatedAt: new Date(),
+  levels: [
+    { afterMinutes: 0, contactPointIds: [1], scheduleIds: [] },
+    { afterMinutes: 15, contactPointIds: [2], scheduleIds: [] },
+  ],
+};
 const policy = { id: 7, groupBy: 'station', groupWaitSeconds: 30, repeatIntervalMinutes: 60 } as Policy;
 const ctx = (id: number, stationId = 'S1') => ({ alert: { id, stationId }, station: undefined, rule: undefined, pack: null, kind: 'observed' }) as unknown as AlertContext;
 

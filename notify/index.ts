@@ -18,7 +18,16 @@ import type { StationDirectory } from '../stations/directory.js';
 import type { Db } from '../store/db.js';
 import { getNotifyBaseUrl, listContactPoints, setNotifyBaseUrl } from '../store/notifications.js';
 import { purgeAckLinks, type AckLink, type DeliveryReason } from '../store/notifications-log.js';
-import { listEscalationChains, listMuteTimings, listPolicies, listSchedules, type EscalationChain, type MuteTiming, type Policy, type Schedule } from '../store/notifications-routing.js';
+import {
+  listEscalationChains,
+  listMuteTimings,
+  listPolicies,
+  listSchedules,
+  type EscalationChain,
+  type MuteTiming,
+  type Policy,
+  type Schedule,
+} from '../store/notifications-routing.js';
 import { createAckLinks, DEFAULT_ACK_VALID_HOURS } from './ack-links.js';
 import type { ResolvedContactPoint } from './channels/index.js';
 import { createDelivery, type AttemptResult, type ChannelHealth, type DeliveryOptions } from './delivery.js';
@@ -94,7 +103,14 @@ export async function createNotifier(deps: NotifierDeps): Promise<Notifier> {
   let chains = new Map<number, EscalationChain>();
   let base = deps.defaultBaseUrl;
 
-  const delivery = createDelivery({ db, bus, logger: deps.logger, registry: deps.metrics.registry, resolve: (id) => contactPoints.get(id), ...(deps.delivery ? { options: deps.delivery } : {}) });
+  const delivery = createDelivery({
+    db,
+    bus,
+    logger: deps.logger,
+    registry: deps.metrics.registry,
+    resolve: (id) => contactPoints.get(id),
+    ...(deps.delivery ? { options: deps.delivery } : {}),
+  });
   const grouper = createGrouper();
   const repeats = createRepeatTracker();
   const escalation = createEscalationTracker();
@@ -117,7 +133,14 @@ export async function createNotifier(deps: NotifierDeps): Promise<Notifier> {
   }
 
   async function reload(): Promise<void> {
-    const [cps, ps, ms, ss, cs, url] = await Promise.all([listContactPoints(db), listPolicies(db), listMuteTimings(db), listSchedules(db), listEscalationChains(db), getNotifyBaseUrl(db)]);
+    const [cps, ps, ms, ss, cs, url] = await Promise.all([
+      listContactPoints(db),
+      listPolicies(db),
+      listMuteTimings(db),
+      listSchedules(db),
+      listEscalationChains(db),
+      getNotifyBaseUrl(db),
+    ]);
     const next = new Map<number, ResolvedContactPoint & { enabled: boolean }>();
     for (const c of cps) {
       let values = {};
@@ -311,7 +334,13 @@ export async function createNotifier(deps: NotifierDeps): Promise<Notifier> {
     },
     async sendTest(contactPointId) {
       if (!contactPoints.has(contactPointId)) await reload();
-      return delivery.attemptNow({ contactPointId, reason: 'test', policyId: null, alertIds: [], build: async (cp) => renderMessage({ reason: 'test', language: cp.language, items: [], ackValidHours: ackLinks.validHours }, profiles) });
+      return delivery.attemptNow({
+        contactPointId,
+        reason: 'test',
+        policyId: null,
+        alertIds: [],
+        build: async (cp) => renderMessage({ reason: 'test', language: cp.language, items: [], ackValidHours: ackLinks.validHours }, profiles),
+      });
     },
     checkAckLink: (token) => ackLinks.check(token),
     async acknowledgeFromLink(token) {

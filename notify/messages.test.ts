@@ -28,7 +28,10 @@ const ctx: AlertContext = { alert, station, rule, pack: 'qcvn05', kind: 'observe
 
 describe('messages', () => {
   it('writes Vietnamese by default: station, metric, value with unit, limit and standard, VN_AQI, local time, links', () => {
-    const m = renderMessage({ reason: 'firing', language: 'vi', items: [{ ctx, alertUrl: 'https://x/alerts?id=42', ackUrl: 'https://x/ack/t', vnAqi: 205 }], ackValidHours: 24 }, profiles);
+    const m = renderMessage(
+      { reason: 'firing', language: 'vi', items: [{ ctx, alertUrl: 'https://x/alerts?id=42', ackUrl: 'https://x/ack/t', vnAqi: 205 }], ackValidHours: 24 },
+      profiles,
+    );
     expect(m.subject).toBe('[Quantrac] NGHIÊM TRỌNG: PM2,5 vượt 50');
     expect(m.text).toContain('Trạm: Nguyễn Văn Cừ (HN-01), Hà Nội');
     expect(m.text).toContain('Giá trị: 152,3 µg/m³');

@@ -166,7 +166,12 @@ export function renderMessage(input: MessageInput, profiles: ReadonlyMap<string,
   const lang = input.language;
   const w = WORDS[lang];
   if (input.reason === 'test' || input.items.length === 0) {
-    return { subject: `[Quantrac] ${w.testSubject}`, text: w.test, short: w.test, vars: { subject: `[Quantrac] ${w.testSubject}`, text: w.test, short: w.test, status: 'test', count: '0' } };
+    return {
+      subject: `[Quantrac] ${w.testSubject}`,
+      text: w.test,
+      short: w.test,
+      vars: { subject: `[Quantrac] ${w.testSubject}`, text: w.test, short: w.test, status: 'test', count: '0' },
+    };
   }
   const items = [...input.items].sort((a, b) => RANK[b.ctx.alert.severity] - RANK[a.ctx.alert.severity] || a.ctx.alert.id - b.ctx.alert.id);
   const first = items[0]!;

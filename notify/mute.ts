@@ -44,7 +44,12 @@ export function isMuteActive(timing: MuteTiming, at: number): boolean {
  * Whether a message of `severity` is held by the policy's mute timings at `at`.
  * @example isHeld({ muteTimingIds: [1], criticalPassesMute: true }, nights, 'warning', at) // true at 23:00
  */
-export function isHeld(policy: { muteTimingIds: readonly number[]; criticalPassesMute: boolean }, timings: ReadonlyMap<number, MuteTiming>, severity: AlertSeverity, at: number): boolean {
+export function isHeld(
+  policy: { muteTimingIds: readonly number[]; criticalPassesMute: boolean },
+  timings: ReadonlyMap<number, MuteTiming>,
+  severity: AlertSeverity,
+  at: number,
+): boolean {
   if (severity === 'critical' && policy.criticalPassesMute) return false;
   return policy.muteTimingIds.some((id) => {
     const t = timings.get(id);

@@ -24,7 +24,8 @@ export function alertKind(rule: Rule | undefined): AlertKind {
   return rule?.kind === 'forecast' ? 'forecast' : 'observed';
 }
 
-const fits = <T>(list: readonly T[] | undefined, value: T | null | undefined): boolean => !list || list.length === 0 || (value !== null && value !== undefined && list.includes(value));
+const fits = <T>(list: readonly T[] | undefined, value: T | null | undefined): boolean =>
+  !list || list.length === 0 || (value !== null && value !== undefined && list.includes(value));
 
 export function matches(m: PolicyMatchers, ctx: AlertContext): boolean {
   return (

@@ -29,7 +29,8 @@ function checkUrl(field: string, value: unknown): void {
 function checkTemplate(field: string, template: unknown): void {
   if (template === undefined) return;
   if (typeof template !== 'string') invalid(field, 'must be a string');
-  for (const p of placeholders(template)) if (!(KNOWN_PLACEHOLDERS as readonly string[]).includes(p)) invalid(field, `unknown placeholder {{${p}}} (known: ${KNOWN_PLACEHOLDERS.join(', ')})`);
+  for (const p of placeholders(template))
+    if (!(KNOWN_PLACEHOLDERS as readonly string[]).includes(p)) invalid(field, `unknown placeholder {{${p}}} (known: ${KNOWN_PLACEHOLDERS.join(', ')})`);
 }
 
 export function validateContactPointSettings(kind: ChannelKind, settings: Record<string, unknown>): void {
@@ -51,7 +52,8 @@ export function validateContactPointSettings(kind: ChannelKind, settings: Record
     }
   }
   const headers = settings['headers'];
-  if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string'))) invalid('settings.headers', 'must map header names to strings');
+  if (headers !== undefined && (typeof headers !== 'object' || headers === null || Object.values(headers).some((v) => typeof v !== 'string')))
+    invalid('settings.headers', 'must map header names to strings');
 }
 
 export function validateTimeZone(field: string, tz: string): void {

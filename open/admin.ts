@@ -40,7 +40,14 @@ export async function publicationOverview(ctx: OpenContext) {
   const { settings } = ctx;
   const pubs = await listPublication(ctx.adminDb);
   return {
-    settings: { ...ctx.licence, embargoHours: settings.embargoHours, validatedOnly: settings.validatedOnly, raw: settings.raw, rateLimitPerMinute: settings.rateLimitPerMinute, cacheSeconds: settings.cacheSeconds },
+    settings: {
+      ...ctx.licence,
+      embargoHours: settings.embargoHours,
+      validatedOnly: settings.validatedOnly,
+      raw: settings.raw,
+      rateLimitPerMinute: settings.rateLimitPerMinute,
+      cacheSeconds: settings.cacheSeconds,
+    },
     data: ctx.directory
       .all()
       .sort((a, b) => a.id.localeCompare(b.id))

@@ -26,7 +26,13 @@ export async function entryDocument(ctx: OpenContext): Promise<OpenBody> {
   return ctx.json({
     name: 'Quantrac open data',
     version: 1,
-    settings: { embargoHours: settings.embargoHours, validatedOnly: settings.validatedOnly, raw: settings.raw, cacheSeconds: settings.cacheSeconds, rateLimitPerMinute: settings.rateLimitPerMinute },
+    settings: {
+      embargoHours: settings.embargoHours,
+      validatedOnly: settings.validatedOnly,
+      raw: settings.raw,
+      cacheSeconds: settings.cacheSeconds,
+      rateLimitPerMinute: settings.rateLimitPerMinute,
+    },
     links: { stations: '/open/v1/stations', categories: '/open/v1/categories', openapi: '/api/openapi.json', docs: '/api/docs', page: '/public' },
   });
 }
@@ -34,8 +40,24 @@ export async function entryDocument(ctx: OpenContext): Promise<OpenBody> {
 /** VN_AQI categories (Decision 1459) with health advice; VN_WQI classes (Decision 1460). */
 export async function categories(ctx: OpenContext): Promise<OpenBody> {
   return ctx.json({
-    vnAqi: VN_AQI_CATEGORIES.map((c) => ({ key: c.key, level: c.level, min: c.min, max: c.max, name: { vi: c.nameVi, en: c.nameEn }, color: c.colorHex, advice: { vi: c.adviceVi, en: c.adviceEn } })),
-    vnWqi: VN_WQI_CLASSES.map((c) => ({ key: c.key, level: c.level, min: c.min, max: c.max, name: { vi: c.nameVi, en: c.nameEn }, color: c.colorHex, use: { vi: c.useVi, en: c.useEn } })),
+    vnAqi: VN_AQI_CATEGORIES.map((c) => ({
+      key: c.key,
+      level: c.level,
+      min: c.min,
+      max: c.max,
+      name: { vi: c.nameVi, en: c.nameEn },
+      color: c.colorHex,
+      advice: { vi: c.adviceVi, en: c.adviceEn },
+    })),
+    vnWqi: VN_WQI_CLASSES.map((c) => ({
+      key: c.key,
+      level: c.level,
+      min: c.min,
+      max: c.max,
+      name: { vi: c.nameVi, en: c.nameEn },
+      color: c.colorHex,
+      use: { vi: c.useVi, en: c.useEn },
+    })),
     notes: {
       advice: 'Summaries of the health messages of Decision 1459/QĐ-TCMT (Bảng 4/5), not the gazette wording.',
       wqi: 'VN_WQI class ranges and colours of Decision 1460/QĐ-TCMT as corroborated by secondary sources; the uses are paraphrased.',

@@ -9,7 +9,13 @@ import { indexOfProfile, isPublic, publicationCutoff, publicMetrics } from './po
 const HOUR = 3_600_000;
 
 describe('publication policy', () => {
-  const pub = (p: Partial<{ public: boolean | null; publicMetrics: string[] | null; validatedThrough: Date | null }>) => ({ stationId: 'X', public: null, publicMetrics: null, validatedThrough: null, ...p });
+  const pub = (p: Partial<{ public: boolean | null; publicMetrics: string[] | null; validatedThrough: Date | null }>) => ({
+    stationId: 'X',
+    public: null,
+    publicMetrics: null,
+    validatedThrough: null,
+    ...p,
+  });
 
   it('makes every profile public by default except industrial wastewater; a decision overrides', () => {
     for (const profileId of ['air-quality', 'surface-water', 'hydromet', 'salinity']) expect(isPublic({ profileId }, undefined)).toBe(true);

@@ -40,7 +40,13 @@ export function metricsJson(profiles: Profiles, station: Station, keys: readonly
 
 export function indexJson(c: CurrentIndex | undefined) {
   if (!c) return null;
-  return { name: INDEX_LABEL[c.indexName as PublicIndexName] ?? c.indexName, ts: c.ts.toISOString(), value: c.value, dominant: c.dominant, category: categoryJson(c.indexName, c.category) };
+  return {
+    name: INDEX_LABEL[c.indexName as PublicIndexName] ?? c.indexName,
+    ts: c.ts.toISOString(),
+    value: c.value,
+    dominant: c.dominant,
+    category: categoryJson(c.indexName, c.category),
+  };
 }
 
 export function stationJson(profiles: Profiles, station: Station, keys: readonly string[], current: CurrentIndex | undefined) {

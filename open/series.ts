@@ -33,8 +33,12 @@ const RAW_LIMIT = 20_000;
 /** Metric keys from `?metric=a,b`, each of which must be public. */
 export function chosenMetrics(query: string | undefined, allowed: readonly string[]): string[] {
   if (query === undefined || query === '') return [...allowed];
-  const wanted = query.split(',').map((m) => m.trim()).filter(Boolean);
-  for (const m of wanted) if (!allowed.includes(m)) throw createError('QT_ERR_METRIC_UNKNOWN', `metric: "${m}" is not a public metric of this station; public: ${allowed.join(', ')}`);
+  const wanted = query
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  for (const m of wanted)
+    if (!allowed.includes(m)) throw createError('QT_ERR_METRIC_UNKNOWN', `metric: "${m}" is not a public metric of this station; public: ${allowed.join(', ')}`);
   return wanted;
 }
 
@@ -61,7 +65,13 @@ export async function indexSeries(ctx: OpenContext, id: string, query: IndexQuer
   if (period === 'hour') {
     const end = new Date(Math.min(to.getTime(), cutoff.getTime()));
     const rows = end > from ? await hourlyIndexSeries(ctx.publicDb, station.id, indexName, from, end) : [];
-    const data = rows.map((r) => ({ ts: (r.ts as Date).toISOString(), value: r.value, category: r.category, color: categoryJson(indexName, r.category).color, dominant: r.dominant }));
+    const data = rows.map((r) => ({
+      ts: (r.ts as Date).toISOString(),
+      value: r.value,
+      category: r.category,
+      color: categoryJson(indexName, r.category).color,
+      dominant: r.dominant,
+    }));
     return ctx.json({ station: station.id, index: INDEX_LABEL[indexName], period, from: from.toISOString(), to: end.toISOString(), data });
   }
   // a VN_AQI day (01:00 → 00:00 in the station's zone, alerts/aqi.ts) is published once it has ended before the cutoff

@@ -29,7 +29,19 @@ export interface Security {
   close(): Promise<void>;
 }
 
-export function createSecurity({ config, db, logger, metrics, now = Date.now }: { config: Readonly<Config>; db: Db; logger: Logger; metrics?: Metrics; now?: () => number }): Security {
+export function createSecurity({
+  config,
+  db,
+  logger,
+  metrics,
+  now = Date.now,
+}: {
+  config: Readonly<Config>;
+  db: Db;
+  logger: Logger;
+  metrics?: Metrics;
+  now?: () => number;
+}): Security {
   const s = config.security;
   const tls = loadTls(config);
   // Every audited event also counts, for alerting on brute force or misbehaving stations
@@ -48,7 +60,13 @@ export function createSecurity({ config, db, logger, metrics, now = Date.now }: 
     ...(events ? { onRecord: (entry: NewAuditEntry) => events.inc({ event: /^[A-Z]+ \//.test(entry.action) ? 'api_write' : entry.action, outcome: entry.outcome }) } : {}),
   });
   return {
-    guard: createLoginGuard({ maxFailures: s.loginMaxFailures, sourceMaxFailures: s.loginSourceMaxFailures, lockoutBaseSeconds: s.loginLockoutBaseSeconds, lockoutMaxSeconds: s.loginLockoutMaxSeconds, now }),
+    guard: createLoginGuard({
+      maxFailures: s.loginMaxFailures,
+      sourceMaxFailures: s.loginSourceMaxFailures,
+      lockoutBaseSeconds: s.loginLockoutBaseSeconds,
+      lockoutMaxSeconds: s.loginLockoutMaxSeconds,
+      now,
+    }),
     limits: createStationLimits({ maxMsgsPerSecond: s.stationMaxMsgsPerSecond, burst: s.stationBurst, throttleMaxSeconds: s.stationThrottleMaxSeconds }),
     audit,
     tls,

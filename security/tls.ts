@@ -27,7 +27,10 @@ export function loadTls(config: Readonly<Config>): TlsMaterial | undefined {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new QuantracError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${env}: cannot read ${file} (${(err as Error).message})`, { details: { problems: [`${env}: cannot read the file`] }, cause: err });
+      throw new QuantracError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - ${env}: cannot read ${file} (${(err as Error).message})`, {
+        details: { problems: [`${env}: cannot read the file`] },
+        cause: err,
+      });
     }
   };
   return { cert: read(tlsCertFile, 'TLS_CERT_FILE'), key: read(tlsKeyFile, 'TLS_KEY_FILE') };
@@ -46,7 +49,19 @@ export interface MqttTlsServer {
 }
 
 /** MQTT over TLS: each decrypted connection is handed to the broker like a TCP one. */
-export async function startMqttTls({ tls, port, host, handle, logger }: { tls: TlsMaterial; port: number; host: string; handle: (socket: TLSSocket) => void; logger: Logger }): Promise<MqttTlsServer> {
+export async function startMqttTls({
+  tls,
+  port,
+  host,
+  handle,
+  logger,
+}: {
+  tls: TlsMaterial;
+  port: number;
+  host: string;
+  handle: (socket: TLSSocket) => void;
+  logger: Logger;
+}): Promise<MqttTlsServer> {
   const server = createTlsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, (socket) => {
     socket.setNoDelay(true);
     handle(socket);

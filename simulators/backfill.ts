@@ -49,7 +49,19 @@ export interface BackfillResult {
  * Replays `hours` of history before `now` for `stations` through `sink`, oldest hour first.
  * @example await backfillHistory({ stations, hours: 48, now: Date.now(), sink: ingest, logger });
  */
-export async function backfillHistory({ stations, hours, now, sink, logger }: { stations: readonly BackfillStation[]; hours: number; now: number; sink: BackfillSink; logger: SimulatorLogger }): Promise<BackfillResult | undefined> {
+export async function backfillHistory({
+  stations,
+  hours,
+  now,
+  sink,
+  logger,
+}: {
+  stations: readonly BackfillStation[];
+  hours: number;
+  now: number;
+  sink: BackfillSink;
+  logger: SimulatorLogger;
+}): Promise<BackfillResult | undefined> {
   if (hours <= 0 || stations.length === 0) return undefined;
   const from = now - hours * HOUR_MS;
   const plans = stations.map((s) => {

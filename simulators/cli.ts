@@ -21,7 +21,8 @@ import { loadHanoiReplay } from './hanoi-replay.js';
 import { consoleLogger, type SimulatorLogger } from './logger.js';
 import { parseStationsFile } from './stations-file.js';
 
-const USAGE = 'usage: tsx simulators/cli.ts --url mqtt://host:1883 --stations stations.json [--interval-ms N] [--replay-hanoi ID]… [--replay-speed X] [--seed N] [--concurrency N] [--stats-interval-ms N]';
+const USAGE =
+  'usage: tsx simulators/cli.ts --url mqtt://host:1883 --stations stations.json [--interval-ms N] [--replay-hanoi ID]… [--replay-speed X] [--seed N] [--concurrency N] [--stats-interval-ms N]';
 
 function positiveInt(name: string, value: string | undefined, fallback?: number): number | undefined {
   if (value === undefined) return fallback;

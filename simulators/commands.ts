@@ -10,13 +10,9 @@
  * Anything else is returned as `{ ok: false }` with the reason; the station counts and logs it.
  */
 
-export type StationCommand =
-  | { command: 'resend'; from: number; to: number }
-  | { command: 'calibrate'; metric: string; durationSeconds: number };
+export type StationCommand = { command: 'resend'; from: number; to: number } | { command: 'calibrate'; metric: string; durationSeconds: number };
 
-export type ParsedCommand =
-  | { ok: true; value: StationCommand }
-  | { ok: false; reason: string; /** the `command` field, when there was one */ name?: string };
+export type ParsedCommand = { ok: true; value: StationCommand } | { ok: false; reason: string; /** the `command` field, when there was one */ name?: string };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

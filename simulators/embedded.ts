@@ -117,7 +117,16 @@ export async function prepareSimulation(deps: SimulationDeps): Promise<PreparedS
     if (existing) {
       secret = await directory.rotateSecret(site.id);
     } else {
-      const created = await directory.register({ id: site.id, name: site.name, profileId: site.profile, lat: site.lat, lon: site.lon, province: site.province, simulated: true, attributes: site.attributes });
+      const created = await directory.register({
+        id: site.id,
+        name: site.name,
+        profileId: site.profile,
+        lat: site.lat,
+        lon: site.lon,
+        province: site.province,
+        simulated: true,
+        attributes: site.attributes,
+      });
       if (!created) throw createError('QT_ERR_SIMULATOR', `could not register simulated station ${site.id}`);
       secret = created.secret;
       registered.add(site.id);

@@ -224,9 +224,7 @@ export function createFaultEngine(profile: DeviceProfile): FaultEngine {
       }
       if (fault.kind === 'gap') {
         // A gap injected while another is pending extends it; the backlog covers both.
-        gapWindow = gapWindow
-          ? { startedAt: gapWindow.startedAt, endsAt: Math.max(gapWindow.endsAt, at + fault.durationMs) }
-          : { startedAt: at, endsAt: at + fault.durationMs };
+        gapWindow = gapWindow ? { startedAt: gapWindow.startedAt, endsAt: Math.max(gapWindow.endsAt, at + fault.durationMs) } : { startedAt: at, endsAt: at + fault.durationMs };
       }
       faults.push({ fault, at, left: fault.kind === 'spike' ? (fault.count ?? 1) : 0 });
     },

@@ -105,10 +105,18 @@ describe('cli', () => {
     const dir = await mkdtemp(join(tmpdir(), 'quantrac-sim-'));
     try {
       const file = join(dir, 'stations.json');
-      await writeFile(file, JSON.stringify([{ id: 'CLI-AQ-1', secret: 'k1', profile: 'air-quality' }, { id: 'CLI-SAL-1', secret: 'k2', profile: 'salinity' }]));
+      await writeFile(
+        file,
+        JSON.stringify([
+          { id: 'CLI-AQ-1', secret: 'k1', profile: 'air-quality' },
+          { id: 'CLI-SAL-1', secret: 'k2', profile: 'salinity' },
+        ]),
+      );
       const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
       const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-      const child = spawn(tsx, [cli, '--url', broker.url, '--stations', file, '--interval-ms', '100', '--replay-hanoi', 'CLI-AQ-1', '--stats-interval-ms', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(tsx, [cli, '--url', broker.url, '--stations', file, '--interval-ms', '100', '--replay-hanoi', 'CLI-AQ-1', '--stats-interval-ms', '200'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -9,14 +9,7 @@ import { SimulatorError, toError } from './errors.js';
 import type { Fault } from './faults.js';
 import { consoleLogger, type SimulatorLogger } from './logger.js';
 import { deriveSeed } from './prng.js';
-import {
-  createSimulatedStation,
-  type SimulatedStation,
-  type SimulatedStationOptions,
-  type StationConfig,
-  type StationReplayOptions,
-  type StationStats,
-} from './station.js';
+import { createSimulatedStation, type SimulatedStation, type SimulatedStationOptions, type StationConfig, type StationReplayOptions, type StationStats } from './station.js';
 import type { Clock } from './time.js';
 
 /** One station of a fleet; the optional fields override the fleet's settings for it. */
@@ -27,10 +20,7 @@ export interface FleetStationConfig extends StationConfig {
 }
 
 /** Station options a fleet passes through unchanged to every station. */
-export type FleetStationDefaults = Pick<
-  SimulatedStationOptions,
-  'ackTimeoutMs' | 'connectTimeoutMs' | 'reconnectPeriodMs' | 'keepaliveSeconds' | 'historySize' | 'closeTimeoutMs'
->;
+export type FleetStationDefaults = Pick<SimulatedStationOptions, 'ackTimeoutMs' | 'connectTimeoutMs' | 'reconnectPeriodMs' | 'keepaliveSeconds' | 'historySize' | 'closeTimeoutMs'>;
 
 export interface FleetOptions {
   url: string;
@@ -82,18 +72,7 @@ export interface Fleet {
  * await fleet.close();
  */
 export function createFleet(options: FleetOptions): Fleet {
-  const {
-    url,
-    stations,
-    intervalMs,
-    seed = 1,
-    connectConcurrency = 16,
-    jitterSpreadMs,
-    clock,
-    logger = consoleLogger,
-    onStartFailure = 'abort',
-    stationDefaults = {},
-  } = options;
+  const { url, stations, intervalMs, seed = 1, connectConcurrency = 16, jitterSpreadMs, clock, logger = consoleLogger, onStartFailure = 'abort', stationDefaults = {} } = options;
   if (!(Number.isInteger(connectConcurrency) && connectConcurrency >= 1)) {
     throw new SimulatorError('SIM_ERR_OPTIONS_INVALID', `connectConcurrency must be an integer ≥ 1, got ${connectConcurrency}`);
   }

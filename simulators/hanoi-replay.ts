@@ -47,8 +47,7 @@ export type ReplayGapReason = 'missing' | 'invalid' | 'absent';
 
 /** What the series says at an instant. */
 export type ReplaySample =
-  | { kind: 'value'; value: number; /** replayed series instant label, e.g. '01-15 09:30' */ at: string }
-  | { kind: 'gap'; reason: ReplayGapReason; at: string };
+  { kind: 'value'; value: number; /** replayed series instant label, e.g. '01-15 09:30' */ at: string } | { kind: 'gap'; reason: ReplayGapReason; at: string };
 
 export interface HanoiReplayOptions {
   /** CSV path or file URL (default {@link DEFAULT_HANOI_CSV}). */

@@ -42,9 +42,7 @@ export function createCommandHandler(options: CommandHandlerOptions): (payload: 
           logger.info({ ...log, from: command.from, to: command.to }, 'resend: no stored readings in range');
           return;
         }
-        publish(encodeReadings(stored.map((r) => r.payload)), stored.length).catch((err: unknown) =>
-          routeError(err, 'resend not acknowledged'),
-        );
+        publish(encodeReadings(stored.map((r) => r.payload)), stored.length).catch((err: unknown) => routeError(err, 'resend not acknowledged'));
         return;
       }
       case 'calibrate':

@@ -83,10 +83,7 @@ export function createStationLink(options: StationLinkOptions): StationLink {
           resolve();
         }
       };
-      const timeout = setTimeout(
-        () => settle(new SimulatorError('SIM_ERR_ACK_TIMEOUT', `station ${id}: no PUBACK within ${ackTimeoutMs} ms`)),
-        ackTimeoutMs,
-      );
+      const timeout = setTimeout(() => settle(new SimulatorError('SIM_ERR_ACK_TIMEOUT', `station ${id}: no PUBACK within ${ackTimeoutMs} ms`)), ackTimeoutMs);
       pending.set(publishId, settle);
       inflight++;
       c.publish(topics.readings, body, { qos: 1 }, (err) => {
@@ -146,11 +143,15 @@ export function createStationLink(options: StationLinkOptions): StationLink {
         if (initial) clearTimeout(timeout);
         client = c;
         const ready = onConnect(c);
-        if (initial) ready.then(() => resolve(c), (err: unknown) => {
-          client = undefined;
-          c.end(true);
-          reject(new SimulatorError('SIM_ERR_CONNECT', `station ${id}: connected but setup failed`, { cause: err }));
-        });
+        if (initial)
+          ready.then(
+            () => resolve(c),
+            (err: unknown) => {
+              client = undefined;
+              c.end(true);
+              reject(new SimulatorError('SIM_ERR_CONNECT', `station ${id}: connected but setup failed`, { cause: err }));
+            },
+          );
         else ready.catch((err: unknown) => routeError(err, 'reconnect setup failed'));
       });
       c.on('error', (err) => {

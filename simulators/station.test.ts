@@ -43,7 +43,13 @@ afterEach(async () => {
 
 function station(extra: Partial<SimulatedStationOptions> = {}) {
   const log = recordingLogger();
-  const s = createSimulatedStation({ url: broker.url, station: { id: ID, secret: SECRET, profile: profileOf('air-quality') }, logger: log.logger, reconnectPeriodMs: 50, ...extra });
+  const s = createSimulatedStation({
+    url: broker.url,
+    station: { id: ID, secret: SECRET, profile: profileOf('air-quality') },
+    logger: log.logger,
+    reconnectPeriodMs: 50,
+    ...extra,
+  });
   stations.push(s);
   return { s, log };
 }
@@ -99,7 +105,12 @@ describe('simulated station over a real broker', () => {
   });
 
   it('refuses to start with a wrong secret (the broker authenticates username/password)', async () => {
-    const s = createSimulatedStation({ url: broker.url, station: { id: ID, secret: 'wrong', profile: profileOf('air-quality') }, logger: recordingLogger().logger, connectTimeoutMs: 2_000 });
+    const s = createSimulatedStation({
+      url: broker.url,
+      station: { id: ID, secret: 'wrong', profile: profileOf('air-quality') },
+      logger: recordingLogger().logger,
+      connectTimeoutMs: 2_000,
+    });
     stations.push(s);
     await expect(s.start()).rejects.toMatchObject({ code: 'SIM_ERR_CONNECT' });
   });

@@ -41,7 +41,9 @@ export async function grantReadonly(db: Db, role: string): Promise<GrantResult> 
   const created = !rows[0]?.exists;
   if (created) await db.query(`CREATE ROLE ${r} NOLOGIN`);
   await db.query(`GRANT USAGE ON SCHEMA public TO ${r}`);
-  const { rows: present } = await db.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) AS t WHERE to_regclass('public.' || t) IS NOT NULL`, [ANALYST_RELATIONS.map((a) => a.name)]);
+  const { rows: present } = await db.query<{ name: string }>(`SELECT t AS name FROM unnest($1::text[]) AS t WHERE to_regclass('public.' || t) IS NOT NULL`, [
+    ANALYST_RELATIONS.map((a) => a.name),
+  ]);
   const granted = ANALYST_RELATIONS.map((a) => a.name).filter((n) => present.some((p) => p.name === n));
   for (const name of granted) await db.query(`GRANT SELECT ON ${ident(name)} TO ${r}`);
   return { created, granted };

@@ -215,7 +215,11 @@ export async function upsertPackRule(db: Db, id: string, definition: unknown, pa
 /** Creates (insert) or replaces (update) a rule written through the API. Returns false if insert hit an existing id or update found none. */
 export async function saveUserRule(db: Db, id: string, definition: unknown, actor: string, mode: 'insert' | 'update'): Promise<boolean> {
   if (mode === 'insert') {
-    const r = await db.query(`INSERT INTO rules (id, definition, origin, updated_by) VALUES ($1, $2, 'user', $3) ON CONFLICT (id) DO NOTHING`, [id, JSON.stringify(definition), actor]);
+    const r = await db.query(`INSERT INTO rules (id, definition, origin, updated_by) VALUES ($1, $2, 'user', $3) ON CONFLICT (id) DO NOTHING`, [
+      id,
+      JSON.stringify(definition),
+      actor,
+    ]);
     return (r.rowCount ?? 0) === 1;
   }
   const r = await db.query(`UPDATE rules SET definition = $2, origin = 'user', updated_at = now(), updated_by = $3 WHERE id = $1`, [id, JSON.stringify(definition), actor]);

@@ -285,10 +285,7 @@ export interface DailyCounts {
  * Readings per quality flag per (station, metric, local day). From readings_daily when the zone is
  * its zone, otherwise from the raw table (the caller bounds the range).
  */
-export async function dailyCounts(
-  db: Db,
-  q: { stationIds: readonly string[]; metrics: readonly string[]; from: Date; to: Date; timezone: string },
-): Promise<DailyCounts[]> {
+export async function dailyCounts(db: Db, q: { stationIds: readonly string[]; metrics: readonly string[]; from: Date; to: Date; timezone: string }): Promise<DailyCounts[]> {
   const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
   const sql =
     q.timezone === DAILY_AGGREGATE_TIMEZONE
@@ -344,5 +341,7 @@ export async function getObservation(db: Db, stationId: string, metric: string, 
     [stationId, metric, ts],
   );
   const r = rows[0];
-  return r ? { stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality } : undefined;
+  return r
+    ? { stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality }
+    : undefined;
 }

@@ -79,7 +79,11 @@ export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> 
   };
   if (q.actor) add('actor = ?', q.actor);
   if (q.action) {
-    if (q.action.endsWith('*')) add("action LIKE ? || '%'", q.action.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c));
+    if (q.action.endsWith('*'))
+      add(
+        "action LIKE ? || '%'",
+        q.action.slice(0, -1).replace(/[\\%_]/g, (c) => '\\' + c),
+      );
     else add('action = ?', q.action);
   }
   if (q.outcome) add('outcome = ?', q.outcome);
@@ -92,5 +96,15 @@ export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> 
      ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT $${params.length}`,
     params,
   );
-  return rows.map((r) => ({ id: Number(r.id), at: r.at, actor: r.actor, role: r.role, sourceIp: r.source_ip, action: r.action, target: r.target, details: r.details, outcome: r.outcome }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    at: r.at,
+    actor: r.actor,
+    role: r.role,
+    sourceIp: r.source_ip,
+    action: r.action,
+    target: r.target,
+    details: r.details,
+    outcome: r.outcome,
+  }));
 }

@@ -39,7 +39,10 @@ async function insert(stationId: string, ts: number[]): Promise<void> {
 }
 
 async function dailyTotal(stationId: string, day: number): Promise<number> {
-  const { rows } = await store.db.query<{ n_total: number }>(`SELECT n_total FROM readings_daily WHERE station_id = $1 AND metric = 'pm25' AND bucket = $2`, [stationId, new Date(day)]);
+  const { rows } = await store.db.query<{ n_total: number }>(`SELECT n_total FROM readings_daily WHERE station_id = $1 AND metric = 'pm25' AND bucket = $2`, [
+    stationId,
+    new Date(day),
+  ]);
   return rows[0]?.n_total ?? 0;
 }
 

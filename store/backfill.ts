@@ -67,8 +67,7 @@ export function refreshWindows(
 ): { hourly: Array<[number, number]>; daily: Array<[number, number]> } {
   const hourLimit = Math.floor(now / HOUR_MS) * HOUR_MS - POLICY_END_OFFSET_MS;
   const dayLimit = localMidnight(now, timeZone);
-  const cut = (ranges: Array<[number, number]>, limit: number) =>
-    ranges.filter(([s]) => s < limit).map(([s, e]): [number, number] => [s, Math.min(e, limit)]);
+  const cut = (ranges: Array<[number, number]>, limit: number) => ranges.filter(([s]) => s < limit).map(([s, e]): [number, number] => [s, Math.min(e, limit)]);
   return {
     hourly: cut(mergeRanges(noted.hours, HOUR_MS), hourLimit),
     daily: cut(mergeIntervals([...noted.days].map((d): [number, number] => [d, nextLocalMidnight(d, timeZone)])), dayLimit),

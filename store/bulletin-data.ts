@@ -96,12 +96,30 @@ export interface AlertEventInPeriod {
 /** `firing` and `resolved` events in [from, to) of the stations' alerts, oldest first. */
 export async function alertEventsInPeriod(db: Db, stationIds: readonly string[], from: Date, to: Date): Promise<AlertEventInPeriod[]> {
   if (stationIds.length === 0) return [];
-  const { rows } = await db.query<{ type: 'firing' | 'resolved'; at: Date; alert_id: number; station_id: string; rule_id: string; severity: string; value: number | null; message: { vi: string; en: string } }>(
+  const { rows } = await db.query<{
+    type: 'firing' | 'resolved';
+    at: Date;
+    alert_id: number;
+    station_id: string;
+    rule_id: string;
+    severity: string;
+    value: number | null;
+    message: { vi: string; en: string };
+  }>(
     `SELECT e.type, e.at, e.alert_id, a.station_id, a.rule_id, e.severity, COALESCE(e.value, a.value) AS value, a.message
        FROM alert_events e JOIN alerts a ON a.id = e.alert_id
       WHERE e.type IN ('firing', 'resolved') AND e.at >= $2 AND e.at < $3 AND a.station_id = ANY($1::text[])
       ORDER BY e.at, e.id`,
     [stationIds, from, to],
   );
-  return rows.map((r) => ({ type: r.type, at: r.at, alertId: Number(r.alert_id), stationId: r.station_id, ruleId: r.rule_id, severity: r.severity, value: r.value, message: r.message }));
+  return rows.map((r) => ({
+    type: r.type,
+    at: r.at,
+    alertId: Number(r.alert_id),
+    stationId: r.station_id,
+    ruleId: r.rule_id,
+    severity: r.severity,
+    value: r.value,
+    message: r.message,
+  }));
 }

@@ -8,10 +8,7 @@ import type { Db } from './db.js';
 
 /** Newest reading time (epoch ms) per station over readings newer than `since`. */
 export async function lastReadingTimes(db: Db, since: Date): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ station_id: string; ts: Date }>(
-    `SELECT station_id, max(ts) AS ts FROM readings WHERE ts >= $1 GROUP BY station_id`,
-    [since],
-  );
+  const { rows } = await db.query<{ station_id: string; ts: Date }>(`SELECT station_id, max(ts) AS ts FROM readings WHERE ts >= $1 GROUP BY station_id`, [since]);
   return new Map(rows.map((r) => [r.station_id, r.ts.getTime()]));
 }
 

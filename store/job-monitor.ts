@@ -98,10 +98,14 @@ export function createJobMonitor(deps: JobMonitorDeps): JobMonitor {
     current = {
       degraded: failing.length > 0 || late.length > 0,
       checkedAt: iso(at),
-      failing: failing.map((j) => ({ job: j.jobId, name: j.name, lastError: j.lastError, since: iso(episodes.get(j.jobId)?.since ?? at)!, consecutiveFailures: j.consecutiveFailures })),
-      late: late
-        .filter((j) => !failingIds.has(j.jobId))
-        .map((j) => ({ job: j.jobId, name: j.name, lastRunAt: iso(j.lastRunStartedAt), since: iso(j.lateAfter ?? at)! })),
+      failing: failing.map((j) => ({
+        job: j.jobId,
+        name: j.name,
+        lastError: j.lastError,
+        since: iso(episodes.get(j.jobId)?.since ?? at)!,
+        consecutiveFailures: j.consecutiveFailures,
+      })),
+      late: late.filter((j) => !failingIds.has(j.jobId)).map((j) => ({ job: j.jobId, name: j.name, lastRunAt: iso(j.lastRunStartedAt), since: iso(j.lateAfter ?? at)! })),
     };
   }
 

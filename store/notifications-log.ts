@@ -124,10 +124,14 @@ const toAck = (r: AckRow): AckLink => ({
 });
 
 export async function insertAckLink(db: Db, l: Omit<AckLink, 'usedAt'>): Promise<void> {
-  await db.query(
-    `INSERT INTO notify_ack_links (token_hash, alert_id, contact_point_id, channel, username, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [l.tokenHash, l.alertId, l.contactPointId, l.channel, l.username, l.expiresAt],
-  );
+  await db.query(`INSERT INTO notify_ack_links (token_hash, alert_id, contact_point_id, channel, username, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    l.tokenHash,
+    l.alertId,
+    l.contactPointId,
+    l.channel,
+    l.username,
+    l.expiresAt,
+  ]);
 }
 
 export async function getAckLink(db: Db, tokenHash: string): Promise<AckLink | undefined> {

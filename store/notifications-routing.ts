@@ -297,10 +297,10 @@ export async function listEscalationChains(db: Db): Promise<EscalationChain[]> {
 export async function saveEscalationChain(db: Db, c: Omit<EscalationChain, 'id' | 'updatedAt'>, id?: number): Promise<EscalationChain | undefined> {
   const { rows } =
     id === undefined
-      ? await db.query<ChainRow>(
-          `INSERT INTO notify_escalation_chains (name, levels) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name, levels, updated_at`,
-          [c.name, JSON.stringify(c.levels)],
-        )
+      ? await db.query<ChainRow>(`INSERT INTO notify_escalation_chains (name, levels) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name, levels, updated_at`, [
+          c.name,
+          JSON.stringify(c.levels),
+        ])
       : await db.query<ChainRow>(`UPDATE notify_escalation_chains SET name = $1, levels = $2, updated_at = now() WHERE id = $3 RETURNING id, name, levels, updated_at`, [
           c.name,
           JSON.stringify(c.levels),

@@ -168,7 +168,16 @@ export interface AggregatePoint {
  * readings_daily; days of another zone are summed from readings_hourly (exact: sums, counts,
  * minima and maxima add up).
  */
-export async function aggregateSeries(db: Db, period: 'hour' | 'day', stationId: string, metrics: readonly string[], from: Date, to: Date, cutoff: Date, timeZone: string = DAILY_AGGREGATE_TIMEZONE): Promise<AggregatePoint[]> {
+export async function aggregateSeries(
+  db: Db,
+  period: 'hour' | 'day',
+  stationId: string,
+  metrics: readonly string[],
+  from: Date,
+  to: Date,
+  cutoff: Date,
+  timeZone: string = DAILY_AGGREGATE_TIMEZONE,
+): Promise<AggregatePoint[]> {
   if (metrics.length === 0) return [];
   type Row = { metric: string; bucket: Date; avg: number; min: number; max: number; n: number };
   if (period === 'day' && timeZone !== DAILY_AGGREGATE_TIMEZONE) {
@@ -197,7 +206,14 @@ export async function aggregateSeries(db: Db, period: 'hour' | 'day', stationId:
 }
 
 /** Valid raw readings in [from, min(to, cutoff)], oldest first, at most `limit`. */
-export async function validRaw(db: Db, stationId: string, metrics: readonly string[], from: Date, to: Date, limit: number): Promise<Array<{ metric: string; ts: Date; value: number }>> {
+export async function validRaw(
+  db: Db,
+  stationId: string,
+  metrics: readonly string[],
+  from: Date,
+  to: Date,
+  limit: number,
+): Promise<Array<{ metric: string; ts: Date; value: number }>> {
   if (metrics.length === 0) return [];
   const { rows } = await db.query<{ metric: string; ts: Date; value: number }>(
     `SELECT metric, ts, value FROM readings

@@ -103,10 +103,12 @@ function wantedPolicies(store: Readonly<Config['store']>): Array<WantedPolicy | 
  * to the view.
  */
 export async function listPolicyJobs(db: Db): Promise<PolicyJob[]> {
-  const settings = SETTING_KEYS.map(
-    (k) => `CASE WHEN jsonb_typeof(j.config->'${k}') = 'string' THEN extract(epoch FROM (j.config->>'${k}')::interval)::float8 END AS ${k}`,
-  ).join(', ');
-  const { rows } = await db.query<{ job_id: number; proc_name: string; target: string; schedule_s: number; config: Record<string, unknown> | null } & Record<(typeof SETTING_KEYS)[number], number | null>>(
+  const settings = SETTING_KEYS.map((k) => `CASE WHEN jsonb_typeof(j.config->'${k}') = 'string' THEN extract(epoch FROM (j.config->>'${k}')::interval)::float8 END AS ${k}`).join(
+    ', ',
+  );
+  const { rows } = await db.query<
+    { job_id: number; proc_name: string; target: string; schedule_s: number; config: Record<string, unknown> | null } & Record<(typeof SETTING_KEYS)[number], number | null>
+  >(
     `SELECT j.job_id, j.proc_name, coalesce(c.view_name, j.hypertable_name) AS target,
             extract(epoch FROM j.schedule_interval)::float8 AS schedule_s, j.config, ${settings}
        FROM timescaledb_information.jobs j
@@ -159,7 +161,10 @@ export async function applyPolicies(db: Db, store: Readonly<Config['store']>, lo
     const reschedule = wanted.scheduleS !== undefined && job.scheduleS !== wanted.scheduleS;
     if (reschedule) await db.query(`SELECT alter_job($1, schedule_interval => make_interval(secs => $2::int))`, [job.jobId, wanted.scheduleS]);
     if (changed.length > 0 || reschedule) {
-      logger?.info({ job: job.jobId, policy: wanted.proc, target: wanted.target, changed: changed.map(([k]) => k).concat(reschedule ? ['schedule_interval'] : []) }, 'policy altered in place');
+      logger?.info(
+        { job: job.jobId, policy: wanted.proc, target: wanted.target, changed: changed.map(([k]) => k).concat(reschedule ? ['schedule_interval'] : []) },
+        'policy altered in place',
+      );
     }
   }
 }

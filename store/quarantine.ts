@@ -43,10 +43,7 @@ export async function insertQuarantine(db: Db, records: readonly QuarantineRecor
   );
 }
 
-export async function listQuarantine(
-  db: Db,
-  q: { stationId?: string | undefined; beforeId?: number | undefined; limit: number },
-): Promise<QuarantineEntry[]> {
+export async function listQuarantine(db: Db, q: { stationId?: string | undefined; beforeId?: number | undefined; limit: number }): Promise<QuarantineEntry[]> {
   const { rows } = await db.query<{
     id: number;
     received_at: Date;

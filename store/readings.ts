@@ -69,10 +69,7 @@ export async function latestReadings(db: Db, stationId: string, metrics: readonl
 }
 
 export async function countReadings(db: Db, stationId?: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int8 AS n FROM readings WHERE ($1::text IS NULL OR station_id = $1)`,
-    [stationId ?? null],
-  );
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM readings WHERE ($1::text IS NULL OR station_id = $1)`, [stationId ?? null]);
   return rows[0]?.n ?? 0;
 }
 

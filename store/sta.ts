@@ -17,7 +17,14 @@ export interface ObservationSql {
 
 const TS_KEY = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 type Row = { station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number };
-const toRaw = (r: Row): RawRow => ({ stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality });
+const toRaw = (r: Row): RawRow => ({
+  stationId: r.station_id,
+  metric: r.metric,
+  ts: r.ts,
+  key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric },
+  value: r.value,
+  quality: r.quality,
+});
 
 /** One page of Observations; ask for one row more than the page to know whether more exist. */
 export async function staObservations(db: Db, q: ObservationSql & { limit: number; offset: number }): Promise<RawRow[]> {

@@ -154,24 +154,14 @@ export async function updateStation(db: Db, id: string, patch: StationPatch): Pr
        enabled = COALESCE($5, enabled),
        attributes = COALESCE($6::jsonb, attributes)
      WHERE id = $1 RETURNING ${COLUMNS}`,
-    [
-      id,
-      patch.name ?? null,
-      patch.province !== undefined,
-      patch.province ?? null,
-      patch.enabled ?? null,
-      patch.attributes === undefined ? null : JSON.stringify(patch.attributes),
-    ],
+    [id, patch.name ?? null, patch.province !== undefined, patch.province ?? null, patch.enabled ?? null, patch.attributes === undefined ? null : JSON.stringify(patch.attributes)],
   );
   return rows[0] ? toStation(rows[0]) : undefined;
 }
 
 /** Enabled stations, all or one province's, ordered by province (none last) then id. */
 export async function listEnabledStations(db: Db, province: string | null): Promise<Station[]> {
-  const { rows } = await db.query<StationRow>(
-    `SELECT ${COLUMNS} FROM stations WHERE enabled AND ($1::text IS NULL OR province = $1) ORDER BY province NULLS LAST, id`,
-    [province],
-  );
+  const { rows } = await db.query<StationRow>(`SELECT ${COLUMNS} FROM stations WHERE enabled AND ($1::text IS NULL OR province = $1) ORDER BY province NULLS LAST, id`, [province]);
   return rows.map(toStation);
 }
 

@@ -46,10 +46,14 @@ export async function insertApiToken(
   db: Db,
   t: { id: string; username: string; name: string; secretHash: string; createdBy: string; expiresAt: Date | null },
 ): Promise<ApiTokenRecord> {
-  const { rows } = await db.query<Row>(
-    `INSERT INTO api_tokens (id, username, name, secret_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-    [t.id, t.username, t.name, t.secretHash, t.createdBy, t.expiresAt],
-  );
+  const { rows } = await db.query<Row>(`INSERT INTO api_tokens (id, username, name, secret_hash, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`, [
+    t.id,
+    t.username,
+    t.name,
+    t.secretHash,
+    t.createdBy,
+    t.expiresAt,
+  ]);
   return toRecord(rows[0]!);
 }
 
@@ -60,10 +64,7 @@ export async function getApiToken(db: Db, id: string): Promise<ApiTokenRecord | 
 
 /** Tokens of one user, or of everyone (username undefined), newest first; revoked ones included. */
 export async function listApiTokens(db: Db, username?: string): Promise<ApiTokenRecord[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM api_tokens WHERE ($1::text IS NULL OR username = $1) ORDER BY created_at DESC, id`,
-    [username ?? null],
-  );
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM api_tokens WHERE ($1::text IS NULL OR username = $1) ORDER BY created_at DESC, id`, [username ?? null]);
   return rows.map(toRecord);
 }
 

@@ -14,10 +14,9 @@ export interface User {
 }
 
 export async function getUserByName(db: Db, username: string): Promise<User | undefined> {
-  const { rows } = await db.query<{ id: number; username: string; password_hash: string; role: Role }>(
-    `SELECT id, username, password_hash, role FROM users WHERE username = $1`,
-    [username],
-  );
+  const { rows } = await db.query<{ id: number; username: string; password_hash: string; role: Role }>(`SELECT id, username, password_hash, role FROM users WHERE username = $1`, [
+    username,
+  ]);
   const r = rows[0];
   return r ? { id: r.id, username: r.username, passwordHash: r.password_hash, role: r.role } : undefined;
 }

@@ -194,7 +194,14 @@ describe('alert lifecycle through the API', () => {
       expect(rules).toBe(1);
       await t.app.alerts.reloadRules();
       expect(rules).toBe(1);
-      const silence = await t.app.alerts.createSilence({ stationId: s.id, ruleId: null, startsAt: new Date(clock), endsAt: new Date(clock + 60_000), comment: 'test', createdBy: 'admin' });
+      const silence = await t.app.alerts.createSilence({
+        stationId: s.id,
+        ruleId: null,
+        startsAt: new Date(clock),
+        endsAt: new Date(clock + 60_000),
+        comment: 'test',
+        createdBy: 'admin',
+      });
       await t.app.alerts.deleteSilence(silence.id);
       expect((await t.api('DELETE', '/api/v1/rules/test.announce')).status).toBe(204);
       expect(rules).toBe(4);
@@ -258,7 +265,10 @@ describe('VN_AQI kept current and stored', () => {
     const lastHourStart = Math.floor((Date.now() - 2 * 3_600_000) / 3_600_000) * 3_600_000;
     const backlog = hourly.map((v, i) => ({ ts: localIso(lastHourStart - (hourly.length - 1 - i) * 3_600_000 + 30 * 60_000), values: { pm25: v } }));
     await publish(client, s.id, backlog);
-    const res = await t.api<{ data: Array<{ ts: string; aqi: number; category: { key: string; name: { vi: string } }; dominant: string }> }>('GET', `/api/v1/stations/${s.id}/aqi?period=hour`);
+    const res = await t.api<{ data: Array<{ ts: string; aqi: number; category: { key: string; name: { vi: string } }; dominant: string }> }>(
+      'GET',
+      `/api/v1/stations/${s.id}/aqi?period=hour`,
+    );
     const newest = res.body.data.at(-1)!;
     expect(newest.ts).toBe(new Date(lastHourStart + 3_600_000).toISOString()); // hour-ending label
     expect(newest).toMatchObject({ aqi: 41, dominant: 'pm25', category: { key: 'good', name: { vi: 'Tốt' } } }); // NowCast 20.27 → 40.5 → 41
@@ -275,12 +285,23 @@ describe('VN_WQI for surface-water stations', () => {
     // an hour without coliform: groups I and IV only — fewer than the 3 groups Decision 1460 requires
     const { coliform: _omit, ...withoutV } = values;
     await publish(client, s.id, { ts: localIso(hour + 3_600_000 + 10 * 60_000), values: withoutV });
-    const res = await t.api<{ index: string; data: Array<{ ts: string; aqi: number; category: { key: string } }> }>('GET', `/api/v1/stations/${s.id}/aqi?index=wqi&from=${new Date(hour).toISOString()}`);
+    const res = await t.api<{ index: string; data: Array<{ ts: string; aqi: number; category: { key: string } }> }>(
+      'GET',
+      `/api/v1/stations/${s.id}/aqi?index=wqi&from=${new Date(hour).toISOString()}`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.index).toBe('vn_wqi');
     const expected = vnWqi(values);
     expect(expected.wqi).not.toBeNull();
-    expect(res.body.data).toEqual([{ ts: new Date(hour + 3_600_000).toISOString(), aqi: expected.wqi, category: expect.objectContaining({ key: expected.wqi === null ? '' : expected.class.key }), dominant: 'wqi', subIndices: expect.any(Object) }]);
+    expect(res.body.data).toEqual([
+      {
+        ts: new Date(hour + 3_600_000).toISOString(),
+        aqi: expected.wqi,
+        category: expect.objectContaining({ key: expected.wqi === null ? '' : expected.class.key }),
+        dominant: 'wqi',
+        subIndices: expect.any(Object),
+      },
+    ]);
   });
 });
 

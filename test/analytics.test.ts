@@ -63,7 +63,10 @@ afterAll(async () => {
 describe('aggregates on the local calendar', () => {
   it('starts a day bucket at 00:00+07:00 and a month bucket on the local 1st', async () => {
     await seed(minutes('AN-A', 'pm25', vn('2026-03-10T23:58:00'), vn('2026-03-11T00:02:00'), (ts) => (ts < vn('2026-03-11T00:00:00') ? 10 : 30)));
-    const day = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,avg&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
+    const day = await t.inject<SeriesBody>(
+      'GET',
+      '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,avg&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00',
+    );
     expect(day.status).toBe(200);
     expect(day.body.source).toBe('daily');
     const [d10, d11] = day.body.series[0]!.data;
@@ -76,12 +79,21 @@ describe('aggregates on the local calendar', () => {
     expect(month.body.series[0]!.data[0]).toMatchObject({ local: '2026-03-01T00:00:00+07:00', end: '2026-03-31T17:00:00.000Z', values: { count: 4 } });
 
     // the same from raw rows (median forces the raw table) agrees
-    const raw = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,median&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
+    const raw = await t.inject<SeriesBody>(
+      'GET',
+      '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,median&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00',
+    );
     expect(raw.body.source).toBe('raw');
-    expect(raw.body.series[0]!.data.map((b) => b.values)).toEqual([{ count: 2, median: 10 }, { count: 2, median: 30 }]);
+    expect(raw.body.series[0]!.data.map((b) => b.values)).toEqual([
+      { count: 2, median: 10 },
+      { count: 2, median: 30 },
+    ]);
 
     // the VN_AQI day: labelled by its local date, statistics over hourly means
-    const aqi = await t.inject<SeriesBody>('GET', '/api/v1/stations/AN-A/readings?metric=pm25&bucket=aqiday&agg=avg,count&from=2026-03-11T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00');
+    const aqi = await t.inject<SeriesBody>(
+      'GET',
+      '/api/v1/stations/AN-A/readings?metric=pm25&bucket=aqiday&agg=avg,count&from=2026-03-11T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00',
+    );
     expect(aqi.status).toBe(200);
     expect(aqi.body.series[0]!.data[0]).toMatchObject({ day: '2026-03-11', values: { avg: 30, count: 1 } });
   });
@@ -89,7 +101,16 @@ describe('aggregates on the local calendar', () => {
   it('reports coverage with gaps and calibration, valid-only by default', async () => {
     // 2026-03-20 local: 00:00–11:59 valid (720), 12:00–12:59 calibrating (60), then nothing
     const day = vn('2026-03-20T00:00:00');
-    await seed(minutes('AN-B', 'pm25', day, day + 13 * HOUR, (ts) => (ts - day) / HOUR, (ts) => (ts >= day + 12 * HOUR ? 1 : 0)));
+    await seed(
+      minutes(
+        'AN-B',
+        'pm25',
+        day,
+        day + 13 * HOUR,
+        (ts) => (ts - day) / HOUR,
+        (ts) => (ts >= day + 12 * HOUR ? 1 : 0),
+      ),
+    );
     const q = '/api/v1/stations/AN-B/readings?metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00';
     const daily = await t.inject<SeriesBody>('GET', `${q}&bucket=1d&agg=avg,max`);
     expect(daily.body.series[0]!.data[0]!.coverage).toMatchObject({ expected: 1440, received: 720, valid: 720, calibrating: 60, percent: 50 });
@@ -106,21 +127,29 @@ describe('aggregates on the local calendar', () => {
     expect(hours[12]!.coverage).toMatchObject({ received: 0, calibrating: 60, percent: 0 });
     expect(hours[20]).toMatchObject({ values: { avg: null, p95: null }, coverage: { expected: 60, received: 0, percent: 0 } });
 
-    const report = await t.inject<{ formula: string; data: Array<{ station: string; metric: string; day: string; expected: number; valid: number; excluded: { calibrating: number }; percent: number }> }>(
-      'GET',
-      '/api/v1/completeness?stations=AN-B&metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00',
-    );
+    const report = await t.inject<{
+      formula: string;
+      data: Array<{ station: string; metric: string; day: string; expected: number; valid: number; excluded: { calibrating: number }; percent: number }>;
+    }>('GET', '/api/v1/completeness?stations=AN-B&metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00');
     expect(report.status).toBe(200);
     expect(report.body.formula).toMatch(/valid ÷ \(expected − calibrating − fault − maintenance\)/);
     // 720 valid of 1440 − 60 calibrating
-    expect(report.body.data).toEqual([{ station: 'AN-B', metric: 'pm25', day: '2026-03-20', expected: 1440, excluded: { calibrating: 60, fault: 0, maintenance: 0 }, valid: 720, outOfRange: 0, percent: 52.2 }]);
+    expect(report.body.data).toEqual([
+      { station: 'AN-B', metric: 'pm25', day: '2026-03-20', expected: 1440, excluded: { calibrating: 60, fault: 0, maintenance: 0 }, valid: 720, outOfRange: 0, percent: 52.2 },
+    ]);
     const csv = await t.inject<string>('GET', '/api/v1/completeness?stations=AN-B&metric=pm25&from=2026-03-20T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00&format=csv');
     expect(csv.headers['content-disposition']).toMatch(/attachment; filename="quantrac-completeness-.*\.csv"/);
-    expect(csv.body.trim().split('\n')).toEqual(['station,metric,day,expected,calibrating,fault,maintenance,valid,out_of_range,percent', 'AN-B,pm25,2026-03-20,1440,60,0,0,720,0,52.2']);
+    expect(csv.body.trim().split('\n')).toEqual([
+      'station,metric,day,expected,calibrating,fault,maintenance,valid,out_of_range,percent',
+      'AN-B,pm25,2026-03-20,1440,60,0,0,720,0,52.2',
+    ]);
   });
 
   it('compares several stations in one request', async () => {
-    const res = await t.inject<SeriesBody>('GET', '/api/v1/readings?stations=AN-A,AN-B&metric=pm25&bucket=1d&agg=count&from=2026-03-10T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00');
+    const res = await t.inject<SeriesBody>(
+      'GET',
+      '/api/v1/readings?stations=AN-A,AN-B&metric=pm25&bucket=1d&agg=count&from=2026-03-10T00:00:00%2B07:00&to=2026-03-21T00:00:00%2B07:00',
+    );
     expect(res.status).toBe(200);
     expect(res.body.series.map((s) => [s.station, s.data.reduce((n, b) => n + (b.values['count'] ?? 0), 0)])).toEqual([
       ['AN-A', 4],
@@ -233,7 +262,10 @@ describe('OGC SensorThings API 1.1', () => {
     expect(res.status).toBe(200);
     expect(res.body['@iot.count']).toBe(4);
     expect(res.body.value.map((v) => v['@iot.id'])).toEqual(['AN-A', 'AN-B']);
-    expect(res.body.value[0]).toMatchObject({ '@iot.selfLink': expect.stringMatching(/\/sta\/v1\.1\/Things\('AN-A'\)$/), 'Datastreams@iot.navigationLink': expect.stringMatching(/Things\('AN-A'\)\/Datastreams$/) });
+    expect(res.body.value[0]).toMatchObject({
+      '@iot.selfLink': expect.stringMatching(/\/sta\/v1\.1\/Things\('AN-A'\)$/),
+      'Datastreams@iot.navigationLink': expect.stringMatching(/Things\('AN-A'\)\/Datastreams$/),
+    });
     const next = new URL(res.body['@iot.nextLink']);
     expect(next.searchParams.get('$skip')).toBe('2');
     const page2 = await t.inject<{ value: Array<Record<string, unknown>>; '@iot.nextLink'?: string }>('GET', next.pathname + next.search);
@@ -249,7 +281,10 @@ describe('OGC SensorThings API 1.1', () => {
       observationType: 'http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement',
       unitOfMeasurement: { name: 'µg/m³', symbol: 'µg/m³' },
     });
-    const expanded = await t.inject<{ value: Array<{ Locations: Array<{ location: { type: string; coordinates: number[] } }>; Datastreams: unknown[] }> }>('GET', "/sta/v1.1/Things?$filter=id eq 'AN-W'&$expand=Locations,Datastreams");
+    const expanded = await t.inject<{ value: Array<{ Locations: Array<{ location: { type: string; coordinates: number[] } }>; Datastreams: unknown[] }> }>(
+      'GET',
+      "/sta/v1.1/Things?$filter=id eq 'AN-W'&$expand=Locations,Datastreams",
+    );
     expect(expanded.body.value[0]!.Locations[0]!.location).toEqual({ type: 'Point', coordinates: [106.7, 10.8] });
     expect(expanded.body.value[0]!.Datastreams.length).toBeGreaterThan(3);
     const sel = await t.inject<Record<string, unknown>>('GET', "/sta/v1.1/Datastreams('AN-A:pm25')?$select=name,unitOfMeasurement&$expand=Thing");
@@ -279,7 +314,18 @@ describe('OpenAPI', () => {
     const doc = await t.inject<{ openapi: string; paths: Record<string, Record<string, { tags?: string[] }>> }>('GET', '/api/openapi.json', undefined, null);
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    for (const path of ['/api/v1/stations', '/api/v1/stations/{id}/readings', '/api/v1/readings', '/api/v1/export', '/api/v1/completeness', '/api/v1/tokens', '/api/v1/tokens/{id}', '/api/v1/auth/login', '/api/v1/alerts', '/sta/v1.1']) {
+    for (const path of [
+      '/api/v1/stations',
+      '/api/v1/stations/{id}/readings',
+      '/api/v1/readings',
+      '/api/v1/export',
+      '/api/v1/completeness',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
+      '/api/v1/auth/login',
+      '/api/v1/alerts',
+      '/sta/v1.1',
+    ]) {
       expect(doc.body.paths, path).toHaveProperty([path]);
     }
     expect(Object.keys(doc.body.paths).filter((p) => p.startsWith('/sta/v1.1/'))).toHaveLength(1);
@@ -455,7 +501,9 @@ describe('export', () => {
     }
     clearInterval(sampler);
     const growthMb = (jsPeak - js0) / 1e6;
-    console.log(`export: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${chunks} chunks, retained JS heap+buffers growth ${growthMb.toFixed(1)} MB (peak), RSS growth ${((peak - rss0) / 1e6).toFixed(1)} MB`);
+    console.log(
+      `export: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${chunks} chunks, retained JS heap+buffers growth ${growthMb.toFixed(1)} MB (peak), RSS growth ${((peak - rss0) / 1e6).toFixed(1)} MB`,
+    );
     expect(lines).toBe(1 + n * metrics.length);
     expect(head.split('\n')[0]).toBe('ts,station,metric,value,unit,quality');
     expect(head.split('\n')[1]).toBe(`${new Date(start).toISOString()},AN-EXP,co,0,µg/m³,valid`);

@@ -147,7 +147,9 @@ describe('flows', () => {
     const client = await t.connectStation(ack.id, ack.secret);
     await client.publishAsync(`stations/${ack.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 30_000), values: { pm25: 300 } }), { qos: 1 });
     const alert = await until('the acknowledgement', async () => {
-      const list = (await t.api<{ data: Array<{ id: number; state: string; acknowledged: { by: string; comment: string } | null }> }>('GET', `/api/v1/alerts?station=${ack.id}&rule=nr.ack`)).body.data;
+      const list = (
+        await t.api<{ data: Array<{ id: number; state: string; acknowledged: { by: string; comment: string } | null }> }>('GET', `/api/v1/alerts?station=${ack.id}&rule=nr.ack`)
+      ).body.data;
       return list[0]?.state === 'acknowledged' ? list[0] : undefined;
     });
     expect(alert.acknowledged).toEqual(expect.objectContaining({ by: 'node-red:auto-ack', comment: 'auto-acknowledged by the night flow' }));
@@ -162,7 +164,10 @@ describe('flows', () => {
 
     // the query node serves the platform's completeness report (same rows as GET /api/v1/completeness)
     const today = new Date(before - 20_000 + 7 * 3_600_000).toISOString().slice(0, 10); // the local day of those pm10 readings
-    const viaFlow = (await (await fetch(`${t.baseUrl}/red/api/completeness?day=${today}`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as { day: string; rows: Array<{ station: string; metric: string; valid: number }> };
+    const viaFlow = (await (await fetch(`${t.baseUrl}/red/api/completeness?day=${today}`, { headers: { authorization: `Bearer ${t.adminToken}` } })).json()) as {
+      day: string;
+      rows: Array<{ station: string; metric: string; valid: number }>;
+    };
     expect(viaFlow.day).toBe(today);
     expect(viaFlow.rows.find((r) => r.station === ack.id && r.metric === 'pm10')?.valid).toBe(5);
 
@@ -181,10 +186,19 @@ describe('flows', () => {
       { id: 'tab-hello', type: 'tab', label: 'http-in access' },
       { id: 'n-hello-in', type: 'http in', z: 'tab-hello', url: '/hello', method: 'get', wires: [['n-hello-body']] },
       { id: 'n-hello-post', type: 'http in', z: 'tab-hello', url: '/hello', method: 'post', wires: [['n-hello-body']] },
-      { id: 'n-hello-body', type: 'function', z: 'tab-hello', func: "msg.payload = { hello: msg.req.quantracUser ? msg.req.quantracUser.username : null }; return msg;", outputs: 1, wires: [['n-hello-out']] },
+      {
+        id: 'n-hello-body',
+        type: 'function',
+        z: 'tab-hello',
+        func: 'msg.payload = { hello: msg.req.quantracUser ? msg.req.quantracUser.username : null }; return msg;',
+        outputs: 1,
+        wires: [['n-hello-out']],
+      },
       { id: 'n-hello-out', type: 'http response', z: 'tab-hello', statusCode: '200', wires: [] },
     ];
-    const current = (await (await fetch(`${t.baseUrl}/red/flows`, { headers: { authorization: `Bearer ${adminRedToken}`, 'Node-RED-API-Version': 'v2' } })).json()) as { flows: unknown[] };
+    const current = (await (await fetch(`${t.baseUrl}/red/flows`, { headers: { authorization: `Bearer ${adminRedToken}`, 'Node-RED-API-Version': 'v2' } })).json()) as {
+      flows: unknown[];
+    };
     expect((await deploy(t.baseUrl, adminRedToken, [...current.flows, ...flows])).status).toBe(200);
     const url = `${t.baseUrl}/red/api/hello`;
 
@@ -243,7 +257,9 @@ describe('flows survive a restart', () => {
 
       const second = await run();
       const token2 = ((await (await redToken(second.base, 'admin', 'restart-admin-pw')).json()) as { access_token: string }).access_token;
-      const got = (await (await fetch(`${second.base}/red/flows`, { headers: { authorization: `Bearer ${token2}`, 'Node-RED-API-Version': 'v2' } })).json()) as { flows: Array<{ id: string; label?: string }> };
+      const got = (await (await fetch(`${second.base}/red/flows`, { headers: { authorization: `Bearer ${token2}`, 'Node-RED-API-Version': 'v2' } })).json()) as {
+        flows: Array<{ id: string; label?: string }>;
+      };
       expect(got.flows.map((f) => f.id).sort()).toEqual(['n-keep', 'tab-keep']);
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);

@@ -107,7 +107,18 @@ beforeAll(async () => {
   const b = await t.createStation({ id: 'BT-B', name: 'Trạm B' });
   const dn = await t.api('POST', '/api/v1/stations', { id: 'BT-DN', name: 'Đà Nẵng 1', profile: 'air-quality', lat: 16.05, lon: 108.2, province: 'Đà Nẵng' });
   expect(dn.status).toBe(201);
-  const rule = { id: 'test.bt-pm25', name: { en: 'PM2.5 above 100', vi: 'PM2,5 vượt 100' }, kind: 'threshold', scope: { station: 'BT-A' }, metric: 'pm25', severity: 'warning', op: 'above', raise: 100, clear: 80, over: 'raw' };
+  const rule = {
+    id: 'test.bt-pm25',
+    name: { en: 'PM2.5 above 100', vi: 'PM2,5 vượt 100' },
+    kind: 'threshold',
+    scope: { station: 'BT-A' },
+    metric: 'pm25',
+    severity: 'warning',
+    op: 'above',
+    raise: 100,
+    clear: 80,
+    over: 'raw',
+  };
   expect((await t.api('POST', '/api/v1/rules', rule)).status).toBe(201);
 
   const ca = await t.connectStation(a.id, a.secret);
@@ -133,7 +144,14 @@ beforeAll(async () => {
       flows: [
         { id: 'tab-bulletins', type: 'tab', label: 'send bulletins' },
         { id: 'n-bulletin', type: 'quantrac-bulletin', z: 'tab-bulletins', kinds: 'daily', scopes: 'province:Hà Nội', attach: 'html,csv,pdf', wires: [['n-fn']] },
-        { id: 'n-fn', type: 'function', z: 'tab-bulletins', func: 'msg.payload = { ...msg.payload, files: msg.attachments.map((a) => [a.filename, a.content.length]) }; return msg;', outputs: 1, wires: [['n-post']] },
+        {
+          id: 'n-fn',
+          type: 'function',
+          z: 'tab-bulletins',
+          func: 'msg.payload = { ...msg.payload, files: msg.attachments.map((a) => [a.filename, a.content.length]) }; return msg;',
+          outputs: 1,
+          wires: [['n-post']],
+        },
         { id: 'n-post', type: 'http request', z: 'tab-bulletins', method: 'POST', ret: 'txt', url: receiverUrl, wires: [[]] },
       ],
     }),
@@ -153,7 +171,15 @@ interface BulletinJson {
   scope: string;
   province: string | null;
   generatedBy: string;
-  summary: { stations: number; stationsExceeding: number; exceedances: number; alertsFired: number; alertsResolved: number; completeness: number | null; worstAqi: { station: string; value: number } | null };
+  summary: {
+    stations: number;
+    stationsExceeding: number;
+    exceedances: number;
+    alertsFired: number;
+    alertsResolved: number;
+    completeness: number | null;
+    worstAqi: { station: string; value: number } | null;
+  };
   links: { html: string; csv: string; pdf: string | null };
 }
 
@@ -198,7 +224,11 @@ describe('the daily bulletin of a seeded day', () => {
     expect(mean('BT-B', 'pm25')).toEqual([[60, 'hours=23']]); // the calibrating hour has no valid mean
     expect(mean('BT-B', 'pm10')).toEqual([[50, 'hours=24']]);
     // only the metrics each station measures
-    expect(find('metric_daily_mean', 'BT-B').map((r) => r.metric).sort()).toEqual(['pm10', 'pm25']);
+    expect(
+      find('metric_daily_mean', 'BT-B')
+        .map((r) => r.metric)
+        .sort(),
+    ).toEqual(['pm10', 'pm25']);
   });
 
   it("rounds every value to its metric's resolution (the profile's decimals), indices to whole numbers", () => {
@@ -216,11 +246,17 @@ describe('the daily bulletin of a seeded day', () => {
 
   it('reports the stored daily and highest hourly VN_AQI, not a recomputation', async () => {
     for (const id of ['BT-A', 'BT-B']) {
-      const daily = await t.api<{ data: Array<{ ts: string; day?: string; aqi: number; category: { key: string } }> }>('GET', `/api/v1/stations/${id}/aqi?period=day&from=${encodeURIComponent(`${DAY}T00:00:00+07:00`)}&to=${encodeURIComponent(`${DAY}T23:59:59+07:00`)}`);
+      const daily = await t.api<{ data: Array<{ ts: string; day?: string; aqi: number; category: { key: string } }> }>(
+        'GET',
+        `/api/v1/stations/${id}/aqi?period=day&from=${encodeURIComponent(`${DAY}T00:00:00+07:00`)}&to=${encodeURIComponent(`${DAY}T23:59:59+07:00`)}`,
+      );
       expect(daily.status).toBe(200);
       expect(daily.body.data).toHaveLength(1);
       expect(find('aqi_daily', id).map((r) => [Number(r.value), r.category])).toEqual([[daily.body.data[0]!.aqi, daily.body.data[0]!.category.key]]);
-      const hourly = await t.api<{ data: Array<{ ts: string; aqi: number; category: { key: string } }> }>('GET', `/api/v1/stations/${id}/aqi?period=hour&from=${new Date(D0).toISOString()}&to=${new Date(D0 + 24 * HOUR).toISOString()}`);
+      const hourly = await t.api<{ data: Array<{ ts: string; aqi: number; category: { key: string } }> }>(
+        'GET',
+        `/api/v1/stations/${id}/aqi?period=hour&from=${new Date(D0).toISOString()}&to=${new Date(D0 + 24 * HOUR).toISOString()}`,
+      );
       const inDay = hourly.body.data.filter((h) => Date.parse(h.ts) > D0 && Date.parse(h.ts) <= D0 + 24 * HOUR);
       expect(inDay.length).toBeGreaterThanOrEqual(22); // the NowCast needs 2 of the last 3 hours
       const top = Math.max(...inDay.map((h) => h.aqi));
@@ -291,7 +327,11 @@ describe('the daily bulletin of a seeded day', () => {
     const delivered = await until('the flow to post the bulletin', () => receiver.received.find((m) => m['id'] === bulletin.id));
     expect(delivered).toMatchObject({ kind: 'daily', period: DAY, scope: 'province:Hà Nội', links: { html: `http://ioc.test/api/v1/bulletins/${bulletin.id}.html` } });
     const files = (delivered['files'] as Array<[string, number]>).map(([name]) => name);
-    expect(files).toEqual([`quantrac-bulletin-daily-${DAY}-ha-noi.html`, `quantrac-bulletin-daily-${DAY}-ha-noi.csv`, ...(CHROMIUM ? [`quantrac-bulletin-daily-${DAY}-ha-noi.pdf`] : [])]);
+    expect(files).toEqual([
+      `quantrac-bulletin-daily-${DAY}-ha-noi.html`,
+      `quantrac-bulletin-daily-${DAY}-ha-noi.csv`,
+      ...(CHROMIUM ? [`quantrac-bulletin-daily-${DAY}-ha-noi.pdf`] : []),
+    ]);
   });
 
   it.runIf(CHROMIUM)('is listed in the operations center, where an operator generates one', async () => {
@@ -354,7 +394,9 @@ describe('the monthly bulletin', () => {
     }
     // 31 days expected, one seeded
     expect(of('completeness', 'BT-A').map((r) => r.detail)).toEqual([`expected=${3 * 1440 * 31} excluded=0 valid=4140`]);
-    expect(of('completeness', 'BT-B').map((r) => [Number(r.value), r.detail])).toEqual([[Math.round((2820 / (2 * 1440 * 31 - 60)) * 1000) / 10, `expected=${2 * 1440 * 31} excluded=60 valid=2820`]]);
+    expect(of('completeness', 'BT-B').map((r) => [Number(r.value), r.detail])).toEqual([
+      [Math.round((2820 / (2 * 1440 * 31 - 60)) * 1000) / 10, `expected=${2 * 1440 * 31} excluded=60 valid=2820`],
+    ]);
     expect(Number(of('alerts', 'BT-A')[0]!.value)).toBeGreaterThanOrEqual(1);
     expect(res.body.bulletin.summary.stationsExceeding).toBe(2);
   });

@@ -79,7 +79,14 @@ describe('FTP receiver', () => {
     const ts = nextHour();
     const text =
       '\ufeff' +
-      [`pH\t7,25\tpH\t${local(ts)}\t00`, `COD\t45.2300\tmg/L\t${local(ts)}\t01`, `TSS\t\tmg/L\t${local(ts)}\t02`, `Flow\t2\tl/s\t${local(ts)}\t00`, `Temp\t31\t°C\t${local(ts)}\t03`, `NH4\t5000\tmg/L\t${local(ts)}\t00`].join('\r\n') +
+      [
+        `pH\t7,25\tpH\t${local(ts)}\t00`,
+        `COD\t45.2300\tmg/L\t${local(ts)}\t01`,
+        `TSS\t\tmg/L\t${local(ts)}\t02`,
+        `Flow\t2\tl/s\t${local(ts)}\t00`,
+        `Temp\t31\t°C\t${local(ts)}\t03`,
+        `NH4\t5000\tmg/L\t${local(ts)}\t00`,
+      ].join('\r\n') +
       '\r\n';
     const client = await ftpLogin(s.id, s.secret);
     try {
@@ -280,7 +287,13 @@ describe('HTTP ingest', () => {
     expect(await bad.json()).toMatchObject({ error: { code: 'QT_ERR_PAYLOAD_INVALID', details: { refused: [{ index: null, code: 'invalid_json' }] } } });
 
     const ts = nextHour();
-    const partial = await post(JSON.stringify([{ ts: iso(ts), values: { pm25: 1 } }, { ts: iso(ts + 60_000), values: { pm1: 3 } }]), basic(s.id, s.secret));
+    const partial = await post(
+      JSON.stringify([
+        { ts: iso(ts), values: { pm25: 1 } },
+        { ts: iso(ts + 60_000), values: { pm1: 3 } },
+      ]),
+      basic(s.id, s.secret),
+    );
     expect(partial.status).toBe(422);
     const body = (await partial.json()) as { error: { code: string; details: { accepted: number; refused: Array<{ index: number; code: string; reason: string }> } } };
     expect(body.error.code).toBe('QT_ERR_READINGS_REFUSED');

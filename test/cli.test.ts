@@ -82,7 +82,23 @@ describe('quantrac config check and usage', () => {
 
 describe('quantrac against the running app (its API)', () => {
   it('stations add, list and rotate-secret; the secrets work over MQTT', async () => {
-    const add = await cli(['stations', 'add', 'CLI-01', '--name', 'Hoàn Kiếm', '--profile', 'air-quality', '--lat', '21.03', '--lon', '105.85', '--province', 'Hà Nội', '--json', ...api]);
+    const add = await cli([
+      'stations',
+      'add',
+      'CLI-01',
+      '--name',
+      'Hoàn Kiếm',
+      '--profile',
+      'air-quality',
+      '--lat',
+      '21.03',
+      '--lon',
+      '105.85',
+      '--province',
+      'Hà Nội',
+      '--json',
+      ...api,
+    ]);
     expect(add.code, add.stderr).toBe(0);
     const { secret } = JSON.parse(add.stdout) as { secret: string };
     expect(t!.app.directory.get('CLI-01')?.name).toBe('Hoàn Kiếm');
@@ -118,7 +134,9 @@ describe('quantrac against the running app (its API)', () => {
     expect(generated).toBeTruthy();
     expect((await t!.api('POST', '/api/v1/auth/login', { username: 'lan.nguyen', password: generated }, null)).status).toBe(200);
     expect((await t!.api('POST', '/api/v1/auth/login', { username: 'lan.nguyen', password: 'first-password-1' }, null)).status).toBe(401);
-    expect((await t!.api<{ data: Array<{ username: string; role: string }> }>('GET', '/api/v1/users')).body.data).toContainEqual(expect.objectContaining({ username: 'lan.nguyen', role: 'operator' }));
+    expect((await t!.api<{ data: Array<{ username: string; role: string }> }>('GET', '/api/v1/users')).body.data).toContainEqual(
+      expect.objectContaining({ username: 'lan.nguyen', role: 'operator' }),
+    );
     expect((await cli(['users', 'reset-password', 'nobody', ...api])).code).toBe(1);
   }, 60_000);
 

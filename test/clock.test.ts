@@ -24,7 +24,10 @@ afterAll(async () => {
 const publish = (body: unknown) => client.publishAsync(`stations/${ID}/readings`, JSON.stringify(body), { qos: 1 });
 
 async function readings(from: string, to: string): Promise<Array<{ ts: string; value: number; quality: string }>> {
-  const res = await t.api<{ data: Array<{ ts: string; value: number; quality: string }> }>('GET', `/api/v1/stations/${ID}/readings?metric=pm25&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  const res = await t.api<{ data: Array<{ ts: string; value: number; quality: string }> }>(
+    'GET',
+    `/api/v1/stations/${ID}/readings?metric=pm25&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+  );
   expect(res.status).toBe(200);
   return res.body.data;
 }
@@ -75,12 +78,17 @@ describe('duplicate timestamps', () => {
     ]);
 
     const stored = await readings('2026-11-01T01:00:00Z', '2026-11-01T04:00:00Z');
-    expect(stored).toEqual([
-      { ts: '2026-11-01T02:00:00.000Z', value: 10, quality: 'valid' },
-      { ts: '2026-11-01T03:00:00.000Z', value: 30, quality: 'valid' },
-    ].map((r) => expect.objectContaining(r)));
+    expect(stored).toEqual(
+      [
+        { ts: '2026-11-01T02:00:00.000Z', value: 10, quality: 'valid' },
+        { ts: '2026-11-01T03:00:00.000Z', value: 30, quality: 'valid' },
+      ].map((r) => expect.objectContaining(r)),
+    );
 
-    const res = await t.api<{ data: Array<{ metric: string; ts: string; stored: unknown; refused: unknown; source: string }>; next: number | null }>('GET', `/api/v1/stations/${ID}/conflicts`);
+    const res = await t.api<{ data: Array<{ metric: string; ts: string; stored: unknown; refused: unknown; source: string }>; next: number | null }>(
+      'GET',
+      `/api/v1/stations/${ID}/conflicts`,
+    );
     expect(res.status).toBe(200);
     const conflicts = res.body.data.map(({ metric, ts: at, stored: s, refused, source }) => ({ metric, ts: at, stored: s, refused, source }));
     expect(conflicts).toEqual(
@@ -113,7 +121,10 @@ describe('UTC+7 local times', () => {
     // the same hour re-sent with another value: the first stays, the conflict says where it came from
     const r2 = await t.app.circular10.intake.receive(ID, 'HN_KK_PM_20260308_2.txt', Buffer.from('PM2,5\t99\tug/m3\t20260308070000\t00'), 'drop');
     expect(r2.outcome).toBe('accepted');
-    const res = await t.api<{ data: Array<{ ts: string; stored: { value: number }; refused: { value: number }; source: string }> }>('GET', `/api/v1/stations/${ID}/conflicts?limit=1`);
+    const res = await t.api<{ data: Array<{ ts: string; stored: { value: number }; refused: { value: number }; source: string }> }>(
+      'GET',
+      `/api/v1/stations/${ID}/conflicts?limit=1`,
+    );
     expect(res.body.data[0]).toMatchObject({ ts: '2026-03-08T00:00:00.000Z', stored: { value: 7.5 }, refused: { value: 99 }, source: 'file' });
   });
 });

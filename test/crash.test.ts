@@ -89,7 +89,9 @@ describe('kill -9 during a QoS 1 stream', () => {
     const t0 = Date.now();
     child = await startChildApp(env);
     await allAcked;
-    console.info(`crash: ${killedAt.size} of ${STATIONS * MESSAGES} readings acknowledged at kill -9; all ${acked.size} acknowledged ${Date.now() - t0} ms after the restart began`);
+    console.info(
+      `crash: ${killedAt.size} of ${STATIONS * MESSAGES} readings acknowledged at kill -9; all ${acked.size} acknowledged ${Date.now() - t0} ms after the restart began`,
+    );
     expect(failed).toEqual([]);
     expect(acked.size).toBe(STATIONS * MESSAGES);
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));

@@ -114,7 +114,10 @@ describe('chart downsampling', () => {
     }
     const from = new Date(start).toISOString();
     const to = new Date(start + n * 60_000).toISOString();
-    const res = await t.api<{ data: Array<{ ts: string; value: number }> }>('GET', `/api/v1/stations/${s.id}/readings?metric=pm25&from=${from}&to=${to}&limit=100000&maxPoints=800`);
+    const res = await t.api<{ data: Array<{ ts: string; value: number }> }>(
+      'GET',
+      `/api/v1/stations/${s.id}/readings?metric=pm25&from=${from}&to=${to}&limit=100000&maxPoints=800`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveLength(800);
     expect(res.body.data[0]!.ts).toBe(from);
@@ -186,7 +189,18 @@ describe('live stream (socket.io)', () => {
     const alerts: AlertsFrame[] = [];
     socket.on('overview', (f: OverviewFrame) => overview.push(f));
     socket.on('alerts', (f: AlertsFrame) => alerts.push(f));
-    await t.api('POST', '/api/v1/rules', { id: 'rt.ov', name: { en: 'PM2.5 high', vi: 'PM2,5 cao' }, kind: 'threshold', scope: { station: s.id }, metric: 'pm25', severity: 'critical', op: 'above', raise: 100, clear: 80, over: 'raw' });
+    await t.api('POST', '/api/v1/rules', {
+      id: 'rt.ov',
+      name: { en: 'PM2.5 high', vi: 'PM2,5 cao' },
+      kind: 'threshold',
+      scope: { station: s.id },
+      metric: 'pm25',
+      severity: 'critical',
+      op: 'above',
+      raise: 100,
+      clear: 80,
+      over: 'raw',
+    });
     const client = await t.connectStation(s.id, s.secret);
     await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 1000), values: { pm25: 300 } }), { qos: 1 });
     await t.app.alerts.idle();

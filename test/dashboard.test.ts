@@ -38,7 +38,15 @@ beforeAll(async () => {
     const ts = now - i * 5 * 60_000;
     const hour = new Date(ts + 7 * 3_600_000).getUTCHours();
     const rush = Math.exp(-((hour - 8) ** 2) / 4) + Math.exp(-((hour - 18) ** 2) / 5);
-    backlog.push({ ts: localIso(ts), values: { pm25: Math.round((28 + 45 * rush + 6 * Math.sin(i / 7)) * 10) / 10, pm10: Math.round((50 + 60 * rush) * 10) / 10, no2: Math.round((30 + 35 * rush) * 10) / 10, co: Math.round(900 + 1500 * rush) } });
+    backlog.push({
+      ts: localIso(ts),
+      values: {
+        pm25: Math.round((28 + 45 * rush + 6 * Math.sin(i / 7)) * 10) / 10,
+        pm10: Math.round((50 + 60 * rush) * 10) / 10,
+        no2: Math.round((30 + 35 * rush) * 10) / 10,
+        co: Math.round(900 + 1500 * rush),
+      },
+    });
   }
   await client.publishAsync(`stations/${air.id}/readings`, JSON.stringify(backlog), { qos: 1 });
   await t.app.alerts.idle();
@@ -134,7 +142,15 @@ describe('the operations center in Chromium', () => {
     await mqtt.publishAsync('stations/DB-AIR/readings', JSON.stringify({ ts: localIso(published), values: { pm25: 123.4 } }), { qos: 1 });
     await page.waitForFunction(pm25Is, '123,4', { timeout: 2000, polling: 'raf' });
     expect(Date.now() - published).toBeLessThan(1000);
-    const vnTime = new Intl.DateTimeFormat('vi-VN', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(published));
+    const vnTime = new Intl.DateTimeFormat('vi-VN', {
+      timeZone: 'Asia/Ho_Chi_Minh',
+      day: '2-digit',
+      month: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+    }).format(new Date(published));
     expect(await page.textContent('[data-testid=latest] tr:has(td[data-metric=pm25]) td:last-child')).toBe(vnTime);
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(ARTIFACTS, 'station.png'), fullPage: true });
@@ -147,7 +163,18 @@ describe('the operations center in Chromium', () => {
 
   it('flags a new critical alert from a simulated pollution episode, lists it in the panel, and acknowledges it', async () => {
     const s = await t.createStation({ id: 'DB-EPI', name: 'Trạm KCN Phố Nối', lat: 20.94, lon: 106.06 });
-    const rule = { id: 'dash.episode', name: { en: 'PM2.5 episode at Phố Nối', vi: 'Đợt ô nhiễm PM2,5 tại Phố Nối' }, kind: 'threshold', scope: { station: s.id }, metric: 'pm25', severity: 'critical', op: 'above', raise: 150, clear: 120, over: 'raw' };
+    const rule = {
+      id: 'dash.episode',
+      name: { en: 'PM2.5 episode at Phố Nối', vi: 'Đợt ô nhiễm PM2,5 tại Phố Nối' },
+      kind: 'threshold',
+      scope: { station: s.id },
+      metric: 'pm25',
+      severity: 'critical',
+      op: 'above',
+      raise: 150,
+      clear: 120,
+      over: 'raw',
+    };
     expect((await t.api('POST', '/api/v1/rules', rule)).status).toBe(201);
     await page.click('header nav a[href="/"]');
     await page.waitForSelector('[data-testid=station-list] li[data-id="DB-EPI"]');
@@ -179,10 +206,14 @@ describe('the operations center in Chromium', () => {
     expect(await page.locator('[data-testid=alert-history] details').count()).toBeGreaterThanOrEqual(1);
     await page.fill('[data-testid=ack-comment]', 'Đã cử cán bộ kiểm tra <b>hiện trường</b>');
     await page.click('[data-testid=ack]');
-    await expect.poll(async () => (await t.api<{ alert: { state: string; acknowledged: { by: string; comment: string } | null } }>('GET', `/api/v1/alerts/${alert.id}`)).body.alert, { timeout: 5000 }).toMatchObject({
-      state: 'acknowledged',
-      acknowledged: { by: 'duty-op', comment: 'Đã cử cán bộ kiểm tra <b>hiện trường</b>' },
-    });
+    await expect
+      .poll(async () => (await t.api<{ alert: { state: string; acknowledged: { by: string; comment: string } | null } }>('GET', `/api/v1/alerts/${alert.id}`)).body.alert, {
+        timeout: 5000,
+      })
+      .toMatchObject({
+        state: 'acknowledged',
+        acknowledged: { by: 'duty-op', comment: 'Đã cử cán bộ kiểm tra <b>hiện trường</b>' },
+      });
     await expect.poll(() => page.textContent('[data-testid=detail-state]')).toBe('Đã tiếp nhận');
     expect(await page.locator('.alert-detail b').count()).toBe(0); // the comment is text, not markup
     await page.screenshot({ path: join(ARTIFACTS, 'alerts.png') });

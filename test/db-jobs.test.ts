@@ -57,7 +57,13 @@ describe('database job health', () => {
       expect(health.body.status).toBe('degraded');
       expect(health.body.jobs.degraded).toBe(true);
       expect(health.body.jobs.failing).toEqual([
-        { job: job.id, name: 'policy_compression readings', lastError: expect.stringMatching(/invalid input syntax for type integer/), since: expect.any(String), consecutiveFailures: 2 },
+        {
+          job: job.id,
+          name: 'policy_compression readings',
+          lastError: expect.stringMatching(/invalid input syntax for type integer/),
+          since: expect.any(String),
+          consecutiveFailures: 2,
+        },
       ]);
       const metrics = (await t.inject<string>('GET', '/metrics', undefined, null)).body;
       expect(metrics).toMatch(/quantrac_db_job_failing\{job="policy_compression readings"\} 1/);
@@ -85,7 +91,19 @@ describe('database job health', () => {
     expect(server.map((j) => j.name)).toContain('policy_refresh_continuous_aggregate readings_daily');
     expect(assessJobs(server, Date.now()).failing).toEqual([]);
 
-    const job: JobHealth = { jobId: 1, name: 'x', scheduleIntervalMs: 60_000, lastRunStatus: 'success', lastRunStartedAt: 0, lastSuccessAt: 0, totalRuns: 1, totalFailures: 0, consecutiveFailures: 0, lastError: null, lateAfter: 1000 };
+    const job: JobHealth = {
+      jobId: 1,
+      name: 'x',
+      scheduleIntervalMs: 60_000,
+      lastRunStatus: 'success',
+      lastRunStartedAt: 0,
+      lastSuccessAt: 0,
+      totalRuns: 1,
+      totalFailures: 0,
+      consecutiveFailures: 0,
+      lastError: null,
+      lateAfter: 1000,
+    };
     expect(assessJobs([job], 1000).late).toEqual([]);
     expect(assessJobs([job], 1001).late).toEqual([job]);
     expect(assessJobs([{ ...job, lateAfter: null }], 1e12).late).toEqual([]);

@@ -22,7 +22,6 @@ afterAll(async () => {
   await t?.close(true);
 });
 
-
 const T0 = Date.UTC(2026, 10, 22, 0, 0, 0);
 
 describe('the embedded database worker dies', () => {

@@ -30,7 +30,7 @@ async function startUpstream(port: number): Promise<{ port: number; close(): Pro
     resolve({ root: upstreamRoot });
   });
   await server.listen();
-  const actual = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const actual = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return { port: actual, close: () => server.close() as Promise<void> };
 }
 const silentLog = { child: () => silentLog, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} };
@@ -101,7 +101,9 @@ describe('forwarding to an upstream FTP server', () => {
     expect(await t.app.circular10.forwarder!.pending('ministry')).toEqual([]);
     expect(readdirSync(join(t.dataDir, 'forward', 'sent', 'ministry'))).toHaveLength(5);
     for (const i of [1, 2, 3, 4, 5]) {
-      const lines = readFileSync(join(upstreamRoot, 'incoming', nameAt(i)), 'utf8').split('\r\n').filter(Boolean);
+      const lines = readFileSync(join(upstreamRoot, 'incoming', nameAt(i)), 'utf8')
+        .split('\r\n')
+        .filter(Boolean);
       expect(lines.map((l) => l.split('\t')[0])).toEqual(['COD', 'pH', 'TSS']);
       expect(lines.every((l) => l.split('\t')[3] === local(at(i)))).toBe(true);
     }

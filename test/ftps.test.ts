@@ -56,11 +56,27 @@ const refusal = (p: Promise<unknown>) =>
 
 beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'quantrac-ftps-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
-    '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-keyout',
+      join(certDir, 'key.pem'),
+      '-out',
+      join(certDir, 'cert.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   ca = readFileSync(join(certDir, 'cert.pem'));
   app = await createApp({
     dataDir: tempDataDir(),

@@ -45,7 +45,15 @@ function checkOutcome(o: ParseOutcome, metrics: readonly string[]): void {
 
 const airMetrics = Object.keys(air.profile.metrics);
 const metricKey = fc.oneof(fc.constantFrom(...airMetrics), fc.constantFrom('bogus', '', '__proto__', 'constructor', 'toString', 'PM2,5'), fc.string({ maxLength: 8 }));
-const value = fc.oneof(fc.double(), fc.integer(), fc.constant(null), fc.string({ maxLength: 6 }), fc.boolean(), fc.constantFrom(1e308, -0, 5e-324), fc.array(fc.integer(), { maxLength: 2 }));
+const value = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.constant(null),
+  fc.string({ maxLength: 6 }),
+  fc.boolean(),
+  fc.constantFrom(1e308, -0, 5e-324),
+  fc.array(fc.integer(), { maxLength: 2 }),
+);
 const tsText = fc.oneof(
   fc.integer({ min: Date.UTC(1990, 0, 1), max: NOW + 86_400_000 }).map((t) => localIso(t)),
   fc.integer({ min: Date.UTC(1990, 0, 1), max: NOW + 86_400_000 }).map((t) => new Date(t).toISOString()),

@@ -14,7 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../lib/errors.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
-type Schema = { type?: string | string[]; enum?: unknown[]; properties?: Record<string, Schema>; items?: Schema; minimum?: number; maximum?: number; $ref?: string; required?: string[] };
+type Schema = {
+  type?: string | string[];
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  minimum?: number;
+  maximum?: number;
+  $ref?: string;
+  required?: string[];
+};
 type Parameter = { name: string; in: 'path' | 'query' | 'header' | 'cookie'; required?: boolean; schema?: Schema };
 type Operation = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema?: Schema }> } };
 type Doc = { paths: Record<string, Record<string, Operation>> };
@@ -70,7 +79,9 @@ const HOSTILE_STRINGS = [
 
 /** Percent-encodes every byte of the UTF-8 form (lone surrogates included) except the unreserved ones. */
 function encode(text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+  return [...Buffer.from(text, 'utf8')]
+    .map((b) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`))
+    .join('');
 }
 
 /** A value for a schema: often one it accepts, as often a hostile one. */
@@ -85,7 +96,11 @@ function value(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
   const types = schema?.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
   const typed: Array<fc.Arbitrary<unknown>> = [];
   if (schema?.enum) typed.push(fc.constantFrom(...schema.enum));
-  if (types.includes('integer')) typed.push(fc.integer({ min: Math.max(schema?.minimum ?? -1000, -2_147_483_648), max: Math.min(schema?.maximum ?? 1000, 2_147_483_647) }), fc.constantFrom(-1, 0, 2 ** 53, 1e30));
+  if (types.includes('integer'))
+    typed.push(
+      fc.integer({ min: Math.max(schema?.minimum ?? -1000, -2_147_483_648), max: Math.min(schema?.maximum ?? 1000, 2_147_483_647) }),
+      fc.constantFrom(-1, 0, 2 ** 53, 1e30),
+    );
   if (types.includes('number')) typed.push(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(-1e308, 1e308));
   if (types.includes('boolean')) typed.push(fc.boolean());
   if (types.includes('null')) typed.push(fc.constant(null));
@@ -119,7 +134,10 @@ afterAll(async () => {
 
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms: ${what}`)), TIMEOUT_MS)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms: ${what}`)), TIMEOUT_MS))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 describe('hostile input to every operation of the OpenAPI document', () => {
@@ -146,21 +164,33 @@ describe('hostile input to every operation of the OpenAPI document', () => {
           query: fc.record(Object.fromEntries(params.filter((p) => p.in === 'query').map((p) => [p.name, value(p.schema).map(String)])), { requiredKeys: [] }),
           body: op.requestBody ? body(jsonBody) : fc.constant(undefined),
         });
-        await fc.assert(
-          fc.asyncProperty(request, async (r) => {
-            const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => encode(String(r.path[name]))) + (Object.keys(r.query).length ? '?' + Object.entries(r.query).map(([k, v]) => `${encode(k)}=${encode(String(v))}`).join('&') : '');
-            sent++;
-            const res = await withTimeout(t.inject<{ error?: { code?: string } }>(method.toUpperCase(), url, r.body === undefined ? undefined : JSON.stringify(r.body), tokens[r.role]), `${key} ${url.slice(0, 200)}`);
-            const where = `${key} as ${r.role}: ${method.toUpperCase()} ${url.slice(0, 300)} body ${JSON.stringify(r.body)?.slice(0, 300)} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
-            if (res.status >= 500) problems.push(where);
-            else if (res.status >= 400 && !known.has(String(res.body?.error?.code))) problems.push(`${where} (not a catalogue code)`);
-            return res.status < 500;
-          }),
-          { numRuns: RUNS, endOnFailure: true },
-        ).catch((err: unknown) => {
-          // a failed property is in `problems` already; anything else (a hang, a generator error) is a problem too
-          if (!problems.some((p) => p.startsWith(key))) problems.push(`${key}: ${String(err).slice(0, 600)}`);
-        });
+        await fc
+          .assert(
+            fc.asyncProperty(request, async (r) => {
+              const url =
+                path.replace(/\{(\w+)\}/g, (_m, name: string) => encode(String(r.path[name]))) +
+                (Object.keys(r.query).length
+                  ? '?' +
+                    Object.entries(r.query)
+                      .map(([k, v]) => `${encode(k)}=${encode(String(v))}`)
+                      .join('&')
+                  : '');
+              sent++;
+              const res = await withTimeout(
+                t.inject<{ error?: { code?: string } }>(method.toUpperCase(), url, r.body === undefined ? undefined : JSON.stringify(r.body), tokens[r.role]),
+                `${key} ${url.slice(0, 200)}`,
+              );
+              const where = `${key} as ${r.role}: ${method.toUpperCase()} ${url.slice(0, 300)} body ${JSON.stringify(r.body)?.slice(0, 300)} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+              if (res.status >= 500) problems.push(where);
+              else if (res.status >= 400 && !known.has(String(res.body?.error?.code))) problems.push(`${where} (not a catalogue code)`);
+              return res.status < 500;
+            }),
+            { numRuns: RUNS, endOnFailure: true },
+          )
+          .catch((err: unknown) => {
+            // a failed property is in `problems` already; anything else (a hang, a generator error) is a problem too
+            if (!problems.some((p) => p.startsWith(key))) problems.push(`${key}: ${String(err).slice(0, 600)}`);
+          });
       }
     }
     expect([...new Set(problems)].slice(0, 30)).toEqual([]);
@@ -176,7 +206,16 @@ describe('hostile input to every operation of the OpenAPI document', () => {
   });
 
   it('refuses non-decimal numbers, integers beyond the columns and NUL bytes with 400 QT_ERR_BAD_REQUEST', async () => {
-    for (const url of ['/api/v1/alerts?limit=1e3', '/api/v1/alerts?limit=0x10', '/api/v1/alerts?limit=%205', '/api/v1/alerts?before=99999999999999999999999', '/api/v1/alerts/99999999999999999999999', '/api/v1/bulletins?offset=99999999999999999999999', '/api/v1/stations?province=a%00b', `/api/v1/stations/${STATION}%00`]) {
+    for (const url of [
+      '/api/v1/alerts?limit=1e3',
+      '/api/v1/alerts?limit=0x10',
+      '/api/v1/alerts?limit=%205',
+      '/api/v1/alerts?before=99999999999999999999999',
+      '/api/v1/alerts/99999999999999999999999',
+      '/api/v1/bulletins?offset=99999999999999999999999',
+      '/api/v1/stations?province=a%00b',
+      `/api/v1/stations/${STATION}%00`,
+    ]) {
       const res = await t.inject<{ error: { code: string } }>('GET', url, undefined, tokens.admin);
       expect({ url, status: res.status, code: res.body.error?.code }).toEqual({ url, status: 400, code: 'QT_ERR_BAD_REQUEST' });
     }

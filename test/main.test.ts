@@ -61,7 +61,11 @@ describe('npm start', () => {
     expect(banner).toMatch(/Simulated fleet\s+3 stations/);
     const password = /Admin login\s+admin \/ (\S+)/.exec(banner)![1]!;
     const base = `http://127.0.0.1:${httpPort}`;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
     expect(login.status).toBe(200);
     const { token } = (await login.json()) as { token: string };
     const auth = { authorization: `Bearer ${token}` };

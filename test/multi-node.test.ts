@@ -71,7 +71,7 @@ describe('multi-node mode', () => {
     expect(() => resolveConfig({ cluster: { redisUrl: 'redis://127.0.0.1:6379' } })).toThrow(/REDIS_URL: multi-node mode needs DATABASE_URL/);
   });
 
-  it('stores every reading published through either node once, and streams node A\'s readings to a client on node B', async () => {
+  it("stores every reading published through either node once, and streams node A's readings to a client on node B", async () => {
     expect([a.app.cluster.isLeader(), b.app.cluster.isLeader()].filter(Boolean)).toHaveLength(1);
 
     const socket: Socket = connectSocket(b.baseUrl, { path: '/socket.io/', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: b.adminToken } });
@@ -154,7 +154,10 @@ describe('multi-node mode', () => {
     await publishSeries(onB, stations.A.id, start + 60_000, 1, () => 160);
     await b.app.alerts.idle();
 
-    const { rows: alerts } = await a.app.store.db.query<{ id: number; state: string }>(`SELECT id, state FROM alerts WHERE station_id = $1 AND rule_id = $2`, [stations.A.id, RULE]);
+    const { rows: alerts } = await a.app.store.db.query<{ id: number; state: string }>(`SELECT id, state FROM alerts WHERE station_id = $1 AND rule_id = $2`, [
+      stations.A.id,
+      RULE,
+    ]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.state).toBe('firing');
     const { rows: events } = await a.app.store.db.query<{ type: string }>(`SELECT type FROM alert_events WHERE alert_id = $1 ORDER BY id`, [alerts[0]!.id]);

@@ -80,7 +80,11 @@ describe('the notifications screen', () => {
       const cp = cps.body.data.find((c) => c.name === 'Zalo trực ban Hà Nội');
       expect(cp).toMatchObject({ kind: 'chat', secretsSet: ['headers.access_token'], username: 'ui-operator' });
       const policies = await t.api<{ data: Array<{ name: string; matchers: unknown; contactPointIds: number[]; groupBy: string }> }>('GET', '/api/v1/notifications/policies');
-      expect(policies.body.data.find((p) => p.name === 'Nghiêm trọng Hà Nội')).toMatchObject({ matchers: { severities: ['critical'], provinces: ['Hà Nội'] }, contactPointIds: [cp!.id], groupBy: 'station' });
+      expect(policies.body.data.find((p) => p.name === 'Nghiêm trọng Hà Nội')).toMatchObject({
+        matchers: { severities: ['critical'], provinces: ['Hà Nội'] },
+        contactPointIds: [cp!.id],
+        groupBy: 'station',
+      });
       expect(errors).toEqual([]);
     } finally {
       await page.close();

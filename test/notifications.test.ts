@@ -91,7 +91,13 @@ describe('a critical episode reaches the duty officer by e-mail and SMS', () => 
     const smsCp = await created<{ id: number; secretsSet: string[]; settings: Record<string, unknown> }>('/api/v1/notifications/contact-points', {
       name: 'Trực ban Hà Nội (SMS)',
       kind: 'sms',
-      settings: { url: sms.url, method: 'POST', to: '0912345678', contentType: 'application/json', bodyTemplate: '{"phone":"{{to}}","text":"{{short}}","severity":"{{severity}}"}' },
+      settings: {
+        url: sms.url,
+        method: 'POST',
+        to: '0912345678',
+        contentType: 'application/json',
+        bodyTemplate: '{"phone":"{{to}}","text":"{{short}}","severity":"{{severity}}"}',
+      },
       secrets: { headers: { Authorization: 'Bearer gw-secret' } },
       username: 'duty-op',
     });
@@ -125,7 +131,10 @@ describe('a critical episode reaches the duty officer by e-mail and SMS', () => 
     expect(body).toMatchObject({ phone: '0912345678', severity: 'critical' });
     expect(body.text).toContain('Hoàn Kiếm');
 
-    const log = await t.api<{ data: Array<{ channel: string; status: string; recipient: string; alertIds: number[] }> }>('GET', `/api/v1/notifications/deliveries?alert=${alertId}`);
+    const log = await t.api<{ data: Array<{ channel: string; status: string; recipient: string; alertIds: number[] }> }>(
+      'GET',
+      `/api/v1/notifications/deliveries?alert=${alertId}`,
+    );
     expect(log.body.data.map((d) => `${d.channel}:${d.status}:${d.recipient}`).sort()).toEqual(['email:sent:trucban@hanoi.example.vn', 'sms:sent:0912345678']);
     const metrics = await t.api<string>('GET', '/metrics');
     expect(metrics.body).toMatch(/quantrac_notifications_total\{channel="email",status="sent"\} [1-9]/);
@@ -159,7 +168,13 @@ describe('routing', () => {
     const metrics = ['pm25', 'pm10', 'no2', 'so2', 'co'];
     for (const m of metrics) expect((await t.api('POST', '/api/v1/rules', criticalRule(`ntest.group.${m}`, s.id, m, 10))).status).toBe(201);
     const hook = await webhook('Nhóm theo trạm');
-    await created('/api/v1/notifications/policies', { name: 'Group by station', matchers: { stations: [s.id], severities: ['critical'] }, contactPointIds: [hook.id], groupBy: 'station', groupWaitSeconds: 60 });
+    await created('/api/v1/notifications/policies', {
+      name: 'Group by station',
+      matchers: { stations: [s.id], severities: ['critical'] },
+      contactPointIds: [hook.id],
+      groupBy: 'station',
+      groupWaitSeconds: 60,
+    });
     await publish(s, Object.fromEntries(metrics.map((m) => [m, 50])));
     await notifier().idle();
     expect(hook.receiver.received).toHaveLength(0); // waiting for the group window
@@ -177,7 +192,13 @@ describe('routing', () => {
     await t.api('POST', '/api/v1/rules', criticalRule('ntest.mute.crit', s.id, 'pm25', 100));
     const hook = await webhook('Lãnh đạo tỉnh');
     const allDay = await created('/api/v1/notifications/mute-timings', { name: 'Cả ngày', intervals: [{ weekdays: [], start: '00:00', end: '00:00' }] });
-    await created('/api/v1/notifications/policies', { name: 'Leaders', matchers: { stations: [s.id] }, contactPointIds: [hook.id], muteTimingIds: [allDay.id], criticalPassesMute: true });
+    await created('/api/v1/notifications/policies', {
+      name: 'Leaders',
+      matchers: { stations: [s.id] },
+      contactPointIds: [hook.id],
+      muteTimingIds: [allDay.id],
+      criticalPassesMute: true,
+    });
     await publish(s, { pm10: 300, pm25: 300 });
     await notifier().idle();
     const warn = await alertOf(s.id, 'ntest.mute.warn');
@@ -199,7 +220,13 @@ describe('routing', () => {
     });
     const onCall = await t.api<{ contactPoint: { id: number } }>('GET', `/api/v1/notifications/schedules/${schedule.id}/on-call`);
     expect(onCall.body.contactPoint.id).toBe(l2.id);
-    const chain = await created('/api/v1/notifications/escalation-chains', { name: 'Chuỗi Hà Nội', levels: [{ afterMinutes: 0, contactPointIds: [l1.id] }, { afterMinutes: 15, scheduleIds: [schedule.id] }] });
+    const chain = await created('/api/v1/notifications/escalation-chains', {
+      name: 'Chuỗi Hà Nội',
+      levels: [
+        { afterMinutes: 0, contactPointIds: [l1.id] },
+        { afterMinutes: 15, scheduleIds: [schedule.id] },
+      ],
+    });
     await created('/api/v1/notifications/policies', { name: 'Escalate', matchers: { stations: [s.id] }, escalationChainId: chain.id });
 
     await publish(s, { pm25: 250 });

@@ -85,14 +85,24 @@ describe('the open data screen', () => {
       expect(await saved.locator('[data-testid=open-validated]').inputValue()).toBe('2026-11-20T07:00');
 
       // what is stored: 07:00 Vietnam time is 00:00 UTC
-      const settings = await t.api<{ data: Array<{ id: string; publicFlag: boolean | null; publicMetrics: string[] | null; validatedThrough: string | null }> }>('GET', '/api/v1/open/stations');
-      expect(settings.body.data.find((s) => s.id === 'UI-WW')).toMatchObject({ publicFlag: true, publicMetrics: ['ph', 'cod'].sort((a, b) => keys.indexOf(a) - keys.indexOf(b)), validatedThrough: '2026-11-20T00:00:00.000Z' });
+      const settings = await t.api<{ data: Array<{ id: string; publicFlag: boolean | null; publicMetrics: string[] | null; validatedThrough: string | null }> }>(
+        'GET',
+        '/api/v1/open/stations',
+      );
+      expect(settings.body.data.find((s) => s.id === 'UI-WW')).toMatchObject({
+        publicFlag: true,
+        publicMetrics: ['ph', 'cod'].sort((a, b) => keys.indexOf(a) - keys.indexOf(b)),
+        validatedThrough: '2026-11-20T00:00:00.000Z',
+      });
       // what citizens get: the station, with those two metrics only
       const after = await fetch(`${t.baseUrl}/open/v1/stations`).then((r) => r.json() as Promise<{ data: OpenStation[] }>);
       const published = after.data.find((s) => s.id === 'UI-WW');
       expect(published?.metrics.map((m) => m.key).sort()).toEqual(['cod', 'ph']);
       // and who did it
-      const audit = await t.api<{ data: Array<{ actor: string; outcome: string; target: string | null }> }>('GET', `/api/v1/audit?action=${encodeURIComponent('PATCH /api/v1/open/stations/:id')}`);
+      const audit = await t.api<{ data: Array<{ actor: string; outcome: string; target: string | null }> }>(
+        'GET',
+        `/api/v1/audit?action=${encodeURIComponent('PATCH /api/v1/open/stations/:id')}`,
+      );
       expect(audit.body.data[0]).toMatchObject({ actor: 'admin', outcome: 'ok' });
 
       // back to the profile's default, every metric ticked = all metrics (null)

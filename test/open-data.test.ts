@@ -65,7 +65,9 @@ function series(station: string, metric: string, from: number, to: number, value
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ open: { embargoHours: EMBARGO_HOURS, validatedOnly: true, rateLimitPerMinute: 400, cacheSeconds: 60, license: 'CC BY 4.0', attribution: 'Sở TN&MT (test)' } });
+  t = await startTestApp({
+    open: { embargoHours: EMBARGO_HOURS, validatedOnly: true, rateLimitPerMinute: 400, cacheSeconds: 60, license: 'CC BY 4.0', attribution: 'Sở TN&MT (test)' },
+  });
   await t.createStation({ id: 'AIR-1', name: 'Hà Nội – Hoàn Kiếm' });
   await t.createStation({ id: 'AIR-HIDDEN', name: 'Not public' });
   await t.createStation({ id: 'WW-1', profile: 'wastewater', name: 'Nhà máy A – cửa xả' });
@@ -79,15 +81,50 @@ beforeAll(async () => {
     [T0 - 3 * HOUR - 5 * MIN, 3],
   ]);
   const flaggedValue = { 1: 999, 2: 888, 3: 5000 } as Record<number, number>;
-  await insertReadings(db, series('AIR-1', 'pm25', T0 - 8 * HOUR, T0 + 30 * MIN, (ts) => (flagged.has(ts) ? flaggedValue[flagged.get(ts)!]! : 30 + ((ts / (5 * MIN)) % 3)), (ts) => flagged.get(ts) ?? 0));
-  await insertReadings(db, series('AIR-1', 'pm10', T0 - 8 * HOUR, T0 + 30 * MIN, () => 55));
-  await insertReadings(db, series('WW-1', 'ph', T0 - 8 * HOUR, T0, () => 7.2));
-  await insertReadings(db, series('WW-1', 'cod', T0 - 8 * HOUR, T0, () => 40));
+  await insertReadings(
+    db,
+    series(
+      'AIR-1',
+      'pm25',
+      T0 - 8 * HOUR,
+      T0 + 30 * MIN,
+      (ts) => (flagged.has(ts) ? flaggedValue[flagged.get(ts)!]! : 30 + ((ts / (5 * MIN)) % 3)),
+      (ts) => flagged.get(ts) ?? 0,
+    ),
+  );
+  await insertReadings(
+    db,
+    series('AIR-1', 'pm10', T0 - 8 * HOUR, T0 + 30 * MIN, () => 55),
+  );
+  await insertReadings(
+    db,
+    series('WW-1', 'ph', T0 - 8 * HOUR, T0, () => 7.2),
+  );
+  await insertReadings(
+    db,
+    series('WW-1', 'cod', T0 - 8 * HOUR, T0, () => 40),
+  );
   // stored indices (the alert engine stores them as readings arrive; here seeded at known hours)
   for (let k = 0; k <= 6; k++) {
-    await upsertHourlyIndex(db, { stationId: 'AIR-1', indexName: 'vn_aqi', ts: new Date(T0 - k * HOUR), aqi: 60 + k, category: 'moderate', dominant: 'pm25', subIndices: { pm25: 60 + k } });
+    await upsertHourlyIndex(db, {
+      stationId: 'AIR-1',
+      indexName: 'vn_aqi',
+      ts: new Date(T0 - k * HOUR),
+      aqi: 60 + k,
+      category: 'moderate',
+      dominant: 'pm25',
+      subIndices: { pm25: 60 + k },
+    });
   }
-  await upsertDailyIndex(db, { stationId: 'AIR-1', indexName: 'vn_aqi', day: new Date(T0 - 3 * 86_400_000 + 7 * HOUR).toISOString().slice(0, 10), aqi: 120, category: 'poor', dominant: 'pm25', subIndices: { pm25: 120 } });
+  await upsertDailyIndex(db, {
+    stationId: 'AIR-1',
+    indexName: 'vn_aqi',
+    day: new Date(T0 - 3 * 86_400_000 + 7 * HOUR).toISOString().slice(0, 10),
+    aqi: 120,
+    category: 'poor',
+    dominant: 'pm25',
+    subIndices: { pm25: 120 },
+  });
   const hide = await t.api('PATCH', '/api/v1/open/stations/AIR-HIDDEN', { public: false });
   expect(hide.status).toBe(200);
 }, 120_000);
@@ -119,10 +156,22 @@ describe('open data API, anonymous', () => {
   });
 
   it('cannot reach any /api/v1 route', async () => {
-    for (const path of ['/api/v1/stations', '/api/v1/stations/AIR-1', '/api/v1/stations/AIR-1/readings?metric=pm25', '/api/v1/stations/AIR-1/aqi', '/api/v1/open/stations', '/api/v1/overview', '/api/v1/export?stations=AIR-1&metric=pm25']) {
+    for (const path of [
+      '/api/v1/stations',
+      '/api/v1/stations/AIR-1',
+      '/api/v1/stations/AIR-1/readings?metric=pm25',
+      '/api/v1/stations/AIR-1/aqi',
+      '/api/v1/open/stations',
+      '/api/v1/overview',
+      '/api/v1/export?stations=AIR-1&metric=pm25',
+    ]) {
       expect((await get(path)).status, path).toBe(401);
     }
-    const patch = await fetch(`${t.baseUrl}/api/v1/open/stations/WW-1`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ public: true }) });
+    const patch = await fetch(`${t.baseUrl}/api/v1/open/stations/WW-1`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ public: true }),
+    });
     expect(patch.status).toBe(401);
     const viewer = await t.userToken('citizen-viewer', 'viewer');
     expect((await t.api('PATCH', '/api/v1/open/stations/WW-1', { public: true }, viewer)).status).toBe(403);
@@ -184,7 +233,11 @@ describe('open data API, anonymous', () => {
   });
 
   it('publishes a wastewater station and only the chosen metrics once the agency decides', async () => {
-    const set = await t.api<{ station: { public: boolean; publishedMetrics: string[] } }>('PATCH', '/api/v1/open/stations/WW-1', { public: true, publicMetrics: ['ph'], validatedThrough: new Date(T0).toISOString() });
+    const set = await t.api<{ station: { public: boolean; publishedMetrics: string[] } }>('PATCH', '/api/v1/open/stations/WW-1', {
+      public: true,
+      publicMetrics: ['ph'],
+      validatedThrough: new Date(T0).toISOString(),
+    });
     expect(set.status).toBe(200);
     expect(set.body.station).toMatchObject({ public: true, publishedMetrics: ['ph'] });
     const list = (await get('/open/v1/stations')).body['data'] as StationJson[];
@@ -256,13 +309,16 @@ describe('open data API, anonymous', () => {
     expect((await get('/open/v1/stations/AIR-1/months/2026-13.csv')).status).toBe(400);
   });
 
-  it("puts a station in another zone (Asia/Tokyo, UTC+9) on its own calendar: months, monthly CSV and daily means", async () => {
+  it('puts a station in another zone (Asia/Tokyo, UTC+9) on its own calendar: months, monthly CSV and daily means', async () => {
     const created = await t.api('POST', '/api/v1/stations', { id: 'AIR-TYO', name: 'Tokyo', profile: 'air-quality', lat: 35.68, lon: 139.76, timezone: 'Asia/Tokyo' });
     expect(created.status).toBe(201);
     // 15:00–16:00 UTC on 31 January is 00:00–01:00 on 1 February in Tokyo (22:00–23:00 on 31 January in Vietnam)
     const from = Date.parse('2026-01-31T15:00:00Z');
     const db = t.app.store.db;
-    await insertReadings(db, series('AIR-TYO', 'pm25', from, from + HOUR, () => 30));
+    await insertReadings(
+      db,
+      series('AIR-TYO', 'pm25', from, from + HOUR, () => 30),
+    );
     await refreshAggregate(db, 'readings_hourly', new Date('2026-01-31T00:00:00Z'), new Date('2026-02-02T00:00:00Z'));
     await refreshAggregate(db, 'readings_daily', new Date('2026-01-30T17:00:00Z'), new Date('2026-02-02T17:00:00Z'));
     expect((await t.api('PATCH', '/api/v1/open/stations/AIR-TYO', { validatedThrough: new Date(T0).toISOString() })).status).toBe(200);
@@ -271,7 +327,11 @@ describe('open data API, anonymous', () => {
     expect(months.map((m) => m.month)).toEqual(['2026-02']);
     const csv = await get(months[0]!.url);
     expect(csv.status).toBe(200);
-    const rows = csv.text.trim().split('\r\n').slice(1).map((l) => l.split(','));
+    const rows = csv.text
+      .trim()
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.split(','));
     expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([['2026-01-31T15:00:00.000Z', '2026-02-01T00:00:00+09:00', '30']]);
     expect((await get('/open/v1/stations/AIR-TYO/months/2026-01.csv')).text.trim().split('\r\n')).toHaveLength(1); // header only
 
@@ -282,7 +342,14 @@ describe('open data API, anonymous', () => {
 
   it('documents /open/v1 in the OpenAPI file as anonymous', async () => {
     const doc = (await get('/api/openapi.json')).body as unknown as { paths: Record<string, { get?: { security?: unknown[]; tags?: string[] } }> };
-    for (const path of ['/open/v1/stations', '/open/v1/stations/{id}', '/open/v1/stations/{id}/index', '/open/v1/stations/{id}/hourly', '/open/v1/stations/{id}/daily', '/open/v1/stations/{id}/months/{file}']) {
+    for (const path of [
+      '/open/v1/stations',
+      '/open/v1/stations/{id}',
+      '/open/v1/stations/{id}/index',
+      '/open/v1/stations/{id}/hourly',
+      '/open/v1/stations/{id}/daily',
+      '/open/v1/stations/{id}/months/{file}',
+    ]) {
       expect(doc.paths[path]?.get?.security, path).toEqual([]);
       expect(doc.paths[path]?.get?.tags).toContain('open-data');
     }

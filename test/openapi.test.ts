@@ -29,7 +29,11 @@ let doc: Doc;
 let dir: string;
 
 function operations(): Array<{ method: string; path: string; op: Operation }> {
-  return Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).filter(([m]) => METHODS.has(m)).map(([method, op]) => ({ method, path, op })));
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([m]) => METHODS.has(m))
+      .map(([method, op]) => ({ method, path, op })),
+  );
 }
 
 beforeAll(async () => {
@@ -56,7 +60,9 @@ describe('the OpenAPI document', () => {
     writeFileSync(file, JSON.stringify(doc));
     const bin = join(process.cwd(), 'node_modules', '.bin', 'redocly');
     // exit code 1 on problems: the JSON report says which
-    const { stdout } = await promisify(execFile)(bin, ['lint', file, '--config', join(process.cwd(), 'redocly.yaml'), '--format', 'json'], { maxBuffer: 32 * 1024 * 1024 }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+    const { stdout } = await promisify(execFile)(bin, ['lint', file, '--config', join(process.cwd(), 'redocly.yaml'), '--format', 'json'], { maxBuffer: 32 * 1024 * 1024 }).catch(
+      (err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }),
+    );
     const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string; location: unknown }> };
     expect(report.problems.map((p) => `${p.ruleId}: ${p.message} ${JSON.stringify(p.location)}`)).toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
@@ -72,11 +78,19 @@ describe('the OpenAPI document', () => {
         "import type { paths, components } from './quantrac-api.js';",
         "type Stations = paths['/api/v1/stations']['get']['responses'][200]['content']['application/json'];",
         "type ErrorBody = components['schemas']['ErrorResponse'];",
-        "export const first = (s: Stations): string | undefined => s.data[0]?.id;",
-        "export const code = (e: ErrorBody): string => e.error.code;",
+        'export const first = (s: Stations): string | undefined => s.data[0]?.id;',
+        'export const code = (e: ErrorBody): string => e.error.code;',
       ].join('\n'),
     );
-    const program = ts.createProgram([join(dir, 'client.ts')], { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] });
+    const program = ts.createProgram([join(dir, 'client.ts')], {
+      strict: true,
+      noEmit: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      skipLibCheck: true,
+      types: [],
+    });
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(diagnostics).toEqual([]);
   }, 60_000);
@@ -92,7 +106,8 @@ describe('the OpenAPI document', () => {
       if (!Array.isArray(op.security)) problems.push(`${key}: no security (anonymous routes declare [])`);
       const codes = Object.keys(op.responses);
       if (!codes.some((c) => c.startsWith('2'))) problems.push(`${key}: no 2xx answer`);
-      for (const c of codes.filter((c) => /^[45]/.test(c))) if (op.responses[c]!.$ref !== `#/components/responses/Error${c}`) problems.push(`${key}: ${c} is not the shared ErrorResponse`);
+      for (const c of codes.filter((c) => /^[45]/.test(c)))
+        if (op.responses[c]!.$ref !== `#/components/responses/Error${c}`) problems.push(`${key}: ${c} is not the shared ErrorResponse`);
       if (op.security?.length && !codes.includes('401')) problems.push(`${key}: authenticated but 401 undocumented`);
       if (path.includes('{') && !codes.includes('404')) problems.push(`${key}: path parameter but no 404`);
     }
@@ -108,7 +123,8 @@ describe('the OpenAPI document', () => {
     expect(media('/api/v1/bulletins/{file}')).toEqual(['application/json', 'application/pdf', 'text/csv', 'text/html']);
     const paths = Object.keys(doc.paths);
     expect(paths.filter((p) => p.includes('*'))).toEqual([]);
-    for (const page of ['/', '/alerts', '/bulletins', '/open-data', '/stations/{id}', '/public', '/public/', '/ack/{token}', '/api/docs', '/api/openapi.json']) expect(paths).not.toContain(page);
+    for (const page of ['/', '/alerts', '/bulletins', '/open-data', '/stations/{id}', '/public', '/public/', '/ack/{token}', '/api/docs', '/api/openapi.json'])
+      expect(paths).not.toContain(page);
     expect(doc.paths['/open/v1/stations']?.['get']?.security).toEqual([]);
     expect(doc.paths['/api/v1/stations']?.['get']?.security).toEqual([{ bearer: [] }, { cookie: [] }]);
   });

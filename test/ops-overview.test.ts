@@ -89,7 +89,19 @@ describe('overview KPIs', () => {
 describe('alerts as operators see them', () => {
   it('carry the unit of their value and no verification markers', async () => {
     const s = await t.createStation({ id: 'OV-ALERT' });
-    const rule = { id: 'ov.pm25', name: { en: 'PM2.5 high', vi: 'PM2,5 cao' }, kind: 'threshold', scope: { station: s.id }, metric: 'pm25', severity: 'warning', op: 'above', raise: 100, clear: 80, over: 'raw', source: 'QCVN 05:2023/BTNMT [V]; checked [C = corroborated]' };
+    const rule = {
+      id: 'ov.pm25',
+      name: { en: 'PM2.5 high', vi: 'PM2,5 cao' },
+      kind: 'threshold',
+      scope: { station: s.id },
+      metric: 'pm25',
+      severity: 'warning',
+      op: 'above',
+      raise: 100,
+      clear: 80,
+      over: 'raw',
+      source: 'QCVN 05:2023/BTNMT [V]; checked [C = corroborated]',
+    };
     expect((await t.api('POST', '/api/v1/rules', rule)).status).toBe(201);
     const client = await t.connectStation(s.id, s.secret);
     await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 1000), values: { pm25: 300 } }), { qos: 1 });

@@ -49,7 +49,18 @@ interface PageGlobals {
 }
 
 function rule(id: string, station: string, severity: 'warning' | 'critical', raise: number) {
-  return { id, name: { en: `PM2.5 above ${raise} at ${station}`, vi: `PM2,5 vượt ${raise} tại ${station}` }, kind: 'threshold', scope: { station }, metric: 'pm25', severity, op: 'above', raise, clear: raise - 20, over: 'raw' };
+  return {
+    id,
+    name: { en: `PM2.5 above ${raise} at ${station}`, vi: `PM2,5 vượt ${raise} tại ${station}` },
+    kind: 'threshold',
+    scope: { station },
+    metric: 'pm25',
+    severity,
+    op: 'above',
+    raise,
+    clear: raise - 20,
+    over: 'raw',
+  };
 }
 
 async function publish(station: string, pm25: number): Promise<void> {
@@ -129,7 +140,9 @@ describe('alert awareness everywhere', () => {
     expect(await first.getAttribute('data-alert')).toBe('critical-firing');
     // a warning moves its station above the quiet one, below the critical one
     await publish('OPS-B', 180);
-    await expect.poll(() => page.locator('[data-testid=station-list] li').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { id: string } }).dataset.id))).toEqual(['OPS-CRIT', 'OPS-B', 'OPS-A']);
+    await expect
+      .poll(() => page.locator('[data-testid=station-list] li').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { id: string } }).dataset.id)))
+      .toEqual(['OPS-CRIT', 'OPS-B', 'OPS-A']);
     const alert = await openAlert('OPS-CRIT');
     await page.click(`[data-testid=alert-feed] .feed-item[data-id="${alert.id}"] .msg`);
     const popup = page.locator('.leaflet-popup .popup[data-station="OPS-CRIT"]');

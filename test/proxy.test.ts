@@ -129,7 +129,14 @@ describe('HTTP behind a balancer that sends X-Forwarded-For', () => {
   it('MQTT over WebSocket: a station is the address the trusted proxy forwards', async () => {
     const s = await t.createStation({ id: 'PX-03' });
     const wsConnect = (localAddress: string, secret: string) =>
-      mqtt.connectAsync(`ws://127.0.0.1:${t.app.ports.http}/mqtt`, { clientId: s.id, username: s.id, password: secret, protocolVersion: 4, reconnectPeriod: 0, wsOptions: { localAddress, headers: { 'x-forwarded-for': '203.0.113.50' } } });
+      mqtt.connectAsync(`ws://127.0.0.1:${t.app.ports.http}/mqtt`, {
+        clientId: s.id,
+        username: s.id,
+        password: secret,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        wsOptions: { localAddress, headers: { 'x-forwarded-for': '203.0.113.50' } },
+      });
     await expect(wsConnect('127.0.0.1', 'wrong')).rejects.toThrow();
     await expect(wsConnect('127.0.0.2', 'wrong')).rejects.toThrow();
     const denied = (await audit('actor=PX-03&action=mqtt.connect')).filter((e) => e.outcome === 'denied');
@@ -141,7 +148,10 @@ describe('HTTP behind a balancer that sends X-Forwarded-For', () => {
     const url = new URL(t.baseUrl + '/api/v1/auth/login');
     const body = JSON.stringify({ username, password: 'wrong-password' });
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' } }, (res) => void readResponse(res).then(resolve, reject));
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' } },
+        (res) => void readResponse(res).then(resolve, reject),
+      );
       req.on('error', reject);
       req.end(body);
     });

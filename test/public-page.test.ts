@@ -68,7 +68,15 @@ beforeAll(async () => {
       const ts = T0 - k * HOUR;
       const value = Math.max(5, Math.round(s.value * (1 - 0.35 * Math.sin((k * Math.PI) / 12) ** 2)));
       const key = indexName === 'vn_aqi' ? aqiByValue(value).key : VN_WQI_CLASSES.find((c) => value >= c.min && value <= c.max)!.key;
-      await upsertHourlyIndex(db, { stationId: s.id, indexName, ts: new Date(ts), aqi: k === 0 ? s.value : value, category: k === 0 ? s.key : key, dominant: 'pm25', subIndices: {} });
+      await upsertHourlyIndex(db, {
+        stationId: s.id,
+        indexName,
+        ts: new Date(ts),
+        aqi: k === 0 ? s.value : value,
+        category: k === 0 ? s.key : key,
+        dominant: 'pm25',
+        subIndices: {},
+      });
       if (s.profile === 'air-quality') {
         add('pm25', ts - 10 * 60_000, Math.round(s.value * 0.45 * 10) / 10);
         add('pm10', ts - 10 * 60_000, Math.round(s.value * 0.8 * 10) / 10);

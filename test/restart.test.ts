@@ -26,7 +26,10 @@ describe('restart on the same DATA_DIR', () => {
 
     const second = await startTestApp({}, dataDir);
     try {
-      const rows = await second.api<{ data: Array<{ metric: string; value: number }> }>('GET', `/api/v1/stations/${s.id}/readings?from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}&limit=100000`);
+      const rows = await second.api<{ data: Array<{ metric: string; value: number }> }>(
+        'GET',
+        `/api/v1/stations/${s.id}/readings?from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}&limit=100000`,
+      );
       expect(rows.body.data).toHaveLength(400);
       expect(rows.body.data.filter((r) => r.metric === 'salinity').at(-1)!.value).toBeCloseTo(2.49);
       const q = await second.api<{ data: Array<{ reasonCode: string }> }>('GET', `/api/v1/quarantine?station=${s.id}`);
@@ -34,7 +37,10 @@ describe('restart on the same DATA_DIR', () => {
       // the secret survives: the station reconnects and keeps publishing into the reopened hypertable
       const again = await second.connectStation(s.id, s.secret);
       await again.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 1000), values: { salinity: 4.2 } }), { qos: 1 });
-      const after = await second.api<{ data: unknown[] }>('GET', `/api/v1/stations/${s.id}/readings?from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}&metric=salinity&limit=100000`);
+      const after = await second.api<{ data: unknown[] }>(
+        'GET',
+        `/api/v1/stations/${s.id}/readings?from=${new Date(Date.now() - 2 * 86_400_000).toISOString()}&metric=salinity&limit=100000`,
+      );
       expect(after.body.data).toHaveLength(201);
     } finally {
       await second.close();

@@ -58,12 +58,25 @@ afterAll(async () => {
 });
 
 /** An HTTP request from a chosen loopback address. */
-function from<T = unknown>(localAddress: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: T }> {
+function from<T = unknown>(
+  localAddress: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: T }> {
   const url = new URL(t.baseUrl + path);
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        localAddress,
+        headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
       (res) => void readResponse<T>(res).then(resolve, reject),
     );
     req.on('error', reject);
@@ -76,7 +89,14 @@ const login = <T = unknown>(ip: string, username: string, password: string) => f
 /** MQTT CONNECT from a chosen loopback address; resolves with the CONNACK return code (0 = accepted). */
 async function mqttConnect(ip: string, id: string, secret: string): Promise<{ code: number; client?: MqttClient }> {
   const port = t.app.ports.mqtt;
-  const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: ip }), { clientId: id, username: id, password: secret, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
+  const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: ip }), {
+    clientId: id,
+    username: id,
+    password: secret,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+  });
   return new Promise((resolve) => {
     client.once('connect', () => resolve({ code: 0, client }));
     client.once('error', (err: Error & { code?: number }) => {
@@ -239,8 +259,15 @@ describe('per-station limits', () => {
     const client = await t.connectStation(s.id, s.secret);
     const base = Date.now() - 3_600_000;
     // burst 5 at 5 msg/s: the 6th to 8th are held (PUBACK late) but all are stored
-    await Promise.all(Array.from({ length: 8 }, (_, i) => client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(base + i * 1000), values: { pm25: 10 + i } }), { qos: 1 })));
-    const stored = await t.api<{ data: unknown[] }>('GET', `/api/v1/stations/${s.id}/readings?metric=pm25&from=${new Date(base - 1000).toISOString()}&to=${new Date(base + 60_000).toISOString()}`);
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(base + i * 1000), values: { pm25: 10 + i } }), { qos: 1 }),
+      ),
+    );
+    const stored = await t.api<{ data: unknown[] }>(
+      'GET',
+      `/api/v1/stations/${s.id}/readings?metric=pm25&from=${new Date(base - 1000).toISOString()}&to=${new Date(base + 60_000).toISOString()}`,
+    );
     expect(stored.body.data).toHaveLength(8);
     expect(client.connected).toBe(true);
 
@@ -322,7 +349,13 @@ describe('audit log', () => {
     expect((await t.api('POST', '/api/v1/alerts/1/ack', { comment: 'x' }, viewerToken)).status).toBe(403);
 
     const created = (await audit('action=' + encodeURIComponent('POST /api/v1/users')))[0]!;
-    expect(created).toMatchObject({ actor: 'admin', role: 'admin', sourceIp: '127.0.0.1', outcome: 'ok', details: { status: 201, body: { username: 'viewer1', password: '[redacted]', role: 'viewer' } } });
+    expect(created).toMatchObject({
+      actor: 'admin',
+      role: 'admin',
+      sourceIp: '127.0.0.1',
+      outcome: 'ok',
+      details: { status: 201, body: { username: 'viewer1', password: '[redacted]', role: 'viewer' } },
+    });
     const patched = (await audit('actor=admin&action=' + encodeURIComponent('PATCH /api/v1/stations/:id')))[0]!;
     expect(patched).toMatchObject({ target: 'id=LIM-01', details: { params: { id: 'LIM-01' }, body: { name: 'Renamed' } } });
     const denied = (await audit('actor=viewer1'))[0]!;
@@ -347,7 +380,13 @@ describe('audit log', () => {
     // (the embedded database's connection drops after any error; the pool opens a new one, so settle it after each)
     const settle = async () => {
       for (let i = 0; i < 10; i++) {
-        if (await db.query('SELECT 1').then(() => true, () => false)) return;
+        if (
+          await db.query('SELECT 1').then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
         await new Promise((r) => setTimeout(r, 50));
       }
     };

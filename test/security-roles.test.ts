@@ -206,7 +206,7 @@ describe('the whole route table, with every role', () => {
     expect(problems).toEqual([]);
   });
 
-  it('answers 401 to anonymous callers and 403 to roles below the route\'s, whatever the body; analyst tokens never write', async () => {
+  it("answers 401 to anonymous callers and 403 to roles below the route's, whatever the body; analyst tokens never write", async () => {
     const problems: string[] = [];
     for (const r of t.app.http.app.routeTable()) {
       if (r.method === 'HEAD' || r.method === 'OPTIONS' || EXPECTED[`${r.method} ${r.url}`] === undefined) continue;
@@ -270,7 +270,14 @@ describe('the whole route table, with every role', () => {
 
 describe('the live stream (socket.io) per role', () => {
   function connect(auth?: Record<string, string>, extraHeaders?: Record<string, string>): Promise<{ socket: Socket; error?: string }> {
-    const socket = connectSocket(t.baseUrl, { path: '/socket.io/', transports: ['websocket'], reconnection: false, forceNew: true, ...(auth ? { auth } : {}), ...(extraHeaders ? { extraHeaders } : {}) });
+    const socket = connectSocket(t.baseUrl, {
+      path: '/socket.io/',
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...(auth ? { auth } : {}),
+      ...(extraHeaders ? { extraHeaders } : {}),
+    });
     return new Promise((resolve) => {
       socket.once('connect', () => resolve({ socket }));
       socket.once('connect_error', (err) => {
@@ -285,7 +292,11 @@ describe('the live stream (socket.io) per role', () => {
     expect((await connect({ token: 'v1.forged.token' })).error).toBe('unauthorized');
     // analyst tokens are for the REST API; the live stream is for the operations center's users
     expect((await connect({ token: tokens.analyst })).error).toBe('unauthorized');
-    const session = await fetch(`${t.baseUrl}/api/v1/auth/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const session = await fetch(`${t.baseUrl}/api/v1/auth/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
     const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
     expect((await connect(undefined, { cookie, origin: 'https://evil.example' })).error).toBe('cross-origin session refused');
 
@@ -309,7 +320,18 @@ describe('hostile markup in the operations center (Chromium)', () => {
   it('shows station names, rule names and comments as text, never as markup', async () => {
     await t.createStation({ id: 'HOSTILE-1', name: NAME, lat: 20.9, lon: 105.8 });
     const s = await t.api<{ secret: string }>('POST', '/api/v1/stations/HOSTILE-1/rotate-secret');
-    const rule = { id: 'hostile.rule', name: { en: RULE, vi: RULE }, kind: 'threshold', scope: { station: 'HOSTILE-1' }, metric: 'pm25', severity: 'critical', op: 'above', raise: 10, clear: 5, over: 'raw' };
+    const rule = {
+      id: 'hostile.rule',
+      name: { en: RULE, vi: RULE },
+      kind: 'threshold',
+      scope: { station: 'HOSTILE-1' },
+      metric: 'pm25',
+      severity: 'critical',
+      op: 'above',
+      raise: 10,
+      clear: 5,
+      over: 'raw',
+    };
     expect((await t.api('POST', '/api/v1/rules', rule)).status).toBe(201);
     const client = await t.connectStation('HOSTILE-1', s.body.secret);
     await client.publishAsync('stations/HOSTILE-1/readings', JSON.stringify({ ts: localIso(Date.now() - 10_000), values: { pm25: 80 } }), { qos: 1 });
@@ -318,7 +340,9 @@ describe('hostile markup in the operations center (Chromium)', () => {
     const alert = open.find((a) => a.rule === 'hostile.rule')!;
     expect(alert).toBeDefined();
     expect((await t.api('POST', `/api/v1/alerts/${alert.id}/ack`, { comment: COMMENT }, tokens.operator)).status).toBe(200);
-    expect((await t.api('POST', '/api/v1/silences', { station: 'HOSTILE-1', endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: COMMENT }, tokens.operator)).status).toBe(201);
+    expect(
+      (await t.api('POST', '/api/v1/silences', { station: 'HOSTILE-1', endsAt: new Date(Date.now() + 3_600_000).toISOString(), comment: COMMENT }, tokens.operator)).status,
+    ).toBe(201);
 
     const profileDir = mkdtempSync(join(tmpdir(), 'quantrac-chromium-'));
     const browser = await chromium.launchPersistentContext(profileDir, {
@@ -367,8 +391,13 @@ describe('hostile markup in the operations center (Chromium)', () => {
         await page.fill('input[name=username]', 'no-such-user');
         await page.fill('input[name=password]', `guess-${i}`);
         await page.click('form.login button[type=submit]');
-        await expect.poll(() => page.textContent('form.login .error')).toBe(i < 5 ? 'Sai tên đăng nhập hoặc mật khẩu' : 'Đăng nhập sai quá nhiều lần; vui lòng thử lại sau ít phút');
-        if (i < 5) await page.evaluate(() => ((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector('form.login .error').textContent = ''));
+        await expect
+          .poll(() => page.textContent('form.login .error'))
+          .toBe(i < 5 ? 'Sai tên đăng nhập hoặc mật khẩu' : 'Đăng nhập sai quá nhiều lần; vui lòng thử lại sau ít phút');
+        if (i < 5)
+          await page.evaluate(
+            () => ((globalThis as unknown as { document: { querySelector(s: string): { textContent: string } } }).document.querySelector('form.login .error').textContent = ''),
+          );
       }
     } finally {
       await browser.close();

@@ -43,7 +43,8 @@ describe('DATABASE_URL', () => {
     const health = await t.api<{ jobs: { degraded: boolean; failing: unknown[] } }>('GET', '/healthz', undefined, null);
     expect(health.body.jobs).toMatchObject({ degraded: false, failing: [] });
     const db = t.app.store.db;
-    const jobIds = async () => (await db.query<{ job_id: number }>(`SELECT job_id FROM timescaledb_information.jobs WHERE proc_name LIKE 'policy_%' ORDER BY job_id`)).rows.map((r) => r.job_id);
+    const jobIds = async () =>
+      (await db.query<{ job_id: number }>(`SELECT job_id FROM timescaledb_information.jobs WHERE proc_name LIKE 'policy_%' ORDER BY job_id`)).rows.map((r) => r.job_id);
     const before = await jobIds();
     // what the next start does (a restart on pglite-socket races its one connection's close)
     await applyPolicies(db, t.app.config.store);

@@ -206,7 +206,7 @@ describe('station security', () => {
     expect(metrics).toMatch(/quantrac_mqtt_denied_total\{action="publish"\} [1-9]/);
   });
 
-  it('refuses a subscription outside the station\'s own commands topic', async () => {
+  it("refuses a subscription outside the station's own commands topic", async () => {
     const s = await t.createStation({ id: 'SEC-SUB' });
     const client = await t.connectStation(s.id, s.secret);
     // SUBACK return code 128 (failure); mqtt.js turns it into a rejection

@@ -78,7 +78,14 @@ afterAll(async () => {
 async function downloadCsv(): Promise<{ raw: string; rows: string[][] }> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-csv]')]);
   const raw = readFileSync((await download.path())!, 'utf8');
-  return { raw, rows: raw.replace(/^\uFEFF/, '').trimEnd().split('\r\n').map((l) => l.split(',')) };
+  return {
+    raw,
+    rows: raw
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(',')),
+  };
 }
 
 describe('the station page, per station type', () => {
@@ -140,7 +147,10 @@ describe('the station page, per station type', () => {
     const from = (await grid.getAttribute('data-from'))!;
     const to = (await grid.getAttribute('data-to'))!;
     expect(Date.parse(to) - Date.parse(from)).toBe(7 * 24 * HOUR);
-    const res = await t.api<{ series: Array<{ metric: string; data: Array<{ ts: string; values: { avg: number | null } }> }> }>('GET', `/api/v1/stations/SP-HYD/readings?bucket=1h&agg=avg&metric=water_level&from=${from}&to=${to}`);
+    const res = await t.api<{ series: Array<{ metric: string; data: Array<{ ts: string; values: { avg: number | null } }> }> }>(
+      'GET',
+      `/api/v1/stations/SP-HYD/readings?bucket=1h&agg=avg&metric=water_level&from=${from}&to=${to}`,
+    );
     const buckets = res.body.series[0]!.data.filter((b) => Date.parse(b.ts) >= Date.parse(from) - 1 && Date.parse(b.ts) < Date.parse(to) && b.values.avg !== null);
     expect(buckets.length).toBeGreaterThan(150); // a week of hours, less the partial first one
     expect(await page.getAttribute('[data-metric=water_level] .chart-plot', 'data-points')).toBe(String(buckets.length));

@@ -13,7 +13,16 @@ import { createApp } from '../app.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'quantrac-shot-'));
 const profileDir = mkdtempSync(join(tmpdir(), 'quantrac-chromium-'));
-const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'screenshot-pw', automation: { enabled: true } });
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: 'screenshot-pw',
+  automation: { enabled: true },
+});
 const base = `http://127.0.0.1:${app.ports.http}`;
 try {
   const tokenRes = await fetch(`${base}/red/auth/token`, {

@@ -16,16 +16,49 @@ import { localIso } from '../lib/time.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'quantrac-shot-'));
 const profileDirs = [mkdtempSync(join(tmpdir(), 'quantrac-chromium-')), mkdtempSync(join(tmpdir(), 'quantrac-chromium-'))];
-const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 20, simulateIntervalMs: 3000, simulateBackfillHours: 3, logLevel: 'warn', adminPassword: 'screenshot-pw', alerts: { tickMs: 0, indexThrottleMs: 0 }, automation: { enabled: false }, bulletins: { enabled: false } });
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 20,
+  simulateIntervalMs: 3000,
+  simulateBackfillHours: 3,
+  logLevel: 'warn',
+  adminPassword: 'screenshot-pw',
+  alerts: { tickMs: 0, indexThrottleMs: 0 },
+  automation: { enabled: false },
+  bulletins: { enabled: false },
+});
 const base = `http://127.0.0.1:${app.ports.http}`;
 let token = '';
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + path, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? null : JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
-const rule = (id: string, station: string, severity: string, raise: number) => ({ id, name: { en: `PM2.5 above ${raise}`, vi: `PM2,5 vượt ${raise} µg/m³` }, kind: 'threshold', scope: { station }, metric: 'pm25', severity, op: 'above', raise, clear: raise - 20, over: 'raw' });
-const LAUNCH = { executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1440, height: 900 }, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] };
+const rule = (id: string, station: string, severity: string, raise: number) => ({
+  id,
+  name: { en: `PM2.5 above ${raise}`, vi: `PM2,5 vượt ${raise} µg/m³` },
+  kind: 'threshold',
+  scope: { station },
+  metric: 'pm25',
+  severity,
+  op: 'above',
+  raise,
+  clear: raise - 20,
+  over: 'raw',
+});
+const LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1440, height: 900 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
 
 try {
   token = (await call<{ token: string }>('POST', '/api/v1/auth/login', { username: 'admin', password: 'screenshot-pw' })).token;
@@ -39,7 +72,10 @@ try {
     await call('POST', '/api/v1/rules', rule(`demo.${id.toLowerCase()}`, id, severity, severity === 'critical' ? 250 : 100));
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${app.ports.mqtt}`, { clientId: id, username: id, password: secret, protocolVersion: 4, reconnectPeriod: 0 });
     const now = Date.now();
-    const backlog = Array.from({ length: 12 }, (_, i) => ({ ts: localIso(now - (12 - i) * 5 * 60_000), values: { pm25: i < 10 ? 40 + i * 3 : value, pm10: 80, no2: 35, co: 900 } }));
+    const backlog = Array.from({ length: 12 }, (_, i) => ({
+      ts: localIso(now - (12 - i) * 5 * 60_000),
+      values: { pm25: i < 10 ? 40 + i * 3 : value, pm10: 80, no2: 35, co: 900 },
+    }));
     await client.publishAsync(`stations/${id}/readings`, JSON.stringify(backlog), { qos: 1 });
     await app.alerts.idle();
     await client.endAsync();

@@ -15,11 +15,26 @@ import { localIso } from '../lib/time.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'quantrac-shot-'));
 const profileDir = mkdtempSync(join(tmpdir(), 'quantrac-chromium-'));
-const app = await createApp({ dataDir, host: '127.0.0.1', mqtt: { port: 0 }, http: { port: 0 }, simulate: 0, logLevel: 'warn', adminPassword: 'screenshot-pw', alerts: { tickMs: 0, indexThrottleMs: 0 }, automation: { enabled: false }, bulletins: { enabled: false } });
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: 'screenshot-pw',
+  alerts: { tickMs: 0, indexThrottleMs: 0 },
+  automation: { enabled: false },
+  bulletins: { enabled: false },
+});
 const base = `http://127.0.0.1:${app.ports.http}`;
 let token = '';
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -35,15 +50,42 @@ async function publish(id: string, secret: string, payload: unknown[], chunk = 5
 try {
   token = (await post<{ token: string }>('/api/v1/auth/login', { username: 'admin', password: 'screenshot-pw' })).token;
   const now = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-  const water = await post<{ secret: string }>('/api/v1/stations', { id: 'HN-NHUE-01', name: 'Sông Nhuệ – Cầu Hà Đông', profile: 'surface-water', lat: 20.97, lon: 105.77, province: 'Hà Nội' });
+  const water = await post<{ secret: string }>('/api/v1/stations', {
+    id: 'HN-NHUE-01',
+    name: 'Sông Nhuệ – Cầu Hà Đông',
+    profile: 'surface-water',
+    lat: 20.97,
+    lon: 105.77,
+    province: 'Hà Nội',
+  });
   const w: unknown[] = [];
   for (let i = 24 * 12 - 1; i >= 0; i--) {
     const ts = now - i * 5 * 60_000;
     const d = Math.sin((i / 288) * 2 * Math.PI);
-    w.push({ ts: localIso(ts), values: { ph: +(7.3 + 0.2 * d).toFixed(2), do: +(5.8 + 0.9 * d).toFixed(2), temp: +(26 + 1.5 * d).toFixed(1), cod: +(11 + 3 * Math.cos(i / 40)).toFixed(1), toc: 4.1, nh4: +(0.18 + 0.05 * d).toFixed(3), po4: 0.09, coliform: 2600 } });
+    w.push({
+      ts: localIso(ts),
+      values: {
+        ph: +(7.3 + 0.2 * d).toFixed(2),
+        do: +(5.8 + 0.9 * d).toFixed(2),
+        temp: +(26 + 1.5 * d).toFixed(1),
+        cod: +(11 + 3 * Math.cos(i / 40)).toFixed(1),
+        toc: 4.1,
+        nh4: +(0.18 + 0.05 * d).toFixed(3),
+        po4: 0.09,
+        coliform: 2600,
+      },
+    });
   }
   await publish('HN-NHUE-01', water.secret, w, 12);
-  const hydro = await post<{ secret: string }>('/api/v1/stations', { id: 'HN-LONGBIEN', name: 'Sông Hồng – Long Biên', profile: 'hydromet', lat: 21.044, lon: 105.861, province: 'Hà Nội', attributes: { floodLevels: [9.5, 10.5, 11.5] } });
+  const hydro = await post<{ secret: string }>('/api/v1/stations', {
+    id: 'HN-LONGBIEN',
+    name: 'Sông Hồng – Long Biên',
+    profile: 'hydromet',
+    lat: 21.044,
+    lon: 105.861,
+    province: 'Hà Nội',
+    attributes: { floodLevels: [9.5, 10.5, 11.5] },
+  });
   const hy: unknown[] = [];
   for (let i = 14 * 96 - 1; i >= 0; i--) {
     const ts = now - i * 15 * 60_000;

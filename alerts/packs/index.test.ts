@@ -43,10 +43,17 @@ describe('built-in packs', () => {
       .filter((r) => r.kind === 'threshold' && r.id.startsWith('qcvn05.'))
       .map((r) => (r.kind === 'threshold' ? [r.metric, r.windowMinutes, r.raise, r.validFrom ?? null, r.validUntil ?? null] : []));
     expect(limits).toEqual([
-      ['so2', 60, 350, null, null], ['no2', 60, 200, null, null], ['o3', 60, 200, null, null], ['co', 60, 30000, null, null],
-      ['o3', 480, 120, null, null], ['co', 480, 10000, null, null],
-      ['so2', 1440, 125, null, null], ['no2', 1440, 100, null, null], ['pm10', 1440, 100, null, null],
-      ['pm25', 1440, 50, null, '2026-01-01T00:00:00+07:00'], ['pm25', 1440, 45, '2026-01-01T00:00:00+07:00', null],
+      ['so2', 60, 350, null, null],
+      ['no2', 60, 200, null, null],
+      ['o3', 60, 200, null, null],
+      ['co', 60, 30000, null, null],
+      ['o3', 480, 120, null, null],
+      ['co', 480, 10000, null, null],
+      ['so2', 1440, 125, null, null],
+      ['no2', 1440, 100, null, null],
+      ['pm10', 1440, 100, null, null],
+      ['pm25', 1440, 50, null, '2026-01-01T00:00:00+07:00'],
+      ['pm25', 1440, 45, '2026-01-01T00:00:00+07:00', null],
     ]);
   });
 
@@ -78,7 +85,13 @@ describe('loadPacks errors', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const pack = (id: string, rules: unknown[]): string => JSON.stringify({ pack: id, title: { en: 'T', vi: 'T' }, source: 'S', rules });
   const rule = (id: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-    id, kind: 'no_data', name: { en: 'n', vi: 'n' }, scope: { profile: 'air-quality' }, severity: 'warning', factor: 5, ...extra,
+    id,
+    kind: 'no_data',
+    name: { en: 'n', vi: 'n' },
+    scope: { profile: 'air-quality' },
+    severity: 'warning',
+    factor: 5,
+    ...extra,
   });
 
   it('names the file, the rule id and the errors', () => {

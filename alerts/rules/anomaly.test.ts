@@ -6,7 +6,12 @@ import type { AnomalyRule, Sample } from './types.js';
 const TEN = 10 * MIN;
 const T0 = Date.parse('2025-03-01T00:00:00+07:00');
 const rule = makeRule<AnomalyRule>({
-  kind: 'anomaly', metric: 'pm25', threshold: 6, windowHours: 168, sameHourOfDay: true, minSamples: 100,
+  kind: 'anomaly',
+  metric: 'pm25',
+  threshold: 6,
+  windowHours: 168,
+  sameHourOfDay: true,
+  minSamples: 100,
   name: { en: 'PM2.5 unusual', vi: 'PM2,5 bất thường' },
 });
 const opts = { expectedIntervalMs: TEN };
@@ -14,11 +19,15 @@ const opts = { expectedIntervalMs: TEN };
 /** Seven days every 10 min: a diurnal cycle (morning and evening peaks) plus seeded noise. */
 function week(seed = 42): Sample[] {
   const rnd = seeded(seed);
-  return series(T0, TEN, Array.from({ length: 7 * 144 }, (_, i) => {
-    const h = localHour(T0 + i * TEN);
-    const diurnal = h >= 6 && h <= 9 ? 60 : h >= 17 && h <= 21 ? 70 : 30;
-    return Math.round((diurnal + (rnd() - 0.5) * 10) * 10) / 10;
-  }));
+  return series(
+    T0,
+    TEN,
+    Array.from({ length: 7 * 144 }, (_, i) => {
+      const h = localHour(T0 + i * TEN);
+      const diurnal = h >= 6 && h <= 9 ? 60 : h >= 17 && h <= 21 ? 70 : 30;
+      return Math.round((diurnal + (rnd() - 0.5) * 10) * 10) / 10;
+    }),
+  );
 }
 
 describe('anomaly', () => {

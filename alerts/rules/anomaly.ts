@@ -50,9 +50,7 @@ export const evaluateAnomaly: Evaluator<AnomalyRule> = function evaluateAnomaly(
 
   const startTs = newest.ts - windowHours * 3_600_000;
   const hour = localHour(newest.ts, timeZone);
-  const history: ValidSample[] = valid.filter(
-    (s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHour(s.ts, timeZone), hour)),
-  );
+  const history: ValidSample[] = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHour(s.ts, timeZone), hour)));
   if (history.length < Math.max(1, minSamples)) return undefined;
 
   const values = history.map((s) => s.value);

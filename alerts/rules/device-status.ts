@@ -34,9 +34,7 @@ function newestReadings(samples: readonly TaggedSample[], metric: string | undef
   return samples.filter((s) => s.ts === newest.ts).map((sample) => ({ sample }));
 }
 
-export const evaluateDeviceStatus: Evaluator<DeviceStatusRule> = function evaluateDeviceStatus(
-  input: EvalInput<DeviceStatusRule>,
-): Condition | undefined {
+export const evaluateDeviceStatus: Evaluator<DeviceStatusRule> = function evaluateDeviceStatus(input: EvalInput<DeviceStatusRule>): Condition | undefined {
   const { rule, samples } = input;
   const readings = newestReadings(samples, rule.metric);
   if (readings.length === 0) return undefined;
@@ -54,8 +52,6 @@ export const evaluateDeviceStatus: Evaluator<DeviceStatusRule> = function evalua
           vi: `${vi}: thiết bị báo lỗi ở ${faulty.length}/${readings.length} thông số của lần đo mới nhất${src}`,
         }
     : { en: `${en}: no device fault reported${src}`, vi: `${vi}: thiết bị không báo lỗi${src}` };
-  const evidence = evidenceOf(
-    (holds ? faulty : readings).map((r) => r.sample).sort((a, b) => a.ts - b.ts),
-  );
+  const evidence = evidenceOf((holds ? faulty : readings).map((r) => r.sample).sort((a, b) => a.ts - b.ts));
   return { active: holds, value: faulty.length, message, evidence };
 };

@@ -5,12 +5,22 @@ import type { ForecastRule } from './types.js';
 
 const T0 = Date.parse('2025-12-15T06:00:00+07:00');
 const rule = makeRule<ForecastRule>({
-  kind: 'forecast', metric: 'pm25', windowMinutes: 60, minPoints: 30, op: 'above', limit: 150, horizonMinutes: 60,
+  kind: 'forecast',
+  metric: 'pm25',
+  windowMinutes: 60,
+  minPoints: 30,
+  op: 'above',
+  limit: 150,
+  horizonMinutes: 60,
   name: { en: 'PM2.5 early warning', vi: 'Cảnh báo sớm PM2,5' },
 });
 /** 61 samples, one a minute, linear from `from` by `perMin`. */
 const line = (from: number, perMin: number): ReturnType<typeof series> =>
-  series(T0, MIN, Array.from({ length: 61 }, (_, i) => from + i * perMin));
+  series(
+    T0,
+    MIN,
+    Array.from({ length: 61 }, (_, i) => from + i * perMin),
+  );
 
 describe('forecast', () => {
   it('projects the crossing time of a rising trend', () => {
@@ -48,7 +58,18 @@ describe('forecast', () => {
   });
 
   it('needs minPoints valid samples in the window', () => {
-    expect(evaluateForecast(inputFor(rule, series(T0, 3 * MIN, Array.from({ length: 21 }, (_, i) => 100 + i * 1.5))))).toBeUndefined();
+    expect(
+      evaluateForecast(
+        inputFor(
+          rule,
+          series(
+            T0,
+            3 * MIN,
+            Array.from({ length: 21 }, (_, i) => 100 + i * 1.5),
+          ),
+        ),
+      ),
+    ).toBeUndefined();
   });
 
   it('calibration suppression: calibrating 999s do not bend the trend', () => {

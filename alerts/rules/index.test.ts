@@ -21,8 +21,15 @@ describe('evaluate', () => {
     const s = series(T0, MIN, [10, 20, 30, 40, 160]);
     const active = Object.fromEntries(Object.entries(rules).map(([k, r]) => [k, evaluate(inputFor(r, s))?.active]));
     expect(active).toEqual({
-      threshold: true, rate_of_change: true, stuck: false, out_of_range: false, no_data: false,
-      device_status: false, anomaly: undefined, forecast: false, levels: true,
+      threshold: true,
+      rate_of_change: true,
+      stuck: false,
+      out_of_range: false,
+      no_data: false,
+      device_status: false,
+      anomaly: undefined,
+      forecast: false,
+      levels: true,
     });
   });
 

@@ -76,9 +76,7 @@ export function lookbackMs(rule: Rule, expectedIntervalMs: number): number {
   const slack = FRESH_INTERVALS * expectedIntervalMs;
   switch (rule.kind) {
     case 'threshold':
-      return rule.over === 'mean' && rule.windowMinutes !== undefined
-        ? rule.windowMinutes * MINUTE_MS + slack
-        : FEW_INTERVALS * expectedIntervalMs;
+      return rule.over === 'mean' && rule.windowMinutes !== undefined ? rule.windowMinutes * MINUTE_MS + slack : FEW_INTERVALS * expectedIntervalMs;
     case 'rate_of_change':
       return rule.perMinutes * MINUTE_MS + 2 * expectedIntervalMs + slack;
     case 'stuck':

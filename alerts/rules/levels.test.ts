@@ -22,7 +22,10 @@ describe('levels: VN_AQI (hysteresis 5)', () => {
     expect(active).toEqual([false, true, true, true, true, true, true, true, false, true]);
     expect(levels).toEqual([undefined, 0, 1, 2, 2, 1, 0, 0, undefined, 0]);
     expect(conditions.map((c) => c?.severity)).toEqual([undefined, 'warning', 'warning', 'critical', 'critical', 'warning', 'warning', 'warning', undefined, 'warning']);
-    expect(conditions[3]?.message).toEqual({ en: 'Hourly VN_AQI 210 reached Very bad (201) (QĐ 1459/QĐ-TCMT, Bảng 1)', vi: 'VN_AQI giờ 210 đạt Rất xấu (201) (QĐ 1459/QĐ-TCMT, Bảng 1)' });
+    expect(conditions[3]?.message).toEqual({
+      en: 'Hourly VN_AQI 210 reached Very bad (201) (QĐ 1459/QĐ-TCMT, Bảng 1)',
+      vi: 'VN_AQI giờ 210 đạt Rất xấu (201) (QĐ 1459/QĐ-TCMT, Bảng 1)',
+    });
     expect(conditions[4]?.message.vi).toContain('vẫn ở Rất xấu');
   });
 

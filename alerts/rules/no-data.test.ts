@@ -16,8 +16,7 @@ describe('no_data', () => {
   });
 
   it('uses lastReceivedAt when known: active from factor × interval', () => {
-    const at = (silentMs: number): boolean | undefined =>
-      evaluateNoData(inputFor(rule, [], { now: NOW, lastReceivedAt: NOW - silentMs, watchingSince: NOW - 600 * MIN }))?.active;
+    const at = (silentMs: number): boolean | undefined => evaluateNoData(inputFor(rule, [], { now: NOW, lastReceivedAt: NOW - silentMs, watchingSince: NOW - 600 * MIN }))?.active;
     expect(at(4 * MIN + 59_000)).toBe(false);
     expect(at(5 * MIN)).toBe(true);
     expect(at(180 * MIN)).toBe(true);

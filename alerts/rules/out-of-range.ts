@@ -7,9 +7,7 @@ import { cite, num } from './format.js';
 import { evidenceOf } from './samples.js';
 import type { Condition, EvalInput, Evaluator, OutOfRangeRule } from './types.js';
 
-export const evaluateOutOfRange: Evaluator<OutOfRangeRule> = function evaluateOutOfRange(
-  input: EvalInput<OutOfRangeRule>,
-): Condition | undefined {
+export const evaluateOutOfRange: Evaluator<OutOfRangeRule> = function evaluateOutOfRange(input: EvalInput<OutOfRangeRule>): Condition | undefined {
   const { rule, samples } = input;
   const { count = 1, of = 1 } = rule;
   const last = samples.slice(-of);

@@ -6,11 +6,21 @@ import type { RateOfChangeRule } from './types.js';
 const T0 = Date.parse('2025-09-10T00:00:00+07:00');
 const FIVE = 5 * MIN;
 const rise = makeRule<RateOfChangeRule>({
-  kind: 'rate_of_change', metric: 'water_level', op: 'rise', delta: 0.5, perMinutes: 60, name: { en: 'Water level', vi: 'Mực nước' },
+  kind: 'rate_of_change',
+  metric: 'water_level',
+  op: 'rise',
+  delta: 0.5,
+  perMinutes: 60,
+  name: { en: 'Water level', vi: 'Mực nước' },
 });
 const opts = { expectedIntervalMs: FIVE };
 /** 13 samples every 5 min (one hour), rising by `step` each. */
-const ramp = (from: number, step: number): ReturnType<typeof series> => series(T0, FIVE, Array.from({ length: 13 }, (_, i) => from + i * step));
+const ramp = (from: number, step: number): ReturnType<typeof series> =>
+  series(
+    T0,
+    FIVE,
+    Array.from({ length: 13 }, (_, i) => from + i * step),
+  );
 
 describe('rate_of_change', () => {
   it('is active when the value rose by at least delta within perMinutes', () => {

@@ -9,9 +9,7 @@ import { cite, duration, exact, numNear } from './format.js';
 import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
 import type { Condition, EvalInput, Evaluator, RateOfChangeRule } from './types.js';
 
-export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evaluateRateOfChange(
-  input: EvalInput<RateOfChangeRule>,
-): Condition | undefined {
+export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evaluateRateOfChange(input: EvalInput<RateOfChangeRule>): Condition | undefined {
   const { rule, samples, expectedIntervalMs } = input;
   const { op, delta, perMinutes } = rule;
   const valid = freshValidSeries(samples, expectedIntervalMs);
@@ -22,8 +20,7 @@ export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evalua
   const earlier = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts);
   if (earlier.length === 0) return undefined;
 
-  const pick = (a: ValidSample, b: ValidSample): ValidSample =>
-    op === 'rise' ? (b.value < a.value ? b : a) : b.value > a.value ? b : a;
+  const pick = (a: ValidSample, b: ValidSample): ValidSample => (op === 'rise' ? (b.value < a.value ? b : a) : b.value > a.value ? b : a);
   const extreme = earlier.reduce(pick);
   const change = op === 'rise' ? newest.value - extreme.value : extreme.value - newest.value;
   const holds = change >= delta;

@@ -5,7 +5,9 @@ import { RULE_JSON_SCHEMA, RULE_KINDS, fieldPath, validateRule } from './schema.
 const base = { id: 'x.rule', name: { en: 'PM2.5 24 h mean', vi: 'PM2,5 trung bình 24 giờ' }, scope: { profile: 'air-quality' }, severity: 'warning' };
 const threshold = { ...base, kind: 'threshold', metric: 'pm25', op: 'above', raise: 50, clear: 47.5, over: 'mean', windowMinutes: 1440 };
 const levels = {
-  ...base, kind: 'levels', metric: 'vn_aqi_hourly',
+  ...base,
+  kind: 'levels',
+  metric: 'vn_aqi_hourly',
   levels: [
     { value: 101, severity: 'warning', label: { en: 'Poor', vi: 'Kém' } },
     { value: 151, severity: 'warning', label: { en: 'Bad', vi: 'Xấu' } },
@@ -64,9 +66,15 @@ describe('validateRule', () => {
   });
 
   it('escalation ascending, validFrom before validUntil, count ≤ of', () => {
-    expect(errorsOf({ ...threshold, escalation: [{ afterMinutes: 60, severity: 'critical' }, { afterMinutes: 30, severity: 'critical' }] })).toEqual([
-      'escalation[1].afterMinutes: escalation must be ascending by afterMinutes',
-    ]);
+    expect(
+      errorsOf({
+        ...threshold,
+        escalation: [
+          { afterMinutes: 60, severity: 'critical' },
+          { afterMinutes: 30, severity: 'critical' },
+        ],
+      }),
+    ).toEqual(['escalation[1].afterMinutes: escalation must be ascending by afterMinutes']);
     expect(errorsOf({ ...threshold, validFrom: '2026-01-01T00:00:00+07:00', validUntil: '2025-12-31T17:00:00Z' })).toEqual(['validUntil: must be after validFrom']);
     expect(errorsOf({ ...base, kind: 'out_of_range', metric: 'pm25', count: 3, of: 2 })).toEqual(['count: must be ≤ of (2)']);
   });

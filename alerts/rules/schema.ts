@@ -14,17 +14,7 @@ import { crossFieldErrors } from './rule-checks.js';
 import { SEVERITIES, type Rule, type RuleKind } from './types.js';
 
 /** The kinds, in the order of types.ts. */
-export const RULE_KINDS: readonly RuleKind[] = [
-  'threshold',
-  'rate_of_change',
-  'stuck',
-  'out_of_range',
-  'no_data',
-  'device_status',
-  'anomaly',
-  'forecast',
-  'levels',
-];
+export const RULE_KINDS: readonly RuleKind[] = ['threshold', 'rate_of_change', 'stuck', 'out_of_range', 'no_data', 'device_status', 'anomaly', 'forecast', 'levels'];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -93,17 +83,9 @@ const branches: JsonSchema[] = [
     },
     ['metric', 'op', 'raise', 'clear', 'over'],
   ),
-  branch(
-    'rate_of_change',
-    { metric, op: { type: 'string', enum: ['rise', 'fall'] }, delta: positive, perMinutes: positive },
-    ['metric', 'op', 'delta', 'perMinutes'],
-  ),
+  branch('rate_of_change', { metric, op: { type: 'string', enum: ['rise', 'fall'] }, delta: positive, perMinutes: positive }, ['metric', 'op', 'delta', 'perMinutes']),
   branch('stuck', { metric, readings: { type: 'integer', minimum: 2 }, tolerance: nonNegative() }, ['metric', 'readings', 'tolerance']),
-  branch(
-    'out_of_range',
-    { metric, count: { type: 'integer', minimum: 1, default: 1 }, of: { type: 'integer', minimum: 1, default: 1 } },
-    ['metric'],
-  ),
+  branch('out_of_range', { metric, count: { type: 'integer', minimum: 1, default: 1 }, of: { type: 'integer', minimum: 1, default: 1 } }, ['metric']),
   branch('no_data', { metric, factor: positive, remindEveryMinutes: nonNegative(0) }, ['factor']),
   branch('device_status', { metric }, []),
   branch(
@@ -163,7 +145,8 @@ export const RULE_JSON_SCHEMA: Readonly<JsonSchema> = deepFreeze({
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://quantrac.dev/schemas/alert-rule.json',
   title: 'Quantrac alert rule',
-  description: 'One alert rule (alerts/rules/types.ts). Cross-field checks (clear vs raise, windowMinutes iff over = mean, ascending levels and escalation, validFrom < validUntil, count ≤ of) are done in code by validateRule.',
+  description:
+    'One alert rule (alerts/rules/types.ts). Cross-field checks (clear vs raise, windowMinutes iff over = mean, ascending levels and escalation, validFrom < validUntil, count ≤ of) are done in code by validateRule.',
   type: 'object',
   required: ['kind'],
   discriminator: { propertyName: 'kind' },
@@ -176,7 +159,10 @@ const validateSchema = ajv.compile<Rule>(RULE_JSON_SCHEMA);
 
 /** `/levels/1/value` → `levels[1].value`. */
 export function fieldPath(pointer: string, child?: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) parts.push(child);
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
 }
@@ -192,9 +178,7 @@ function describe(e: ErrorObject): string {
     case 'enum':
       return `${at()}: must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
     case 'discriminator':
-      return params.error === 'mapping'
-        ? `kind: must be one of ${RULE_KINDS.join(', ')} (got ${JSON.stringify(params.tagValue)})`
-        : 'kind: must be a string';
+      return params.error === 'mapping' ? `kind: must be one of ${RULE_KINDS.join(', ')} (got ${JSON.stringify(params.tagValue)})` : 'kind: must be a string';
     default:
       return `${at()}: ${e.message ?? e.keyword}`;
   }

@@ -73,8 +73,15 @@ describe('calibration suppression', () => {
 
 describe('threshold mean', () => {
   const rule = makeRule<ThresholdRule>({
-    kind: 'threshold', metric: 'pm25', op: 'above', raise: 50, clear: 47.5, over: 'mean', windowMinutes: 60,
-    name: { en: 'PM2.5 1 h mean', vi: 'PM2,5 trung bình 1 giờ' }, source: 'QCVN 05:2023',
+    kind: 'threshold',
+    metric: 'pm25',
+    op: 'above',
+    raise: 50,
+    clear: 47.5,
+    over: 'mean',
+    windowMinutes: 60,
+    name: { en: 'PM2.5 1 h mean', vi: 'PM2,5 trung bình 1 giờ' },
+    source: 'QCVN 05:2023',
   });
 
   it('averages valid samples in (newest − window, newest]', () => {

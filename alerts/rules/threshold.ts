@@ -21,9 +21,7 @@ export function thresholdHolds(rule: Pick<ThresholdRule, 'op' | 'raise' | 'clear
   return active ? value <= rule.clear : value < rule.raise;
 }
 
-export const evaluateThreshold: Evaluator<ThresholdRule> = function evaluateThreshold(
-  input: EvalInput<ThresholdRule>,
-): Condition | undefined {
+export const evaluateThreshold: Evaluator<ThresholdRule> = function evaluateThreshold(input: EvalInput<ThresholdRule>): Condition | undefined {
   const { rule, samples, active, expectedIntervalMs } = input;
   const { over, windowMinutes, minCoverage = DEFAULT_MIN_COVERAGE } = rule;
   const newestAny = samples.at(-1);
@@ -67,8 +65,14 @@ function message(rule: ThresholdRule, value: number, holds: boolean): Condition[
   if (holds) {
     // Held open by hysteresis: past the clear level, not (or no longer) past the limit.
     return rule.op === 'above'
-      ? { en: `${en} ${v.en}, not yet below the clear level ${clear.en} (limit ${limit.en})${src}`, vi: `${vi} ${v.vi}, chưa giảm xuống dưới mức hết cảnh báo ${clear.vi} (ngưỡng ${limit.vi})${src}` }
-      : { en: `${en} ${v.en}, not yet above the clear level ${clear.en} (limit ${limit.en})${src}`, vi: `${vi} ${v.vi}, chưa tăng lên trên mức hết cảnh báo ${clear.vi} (ngưỡng ${limit.vi})${src}` };
+      ? {
+          en: `${en} ${v.en}, not yet below the clear level ${clear.en} (limit ${limit.en})${src}`,
+          vi: `${vi} ${v.vi}, chưa giảm xuống dưới mức hết cảnh báo ${clear.vi} (ngưỡng ${limit.vi})${src}`,
+        }
+      : {
+          en: `${en} ${v.en}, not yet above the clear level ${clear.en} (limit ${limit.en})${src}`,
+          vi: `${vi} ${v.vi}, chưa tăng lên trên mức hết cảnh báo ${clear.vi} (ngưỡng ${limit.vi})${src}`,
+        };
   }
   return { en: `${en} ${v.en} within the limit ${limit.en}${src}`, vi: `${vi} ${v.vi} trong giới hạn ${limit.vi}${src}` };
 }

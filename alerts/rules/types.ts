@@ -11,16 +11,7 @@ import type { QualityName } from '../../domain/quality.js';
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
-export type RuleKind =
-  | 'threshold'
-  | 'rate_of_change'
-  | 'stuck'
-  | 'out_of_range'
-  | 'no_data'
-  | 'device_status'
-  | 'anomaly'
-  | 'forecast'
-  | 'levels';
+export type RuleKind = 'threshold' | 'rate_of_change' | 'stuck' | 'out_of_range' | 'no_data' | 'device_status' | 'anomaly' | 'forecast' | 'levels';
 
 export interface LocalizedText {
   en: string;
@@ -144,16 +135,7 @@ export interface LevelsRule extends RuleCommon {
   hysteresis: number;
 }
 
-export type Rule =
-  | ThresholdRule
-  | RateOfChangeRule
-  | StuckRule
-  | OutOfRangeRule
-  | NoDataRule
-  | DeviceStatusRule
-  | AnomalyRule
-  | ForecastRule
-  | LevelsRule;
+export type Rule = ThresholdRule | RateOfChangeRule | StuckRule | OutOfRangeRule | NoDataRule | DeviceStatusRule | AnomalyRule | ForecastRule | LevelsRule;
 
 /** One stored reading as the engine keeps it. */
 export interface Sample {

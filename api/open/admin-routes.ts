@@ -14,7 +14,11 @@ import { ID_PARAM, PUBLICATION, PUBLICATION_OVERVIEW, PUBLICATION_PATCH, TAGS } 
 export async function openAdminRoutes(admin: FastifyInstance, open: OpenData, tokens: TokenService): Promise<void> {
   const adminOnly = requireRole(tokens, 'admin');
 
-  admin.get('/api/v1/open/stations', { preHandler: adminOnly, schema: { tags: TAGS, summary: 'What is published of every station (admin)', response: PUBLICATION_OVERVIEW } }, async () => open.publicationOverview());
+  admin.get(
+    '/api/v1/open/stations',
+    { preHandler: adminOnly, schema: { tags: TAGS, summary: 'What is published of every station (admin)', response: PUBLICATION_OVERVIEW } },
+    async () => open.publicationOverview(),
+  );
 
   admin.patch<{ Params: { id: string }; Body: PublicationPatch }>(
     '/api/v1/open/stations/:id',

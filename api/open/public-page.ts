@@ -27,7 +27,9 @@ export async function publicPageRoutes(page: FastifyInstance, open: OpenData, { 
   if (!existsSync(pagePath)) {
     page.log.warn({ distDir }, 'the public page is not built (npm run build:web); /public answers 503');
     for (const url of ['/public', '/public/']) {
-      page.get(url, { schema: { hide: true } }, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send('The public page is not built: run npm run build:web\n'));
+      page.get(url, { schema: { hide: true } }, async (_request, reply) =>
+        reply.code(503).type('text/plain; charset=utf-8').send('The public page is not built: run npm run build:web\n'),
+      );
     }
     return;
   }

@@ -20,7 +20,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { OpenData } from '../../open/index.js';
 import { rateLimitPerAddress, type CachedReplies } from './reply.js';
-import { ID_PARAM, INDEX_QUERY, MONTH_FILE_PARAMS, OPEN_CATEGORIES, OPEN_CSV, OPEN_MONTHS, OPEN_ROOT, OPEN_SERIES, OPEN_STATION, OPEN_STATIONS, RANGE_QUERY, STATIONS_QUERY, TAGS } from './schemas.js';
+import {
+  ID_PARAM,
+  INDEX_QUERY,
+  MONTH_FILE_PARAMS,
+  OPEN_CATEGORIES,
+  OPEN_CSV,
+  OPEN_MONTHS,
+  OPEN_ROOT,
+  OPEN_SERIES,
+  OPEN_STATION,
+  OPEN_STATIONS,
+  RANGE_QUERY,
+  STATIONS_QUERY,
+  TAGS,
+} from './schemas.js';
 
 type RangeQuerystring = { metric?: string; from?: string; to?: string; days?: number };
 
@@ -52,8 +66,10 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
     answer(request, reply, () => open.entryDocument()),
   );
 
-  api.get('/open/v1/categories', { schema: { tags: TAGS, security: [], summary: 'VN_AQI categories (Decision 1459) with health advice; VN_WQI classes (Decision 1460)', response: OPEN_CATEGORIES } }, async (request, reply) =>
-    answer(request, reply, () => open.categories()),
+  api.get(
+    '/open/v1/categories',
+    { schema: { tags: TAGS, security: [], summary: 'VN_AQI categories (Decision 1459) with health advice; VN_WQI classes (Decision 1460)', response: OPEN_CATEGORIES } },
+    async (request, reply) => answer(request, reply, () => open.categories()),
   );
 
   api.get<{ Querystring: { profile?: string; province?: string } }>(
@@ -72,7 +88,15 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
 
   api.get<{ Params: { id: string } }>(
     '/open/v1/stations/:id',
-    { schema: { tags: TAGS, security: [], summary: 'A public station with its current index and the latest valid value of each public metric', params: ID_PARAM, response: OPEN_STATION } },
+    {
+      schema: {
+        tags: TAGS,
+        security: [],
+        summary: 'A public station with its current index and the latest valid value of each public metric',
+        params: ID_PARAM,
+        response: OPEN_STATION,
+      },
+    },
     async (request, reply) => answer(request, reply, () => open.station(request.params.id)),
   );
 
@@ -99,7 +123,10 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         schema: {
           tags: TAGS,
           security: [],
-          summary: period === 'hour' ? 'Hourly mean, min, max and count of valid readings (complete hours)' : 'Daily mean, min, max and count of valid readings (complete local days in the station\'s time zone)',
+          summary:
+            period === 'hour'
+              ? 'Hourly mean, min, max and count of valid readings (complete hours)'
+              : "Daily mean, min, max and count of valid readings (complete local days in the station's time zone)",
           description: `Default range: the last ${period === 'hour' ? 'day' : '30 days'}; at most ${period === 'hour' ? 31 : 366} days per request.`,
           params: ID_PARAM,
           querystring: { type: 'object', additionalProperties: false, properties: RANGE_QUERY },
@@ -131,7 +158,15 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
 
   api.get<{ Params: { id: string } }>(
     '/open/v1/stations/:id/months',
-    { schema: { tags: TAGS, security: [], summary: "Local months (the station's time zone) with published data, each with the URL of its CSV file", params: ID_PARAM, response: OPEN_MONTHS } },
+    {
+      schema: {
+        tags: TAGS,
+        security: [],
+        summary: "Local months (the station's time zone) with published data, each with the URL of its CSV file",
+        params: ID_PARAM,
+        response: OPEN_MONTHS,
+      },
+    },
     async (request, reply) => answer(request, reply, () => open.months(request.params.id)),
   );
 
@@ -145,7 +180,10 @@ export async function openApiRoutes(api: FastifyInstance, open: OpenData, { answ
         description:
           'CSV, UTF-8, comma-separated, header `hour_start_utc,hour_start_local,<metric>,…` (metric keys; units in /open/v1/stations/{id}); the month is the local month in the time zone of the station; an empty cell = no valid reading in that hour. File name `{YYYY-MM}.csv`.',
         params: MONTH_FILE_PARAMS,
-        querystring: { type: 'object', properties: { bom: { type: 'boolean', default: false, description: 'start with a UTF-8 byte order mark (EF BB BF) so that Excel reads the file as UTF-8' } } },
+        querystring: {
+          type: 'object',
+          properties: { bom: { type: 'boolean', default: false, description: 'start with a UTF-8 byte order mark (EF BB BF) so that Excel reads the file as UTF-8' } },
+        },
         response: OPEN_CSV,
       },
     },

@@ -29,7 +29,11 @@ export const INDEX_QUERY = {
   properties: { period: { enum: ['hour', 'day'], default: 'hour' }, from: RANGE_QUERY.from, to: RANGE_QUERY.to, days: RANGE_QUERY.days },
 } as const;
 
-export const STATIONS_QUERY = { type: 'object', additionalProperties: false, properties: { profile: { type: 'string', maxLength: 64 }, province: { type: 'string', maxLength: 200 } } } as const;
+export const STATIONS_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { profile: { type: 'string', maxLength: 64 }, province: { type: 'string', maxLength: 200 } },
+} as const;
 
 /** What every public JSON answer carries (open/context.ts): the licence, its URL and the attribution. */
 const LICENSED = {
@@ -45,17 +49,25 @@ const LICENSED = {
  * against this schema), with ETag (304 on If-None-Match) and Cache-Control.
  */
 export function openJson(description: string, properties: Record<string, unknown> = {}) {
-  return { 200: { ...LICENSED, description, properties: { ...LICENSED.properties, ...properties } }, 304: { type: 'null', description: 'Not modified (If-None-Match matched the ETag)' } };
+  return {
+    200: { ...LICENSED, description, properties: { ...LICENSED.properties, ...properties } },
+    304: { type: 'null', description: 'Not modified (If-None-Match matched the ETag)' },
+  };
 }
 
 const ANY_ARRAY = { type: 'array', items: { type: 'object', additionalProperties: true } } as const;
 export const OPEN_ROOT = openJson('Licence, attribution, publication settings and links', { links: { type: 'object', additionalProperties: true } });
 export const OPEN_CATEGORIES = openJson('VN_AQI categories with health advice and VN_WQI classes');
 export const OPEN_STATIONS = openJson('Public stations, each with its public metrics and current index', { data: ANY_ARRAY });
-export const OPEN_STATION = openJson('A public station with its current index and the latest valid value of each public metric', { station: { type: 'object', additionalProperties: true } });
+export const OPEN_STATION = openJson('A public station with its current index and the latest valid value of each public metric', {
+  station: { type: 'object', additionalProperties: true },
+});
 export const OPEN_SERIES = openJson('The station, the range and the series (`data`: one entry per hour or day)', { data: ANY_ARRAY });
 export const OPEN_MONTHS = openJson('Local months with published data, each with the URL of its CSV', { data: ANY_ARRAY });
-export const OPEN_CSV = { 200: { description: 'the monthly CSV file (attachment)', content: { 'text/csv': { schema: { type: 'string' } } } }, 304: { type: 'null', description: 'Not modified (If-None-Match matched the ETag)' } };
+export const OPEN_CSV = {
+  200: { description: 'the monthly CSV file (attachment)', content: { 'text/csv': { schema: { type: 'string' } } } },
+  304: { type: 'null', description: 'Not modified (If-None-Match matched the ETag)' },
+};
 
 /** GET /api/v1/open/stations and PATCH /api/v1/open/stations/{id} (admin): the publication of stations. */
 export const PUBLICATION_OVERVIEW = { 200: { type: 'object', additionalProperties: true, description: 'what is published of every station, and the open-data settings' } };

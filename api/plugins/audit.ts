@@ -74,7 +74,12 @@ async function httpAudit(app: FastifyInstance, { tokens, audit }: { tokens: Toke
       action: `${request.method} ${url}`,
       target: targetOf(request),
       outcome: status === 401 || status === 403 ? 'denied' : status >= 400 ? 'failed' : 'ok',
-      details: { status, params: request.params ?? {}, ...(request.body !== undefined ? { body: summarizeBody(request.body) } : {}), ...(claims.tokenId ? { tokenId: claims.tokenId } : {}) },
+      details: {
+        status,
+        params: request.params ?? {},
+        ...(request.body !== undefined ? { body: summarizeBody(request.body) } : {}),
+        ...(claims.tokenId ? { tokenId: claims.tokenId } : {}),
+      },
     });
   });
 }
@@ -82,7 +87,9 @@ async function httpAudit(app: FastifyInstance, { tokens, audit }: { tokens: Toke
 function targetOf(request: FastifyRequest): string | null {
   const params = request.params as Record<string, unknown> | undefined;
   if (!params || Object.keys(params).length === 0) return null;
-  return Object.entries(params).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',');
 }
 
 export const auditPlugin = fp(httpAudit, { name: 'quantrac-audit', fastify: '5.x' });

@@ -77,7 +77,8 @@ export async function checkRole(tokens: TokenService, request: FastifyRequest, r
   }
   // a session made from an API token (a wall screen): read-only, and over once the token is revoked
   if (claims.tokenId !== undefined && !(await tokens.stillValid(claims))) throw createError('QT_ERR_UNAUTHORIZED', 'The API token behind this session was revoked or expired');
-  if (claims.readOnly && UNSAFE_METHODS.has(request.method)) throw createError('QT_ERR_TOKEN_READ_ONLY', 'This session is read-only (made from an API token): log in to change anything');
+  if (claims.readOnly && UNSAFE_METHODS.has(request.method))
+    throw createError('QT_ERR_TOKEN_READ_ONLY', 'This session is read-only (made from an API token): log in to change anything');
   if (ROLE_RANK[claims.role] < ROLE_RANK[role]) throw createError('QT_ERR_FORBIDDEN', `This needs the ${role} role; you are ${claims.role}`);
   request.user = claims;
   checked.set(request, role);

@@ -69,7 +69,10 @@ function quotesUrl(message: string, request: FastifyRequest): boolean {
 /** Schema failures: every failing field, `querystring.limit must be >= 1; body.lat must be <= 90`. */
 function validationMessage(err: FastifyError): string {
   return (err.validation ?? [])
-    .map((v) => `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''} ${v.message ?? 'is invalid'}${v.keyword === 'additionalProperties' ? `: ${String(v.params['additionalProperty'])}` : ''}`)
+    .map(
+      (v) =>
+        `${err.validationContext ?? 'request'}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''} ${v.message ?? 'is invalid'}${v.keyword === 'additionalProperties' ? `: ${String(v.params['additionalProperty'])}` : ''}`,
+    )
     .join('; ');
 }
 

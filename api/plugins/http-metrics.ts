@@ -13,7 +13,10 @@ import type { Metrics } from '../../lib/metrics.js';
 
 async function httpMetrics(app: FastifyInstance, { metrics }: { metrics: Pick<Metrics, 'httpRequestDuration'> }): Promise<void> {
   app.addHook('onResponse', async (request, reply) => {
-    metrics.httpRequestDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 }
 

@@ -21,8 +21,10 @@ import { createError } from '../../lib/errors.js';
 import { MAX_INT } from '../schemas/common.js';
 
 /** Any C0 control or DEL: never in a query or path value. */
+// eslint-disable-next-line no-control-regex -- finding control bytes is what this does
 const URL_CONTROL = /[\u0000-\u001f\u007f]/;
 /** NUL and the C0 controls a text does not carry (tab, LF and CR are allowed in bodies). */
+// eslint-disable-next-line no-control-regex -- finding control bytes is what this does
 const BODY_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 const DECIMAL_INTEGER = /^-?[0-9]+$/;
 const DECIMAL_NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;

@@ -65,7 +65,14 @@ const TAG_BY_PREFIX: ReadonlyArray<[string, string]> = [
 ];
 
 /** Routes with a per-token or per-address rate limit (429 QT_ERR_RATE_LIMITED), or a login guard. */
-const RATE_LIMITED = [/^\/api\/v1\/(readings|export|completeness|tokens)/, /^\/api\/v1\/stations/, /^\/sta\//, /^\/open\//, /^\/api\/v1\/auth\/(login|session)$/, /^\/api\/v1\/ingest$/];
+const RATE_LIMITED = [
+  /^\/api\/v1\/(readings|export|completeness|tokens)/,
+  /^\/api\/v1\/stations/,
+  /^\/sta\//,
+  /^\/open\//,
+  /^\/api\/v1\/auth\/(login|session)$/,
+  /^\/api\/v1\/ingest$/,
+];
 
 /** What a route answers besides the errors derived from its schema and role: `METHOD url` → statuses. */
 const ROUTE_ERRORS: Readonly<Record<string, readonly number[]>> = {
@@ -98,7 +105,17 @@ const DOCUMENTED_BODIES: Readonly<Record<string, Json>> = {
 };
 
 /** Web pages and what serves them (HTML, assets, Swagger UI, the document itself): not operations. */
-const WEB_PAGES = [/^\/$/, /^\/(alerts|bulletins|open-data|notifications)$/, /^\/stations\/:id$/, /^\/public\/?$/, /^\/ack\//, /^\/api\/docs/, /^\/api\/openapi\.json$/, /^\/red(\/|$)/, /^\/assets\//];
+const WEB_PAGES = [
+  /^\/$/,
+  /^\/(alerts|bulletins|open-data|notifications)$/,
+  /^\/stations\/:id$/,
+  /^\/public\/?$/,
+  /^\/ack\//,
+  /^\/api\/docs/,
+  /^\/api\/openapi\.json$/,
+  /^\/red(\/|$)/,
+  /^\/assets\//,
+];
 
 /** The SensorThings options (api/sta/options.ts) as the document shows them; the catch-all route takes any query. */
 const STA_QUERY = {
@@ -121,7 +138,15 @@ const STA_QUERY = {
  * `$ref`; docs/API.md) with the query options, rather than a `*` parameter and free-form query.
  */
 function staCatchAll(s: Json): { schema: Json; url: string } {
-  const schema: Json = { ...s, params: { type: 'object', required: ['resource'], properties: { resource: { type: 'string', description: "e.g. Things, Things('S-1')/Datastreams, Observations(12)/result/$value (see docs/API.md)" } } }, querystring: STA_QUERY };
+  const schema: Json = {
+    ...s,
+    params: {
+      type: 'object',
+      required: ['resource'],
+      properties: { resource: { type: 'string', description: "e.g. Things, Things('S-1')/Datastreams, Observations(12)/result/$value (see docs/API.md)" } },
+    },
+    querystring: STA_QUERY,
+  };
   return { schema, url: '/sta/v1.1/:resource' };
 }
 
@@ -199,7 +224,10 @@ export function transformDocument({ openapiObject }: { openapiObject: Json }): J
   for (const status of [...used].sort()) {
     const codes = codesOf(status);
     responses[`Error${status}`] = {
-      description: `${codes.map((c) => ERROR_CATALOGUE[c as keyof typeof ERROR_CATALOGUE].message).filter((m, i, all) => all.indexOf(m) === i).join('; ')} (${codes.join(', ')})`,
+      description: `${codes
+        .map((c) => ERROR_CATALOGUE[c as keyof typeof ERROR_CATALOGUE].message)
+        .filter((m, i, all) => all.indexOf(m) === i)
+        .join('; ')} (${codes.join(', ')})`,
       content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
     };
   }

@@ -47,7 +47,13 @@ export function percentOf(valid: number, measuring: number): number | null {
   return Math.min(100, Math.round((valid / measuring) * 1000) / 10);
 }
 
-export function createCompletenessTracker(deps: { db: Db; config: Readonly<Config>; profiles: ReadonlyMap<string, LoadedProfile>; directory: StationDirectory; now: () => number }): CompletenessTracker {
+export function createCompletenessTracker(deps: {
+  db: Db;
+  config: Readonly<Config>;
+  profiles: ReadonlyMap<string, LoadedProfile>;
+  directory: StationDirectory;
+  now: () => number;
+}): CompletenessTracker {
   const { db, config, profiles, directory, now } = deps;
   let days = new Map<string, StationDay>();
 

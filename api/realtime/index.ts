@@ -95,7 +95,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     }
   }, config.dashboard.frameMs);
   const completenessTimer = setInterval(() => {
-    state.refreshCompleteness().catch((err: unknown) => logger.error({ err }, 'realtime: refreshing today\'s completeness failed'));
+    state.refreshCompleteness().catch((err: unknown) => logger.error({ err }, "realtime: refreshing today's completeness failed"));
   }, COMPLETENESS_REFRESH_MS);
 
   io.use(authenticateHandshake(tokens));

@@ -12,6 +12,7 @@
  * Rooms: `overview`, `alerts` and `station:<id>` of a station that exists; a client joins with
  * `subscribe` (acknowledged `{ ok }` or `{ ok: false, error }`) and leaves with `unsubscribe`.
  */
+import { createError } from '../../lib/errors.js';
 import type { Server, Socket } from 'socket.io';
 import type { SubscribeAck } from '../../domain/live.js';
 import type { TokenClaims, TokenService } from '../../auth/tokens.js';
@@ -33,18 +34,18 @@ export function authenticateHandshake(tokens: TokenService) {
     } else {
       const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
       const origin = headers.origin;
-      if (cookie && origin !== undefined && safeHost(origin) !== headers.host) return next(new Error('cross-origin session refused'));
+      if (cookie && origin !== undefined && safeHost(origin) !== headers.host) return next(createError('QT_ERR_FORBIDDEN', 'cross-origin session refused'));
       found = Promise.resolve(cookie ? tokens.verify(cookie) : undefined);
     }
     found
       .then(async (claims) => (claims && (await tokens.stillValid(claims)) ? claims : undefined))
       .then(
         (claims) => {
-          if (!claims) return next(new Error('unauthorized'));
+          if (!claims) return next(createError('QT_ERR_UNAUTHORIZED', 'unauthorized'));
           (socket.data as SocketData).user = claims;
           next();
         },
-        (err: unknown) => next(err instanceof Error ? err : new Error('unauthorized')),
+        (err: unknown) => next(err instanceof Error ? err : createError('QT_ERR_UNAUTHORIZED', 'unauthorized')),
       );
   };
 }

@@ -24,7 +24,8 @@ export async function adminRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'db
       },
     },
     async (request, reply) => {
-      if (!deps.db.embedded) throw createError('QT_ERR_CONFLICT', 'This installation uses a database server (DATABASE_URL): back it up with pg_dump (see `quantrac db backup --help`)');
+      if (!deps.db.embedded)
+        throw createError('QT_ERR_CONFLICT', 'This installation uses a database server (DATABASE_URL): back it up with pg_dump (see `quantrac db backup --help`)');
       const t0 = performance.now();
       const data = await snapshot(deps.db);
       request.log.info({ bytes: data.length, ms: Math.round(performance.now() - t0) }, 'database snapshot taken');

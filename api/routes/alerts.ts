@@ -34,7 +34,11 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  * The unit of an alert's value: its rule's metric's unit in the station's device profile (µg/m³,
  * mg/L, m, ‰…); null for rules without a metric (no data, device status, indices).
  */
-export function alertUnitOf(deps: { alerts: Pick<HttpDeps['alerts'], 'getRule'>; directory: HttpDeps['directory']; profiles: HttpDeps['profiles'] }): (a: AlertRecord) => string | null {
+export function alertUnitOf(deps: {
+  alerts: Pick<HttpDeps['alerts'], 'getRule'>;
+  directory: HttpDeps['directory'];
+  profiles: HttpDeps['profiles'];
+}): (a: AlertRecord) => string | null {
   return (a) => {
     const metric = (deps.alerts.getRule(a.ruleId)?.rule as { metric?: unknown } | undefined)?.metric;
     if (typeof metric !== 'string') return null;
@@ -102,7 +106,12 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     '/api/v1/alerts',
     {
       config: { role: 'viewer' },
-      schema: { tags: ['alerts'], summary: 'Alerts, newest first, filtered by state (open = pending, firing or acknowledged), station, severity, rule; paged by `before`', querystring: ALERTS_QUERY, response: { 200: ALERT_LIST } },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Alerts, newest first, filtered by state (open = pending, firing or acknowledged), station, severity, rule; paged by `before`',
+        querystring: ALERTS_QUERY,
+        response: { 200: ALERT_LIST },
+      },
     },
     async (request) => {
       const q = request.query;
@@ -112,18 +121,28 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     },
   );
 
-  app.get<{ Params: { id: number } }>('/api/v1/alerts/:id', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'An alert with its rule and its history', params: idParam, response: { 200: ALERT_DETAIL } } }, async (request) => {
-    const a = await getAlert(db, request.params.id);
-    if (!a) throw createError('QT_ERR_NOT_FOUND', `Alert ${request.params.id} does not exist`);
-    const rule = alerts.getRule(a.ruleId)?.rule;
-    return { alert: json(a), rule: rule ?? null, history: (await listAlertEvents(db, a.id)).map(eventJson) };
-  });
+  app.get<{ Params: { id: number } }>(
+    '/api/v1/alerts/:id',
+    { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'An alert with its rule and its history', params: idParam, response: { 200: ALERT_DETAIL } } },
+    async (request) => {
+      const a = await getAlert(db, request.params.id);
+      if (!a) throw createError('QT_ERR_NOT_FOUND', `Alert ${request.params.id} does not exist`);
+      const rule = alerts.getRule(a.ruleId)?.rule;
+      return { alert: json(a), rule: rule ?? null, history: (await listAlertEvents(db, a.id)).map(eventJson) };
+    },
+  );
 
   app.post<{ Params: { id: number }; Body: { comment: string } }>(
     '/api/v1/alerts/:id/ack',
     {
       config: { role: 'operator' },
-      schema: { tags: ['alerts'], summary: 'Acknowledge an alert (operator), with a comment', response: { 200: ALERT_ONE }, params: idParam, body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Acknowledge an alert (operator), with a comment',
+        response: { 200: ALERT_ONE },
+        params: idParam,
+        body: { type: 'object', required: ['comment'], additionalProperties: false, properties: { comment: { type: 'string', minLength: 1, maxLength: 2000 } } },
+      },
     },
     async (request) => ({ alert: json(await alerts.acknowledge(request.params.id, request.user!.sub, request.body.comment)) }),
   );
@@ -132,32 +151,69 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
     '/api/v1/alerts/:id/resolve',
     {
       config: { role: 'operator' },
-      schema: { tags: ['alerts'], summary: 'Resolve an alert by hand (operator), with a reason', response: { 200: ALERT_ONE }, params: idParam, body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+      schema: {
+        tags: ['alerts'],
+        summary: 'Resolve an alert by hand (operator), with a reason',
+        response: { 200: ALERT_ONE },
+        params: idParam,
+        body: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } },
+      },
     },
     async (request) => ({ alert: json(await alerts.resolve(request.params.id, request.user!.sub, request.body.reason)) }),
   );
 
   // ---- rules ----
-  app.get('/api/v1/rules', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'Every rule, with its origin (pack or user)', response: { 200: RULE_LIST } } }, async () => ({ data: alerts.listRules() }));
-  app.get('/api/v1/rules/schema', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'The JSON Schema that rules follow', response: { 200: { ...FREE_OBJECT, description: 'a JSON Schema' } } } }, async () => RULE_JSON_SCHEMA);
-  app.get<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'A rule, with its origin', params: RULE_ID_PARAMS, response: { 200: RULE_VIEW } } }, async (request) => {
-    const r = alerts.getRule(request.params.id);
-    if (!r) throw createError('QT_ERR_NOT_FOUND', `Rule ${request.params.id} does not exist`);
-    return r;
-  });
-  app.post('/api/v1/rules', { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Create a rule (admin); the engine validates it against GET /api/v1/rules/schema', response: { 201: RULE_VIEW } } }, async (request, reply) => {
-    const saved = await alerts.saveRule(request.body, request.user!.sub, 'insert');
-    reply.code(201);
-    return saved;
-  });
-  app.put<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Replace a rule (admin)', params: RULE_ID_PARAMS, response: { 200: RULE_VIEW } } }, async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id));
-  app.delete<{ Params: { id: string } }>('/api/v1/rules/:id', { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Delete a rule (admin); its open alerts are resolved', params: RULE_ID_PARAMS, response: NO_CONTENT } }, async (request, reply) => {
-    await alerts.deleteRule(request.params.id);
-    reply.code(204);
-  });
+  app.get(
+    '/api/v1/rules',
+    { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'Every rule, with its origin (pack or user)', response: { 200: RULE_LIST } } },
+    async () => ({ data: alerts.listRules() }),
+  );
+  app.get(
+    '/api/v1/rules/schema',
+    { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'The JSON Schema that rules follow', response: { 200: { ...FREE_OBJECT, description: 'a JSON Schema' } } } },
+    async () => RULE_JSON_SCHEMA,
+  );
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/rules/:id',
+    { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'A rule, with its origin', params: RULE_ID_PARAMS, response: { 200: RULE_VIEW } } },
+    async (request) => {
+      const r = alerts.getRule(request.params.id);
+      if (!r) throw createError('QT_ERR_NOT_FOUND', `Rule ${request.params.id} does not exist`);
+      return r;
+    },
+  );
+  app.post(
+    '/api/v1/rules',
+    {
+      config: { role: 'admin' },
+      schema: { tags: ['alerts'], summary: 'Create a rule (admin); the engine validates it against GET /api/v1/rules/schema', response: { 201: RULE_VIEW } },
+    },
+    async (request, reply) => {
+      const saved = await alerts.saveRule(request.body, request.user!.sub, 'insert');
+      reply.code(201);
+      return saved;
+    },
+  );
+  app.put<{ Params: { id: string } }>(
+    '/api/v1/rules/:id',
+    { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Replace a rule (admin)', params: RULE_ID_PARAMS, response: { 200: RULE_VIEW } } },
+    async (request) => alerts.saveRule(request.body, request.user!.sub, 'update', request.params.id),
+  );
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/rules/:id',
+    { config: { role: 'admin' }, schema: { tags: ['alerts'], summary: 'Delete a rule (admin); its open alerts are resolved', params: RULE_ID_PARAMS, response: NO_CONTENT } },
+    async (request, reply) => {
+      await alerts.deleteRule(request.params.id);
+      reply.code(204);
+    },
+  );
 
   // ---- silences ----
-  app.get('/api/v1/silences', { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'Silences (current and future)', response: { 200: SILENCE_LIST } } }, async () => ({ data: alerts.listSilences().map(silenceJson) }));
+  app.get(
+    '/api/v1/silences',
+    { config: { role: 'viewer' }, schema: { tags: ['alerts'], summary: 'Silences (current and future)', response: { 200: SILENCE_LIST } } },
+    async () => ({ data: alerts.listSilences().map(silenceJson) }),
+  );
   app.post<{ Body: { station?: string; rule?: string; startsAt?: string; endsAt: string; comment: string } }>(
     '/api/v1/silences',
     {
@@ -193,10 +249,14 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       return silenceJson(s);
     },
   );
-  app.delete<{ Params: { id: number } }>('/api/v1/silences/:id', { config: { role: 'operator' }, schema: { tags: ['alerts'], summary: 'End a silence (operator)', params: idParam, response: NO_CONTENT } }, async (request, reply) => {
-    await alerts.deleteSilence(request.params.id);
-    reply.code(204);
-  });
+  app.delete<{ Params: { id: number } }>(
+    '/api/v1/silences/:id',
+    { config: { role: 'operator' }, schema: { tags: ['alerts'], summary: 'End a silence (operator)', params: idParam, response: NO_CONTENT } },
+    async (request, reply) => {
+      await alerts.deleteSilence(request.params.id);
+      reply.code(204);
+    },
+  );
 
   // ---- indices ----
   app.get<{ Params: { id: string }; Querystring: { period: 'hour' | 'day'; index: 'vn' | 'us' | 'wqi'; from?: string; to?: string } }>(
@@ -236,11 +296,21 @@ export async function alertRoutes(app: FastifyInstance, deps: HttpDeps): Promise
       };
       if (period === 'hour') {
         const rows = await queryHourlyIndex(db, station.id, indexName, from, to);
-        return { station: station.id, index: indexName, period, data: rows.map((r) => ({ ts: r.ts.toISOString(), aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })) };
+        return {
+          station: station.id,
+          index: indexName,
+          period,
+          data: rows.map((r) => ({ ts: r.ts.toISOString(), aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })),
+        };
       }
       const day = (d: Date) => new Date(d.getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
       const rows = await queryDailyIndex(db, station.id, `${index}_aqi`, day(from), day(to));
-      return { station: station.id, index: `${index}_aqi`, period, data: rows.map((r) => ({ ts: r.day, aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })) };
+      return {
+        station: station.id,
+        index: `${index}_aqi`,
+        period,
+        data: rows.map((r) => ({ ts: r.day, aqi: r.aqi, category: category(r.category), dominant: r.dominant, subIndices: r.subIndices })),
+      };
     },
   );
 }

@@ -31,7 +31,11 @@ const CREDENTIALS_SCHEMA = {
 } as const;
 
 const USER = { type: 'object', required: ['username', 'role'], properties: { username: { type: 'string' }, role: { enum: ['viewer', 'operator', 'admin'] } } } as const;
-const SESSION = { type: 'object', required: ['expiresAt', 'user'], properties: { expiresAt: TIME, user: USER, readOnly: { type: 'boolean', description: 'a session made from an API token (a wall screen): reads only' } } } as const;
+const SESSION = {
+  type: 'object',
+  required: ['expiresAt', 'user'],
+  properties: { expiresAt: TIME, user: USER, readOnly: { type: 'boolean', description: 'a session made from an API token (a wall screen): reads only' } },
+} as const;
 
 /** The session cookie's attributes; Secure when the request came over HTTPS. */
 function sessionCookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
@@ -58,7 +62,10 @@ export async function authRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     if (decision && !decision.allowed) {
       record('locked', null, { scope: decision.scope, retryAfterSeconds: decision.retryAfterSeconds });
       reply.header('retry-after', String(decision.retryAfterSeconds));
-      throw createError('QT_ERR_RATE_LIMITED', `Too many failed logins ${decision.scope === 'source' ? 'from this address' : 'for this account'}; try again in ${decision.retryAfterSeconds} s`);
+      throw createError(
+        'QT_ERR_RATE_LIMITED',
+        `Too many failed logins ${decision.scope === 'source' ? 'from this address' : 'for this account'}; try again in ${decision.retryAfterSeconds} s`,
+      );
     }
     const user = await getUserByName(deps.db, username);
     const ok = await verifySecret(password, user?.passwordHash ?? DUMMY_HASH);
@@ -73,7 +80,11 @@ export async function authRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
           action: 'auth.lockout',
           target: locked.lockedAccount ? `user:${username}` : `source:${source}`,
           outcome: 'locked',
-          details: { channel: 'http', ...(locked.lockedSource ? { sourceSeconds: locked.lockedSource.seconds } : {}), ...(locked.lockedAccount ? { accountSeconds: locked.lockedAccount.seconds } : {}) },
+          details: {
+            channel: 'http',
+            ...(locked.lockedSource ? { sourceSeconds: locked.lockedSource.seconds } : {}),
+            ...(locked.lockedAccount ? { accountSeconds: locked.lockedAccount.seconds } : {}),
+          },
         });
       }
       throw createError('QT_ERR_BAD_CREDENTIALS');
@@ -84,21 +95,31 @@ export async function authRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     return { token, expiresAt, user: { username: user.username, role: user.role } };
   }
 
-  app.post<{ Body: { username: string; password: string } }>('/api/v1/auth/login',
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/auth/login',
     {
       schema: {
         tags: ['auth'],
         summary: 'Sign in: a bearer token for the API (429 after repeated failures, with Retry-After)',
         body: CREDENTIALS_SCHEMA,
-        response: { 200: { type: 'object', required: ['token', 'tokenType', 'expiresAt', 'user'], properties: { token: { type: 'string' }, tokenType: { const: 'Bearer' }, expiresAt: TIME, user: USER } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['token', 'tokenType', 'expiresAt', 'user'],
+            properties: { token: { type: 'string' }, tokenType: { const: 'Bearer' }, expiresAt: TIME, user: USER },
+          },
+        },
       },
-    }, async (request, reply) => {
-    const { token, expiresAt, user } = await signIn(request, reply, request.body.username, request.body.password, 'auth.login');
-    return { token, tokenType: 'Bearer', expiresAt: expiresAt.toISOString(), user };
-  });
+    },
+    async (request, reply) => {
+      const { token, expiresAt, user } = await signIn(request, reply, request.body.username, request.body.password, 'auth.login');
+      return { token, tokenType: 'Bearer', expiresAt: expiresAt.toISOString(), user };
+    },
+  );
 
   // Browser sessions: the same signed token, but in an httpOnly cookie that scripts cannot read.
-  app.post<{ Body: { username: string; password: string } }>('/api/v1/auth/session',
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/auth/session',
     {
       schema: {
         tags: ['auth'],
@@ -106,25 +127,38 @@ export async function authRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         body: CREDENTIALS_SCHEMA,
         response: { 200: SESSION },
       },
-    }, async (request, reply: FastifyReply) => {
-    const { token, expiresAt, user } = await signIn(request, reply, request.body.username, request.body.password, 'auth.session');
-    reply.header('set-cookie', sessionCookie(request, token, ttlSeconds));
-    return { expiresAt: expiresAt.toISOString(), user };
-  });
+    },
+    async (request, reply: FastifyReply) => {
+      const { token, expiresAt, user } = await signIn(request, reply, request.body.username, request.body.password, 'auth.session');
+      reply.header('set-cookie', sessionCookie(request, token, ttlSeconds));
+      return { expiresAt: expiresAt.toISOString(), user };
+    },
+  );
 
-  app.get('/api/v1/auth/session', { schema: { tags: ['auth'], summary: 'The current session (bearer token or cookie): its user and expiry; 401 without one', security: [{ bearer: [] }, { cookie: [] }], response: { 200: SESSION } } }, async (request, reply) => {
-    const found = authenticate(deps.tokens, request);
-    if (!found || !(await deps.tokens.stillValid(found.claims))) throw createError('QT_ERR_UNAUTHORIZED', 'No valid session');
-    let claims = found.claims;
-    if (found.via === 'cookie' && sessions.renewalDue(claims)) {
-      const renewed = await sessions.renew(claims);
-      if (renewed) {
-        setSessionCookie(request, reply, renewed.token, ttlSeconds);
-        claims = renewed.claims;
+  app.get(
+    '/api/v1/auth/session',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The current session (bearer token or cookie): its user and expiry; 401 without one',
+        security: [{ bearer: [] }, { cookie: [] }],
+        response: { 200: SESSION },
+      },
+    },
+    async (request, reply) => {
+      const found = authenticate(deps.tokens, request);
+      if (!found || !(await deps.tokens.stillValid(found.claims))) throw createError('QT_ERR_UNAUTHORIZED', 'No valid session');
+      let claims = found.claims;
+      if (found.via === 'cookie' && sessions.renewalDue(claims)) {
+        const renewed = await sessions.renew(claims);
+        if (renewed) {
+          setSessionCookie(request, reply, renewed.token, ttlSeconds);
+          claims = renewed.claims;
+        }
       }
-    }
-    return sessionJson(claims);
-  });
+      return sessionJson(claims);
+    },
+  );
 
   app.delete('/api/v1/auth/session', { schema: { tags: ['auth'], summary: 'Sign out: clears the session cookie', response: NO_CONTENT } }, async (request, reply) => {
     reply.header('set-cookie', sessionCookie(request, '', 0));
@@ -132,18 +166,30 @@ export async function authRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
   });
 
   // Sliding sessions for pages that stay open (a control room): renew now, whatever is left.
-  app.post('/api/v1/auth/session/renew', { schema: { tags: ['auth'], summary: 'Renew the browser session now: a fresh session cookie (cookie and X-Requested-With required; 401 when the session is over)', security: [{ cookie: [] }], response: { 200: SESSION } } }, async (request, reply) => {
-    const cookie = authenticate(deps.tokens, request);
-    if (!cookie || cookie.via !== 'cookie' || !(await deps.tokens.stillValid(cookie.claims))) throw createError('QT_ERR_UNAUTHORIZED', 'No valid session cookie to renew');
-    if (!request.headers['x-requested-with']) throw createError('QT_ERR_FORBIDDEN', 'A request authenticated by the session cookie must carry the X-Requested-With header');
-    const renewed = await sessions.renew(cookie.claims);
-    if (!renewed) throw createError('QT_ERR_UNAUTHORIZED', 'The session cannot be renewed (the user or the API token behind it is gone)');
-    setSessionCookie(request, reply, renewed.token, ttlSeconds);
-    return sessionJson(renewed.claims);
-  });
+  app.post(
+    '/api/v1/auth/session/renew',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Renew the browser session now: a fresh session cookie (cookie and X-Requested-With required; 401 when the session is over)',
+        security: [{ cookie: [] }],
+        response: { 200: SESSION },
+      },
+    },
+    async (request, reply) => {
+      const cookie = authenticate(deps.tokens, request);
+      if (!cookie || cookie.via !== 'cookie' || !(await deps.tokens.stillValid(cookie.claims))) throw createError('QT_ERR_UNAUTHORIZED', 'No valid session cookie to renew');
+      if (!request.headers['x-requested-with']) throw createError('QT_ERR_FORBIDDEN', 'A request authenticated by the session cookie must carry the X-Requested-With header');
+      const renewed = await sessions.renew(cookie.claims);
+      if (!renewed) throw createError('QT_ERR_UNAUTHORIZED', 'The session cannot be renewed (the user or the API token behind it is gone)');
+      setSessionCookie(request, reply, renewed.token, ttlSeconds);
+      return sessionJson(renewed.claims);
+    },
+  );
 
   // A wall screen opened at /wall?token=qtk_…: the page posts the token once and is then on a cookie session that renews.
-  app.post<{ Body: { token: string } }>('/api/v1/auth/session/token',
+  app.post<{ Body: { token: string } }>(
+    '/api/v1/auth/session/token',
     {
       schema: {
         tags: ['auth'],
@@ -151,14 +197,23 @@ export async function authRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
         body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token: { type: 'string', minLength: 1, maxLength: 200 } } },
         response: { 200: SESSION },
       },
-    }, async (request, reply) => {
-    const issued = await sessions.exchange(request.body.token);
-    const tokenId = /^qtk_([0-9a-f]{16})_/.exec(request.body.token)?.[1] ?? null;
-    security?.audit.record({ actor: issued?.claims.sub ?? 'unknown', role: issued ? 'viewer' : null, sourceIp: request.ip, action: 'auth.session.token', target: tokenId ? `token:${tokenId}` : null, outcome: issued ? 'ok' : 'denied' });
-    if (!issued) throw createError('QT_ERR_UNAUTHORIZED', 'The API token is unknown, revoked or expired');
-    setSessionCookie(request, reply, issued.token, ttlSeconds);
-    return sessionJson(issued.claims);
-  });
+    },
+    async (request, reply) => {
+      const issued = await sessions.exchange(request.body.token);
+      const tokenId = /^qtk_([0-9a-f]{16})_/.exec(request.body.token)?.[1] ?? null;
+      security?.audit.record({
+        actor: issued?.claims.sub ?? 'unknown',
+        role: issued ? 'viewer' : null,
+        sourceIp: request.ip,
+        action: 'auth.session.token',
+        target: tokenId ? `token:${tokenId}` : null,
+        outcome: issued ? 'ok' : 'denied',
+      });
+      if (!issued) throw createError('QT_ERR_UNAUTHORIZED', 'The API token is unknown, revoked or expired');
+      setSessionCookie(request, reply, issued.token, ttlSeconds);
+      return sessionJson(issued.claims);
+    },
+  );
 }
 
 function sessionJson(claims: TokenClaims) {

@@ -14,12 +14,19 @@ import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 import { ERROR_RESPONSE, OFFSET } from '../schemas/common.js';
 
-
 const TYPES = { html: 'text/html; charset=utf-8', csv: 'text/csv; charset=utf-8', pdf: 'application/pdf' } as const;
 
 /** ASCII file-name part of a scope: diacritics dropped (đ → d), anything else → '-'. */
 function slug(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+  return (
+    text
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[đĐ]/g, 'd')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'x'
+  );
 }
 
 function periodOf(m: BulletinMeta): string {
@@ -167,14 +174,19 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
       const b = request.body;
       const period = b.kind === 'daily' ? b.day : b.month;
       if (period === undefined) throw createError('QT_ERR_BAD_REQUEST', b.kind === 'daily' ? 'day: required for a daily bulletin' : 'month: required for a monthly bulletin');
-      if ((b.kind === 'daily' && b.month !== undefined) || (b.kind === 'monthly' && b.day !== undefined)) throw createError('QT_ERR_BAD_REQUEST', 'give day for a daily bulletin, month for a monthly one');
+      if ((b.kind === 'daily' && b.month !== undefined) || (b.kind === 'monthly' && b.day !== undefined))
+        throw createError('QT_ERR_BAD_REQUEST', 'give day for a daily bulletin, month for a monthly one');
       let range: { to: number };
       try {
         range = periodRange(b.kind, period, deps.config.timezone);
       } catch (err) {
         throw createError('QT_ERR_RANGE_INVALID', (err as Error).message);
       }
-      if (range.to > Date.now()) throw createError('QT_ERR_RANGE_INVALID', `${b.kind === 'daily' ? 'day' : 'month'}: the period has not ended yet (today is ${localDate(Date.now(), deps.config.timezone)} in ${deps.config.timezone})`);
+      if (range.to > Date.now())
+        throw createError(
+          'QT_ERR_RANGE_INVALID',
+          `${b.kind === 'daily' ? 'day' : 'month'}: the period has not ended yet (today is ${localDate(Date.now(), deps.config.timezone)} in ${deps.config.timezone})`,
+        );
       if (b.province !== undefined && !(await provinceExists(db, b.province))) throw createError('QT_ERR_NOT_FOUND', `No station is in province ${b.province}`);
       const meta = await bulletins.generate({ kind: b.kind, period, scope: scopeOf(b.province) }, { actor: request.user?.sub ?? 'unknown', trigger: 'request' });
       return reply.code(201).send({ bulletin: bulletinJson(meta) });

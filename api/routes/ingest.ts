@@ -60,7 +60,15 @@ export async function ingestRoutes(app: FastifyInstance, deps: HttpDeps & { inge
         security.audit.record({ actor: creds.stationId, role: 'station', sourceIp: source, action: 'ingest.auth', outcome: 'denied' });
         const locked = security.guard.failure('station', creds.stationId, source);
         if (locked.lockedSource || locked.lockedAccount) {
-          security.audit.record({ actor: creds.stationId, role: 'station', sourceIp: source, action: 'auth.lockout', target: locked.lockedAccount ? `station:${creds.stationId}` : `source:${source}`, outcome: 'locked', details: { channel: 'http-ingest' } });
+          security.audit.record({
+            actor: creds.stationId,
+            role: 'station',
+            sourceIp: source,
+            action: 'auth.lockout',
+            target: locked.lockedAccount ? `station:${creds.stationId}` : `source:${source}`,
+            outcome: 'locked',
+            details: { channel: 'http-ingest' },
+          });
         }
       }
       reply.header('www-authenticate', 'Basic realm="quantrac-stations", charset="UTF-8"');
@@ -81,21 +89,21 @@ export async function ingestRoutes(app: FastifyInstance, deps: HttpDeps & { inge
       },
     },
     async (request, reply) => {
-    const stationId = await authenticate(request, reply);
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    let result;
-    try {
-      result = await ingest.handleReadings(stationId, body, 'http', '/api/v1/ingest');
-    } catch (err) {
-      throw createError('QT_ERR_STORE_UNAVAILABLE', 'the readings could not be committed; send them again', { cause: err });
-    }
-    if (result.refused.length === 0) return reply.code(202).send({ accepted: result.rows });
-    const refused = result.refused.map((r) => ({ index: r.index, code: r.code, reason: r.reason }));
-    const first = result.refused[0]!;
-    if (first.index === null && UNREADABLE.has(first.code)) {
-      throw createError('QT_ERR_PAYLOAD_INVALID', first.reason, { details: { accepted: 0, refused } });
-    }
-    throw createError('QT_ERR_READINGS_REFUSED', `${refused.length} reading(s) refused; ${result.rows} value(s) committed`, { details: { accepted: result.rows, refused } });
+      const stationId = await authenticate(request, reply);
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      let result;
+      try {
+        result = await ingest.handleReadings(stationId, body, 'http', '/api/v1/ingest');
+      } catch (err) {
+        throw createError('QT_ERR_STORE_UNAVAILABLE', 'the readings could not be committed; send them again', { cause: err });
+      }
+      if (result.refused.length === 0) return reply.code(202).send({ accepted: result.rows });
+      const refused = result.refused.map((r) => ({ index: r.index, code: r.code, reason: r.reason }));
+      const first = result.refused[0]!;
+      if (first.index === null && UNREADABLE.has(first.code)) {
+        throw createError('QT_ERR_PAYLOAD_INVALID', first.reason, { details: { accepted: 0, refused } });
+      }
+      throw createError('QT_ERR_READINGS_REFUSED', `${refused.length} reading(s) refused; ${result.rows} value(s) committed`, { details: { accepted: result.rows, refused } });
     },
   );
 }

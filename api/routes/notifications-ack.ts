@@ -63,7 +63,12 @@ export async function ackRoutes(app: FastifyInstance, deps: NotifyHttpDeps): Pro
   app.post<{ Params: { token: string } }>('/ack/:token', { schema: { hide: true, params: S.tokenParam } }, async (request, reply) => {
     try {
       const alert = await notifier.acknowledgeFromLink(request.params.token);
-      return page(reply, 200, 'Đã xác nhận', `<p>Cảnh báo #${alert.id} đã được xác nhận bởi ${escapeHtml(alert.ackedBy ?? '')}. Cảm ơn.</p><p class="muted">Alert #${alert.id} acknowledged. Thank you.</p>`);
+      return page(
+        reply,
+        200,
+        'Đã xác nhận',
+        `<p>Cảnh báo #${alert.id} đã được xác nhận bởi ${escapeHtml(alert.ackedBy ?? '')}. Cảm ơn.</p><p class="muted">Alert #${alert.id} acknowledged. Thank you.</p>`,
+      );
     } catch (err) {
       return refusedPage(reply, err);
     }
@@ -71,7 +76,14 @@ export async function ackRoutes(app: FastifyInstance, deps: NotifyHttpDeps): Pro
 
   app.post<{ Params: { token: string } }>(
     '/api/v1/notifications/ack/:token',
-    { schema: { tags: ['notifications'], summary: 'Acknowledge an alert with the one-use link from a notification (the token is the credential; 410 once used or expired)', params: S.tokenParam, response: { 200: S.obj({ alert: S.obj() }), 404: S.errorResponse, 409: S.errorResponse, 410: S.errorResponse } } },
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Acknowledge an alert with the one-use link from a notification (the token is the credential; 410 once used or expired)',
+        params: S.tokenParam,
+        response: { 200: S.obj({ alert: S.obj() }), 404: S.errorResponse, 409: S.errorResponse, 410: S.errorResponse },
+      },
+    },
     async (request) => ({ alert: alertJson(await notifier.acknowledgeFromLink(request.params.token)) }),
   );
 }

@@ -43,7 +43,10 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
     const cps = await contactPointIds();
     validateRotation(body.rotation, body.overrides, (cp) => cps.has(cp));
     const saved = await saveSchedule(db, body, id).catch(taken);
-    if (!saved) throw id === undefined ? createError('QT_ERR_CONFLICT', `A schedule named ${body.name} already exists`) : createError('QT_ERR_NOT_FOUND', `Schedule ${id} does not exist (or the name is taken)`);
+    if (!saved)
+      throw id === undefined
+        ? createError('QT_ERR_CONFLICT', `A schedule named ${body.name} already exists`)
+        : createError('QT_ERR_NOT_FOUND', `Schedule ${id} does not exist (or the name is taken)`);
     await notifier.reload();
     return iso(saved);
   }
@@ -51,24 +54,36 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
     const at = Date.now();
     return { data: (await listSchedules(db)).map((s) => ({ ...iso(s), onCallNow: onCallAt(s, at) ?? null })) };
   });
-  app.post<{ Body: ScheduleBody }>(`${P}/schedules`, { preHandler: admin, schema: { summary: 'Create an on-call schedule (rotation and overrides)', tags, body: S.scheduleBody, response: { 201: S.obj() } } }, async (request, reply) => {
-    const saved = await saveSched(request.body);
-    reply.code(201);
-    return saved;
-  });
-  app.put<{ Params: { id: number }; Body: ScheduleBody }>(`${P}/schedules/:id`, { preHandler: admin, schema: { summary: 'Replace an on-call schedule', tags, params: S.idParam, body: S.scheduleBody, response: { 200: S.obj() } } }, async (request) =>
-    saveSched(request.body, request.params.id),
+  app.post<{ Body: ScheduleBody }>(
+    `${P}/schedules`,
+    { preHandler: admin, schema: { summary: 'Create an on-call schedule (rotation and overrides)', tags, body: S.scheduleBody, response: { 201: S.obj() } } },
+    async (request, reply) => {
+      const saved = await saveSched(request.body);
+      reply.code(201);
+      return saved;
+    },
   );
-  app.delete<{ Params: { id: number } }>(`${P}/schedules/:id`, { preHandler: admin, schema: { summary: 'Delete an on-call schedule', tags, params: S.idParam } }, async (request, reply) => {
-    if (!(await deleteSchedule(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Schedule ${request.params.id} does not exist`);
-    await notifier.reload();
-    reply.code(204);
-  });
+  app.put<{ Params: { id: number }; Body: ScheduleBody }>(
+    `${P}/schedules/:id`,
+    { preHandler: admin, schema: { summary: 'Replace an on-call schedule', tags, params: S.idParam, body: S.scheduleBody, response: { 200: S.obj() } } },
+    async (request) => saveSched(request.body, request.params.id),
+  );
+  app.delete<{ Params: { id: number } }>(
+    `${P}/schedules/:id`,
+    { preHandler: admin, schema: { summary: 'Delete an on-call schedule', tags, params: S.idParam } },
+    async (request, reply) => {
+      if (!(await deleteSchedule(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Schedule ${request.params.id} does not exist`);
+      await notifier.reload();
+      reply.code(204);
+    },
+  );
   app.get<{ Params: { id: number }; Querystring: { at?: string } }>(
     `${P}/schedules/:id/on-call`,
     {
       preHandler: admin,
-      schema: { summary: 'Who is on call at a time (now by default)',         tags,
+      schema: {
+        summary: 'Who is on call at a time (now by default)',
+        tags,
         params: S.idParam,
         querystring: { type: 'object', additionalProperties: false, properties: { at: { type: 'string', maxLength: 40 } } },
         response: { 200: S.obj({ at: { type: 'string' }, contactPoint: S.obj(), shiftEndsAt: { type: ['string', 'null'] } }) },
@@ -82,7 +97,11 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
       const id = onCallAt(s, at);
       const cp = id === undefined ? undefined : (await listContactPoints(db)).find((c) => c.id === id);
       const ends = shiftEndsAt(s, at);
-      return { at: new Date(at).toISOString(), contactPoint: cp ? { id: cp.id, name: cp.name, kind: cp.kind, username: cp.username } : null, shiftEndsAt: ends === undefined ? null : new Date(ends).toISOString() };
+      return {
+        at: new Date(at).toISOString(),
+        contactPoint: cp ? { id: cp.id, name: cp.name, kind: cp.kind, username: cp.username } : null,
+        shiftEndsAt: ends === undefined ? null : new Date(ends).toISOString(),
+      };
     },
   );
 
@@ -91,24 +110,43 @@ export async function oncallRoutes(app: FastifyInstance, deps: NotifyHttpDeps): 
   async function saveChain(body: ChainBody, id?: number) {
     const cps = await contactPointIds();
     const scheds = new Set((await listSchedules(db)).map((s) => s.id));
-    validateLevels(body.levels, (cp) => cps.has(cp), (s) => scheds.has(s));
+    validateLevels(
+      body.levels,
+      (cp) => cps.has(cp),
+      (s) => scheds.has(s),
+    );
     const saved = await saveEscalationChain(db, body, id).catch(taken);
-    if (!saved) throw id === undefined ? createError('QT_ERR_CONFLICT', `An escalation chain named ${body.name} already exists`) : createError('QT_ERR_NOT_FOUND', `Escalation chain ${id} does not exist (or the name is taken)`);
+    if (!saved)
+      throw id === undefined
+        ? createError('QT_ERR_CONFLICT', `An escalation chain named ${body.name} already exists`)
+        : createError('QT_ERR_NOT_FOUND', `Escalation chain ${id} does not exist (or the name is taken)`);
     await notifier.reload();
     return iso(saved);
   }
-  app.get(`${P}/escalation-chains`, { preHandler: admin, schema: { summary: 'List escalation chains', tags, response: S.listOf(S.obj()) } }, async () => ({ data: (await listEscalationChains(db)).map(iso) }));
-  app.post<{ Body: ChainBody }>(`${P}/escalation-chains`, { preHandler: admin, schema: { summary: 'Create an escalation chain', tags, body: S.chainBody, response: { 201: S.obj() } } }, async (request, reply) => {
-    const saved = await saveChain(request.body);
-    reply.code(201);
-    return saved;
-  });
-  app.put<{ Params: { id: number }; Body: ChainBody }>(`${P}/escalation-chains/:id`, { preHandler: admin, schema: { summary: 'Replace an escalation chain', tags, params: S.idParam, body: S.chainBody, response: { 200: S.obj() } } }, async (request) =>
-    saveChain(request.body, request.params.id),
+  app.get(`${P}/escalation-chains`, { preHandler: admin, schema: { summary: 'List escalation chains', tags, response: S.listOf(S.obj()) } }, async () => ({
+    data: (await listEscalationChains(db)).map(iso),
+  }));
+  app.post<{ Body: ChainBody }>(
+    `${P}/escalation-chains`,
+    { preHandler: admin, schema: { summary: 'Create an escalation chain', tags, body: S.chainBody, response: { 201: S.obj() } } },
+    async (request, reply) => {
+      const saved = await saveChain(request.body);
+      reply.code(201);
+      return saved;
+    },
   );
-  app.delete<{ Params: { id: number } }>(`${P}/escalation-chains/:id`, { preHandler: admin, schema: { summary: 'Delete an escalation chain', tags, params: S.idParam } }, async (request, reply) => {
-    if (!(await deleteEscalationChain(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Escalation chain ${request.params.id} does not exist`);
-    await notifier.reload();
-    reply.code(204);
-  });
+  app.put<{ Params: { id: number }; Body: ChainBody }>(
+    `${P}/escalation-chains/:id`,
+    { preHandler: admin, schema: { summary: 'Replace an escalation chain', tags, params: S.idParam, body: S.chainBody, response: { 200: S.obj() } } },
+    async (request) => saveChain(request.body, request.params.id),
+  );
+  app.delete<{ Params: { id: number } }>(
+    `${P}/escalation-chains/:id`,
+    { preHandler: admin, schema: { summary: 'Delete an escalation chain', tags, params: S.idParam } },
+    async (request, reply) => {
+      if (!(await deleteEscalationChain(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Escalation chain ${request.params.id} does not exist`);
+      await notifier.reload();
+      reply.code(204);
+    },
+  );
 }

@@ -49,34 +49,55 @@ export async function routingRoutes(app: FastifyInstance, deps: NotifyHttpDeps):
     if (p.contactPointIds.length === 0 && p.escalationChainId === null) invalid('contactPointIds', 'a policy needs a contact point or an escalation chain');
   }
 
-  app.get(`${P}/policies`, { preHandler: admin, schema: { summary: 'List routing policies in the order they are matched', tags, response: S.listOf(S.obj()) } }, async () => ({ data: (await listPolicies(db)).map(policyJson) }));
-  app.post<{ Body: PolicyInput }>(`${P}/policies`, { preHandler: admin, schema: { summary: 'Create a routing policy (added last)', tags, body: S.policyBody, response: { 201: S.obj() } } }, async (request, reply) => {
-    await checkPolicy(request.body);
-    const saved = await insertPolicy(db, request.body);
-    await notifier.reload();
-    reply.code(201);
-    return policyJson(saved);
-  });
-  app.put<{ Params: { id: number }; Body: PolicyInput }>(`${P}/policies/:id`, { preHandler: admin, schema: { summary: 'Replace a routing policy', tags, params: S.idParam, body: S.policyBody, response: { 200: S.obj() } } }, async (request) => {
-    await checkPolicy(request.body);
-    const saved = await updatePolicy(db, request.params.id, request.body);
-    if (!saved) throw createError('QT_ERR_NOT_FOUND', `Policy ${request.params.id} does not exist`);
-    await notifier.reload();
-    return policyJson(saved);
-  });
-  app.delete<{ Params: { id: number } }>(`${P}/policies/:id`, { preHandler: admin, schema: { summary: 'Delete a routing policy', tags, params: S.idParam } }, async (request, reply) => {
-    if (!(await deletePolicy(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Policy ${request.params.id} does not exist`);
-    await notifier.reload();
-    reply.code(204);
-  });
+  app.get(`${P}/policies`, { preHandler: admin, schema: { summary: 'List routing policies in the order they are matched', tags, response: S.listOf(S.obj()) } }, async () => ({
+    data: (await listPolicies(db)).map(policyJson),
+  }));
+  app.post<{ Body: PolicyInput }>(
+    `${P}/policies`,
+    { preHandler: admin, schema: { summary: 'Create a routing policy (added last)', tags, body: S.policyBody, response: { 201: S.obj() } } },
+    async (request, reply) => {
+      await checkPolicy(request.body);
+      const saved = await insertPolicy(db, request.body);
+      await notifier.reload();
+      reply.code(201);
+      return policyJson(saved);
+    },
+  );
+  app.put<{ Params: { id: number }; Body: PolicyInput }>(
+    `${P}/policies/:id`,
+    { preHandler: admin, schema: { summary: 'Replace a routing policy', tags, params: S.idParam, body: S.policyBody, response: { 200: S.obj() } } },
+    async (request) => {
+      await checkPolicy(request.body);
+      const saved = await updatePolicy(db, request.params.id, request.body);
+      if (!saved) throw createError('QT_ERR_NOT_FOUND', `Policy ${request.params.id} does not exist`);
+      await notifier.reload();
+      return policyJson(saved);
+    },
+  );
+  app.delete<{ Params: { id: number } }>(
+    `${P}/policies/:id`,
+    { preHandler: admin, schema: { summary: 'Delete a routing policy', tags, params: S.idParam } },
+    async (request, reply) => {
+      if (!(await deletePolicy(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Policy ${request.params.id} does not exist`);
+      await notifier.reload();
+      reply.code(204);
+    },
+  );
   app.post<{ Params: { id: number }; Body: { direction: 'up' | 'down' } }>(
     `${P}/policies/:id/move`,
     {
       preHandler: admin,
-      schema: { summary: 'Move a routing policy up or down in the matching order', tags, params: S.idParam, body: { type: 'object', required: ['direction'], additionalProperties: false, properties: { direction: { enum: ['up', 'down'] } } }, response: S.listOf(S.obj()) },
+      schema: {
+        summary: 'Move a routing policy up or down in the matching order',
+        tags,
+        params: S.idParam,
+        body: { type: 'object', required: ['direction'], additionalProperties: false, properties: { direction: { enum: ['up', 'down'] } } },
+        response: S.listOf(S.obj()),
+      },
     },
     async (request) => {
-      if (!(await movePolicy(db, request.params.id, request.body.direction))) throw createError('QT_ERR_CONFLICT', `Policy ${request.params.id} does not exist or is already at the ${request.body.direction === 'up' ? 'top' : 'bottom'}`);
+      if (!(await movePolicy(db, request.params.id, request.body.direction)))
+        throw createError('QT_ERR_CONFLICT', `Policy ${request.params.id} does not exist or is already at the ${request.body.direction === 'up' ? 'top' : 'bottom'}`);
       await notifier.reload();
       return { data: (await listPolicies(db)).map(policyJson) };
     },
@@ -91,22 +112,37 @@ export async function routingRoutes(app: FastifyInstance, deps: NotifyHttpDeps):
       if (err.code === '23505') return undefined;
       throw err;
     });
-    if (!saved) throw id === undefined ? createError('QT_ERR_CONFLICT', `A mute timing named ${body.name} already exists`) : createError('QT_ERR_NOT_FOUND', `Mute timing ${id} does not exist (or the name is taken)`);
+    if (!saved)
+      throw id === undefined
+        ? createError('QT_ERR_CONFLICT', `A mute timing named ${body.name} already exists`)
+        : createError('QT_ERR_NOT_FOUND', `Mute timing ${id} does not exist (or the name is taken)`);
     await notifier.reload();
     return muteJson(saved);
   }
-  app.get(`${P}/mute-timings`, { preHandler: admin, schema: { summary: 'List mute timings (quiet hours)', tags, response: S.listOf(S.obj()) } }, async () => ({ data: (await listMuteTimings(db)).map(muteJson) }));
-  app.post<{ Body: MuteBody }>(`${P}/mute-timings`, { preHandler: admin, schema: { summary: 'Create a mute timing', tags, body: S.muteTimingBody, response: { 201: S.obj() } } }, async (request, reply) => {
-    const saved = await saveMute(request.body);
-    reply.code(201);
-    return saved;
-  });
-  app.put<{ Params: { id: number }; Body: MuteBody }>(`${P}/mute-timings/:id`, { preHandler: admin, schema: { summary: 'Replace a mute timing', tags, params: S.idParam, body: S.muteTimingBody, response: { 200: S.obj() } } }, async (request) =>
-    saveMute(request.body, request.params.id),
+  app.get(`${P}/mute-timings`, { preHandler: admin, schema: { summary: 'List mute timings (quiet hours)', tags, response: S.listOf(S.obj()) } }, async () => ({
+    data: (await listMuteTimings(db)).map(muteJson),
+  }));
+  app.post<{ Body: MuteBody }>(
+    `${P}/mute-timings`,
+    { preHandler: admin, schema: { summary: 'Create a mute timing', tags, body: S.muteTimingBody, response: { 201: S.obj() } } },
+    async (request, reply) => {
+      const saved = await saveMute(request.body);
+      reply.code(201);
+      return saved;
+    },
   );
-  app.delete<{ Params: { id: number } }>(`${P}/mute-timings/:id`, { preHandler: admin, schema: { summary: 'Delete a mute timing', tags, params: S.idParam } }, async (request, reply) => {
-    if (!(await deleteMuteTiming(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Mute timing ${request.params.id} does not exist`);
-    await notifier.reload();
-    reply.code(204);
-  });
+  app.put<{ Params: { id: number }; Body: MuteBody }>(
+    `${P}/mute-timings/:id`,
+    { preHandler: admin, schema: { summary: 'Replace a mute timing', tags, params: S.idParam, body: S.muteTimingBody, response: { 200: S.obj() } } },
+    async (request) => saveMute(request.body, request.params.id),
+  );
+  app.delete<{ Params: { id: number } }>(
+    `${P}/mute-timings/:id`,
+    { preHandler: admin, schema: { summary: 'Delete a mute timing', tags, params: S.idParam } },
+    async (request, reply) => {
+      if (!(await deleteMuteTiming(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Mute timing ${request.params.id} does not exist`);
+      await notifier.reload();
+      reply.code(204);
+    },
+  );
 }

@@ -116,7 +116,11 @@ export const muteTimingBody = {
         type: 'object',
         required: ['start', 'end'],
         additionalProperties: false,
-        properties: { weekdays: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 7 }, default: [] }, start: { type: 'string', maxLength: 5 }, end: { type: 'string', maxLength: 5 } },
+        properties: {
+          weekdays: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 7 }, default: [] },
+          start: { type: 'string', maxLength: 5 },
+          end: { type: 'string', maxLength: 5 },
+        },
       },
     },
   },

@@ -36,18 +36,32 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
   const P = '/api/v1/notifications';
   const tags = ['notifications'];
 
-  app.get(`${P}/contact-points`, { preHandler: admin, schema: { summary: 'List contact points (secrets never shown: only the names of those set)', tags, response: S.listOf(S.contactPointJson) } }, async () => ({ data: (await listContactPoints(db)).map(contactPointJson) }));
+  app.get(
+    `${P}/contact-points`,
+    { preHandler: admin, schema: { summary: 'List contact points (secrets never shown: only the names of those set)', tags, response: S.listOf(S.contactPointJson) } },
+    async () => ({ data: (await listContactPoints(db)).map(contactPointJson) }),
+  );
 
-  app.post<{ Body: ContactPointBody }>(`${P}/contact-points`, { preHandler: admin, schema: { summary: 'Create a contact point (e-mail, SMS gateway, chat/Zalo or webhook)', tags, body: S.contactPointBody, response: { 201: S.contactPointJson } } }, async (request, reply) => {
-    const saved = await saveContactPoint(db, notifier.secrets, request.body);
-    await notifier.reload();
-    reply.code(201);
-    return contactPointJson(saved);
-  });
+  app.post<{ Body: ContactPointBody }>(
+    `${P}/contact-points`,
+    {
+      preHandler: admin,
+      schema: { summary: 'Create a contact point (e-mail, SMS gateway, chat/Zalo or webhook)', tags, body: S.contactPointBody, response: { 201: S.contactPointJson } },
+    },
+    async (request, reply) => {
+      const saved = await saveContactPoint(db, notifier.secrets, request.body);
+      await notifier.reload();
+      reply.code(201);
+      return contactPointJson(saved);
+    },
+  );
 
   app.put<{ Params: { id: number }; Body: ContactPointBody }>(
     `${P}/contact-points/:id`,
-    { preHandler: admin, schema: { summary: 'Replace a contact point; omitted secrets are kept', tags, params: S.idParam, body: S.contactPointBody, response: { 200: S.contactPointJson } } },
+    {
+      preHandler: admin,
+      schema: { summary: 'Replace a contact point; omitted secrets are kept', tags, params: S.idParam, body: S.contactPointBody, response: { 200: S.contactPointJson } },
+    },
     async (request) => {
       const saved = await saveContactPoint(db, notifier.secrets, request.body, request.params.id);
       await notifier.reload();
@@ -55,19 +69,33 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
     },
   );
 
-  app.delete<{ Params: { id: number } }>(`${P}/contact-points/:id`, { preHandler: admin, schema: { summary: 'Delete a contact point', tags, params: S.idParam } }, async (request, reply) => {
-    if (!(await deleteContactPoint(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Contact point ${request.params.id} does not exist`);
-    await notifier.reload();
-    reply.code(204);
-  });
+  app.delete<{ Params: { id: number } }>(
+    `${P}/contact-points/:id`,
+    { preHandler: admin, schema: { summary: 'Delete a contact point', tags, params: S.idParam } },
+    async (request, reply) => {
+      if (!(await deleteContactPoint(db, request.params.id))) throw createError('QT_ERR_NOT_FOUND', `Contact point ${request.params.id} does not exist`);
+      await notifier.reload();
+      reply.code(204);
+    },
+  );
 
   app.post<{ Params: { id: number } }>(
     `${P}/contact-points/:id/test`,
     {
       preHandler: admin,
-      schema: { summary: 'Send a test message now; answers with the delivery result',         tags,
+      schema: {
+        summary: 'Send a test message now; answers with the delivery result',
+        tags,
         params: S.idParam,
-        response: { 200: S.obj({ status: { type: 'string' }, recipient: { type: 'string' }, error: { type: ['string', 'null'] }, durationMs: { type: 'integer' }, detail: { type: 'string' } }) },
+        response: {
+          200: S.obj({
+            status: { type: 'string' },
+            recipient: { type: 'string' },
+            error: { type: ['string', 'null'] },
+            durationMs: { type: 'integer' },
+            detail: { type: 'string' },
+          }),
+        },
       },
     },
     async (request) => {
@@ -79,7 +107,15 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
 
   app.get<{ Querystring: { contactPoint?: number; status?: DeliveryStatus; channel?: string; alert?: number; before?: number; limit: number } }>(
     `${P}/deliveries`,
-    { preHandler: operator, schema: { summary: 'The delivery log: every attempt with channel, recipient, status and error', tags, querystring: S.deliveriesQuery, response: { 200: S.obj({ data: { type: 'array', items: S.obj() }, next: { type: ['integer', 'null'] } }) } } },
+    {
+      preHandler: operator,
+      schema: {
+        summary: 'The delivery log: every attempt with channel, recipient, status and error',
+        tags,
+        querystring: S.deliveriesQuery,
+        response: { 200: S.obj({ data: { type: 'array', items: S.obj() }, next: { type: ['integer', 'null'] } }) },
+      },
+    },
     async (request) => {
       const q = request.query;
       const rows = await listDeliveries(db, { contactPointId: q.contactPoint, status: q.status, channel: q.channel, alertId: q.alert, beforeId: q.before, limit: q.limit });
@@ -88,11 +124,19 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
   );
 
   const settingsJson = S.obj({ baseUrl: { type: 'string' }, health: S.obj() });
-  app.get(`${P}/settings`, { preHandler: admin, schema: { summary: 'Notification settings (base URL of links in messages) and health', tags, response: { 200: settingsJson } } }, async () => ({ baseUrl: notifier.baseUrl(), health: notifier.health() }));
-  app.put<{ Body: { baseUrl: string } }>(`${P}/settings`, { preHandler: admin, schema: { summary: 'Set the base URL used for links in messages', tags, body: S.settingsBody, response: { 200: settingsJson } } }, async (request) => {
-    await notifier.setBaseUrl(request.body.baseUrl);
-    return { baseUrl: notifier.baseUrl(), health: notifier.health() };
-  });
+  app.get(
+    `${P}/settings`,
+    { preHandler: admin, schema: { summary: 'Notification settings (base URL of links in messages) and health', tags, response: { 200: settingsJson } } },
+    async () => ({ baseUrl: notifier.baseUrl(), health: notifier.health() }),
+  );
+  app.put<{ Body: { baseUrl: string } }>(
+    `${P}/settings`,
+    { preHandler: admin, schema: { summary: 'Set the base URL used for links in messages', tags, body: S.settingsBody, response: { 200: settingsJson } } },
+    async (request) => {
+      await notifier.setBaseUrl(request.body.baseUrl);
+      return { baseUrl: notifier.baseUrl(), health: notifier.health() };
+    },
+  );
 
   await routingRoutes(app, d);
   await oncallRoutes(app, d);

@@ -11,6 +11,7 @@
  *   GET /metrics                → Prometheus text format
  *   GET /api/v1/quarantine      (admin) ?station=&before=&limit= → refused payloads with their reasons
  */
+import { createError } from '../../lib/errors.js';
 import type { FastifyInstance } from 'fastify';
 import { listQuarantine } from '../../store/quarantine.js';
 import { requireRole } from '../plugins/auth.js';
@@ -61,42 +62,64 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
   const { db, metrics, tokens } = deps;
   const started = Date.now();
 
-  app.get('/healthz', { schema: { tags: ['ops'], summary: 'Health: database, ingest spool, notifications, database jobs (503 when the database is unreachable)', security: [], response: { 200: HEALTH, 503: HEALTH } } }, async (_request, reply) => {
-    let database: 'ok' | 'unreachable' = 'ok';
-    try {
-      // A blackholed server never answers: give up after a few seconds rather than hang the probe.
-      let timer: NodeJS.Timeout | undefined;
-      const probe = db.query('SELECT 1').finally(() => clearTimeout(timer));
-      // If the timeout wins, the probe's late failure must still be handled.
-      probe.catch((err: unknown) => app.log.debug({ err }, 'health check: late database answer'));
-      await Promise.race([
-        probe,
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer to SELECT 1 within 3 s')), 3000))),
-      ]);
-    } catch (err) {
-      database = 'unreachable';
-      app.log.warn({ err }, 'health check: database unreachable');
-    }
-    const storage = deps.ingest?.storage;
-    const notifications = deps.notifier?.health();
-    const jobs = deps.jobs?.status();
-    const degraded = database !== 'ok' || storage?.degraded === true || notifications?.status === 'degraded' || jobs?.degraded === true;
-    reply.code(database === 'ok' ? 200 : 503);
-    return {
-      status: degraded ? 'degraded' : 'ok',
-      database,
-      mode: db.mode,
-      uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      ...(storage ? { storage: { ...storage, since: storage.since === null ? null : new Date(storage.since).toISOString() } } : {}),
-      ...(notifications ? { notifications } : {}),
-      ...(jobs ? { jobs } : {}),
-    };
-  });
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Health: database, ingest spool, notifications, database jobs (503 when the database is unreachable)',
+        security: [],
+        response: { 200: HEALTH, 503: HEALTH },
+      },
+    },
+    async (_request, reply) => {
+      let database: 'ok' | 'unreachable' = 'ok';
+      try {
+        // A blackholed server never answers: give up after a few seconds rather than hang the probe.
+        let timer: NodeJS.Timeout | undefined;
+        const probe = db.query('SELECT 1').finally(() => clearTimeout(timer));
+        // If the timeout wins, the probe's late failure must still be handled.
+        probe.catch((err: unknown) => app.log.debug({ err }, 'health check: late database answer'));
+        await Promise.race([
+          probe,
+          new Promise((_, reject) => (timer = setTimeout(() => reject(createError('QT_ERR_STORE_UNAVAILABLE', 'no answer to SELECT 1 within 3 s')), 3000))),
+        ]);
+      } catch (err) {
+        database = 'unreachable';
+        app.log.warn({ err }, 'health check: database unreachable');
+      }
+      const storage = deps.ingest?.storage;
+      const notifications = deps.notifier?.health();
+      const jobs = deps.jobs?.status();
+      const degraded = database !== 'ok' || storage?.degraded === true || notifications?.status === 'degraded' || jobs?.degraded === true;
+      reply.code(database === 'ok' ? 200 : 503);
+      return {
+        status: degraded ? 'degraded' : 'ok',
+        database,
+        mode: db.mode,
+        uptimeSeconds: Math.round((Date.now() - started) / 1000),
+        ...(storage ? { storage: { ...storage, since: storage.since === null ? null : new Date(storage.since).toISOString() } } : {}),
+        ...(notifications ? { notifications } : {}),
+        ...(jobs ? { jobs } : {}),
+      };
+    },
+  );
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (text exposition format)', security: [], response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Prometheus metrics (text exposition format)',
+        security: [],
+        response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  );
 
   app.get<{ Querystring: { station?: string; before?: number; limit: number } }>(
     '/api/v1/quarantine',

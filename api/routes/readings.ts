@@ -52,7 +52,10 @@ function readingsService(deps: HttpDeps) {
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - DAY_MS);
     if (from >= to) throw createError('QT_ERR_RANGE_INVALID', 'from: must be earlier than to');
     if (maxDays !== undefined && to.getTime() - from.getTime() > maxDays * DAY_MS) {
-      throw createError('QT_ERR_RANGE_TOO_LARGE', `from/to: raw readings are limited to ${maxDays} days per request (ANALYTICS_MAX_RAW_RANGE_DAYS); page with the cursor or aggregate with bucket=`);
+      throw createError(
+        'QT_ERR_RANGE_TOO_LARGE',
+        `from/to: raw readings are limited to ${maxDays} days per request (ANALYTICS_MAX_RAW_RANGE_DAYS); page with the cursor or aggregate with bucket=`,
+      );
     }
     return { from, to };
   }
@@ -147,7 +150,15 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
           } else {
             let out = '';
             for (const r of rows) {
-              out += JSON.stringify({ ts: r.ts.toISOString(), station: r.stationId, metric: r.metric, value: r.value, unit: units.get(`${r.stationId}\u0000${r.metric}`) ?? '', quality: qualityName(r.quality) }) + '\n';
+              out +=
+                JSON.stringify({
+                  ts: r.ts.toISOString(),
+                  station: r.stationId,
+                  metric: r.metric,
+                  value: r.value,
+                  unit: units.get(`${r.stationId}\u0000${r.metric}`) ?? '',
+                  quality: qualityName(r.quality),
+                }) + '\n';
             }
             yield out;
           }
@@ -168,7 +179,8 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     },
     async (request, reply) => {
       const q = request.query;
-      const stations = q.stations === undefined ? directory.all().sort((a, b) => a.id.localeCompare(b.id)) : parseList('stations', q.stations, config.analytics.maxSeries).map(station);
+      const stations =
+        q.stations === undefined ? directory.all().sort((a, b) => a.id.localeCompare(b.id)) : parseList('stations', q.stations, config.analytics.maxSeries).map(station);
       const metrics = q.metric === undefined ? null : metricsOf(stations, q.metric);
       const to = q.to ? new Date(q.to) : new Date();
       const from = q.from ? new Date(q.from) : new Date(to.getTime() - 7 * DAY_MS);
@@ -177,9 +189,25 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       if (q.format === 'csv') {
         const csv = stringify([
           ['station', 'metric', 'day', 'expected', 'calibrating', 'fault', 'maintenance', 'valid', 'out_of_range', 'percent'],
-          ...result.data.map((r) => [r.station, r.metric, r.day, r.expected, r.excluded.calibrating, r.excluded.fault, r.excluded.maintenance, r.valid, r.outOfRange, r.percent ?? '']),
+          ...result.data.map((r) => [
+            r.station,
+            r.metric,
+            r.day,
+            r.expected,
+            r.excluded.calibrating,
+            r.excluded.fault,
+            r.excluded.maintenance,
+            r.valid,
+            r.outOfRange,
+            r.percent ?? '',
+          ]),
         ]);
-        return sendDownload(reply, 'text/csv; charset=utf-8', `quantrac-completeness-${result.from.toISOString().slice(0, 10)}_${result.to.toISOString().slice(0, 10)}.csv`, withBom(csv, q.bom));
+        return sendDownload(
+          reply,
+          'text/csv; charset=utf-8',
+          `quantrac-completeness-${result.from.toISOString().slice(0, 10)}_${result.to.toISOString().slice(0, 10)}.csv`,
+          withBom(csv, q.bom),
+        );
       }
       return { from: result.from.toISOString(), to: result.to.toISOString(), formula: COMPLETENESS_FORMULA, data: result.data };
     },
@@ -187,5 +215,5 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
 }
 
 function sendDownload(reply: FastifyReply, type: string, filename: string, body: Readable | string): FastifyReply {
-  return reply.type(type).header("content-disposition", `attachment; filename="${filename}"`).send(body);
+  return reply.type(type).header('content-disposition', `attachment; filename="${filename}"`).send(body);
 }

@@ -24,7 +24,6 @@ import { ATTRIBUTES_SCHEMA, PROFILES, SECRET, STATION_CREATED, STATION_DETAIL, S
 
 const DAY_MS = 86_400_000;
 
-
 function stationJson(s: Station) {
   return {
     id: s.id,
@@ -46,9 +45,16 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
   const { db, directory, profiles, config } = deps;
   analystRateLimit(app, config);
 
-  app.get('/api/v1/profiles', { config: { role: 'viewer' }, schema: { tags: ['stations'], summary: 'Device profiles: the metrics of each kind of station, with units, ranges and intervals', response: { 200: PROFILES } } }, async () => ({
-    data: [...profiles.values()].map((p) => p.profile),
-  }));
+  app.get(
+    '/api/v1/profiles',
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['stations'], summary: 'Device profiles: the metrics of each kind of station, with units, ranges and intervals', response: { 200: PROFILES } },
+    },
+    async () => ({
+      data: [...profiles.values()].map((p) => p.profile),
+    }),
+  );
 
   app.get<{ Querystring: { profile?: string; province?: string; bbox?: string; metric?: string } }>(
     '/api/v1/stations',
@@ -113,7 +119,16 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       if (!profiles.has(b.profile)) {
         throw createError('QT_ERR_PROFILE_UNKNOWN', `Unknown device profile "${b.profile}"; known: ${[...profiles.keys()].join(', ')}`);
       }
-      const created = await directory.register({ id: b.id, name: b.name, profileId: b.profile, lat: b.lat, lon: b.lon, province: b.province, timezone: b.timezone, attributes: b.attributes });
+      const created = await directory.register({
+        id: b.id,
+        name: b.name,
+        profileId: b.profile,
+        lat: b.lat,
+        lon: b.lon,
+        province: b.province,
+        timezone: b.timezone,
+        attributes: b.attributes,
+      });
       if (!created) throw createError('QT_ERR_STATION_EXISTS', `A station with id ${b.id} already exists`);
       reply.code(201);
       return {
@@ -126,17 +141,21 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/stations/:id',
-    { config: { role: 'viewer' }, schema: { tags: ['stations'], summary: 'A station with the latest value of each of its metrics', params: STATION_ID_PARAMS, response: { 200: STATION_DETAIL } } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags: ['stations'], summary: 'A station with the latest value of each of its metrics', params: STATION_ID_PARAMS, response: { 200: STATION_DETAIL } },
+    },
     async (request) => {
-    const station = directory.get(request.params.id);
-    if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
-    const profile = profiles.get(station.profileId)?.profile;
-    const latest = await latestReadings(db, station.id, Object.keys(profile?.metrics ?? {}));
-    return {
-      station: stationJson(station),
-      latest: latest.map((r) => ({ metric: r.metric, ts: r.ts.toISOString(), value: r.value, quality: r.quality, unit: profile?.metrics[r.metric]?.unit ?? null })),
-    };
-  });
+      const station = directory.get(request.params.id);
+      if (!station) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+      const profile = profiles.get(station.profileId)?.profile;
+      const latest = await latestReadings(db, station.id, Object.keys(profile?.metrics ?? {}));
+      return {
+        station: stationJson(station),
+        latest: latest.map((r) => ({ metric: r.metric, ts: r.ts.toISOString(), value: r.value, quality: r.quality, unit: profile?.metrics[r.metric]?.unit ?? null })),
+      };
+    },
+  );
 
   app.patch<{ Params: { id: string }; Body: { name?: string; province?: string | null; enabled?: boolean; attributes?: Record<string, unknown> } }>(
     '/api/v1/stations/:id',
@@ -169,11 +188,20 @@ export async function stationRoutes(app: FastifyInstance, deps: HttpDeps): Promi
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/stations/:id/rotate-secret',
-    { config: { role: 'admin' }, schema: { tags: ['stations'], summary: "Replace a station's secret (admin): the old one stops working; the new one is shown once", params: STATION_ID_PARAMS, response: { 200: SECRET } } },
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['stations'],
+        summary: "Replace a station's secret (admin): the old one stops working; the new one is shown once",
+        params: STATION_ID_PARAMS,
+        response: { 200: SECRET },
+      },
+    },
     async (request) => {
-    if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
-    return { secret: await directory.rotateSecret(request.params.id) };
-  });
+      if (!directory.get(request.params.id)) throw createError('QT_ERR_NOT_FOUND', `Station ${request.params.id} does not exist`);
+      return { secret: await directory.rotateSecret(request.params.id) };
+    },
+  );
 
   const analystReadings = createReadingsAnswer(deps);
   app.get<{ Params: { id: string }; Querystring: ReadingsQuery & { maxPoints?: number } }>(
@@ -239,7 +267,10 @@ function downsampleByMetric(rows: readonly StoredReading[], maxPoints: number): 
   }
   const out: StoredReading[] = [];
   for (const list of byMetric.values()) {
-    const kept = lttbIndices(list.map((r) => ({ x: r.ts.getTime(), y: r.value! })), maxPoints);
+    const kept = lttbIndices(
+      list.map((r) => ({ x: r.ts.getTime(), y: r.value! })),
+      maxPoints,
+    );
     for (const i of kept) out.push(list[i]!);
   }
   return out.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.metric.localeCompare(b.metric));

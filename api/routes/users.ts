@@ -19,10 +19,22 @@ export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
       schema: {
         tags: ['users'],
         summary: 'User accounts and their roles (admin)',
-        response: { 200: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { type: 'object', required: ['username', 'role', 'createdAt'], properties: { username: { type: 'string' }, role: ROLE, createdAt: TIME } } } } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['data'],
+            properties: {
+              data: {
+                type: 'array',
+                items: { type: 'object', required: ['username', 'role', 'createdAt'], properties: { username: { type: 'string' }, role: ROLE, createdAt: TIME } },
+              },
+            },
+          },
+        },
       },
     },
-    async () => ({ data: await listUsers(deps.db) }));
+    async () => ({ data: await listUsers(deps.db) }),
+  );
   app.post<{ Body: { username: string; password: string; role: Role } }>(
     '/api/v1/users',
     {

@@ -13,7 +13,24 @@ const NULLABLE_STRING = { type: ['string', 'null'] } as const;
 
 export const ALERT = {
   type: 'object',
-  required: ['id', 'station', 'rule', 'state', 'severity', 'level', 'value', 'message', 'silenced', 'openedAt', 'firingAt', 'clearingSince', 'acknowledged', 'resolved', 'projectedAt', 'updatedAt'],
+  required: [
+    'id',
+    'station',
+    'rule',
+    'state',
+    'severity',
+    'level',
+    'value',
+    'message',
+    'silenced',
+    'openedAt',
+    'firingAt',
+    'clearingSince',
+    'acknowledged',
+    'resolved',
+    'projectedAt',
+    'updatedAt',
+  ],
   properties: {
     id: { type: 'integer' },
     station: { type: 'string' },
@@ -51,7 +68,11 @@ const ALERT_EVENT = {
   },
 } as const;
 
-export const ALERT_LIST = { type: 'object', required: ['data', 'next'], properties: { data: { type: 'array', items: ALERT }, next: { type: ['integer', 'null'], description: 'pass as `before` for the next page' } } } as const;
+export const ALERT_LIST = {
+  type: 'object',
+  required: ['data', 'next'],
+  properties: { data: { type: 'array', items: ALERT }, next: { type: ['integer', 'null'], description: 'pass as `before` for the next page' } },
+} as const;
 export const ALERT_DETAIL = {
   type: 'object',
   required: ['alert', 'rule', 'history'],
@@ -91,7 +112,16 @@ export const RULE_BODY = { ...FREE_OBJECT, description: 'a rule; its JSON Schema
 export const SILENCE = {
   type: 'object',
   required: ['id', 'station', 'rule', 'startsAt', 'endsAt', 'comment', 'createdBy', 'createdAt'],
-  properties: { id: { type: 'integer' }, station: NULLABLE_STRING, rule: NULLABLE_STRING, startsAt: TIME, endsAt: TIME, comment: { type: 'string' }, createdBy: { type: 'string' }, createdAt: TIME },
+  properties: {
+    id: { type: 'integer' },
+    station: NULLABLE_STRING,
+    rule: NULLABLE_STRING,
+    startsAt: TIME,
+    endsAt: TIME,
+    comment: { type: 'string' },
+    createdBy: { type: 'string' },
+    createdAt: TIME,
+  },
 } as const;
 export const SILENCE_LIST = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: SILENCE } } } as const;
 

@@ -121,7 +121,11 @@ export const MULTI_READINGS_SCHEMA = {
 } as const;
 
 /** `bom=true`: the CSV starts with a UTF-8 byte order mark, so that Excel reads µg/m³ and Vietnamese names right; off for scripts. */
-const BOM_QUERY = { type: 'boolean', default: false, description: 'CSV only: start with a UTF-8 byte order mark (EF BB BF) so that Excel reads the text as UTF-8; default false (plain UTF-8 for scripts)' } as const;
+const BOM_QUERY = {
+  type: 'boolean',
+  default: false,
+  description: 'CSV only: start with a UTF-8 byte order mark (EF BB BF) so that Excel reads the text as UTF-8; default false (plain UTF-8 for scripts)',
+} as const;
 
 export interface ExportQuery {
   stations: string;
@@ -152,7 +156,10 @@ export const EXPORT_SCHEMA = {
       bom: BOM_QUERY,
     },
   },
-  response: { 200: download('CSV (format=csv, with a header row) or NDJSON (format=ndjson, one reading per line), as an attachment', 'text/csv', 'application/x-ndjson'), 400: ERROR_RESPONSE },
+  response: {
+    200: download('CSV (format=csv, with a header row) or NDJSON (format=ndjson, one reading per line), as an attachment', 'text/csv', 'application/x-ndjson'),
+    400: ERROR_RESPONSE,
+  },
 } as const;
 
 export interface CompletenessQuery {
@@ -218,4 +225,3 @@ export const COMPLETENESS_SCHEMA = {
     400: ERROR_RESPONSE,
   },
 } as const;
-

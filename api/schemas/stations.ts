@@ -53,7 +53,12 @@ const STATION_METRIC = {
 export const STATION_LIST = {
   type: 'object',
   required: ['data'],
-  properties: { data: { type: 'array', items: { ...STATION, required: [...STATION.required, 'metrics'], properties: { ...STATION.properties, metrics: { type: 'array', items: STATION_METRIC } } } } },
+  properties: {
+    data: {
+      type: 'array',
+      items: { ...STATION, required: [...STATION.required, 'metrics'], properties: { ...STATION.properties, metrics: { type: 'array', items: STATION_METRIC } } },
+    },
+  },
 } as const;
 
 export const STATION_ONE = { type: 'object', required: ['station'], properties: { station: STATION } } as const;

@@ -41,7 +41,11 @@ export class EntityGraph {
       const missing = wanted.filter((s) => !this.datastreams.has(s.id));
       if (missing.length > 0) {
         const metrics = await stationMetrics(this.deps.db, this.deps.profiles, missing);
-        for (const s of missing) this.datastreams.set(s.id, (metrics.get(s.id) ?? []).map((m) => datastreamRow(this.base, s, m)));
+        for (const s of missing)
+          this.datastreams.set(
+            s.id,
+            (metrics.get(s.id) ?? []).map((m) => datastreamRow(this.base, s, m)),
+          );
       }
       return wanted.flatMap((s) => this.datastreams.get(s.id) ?? []);
     }

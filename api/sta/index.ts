@@ -54,7 +54,8 @@ export async function staRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       preHandler: viewer,
       schema: {
         ...STA_SCHEMA,
-        summary: "SensorThings resources: /Things, /Things('id'), /Things('id')/Datastreams, /Things('id')/name/$value, /Things/$ref, … with $top $skip $count $orderby $select $expand $filter",
+        summary:
+          "SensorThings resources: /Things, /Things('id'), /Things('id')/Datastreams, /Things('id')/name/$value, /Things/$ref, … with $top $skip $count $orderby $select $expand $filter",
         querystring: { type: 'object', additionalProperties: { type: 'string' } },
       },
     },
@@ -71,7 +72,7 @@ export async function staRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       const res = await resolveResource(graph, db, path);
       const query = request.query;
       if (res.kind === 'property') return property(reply, res, path.value, path.ref, query);
-      if (path.value) throw createError('QT_ERR_NOT_FOUND', '$value follows a property, e.g. Things(\'id\')/name/$value');
+      if (path.value) throw createError('QT_ERR_NOT_FOUND', "$value follows a property, e.g. Things('id')/name/$value");
       if (res.kind === 'entity') {
         if (path.ref) {
           onlyOptions(query, [], '$ref of one entity');

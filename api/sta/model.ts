@@ -12,7 +12,16 @@ import { createError } from '../../lib/errors.js';
 
 export type EntitySet = 'Things' | 'Locations' | 'HistoricalLocations' | 'Sensors' | 'ObservedProperties' | 'Datastreams' | 'Observations' | 'FeaturesOfInterest';
 
-export const ENTITY_SETS: readonly EntitySet[] = ['Things', 'Locations', 'HistoricalLocations', 'Datastreams', 'Sensors', 'ObservedProperties', 'Observations', 'FeaturesOfInterest'];
+export const ENTITY_SETS: readonly EntitySet[] = [
+  'Things',
+  'Locations',
+  'HistoricalLocations',
+  'Datastreams',
+  'Sensors',
+  'ObservedProperties',
+  'Observations',
+  'FeaturesOfInterest',
+];
 
 /** `json`: a JSON object whose sub-paths may be used (`properties/province`, `location/type`). */
 type PropertyKind = 'primitive' | 'json';
@@ -36,13 +45,31 @@ const one = (target: EntitySet): Navigation => ({ target, many: false });
 const many = (target: EntitySet, single?: true): Navigation => ({ target, many: true, ...(single ? { single } : {}) });
 const props = (names: string, json = ''): Record<string, PropertyKind> => ({
   '@iot.id': 'primitive',
-  ...Object.fromEntries(names.split(' ').filter(Boolean).map((n) => [n, 'primitive'])),
-  ...Object.fromEntries(json.split(' ').filter(Boolean).map((n) => [n, 'json'])),
+  ...Object.fromEntries(
+    names
+      .split(' ')
+      .filter(Boolean)
+      .map((n) => [n, 'primitive']),
+  ),
+  ...Object.fromEntries(
+    json
+      .split(' ')
+      .filter(Boolean)
+      .map((n) => [n, 'json']),
+  ),
 });
 
 export const MODEL: Readonly<Record<EntitySet, EntityType>> = {
-  Things: { name: 'Thing', properties: props('name description', 'properties'), navigation: { Locations: many('Locations', true), HistoricalLocations: many('HistoricalLocations', true), Datastreams: many('Datastreams') } },
-  Locations: { name: 'Location', properties: props('name description encodingType', 'location properties'), navigation: { Things: many('Things', true), HistoricalLocations: many('HistoricalLocations', true) } },
+  Things: {
+    name: 'Thing',
+    properties: props('name description', 'properties'),
+    navigation: { Locations: many('Locations', true), HistoricalLocations: many('HistoricalLocations', true), Datastreams: many('Datastreams') },
+  },
+  Locations: {
+    name: 'Location',
+    properties: props('name description encodingType', 'location properties'),
+    navigation: { Things: many('Things', true), HistoricalLocations: many('HistoricalLocations', true) },
+  },
   HistoricalLocations: { name: 'HistoricalLocation', properties: props('time'), navigation: { Thing: one('Things'), Locations: many('Locations', true) } },
   Sensors: { name: 'Sensor', properties: props('name description encodingType metadata', 'properties'), navigation: { Datastreams: many('Datastreams') } },
   ObservedProperties: { name: 'ObservedProperty', properties: props('name definition description', 'properties'), navigation: { Datastreams: many('Datastreams') } },
@@ -51,7 +78,11 @@ export const MODEL: Readonly<Record<EntitySet, EntityType>> = {
     properties: props('name description observationType phenomenonTime resultTime', 'unitOfMeasurement observedArea properties'),
     navigation: { Thing: one('Things'), Sensor: one('Sensors'), ObservedProperty: one('ObservedProperties'), Observations: many('Observations') },
   },
-  Observations: { name: 'Observation', properties: props('phenomenonTime resultTime result resultQuality validTime', 'parameters'), navigation: { Datastream: one('Datastreams'), FeatureOfInterest: one('FeaturesOfInterest') } },
+  Observations: {
+    name: 'Observation',
+    properties: props('phenomenonTime resultTime result resultQuality validTime', 'parameters'),
+    navigation: { Datastream: one('Datastreams'), FeatureOfInterest: one('FeaturesOfInterest') },
+  },
   FeaturesOfInterest: { name: 'FeatureOfInterest', properties: props('name description encodingType', 'feature properties'), navigation: { Observations: many('Observations') } },
 };
 

@@ -36,10 +36,7 @@ export async function observationPage(graph: EntityGraph, db: Db, opts: QueryOpt
       candidates = await graph.all('Datastreams', stationIds);
       await graph.prepare('Observations', seriesPaths, stationIds);
     }
-    const series = (e: Expr): Series[] =>
-      candidates
-        .filter((ds) => test(e, graph.resolver('Observations', ds)))
-        .map((ds) => ({ stationId: ds.stationId!, metric: ds.metric! }));
+    const series = (e: Expr): Series[] => candidates.filter((ds) => test(e, graph.resolver('Observations', ds))).map((ds) => ({ stationId: ds.stationId!, metric: ds.metric! }));
     conds.push(compileObservationFilter(opts.filter, params, series));
   }
   const where = conds.length > 0 ? conds.join(' AND ') : 'TRUE';

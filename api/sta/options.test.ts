@@ -21,12 +21,17 @@ describe('query options', () => {
   });
 
   it('parses nested, multi-level $expand with options per level', () => {
-    const o = parseOptions({ $expand: "Datastreams($select=name;$expand=Observations($top=1;$orderby=phenomenonTime desc)),Locations", $top: '5' }, 'Things');
+    const o = parseOptions({ $expand: 'Datastreams($select=name;$expand=Observations($top=1;$orderby=phenomenonTime desc)),Locations', $top: '5' }, 'Things');
     expect(o.top).toBe(5);
     expect(o.expand.map((e) => e.nav)).toEqual(['Datastreams', 'Locations']);
     const ds = o.expand[0]!;
     expect(ds.options.select).toEqual(['name']);
-    expect(ds.options.expand[0]).toMatchObject({ nav: 'Observations', target: 'Observations', many: true, options: { top: 1, orderBy: [{ path: ['phenomenonTime'], desc: true }] } });
+    expect(ds.options.expand[0]).toMatchObject({
+      nav: 'Observations',
+      target: 'Observations',
+      many: true,
+      options: { top: 1, orderBy: [{ path: ['phenomenonTime'], desc: true }] },
+    });
     const paths = parseOptions({ $expand: 'Datastreams/Observations,Datastreams/Sensor' }, 'Things');
     expect(paths.expand).toHaveLength(1);
     expect(paths.expand[0]!.options.expand.map((e) => e.nav)).toEqual(['Observations', 'Sensor']);
@@ -34,7 +39,10 @@ describe('query options', () => {
 
   it('validates $orderby, $select and $filter against the entity set', () => {
     expect(parseOptions({ $orderby: 'Thing/name desc, id', $select: 'id,name,Thing', $filter: "properties/metric eq 'pm25'" }, 'Datastreams')).toMatchObject({
-      orderBy: [{ path: ['Thing', 'name'], desc: true }, { path: ['@iot.id'], desc: false }],
+      orderBy: [
+        { path: ['Thing', 'name'], desc: true },
+        { path: ['@iot.id'], desc: false },
+      ],
       select: ['@iot.id', 'name', 'Thing'],
     });
     refused({ $orderby: 'colour' }, 'Things', /^\$orderby: Thing has no property colour/);

@@ -37,7 +37,14 @@ export function guardLockout({ security: { guard, audit }, log }: { security: Pi
     const decision = guard.check('station', stationId, source);
     if (decision.allowed) return undefined;
     log.warn({ stationId, source, scope: decision.scope, retryAfterSeconds: decision.retryAfterSeconds }, 'MQTT connect refused: locked out');
-    audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'mqtt.connect', outcome: 'locked', details: { scope: decision.scope, retryAfterSeconds: decision.retryAfterSeconds } });
+    audit.record({
+      actor: stationId || '-',
+      role: 'station',
+      sourceIp: source,
+      action: 'mqtt.connect',
+      outcome: 'locked',
+      details: { scope: decision.scope, retryAfterSeconds: decision.retryAfterSeconds },
+    });
     return refuse(authError('too many failed logins; try later', 5));
   };
 }
@@ -88,7 +95,11 @@ export function recordLoginOutcome({ security: { guard, audit } }: { security: P
         action: 'auth.lockout',
         target: locked.lockedAccount ? `station:${stationId}` : `source:${source}`,
         outcome: 'locked',
-        details: { channel: 'mqtt', ...(locked.lockedSource ? { sourceSeconds: locked.lockedSource.seconds } : {}), ...(locked.lockedAccount ? { accountSeconds: locked.lockedAccount.seconds } : {}) },
+        details: {
+          channel: 'mqtt',
+          ...(locked.lockedSource ? { sourceSeconds: locked.lockedSource.seconds } : {}),
+          ...(locked.lockedAccount ? { accountSeconds: locked.lockedAccount.seconds } : {}),
+        },
       });
     }
   };

@@ -46,7 +46,15 @@ export function ownTopicOnly({ security: { audit }, metrics, log }: { security: 
       ctx.topic = parsed;
       return undefined;
     }
-    audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'mqtt.publish', target: packet.topic.slice(0, 200), outcome: 'denied', details: { reason: "not this station's topic" } });
+    audit.record({
+      actor: client.id,
+      role: 'station',
+      sourceIp: clientAddress(client),
+      action: 'mqtt.publish',
+      target: packet.topic.slice(0, 200),
+      outcome: 'denied',
+      details: { reason: "not this station's topic" },
+    });
     metrics.mqttDenied.inc({ action: 'publish' });
     log.warn({ stationId: client.id, topic: packet.topic }, "publish refused: not this station's topic");
     return refuse(createError('QT_ERR_STATION_REFUSED', `station ${client.id} may not publish to ${packet.topic}`));
@@ -75,7 +83,15 @@ export function oversizedToQuarantine({ sizeGuard, security: { audit }, maxPaylo
     const source = clientAddress(client);
     const reason = `payload is ${cut.payloadBytes} bytes; the limit is ${maxPayloadBytes} (INGEST_MAX_PAYLOAD_BYTES); first ${cut.head.byteLength} bytes kept`;
     log.warn({ stationId: client.id, source, bytes: cut.payloadBytes, topic: packet.topic }, 'oversized MQTT payload: head quarantined and acknowledged');
-    audit.record({ actor: client.id, role: 'station', sourceIp: source, action: 'mqtt.publish', target: packet.topic.slice(0, 200), outcome: 'denied', details: { reason: 'payload too large', bytes: cut.payloadBytes, limit: maxPayloadBytes } });
+    audit.record({
+      actor: client.id,
+      role: 'station',
+      sourceIp: source,
+      action: 'mqtt.publish',
+      target: packet.topic.slice(0, 200),
+      outcome: 'denied',
+      details: { reason: 'payload too large', bytes: cut.payloadBytes, limit: maxPayloadBytes },
+    });
     return quarantineOversized(client.id, packet.topic, cut.head, reason).then(
       () => allowed,
       (err: unknown) => refuse(toError(err)),
@@ -95,13 +111,29 @@ export function rateLimit({ security: { limits, audit }, log }: { security: Pick
     if (decision.action === 'pass') return undefined;
     if (decision.action === 'disconnect') {
       log.warn({ stationId: client.id, heldForMs: decision.heldForMs }, 'station disconnected: over its message rate for too long');
-      audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'station.disconnected', target: `station:${client.id}`, outcome: 'disconnected', details: { reason: 'message rate', heldForMs: decision.heldForMs, delayMs: decision.delayMs } });
+      audit.record({
+        actor: client.id,
+        role: 'station',
+        sourceIp: clientAddress(client),
+        action: 'station.disconnected',
+        target: `station:${client.id}`,
+        outcome: 'disconnected',
+        details: { reason: 'message rate', heldForMs: decision.heldForMs, delayMs: decision.delayMs },
+      });
       // refusing the packet closes the connection; a QoS 1 message is not acknowledged and comes again later
       return refuse(createError('QT_ERR_STATION_REFUSED', `station ${client.id} exceeded its message rate`));
     }
     if (decision.started) {
       log.info({ stationId: client.id }, 'station throttled: over its message rate');
-      audit.record({ actor: client.id, role: 'station', sourceIp: clientAddress(client), action: 'station.throttled', target: `station:${client.id}`, outcome: 'throttled', details: { delayMs: decision.delayMs } });
+      audit.record({
+        actor: client.id,
+        role: 'station',
+        sourceIp: clientAddress(client),
+        action: 'station.throttled',
+        target: `station:${client.id}`,
+        outcome: 'throttled',
+        details: { delayMs: decision.delayMs },
+      });
     }
     return new Promise((resolve) => {
       setTimeout(() => resolve(client.closed ? refuse(createError('QT_ERR_STATION_REFUSED', 'client closed while throttled')) : undefined), decision.delayMs);

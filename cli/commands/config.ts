@@ -41,7 +41,11 @@ export const configGroup: Group = {
       booleans: ['json'],
       async run(ctx, args) {
         const config = ctx.config();
-        const rows = ENV_VARS.map((v) => ({ env: v.env, value: shown(v.env, valueAt(config, v.path)), source: ctx.env[v.env] !== undefined && ctx.env[v.env] !== '' ? 'env' : 'default' }));
+        const rows = ENV_VARS.map((v) => ({
+          env: v.env,
+          value: shown(v.env, valueAt(config, v.path)),
+          source: ctx.env[v.env] !== undefined && ctx.env[v.env] !== '' ? 'env' : 'default',
+        }));
         if (args.flags.has('json')) {
           ctx.out(JSON.stringify(Object.fromEntries(rows.map((r) => [r.env, r.value]))) + '\n');
           return;

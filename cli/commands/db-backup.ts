@@ -21,9 +21,11 @@ import { CliError, option, table, type Context } from '../context.js';
 import { connectApi, runningApp } from '../target.js';
 
 function serverOnly(ctx: Context, config: Readonly<Config>, what: string): never {
-  ctx.err(`This installation uses a database server (DATABASE_URL): ${what} it with PostgreSQL's tools, for example:\n${serverBackupCommands(config.databaseUrl)
-    .map((l) => `  ${l}`)
-    .join('\n')}\n`);
+  ctx.err(
+    `This installation uses a database server (DATABASE_URL): ${what} it with PostgreSQL's tools, for example:\n${serverBackupCommands(config.databaseUrl)
+      .map((l) => `  ${l}`)
+      .join('\n')}\n`,
+  );
   throw new CliError(`quantrac db ${what} is for the embedded database`);
 }
 

@@ -55,7 +55,9 @@ Example:
         ctx.out(table([['TABLE', 'EMBEDDED', 'SERVER', ''], ...report.tables.map((r) => [r.table, r.source, r.target, r.source === r.target ? 'ok' : 'DIFFERENT'])]));
         const seconds = ((performance.now() - t0) / 1000).toFixed(1);
         if (!report.ok) throw new CliError(`row counts differ (after ${seconds} s): the server had rows of its own, or was written meanwhile`);
-        ctx.out(`copied in ${seconds} s; every table has the same number of rows.\nNext: start Quantrac with DATABASE_URL=${maskUrlPasswords(to)} (same DATA_DIR: it keeps the key files).\n`);
+        ctx.out(
+          `copied in ${seconds} s; every table has the same number of rows.\nNext: start Quantrac with DATABASE_URL=${maskUrlPasswords(to)} (same DATA_DIR: it keeps the key files).\n`,
+        );
       } finally {
         await target.close();
       }

@@ -30,7 +30,14 @@ export const dbGroup: Group = {
         try {
           const applied = await migrate(db);
           const all = listMigrations();
-          ctx.out(applied.length === 0 ? `the database is up to date (${all.length} migrations)\n` : `applied: ${all.filter((m) => applied.includes(m.version)).map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`).join(', ')}\n`);
+          ctx.out(
+            applied.length === 0
+              ? `the database is up to date (${all.length} migrations)\n`
+              : `applied: ${all
+                  .filter((m) => applied.includes(m.version))
+                  .map((m) => `${String(m.version).padStart(3, '0')}_${m.name}`)
+                  .join(', ')}\n`,
+          );
         } finally {
           await db.close();
         }
@@ -58,12 +65,16 @@ Example:
         const role = args.positionals[0]!;
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw usageError(`role "${role}": lower-case letters, digits and _ (a plain SQL name)`);
         if (!config.databaseUrl) {
-          throw new CliError('the embedded database cannot serve SQL tools (it has one connection, held by Quantrac): move to a TimescaleDB server with `quantrac db copy --to postgres://…`, then set DATABASE_URL');
+          throw new CliError(
+            'the embedded database cannot serve SQL tools (it has one connection, held by Quantrac): move to a TimescaleDB server with `quantrac db copy --to postgres://…`, then set DATABASE_URL',
+          );
         }
         const db = await openDb(config, createLogger('silent'));
         try {
           const { created, granted } = await grantReadonly(db, role);
-          ctx.out(`role ${role} ${created ? 'created (NOLOGIN)' : 'already existed'}; SELECT granted on ${granted.join(', ')}\nGive it to a login role: CREATE ROLE grafana LOGIN PASSWORD '…'; GRANT ${role} TO grafana;\n`);
+          ctx.out(
+            `role ${role} ${created ? 'created (NOLOGIN)' : 'already existed'}; SELECT granted on ${granted.join(', ')}\nGive it to a login role: CREATE ROLE grafana LOGIN PASSWORD '…'; GRANT ${role} TO grafana;\n`,
+          );
         } finally {
           await db.close();
         }

@@ -44,7 +44,15 @@ export const stations: Group = {
         const lon = numberOption(args, 'lon');
         if (lat === undefined || lon === undefined) throw usageError('--lat and --lon are required');
         const timezone = option(args, 'timezone');
-        const input = { id, name: required(args, 'name'), profile: required(args, 'profile'), lat, lon, province: option(args, 'province') ?? null, ...(timezone ? { timezone } : {}) };
+        const input = {
+          id,
+          name: required(args, 'name'),
+          profile: required(args, 'profile'),
+          lat,
+          lon,
+          province: option(args, 'province') ?? null,
+          ...(timezone ? { timezone } : {}),
+        };
         const target = await reach(ctx, args);
         let secret: string;
         try {
@@ -53,7 +61,10 @@ export const stations: Group = {
           } else {
             const profiles = loadProfiles();
             if (!profiles.has(input.profile)) throw new CliError(`unknown device profile "${input.profile}"; known: ${[...profiles.keys()].join(', ')}`);
-            await syncProfiles(target.db, [...profiles.values()].map((p) => p.profile));
+            await syncProfiles(
+              target.db,
+              [...profiles.values()].map((p) => p.profile),
+            );
             secret = generateSecret();
             const created = await createStation(target.db, { ...input, profileId: input.profile }, await hashSecret(secret));
             if (!created) throw new CliError(`a station with id ${id} already exists`);
@@ -82,7 +93,15 @@ export const stations: Group = {
             const q = new URLSearchParams({ ...(profile ? { profile } : {}), ...(province ? { province } : {}) }).toString();
             list = (await target.api.json<{ data: StationJson[] }>('GET', `/api/v1/stations${q ? `?${q}` : ''}`)).data;
           } else {
-            list = (await listStations(target.db, { profileId: profile, province })).map((s) => ({ id: s.id, name: s.name, profile: s.profileId, lat: s.lat, lon: s.lon, province: s.province, enabled: s.enabled }));
+            list = (await listStations(target.db, { profileId: profile, province })).map((s) => ({
+              id: s.id,
+              name: s.name,
+              profile: s.profileId,
+              lat: s.lat,
+              lon: s.lon,
+              province: s.province,
+              enabled: s.enabled,
+            }));
           }
         } finally {
           await closeTarget(target);

@@ -69,7 +69,7 @@ export const users: Group = {
     {
       name: 'reset-password',
       usage: 'users reset-password USERNAME [--new-password P]',
-      summary: "Sets a new password for an existing user (its role is kept).",
+      summary: 'Sets a new password for an existing user (its role is kept).',
       help: `${MODES}\n\nExample:\n  quantrac users reset-password admin`,
       flags: ['new-password', ...API_FLAGS],
       positionals: 1,

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  US_AQI_CATEGORIES,
-  VN_AQI_CATEGORIES,
-  VN_WQI_CLASSES,
-  usAqiCategory,
-  vnAqiCategory,
-  vnWqiClass,
-} from './categories.js';
+import { US_AQI_CATEGORIES, VN_AQI_CATEGORIES, VN_WQI_CLASSES, usAqiCategory, vnAqiCategory, vnWqiClass } from './categories.js';
 
 describe('vnAqiCategory (QĐ 1459 Bảng 1)', () => {
   it.each([
@@ -30,9 +23,7 @@ describe('vnAqiCategory (QĐ 1459 Bảng 1)', () => {
   });
 
   it('carries the official colours and both languages', () => {
-    expect(VN_AQI_CATEGORIES.map((c) => c.colorHex)).toEqual([
-      '#00E400', '#FFFF00', '#FF7E00', '#FF0000', '#8F3F97', '#7E0023',
-    ]);
+    expect(VN_AQI_CATEGORIES.map((c) => c.colorHex)).toEqual(['#00E400', '#FFFF00', '#FF7E00', '#FF0000', '#8F3F97', '#7E0023']);
     expect(vnAqiCategory(120).nameEn).toBe('Poor');
     for (const c of VN_AQI_CATEGORIES) {
       expect(c.adviceVi.length).toBeGreaterThan(10);

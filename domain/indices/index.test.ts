@@ -3,9 +3,22 @@ import * as indices from './index.js';
 
 describe('alerts/indices public surface', () => {
   it('exposes the calculators', () => {
-    for (const name of ['nowcast', 'hourlyVnAqi', 'dailyVnAqi', 'subIndex', 'buildHourlyVnAqiInput',
-      'buildDailyVnAqiInput', 'usAqi', 'usAqiSubIndex', 'ugm3ToEpaUnit', 'vnWqi', 'wqiSubIndex',
-      'vnAqiCategory', 'vnWqiClass', 'usAqiCategory'] as const) {
+    for (const name of [
+      'nowcast',
+      'hourlyVnAqi',
+      'dailyVnAqi',
+      'subIndex',
+      'buildHourlyVnAqiInput',
+      'buildDailyVnAqiInput',
+      'usAqi',
+      'usAqiSubIndex',
+      'ugm3ToEpaUnit',
+      'vnWqi',
+      'wqiSubIndex',
+      'vnAqiCategory',
+      'vnWqiClass',
+      'usAqiCategory',
+    ] as const) {
       expect(typeof indices[name], name).toBe('function');
     }
   });

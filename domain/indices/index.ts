@@ -59,24 +59,8 @@ export {
   usAqi,
   usAqiSubIndex,
 } from './us-aqi.js';
-export {
-  type GasMetric,
-  MOLAR_MASS_G_PER_MOL,
-  MOLAR_VOLUME_25C_L_PER_MOL,
-  ugm3ToEpaUnit,
-  ugm3ToPpb,
-  ugm3ToPpm,
-} from './gas-units.js';
-export {
-  type VnWqiMetric,
-  type WqiCurve,
-  DO_SATURATION_CURVE,
-  VN_WQI_CURVES,
-  doPercentSaturation,
-  doSaturation,
-  evaluateCurve,
-  wqiSubIndex,
-} from './vn-wqi-subindex.js';
+export { type GasMetric, MOLAR_MASS_G_PER_MOL, MOLAR_VOLUME_25C_L_PER_MOL, ugm3ToEpaUnit, ugm3ToPpb, ugm3ToPpm } from './gas-units.js';
+export { type VnWqiMetric, type WqiCurve, DO_SATURATION_CURVE, VN_WQI_CURVES, doPercentSaturation, doSaturation, evaluateCurve, wqiSubIndex } from './vn-wqi-subindex.js';
 export {
   type VnWqiComputed,
   type VnWqiFormula,

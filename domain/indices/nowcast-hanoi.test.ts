@@ -55,8 +55,15 @@ function agreement(rows: readonly HanoiHour[], usableQc: ReadonlySet<string>): A
   }
   const first = rows[0]?.hour ?? 0;
   const result: Agreement = {
-    published: 0, warmUp: 0, carriedForward: 0, compared: 0, within01: 0, within015: 0, maxAbsDiff: 0,
-    unexplainedNull: [], mismatches: [],
+    published: 0,
+    warmUp: 0,
+    carriedForward: 0,
+    compared: 0,
+    within01: 0,
+    within015: 0,
+    maxAbsDiff: 0,
+    unexplainedNull: [],
+    mismatches: [],
   };
   rows.forEach((row, i) => {
     if (row.nowcast === null) return;
@@ -81,8 +88,7 @@ function agreement(rows: readonly HanoiHour[], usableQc: ReadonlySet<string>): A
   return result;
 }
 
-const load = (year: string): HanoiHour[] =>
-  loadHanoiPm25(new URL(`../../../shared/data/hanoi-pm25/Hanoi_PM2.5_${year}.csv`, import.meta.url));
+const load = (year: string): HanoiHour[] => loadHanoiPm25(new URL(`../../../shared/data/hanoi-pm25/Hanoi_PM2.5_${year}.csv`, import.meta.url));
 
 const PRESENT = new Set(['Valid', 'Suspect']);
 

@@ -72,11 +72,7 @@ export function buildHourlyVnAqiInput(series: Partial<Record<VnAqiPollutant, Hou
  *
  * @throws RangeError when `day` is not 24 hours or `previous7h` longer than 7.
  */
-export function eightHourMeans(
-  day: HourlySeries,
-  previous7h: HourlySeries = [],
-  minHoursPer8h: number = DEFAULT_DAILY_OPTIONS.minHoursPer8h,
-): (number | null)[] {
+export function eightHourMeans(day: HourlySeries, previous7h: HourlySeries = [], minHoursPer8h: number = DEFAULT_DAILY_OPTIONS.minHoursPer8h): (number | null)[] {
   if (day.length !== HOURS_PER_DAY) throw new RangeError(`eightHourMeans: expected 24 hours, got ${day.length}`);
   if (previous7h.length > O3_WINDOW_HOURS - 1) {
     throw new RangeError(`eightHourMeans: expected at most 7 previous hours, got ${previous7h.length}`);
@@ -118,10 +114,7 @@ export type VnAqiDaySeries = Partial<Record<VnAqiPollutant, HourlySeries>> & {
  * @throws RangeError for a series that is not 24 hours long or invalid options.
  */
 export function buildDailyVnAqiInput(day: VnAqiDaySeries, options: DailyVnAqiInputOptions = {}): DailyVnAqiInput {
-  const {
-    minHoursPerDay = DEFAULT_DAILY_OPTIONS.minHoursPerDay,
-    minHoursPer8h = DEFAULT_DAILY_OPTIONS.minHoursPer8h,
-  } = options;
+  const { minHoursPerDay = DEFAULT_DAILY_OPTIONS.minHoursPerDay, minHoursPer8h = DEFAULT_DAILY_OPTIONS.minHoursPer8h } = options;
   checkCount('minHoursPerDay', minHoursPerDay, HOURS_PER_DAY);
   checkCount('minHoursPer8h', minHoursPer8h, O3_WINDOW_HOURS);
   const series = (key: VnAqiPollutant): HourlySeries | undefined => {

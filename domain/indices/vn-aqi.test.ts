@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  VN_AQI_BREAKPOINTS,
-  VN_AQI_LEVELS,
-  type VnAqiColumn,
-  type VnAqiPollutant,
-  dailyVnAqi,
-  hourlyVnAqi,
-  subIndex,
-} from './vn-aqi.js';
+import { VN_AQI_BREAKPOINTS, VN_AQI_LEVELS, type VnAqiColumn, type VnAqiPollutant, dailyVnAqi, hourlyVnAqi, subIndex } from './vn-aqi.js';
 
 const POLLUTANT_OF: Record<VnAqiColumn, VnAqiPollutant> = {
-  o3_1h: 'o3', o3_8h: 'o3', co: 'co', so2: 'so2', no2: 'no2', pm10: 'pm10', pm25: 'pm25',
+  o3_1h: 'o3',
+  o3_8h: 'o3',
+  co: 'co',
+  so2: 'so2',
+  no2: 'no2',
+  pm10: 'pm10',
+  pm25: 'pm25',
 };
 
 describe('subIndex (QĐ 1459 Bảng 2, formula 1)', () => {

@@ -42,7 +42,12 @@ export const VN_AQI_MAX = 500;
 export const O3_8H_LIMIT_UGM3 = 400;
 
 const DEFAULT_COLUMN: Readonly<Record<VnAqiPollutant, VnAqiColumn>> = {
-  pm25: 'pm25', pm10: 'pm10', so2: 'so2', no2: 'no2', co: 'co', o3: 'o3_1h',
+  pm25: 'pm25',
+  pm10: 'pm10',
+  so2: 'so2',
+  no2: 'no2',
+  co: 'co',
+  o3: 'o3_1h',
 };
 
 function columnBelongsTo(pollutant: VnAqiPollutant, column: VnAqiColumn): boolean {
@@ -64,11 +69,7 @@ function columnBelongsTo(pollutant: VnAqiPollutant, column: VnAqiColumn): boolea
  * @example subIndex('pm25', 50) // 100
  * @example subIndex('o3', 89.3, 'o3_8h') // 44.65
  */
-export function subIndex(
-  pollutant: VnAqiPollutant,
-  concentration: number,
-  column: VnAqiColumn = DEFAULT_COLUMN[pollutant],
-): number {
+export function subIndex(pollutant: VnAqiPollutant, concentration: number, column: VnAqiColumn = DEFAULT_COLUMN[pollutant]): number {
   if (!Number.isFinite(concentration)) {
     throw new RangeError(`subIndex: invalid ${pollutant} concentration ${concentration}`);
   }

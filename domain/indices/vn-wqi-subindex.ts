@@ -21,10 +21,28 @@ import { createError } from '../../lib/errors.js';
 /** VN_WQI parameters, as Quantrac metric keys (`no2_water` is nitrite N-NO2, not air NO2). */
 export type VnWqiMetric =
   | 'ph'
-  | 'aldrin' | 'bhc' | 'dieldrin' | 'ddts' | 'heptachlor'
-  | 'as' | 'cd' | 'pb' | 'cr6' | 'cu' | 'zn' | 'hg'
-  | 'do' | 'bod5' | 'cod' | 'toc' | 'nh4' | 'no3' | 'no2_water' | 'po4'
-  | 'coliform' | 'ecoli';
+  | 'aldrin'
+  | 'bhc'
+  | 'dieldrin'
+  | 'ddts'
+  | 'heptachlor'
+  | 'as'
+  | 'cd'
+  | 'pb'
+  | 'cr6'
+  | 'cu'
+  | 'zn'
+  | 'hg'
+  | 'do'
+  | 'bod5'
+  | 'cod'
+  | 'toc'
+  | 'nh4'
+  | 'no3'
+  | 'no2_water'
+  | 'po4'
+  | 'coliform'
+  | 'ecoli';
 
 /** A sub-index curve: linear between `points` (ascending concentration), constant outside. */
 export interface WqiCurve {
@@ -41,10 +59,18 @@ const curve = (points: ReadonlyArray<readonly [number, number]>, below: number, 
 /** q values of the five-point "falling" tables. */
 const FALLING = [100, 75, 50, 25, 10] as const;
 const falling = (bps: readonly number[]): WqiCurve =>
-  curve(bps.map((bp, i) => [bp, FALLING[i] ?? 10] as const), 100, 10);
+  curve(
+    bps.map((bp, i) => [bp, FALLING[i] ?? 10] as const),
+    100,
+    10,
+  );
 /** Tables whose first point is q = 75 (NH4, Cd, Pb, Hg): 100 strictly below it. */
 const fromSeventyFive = (bps: readonly number[]): WqiCurve =>
-  curve(bps.map((bp, i) => [bp, FALLING[i + 1] ?? 10] as const), 100, 10);
+  curve(
+    bps.map((bp, i) => [bp, FALLING[i + 1] ?? 10] as const),
+    100,
+    10,
+  );
 /** Pass/fail parameters (nitrite, group II): 100 up to the threshold, 10 above. */
 const threshold = (limit: number): WqiCurve => curve([[limit, 100]], 100, 10);
 
@@ -54,7 +80,16 @@ const threshold = (limit: number): WqiCurve => curve([[limit, 100]], 100, 10);
  */
 export const VN_WQI_CURVES: Readonly<Record<Exclude<VnWqiMetric, 'do'>, WqiCurve>> = Object.freeze({
   // Group I. pH: <5.5 or >9 → 10; 5.5 → 50 rising to 6 → 100; 6–8.5 → 100; falling to 9 → 50.
-  ph: curve([[5.5, 50], [6, 100], [8.5, 100], [9, 50]], 10, 10),
+  ph: curve(
+    [
+      [5.5, 50],
+      [6, 100],
+      [8.5, 100],
+      [9, 50],
+    ],
+    10,
+    10,
+  ),
   // Group II, µg/L: ≤ threshold → 100, otherwise 10.
   aldrin: threshold(0.1),
   bhc: threshold(0.02),
@@ -62,7 +97,16 @@ export const VN_WQI_CURVES: Readonly<Record<Exclude<VnWqiMetric, 'do'>, WqiCurve
   ddts: threshold(1.0),
   heptachlor: threshold(0.2), // heptachlor & heptachlor epoxide
   // Group III, mg/L.
-  as: curve([[0.01, 100], [0.02, 75], [0.05, 50], [0.1, 25]], 100, 10),
+  as: curve(
+    [
+      [0.01, 100],
+      [0.02, 75],
+      [0.05, 50],
+      [0.1, 25],
+    ],
+    100,
+    10,
+  ),
   cd: fromSeventyFive([0.005, 0.008, 0.01, 0.1]),
   pb: fromSeventyFive([0.02, 0.04, 0.05, 0.5]),
   // Cr6+ follows S5 (0.05 → 25, 0.1 → 10); S6 puts 0.1 at q = 25 instead (STANDARDS §8 open point).
@@ -75,17 +119,53 @@ export const VN_WQI_CURVES: Readonly<Record<Exclude<VnWqiMetric, 'do'>, WqiCurve
   cod: falling([10, 15, 30, 50, 150]),
   toc: falling([4, 6, 15, 25, 50]),
   nh4: fromSeventyFive([0.3, 0.6, 0.9, 5]),
-  no3: curve([[2, 100], [5, 75], [10, 50], [15, 25]], 100, 10),
+  no3: curve(
+    [
+      [2, 100],
+      [5, 75],
+      [10, 50],
+      [15, 25],
+    ],
+    100,
+    10,
+  ),
   no2_water: threshold(0.05),
   po4: falling([0.1, 0.2, 0.3, 0.5, 4]),
   // Group V, MPN/100 mL.
-  coliform: curve([[2500, 100], [5000, 75], [7500, 50], [10000, 25]], 100, 10),
-  ecoli: curve([[20, 100], [50, 75], [100, 50], [200, 25]], 100, 10),
+  coliform: curve(
+    [
+      [2500, 100],
+      [5000, 75],
+      [7500, 50],
+      [10000, 25],
+    ],
+    100,
+    10,
+  ),
+  ecoli: curve(
+    [
+      [20, 100],
+      [50, 75],
+      [100, 50],
+      [200, 25],
+    ],
+    100,
+    10,
+  ),
 });
 
 /** DO sub-index over % saturation: 88–112 % → 100; below 20 % or above 200 % → 10. */
 export const DO_SATURATION_CURVE: WqiCurve = curve(
-  [[20, 25], [50, 50], [75, 75], [88, 100], [112, 100], [125, 75], [150, 50], [200, 25]],
+  [
+    [20, 25],
+    [50, 50],
+    [75, 75],
+    [88, 100],
+    [112, 100],
+    [125, 75],
+    [150, 50],
+    [200, 25],
+  ],
   10,
   10,
 );

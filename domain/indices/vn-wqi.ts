@@ -129,13 +129,21 @@ export function vnWqi(input: VnWqiInput, options: VnWqiOptions = {}): VnWqiResul
   const groupsWithData = GROUP_ORDER.filter((g) => groups[g] !== null).length;
   if (byGroup.IV.length < MIN_GROUP_IV_PARAMETERS) {
     return {
-      wqi: null, reason: 'group-iv-too-few', groups, subIndices, unused,
+      wqi: null,
+      reason: 'group-iv-too-few',
+      groups,
+      subIndices,
+      unused,
       message: `group IV (organics and nutrients) is mandatory with at least ${MIN_GROUP_IV_PARAMETERS} parameters; got ${byGroup.IV.length}`,
     };
   }
   if (groupsWithData < MIN_GROUPS) {
     return {
-      wqi: null, reason: 'too-few-groups', groups, subIndices, unused,
+      wqi: null,
+      reason: 'too-few-groups',
+      groups,
+      subIndices,
+      unused,
       message: `at least ${MIN_GROUPS} of the 5 parameter groups are needed; got ${groupsWithData}`,
     };
   }

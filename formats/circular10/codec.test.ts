@@ -24,7 +24,9 @@ const parse = (text: string | Buffer, profileId = 'wastewater', over: Partial<Ci
 
 describe('parseCircular10', () => {
   it('reads the Appendix 15 layout: local time → UTC, unit, status → quality', () => {
-    const out = parse('pH\t7.20\tpH\t20261122093000\t00\r\nCOD\t45.2300\tmg/L\t20261122093000\t01\r\nTSS\t\tmg/L\t20261122093000\t02\r\nNH4\t2000\tmg/L\t20261122093000\t00\r\nTemp\t30\toC\t20261122093000\t03\r\n');
+    const out = parse(
+      'pH\t7.20\tpH\t20261122093000\t00\r\nCOD\t45.2300\tmg/L\t20261122093000\t01\r\nTSS\t\tmg/L\t20261122093000\t02\r\nNH4\t2000\tmg/L\t20261122093000\t00\r\nTemp\t30\toC\t20261122093000\t03\r\n',
+    );
     expect(out.refused).toEqual([]);
     const ts = Date.parse('2026-11-22T02:30:00Z');
     expect(out.rows).toEqual([
@@ -147,8 +149,14 @@ describe('parseCircular10 properties', () => {
   const file = fc.tuple(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n', '\r'), fc.boolean()).map(([lines, eol, bom]) => (bom ? '\ufeff' : '') + lines.join(eol));
 
   it('never throws, on text or on arbitrary bytes', () => {
-    fc.assert(fc.property(file, (text) => void parse(text)), { numRuns: 500 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => void parse(Buffer.from(bytes))), { numRuns: 300 });
+    fc.assert(
+      fc.property(file, (text) => void parse(text)),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => void parse(Buffer.from(bytes))),
+      { numRuns: 300 },
+    );
   });
 
   it('turns every non-blank line into exactly one row or one refusal with a reason', () => {

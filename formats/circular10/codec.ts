@@ -199,13 +199,25 @@ export interface Circular10Line {
 /** Writes the lines of one file (CRLF, as most Windows-based receiving software expects). */
 export function formatCircular10(lines: readonly Circular10Line[], utcOffsetMinutes: number): string {
   return lines
-    .map((l) => [l.symbol, l.value === null ? '' : l.decimals === undefined ? String(l.value) : l.value.toFixed(l.decimals), l.unit, formatLocalTimestamp(l.ts, utcOffsetMinutes), l.status].join('\t') + '\r\n')
+    .map(
+      (l) =>
+        [
+          l.symbol,
+          l.value === null ? '' : l.decimals === undefined ? String(l.value) : l.value.toFixed(l.decimals),
+          l.unit,
+          formatLocalTimestamp(l.ts, utcOffsetMinutes),
+          l.status,
+        ].join('\t') + '\r\n',
+    )
     .join('');
 }
 
 /** A code safe in a file name part: letters, digits and `-` (no `_`, which separates the parts). */
 export function fileNameCode(s: string): string {
-  const ascii = s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[đĐ]/g, (c) => (c === 'đ' ? 'd' : 'D'));
+  const ascii = s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, (c) => (c === 'đ' ? 'd' : 'D'));
   return ascii.replace(/[^A-Za-z0-9-]+/g, '').slice(0, 32) || 'NA';
 }
 

@@ -72,7 +72,8 @@ export function buildSymbolTables(profiles: ReadonlyMap<string, LoadedProfile>, 
     const loaded = profiles.get(profileId);
     if (!loaded) throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol file names unknown profile "${profileId}"`);
     for (const [symbol, metric] of Object.entries(map)) {
-      if (metric !== null && !loaded.profile.metrics[metric]) throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol "${symbol}" of profile ${profileId} names unknown metric "${metric}"`);
+      if (metric !== null && !loaded.profile.metrics[metric])
+        throw createError('QT_ERR_SYMBOLS_INVALID', `Circular 10 symbol "${symbol}" of profile ${profileId} names unknown metric "${metric}"`);
     }
   }
   const tables = new Map<string, SymbolTable>();

@@ -57,7 +57,15 @@ export interface FtpReceiver {
 /** Bytes of a too-large file kept in quarantine as evidence. */
 const KEPT_HEAD_BYTES = 4096;
 /** Commands a station never needs (it only uploads), answered 550 "not allowed" (ftp-commands.ts). */
-const REFUSED = { RETR: 'files cannot be downloaded', DELE: 'files cannot be deleted', RNFR: 'files cannot be renamed', RNTO: 'files cannot be renamed', RMD: 'folders cannot be removed', APPE: 'send the whole file with STOR', STOU: 'name the file' } as const;
+const REFUSED = {
+  RETR: 'files cannot be downloaded',
+  DELE: 'files cannot be deleted',
+  RNFR: 'files cannot be renamed',
+  RNTO: 'files cannot be renamed',
+  RMD: 'folders cannot be removed',
+  APPE: 'send the whole file with STOR',
+  STOU: 'name the file',
+} as const;
 /** Commands left to ftp-srv's blacklist (502 "not implemented"). */
 const BLACKLIST = ['SITE', 'REST'];
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
@@ -123,7 +131,9 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
   const tls = deps.security?.tls;
   const policy = config.ftp.requireTls;
   if (policy !== 'off' && !tls) {
-    throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - FTP_REQUIRE_TLS=${policy} needs TLS_CERT_FILE and TLS_KEY_FILE (the certificate FTPS uses)`, { details: { problems: ['FTP_REQUIRE_TLS: no certificate configured'] } });
+    throw createError('QT_ERR_CONFIG_INVALID', `Invalid configuration:\n  - FTP_REQUIRE_TLS=${policy} needs TLS_CERT_FILE and TLS_KEY_FILE (the certificate FTPS uses)`, {
+      details: { problems: ['FTP_REQUIRE_TLS: no certificate configured'] },
+    });
   }
 
   /** USER from a client that must use TLS and has not sent AUTH TLS: 530 before the secret is sent in clear. */
@@ -174,7 +184,9 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
     if (decision && !decision.allowed) {
       metrics.ftpDenied.inc({ action: 'login' });
       deps.security?.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'ftp.login', outcome: 'locked', details: { scope: decision.scope } });
-      return reject(createError('QT_ERR_RATE_LIMITED', `too many failed logins; try again in ${decision.retryAfterSeconds} s`, { details: { retryAfterSeconds: decision.retryAfterSeconds } }));
+      return reject(
+        createError('QT_ERR_RATE_LIMITED', `too many failed logins; try again in ${decision.retryAfterSeconds} s`, { details: { retryAfterSeconds: decision.retryAfterSeconds } }),
+      );
     }
     authenticator
       .verify(stationId, password)
@@ -186,7 +198,15 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
             deps.security.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'ftp.login', outcome: 'denied' });
             const locked = deps.security.guard.failure('station', stationId, source);
             if (locked.lockedSource || locked.lockedAccount) {
-              deps.security.audit.record({ actor: stationId || '-', role: 'station', sourceIp: source, action: 'auth.lockout', target: locked.lockedAccount ? `station:${stationId}` : `source:${source}`, outcome: 'locked', details: { channel: 'ftp' } });
+              deps.security.audit.record({
+                actor: stationId || '-',
+                role: 'station',
+                sourceIp: source,
+                action: 'auth.lockout',
+                target: locked.lockedAccount ? `station:${stationId}` : `source:${source}`,
+                outcome: 'locked',
+                details: { channel: 'ftp' },
+              });
             }
           }
           return reject(createError('QT_ERR_STATION_AUTH', 'bad station id or secret'));
@@ -212,7 +232,7 @@ export async function createFtpReceiver(deps: FtpReceiverDeps): Promise<FtpRecei
   (server as unknown as NodeJS.EventEmitter).on('server-error', ({ error }: { error: unknown }) => log.error({ err: error }, 'FTP server error'));
 
   await server.listen();
-  const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+  const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   log.info({ host: config.ftp.host, port }, 'FTP receiver listening');
 
   return {

@@ -33,7 +33,24 @@ export function placeholders(template: string): string[] {
 
 /** Every placeholder a template may use. */
 export const KNOWN_PLACEHOLDERS = [
-  'to', 'subject', 'text', 'short', 'status', 'severity', 'count', 'alertId', 'station', 'stationName', 'province', 'metric', 'value', 'limit', 'message', 'time', 'alertUrl', 'ackUrl',
+  'to',
+  'subject',
+  'text',
+  'short',
+  'status',
+  'severity',
+  'count',
+  'alertId',
+  'station',
+  'stationName',
+  'province',
+  'metric',
+  'value',
+  'limit',
+  'message',
+  'time',
+  'alertUrl',
+  'ackUrl',
 ] as const;
 
 /** The escaping that fits a content type. */

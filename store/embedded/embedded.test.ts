@@ -42,23 +42,27 @@ describe('embedded database server', () => {
   it.each([
     ['between statements', false],
     ['inside an open transaction', true],
-  ])('accepts a new client after the previous one was reset %s', async (_what, inTransaction) => {
-    for (let round = 0; round < 5; round++) {
-      const client = new pg.Client({ connectionString: db.connectionString });
-      client.on('error', () => {
-        // the reset below is the point of the test
-      });
-      await client.connect();
-      const table = `reset_probe_${inTransaction ? 'tx' : 'auto'}_${round}`;
-      if (inTransaction) await client.query('BEGIN');
-      await client.query(`CREATE TABLE ${table} (x int)`);
-      const closed = new Promise((r) => socketOf(client).once('close', r));
-      socketOf(client).resetAndDestroy();
-      await closed;
-      // the place is free again, and an unfinished transaction was rolled back, never committed
-      expect(await connectAndLook(table)).toEqual({ answer: 42, tableExists: !inTransaction });
-    }
-  }, 60_000);
+  ])(
+    'accepts a new client after the previous one was reset %s',
+    async (_what, inTransaction) => {
+      for (let round = 0; round < 5; round++) {
+        const client = new pg.Client({ connectionString: db.connectionString });
+        client.on('error', () => {
+          // the reset below is the point of the test
+        });
+        await client.connect();
+        const table = `reset_probe_${inTransaction ? 'tx' : 'auto'}_${round}`;
+        if (inTransaction) await client.query('BEGIN');
+        await client.query(`CREATE TABLE ${table} (x int)`);
+        const closed = new Promise((r) => socketOf(client).once('close', r));
+        socketOf(client).resetAndDestroy();
+        await closed;
+        // the place is free again, and an unfinished transaction was rolled back, never committed
+        expect(await connectAndLook(table)).toEqual({ answer: 42, tableExists: !inTransaction });
+      }
+    },
+    60_000,
+  );
 });
 
 describe('a worker that dies', () => {

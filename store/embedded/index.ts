@@ -131,7 +131,10 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
   if (dataDir) {
     const holder = embeddedLockHolder(dataDir);
     if (holder) {
-      throw createError('QT_ERR_CONFLICT', `the embedded database in ${dataDir} is in use by process ${holder.pid} (port ${holder.port}, since ${holder.startedAt}); stop it first (or delete ${lockFileOf(dataDir)} if no such process is Quantrac)`);
+      throw createError(
+        'QT_ERR_CONFLICT',
+        `the embedded database in ${dataDir} is in use by process ${holder.pid} (port ${holder.port}, since ${holder.startedAt}); stop it first (or delete ${lockFileOf(dataDir)} if no such process is Quantrac)`,
+      );
     }
     mkdirSync(dataDir, { recursive: true });
   }

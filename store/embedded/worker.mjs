@@ -97,7 +97,7 @@ function syncOnEveryAnswer(pglite) {
   const closeStream = ops.close;
   ops.close = function (stream) {
     const fd = stream.nfd;
-    if (fd !== undefined && (walDirty.delete(fd) | dataDirty.delete(fd))) fdatasyncSync(fd);
+    if (fd !== undefined && walDirty.delete(fd) | dataDirty.delete(fd)) fdatasyncSync(fd);
     return closeStream.call(this, stream);
   };
   const execProtocolRaw = pglite.execProtocolRaw.bind(pglite);

@@ -27,7 +27,13 @@ export interface TestApp {
    * Like `api`, but in-process through fastify's `inject()` (no socket, no port): for tests of
    * plain HTTP requests. `headers` are added (a cookie, X-Requested-With…); the answer's headers come back.
    */
-  inject<T = unknown>(method: string, path: string, body?: unknown, token?: string | null, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Record<string, string | string[] | number | undefined> }>;
+  inject<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; headers: Record<string, string | string[] | number | undefined> }>;
   createStation(input: { id: string; profile?: string; name?: string; lat?: number; lon?: number; attributes?: Record<string, unknown> }): Promise<{ id: string; secret: string }>;
   /** Logs in as a new user with the given role; returns the token. */
   userToken(username: string, role: 'viewer' | 'operator' | 'admin'): Promise<string>;
@@ -43,20 +49,20 @@ export function tempDataDir(): string {
 export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDataDir(), options: AppOptions = {}): Promise<TestApp> {
   const app = await createApp(
     {
-    dataDir,
-    host: '127.0.0.1',
-    mqtt: { port: 0 },
-    http: { port: 0 },
-    simulate: 0,
-    logLevel: 'silent',
-    adminPassword: ADMIN_PASSWORD,
-    alerts: { tickMs: 0, indexThrottleMs: 0 },
-    automation: { enabled: false },
-    // no scheduled bulletins (nor their start-up catch-up with Chromium) unless a test asks for them
-    bulletins: { enabled: false },
-    // no replayed history for simulated stations unless a test asks for it (test/first-run.test.ts)
-    simulateBackfillHours: 0,
-    ...overrides,
+      dataDir,
+      host: '127.0.0.1',
+      mqtt: { port: 0 },
+      http: { port: 0 },
+      simulate: 0,
+      logLevel: 'silent',
+      adminPassword: ADMIN_PASSWORD,
+      alerts: { tickMs: 0, indexThrottleMs: 0 },
+      automation: { enabled: false },
+      // no scheduled bulletins (nor their start-up catch-up with Chromium) unless a test asks for them
+      bulletins: { enabled: false },
+      // no replayed history for simulated stations unless a test asks for it (test/first-run.test.ts)
+      simulateBackfillHours: 0,
+      ...overrides,
     },
     options,
   );
@@ -94,7 +100,12 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
       const headers: Record<string, string> = { ...extra };
       if (body !== undefined) headers['content-type'] ??= 'application/json';
       if (token) headers['authorization'] = `Bearer ${token}`;
-      const res = await app.http.app.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }) });
+      const res = await app.http.app.inject({
+        method: method as 'GET',
+        url: path,
+        headers,
+        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
       let parsed: unknown = res.body;
       try {
         parsed = JSON.parse(res.body);

@@ -26,7 +26,10 @@ export interface TestServerDatabase {
 
 /** `qt_test_<file>_<pid>`: letters, digits and underscores, within PostgreSQL's 63-byte names. */
 function databaseName(testFile: string): string {
-  const stem = basename(testFile).replace(/\.test\.[cm]?[jt]s$/, '').replace(/[^a-zA-Z0-9]+/g, '_').toLowerCase();
+  const stem = basename(testFile)
+    .replace(/\.test\.[cm]?[jt]s$/, '')
+    .replace(/[^a-zA-Z0-9]+/g, '_')
+    .toLowerCase();
   return `qt_test_${stem}`.slice(0, 48) + `_${process.pid}`;
 }
 

@@ -26,7 +26,7 @@ describe('$filter in memory', () => {
     expect(ok('properties/missing eq null')).toBe(true);
     expect(ok('properties/missing gt 1')).toBe(false);
     expect(ok('properties/missing ne 1')).toBe(true);
-    expect(ok("name eq 1")).toBe(false);
+    expect(ok('name eq 1')).toBe(false);
   });
 
   it('applies string, math and date functions', () => {
@@ -35,7 +35,9 @@ describe('$filter in memory', () => {
     expect(ok("indexof(name,'Ria') eq 3 and substring(name, 3, 3) eq 'Ria' and substring(name, 16) eq 'Tau' and concat(id, '!') eq 'AN-A!' and trim(' x ') eq 'x'")).toBe(true);
     expect(ok('properties/level add 3 eq 10 and properties/level mul 2 sub 4 eq 10 and properties/level mod 4 eq 3 and properties/level div 2 eq 3.5')).toBe(true);
     expect(ok('round(3.5) eq 4 and floor(3.5) eq 3 and ceiling(3.2) eq 4 and -properties/level eq -7')).toBe(true);
-    expect(ok('year(time) eq 2026 and month(time) eq 3 and day(time) eq 20 and hour(time) eq 1 and minute(time) eq 2 and second(time) eq 3 and fractionalseconds(time) eq 0.5')).toBe(true);
+    expect(
+      ok('year(time) eq 2026 and month(time) eq 3 and day(time) eq 20 and hour(time) eq 1 and minute(time) eq 2 and second(time) eq 3 and fractionalseconds(time) eq 0.5'),
+    ).toBe(true);
     expect(ok('date(time) eq 2026-03-20 and time gt 2026-03-20T08:00:00+07:00 and time lt now()')).toBe(true);
   });
 

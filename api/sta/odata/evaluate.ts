@@ -53,7 +53,10 @@ export function evaluate(e: Expr, resolve: Resolver): Value {
       return typeof v === 'number' ? -v : null;
     }
     case 'call':
-      return call(e.name, e.args.map((a) => evaluate(a, resolve)));
+      return call(
+        e.name,
+        e.args.map((a) => evaluate(a, resolve)),
+      );
     case 'binary': {
       if (e.op === 'and') return test(e.left, resolve) && test(e.right, resolve);
       if (e.op === 'or') return test(e.left, resolve) || test(e.right, resolve);

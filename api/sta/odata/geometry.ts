@@ -37,7 +37,13 @@ function segments(g: Geometry): Array<[Pos, Pos]> {
 const cross = (o: Pos, a: Pos, b: Pos) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
 
 function onSegment(p: Pos, a: Pos, b: Pos): boolean {
-  return Math.abs(cross(a, b, p)) <= EPS && p[0] >= Math.min(a[0], b[0]) - EPS && p[0] <= Math.max(a[0], b[0]) + EPS && p[1] >= Math.min(a[1], b[1]) - EPS && p[1] <= Math.max(a[1], b[1]) + EPS;
+  return (
+    Math.abs(cross(a, b, p)) <= EPS &&
+    p[0] >= Math.min(a[0], b[0]) - EPS &&
+    p[0] <= Math.max(a[0], b[0]) + EPS &&
+    p[1] >= Math.min(a[1], b[1]) - EPS &&
+    p[1] <= Math.max(a[1], b[1]) + EPS
+  );
 }
 
 function segmentsCross(a: Pos, b: Pos, c: Pos, d: Pos): boolean {

@@ -92,4 +92,3 @@ export function tokenize(text: string): Token[] {
   tokens.push({ kind: 'eof', text: '', pos: text.length });
   return tokens;
 }
-

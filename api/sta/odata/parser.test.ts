@@ -41,15 +41,15 @@ function fails(s: string, message: RegExp): void {
 describe('$filter grammar', () => {
   it('gives and precedence over or, and parentheses override it', () => {
     expect(p("name eq 'A' or name eq 'B'")).toBe("(or (eq name 'A') (eq name 'B'))");
-    expect(p("a eq 1 or b eq 2 and c eq 3")).toBe('(or (eq a 1) (and (eq b 2) (eq c 3)))');
-    expect(p("(a eq 1 or b eq 2) and c eq 3")).toBe('(and (or (eq a 1) (eq b 2)) (eq c 3))');
-    expect(p("((a eq 1))")).toBe('(eq a 1)');
-    expect(p("a eq 1 AND b eq 2")).toBe('(and (eq a 1) (eq b 2))');
+    expect(p('a eq 1 or b eq 2 and c eq 3')).toBe('(or (eq a 1) (and (eq b 2) (eq c 3)))');
+    expect(p('(a eq 1 or b eq 2) and c eq 3')).toBe('(and (or (eq a 1) (eq b 2)) (eq c 3))');
+    expect(p('((a eq 1))')).toBe('(eq a 1)');
+    expect(p('a eq 1 AND b eq 2')).toBe('(and (eq a 1) (eq b 2))');
   });
 
   it('binds not tighter than and, looser than comparison', () => {
-    expect(p("not a eq 1 and b eq 2")).toBe('(and (not (eq a 1)) (eq b 2))');
-    expect(p("not (a eq 1 or b eq 2)")).toBe('(not (or (eq a 1) (eq b 2)))');
+    expect(p('not a eq 1 and b eq 2')).toBe('(and (not (eq a 1)) (eq b 2))');
+    expect(p('not (a eq 1 or b eq 2)')).toBe('(not (or (eq a 1) (eq b 2)))');
     expect(p("not not startswith(name,'A')")).toBe("(not (not startswith(name, 'A')))");
   });
 
@@ -68,7 +68,9 @@ describe('$filter grammar', () => {
   });
 
   it('reads functions, property paths and id', () => {
-    expect(p("substringof('PM', name) and endswith(name,'x') or contains(description,'y')")).toBe("(or (and substringof('PM', name) endswith(name, 'x')) contains(description, 'y'))");
+    expect(p("substringof('PM', name) and endswith(name,'x') or contains(description,'y')")).toBe(
+      "(or (and substringof('PM', name) endswith(name, 'x')) contains(description, 'y'))",
+    );
     expect(p("length(name) gt 3 and tolower(properties/province) eq 'hà nội'")).toBe("(and (gt length(name) 3) (eq tolower(properties/province) 'hà nội'))");
     expect(p("id eq 'AN-A' or Datastream/id eq 'x'")).toBe("(or (eq @iot.id 'AN-A') (eq Datastream/@iot.id 'x'))");
     expect(p("substring(name, 1, 2) eq 'N' and indexof(name,'A') ge 0 and concat(name, 'x') ne trim(toupper(name))")).toMatch(/^\(and/);
@@ -81,7 +83,9 @@ describe('$filter grammar', () => {
     expect(p('phenomenonTime lt 2026-03-20T01:00:00.123Z')).toBe('(lt phenomenonTime 2026-03-20T01:00:00.123Z)');
     // a `+` the query string decoded to a space
     expect(p('phenomenonTime ge 2026-03-20T01:00:00 07:00')).toBe('(ge phenomenonTime 2026-03-19T18:00:00.000Z)');
-    expect(p("year(phenomenonTime) eq 2026 and month(phenomenonTime) eq 3 and date(phenomenonTime) eq 2026-03-20")).toBe("(and (and (eq year(phenomenonTime) 2026) (eq month(phenomenonTime) 3)) (eq date(phenomenonTime) '2026-03-20'))");
+    expect(p('year(phenomenonTime) eq 2026 and month(phenomenonTime) eq 3 and date(phenomenonTime) eq 2026-03-20')).toBe(
+      "(and (and (eq year(phenomenonTime) 2026) (eq month(phenomenonTime) 3)) (eq date(phenomenonTime) '2026-03-20'))",
+    );
     expect(p('phenomenonTime lt now() and phenomenonTime gt mindatetime()')).toBe('(and (lt phenomenonTime now()) (gt phenomenonTime mindatetime()))');
   });
 
@@ -106,8 +110,8 @@ describe('$filter grammar', () => {
     fails('name eq 1 eq 2', /do not chain/);
     fails('name eq 1 and', /expected an operand/);
     fails('name # 1', /unexpected "#"/);
-    fails("frobnicate(name) eq 1", /unknown function frobnicate/);
-    fails("startswith(name) eq 1", /startswith takes 2 argument/);
+    fails('frobnicate(name) eq 1', /unknown function frobnicate/);
+    fails('startswith(name) eq 1', /startswith takes 2 argument/);
     fails("st_touches(location, geography'POINT(1 2)')", /not served/);
     fails("geo.intersects(location, geography'POLYGON((1 2, 3 4))')", /ring is closed/);
     fails("geo.intersects(location, geography'CIRCLE(1 2)')", /CIRCLE literals are not served/);

@@ -13,13 +13,42 @@ import { parseWkt } from './wkt.js';
 
 /** Functions served: lower-cased name → [fewest, most] arguments. */
 export const FUNCTIONS: Readonly<Record<string, readonly [number, number]>> = {
-  substringof: [2, 2], startswith: [2, 2], endswith: [2, 2], contains: [2, 2], length: [1, 1], indexof: [2, 2], substring: [2, 3],
-  tolower: [1, 1], toupper: [1, 1], trim: [1, 1], concat: [2, 2],
-  year: [1, 1], month: [1, 1], day: [1, 1], hour: [1, 1], minute: [1, 1], second: [1, 1], fractionalseconds: [1, 1],
-  date: [1, 1], time: [1, 1], totaloffsetminutes: [1, 1], now: [0, 0], mindatetime: [0, 0], maxdatetime: [0, 0],
-  round: [1, 1], floor: [1, 1], ceiling: [1, 1],
-  'geo.distance': [2, 2], 'geo.length': [1, 1], 'geo.intersects': [2, 2],
-  st_equals: [2, 2], st_disjoint: [2, 2], st_within: [2, 2], st_intersects: [2, 2], st_contains: [2, 2], st_geometrytype: [1, 1],
+  substringof: [2, 2],
+  startswith: [2, 2],
+  endswith: [2, 2],
+  contains: [2, 2],
+  length: [1, 1],
+  indexof: [2, 2],
+  substring: [2, 3],
+  tolower: [1, 1],
+  toupper: [1, 1],
+  trim: [1, 1],
+  concat: [2, 2],
+  year: [1, 1],
+  month: [1, 1],
+  day: [1, 1],
+  hour: [1, 1],
+  minute: [1, 1],
+  second: [1, 1],
+  fractionalseconds: [1, 1],
+  date: [1, 1],
+  time: [1, 1],
+  totaloffsetminutes: [1, 1],
+  now: [0, 0],
+  mindatetime: [0, 0],
+  maxdatetime: [0, 0],
+  round: [1, 1],
+  floor: [1, 1],
+  ceiling: [1, 1],
+  'geo.distance': [2, 2],
+  'geo.length': [1, 1],
+  'geo.intersects': [2, 2],
+  st_equals: [2, 2],
+  st_disjoint: [2, 2],
+  st_within: [2, 2],
+  st_intersects: [2, 2],
+  st_contains: [2, 2],
+  st_geometrytype: [1, 1],
 };
 const NOT_SERVED = new Set(['st_touches', 'st_overlaps', 'st_crosses', 'st_relate', 'any', 'all', 'isof', 'cast']);
 
@@ -50,20 +79,22 @@ export function parseFilter(text: string): Expr {
     return t;
   };
 
-  const binaryLevel = (ops: ReadonlySet<string>, operand: () => Expr, once = false) => (): Expr => {
-    let left = operand();
-    for (;;) {
-      const op = keyword(peek());
-      if (!op || !ops.has(op)) return left;
-      next();
-      left = { kind: 'binary', op: op as BinaryOp, left, right: operand() };
-      if (once) {
-        const again = keyword(peek());
-        if (again && ops.has(again)) throw filterError(`comparisons do not chain: use and (${describe(peek())})`);
-        return left;
+  const binaryLevel =
+    (ops: ReadonlySet<string>, operand: () => Expr, once = false) =>
+    (): Expr => {
+      let left = operand();
+      for (;;) {
+        const op = keyword(peek());
+        if (!op || !ops.has(op)) return left;
+        next();
+        left = { kind: 'binary', op: op as BinaryOp, left, right: operand() };
+        if (once) {
+          const again = keyword(peek());
+          if (again && ops.has(again)) throw filterError(`comparisons do not chain: use and (${describe(peek())})`);
+          return left;
+        }
       }
-    }
-  };
+    };
 
   let depth = 0;
   const primary = (): Expr => {

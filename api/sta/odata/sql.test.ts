@@ -65,7 +65,7 @@ describe('Observations filter → SQL', () => {
     refuses('result', /not a condition/);
     refuses("@iot.id gt 'x'", /eq or ne/);
     refuses("geo.intersects(result, geography'POINT(1 2)')", /FeatureOfInterest\/feature/);
-    refuses("Datastream/name eq resultQuality", /cannot be combined/);
+    refuses('Datastream/name eq resultQuality', /cannot be combined/);
   });
 
   it('orders by whitelisted columns with a stable tie-break', () => {

@@ -48,7 +48,10 @@ export function parseObservationId(id: string): (Series & { ts: string }) | unde
 /** IN-list over series; binds two text arrays. */
 export function seriesSql(series: readonly Series[], params: unknown[]): string {
   if (series.length === 0) return 'FALSE';
-  params.push(series.map((s) => s.stationId), series.map((s) => s.metric));
+  params.push(
+    series.map((s) => s.stationId),
+    series.map((s) => s.metric),
+  );
   return `(station_id, metric) IN (SELECT * FROM unnest($${params.length - 1}::text[], $${params.length}::text[]))`;
 }
 
@@ -104,7 +107,12 @@ export function compileObservationFilter(e: Expr, params: unknown[], series: (e:
       case 'call':
         return call(e.name, e.args.map(compile));
       case 'binary': {
-        if (e.op === 'and' || e.op === 'or') return { sql: `(${bool(compile(e.left), 'the left of ' + e.op)} ${e.op.toUpperCase()} ${bool(compile(e.right), 'the right of ' + e.op)})`, type: 'bool', nullable: false };
+        if (e.op === 'and' || e.op === 'or')
+          return {
+            sql: `(${bool(compile(e.left), 'the left of ' + e.op)} ${e.op.toUpperCase()} ${bool(compile(e.right), 'the right of ' + e.op)})`,
+            type: 'bool',
+            nullable: false,
+          };
         if (COMPARISONS.has(e.op)) return comparison(e.op, e.left, e.right);
         const a = needs(compile(e.left), 'number', e.op);
         const b = needs(compile(e.right), 'number', e.op);
@@ -127,7 +135,8 @@ export function compileObservationFilter(e: Expr, params: unknown[], series: (e:
     }
     if (a.type !== b.type) {
       const [col, lit] = left.kind === 'literal' ? [right, left] : [left, right];
-      const shown = lit.kind === 'literal' ? (typeof lit.value === 'string' ? `'${lit.value}'` : String(lit.value instanceof Date ? lit.value.toISOString() : lit.value)) : 'the other side';
+      const shown =
+        lit.kind === 'literal' ? (typeof lit.value === 'string' ? `'${lit.value}'` : String(lit.value instanceof Date ? lit.value.toISOString() : lit.value)) : 'the other side';
       const kind = (t: SqlType) => (t === 'time' ? 'an ISO 8601 date-time with an offset' : t === 'text' ? "a 'string'" : `a ${t}`);
       const colType = col === left ? a.type : b.type;
       throw filterError(`${col.kind === 'property' ? col.path.join('/') : 'this expression'} compares with ${kind(colType)}, not ${shown}`);
@@ -137,7 +146,8 @@ export function compileObservationFilter(e: Expr, params: unknown[], series: (e:
   }
 
   function idComparison(op: string, other: Expr): Compiled {
-    if ((op !== 'eq' && op !== 'ne') || other.kind !== 'literal' || typeof other.value !== 'string') throw filterError(`@iot.id of an Observation compares with eq or ne and a 'string' id`);
+    if ((op !== 'eq' && op !== 'ne') || other.kind !== 'literal' || typeof other.value !== 'string')
+      throw filterError(`@iot.id of an Observation compares with eq or ne and a 'string' id`);
     const id = parseObservationId(other.value);
     const match = id ? `(station_id = ${bind(id.stationId, 'text')} AND metric = ${bind(id.metric, 'text')} AND ts = ${bind(id.ts, 'timestamptz')})` : 'FALSE';
     return { sql: op === 'eq' ? match : `(NOT ${match})`, type: 'bool', nullable: false };

@@ -9,7 +9,13 @@ const pt = (x: number, y: number) => parseWkt(`POINT(${x} ${y})`);
 describe('WKT and geometry', () => {
   it('reads points, linestrings, polygons with holes and multipolygons', () => {
     expect(pt(105.8, 21)).toEqual({ type: 'Point', coordinates: [105.8, 21] });
-    expect(parseWkt('LINESTRING(0 0, 3 4)')).toEqual({ type: 'LineString', coordinates: [[0, 0], [3, 4]] });
+    expect(parseWkt('LINESTRING(0 0, 3 4)')).toEqual({
+      type: 'LineString',
+      coordinates: [
+        [0, 0],
+        [3, 4],
+      ],
+    });
     expect(parseWkt('POINT Z (1 2 3)')).toEqual({ type: 'Point', coordinates: [1, 2] });
     expect(parseWkt('MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5)))').type).toBe('MultiPolygon');
   });

@@ -30,11 +30,26 @@ describe('extractVietnamMap', () => {
   });
 
   it('clips rings to the region', () => {
-    const clipped = clipRing([[0, 0], [10, 0], [10, 10], [0, 10]], [5, -1, 20, 5]);
+    const clipped = clipRing(
+      [
+        [0, 0],
+        [10, 0],
+        [10, 10],
+        [0, 10],
+      ],
+      [5, -1, 20, 5],
+    );
     for (const [x, y] of clipped) {
       expect(x).toBeGreaterThanOrEqual(5);
       expect(y).toBeLessThanOrEqual(5);
     }
-    expect(clipped).toEqual(expect.arrayContaining([[5, 0], [10, 0], [10, 5], [5, 5]]));
+    expect(clipped).toEqual(
+      expect.arrayContaining([
+        [5, 0],
+        [10, 0],
+        [10, 5],
+        [5, 5],
+      ]),
+    );
   });
 });

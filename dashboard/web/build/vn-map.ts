@@ -50,9 +50,26 @@ const ARCHIPELAGO_AREAS: Array<[number, number, number, number]> = [
 /** Named features (approximate positions, WGS84) drawn as small islands of Vietnam. */
 const ISLANDS: Array<[number, number]> = [
   // Hoàng Sa: Phú Lâm, Hoàng Sa, Tri Tôn, Linh Côn, Quang Ảnh, Cây, Hữu Nhật, Duy Mộng
-  [112.34, 16.83], [111.61, 16.53], [111.2, 15.78], [112.73, 16.67], [111.51, 16.45], [112.26, 16.98], [111.77, 16.3], [111.68, 16.46],
+  [112.34, 16.83],
+  [111.61, 16.53],
+  [111.2, 15.78],
+  [112.73, 16.67],
+  [111.51, 16.45],
+  [112.26, 16.98],
+  [111.77, 16.3],
+  [111.68, 16.46],
   // Trường Sa: Trường Sa Lớn, Song Tử Tây, Sinh Tồn, Nam Yết, Sơn Ca, Ba Bình, An Bang, Thị Tứ, Phan Vinh, Sơn Ca, Đá Tây
-  [111.92, 8.64], [114.33, 11.43], [114.33, 9.88], [114.36, 10.18], [114.48, 10.38], [114.36, 10.38], [112.91, 7.89], [114.28, 11.05], [113.69, 8.97], [112.23, 8.85], [112.97, 8.85],
+  [111.92, 8.64],
+  [114.33, 11.43],
+  [114.33, 9.88],
+  [114.36, 10.18],
+  [114.48, 10.38],
+  [114.36, 10.38],
+  [112.91, 7.89],
+  [114.28, 11.05],
+  [113.69, 8.97],
+  [112.23, 8.85],
+  [112.97, 8.85],
 ];
 
 const LABELS: MapLabel[] = [
@@ -114,7 +131,15 @@ function polygonsOf(geometry: { type: string; coordinates: unknown }): Polygon[]
 
 function island([lon, lat]: [number, number]): Polygon {
   const r = 0.06;
-  return [[[lon - r, lat - r], [lon + r, lat - r], [lon + r, lat + r], [lon - r, lat + r], [lon - r, lat - r]].map(([x, y]) => [round(x!), round(y!)] as [number, number])];
+  return [
+    [
+      [lon - r, lat - r],
+      [lon + r, lat - r],
+      [lon + r, lat + r],
+      [lon - r, lat + r],
+      [lon - r, lat - r],
+    ].map(([x, y]) => [round(x!), round(y!)] as [number, number]),
+  ];
 }
 
 /** Extracts the map data from world-atlas' countries-50m.json. */
@@ -132,7 +157,10 @@ export function extractVietnamMap(topologyPath?: string): VnMapData {
       if (id !== VIETNAM && ARCHIPELAGO_AREAS.some((box) => outer.every((p) => inBox(p, box)))) continue;
       const clippedOuter = tidy(clipRing(outer, CLIP));
       if (!clippedOuter) continue;
-      const holes = poly.slice(1).map((r) => tidy(clipRing(r as Ring, CLIP))).filter((r): r is Ring => r !== undefined);
+      const holes = poly
+        .slice(1)
+        .map((r) => tidy(clipRing(r as Ring, CLIP)))
+        .filter((r): r is Ring => r !== undefined);
       polygons.push([clippedOuter, ...holes]);
     }
     if (id === VIETNAM) polygons.push(...ISLANDS.map(island));
@@ -147,10 +175,30 @@ export function extractVietnamMap(topologyPath?: string): VnMapData {
     features.push({
       type: 'Feature',
       properties: { id: `area-${w}`, name: 'archipelago', role: 'archipelago-area' },
-      geometry: { type: 'MultiPolygon', coordinates: [[[[w, s], [e, s], [e, n], [w, n], [w, s]]]] },
+      geometry: {
+        type: 'MultiPolygon',
+        coordinates: [
+          [
+            [
+              [w, s],
+              [e, s],
+              [e, n],
+              [w, n],
+              [w, s],
+            ],
+          ],
+        ],
+      },
     });
   }
-  return { features, labels: LABELS, bounds: [[7.0, 101.5], [23.6, 117.5]] };
+  return {
+    features,
+    labels: LABELS,
+    bounds: [
+      [7.0, 101.5],
+      [23.6, 117.5],
+    ],
+  };
 }
 
 /** Vite plugin: `import map from 'virtual:vn-map'` gives the extracted VnMapData (a few tens of kB). */

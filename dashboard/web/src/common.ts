@@ -45,14 +45,19 @@ export function stationIndex(s: StationLive): ShownIndex {
     const key = s.vnWqiClass ?? null;
     return { name: 'VN_WQI', value: s.vnWqi ?? null, colour: wqiColour(key), category: wqiName(key), level: wqiClass(key)?.level ?? 0 };
   }
-  if (s.aqi !== null || s.profile === 'air-quality') return { name: 'VN_AQI', value: s.aqi, colour: aqiColour(s.aqiCategory), category: aqiName(s.aqiCategory), level: aqiCategory(s.aqiCategory)?.level ?? 0 };
+  if (s.aqi !== null || s.profile === 'air-quality')
+    return { name: 'VN_AQI', value: s.aqi, colour: aqiColour(s.aqiCategory), category: aqiName(s.aqiCategory), level: aqiCategory(s.aqiCategory)?.level ?? 0 };
   // hydromet, salinity, wastewater: their level or compliance needs the station's limits (station page)
   return { name: '', value: null, colour: NO_AQI_COLOUR, category: '', level: 0 };
 }
 /** The station's own index as a coloured chip (list rows, map popups). */
 export function indexChip(s: StationLive): HTMLElement {
   const i = stationIndex(s);
-  return h('span', { class: 'aqi-chip', data: { index: i.name }, style: { background: i.colour, color: inkOn(i.colour) }, title: `${i.name}${i.category ? ': ' + i.category : ''}` }, i.value === null ? '–' : String(i.value));
+  return h(
+    'span',
+    { class: 'aqi-chip', data: { index: i.name }, style: { background: i.colour, color: inkOn(i.colour) }, title: `${i.name}${i.category ? ': ' + i.category : ''}` },
+    i.value === null ? '–' : String(i.value),
+  );
 }
 
 /** Black or white text, whichever reads better on `hex`. */
@@ -83,7 +88,9 @@ export function byUrgency(a: AlertJson, b: AlertJson): number {
 
 /** An alert's message in the current language. The server strips verification markers ([V], [C], [M], [U]); this strips them again, defensively. */
 export function alertText(a: Pick<AlertJson, 'message'>): string {
-  return loc(a.message).replace(/\s*\[[VCMU]\]/g, '').trim();
+  return loc(a.message)
+    .replace(/\s*\[[VCMU]\]/g, '')
+    .trim();
 }
 
 /** The station page's charts around an instant (an alert's): /stations/{id}?at=… */

@@ -9,7 +9,6 @@ import { en, type Key } from './i18n-en';
 export type Lang = 'vi' | 'en';
 export const TIME_ZONE = 'Asia/Ho_Chi_Minh';
 
-
 const LANG_KEY = 'quantrac.lang';
 let current: Lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'vi';
 const listeners = new Set<() => void>();
@@ -54,7 +53,9 @@ export function fmtPercent(value: number | null): string {
 }
 export function fmtDateTime(at: string | number | null | undefined): string {
   if (at === null || at === undefined) return '–';
-  return new Intl.DateTimeFormat(locale(), { timeZone: TIME_ZONE, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(at));
+  return new Intl.DateTimeFormat(locale(), { timeZone: TIME_ZONE, day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(
+    new Date(at),
+  );
 }
 export function fmtTime(at: string | number): string {
   return new Intl.DateTimeFormat(locale(), { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(at));

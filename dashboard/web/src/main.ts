@@ -86,7 +86,15 @@ function header(u: User): HTMLElement {
     'header',
     { class: 'topbar' },
     h('div', { class: 'brand' }, h('span', { class: 'logo', aria: { hidden: 'true' } }, 'Q'), h('span', {}, 'Quantrac · ', t('appTitle'))),
-    h('nav', {}, link('/', t('overview'), path === '/'), link('/alerts', t('alerts'), path.startsWith('/alerts')), link('/bulletins', t('bulletins'), path === '/bulletins'), can(u, 'admin') ? link('/open-data', t('openData'), path === '/open-data') : null, can(u, 'admin') ? link('/notifications', t('notifications'), path === '/notifications') : null),
+    h(
+      'nav',
+      {},
+      link('/', t('overview'), path === '/'),
+      link('/alerts', t('alerts'), path.startsWith('/alerts')),
+      link('/bulletins', t('bulletins'), path === '/bulletins'),
+      can(u, 'admin') ? link('/open-data', t('openData'), path === '/open-data') : null,
+      can(u, 'admin') ? link('/notifications', t('notifications'), path === '/notifications') : null,
+    ),
     h('div', { class: 'spacer' }),
     h('span', { class: 'live-status', id: 'live-status' }),
     can(u, 'admin') ? h('a', { class: 'tool-link', href: '/red/', target: '_blank', rel: 'noopener', data: { testid: 'node-red' }, title: t('nodeRedTitle') }, 'Node-RED ↗') : null,
@@ -144,7 +152,12 @@ function loginView(): HTMLElement {
       render();
     } catch (err) {
       // 429: the login guard (security/login-guard.ts) locked this account or address for a while
-      error.textContent = err instanceof ApiError && err.status === 401 ? t('badCredentials') : err instanceof ApiError && err.status === 429 ? t('tooManyLogins') : `${t('error')}: ${(err as Error).message}`;
+      error.textContent =
+        err instanceof ApiError && err.status === 401
+          ? t('badCredentials')
+          : err instanceof ApiError && err.status === 429
+            ? t('tooManyLogins')
+            : `${t('error')}: ${(err as Error).message}`;
     }
   }
   return h('main', { class: 'login-page' }, form);

@@ -50,7 +50,12 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
   }).addTo(map);
   const labels: L.Tooltip[] = [];
   for (const label of vnMap.labels) {
-    labels.push(L.tooltip({ permanent: true, direction: 'center', className: 'map-label', interactive: false }).setLatLng([label.lat, label.lon]).setContent(h('span', {}, label.text[lang()])).addTo(map));
+    labels.push(
+      L.tooltip({ permanent: true, direction: 'center', className: 'map-label', interactive: false })
+        .setLatLng([label.lat, label.lon])
+        .setContent(h('span', {}, label.text[lang()]))
+        .addTo(map),
+    );
   }
 
   const layer = L.layerGroup().addTo(map);
@@ -62,7 +67,14 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
   /** A ring around a marker in the colour of an alert's severity, dashed once acknowledged. */
   function ring(at: L.LatLngExpression, radius: number, a: AlertJson | undefined): void {
     if (!a || a.severity === 'info') return;
-    L.circleMarker(at, { radius, weight: a.state === 'acknowledged' ? 2 : 4, color: SEVERITY_COLOUR[a.severity], fill: false, interactive: false, ...(a.state === 'acknowledged' ? { dashArray: '4 3' } : {}) }).addTo(layer);
+    L.circleMarker(at, {
+      radius,
+      weight: a.state === 'acknowledged' ? 2 : 4,
+      color: SEVERITY_COLOUR[a.severity],
+      fill: false,
+      interactive: false,
+      ...(a.state === 'acknowledged' ? { dashArray: '4 3' } : {}),
+    }).addTo(layer);
   }
 
   function popupFor(s: StationLive, alert = worst.get(s.id)): HTMLElement {
@@ -78,7 +90,13 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
         'div',
         { class: 'popup-actions' },
         h('button', { type: 'button', on: { click: () => options.onOpen(s.id) } }, t('openStation')),
-        alert && options.onChart ? h('button', { type: 'button', class: 'secondary', data: { testid: 'popup-chart' }, on: { click: () => options.onChart!(s.id, alert.firingAt ?? alert.openedAt) } }, t('openChart')) : null,
+        alert && options.onChart
+          ? h(
+              'button',
+              { type: 'button', class: 'secondary', data: { testid: 'popup-chart' }, on: { click: () => options.onChart!(s.id, alert.firingAt ?? alert.openedAt) } },
+              t('openChart'),
+            )
+          : null,
       ),
     );
   }
@@ -101,7 +119,13 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
       if (members.length === 1) {
         const s = members[0]!;
         ring([s.lat, s.lon], 12, alerts.get(s.id));
-        L.circleMarker([s.lat, s.lon], { radius: 7, weight: 3, color: STATE_COLOUR[s.state], fillColor: s.state === 'offline' ? '#8a8f94' : stationIndex(s).colour, fillOpacity: 0.95 })
+        L.circleMarker([s.lat, s.lon], {
+          radius: 7,
+          weight: 3,
+          color: STATE_COLOUR[s.state],
+          fillColor: s.state === 'offline' ? '#8a8f94' : stationIndex(s).colour,
+          fillOpacity: 0.95,
+        })
           .bindTooltip(h('span', {}, s.name), { direction: 'top', offset: [0, -6] })
           .bindPopup(() => popupFor(s))
           .addTo(layer);
@@ -126,7 +150,11 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
       const radius = Math.min(22, 10 + Math.log2(members.length) * 2.5);
       ring(centre, radius + 5, worstAlert);
       L.circleMarker(centre, { radius, weight: 3, color: STATE_COLOUR[worstState.state], fillColor: fill, fillOpacity: 0.9 })
-        .bindTooltip(h('span', { class: 'cluster-count', style: { color: inkOn(fill) } }, String(members.length)), { permanent: true, direction: 'center', className: 'cluster-label' })
+        .bindTooltip(h('span', { class: 'cluster-count', style: { color: inkOn(fill) } }, String(members.length)), {
+          permanent: true,
+          direction: 'center',
+          className: 'cluster-label',
+        })
         .on('click', () => map.setView(centre, Math.min(map.getZoom() + 2, 14)))
         .addTo(layer);
     }
@@ -152,7 +180,12 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
       const s = stations.find((x) => x.id === id);
       if (!s) return;
       const at: L.LatLngTuple = [s.lat, s.lon];
-      map.once('moveend', () => L.popup({ offset: [0, -6] }).setLatLng(at).setContent(popupFor(s, alert ?? worst.get(id))).openOn(map));
+      map.once('moveend', () =>
+        L.popup({ offset: [0, -6] })
+          .setLatLng(at)
+          .setContent(popupFor(s, alert ?? worst.get(id)))
+          .openOn(map),
+      );
       map.flyTo(at, Math.max(map.getZoom(), 10), { duration: 0.6 });
     },
     destroy() {

@@ -30,7 +30,9 @@ function orNull(text: string | undefined): number | null {
 
 /** Parses one of the StateAir CSV files located by a `file:` URL. */
 export function loadHanoiPm25(url: URL): HanoiHour[] {
-  const lines = readFileSync(url, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readFileSync(url, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const header = lines.shift()?.split(',') ?? [];
   const col = (name: string): number => {
     const i = header.indexOf(name);
@@ -38,13 +40,10 @@ export function loadHanoiPm25(url: URL): HanoiHour[] {
     return i;
   };
   const [cYear, cMonth, cDay, cHour] = [col('Year'), col('Month'), col('Day'), col('Hour')];
-  const [cNow, cAqi, cCat, cRaw, cQc, cLabel] = [
-    col('NowCast Conc.'), col('AQI'), col('AQI Category'), col('Raw Conc.'), col('QC Name'), col('Date (LT)'),
-  ];
+  const [cNow, cAqi, cCat, cRaw, cQc, cLabel] = [col('NowCast Conc.'), col('AQI'), col('AQI Category'), col('Raw Conc.'), col('QC Name'), col('Date (LT)')];
   return lines.map((line) => {
     const f = line.split(',');
-    const hour =
-      Date.UTC(Number(f[cYear]), Number(f[cMonth]) - 1, Number(f[cDay]), Number(f[cHour])) / 3_600_000;
+    const hour = Date.UTC(Number(f[cYear]), Number(f[cMonth]) - 1, Number(f[cDay]), Number(f[cHour])) / 3_600_000;
     return {
       hour,
       label: f[cLabel] ?? '',

@@ -54,7 +54,21 @@ export function createAlertBanner(watch: AlertWatch, openAlerts: () => void): Al
       h('span', { class: 'banner-split muted-on' }, `${critical} ${t('sev_critical').toLowerCase()} · ${count - critical} ${t('sev_warning').toLowerCase()}`),
       h('span', { class: 'banner-newest' }, fresh ? `${t('newCritical')}: ` : `${t('newest')}: `, h('b', {}, watch.stationName(shown.station)), ` – ${alertText(shown)}`),
       fresh
-        ? h('button', { type: 'button', class: 'banner-seen', on: { click: (ev) => { ev.stopPropagation(); fresh = undefined; render(); } } }, t('dismiss'))
+        ? h(
+            'button',
+            {
+              type: 'button',
+              class: 'banner-seen',
+              on: {
+                click: (ev) => {
+                  ev.stopPropagation();
+                  fresh = undefined;
+                  render();
+                },
+              },
+            },
+            t('dismiss'),
+          )
         : null,
     );
   }

@@ -9,7 +9,11 @@ import { askNotifications, beep, notificationsSupported, prefs, setPrefs, unlock
 
 export function settingsButton(): HTMLElement {
   const panel = h('div', { class: 'settings-pop', role: 'dialog', hidden: true, data: { testid: 'settings' } });
-  const button = h('button', { type: 'button', class: 'ghost settings-btn', title: t('preferences'), aria: { label: t('preferences'), expanded: 'false' }, data: { testid: 'settings-toggle' } }, '⚙');
+  const button = h(
+    'button',
+    { type: 'button', class: 'ghost settings-btn', title: t('preferences'), aria: { label: t('preferences'), expanded: 'false' }, data: { testid: 'settings-toggle' } },
+    '⚙',
+  );
   const wrap = h('div', { class: 'settings-wrap' }, button, panel);
 
   function fill(): void {
@@ -17,7 +21,11 @@ export function settingsButton(): HTMLElement {
     const status = h('p', { class: 'muted small' });
     const sound = h('input', { type: 'checkbox', name: 'sound', checked: p.sound });
     const notify = h('input', { type: 'checkbox', name: 'notify', checked: p.notify, disabled: !notificationsSupported() });
-    const theme = h('select', { name: 'theme' }, ...(['auto', 'light', 'dark'] as const).map((v) => h('option', { value: v }, t(v === 'auto' ? 'themeAuto' : v === 'light' ? 'themeLight' : 'themeDark'))));
+    const theme = h(
+      'select',
+      { name: 'theme' },
+      ...(['auto', 'light', 'dark'] as const).map((v) => h('option', { value: v }, t(v === 'auto' ? 'themeAuto' : v === 'light' ? 'themeLight' : 'themeDark'))),
+    );
     theme.value = p.theme;
     sound.addEventListener('change', () => {
       if (sound.checked) {

@@ -37,14 +37,30 @@ export function barChart(slots: readonly string[], bars: readonly Bar[], tickLab
     const b = byKey.get(key);
     if (b) {
       const top = y(b.value);
-      root.appendChild(svg('rect', { x: PAD_L + i * slotW + slotW * 0.1, y: top, width: Math.max(0.5, slotW * 0.8), height: Math.max(0.5, PAD_T + plotH - top), fill: b.color, class: 'bar', 'data-key': key }, svg('title', {}, b.title)));
+      root.appendChild(
+        svg(
+          'rect',
+          {
+            x: PAD_L + i * slotW + slotW * 0.1,
+            y: top,
+            width: Math.max(0.5, slotW * 0.8),
+            height: Math.max(0.5, PAD_T + plotH - top),
+            fill: b.color,
+            class: 'bar',
+            'data-key': key,
+          },
+          svg('title', {}, b.title),
+        ),
+      );
     }
   });
   // three time labels: first, middle, last slot
   for (const i of [0, Math.floor((slots.length - 1) / 2), slots.length - 1]) {
     const key = slots[i];
     if (key === undefined) continue;
-    root.appendChild(svg('text', { x: PAD_L + i * slotW + slotW / 2, y: H - 4, 'text-anchor': i === 0 ? 'start' : i === slots.length - 1 ? 'end' : 'middle', class: 'tick' }, tickLabel(key)));
+    root.appendChild(
+      svg('text', { x: PAD_L + i * slotW + slotW / 2, y: H - 4, 'text-anchor': i === 0 ? 'start' : i === slots.length - 1 ? 'end' : 'middle', class: 'tick' }, tickLabel(key)),
+    );
   }
   return root;
 }

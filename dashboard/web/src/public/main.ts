@@ -115,9 +115,7 @@ function footer(): HTMLElement {
   return h(
     'footer',
     { class: 'foot' },
-    licence
-      ? h('p', {}, `${t('source')}: ${licence.attribution} · ${t('licence')}: `, h('a', { href: licence.licenseUrl, data: { testid: 'license' } }, licence.license))
-      : null,
+    licence ? h('p', {}, `${t('source')}: ${licence.attribution} · ${t('licence')}: `, h('a', { href: licence.licenseUrl, data: { testid: 'license' } }, licence.license)) : null,
     h('p', {}, `${t('api')}: `, h('a', { href: '/open/v1' }, '/open/v1'), ' · ', h('a', { href: '/api/docs' }, 'OpenAPI')),
     h('p', { class: 'muted' }, t('adviceNote')),
   );
@@ -169,7 +167,11 @@ async function renderList(): Promise<void> {
   try {
     stations = (await getJson<{ data: PublicStation[] }>('/open/v1/stations')).data;
   } catch {
-    replace(app, header(), failure(() => void render()));
+    replace(
+      app,
+      header(),
+      failure(() => void render()),
+    );
     return;
   }
   const listEl = h('ul', { class: 'stations', data: { testid: 'stations' } });
@@ -182,9 +184,34 @@ async function renderList(): Promise<void> {
     replace(listEl, ...shown.map(stationItem));
   };
   const filterButtons = (['all', 'air', 'water', 'other'] as const).map((f) =>
-    h('button', { type: 'button', class: filter === f ? 'filter on' : 'filter', aria: { pressed: String(filter === f) }, on: { click: () => { filter = f; void render(); } } }, t(f)),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: filter === f ? 'filter on' : 'filter',
+        aria: { pressed: String(filter === f) },
+        on: {
+          click: () => {
+            filter = f;
+            void render();
+          },
+        },
+      },
+      t(f),
+    ),
   );
-  const search = h('input', { type: 'search', placeholder: t('search'), value: query, aria: { label: t('search') }, on: { input: (ev) => { query = (ev.target as HTMLInputElement).value; drawList(); } } });
+  const search = h('input', {
+    type: 'search',
+    placeholder: t('search'),
+    value: query,
+    aria: { label: t('search') },
+    on: {
+      input: (ev) => {
+        query = (ev.target as HTMLInputElement).value;
+        drawList();
+      },
+    },
+  });
   drawList();
   const mapStations = stations.map((s) => ({ id: s.id, name: s.name, lat: s.lat, lon: s.lon, color: s.index?.category.color ?? NO_INDEX, rank: s.index?.category.level ?? 0 }));
   replace(
@@ -193,7 +220,12 @@ async function renderList(): Promise<void> {
     h(
       'main',
       { class: 'home' },
-      h('section', { class: 'map-box' }, stationMap(mapStations, lang(), t('map'), (id) => navigate(undefined, id)), legend()),
+      h(
+        'section',
+        { class: 'map-box' },
+        stationMap(mapStations, lang(), t('map'), (id) => navigate(undefined, id)),
+        legend(),
+      ),
       h('section', { class: 'list-box' }, h('h2', {}, t('stations')), h('div', { class: 'filters' }, ...filterButtons), search, listEl),
     ),
     footer(),
@@ -219,7 +251,17 @@ async function renderStation(id: string): Promise<void> {
     detail = await getJson('/open/v1/stations/' + encodeURIComponent(id));
   } catch (err) {
     const notFound = (err as { status?: number }).status === 404;
-    replace(app, header(), h('main', { class: 'station-view' }, h('a', { href: '/public', class: 'back', on: { click: (ev) => navigate(ev, undefined) } }, t('back')), notFound ? h('p', {}, t('notFound')) : failure(() => void render())), footer());
+    replace(
+      app,
+      header(),
+      h(
+        'main',
+        { class: 'station-view' },
+        h('a', { href: '/public', class: 'back', on: { click: (ev) => navigate(ev, undefined) } }, t('back')),
+        notFound ? h('p', {}, t('notFound')) : failure(() => void render()),
+      ),
+      footer(),
+    );
     return;
   }
   const s = detail.station;
@@ -248,7 +290,14 @@ async function renderStation(id: string): Promise<void> {
           s.index && names.has(s.index.dominant) ? h('div', { class: 'muted' }, `${t('dominant')}: ${loc(names.get(s.index.dominant)!.name)}`) : null,
         ),
       ),
-      advice ? h('div', { class: 'advice-box', style: { borderColor: s.index?.category.color ?? NO_INDEX } }, h('strong', {}, advice.label), h('p', { data: { testid: 'advice' } }, advice.text)) : null,
+      advice
+        ? h(
+            'div',
+            { class: 'advice-box', style: { borderColor: s.index?.category.color ?? NO_INDEX } },
+            h('strong', {}, advice.label),
+            h('p', { data: { testid: 'advice' } }, advice.text),
+          )
+        : null,
       charts,
       h('h2', {}, t('latest')),
       detail.latest.length === 0
@@ -261,7 +310,13 @@ async function renderStation(id: string): Promise<void> {
               'tbody',
               {},
               ...detail.latest.map((r) =>
-                h('tr', {}, h('td', {}, loc(names.get(r.metric)?.name) || r.metric), h('td', { class: 'num' }, `${fmtNum(r.value, 2)} ${r.unit ?? ''}`), h('td', {}, fmtDateTime(r.ts))),
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, loc(names.get(r.metric)?.name) || r.metric),
+                  h('td', { class: 'num' }, `${fmtNum(r.value, 2)} ${r.unit ?? ''}`),
+                  h('td', {}, fmtDateTime(r.ts)),
+                ),
               ),
             ),
           ),
@@ -277,12 +332,23 @@ async function renderStation(id: string): Promise<void> {
     if (s.indexName === 'VN_AQI') {
       const month = await getJson<{ firstDay: string; lastDay: string; data: IndexPoint[] }>(`${base}?period=day`);
       charts.appendChild(h('h2', {}, t('last30d')));
-      charts.appendChild(month.data.length ? barChart(daySlots(month.firstDay, month.lastDay), toBars(month.data, fmtDay), fmtDay, t('last30d')) : h('p', { class: 'muted' }, t('noData')));
+      charts.appendChild(
+        month.data.length ? barChart(daySlots(month.firstDay, month.lastDay), toBars(month.data, fmtDay), fmtDay, t('last30d')) : h('p', { class: 'muted' }, t('noData')),
+      );
     } else {
       // VN_WQI is hourly only (Decision 1460 has no daily index): 30 days of hourly values
       const month = await getJson<{ from: string; to: string; data: IndexPoint[] }>(`${base}?period=hour&days=30`);
       charts.appendChild(h('h2', {}, t('last30dHourly')));
-      charts.appendChild(month.data.length ? barChart(hourSlots(month.to, 30 * 24), toBars(month.data, fmtDateTime), (k) => fmtDay(new Date(Date.parse(k) + 7 * HOUR).toISOString().slice(0, 10)), t('last30dHourly')) : h('p', { class: 'muted' }, t('noData')));
+      charts.appendChild(
+        month.data.length
+          ? barChart(
+              hourSlots(month.to, 30 * 24),
+              toBars(month.data, fmtDateTime),
+              (k) => fmtDay(new Date(Date.parse(k) + 7 * HOUR).toISOString().slice(0, 10)),
+              t('last30dHourly'),
+            )
+          : h('p', { class: 'muted' }, t('noData')),
+      );
     }
   } catch {
     charts.appendChild(failure(() => void render()));

@@ -43,11 +43,7 @@ function pathOf(polygons: number[][][][]): string {
 let base: SVGGElement | undefined;
 /** The outline and labels, built once per page (language-dependent labels are redrawn). */
 function outline(lang: 'vi' | 'en'): SVGGElement {
-  base ??= svg(
-    'g',
-    {},
-    ...vnMap.features.map((f) => svg('path', { d: pathOf(f.geometry.coordinates), class: `map-${f.properties.role}` })),
-  );
+  base ??= svg('g', {}, ...vnMap.features.map((f) => svg('path', { d: pathOf(f.geometry.coordinates), class: `map-${f.properties.role}` })));
   const g = svg('g', {}, base.cloneNode(true) as SVGGElement);
   for (const label of vnMap.labels) {
     g.appendChild(svg('text', { x: x(label.lon), y: y(label.lat), class: 'map-label', 'text-anchor': 'middle' }, label.text[lang]));

@@ -33,13 +33,24 @@ function lastMonth(): string {
 
 export function mountBulletins(main: HTMLElement, ctx: ViewContext): Unmount {
   let closed = false;
-  const select = (name: string, options: Array<[string, string]>) => h('select', { name, data: { testid: `bulletin-${name}` } }, ...options.map(([v, label]) => h('option', { value: v }, label)));
-  const kindSel = select('kind', [['', t('all')], ['daily', t('bulletinDaily')], ['monthly', t('bulletinMonthly')]]);
-  const scopeSel = select('scope', [['', t('all')], ['all', t('wholeSystem')]]);
+  const select = (name: string, options: Array<[string, string]>) =>
+    h('select', { name, data: { testid: `bulletin-${name}` } }, ...options.map(([v, label]) => h('option', { value: v }, label)));
+  const kindSel = select('kind', [
+    ['', t('all')],
+    ['daily', t('bulletinDaily')],
+    ['monthly', t('bulletinMonthly')],
+  ]);
+  const scopeSel = select('scope', [
+    ['', t('all')],
+    ['all', t('wholeSystem')],
+  ]);
   const table = h('tbody');
   const status = h('p', { class: 'muted', role: 'status' });
 
-  const genKind = select('gen-kind', [['daily', t('bulletinDaily')], ['monthly', t('bulletinMonthly')]]);
+  const genKind = select('gen-kind', [
+    ['daily', t('bulletinDaily')],
+    ['monthly', t('bulletinMonthly')],
+  ]);
   const genDay = h('input', { name: 'day', type: 'date', value: yesterday(), max: yesterday(), data: { testid: 'bulletin-day' } });
   const genMonth = h('input', { name: 'month', type: 'month', value: lastMonth(), max: lastMonth(), hidden: true, data: { testid: 'bulletin-month' } });
   const genProvince = select('gen-province', [['', t('wholeSystem')]]);
@@ -71,7 +82,17 @@ export function mountBulletins(main: HTMLElement, ctx: ViewContext): Unmount {
       h(
         'table',
         { class: 'bulletins-table', data: { testid: 'bulletins-table' } },
-        h('thead', {}, h('tr', {}, ...[t('period'), t('bulletinKind'), t('scope'), t('stations'), t('exceedances'), t('alertsFired'), t('completenessShort'), t('generatedAt'), t('downloads')].map((c) => h('th', {}, c)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...[t('period'), t('bulletinKind'), t('scope'), t('stations'), t('exceedances'), t('alertsFired'), t('completenessShort'), t('generatedAt'), t('downloads')].map((c) =>
+              h('th', {}, c),
+            ),
+          ),
+        ),
         table,
       ),
       status,

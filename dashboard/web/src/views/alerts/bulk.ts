@@ -20,7 +20,15 @@ export function createBulkBar(label: (id: number) => string, done: (acknowledged
   const button = h('button', { type: 'submit', data: { testid: 'bulk-ack' } }, t('acknowledgeSelected'));
   const progress = h('span', { class: 'muted', role: 'status', data: { testid: 'bulk-progress' } });
   const failures = h('ul', { class: 'error bulk-failures', data: { testid: 'bulk-failures' } });
-  const form = h('form', { class: 'inline bulk-bar', data: { testid: 'bulk-bar' }, hidden: true, on: { submit: (ev) => void run(ev) } }, count, comment, button, progress, failures);
+  const form = h(
+    'form',
+    { class: 'inline bulk-bar', data: { testid: 'bulk-bar' }, hidden: true, on: { submit: (ev) => void run(ev) } },
+    count,
+    comment,
+    button,
+    progress,
+    failures,
+  );
   let ids: number[] = [];
   let running = false;
 

@@ -46,7 +46,13 @@ export async function renderDetail(el: HTMLElement, id: number, o: DetailOptions
       h('dt', {}, t('state')),
       h('dd', { data: { testid: 'detail-state' } }, alertStateBadge(a.state)),
       h('dt', {}, t('station')),
-      h('dd', {}, h('a', { href: `/stations/${encodeURIComponent(a.station)}`, data: { nav: '' } }, station?.name ?? a.station), ' · ', h('a', { href: chartHref(a.station, a.firingAt ?? a.openedAt), data: { nav: '', testid: 'detail-chart' } }, t('openChart'))),
+      h(
+        'dd',
+        {},
+        h('a', { href: `/stations/${encodeURIComponent(a.station)}`, data: { nav: '' } }, station?.name ?? a.station),
+        ' · ',
+        h('a', { href: chartHref(a.station, a.firingAt ?? a.openedAt), data: { nav: '', testid: 'detail-chart' } }, t('openChart')),
+      ),
       h('dt', {}, t('rule')),
       h('dd', {}, res.rule ? loc(res.rule.name) : a.rule),
       h('dt', {}, t('value')),
@@ -79,10 +85,24 @@ function actions(a: AlertJson, o: DetailOptions): HTMLElement | null {
   };
   if (a.state === 'firing' || a.state === 'pending') {
     const comment = h('input', { name: 'comment', placeholder: t('comment'), required: true, data: { testid: 'ack-comment' } });
-    box.append(h('form', { class: 'inline', on: { submit: (ev) => void act(ev, 'ack', { comment: comment.value }) } }, comment, h('button', { type: 'submit', data: { testid: 'ack' } }, t('acknowledge'))));
+    box.append(
+      h(
+        'form',
+        { class: 'inline', on: { submit: (ev) => void act(ev, 'ack', { comment: comment.value }) } },
+        comment,
+        h('button', { type: 'submit', data: { testid: 'ack' } }, t('acknowledge')),
+      ),
+    );
   }
   const reason = h('input', { name: 'reason', placeholder: t('reason'), required: true, data: { testid: 'resolve-reason' } });
-  box.append(h('form', { class: 'inline', on: { submit: (ev) => void act(ev, 'resolve', { reason: reason.value }) } }, reason, h('button', { type: 'submit', class: 'secondary', data: { testid: 'resolve' } }, t('resolve'))));
+  box.append(
+    h(
+      'form',
+      { class: 'inline', on: { submit: (ev) => void act(ev, 'resolve', { reason: reason.value }) } },
+      reason,
+      h('button', { type: 'submit', class: 'secondary', data: { testid: 'resolve' } }, t('resolve')),
+    ),
+  );
   box.append(h('div', {}, h('button', { type: 'button', class: 'secondary', data: { testid: 'detail-silence' }, on: { click: () => o.silence(a) } }, `${t('silence')}…`)));
   return box;
 }
@@ -110,7 +130,13 @@ function evidenceView(evidence: unknown): HTMLElement {
       'table',
       { class: 'evidence' },
       h('thead', {}, h('tr', {}, h('th', {}, t('time')), h('th', {}, t('value')), h('th', {}, t('quality')))),
-      h('tbody', {}, ...samples.map((s: { ts: number | string; value?: number | null; quality?: string }) => h('tr', {}, h('td', {}, fmtDateTime(s.ts)), h('td', { class: 'num' }, fmtNum(s.value ?? null, 2)), h('td', {}, s.quality ? tk('q', s.quality) : '')))),
+      h(
+        'tbody',
+        {},
+        ...samples.map((s: { ts: number | string; value?: number | null; quality?: string }) =>
+          h('tr', {}, h('td', {}, fmtDateTime(s.ts)), h('td', { class: 'num' }, fmtNum(s.value ?? null, 2)), h('td', {}, s.quality ? tk('q', s.quality) : '')),
+        ),
+      ),
     );
   }
   return h('pre', { class: 'evidence' }, JSON.stringify(evidence, null, 2));

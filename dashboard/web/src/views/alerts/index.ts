@@ -27,8 +27,13 @@ export function mountAlerts(main: HTMLElement, ctx: ViewContext): Unmount {
   let selected = Number(new URLSearchParams(location.search).get('id')) || undefined;
   const operator = can(ctx.user, 'operator');
 
-  const select = (name: string, options: Array<[string, string]>) => h('select', { name, data: { testid: `filter-${name}` } }, ...options.map(([v, label]) => h('option', { value: v }, label)));
-  const stateSel = select('state', [['open', t('st_open')], ['', t('all')], ...(['pending', 'firing', 'acknowledged', 'resolved'] as const).map((s): [string, string] => [s, tk('st', s)])]);
+  const select = (name: string, options: Array<[string, string]>) =>
+    h('select', { name, data: { testid: `filter-${name}` } }, ...options.map(([v, label]) => h('option', { value: v }, label)));
+  const stateSel = select('state', [
+    ['open', t('st_open')],
+    ['', t('all')],
+    ...(['pending', 'firing', 'acknowledged', 'resolved'] as const).map((s): [string, string] => [s, tk('st', s)]),
+  ]);
   const sevSel = select('severity', [['', t('all')], ...(['critical', 'warning', 'info'] as const).map((s): [string, string] => [s, tk('sev', s)])]);
   const provSel = select('province', [['', t('all')]]);
   const typeSel = select('type', [['', t('all')]]);
@@ -57,9 +62,21 @@ export function mountAlerts(main: HTMLElement, ctx: ViewContext): Unmount {
         'section',
         { class: 'panel' },
         h('h2', {}, t('alerts')),
-        h('div', { class: 'filters' }, h('label', {}, t('state'), stateSel), h('label', {}, t('severity'), sevSel), h('label', {}, t('province'), provSel), h('label', {}, t('stationType'), typeSel)),
+        h(
+          'div',
+          { class: 'filters' },
+          h('label', {}, t('state'), stateSel),
+          h('label', {}, t('severity'), sevSel),
+          h('label', {}, t('province'), provSel),
+          h('label', {}, t('stationType'), typeSel),
+        ),
         operator ? bulk.el : null,
-        h('table', { class: 'alerts-table', data: { testid: 'alerts-table' } }, h('thead', {}, h('tr', {}, operator ? h('th', { class: 'tick' }, all) : null, ...headers.map((c) => h('th', {}, c)))), table),
+        h(
+          'table',
+          { class: 'alerts-table', data: { testid: 'alerts-table' } },
+          h('thead', {}, h('tr', {}, operator ? h('th', { class: 'tick' }, all) : null, ...headers.map((c) => h('th', {}, c)))),
+          table,
+        ),
       ),
       detail,
     ),
@@ -68,7 +85,11 @@ export function mountAlerts(main: HTMLElement, ctx: ViewContext): Unmount {
   for (const el of [stateSel, sevSel]) el.addEventListener('change', () => void reload());
   for (const el of [provSel, typeSel]) el.addEventListener('change', () => renderTable());
   all.addEventListener('change', () => {
-    for (const a of shown) if (ackable(a)) (all.checked ? ticked.add(a.id) : ticked.delete(a.id));
+    for (const a of shown) {
+      if (!ackable(a)) continue;
+      if (all.checked) ticked.add(a.id);
+      else ticked.delete(a.id);
+    }
     renderTable();
   });
 
@@ -92,7 +113,11 @@ export function mountAlerts(main: HTMLElement, ctx: ViewContext): Unmount {
     const isNew = a.state === 'firing';
     return h(
       'tr',
-      { class: `${a.id === selected ? 'selected' : ''} sev-${a.severity} ast-row-${a.state}${isNew ? ' is-new' : ''}`, data: { id: String(a.id), state: a.state }, on: { click: (ev) => !(ev.target as Element).closest('input, button, a') && void choose(a.id) } },
+      {
+        class: `${a.id === selected ? 'selected' : ''} sev-${a.severity} ast-row-${a.state}${isNew ? ' is-new' : ''}`,
+        data: { id: String(a.id), state: a.state },
+        on: { click: (ev) => !(ev.target as Element).closest('input, button, a') && void choose(a.id) },
+      },
       operator ? h('td', { class: 'tick' }, tick) : null,
       h('td', {}, severityBadge(a.severity)),
       h('td', {}, alertStateBadge(a.state), isNew ? h('span', { class: 'new-mark', title: t('notAcknowledged') }, ` ${t('newMark')}`) : null),
@@ -100,7 +125,13 @@ export function mountAlerts(main: HTMLElement, ctx: ViewContext): Unmount {
       h('td', { class: 'msg' }, alertText(a)),
       h('td', { class: 'num', data: { testid: 'value' } }, meta ? meta.value(a) : String(a.value ?? '–')),
       h('td', {}, fmtDateTime(a.openedAt)),
-      h('td', {}, operator && a.state !== 'resolved' ? h('button', { type: 'button', class: 'secondary small', data: { testid: 'silence' }, title: t('silenceThis'), on: { click: () => silences?.prefill(a) } }, t('silence')) : null),
+      h(
+        'td',
+        {},
+        operator && a.state !== 'resolved'
+          ? h('button', { type: 'button', class: 'secondary small', data: { testid: 'silence' }, title: t('silenceThis'), on: { click: () => silences?.prefill(a) } }, t('silence'))
+          : null,
+      ),
     );
   }
 

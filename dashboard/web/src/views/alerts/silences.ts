@@ -34,7 +34,12 @@ export interface SilencesPanel {
 export function createSilencesPanel(meta: AlertsMeta, user: User, closed: () => boolean): SilencesPanel {
   const el = h('section', { class: 'panel silences', data: { testid: 'silences' } });
   const table = h('tbody');
-  const stationSel = h('select', { name: 'station', data: { testid: 'silence-station' } }, h('option', { value: '' }, `– ${t('allStations')} –`), ...[...meta.stations.values()].map((s) => h('option', { value: s.id }, `${s.name} (${s.id})`)));
+  const stationSel = h(
+    'select',
+    { name: 'station', data: { testid: 'silence-station' } },
+    h('option', { value: '' }, `– ${t('allStations')} –`),
+    ...[...meta.stations.values()].map((s) => h('option', { value: s.id }, `${s.name} (${s.id})`)),
+  );
   const rule = h('input', { name: 'rule', placeholder: t('rule'), data: { testid: 'silence-rule' } });
   const ruleName = h('span', { class: 'muted small' });
   const hours = h('input', { name: 'hours', type: 'number', min: '1', max: '720', value: '4', data: { testid: 'silence-hours' } });
@@ -44,7 +49,9 @@ export function createSilencesPanel(meta: AlertsMeta, user: User, closed: () => 
   const presets = h(
     'span',
     { class: 'range-presets' },
-    ...PRESETS.map((n) => h('button', { type: 'button', data: { hours: String(n) }, on: { click: () => setHours(n) } }, n < 24 ? `${n} ${t('hoursShort')}` : `${n / 24} ${t('daysShort')}`)),
+    ...PRESETS.map((n) =>
+      h('button', { type: 'button', data: { hours: String(n) }, on: { click: () => setHours(n) } }, n < 24 ? `${n} ${t('hoursShort')}` : `${n / 24} ${t('daysShort')}`),
+    ),
   );
   const form = h(
     'form',
@@ -73,7 +80,12 @@ export function createSilencesPanel(meta: AlertsMeta, user: User, closed: () => 
   async function submit(ev: Event): Promise<void> {
     ev.preventDefault();
     error.textContent = '';
-    const body = { ...(stationSel.value ? { station: stationSel.value } : {}), ...(rule.value.trim() ? { rule: rule.value.trim() } : {}), endsAt: new Date(Date.now() + Number(hours.value) * 3_600_000).toISOString(), comment: comment.value };
+    const body = {
+      ...(stationSel.value ? { station: stationSel.value } : {}),
+      ...(rule.value.trim() ? { rule: rule.value.trim() } : {}),
+      endsAt: new Date(Date.now() + Number(hours.value) * 3_600_000).toISOString(),
+      comment: comment.value,
+    };
     try {
       await api('POST', '/api/v1/silences', body);
       comment.value = '';
@@ -89,7 +101,17 @@ export function createSilencesPanel(meta: AlertsMeta, user: User, closed: () => 
     if (closed()) return;
     replace(
       table,
-      ...res.data.map((s) => h('tr', {}, h('td', {}, s.station ? (meta.stations.get(s.station)?.name ?? s.station) : '–'), h('td', { title: s.rule ?? '' }, s.rule ? meta.ruleName(s.rule) : '–'), h('td', {}, fmtDateTime(s.endsAt)), h('td', {}, s.comment), h('td', {}, s.createdBy))),
+      ...res.data.map((s) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, s.station ? (meta.stations.get(s.station)?.name ?? s.station) : '–'),
+          h('td', { title: s.rule ?? '' }, s.rule ? meta.ruleName(s.rule) : '–'),
+          h('td', {}, fmtDateTime(s.endsAt)),
+          h('td', {}, s.comment),
+          h('td', {}, s.createdBy),
+        ),
+      ),
     );
     if (res.data.length === 0) replace(table, h('tr', {}, h('td', { class: 'muted', colspan: '5' }, t('noSilences'))));
   }

@@ -105,7 +105,14 @@ export function contactPointsPanel(model: Model, reload: () => Promise<void>): H
         if (kind.value === 'email') secrets['password'] = secret.value;
         else secrets['headers'] = { [secretHeader.value || 'Authorization']: secret.value };
       }
-      const payload = { name: name.value, kind: kind.value, settings, username: username.value || null, language: language.value, ...(Object.keys(secrets).length ? { secrets } : {}) };
+      const payload = {
+        name: name.value,
+        kind: kind.value,
+        settings,
+        username: username.value || null,
+        language: language.value,
+        ...(Object.keys(secrets).length ? { secrets } : {}),
+      };
       void api(c ? 'PUT' : 'POST', c ? `${BASE}/contact-points/${c.id}` : `${BASE}/contact-points`, payload).then(reload, (err: Error) => (error.textContent = err.message));
     });
     return f;
@@ -118,6 +125,11 @@ export function contactPointsPanel(model: Model, reload: () => Promise<void>): H
     formBox,
     model.contactPoints.length === 0
       ? h('p', { class: 'muted' }, nt('empty'))
-      : h('table', { class: 'nt-table' }, h('thead', {}, h('tr', {}, ...[nt('name'), nt('kind'), nt('recipient'), nt('secrets'), nt('health'), ''].map((x) => h('th', {}, x)))), body),
+      : h(
+          'table',
+          { class: 'nt-table' },
+          h('thead', {}, h('tr', {}, ...[nt('name'), nt('kind'), nt('recipient'), nt('secrets'), nt('health'), ''].map((x) => h('th', {}, x)))),
+          body,
+        ),
   );
 }

@@ -50,7 +50,15 @@ export function deliveriesPanel(): HTMLElement {
     h(
       'table',
       { class: 'nt-table' },
-      h('thead', {}, h('tr', {}, ...[nt('time'), nt('contactPoints'), nt('channel'), nt('recipient'), nt('status'), nt('attempt'), nt('reason'), nt('alerts'), nt('error')].map((x) => h('th', {}, x)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...[nt('time'), nt('contactPoints'), nt('channel'), nt('recipient'), nt('status'), nt('attempt'), nt('reason'), nt('alerts'), nt('error')].map((x) => h('th', {}, x)),
+        ),
+      ),
       body,
     ),
   );

@@ -29,7 +29,18 @@ export function mountNotifications(main: HTMLElement, _ctx: ViewContext): Unmoun
     replace(
       tabs,
       ...TABS.map((k) =>
-        h('button', { type: 'button', role: 'tab', class: k === tab ? 'active' : 'ghost', data: { testid: `nt-tab-${k}` }, aria: { selected: String(k === tab) }, on: { click: () => select(k) } }, nt(k)),
+        h(
+          'button',
+          {
+            type: 'button',
+            role: 'tab',
+            class: k === tab ? 'active' : 'ghost',
+            data: { testid: `nt-tab-${k}` },
+            aria: { selected: String(k === tab) },
+            on: { click: () => select(k) },
+          },
+          nt(k),
+        ),
       ),
     );
     if (!model) return;

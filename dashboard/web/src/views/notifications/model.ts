@@ -92,4 +92,5 @@ export const csv = (text: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-export const nameOf = (list: ReadonlyArray<{ id: number; name: string }>, id: number | null | undefined): string => (id == null ? '–' : (list.find((x) => x.id === id)?.name ?? `#${id}`));
+export const nameOf = (list: ReadonlyArray<{ id: number; name: string }>, id: number | null | undefined): string =>
+  id == null ? '–' : (list.find((x) => x.id === id)?.name ?? `#${id}`);

@@ -35,8 +35,18 @@ export function policiesPanel(model: Model, reload: () => Promise<void>): HTMLEl
         h('td', {}, h('strong', {}, p.name), p.continueMatching ? h('div', { class: 'muted' }, `↓ ${nt('continue')}`) : null),
         h('td', {}, matcherText(p)),
         h('td', {}, p.contactPointIds.map((id) => nameOf(model.contactPoints, id)).join(', ') || nt('none')),
-        h('td', {}, p.groupBy === 'none' ? ntk('group', 'none') : `${ntk('group', p.groupBy)}, ${p.groupWaitSeconds}\u00a0s`, p.repeatIntervalMinutes ? h('div', { class: 'muted' }, `⟳ ${p.repeatIntervalMinutes}\u00a0min`) : null),
-        h('td', {}, p.muteTimingIds.map((id) => nameOf(model.mutes, id)).join(', ') || nt('none'), p.muteTimingIds.length && p.criticalPassesMute ? h('div', { class: 'muted' }, nt('criticalPassShort')) : null),
+        h(
+          'td',
+          {},
+          p.groupBy === 'none' ? ntk('group', 'none') : `${ntk('group', p.groupBy)}, ${p.groupWaitSeconds}\u00a0s`,
+          p.repeatIntervalMinutes ? h('div', { class: 'muted' }, `⟳ ${p.repeatIntervalMinutes}\u00a0min`) : null,
+        ),
+        h(
+          'td',
+          {},
+          p.muteTimingIds.map((id) => nameOf(model.mutes, id)).join(', ') || nt('none'),
+          p.muteTimingIds.length && p.criticalPassesMute ? h('div', { class: 'muted' }, nt('criticalPassShort')) : null,
+        ),
         h('td', {}, nameOf(model.chains, p.escalationChainId)),
         h(
           'td',
@@ -57,15 +67,31 @@ export function policiesPanel(model: Model, reload: () => Promise<void>): HTMLEl
   function form(p: Policy | undefined): HTMLElement {
     const m = p?.matchers ?? {};
     const name = h('input', { name: 'name', value: p?.name ?? '', required: true });
-    const severities = checks('severities', ['info', 'warning', 'critical'].map((s) => ({ value: s, label: tk('sev', s) })), m.severities ?? []);
-    const kinds = checks('kinds', ['observed', 'forecast'].map((k) => ({ value: k, label: ntk('kind', k) })), m.kinds ?? []);
+    const severities = checks(
+      'severities',
+      ['info', 'warning', 'critical'].map((s) => ({ value: s, label: tk('sev', s) })),
+      m.severities ?? [],
+    );
+    const kinds = checks(
+      'kinds',
+      ['observed', 'forecast'].map((k) => ({ value: k, label: ntk('kind', k) })),
+      m.kinds ?? [],
+    );
     const text = (n: string, list?: string[]) => h('input', { name: n, value: (list ?? []).join(', ') });
     const provinces = text('provinces', m.provinces);
     const profiles = text('profiles', m.profiles);
     const packs = text('packs', m.packs);
     const stations = text('stations', m.stations);
-    const targets = checks('contactPoints', model.contactPoints.map((c) => ({ value: c.id, label: c.name })), p?.contactPointIds ?? []);
-    const mutes = checks('muteTimings', model.mutes.map((x) => ({ value: x.id, label: x.name })), p?.muteTimingIds ?? []);
+    const targets = checks(
+      'contactPoints',
+      model.contactPoints.map((c) => ({ value: c.id, label: c.name })),
+      p?.contactPointIds ?? [],
+    );
+    const mutes = checks(
+      'muteTimings',
+      model.mutes.map((x) => ({ value: x.id, label: x.name })),
+      p?.muteTimingIds ?? [],
+    );
     const groupBy = h('select', { name: 'groupBy' }, ...['none', 'station', 'province'].map((g) => h('option', { value: g }, ntk('group', g))));
     groupBy.value = p?.groupBy ?? 'none';
     const wait = h('input', { name: 'groupWaitSeconds', type: 'number', min: '0', value: String(p?.groupWaitSeconds ?? 30) });
@@ -84,8 +110,20 @@ export function policiesPanel(model: Model, reload: () => Promise<void>): HTMLEl
       field(nt('targets'), targets.el),
       h('div', { class: 'nt-grid' }, field(nt('groupBy'), groupBy), field(nt('groupWait'), wait), field(nt('repeat'), repeat), field(nt('chain'), chain)),
       field(nt('muteTimings'), mutes.el),
-      h('div', { class: 'nt-checks' }, h('label', { class: 'check' }, passes, nt('criticalPasses')), h('label', { class: 'check' }, resolved, nt('sendResolved')), h('label', { class: 'check' }, cont, nt('continue'))),
-      h('div', {}, h('button', { type: 'submit', data: { testid: 'nt-save-policy' } }, nt('save')), ' ', h('button', { type: 'button', class: 'ghost', on: { click: () => replace(formBox) } }, nt('cancel'))),
+      h(
+        'div',
+        { class: 'nt-checks' },
+        h('label', { class: 'check' }, passes, nt('criticalPasses')),
+        h('label', { class: 'check' }, resolved, nt('sendResolved')),
+        h('label', { class: 'check' }, cont, nt('continue')),
+      ),
+      h(
+        'div',
+        {},
+        h('button', { type: 'submit', data: { testid: 'nt-save-policy' } }, nt('save')),
+        ' ',
+        h('button', { type: 'button', class: 'ghost', on: { click: () => replace(formBox) } }, nt('cancel')),
+      ),
       error,
     );
     f.addEventListener('submit', (ev) => {

@@ -23,7 +23,10 @@ export function createAlertFeed(onFocus: (a: AlertJson) => void): AlertFeed {
   return {
     el,
     render(open, flashing, name) {
-      const shown = open.filter((a) => a.state !== 'resolved').sort(byUrgency).slice(0, 100);
+      const shown = open
+        .filter((a) => a.state !== 'resolved')
+        .sort(byUrgency)
+        .slice(0, 100);
       if (shown.length === 0) {
         replace(list, h('li', { class: 'muted' }, t('noAlerts')));
         return;

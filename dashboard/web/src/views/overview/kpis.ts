@@ -16,7 +16,8 @@ type AnyKpi = Omit<Kpi, 'stations'> & { stations: Record<string, number | undefi
 export function renderKpis(box: HTMLElement, kpi: Kpi): void {
   const k = kpi as unknown as AnyKpi;
   const n = (key: string) => k.stations[key] ?? 0;
-  const tile = (label: string, value: string, extra?: HTMLElement | string, cls = '') => h('div', { class: `kpi ${cls}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), extra ? h('div', { class: 'kpi-extra' }, extra) : null);
+  const tile = (label: string, value: string, extra?: HTMLElement | string, cls = '') =>
+    h('div', { class: `kpi ${cls}` }, h('div', { class: 'kpi-label' }, label), h('div', { class: 'kpi-value' }, value), extra ? h('div', { class: 'kpi-extra' }, extra) : null);
   const reporting = k.stations.reporting ?? n('online');
   const connected = k.stations.connected;
   // only offline means disconnected; stale stations are connected but silent
@@ -51,6 +52,13 @@ export function legend(): HTMLElement {
     ring('critical', t('sev_critical')),
     ring('warning', t('sev_warning')),
     h('span', { class: 'muted' }, ` · ${t('aqi')}: `),
-    ...VN_AQI_CATEGORIES.map((c) => h('span', { class: 'legend-item', title: lang() === 'vi' ? c.nameVi : c.nameEn }, h('span', { class: 'swatch', style: { background: c.colorHex } }), c.level === 6 ? `>${c.min - 1}` : `${c.min}–${c.max}`)),
+    ...VN_AQI_CATEGORIES.map((c) =>
+      h(
+        'span',
+        { class: 'legend-item', title: lang() === 'vi' ? c.nameVi : c.nameEn },
+        h('span', { class: 'swatch', style: { background: c.colorHex } }),
+        c.level === 6 ? `>${c.min - 1}` : `${c.min}–${c.max}`,
+      ),
+    ),
   );
 }

@@ -30,7 +30,13 @@ export function createStationList(): StationList {
   const search = h('input', { type: 'search', placeholder: t('searchStations'), aria: { label: t('searchStations') }, data: { testid: 'station-search' } });
   const count = h('span', { class: 'muted' });
   const list = h('ul', { class: 'station-list', data: { testid: 'station-list' } });
-  const el = h('section', { class: 'panel stations-panel' }, h('h2', {}, t('stations'), ' ', count, h('span', { class: 'muted small sort-note' }, ` · ${t('sortedWorstFirst')}`)), search, list);
+  const el = h(
+    'section',
+    { class: 'panel stations-panel' },
+    h('h2', {}, t('stations'), ' ', count, h('span', { class: 'muted small sort-note' }, ` · ${t('sortedWorstFirst')}`)),
+    search,
+    list,
+  );
   search.addEventListener('input', () => applyFilter());
 
   function applyFilter(): void {
@@ -50,7 +56,12 @@ export function createStationList(): StationList {
     return h(
       'li',
       { data: { id: s.id, state: s.state, ...(a ? { alert: `${a.severity}-${a.state}` } : {}) } },
-      h('a', { href: `/stations/${encodeURIComponent(s.id)}`, data: { nav: '' } }, h('span', { class: 'name' }, s.name), h('span', { class: 'muted id' }, s.id, s.province ? ` · ${s.province}` : '')),
+      h(
+        'a',
+        { href: `/stations/${encodeURIComponent(s.id)}`, data: { nav: '' } },
+        h('span', { class: 'name' }, s.name),
+        h('span', { class: 'muted id' }, s.id, s.province ? ` · ${s.province}` : ''),
+      ),
       a ? h('span', { class: `row-alert ast-${a.state}`, title: `${tk('st', a.state)}: ${alertText(a)}` }, severityBadge(a.severity)) : null,
       indexChip(s),
       stateBadge(s.state),

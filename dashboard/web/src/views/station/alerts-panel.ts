@@ -16,7 +16,20 @@ export async function loadStationAlerts(el: HTMLElement, stationId: string, clos
     el,
     h('h2', {}, t('stationAlerts')),
     rows.length
-      ? h('ul', { class: 'feed' }, ...rows.map((a) => h('li', { class: `feed-item sev-${a.severity}` }, severityBadge(a.severity), alertStateBadge(a.state), h('a', { href: `/alerts?id=${a.id}`, data: { nav: '' } }, loc(a.message)), h('time', { class: 'muted' }, fmtDateTime(a.openedAt)))))
+      ? h(
+          'ul',
+          { class: 'feed' },
+          ...rows.map((a) =>
+            h(
+              'li',
+              { class: `feed-item sev-${a.severity}` },
+              severityBadge(a.severity),
+              alertStateBadge(a.state),
+              h('a', { href: `/alerts?id=${a.id}`, data: { nav: '' } }, loc(a.message)),
+              h('time', { class: 'muted' }, fmtDateTime(a.openedAt)),
+            ),
+          ),
+        )
       : h('p', { class: 'muted' }, t('noAlerts')),
   );
 }

@@ -13,7 +13,26 @@ const MIN = 60;
 const HOUR = 3600;
 const DAY = 86_400;
 /** Tick spacings (s): whole minutes, hours, days, then ~months and ~years. */
-export const TIME_INCRS = [MIN, 5 * MIN, 10 * MIN, 15 * MIN, 30 * MIN, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY];
+export const TIME_INCRS = [
+  MIN,
+  5 * MIN,
+  10 * MIN,
+  15 * MIN,
+  30 * MIN,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+  14 * DAY,
+  30 * DAY,
+  91 * DAY,
+  182 * DAY,
+  365 * DAY,
+];
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function format(kind: 'time' | 'dayTime' | 'day' | 'month'): Intl.DateTimeFormat {

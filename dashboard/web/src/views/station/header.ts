@@ -17,7 +17,14 @@ export function renderHead(el: HTMLElement, station: StationJson, profile: Profi
     el,
     h('h1', { data: { testid: 'station-name' } }, station.name),
     h('div', { class: 'muted' }, `${station.id} · ${station.province ?? ''} · ${profile ? loc(profile.name) : station.profile}`),
-    h('div', { class: 'head-badges' }, live ? stateBadge(live.state) : null, live && index?.name ? h('span', { class: 'muted' }, index.name) : null, live && index?.name ? indexChip(live) : null, index?.category ? h('span', {}, index.category) : null),
+    h(
+      'div',
+      { class: 'head-badges' },
+      live ? stateBadge(live.state) : null,
+      live && index?.name ? h('span', { class: 'muted' }, index.name) : null,
+      live && index?.name ? indexChip(live) : null,
+      index?.category ? h('span', {}, index.category) : null,
+    ),
   );
 }
 
@@ -36,7 +43,11 @@ export function createLatestTable(profile: Profile | undefined, latest: readonly
   const tbody = h('tbody');
   for (const [m, def] of Object.entries(profile?.metrics ?? {})) {
     const l = latestBy.get(m);
-    const c = { value: h('td', { class: 'num', data: { metric: m } }, fmtNum(l?.value ?? null, decimals(m))), quality: h('td', {}, l ? tk('q', l.quality) : '–'), time: h('td', { class: 'muted' }, l ? fmtDateTime(l.ts) : '–') };
+    const c = {
+      value: h('td', { class: 'num', data: { metric: m } }, fmtNum(l?.value ?? null, decimals(m))),
+      quality: h('td', {}, l ? tk('q', l.quality) : '–'),
+      time: h('td', { class: 'muted' }, l ? fmtDateTime(l.ts) : '–'),
+    };
     cells.set(m, c);
     if (l) shownTs.set(m, Date.parse(l.ts));
     const ls = limits.byMetric.get(m) ?? [];
@@ -50,7 +61,12 @@ export function createLatestTable(profile: Profile | undefined, latest: readonly
     'div',
     {},
     h('h2', {}, t('latest')),
-    h('table', { class: 'latest', data: { testid: 'latest' } }, h('thead', {}, h('tr', {}, ...[t('metric'), t('value'), t('unit'), t('quality'), t('limit'), t('time')].map((x) => h('th', {}, x)))), tbody),
+    h(
+      'table',
+      { class: 'latest', data: { testid: 'latest' } },
+      h('thead', {}, h('tr', {}, ...[t('metric'), t('value'), t('unit'), t('quality'), t('limit'), t('time')].map((x) => h('th', {}, x)))),
+      tbody,
+    ),
     notes.length ? h('div', { class: 'limit-sources muted' }, h('span', {}, `${t('limitSources')}:`), h('ol', { data: { testid: 'limit-sources' } }, ...notes)) : null,
   );
   return {

@@ -58,7 +58,13 @@ export function createHistoryPanel(o: HistoryOptions): HistoryPanel {
   const download = h('button', { type: 'button', data: { testid: 'download-csv' }, on: { click: () => downloadCsv() } }, t('downloadCsv'));
   const compareBox = h('span', {});
   const grid = h('div', { class: 'charts', data: { testid: 'charts' } });
-  const el = h('section', { class: 'panel history' }, h('div', { class: 'history-head' }, h('h2', {}, t('stationHistory')), status), h('div', { class: 'history-tools' }, picker.el, compareBox, download), grid);
+  const el = h(
+    'section',
+    { class: 'panel history' },
+    h('div', { class: 'history-head' }, h('h2', {}, t('stationHistory')), status),
+    h('div', { class: 'history-tools' }, picker.el, compareBox, download),
+    grid,
+  );
 
   const compareLabel = () => (choice.kind === 'station' ? choice.name : choice.kind === 'previous' ? t('previousPeriod') : undefined);
   const live = () => range.preset !== null && resolutionFor(range) === 'raw';
@@ -70,13 +76,21 @@ export function createHistoryPanel(o: HistoryOptions): HistoryPanel {
     const shift = next.to - next.from;
     const [a, b] = await Promise.all([
       fetchPoints(o.station.id, metrics, next),
-      choice.kind === 'previous' ? fetchPoints(o.station.id, metrics, previousPeriod(next), shift) : choice.kind === 'station' ? fetchPoints(choice.id, metrics, next) : Promise.resolve(undefined),
+      choice.kind === 'previous'
+        ? fetchPoints(o.station.id, metrics, previousPeriod(next), shift)
+        : choice.kind === 'station'
+          ? fetchPoints(choice.id, metrics, next)
+          : Promise.resolve(undefined),
     ]);
     if (v !== version) return;
     range = next;
     main = a;
     compare = b;
-    if (live()) for (const [m, p] of main) { const n = newestOf(p); if (n) o.onNewest(m, n.ts, n.value); }
+    if (live())
+      for (const [m, p] of main) {
+        const n = newestOf(p);
+        if (n) o.onNewest(m, n.ts, n.value);
+      }
     draw();
   }
 

@@ -59,7 +59,11 @@ export function createIndexPanel(station: StationJson, profile: Profile | undefi
         ...shown.map((r) =>
           h(
             'div',
-            { class: 'aqi-bar', data: { hourEnd: r.ts }, title: `${t('hourEnding')} ${fmtTime(r.ts)}: ${r.aqi} (${name(r.category.key)}${r.dominant && r.dominant !== 'wqi' ? ', ' + r.dominant : ''})` },
+            {
+              class: 'aqi-bar',
+              data: { hourEnd: r.ts },
+              title: `${t('hourEnding')} ${fmtTime(r.ts)}: ${r.aqi} (${name(r.category.key)}${r.dominant && r.dominant !== 'wqi' ? ', ' + r.dominant : ''})`,
+            },
             h('span', { class: 'aqi-fill', style: { height: `${Math.min(100, (r.aqi / top) * 100)}%`, background: colour(r.category.key) } }),
             h('span', { class: 'aqi-label' }, String(r.aqi)),
           ),
@@ -70,18 +74,43 @@ export function createIndexPanel(station: StationJson, profile: Profile | undefi
   }
 
   async function loadAqi(): Promise<void> {
-    const [hour, day] = await Promise.all([api<{ data: IndexRow[] }>('GET', `/api/v1/stations/${id}/aqi?period=hour`), api<{ data: IndexRow[] }>('GET', `/api/v1/stations/${id}/aqi?period=day`)]);
+    const [hour, day] = await Promise.all([
+      api<{ data: IndexRow[] }>('GET', `/api/v1/stations/${id}/aqi?period=hour`),
+      api<{ data: IndexRow[] }>('GET', `/api/v1/stations/${id}/aqi?period=day`),
+    ]);
     const hours = finishedHours(hour.data, Date.now());
     const partial = hours.length === 0 ? hour.data.at(-1) : undefined;
     const now = hours.at(-1) ?? partial;
     replace(
       el,
       h('h2', {}, t('aqiHourly')),
-      now ? headline('VN_AQI', String(now.aqi), aqiColour(now.category.key), aqiName(now.category.key), partial ? t('hourInProgress') : `${t('hourEnding')} ${fmtTime(now.ts)}`) : headline('VN_AQI', '–', aqiColour(null), t('noData')),
+      now
+        ? headline('VN_AQI', String(now.aqi), aqiColour(now.category.key), aqiName(now.category.key), partial ? t('hourInProgress') : `${t('hourEnding')} ${fmtTime(now.ts)}`)
+        : headline('VN_AQI', '–', aqiColour(null), t('noData')),
       hours.length ? bars(hours, aqiColour, aqiName, 300) : null,
       h('h2', {}, t('aqiDaily')),
       day.data.length
-        ? h('table', { class: 'aqi-daily' }, h('tbody', {}, ...day.data.slice(-7).reverse().map((r) => h('tr', {}, h('td', {}, fmtDay(r.ts)), h('td', {}, aqiChip(r.aqi, r.category.key)), h('td', {}, aqiName(r.category.key)), h('td', { class: 'muted' }, r.dominant)))))
+        ? h(
+            'table',
+            { class: 'aqi-daily' },
+            h(
+              'tbody',
+              {},
+              ...day.data
+                .slice(-7)
+                .reverse()
+                .map((r) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, fmtDay(r.ts)),
+                    h('td', {}, aqiChip(r.aqi, r.category.key)),
+                    h('td', {}, aqiName(r.category.key)),
+                    h('td', { class: 'muted' }, r.dominant),
+                  ),
+                ),
+            ),
+          )
         : h('p', { class: 'muted' }, t('noData')),
       h('p', { class: 'muted source' }, `${t('source')}: QĐ 1459/QĐ-TCMT`),
     );
@@ -97,7 +126,15 @@ export function createIndexPanel(station: StationJson, profile: Profile | undefi
     replace(
       el,
       h('h2', {}, t('wqiHourly')),
-      now ? headline('VN_WQI', String(now.aqi), wqiColour(now.category.key), wqiName(now.category.key), `${partial ? t('hourInProgress') : `${t('hourEnding')} ${fmtTime(now.ts)}`}${c ? ' · ' + (lang() === 'vi' ? c.useVi : c.useEn) : ''}`) : headline('VN_WQI', '–', wqiColour(null), t('noData')),
+      now
+        ? headline(
+            'VN_WQI',
+            String(now.aqi),
+            wqiColour(now.category.key),
+            wqiName(now.category.key),
+            `${partial ? t('hourInProgress') : `${t('hourEnding')} ${fmtTime(now.ts)}`}${c ? ' · ' + (lang() === 'vi' ? c.useVi : c.useEn) : ''}`,
+          )
+        : headline('VN_WQI', '–', wqiColour(null), t('noData')),
       hours.length ? bars(hours, wqiColour, wqiName, 100) : null,
       h('p', { class: 'muted source' }, `${t('source')}: QĐ 1460/QĐ-TCMT`),
     );
@@ -113,16 +150,38 @@ export function createIndexPanel(station: StationJson, profile: Profile | undefi
     const value = latest.get(metric) ?? null;
     const title = h('h2', {}, kind === 'flood' ? t('floodLevel') : t('salinityClass'));
     if (levels.length === 0) {
-      replace(el, title, headline(kind === 'flood' ? t('floodLevel') : t('salinityClass'), value === null ? '–' : `${fmtNum(value, decimals(metric))} ${unit(metric)}`, '#c9d1d9', limits.missing.get(metric) ?? t('noLimits')));
+      replace(
+        el,
+        title,
+        headline(
+          kind === 'flood' ? t('floodLevel') : t('salinityClass'),
+          value === null ? '–' : `${fmtNum(value, decimals(metric))} ${unit(metric)}`,
+          '#c9d1d9',
+          limits.missing.get(metric) ?? t('noLimits'),
+        ),
+      );
       return;
     }
     const state = value === null ? undefined : levelState(value, levels);
-    const category = !state ? t('noData') : state.level ? (state.level.name ?? state.level.label) : kind === 'flood' ? `${t('belowLevel')} ${(levels[0]!.name ?? levels[0]!.label)}` : `< ${fmtNum(levels[0]!.value, 2)} ${unit(metric)}`;
-    const extra = state?.next && state.margin !== undefined ? `${t('marginTo')} ${(state.next.name ?? state.next.label)}: ${fmtNum(state.margin, decimals(metric))} ${unit(metric)}` : undefined;
+    const category = !state
+      ? t('noData')
+      : state.level
+        ? (state.level.name ?? state.level.label)
+        : kind === 'flood'
+          ? `${t('belowLevel')} ${levels[0]!.name ?? levels[0]!.label}`
+          : `< ${fmtNum(levels[0]!.value, 2)} ${unit(metric)}`;
+    const extra =
+      state?.next && state.margin !== undefined ? `${t('marginTo')} ${state.next.name ?? state.next.label}: ${fmtNum(state.margin, decimals(metric))} ${unit(metric)}` : undefined;
     replace(
       el,
       title,
-      headline(kind === 'flood' ? t('floodLevel') : t('salinityClass'), value === null ? '–' : `${fmtNum(value, decimals(metric))} ${unit(metric)}`, state ? levelColour(state.reached, levels.length) : '#c9d1d9', category, extra),
+      headline(
+        kind === 'flood' ? t('floodLevel') : t('salinityClass'),
+        value === null ? '–' : `${fmtNum(value, decimals(metric))} ${unit(metric)}`,
+        state ? levelColour(state.reached, levels.length) : '#c9d1d9',
+        category,
+        extra,
+      ),
       h('ul', { class: 'levels', data: { testid: 'levels' } }, ...levels.map((l, i) => levelLine(l, state !== undefined && state.reached > i))),
       h('p', { class: 'muted source' }, `${t('source')}: ${levels[0]!.source}`),
     );
@@ -140,7 +199,16 @@ export function createIndexPanel(station: StationJson, profile: Profile | undefi
         { data: { metric: m, compliance: c } },
         h('th', {}, profile?.metrics[m] ? (lang() === 'vi' ? profile.metrics[m].name.vi : profile.metrics[m].name.en) : m),
         h('td', { class: 'num' }, fmtNum(v, decimals(m))),
-        h('td', {}, ls.filter((l) => l.kind !== 'level').map((l) => l.label).join('; '), ' ', unit(m)),
+        h(
+          'td',
+          {},
+          ls
+            .filter((l) => l.kind !== 'level')
+            .map((l) => l.label)
+            .join('; '),
+          ' ',
+          unit(m),
+        ),
         h('td', {}, h('span', { class: `badge comp-${c}` }, t(c === 'ok' ? 'compOk' : c === 'exceeds' ? 'compExceeds' : 'noData'))),
         h('td', { class: 'muted' }, [...new Set(ls.map((l) => l.source))].join('; ')),
       );
@@ -149,8 +217,21 @@ export function createIndexPanel(station: StationJson, profile: Profile | undefi
     replace(
       el,
       h('h2', {}, t('compliance')),
-      headline(t('compliance'), rows.length ? `${rows.length - bad}/${rows.length}` : '–', colour, rows.length === 0 ? t('noLimits') : bad > 0 ? `${bad} ${t('compExceedsN')}` : t('compAllOk'), t('compNote')),
-      rows.length ? h('table', { class: 'compliance', data: { testid: 'compliance' } }, h('thead', {}, h('tr', {}, ...[t('metric'), t('value'), t('limit'), t('state'), t('source')].map((x) => h('th', {}, x)))), h('tbody', {}, ...body)) : null,
+      headline(
+        t('compliance'),
+        rows.length ? `${rows.length - bad}/${rows.length}` : '–',
+        colour,
+        rows.length === 0 ? t('noLimits') : bad > 0 ? `${bad} ${t('compExceedsN')}` : t('compAllOk'),
+        t('compNote'),
+      ),
+      rows.length
+        ? h(
+            'table',
+            { class: 'compliance', data: { testid: 'compliance' } },
+            h('thead', {}, h('tr', {}, ...[t('metric'), t('value'), t('limit'), t('state'), t('source')].map((x) => h('th', {}, x)))),
+            h('tbody', {}, ...body),
+          )
+        : null,
     );
   }
 

@@ -37,7 +37,13 @@ export function mountStation(main: HTMLElement, ctx: ViewContext, id: string): U
   const historyBox = h('div', {});
   const alertsBox = h('section', { class: 'panel' });
   const manageBox = h('section', { class: 'panel' });
-  replace(main, head, h('div', { class: 'station-grid' }, latestBox, indexBox), historyBox, h('div', { class: 'station-grid' }, alertsBox, can(ctx.user, 'admin') ? manageBox : null));
+  replace(
+    main,
+    head,
+    h('div', { class: 'station-grid' }, latestBox, indexBox),
+    historyBox,
+    h('div', { class: 'station-grid' }, alertsBox, can(ctx.user, 'admin') ? manageBox : null),
+  );
 
   const fail = (what: string) => (err: unknown) => console.error(`station: ${what} failed`, err);
   // ?at=<ISO>: charts around that instant (an alert's, from the overview or the alerts screen)
@@ -55,7 +61,12 @@ export function mountStation(main: HTMLElement, ctx: ViewContext, id: string): U
     const station = detail.station;
     const profile = profiles.data.find((p) => p.id === station.profile);
     document.title = `${station.name} · Quantrac`;
-    renderHead(head, station, profile, overview.stations.find((s) => s.id === id));
+    renderHead(
+      head,
+      station,
+      profile,
+      overview.stations.find((s) => s.id === id),
+    );
 
     const limits = stationLimits(rules.data, station, Date.now());
     const table = createLatestTable(profile, detail.latest, limits);

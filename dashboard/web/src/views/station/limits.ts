@@ -102,7 +102,9 @@ export function stationLimits(views: readonly RuleView[], station: StationJson, 
   const kq = typeof attributes['kq'] === 'number' ? attributes['kq'] : 1;
   const kf = typeof attributes['kf'] === 'number' ? attributes['kf'] : 1;
   // station-scoped threshold rules replace the profile's for the same metric and direction
-  const ownThresholds = new Set(views.filter((v) => v.rule.enabled && v.rule.kind === 'threshold' && v.rule.scope.station === station.id).map((v) => `${v.rule.metric}|${v.rule.op}`));
+  const ownThresholds = new Set(
+    views.filter((v) => v.rule.enabled && v.rule.kind === 'threshold' && v.rule.scope.station === station.id).map((v) => `${v.rule.metric}|${v.rule.op}`),
+  );
 
   for (const { rule, pack } of views) {
     const metric = rule.metric;

@@ -22,6 +22,14 @@ export function renderManage(el: HTMLElement, station: StationJson): void {
   replace(
     el,
     h('h2', {}, t('manage')),
-    h('form', { class: 'stack', on: { submit } }, h('label', {}, t('name'), name), h('label', {}, t('province'), province), h('label', { class: 'check' }, enabled, t('enabled')), h('button', { type: 'submit' }, t('save')), note),
+    h(
+      'form',
+      { class: 'stack', on: { submit } },
+      h('label', {}, t('name'), name),
+      h('label', {}, t('province'), province),
+      h('label', { class: 'check' }, enabled, t('enabled')),
+      h('button', { type: 'submit' }, t('save')),
+      note,
+    ),
   );
 }

@@ -7,7 +7,13 @@ import { h } from '../../dom';
 import { t } from '../../i18n';
 import { fromLocalInput, PRESETS, presetRange, toLocalInput, type PresetKey, type TimeRange } from './range';
 
-const PRESET_LABEL: Record<PresetKey, () => string> = { '6h': () => t('range6h'), '24h': () => t('range24h'), '7d': () => t('range7d'), '30d': () => t('range30d'), '1y': () => t('range1y') };
+const PRESET_LABEL: Record<PresetKey, () => string> = {
+  '6h': () => t('range6h'),
+  '24h': () => t('range24h'),
+  '7d': () => t('range7d'),
+  '30d': () => t('range30d'),
+  '1y': () => t('range1y'),
+};
 
 export interface RangePicker {
   el: HTMLElement;

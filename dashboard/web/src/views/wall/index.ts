@@ -41,7 +41,13 @@ export function mountWall(main: HTMLElement, ctx: ViewContext, options: WallOpti
   const status = h('span', { class: 'live-status' });
   const kpis = h('div', { class: 'wall-kpis', data: { testid: 'wall-kpis' } });
   const grid = h('section', { class: 'wall-grid', data: { testid: 'wall-grid' } });
-  replace(main, h('header', { class: 'wall-head' }, h('span', { class: 'logo', aria: { hidden: 'true' } }, 'Q'), title, dots, h('span', { class: 'spacer' }), status, clock), options.banner, kpis, grid);
+  replace(
+    main,
+    h('header', { class: 'wall-head' }, h('span', { class: 'logo', aria: { hidden: 'true' } }, 'Q'), title, dots, h('span', { class: 'spacer' }), status, clock),
+    options.banner,
+    kpis,
+    grid,
+  );
 
   const groups = () => [...new Set([...stations.values()].map((s) => s.province ?? other))].sort((a, b) => a.localeCompare(b, 'vi'));
 

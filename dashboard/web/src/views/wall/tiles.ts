@@ -12,7 +12,10 @@ export function stationTile(s: StationLive, alert: AlertJson | undefined): HTMLE
   const i = stationIndex(s);
   return h(
     'article',
-    { class: `wall-tile tile-state-${s.state}${alert ? ` alert-${alert.severity} ast-row-${alert.state}` : ''}`, data: { id: s.id, ...(alert ? { alert: `${alert.severity}-${alert.state}` } : {}) } },
+    {
+      class: `wall-tile tile-state-${s.state}${alert ? ` alert-${alert.severity} ast-row-${alert.state}` : ''}`,
+      data: { id: s.id, ...(alert ? { alert: `${alert.severity}-${alert.state}` } : {}) },
+    },
     h('div', { class: 'tile-head' }, h('span', { class: 'tile-name' }, s.name), stateBadge(s.state)),
     h(
       'div',
@@ -21,7 +24,15 @@ export function stationTile(s: StationLive, alert: AlertJson | undefined): HTMLE
       h('span', { class: 'tile-category' }, h('small', {}, i.name || t('noIndexShort')), h('span', {}, i.category)),
     ),
     alert
-      ? h('div', { class: 'tile-alert' }, severityBadge(alert.severity), ' ', h('span', { class: 'badge tile-ast' }, tk('st', alert.state)), h('div', { class: 'tile-msg' }, alertText(alert)), h('time', {}, fmtTime(alert.firingAt ?? alert.openedAt)))
+      ? h(
+          'div',
+          { class: 'tile-alert' },
+          severityBadge(alert.severity),
+          ' ',
+          h('span', { class: 'badge tile-ast' }, tk('st', alert.state)),
+          h('div', { class: 'tile-msg' }, alertText(alert)),
+          h('time', {}, fmtTime(alert.firingAt ?? alert.openedAt)),
+        )
       : h('div', { class: 'tile-ok' }, `✓ ${t('noOpenAlerts')}`),
   );
 }
