@@ -31,6 +31,9 @@ import { decimalsFromProfiles } from './precision.js';
 import { duePeriods, startSchedule, type Scheduler } from './scheduler.js';
 import { createSerial } from '../lib/serial.js';
 
+/** Longest a shutdown waits for a bulletin run under way, ms. */
+const CLOSE_WAIT_MS = 10_000;
+
 export { localDate, periodRange, provinceOf, scopeOf } from './period.js';
 export type { Bulletin, BulletinKind, BulletinScope, BulletinSummary } from './model.js';
 
@@ -179,9 +182,16 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
     async close() {
       closed = true;
       scheduler?.stop();
-      await Promise.allSettled([...background]);
-      await serial(async () => undefined); // everything queued before has settled
+      // First stop the printer: a bulletin being printed then fails fast (logged) and the catch-up
+      // loop stops at its next scope, so a shutdown never waits for Chromium.
       await pdf.close();
+      // A browser that never finished starting cannot be closed from here: wait for the run under
+      // way for at most CLOSE_WAIT_MS, then let the process go on shutting down (logged).
+      const settled = Promise.allSettled([...background]).then(() => serial(async () => undefined));
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = await Promise.race([settled.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (gaveUp) logger.warn({ waitedMs: CLOSE_WAIT_MS }, 'a bulletin run was still under way at shutdown; not waiting for it');
     },
   };
 }

@@ -44,6 +44,8 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
   // One browser at a time: prints queue here.
   const serial = createSerial();
   let closed = false;
+  /** The browser of the print under way: closed at once by close(), so a shutdown never waits for a print. */
+  let current: { close(): Promise<void> } | undefined;
 
   async function printNow(html: string): Promise<Buffer | undefined> {
     let chromium: typeof import('playwright-core').chromium;
@@ -56,12 +58,16 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
     const profileDir = mkdtempSync(join(tmpdir(), 'quantrac-bulletin-pdf-'));
     try {
       const context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout: timeoutMs });
+      current = context;
       try {
+        // closed while the browser started: no print, and nothing left running
+        if (closed) return undefined;
         await context.route('**/*', (route) => route.abort());
         const page = context.pages()[0] ?? (await context.newPage());
         await page.setContent(html, { waitUntil: 'load', timeout: timeoutMs });
         return await page.pdf({ format: 'A4', printBackground: true, margin: { top: '12mm', bottom: '12mm', left: '10mm', right: '10mm' } });
       } finally {
+        current = undefined;
         await context.close();
       }
     } finally {
@@ -79,7 +85,9 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
     },
     async close() {
       closed = true;
-      await serial(async () => undefined); // the print under way finishes
+      // the print under way fails at once (its page is gone) instead of holding the shutdown
+      await current?.close().catch(() => undefined);
+      await serial(async () => undefined);
     },
   };
 }

@@ -37,7 +37,8 @@ const valueOf = (i: number, k: number) => i * 1000 + k + 0.5;
 describe('kill -9 during a QoS 1 stream', () => {
   it('keeps every acknowledged reading, stores nothing twice, and stores the redelivered rest', async () => {
     const [mqttPort, httpPort] = [await freePort(), await freePort()];
-    const env = { DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), HTTP_PORT: String(httpPort), ADMIN_PASSWORD };
+    // BULLETIN_ENABLED=false: the restart's bulletin catch-up (Chromium) would hold the stop below (known issue, see the README's known limits)
+    const env = { DATA_DIR: dataDir, MQTT_PORT: String(mqttPort), HTTP_PORT: String(httpPort), ADMIN_PASSWORD, BULLETIN_ENABLED: 'false' };
     child = await startChildApp(env);
     const token = await login(child.httpUrl, 'admin', ADMIN_PASSWORD);
     const secrets: string[] = [];
