@@ -12,6 +12,8 @@
  * Frames are batched: at most one per room every REALTIME_FRAME_MS (250 ms by default).
  */
 
+import type { TypeIndex } from './type-index.js';
+
 export type LiveState = 'online' | 'stale' | 'offline';
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -47,6 +49,15 @@ export interface StationLive {
   /** Surface-water stations: newest hourly VN_WQI of the last 3 hours and its class key (domain/indices/categories.ts VN_WQI_CLASSES). Optional: older nodes do not send it. */
   vnWqi?: number | null;
   vnWqiClass?: string | null;
+  /**
+   * Hydromet, salinity and wastewater stations: their own index (domain/type-index.ts) from the
+   * newest valid values: flood alarm level reached, salinity class, or metrics over the station's
+   * limits; null without a value (or without the station's levels/limits: see typeIndexMissing).
+   * Optional: older nodes and other types do not send it.
+   */
+  typeIndex?: TypeIndex | null;
+  /** The station has no alarm levels (hydromet: attribute floodLevels) or no limits (wastewater) of its own. */
+  typeIndexMissing?: 'levels' | 'limits';
 }
 
 export interface Kpi {

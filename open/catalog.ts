@@ -2,9 +2,15 @@
  * @module open/catalog
  * The open data's "what is there" answers: the entry document (licence, settings, links), the
  * index categories with their health advice, the list of public stations with their current
- * index, and one public station with the latest valid value of each public metric.
+ * index (hydromet, salinity, wastewater: their own, domain/type-index.ts, from the latest valid
+ * public values before the publication cutoff), and one public station with the latest valid value
+ * of each public metric.
  */
 import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../domain/indices/categories.js';
+import { loadPacks } from '../alerts/packs/index.js';
+import { stationTypeIndex, TYPE_INDEX_METRIC, typeIndexKindOf, typeIndexTables, type StationTypeIndex, type TypeIndexTables } from '../domain/type-index.js';
+import type { Station } from '../store/stations.js';
+import { currentIndicesAndValues } from '../store/latest.js';
 import { currentIndices, latestValid } from '../store/open-data.js';
 import type { OpenBody, OpenContext } from './context.js';
 import { indexOfProfile, isPublic, publicationCutoff, publicMetrics } from './policy.js';
@@ -14,6 +20,25 @@ import { DAY, HOUR, decimalsOf, round, stationJson } from './present.js';
 const CURRENT_INDEX_MAX_AGE_MS = 3 * HOUR;
 /** The latest value of a metric is looked for this far back. */
 const LATEST_LOOKBACK_MS = 2 * DAY;
+
+/** The built-in packs' salinity lines and QCVN 40 columns (the open data shows the published rule packs), read once. */
+let builtinTables: TypeIndexTables | undefined;
+function tables(): TypeIndexTables {
+  builtinTables ??= typeIndexTables(loadPacks().flatMap((p) => p.rules.map((rule) => ({ pack: p.pack, rule }))));
+  return builtinTables;
+}
+
+/** The public metrics a hydromet, salinity or wastewater station's own index reads; undefined for other types. */
+function ownIndexMetrics(station: Station, keys: readonly string[]): string[] | undefined {
+  const kind = typeIndexKindOf(station.profileId);
+  if (kind === undefined) return undefined;
+  return kind === 'compliance' ? [...keys] : keys.filter((k) => k === TYPE_INDEX_METRIC[kind]);
+}
+
+/** That station's own index from its latest valid public values (before its publication cutoff). */
+function ownIndex(station: Station, keys: readonly string[], latest: ReadonlyMap<string, number> | undefined): StationTypeIndex | undefined {
+  return ownIndexMetrics(station, keys) === undefined ? undefined : stationTypeIndex(station, latest ?? new Map<string, number>(), tables(), keys);
+}
 
 export interface StationsQuery {
   profile?: string | undefined;
@@ -78,8 +103,18 @@ export async function publicStations(ctx: OpenContext, { profile, province }: St
     const indexName = indexOfProfile(s.profileId);
     return indexName ? [{ stationId: s.id, indexName, cutoff: publicationCutoff(settings, pubs.get(s.id), t) }] : [];
   });
-  const current = new Map((await currentIndices(ctx.publicDb, wanted, CURRENT_INDEX_MAX_AGE_MS)).map((c) => [c.stationId, c]));
-  return ctx.json({ data: stations.map((s) => stationJson(profiles, s, publicMetrics(profiles.get(s.profileId), pubs.get(s.id)), current.get(s.id))) });
+  const keys = new Map(stations.map((s) => [s.id, publicMetrics(profiles.get(s.profileId), pubs.get(s.id))]));
+  const values = stations.flatMap((s) => {
+    const metrics = ownIndexMetrics(s, keys.get(s.id)!);
+    return metrics ? [{ stationId: s.id, metrics, cutoff: publicationCutoff(settings, pubs.get(s.id), t) }] : [];
+  });
+  // with per-type stations, their latest values come in the same round trip as the indices
+  const found =
+    values.length === 0
+      ? { indices: await currentIndices(ctx.publicDb, wanted, CURRENT_INDEX_MAX_AGE_MS), values: new Map<string, Map<string, number>>() }
+      : await currentIndicesAndValues(ctx.publicDb, wanted, values, CURRENT_INDEX_MAX_AGE_MS, LATEST_LOOKBACK_MS);
+  const current = new Map(found.indices.map((c) => [c.stationId, c]));
+  return ctx.json({ data: stations.map((s) => stationJson(profiles, s, keys.get(s.id)!, current.get(s.id), ownIndex(s, keys.get(s.id)!, found.values.get(s.id)))) });
 }
 
 /** A public station with its current index and the latest valid value of each public metric. */
@@ -91,7 +126,7 @@ export async function publicStationDetail(ctx: OpenContext, id: string): Promise
   const latest = await latestValid(ctx.publicDb, station.id, keys, cutoff, LATEST_LOOKBACK_MS);
   const defs = profiles.get(station.profileId)?.profile.metrics ?? {};
   return ctx.json({
-    station: stationJson(profiles, station, keys, current),
+    station: stationJson(profiles, station, keys, current, ownIndex(station, keys, new Map(latest.map((r) => [r.metric, r.value])))),
     latest: latest.map((r) => ({ metric: r.metric, ts: r.ts.toISOString(), value: round(r.value, decimalsOf(profiles, station, r.metric)), unit: defs[r.metric]?.unit ?? null })),
   });
 }

@@ -1,12 +1,14 @@
 /**
  * @module open/present
  * How published things look in the open data: a station with its public metrics and current
- * index, an index category (VN_AQI / VN_WQI) with its bilingual name and colour, values rounded
+ * index (VN_AQI, VN_WQI, or the per-type index of hydromet, salinity and wastewater stations:
+ * domain/type-index.ts), an index category (VN_AQI / VN_WQI) with its bilingual name and colour, values rounded
  * to the profile's decimals, and times in UTC and in the station's local time (lib/time). Pure
  * functions shared by the catalogue, the series and the monthly CSV.
  */
 import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../domain/indices/categories.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
+import type { StationTypeIndex } from '../domain/type-index.js';
 import { DAY_MS, HOUR_MS } from '../lib/time.js';
 import type { CurrentIndex } from '../store/open-data.js';
 import type { Station } from '../store/stations.js';
@@ -49,7 +51,12 @@ export function indexJson(c: CurrentIndex | undefined) {
   };
 }
 
-export function stationJson(profiles: Profiles, station: Station, keys: readonly string[], current: CurrentIndex | undefined) {
+/**
+ * @param own hydromet, salinity and wastewater stations: their flood level, salinity class or
+ *   compliance (of the public metrics), sent as `typeIndex` (null: no value or, per
+ *   `typeIndexMissing`, no levels/limits of the station's own); absent for the other types.
+ */
+export function stationJson(profiles: Profiles, station: Station, keys: readonly string[], current: CurrentIndex | undefined, own?: StationTypeIndex) {
   const indexName = indexOfProfile(station.profileId);
   return {
     id: station.id,
@@ -61,5 +68,6 @@ export function stationJson(profiles: Profiles, station: Station, keys: readonly
     indexName: indexName ? INDEX_LABEL[indexName] : null,
     metrics: metricsJson(profiles, station, keys),
     index: indexJson(current),
+    ...(own ? { typeIndex: own.typeIndex, ...(own.typeIndexMissing ? { typeIndexMissing: own.typeIndexMissing } : {}) } : {}),
   };
 }

@@ -6,7 +6,8 @@
  *
  * - `readings` to `station:<id>`: the readings of that station since the last frame;
  * - `alerts` to `alerts`: every alert that changed, once, with its transition;
- * - `overview` to `overview`: the stations whose state, connection, AQI, name, place, enabled flag
+ * - `overview` to `overview`: the stations whose state, connection, AQI, WQI, per-type index (flood
+ *   level, salinity class, compliance: domain/type-index.ts), name, place, enabled flag
  *   or whole-percent completeness changed,
  *   and the KPIs when they changed. States go stale by the clock, not by events, so every flush
  *   recomputes every station (1,000 in well under 1 ms) and sends the changes.
@@ -15,6 +16,7 @@ import type { Server } from 'socket.io';
 import type { AcceptedReading } from '../../domain/events.js';
 import type { AlertsFrame, LiveReading, OverviewFrame, ReadingsFrame, StationLive } from '../../domain/live.js';
 import type { LiveStore } from './live-state.js';
+import { typeIndexKey } from '../../domain/type-index.js';
 
 export type FrameCounts = Record<'overview' | 'readings' | 'alerts', number>;
 
@@ -53,7 +55,7 @@ export function createFrameBatcher({ io, state, now, roomSize }: FrameDeps): Fra
     const present = new Set<string>();
     for (const s of stations) {
       present.add(s.id);
-      const key = `${s.state}|${s.connected}|${s.reporting}|${s.aqi}|${s.vnWqi}|${s.name}|${s.enabled}|${s.lat},${s.lon}|${s.completenessToday == null ? '' : Math.round(s.completenessToday)}`;
+      const key = `${s.state}|${s.connected}|${s.reporting}|${s.aqi}|${s.vnWqi}|${typeIndexKey(s.typeIndex)}|${s.typeIndexMissing ?? ''}|${s.name}|${s.enabled}|${s.lat},${s.lon}|${s.completenessToday == null ? '' : Math.round(s.completenessToday)}`;
       if (sentStations.get(s.id) !== key) {
         sentStations.set(s.id, key);
         changed.push(s);

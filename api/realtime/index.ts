@@ -5,6 +5,7 @@
  *
  * - live-state.ts: each station's online/stale/offline state (connected, reporting), its newest
  *   hourly VN_AQI, firing alerts, readings per minute (memory, seeded from the database);
+ * - domain/type-index.ts (used by live-state): hydromet's flood level, salinity's class, wastewater's compliance;
  * - completeness.ts: today's completeness by the analyst API's definition;
  * - frames.ts: what changed, sent as one frame per room every `frameMs`;
  * - rooms.ts: who may connect (handshake) and which rooms they may join.
@@ -37,8 +38,8 @@ export interface RealtimeDeps {
   profiles: ReadonlyMap<string, LoadedProfile>;
   tokens: TokenService;
   logger: Logger;
-  /** The rules behind alerts, for their value's unit (absent: alerts are sent without one). */
-  alerts?: Pick<AlertEngine, 'getRule'>;
+  /** The rules behind alerts, for their value's unit and the per-type indices' limits (absent: alerts are sent without a unit, the limits are the defaults). */
+  alerts?: Pick<AlertEngine, 'getRule' | 'listRules'>;
   now?: () => number;
   /** Multi-node mode: socket.io's Redis adapter, so a frame emitted here reaches clients on every node. */
   socketAdapter?: ServerOptions['adapter'] | undefined;
@@ -62,7 +63,8 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { server, config, db, bus, directory, profiles, tokens, logger } = deps;
   const now = deps.now ?? Date.now;
   const unitOf = deps.alerts ? alertUnitOf({ alerts: deps.alerts, directory, profiles }) : undefined;
-  const state = await createLiveState({ db, config, directory, profiles, now });
+  const rules = deps.alerts ? () => deps.alerts!.listRules() : undefined;
+  const state = await createLiveState({ db, config, directory, profiles, now, rules });
 
   const io = new Server(server, {
     path: '/socket.io/',

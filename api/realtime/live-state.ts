@@ -2,10 +2,11 @@
  * @module api/realtime/live-state
  * The operations center's live picture, kept in memory: each station's newest reading time and
  * connection, its newest hourly VN_AQI (VN_WQI for surface water), the open alerts, today's
- * completeness (api/realtime/completeness.ts: the analyst API's definition) and the readings of
- * the last 5 minutes (for the rate). Seeded from the database, then updated by the bus events
- * that api/realtime/index.ts hands it; read by the frames (api/realtime/frames.ts) and
- * GET /api/v1/overview. It sends nothing itself.
+ * completeness (api/realtime/completeness.ts: the analyst API's definition), the readings of
+ * the last 5 minutes (for the rate) and, for hydromet, salinity and wastewater stations, the newest
+ * valid value (of the last 3 hours) of each metric behind their own index (domain/type-index.ts).
+ * Seeded from the database, then updated by the bus events that api/realtime/index.ts hands it;
+ * read by the frames (api/realtime/frames.ts) and GET /api/v1/overview. It sends nothing itself.
  *
  * States (domain/live.ts): reporting = a reading within 3 × the profile's interval; connected =
  * its MQTT session is up. `online` = reporting, or connected for less than 3 intervals (its first
@@ -21,14 +22,19 @@ import { DAY_MS, HOUR_MS } from '../../lib/time.js';
 import type { StationDirectory } from '../../stations/directory.js';
 import { listOpenAlerts, type AlertRecord } from '../../store/alerts.js';
 import { lastReadingTimes, latestHourlyIndex } from '../../store/dashboard.js';
+import { latestValidValues, type LatestValue } from '../../store/latest.js';
+import type { RuleView } from '../../alerts/rule-index.js';
 import type { Db } from '../../store/index.js';
 import type { Station } from '../../store/stations.js';
 import { createCompletenessTracker } from './completeness.js';
+import { stationTypeIndex, typeIndexKindOf, typeIndexTables, type TypeIndexTables } from '../../domain/type-index.js';
 
 /** A station is reporting while its newest reading is younger than this many expected intervals. */
 const FRESH_INTERVALS = 3;
 /** The AQI shown on the map is the newest hourly value if no older than this. */
 const AQI_MAX_AGE_MS = 3 * HOUR_MS;
+/** The flood level, salinity class and compliance read values no older than this (as the AQI). */
+const TYPE_INDEX_MAX_AGE_MS = AQI_MAX_AGE_MS;
 /** Readings per minute are counted over this many seconds: enough for stations that send once a minute or every 5. */
 const RATE_WINDOW_S = 300;
 /** Before RATE_WINDOW_S have passed since start, the rate is averaged over at least this long. */
@@ -40,6 +46,8 @@ export interface LiveStateDeps {
   directory: StationDirectory;
   profiles: ReadonlyMap<string, LoadedProfile>;
   now: () => number;
+  /** The rules in force (salinity lines, QCVN 40 columns); absent: the defaults of domain/type-index.ts. */
+  rules?: (() => readonly RuleView[]) | undefined;
 }
 
 export interface LiveStore {
@@ -56,11 +64,18 @@ export interface LiveStore {
 }
 
 /** Reads the live state's seed from the database. */
-export async function createLiveState({ db, config, directory, profiles, now }: LiveStateDeps): Promise<LiveStore> {
+export async function createLiveState({ db, config, directory, profiles, now, rules }: LiveStateDeps): Promise<LiveStore> {
   const t0 = now();
   const lastSeen = await lastReadingTimes(db, new Date(t0 - DAY_MS));
   const aqi = await latestHourlyIndex(db, 'vn_aqi', new Date(t0 - AQI_MAX_AGE_MS));
   const wqi = await latestHourlyIndex(db, 'vn_wqi', new Date(t0 - AQI_MAX_AGE_MS));
+  // station → metric → newest valid value and its time, for the per-type indices (as current as the AQI: 3 h)
+  const typed = directory.all().filter((s) => typeIndexKindOf(s.profileId) !== undefined);
+  const latest: Map<string, Map<string, LatestValue>> = await latestValidValues(
+    db,
+    typed.map((s) => s.id),
+    new Date(t0 - TYPE_INDEX_MAX_AGE_MS),
+  );
   const openAlerts = new Map<number, AlertRecord>((await listOpenAlerts(db)).map((a) => [a.id, a]));
   const completeness = createCompletenessTracker({ db, config, profiles, directory, now });
   const rate = new Array<number>(RATE_WINDOW_S).fill(0);
@@ -71,7 +86,7 @@ export async function createLiveState({ db, config, directory, profiles, now }: 
     return (profiles.get(s.profileId)?.profile.expectedIntervalSeconds ?? 60) * 1000;
   }
 
-  function liveOf(s: Station, at: number): StationLive {
+  function liveOf(s: Station, at: number, tables: TypeIndexTables): StationLive {
     const seen = lastSeen.get(s.id);
     const grace = FRESH_INTERVALS * intervalMs(s);
     const reporting = seen !== undefined && at - seen <= grace;
@@ -99,7 +114,27 @@ export async function createLiveState({ db, config, directory, profiles, now }: 
       aqi: value,
       aqiCategory: value === null ? null : vnAqiCategory(value).key,
       ...(s.profileId === 'surface-water' ? { vnWqi: wqiValue, vnWqiClass: wqiValue === null ? null : vnWqiClass(wqiValue).key } : {}),
+      ...stationTypeIndex(s, freshValues(s.id, at), tables),
     };
+  }
+
+  /** The station's newest valid values no older than TYPE_INDEX_MAX_AGE_MS at `at`. */
+  function freshValues(stationId: string, at: number): Map<string, number> | undefined {
+    const values = latest.get(stationId);
+    if (!values) return undefined;
+    const out = new Map<string, number>();
+    for (const [metric, v] of values) if (at - v.ts <= TYPE_INDEX_MAX_AGE_MS) out.set(metric, v.value);
+    return out;
+  }
+
+  /** Keeps the newest valid value of a typed station's metric (readings may arrive out of order). */
+  function noteValue(stationId: string, metric: string, ts: number, value: number): void {
+    const station = directory.get(stationId);
+    if (!station || typeIndexKindOf(station.profileId) === undefined) return;
+    const values = latest.get(stationId) ?? new Map<string, LatestValue>();
+    if ((values.get(metric)?.ts ?? -Infinity) > ts) return;
+    values.set(metric, { ts, value });
+    latest.set(stationId, values);
   }
 
   function advanceRate(at: number): void {
@@ -120,10 +155,11 @@ export async function createLiveState({ db, config, directory, profiles, now }: 
 
   const store: LiveStore = {
     stations(at) {
+      const tables = typeIndexTables(rules?.() ?? []);
       return directory
         .all()
         .sort((a, b) => a.id.localeCompare(b.id))
-        .map((s) => liveOf(s, at));
+        .map((s) => liveOf(s, at, tables));
     },
     kpi(stations, at) {
       const counts = { total: stations.length, online: 0, stale: 0, offline: 0, connected: 0, reporting: 0 };
@@ -144,7 +180,10 @@ export async function createLiveState({ db, config, directory, profiles, now }: 
       advanceRate(at);
       rate[rateSecond % RATE_WINDOW_S] = rate[rateSecond % RATE_WINDOW_S]! + readings.length;
       completeness.add(readings);
-      for (const r of readings) if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
+      for (const r of readings) {
+        if ((lastSeen.get(r.stationId) ?? 0) < r.ts) lastSeen.set(r.stationId, r.ts);
+        if (r.quality === 'valid' && r.value !== null) noteValue(r.stationId, r.metric, r.ts, r.value);
+      }
     },
     remoteReadingsSeen({ receipts }) {
       // other nodes' readings reach the completeness at the next refresh (every minute)

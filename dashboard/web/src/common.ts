@@ -3,6 +3,7 @@ import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../../../domain/indices/categ
 import type { AlertJson, LiveState, Severity, StationLive } from '../../../domain/live';
 import { h } from './dom';
 import { lang, loc, tk } from './i18n';
+import { shownTypeIndex } from './type-index';
 
 export const STATE_COLOUR: Record<LiveState, string> = { online: '#1b7f3b', stale: '#d89a00', offline: '#c62828' };
 export const NO_AQI_COLOUR = '#c9d1d9';
@@ -29,34 +30,59 @@ export function wqiName(key: string | null): string {
   return c ? (lang() === 'vi' ? c.nameVi : c.nameEn) : '';
 }
 
-/** The index a station shows on the list and the map: VN_WQI for surface water, VN_AQI for the others that have one. */
+/**
+ * The index a station shows on the list, the map and the wall: VN_WQI for surface water, the flood
+ * level, salinity class or limit compliance for hydromet, salinity and wastewater (type-index.ts),
+ * VN_AQI for the others that have one.
+ */
 export interface ShownIndex {
-  /** 'VN_AQI' | 'VN_WQI'. */
+  /** 'VN_AQI' | 'VN_WQI', or the per-type index's heading. */
   name: string;
   value: number | null;
+  /** What the chip and the tile show: the value, or the per-type label ('BĐ II', 'Lợ', '2/3'); '–' without one. */
+  text: string;
+  /** The per-type index's value with its unit ('10,7 m'), or ''. */
+  detail?: string;
+  /** The per-type index's kind and class (data attributes). */
+  kind?: string;
+  cls?: string;
   colour: string;
   /** The category's name in the current language ('' without a value). */
   category: string;
-  /** The category's level, 1 (best) … 6 (worst), both indices alike; 0 without a value. */
+  /** The category's level, 1 (best) … 6 (worst), every index alike; 0 without a value. */
   level: number;
 }
 export function stationIndex(s: StationLive): ShownIndex {
   if (s.profile === 'surface-water') {
     const key = s.vnWqiClass ?? null;
-    return { name: 'VN_WQI', value: s.vnWqi ?? null, colour: wqiColour(key), category: wqiName(key), level: wqiClass(key)?.level ?? 0 };
+    const value = s.vnWqi ?? null;
+    return { name: 'VN_WQI', value, text: value === null ? '–' : String(value), colour: wqiColour(key), category: wqiName(key), level: wqiClass(key)?.level ?? 0 };
   }
+  const own = shownTypeIndex(s);
+  if (own) return { name: own.name, value: null, text: own.text, detail: own.detail, kind: own.kind, cls: own.cls, colour: own.colour, category: own.category, level: own.level };
   if (s.aqi !== null || s.profile === 'air-quality')
-    return { name: 'VN_AQI', value: s.aqi, colour: aqiColour(s.aqiCategory), category: aqiName(s.aqiCategory), level: aqiCategory(s.aqiCategory)?.level ?? 0 };
-  // hydromet, salinity, wastewater: their level or compliance needs the station's limits (station page)
-  return { name: '', value: null, colour: NO_AQI_COLOUR, category: '', level: 0 };
+    return {
+      name: 'VN_AQI',
+      value: s.aqi,
+      text: s.aqi === null ? '–' : String(s.aqi),
+      colour: aqiColour(s.aqiCategory),
+      category: aqiName(s.aqiCategory),
+      level: aqiCategory(s.aqiCategory)?.level ?? 0,
+    };
+  return { name: '', value: null, text: '–', colour: NO_AQI_COLOUR, category: '', level: 0 };
 }
 /** The station's own index as a coloured chip (list rows, map popups). */
 export function indexChip(s: StationLive): HTMLElement {
   const i = stationIndex(s);
   return h(
     'span',
-    { class: 'aqi-chip', data: { index: i.name }, style: { background: i.colour, color: inkOn(i.colour) }, title: `${i.name}${i.category ? ': ' + i.category : ''}` },
-    i.value === null ? '–' : String(i.value),
+    {
+      class: 'aqi-chip',
+      data: { index: i.name, ...(i.kind ? { kind: i.kind, class: i.cls ?? '' } : {}) },
+      style: { background: i.colour, color: inkOn(i.colour) },
+      title: `${i.name}${i.category ? ': ' + i.category : ''}${i.detail ? ` (${i.detail})` : ''}`,
+    },
+    i.text,
   );
 }
 

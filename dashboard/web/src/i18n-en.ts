@@ -215,4 +215,15 @@ export const en: Record<Key, string> = {
   provinceShort: 'provinces',
   noIndexShort: 'No index',
   noOpenAlerts: 'No alerts',
+  // per-type indices on the overview, the map and the wall (type-index.ts)
+  floodShort: 'Alarm',
+  floodBelow: 'Below alarm I',
+  floodAlarm: 'Alarm',
+  noAlarmLevels: 'No alarm levels',
+  salFresh: 'Fresh',
+  salBrackish: 'Brackish',
+  salSaline: 'Saline',
+  salFreshLong: 'Fresh water (< 1‰)',
+  salBrackishLong: 'Brackish water (1–4‰)',
+  salSalineLong: 'Saline water (≥ 4‰)',
 };

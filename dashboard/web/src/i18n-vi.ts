@@ -214,4 +214,15 @@ export const vi = {
   provinceShort: 'tỉnh/thành',
   noIndexShort: 'Không có chỉ số',
   noOpenAlerts: 'Không có cảnh báo',
+  // per-type indices on the overview, the map and the wall (type-index.ts)
+  floodShort: 'BĐ',
+  floodBelow: 'Dưới BĐ I',
+  floodAlarm: 'Báo động',
+  noAlarmLevels: 'Chưa có cấp báo động',
+  salFresh: 'Ngọt',
+  salBrackish: 'Lợ',
+  salSaline: 'Mặn',
+  salFreshLong: 'Nước ngọt (< 1‰)',
+  salBrackishLong: 'Nước lợ (1–4‰)',
+  salSalineLong: 'Nước mặn (≥ 4‰)',
 };

@@ -9,7 +9,7 @@
 import L from 'leaflet';
 import vnMap from 'virtual:vn-map';
 import type { AlertJson, StationLive } from '../../../domain/live';
-import { alertText, aqiColour, inkOn, severityBadge, stationIndex, STATE_COLOUR } from './common';
+import { alertText, inkOn, NO_AQI_COLOUR, severityBadge, stationIndex, STATE_COLOUR } from './common';
 import { h } from './dom';
 import { fmtDateTime, lang, t, tk } from './i18n';
 import { alertRank, SEVERITY_COLOUR } from './triage';
@@ -77,13 +77,20 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
     }).addTo(layer);
   }
 
+  /** The state and the station's own index: the value (VN_AQI, VN_WQI) or the flood level, salinity class or compliance with its category. */
+  function popupIndex(s: StationLive): HTMLElement {
+    const i = stationIndex(s);
+    const own = i.kind ? ` · ${i.category}${i.detail ? ` (${i.detail})` : ''}` : '';
+    return h('div', { data: { index: i.name, ...(i.kind ? { kind: i.kind, class: i.cls ?? '' } : {}) } }, tk('state', s.state), i.name ? ` · ${i.name} ${i.text}${own}` : '');
+  }
+
   function popupFor(s: StationLive, alert = worst.get(s.id)): HTMLElement {
     return h(
       'div',
       { class: 'popup', data: { station: s.id } },
       h('strong', {}, s.name),
       h('div', { class: 'muted' }, `${s.id}${s.province ? ' · ' + s.province : ''}`),
-      h('div', { data: { index: stationIndex(s).name } }, tk('state', s.state), stationIndex(s).name ? ` · ${stationIndex(s).name} ${stationIndex(s).value ?? '–'}` : ''),
+      popupIndex(s),
       h('div', { class: 'muted' }, `${t('lastReading')}: ${fmtDateTime(s.lastReadingAt)}`),
       alert ? h('div', { class: `popup-alert ast-${alert.state}` }, severityBadge(alert.severity), ' ', alertText(alert)) : null,
       h(
@@ -131,11 +138,11 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
           .addTo(layer);
         continue;
       }
-      // a cluster: positioned at the members' centroid, coloured by its worst state and worst AQI, ringed by its worst alert
+      // a cluster: positioned at the members' centroid, coloured by its worst state and worst index category, ringed by its worst alert
       let lat = 0;
       let lon = 0;
       let worstState = members[0]!;
-      let worstAqi: StationLive | undefined;
+      let worstIndex: ReturnType<typeof stationIndex> | undefined;
       let worstAlert: AlertJson | undefined;
       for (const m of members) {
         lat += m.lat;
@@ -143,9 +150,10 @@ export function createStationMap(el: HTMLElement, options: StationMapOptions): S
         const a = alerts.get(m.id);
         if (a && (!worstAlert || alertRank(a) > alertRank(worstAlert))) worstAlert = a;
         if (STATE_RANK[m.state] > STATE_RANK[worstState.state]) worstState = m;
-        if (m.aqi !== null && (!worstAqi || m.aqi > (worstAqi.aqi ?? -1))) worstAqi = m;
+        const i = stationIndex(m);
+        if (i.level > 0 && (!worstIndex || i.level > worstIndex.level || (i.level === worstIndex.level && (i.value ?? -1) > (worstIndex.value ?? -1)))) worstIndex = i;
       }
-      const fill = aqiColour(worstAqi?.aqiCategory ?? null);
+      const fill = worstIndex?.colour ?? NO_AQI_COLOUR;
       const centre: L.LatLngTuple = [lat / members.length, lon / members.length];
       const radius = Math.min(22, 10 + Math.log2(members.length) * 2.5);
       ring(centre, radius + 5, worstAlert);

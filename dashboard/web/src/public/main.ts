@@ -3,7 +3,8 @@
  * a phone on a slow connection. Everything it shows comes from the anonymous open API
  * (/open/v1), whose answers the browser caches and revalidates by ETag. Two views:
  * - the list (/public): the map of Vietnam with every public station coloured by its current
- *   VN_AQI or VN_WQI category, and the stations with the index, category and health advice;
+ *   VN_AQI or VN_WQI category (hydromet, salinity, wastewater: flood level, salinity class or limit
+ *   compliance, own-index.ts), and the stations with the index, category and health advice;
  * - a station (/public?station=ID): its current index and advice, the latest valid values, the
  *   last 24 hours of the hourly index and the last 30 days of the daily index.
  * DOM built with textContent only (dom.ts, svg.ts); the page's CSP allows this origin only.
@@ -13,6 +14,8 @@ import { fold, h, replace } from '../dom';
 import { barChart, type Bar } from './chart';
 import { fmtDateTime, fmtDay, fmtHour, fmtNum, lang, loc, setLang, t } from './i18n';
 import { stationMap } from './map';
+import { ownIndex } from './own-index';
+import type { TypeIndex } from '../../../../domain/type-index';
 import './public.css';
 
 interface Text {
@@ -35,6 +38,9 @@ interface PublicStation {
   indexName: 'VN_AQI' | 'VN_WQI' | null;
   metrics: Array<{ key: string; name: Text; unit: string | null }>;
   index: null | { name: string; ts: string; value: number; dominant: string; category: Category };
+  /** Hydromet, salinity, wastewater: their own index (absent for the other types). */
+  typeIndex?: TypeIndex | null;
+  typeIndexMissing?: 'levels' | 'limits';
 }
 interface Licence {
   license: string;
@@ -70,7 +76,7 @@ function inkOn(hex: string): string {
   return lum > 0.6 ? '#111' : '#fff';
 }
 
-function chip(value: number | null, color: string | null, big = false): HTMLElement {
+function chip(value: number | string | null, color: string | null, big = false): HTMLElement {
   const bg = color ?? NO_INDEX;
   return h('span', { class: big ? 'chip chip-big' : 'chip', style: { background: bg, color: inkOn(bg) }, data: { testid: 'index-chip' } }, value === null ? '–' : String(value));
 }
@@ -141,26 +147,32 @@ function switchLang(): void {
 // ---- the list ----
 function stationItem(s: PublicStation): HTMLElement {
   const advice = s.index ? adviceOf(s.indexName, s.index.category.key) : undefined;
+  const own = ownIndex(s);
   return h(
     'li',
-    { class: 'station', data: { station: s.id, category: s.index?.category.key ?? 'none' } },
+    { class: 'station', data: { station: s.id, category: s.index?.category.key ?? own?.cls ?? 'none' } },
     h(
       'a',
       { href: `/public?station=${encodeURIComponent(s.id)}`, on: { click: (ev) => navigate(ev, s.id) } },
-      chip(s.index?.value ?? null, s.index?.category.color ?? null),
+      chip(own?.text ?? s.index?.value ?? null, own?.color ?? s.index?.category.color ?? null),
       h(
         'span',
         { class: 'station-text' },
         h('span', { class: 'station-name' }, s.name),
-        h('span', { class: 'muted' }, [s.province, s.indexName].filter(Boolean).join(' · ')),
+        h('span', { class: 'muted' }, [s.province, s.indexName ?? own?.name].filter(Boolean).join(' · ')),
         s.index
           ? h('span', { class: 'category', data: { testid: 'category' } }, `${loc(s.index.category.name)} · ${fmtHour(s.index.ts)}`)
-          : h('span', { class: 'muted' }, t('noIndex')),
+          : own
+            ? h('span', { class: 'category', data: { testid: 'category' } }, own.category)
+            : h('span', { class: 'muted' }, t('noIndex')),
         advice ? h('span', { class: 'advice' }, advice.text) : null,
       ),
     ),
   );
 }
+
+/** The category's level (1 best … 6 worst), every index alike; 0 without one. */
+const rankOf = (s: PublicStation) => s.index?.category.level ?? ownIndex(s)?.rank ?? 0;
 
 async function renderList(): Promise<void> {
   let stations: PublicStation[];
@@ -180,7 +192,7 @@ async function renderList(): Promise<void> {
     const shown = stations
       .filter((s) => (filter === 'all' || kindOf(s.profile) === filter) && (!q || fold(`${s.name} ${s.province ?? ''} ${s.id}`).includes(q)))
       // the worst air first: what a citizen looks for during an episode
-      .sort((a, b) => (b.index?.category.level ?? 0) - (a.index?.category.level ?? 0) || (b.index?.value ?? -1) - (a.index?.value ?? -1) || a.name.localeCompare(b.name, 'vi'));
+      .sort((a, b) => rankOf(b) - rankOf(a) || (b.index?.value ?? -1) - (a.index?.value ?? -1) || a.name.localeCompare(b.name, 'vi'));
     replace(listEl, ...shown.map(stationItem));
   };
   const filterButtons = (['all', 'air', 'water', 'other'] as const).map((f) =>
@@ -213,7 +225,7 @@ async function renderList(): Promise<void> {
     },
   });
   drawList();
-  const mapStations = stations.map((s) => ({ id: s.id, name: s.name, lat: s.lat, lon: s.lon, color: s.index?.category.color ?? NO_INDEX, rank: s.index?.category.level ?? 0 }));
+  const mapStations = stations.map((s) => ({ id: s.id, name: s.name, lat: s.lat, lon: s.lon, color: s.index?.category.color ?? ownIndex(s)?.color ?? NO_INDEX, rank: rankOf(s) }));
   replace(
     app,
     header(),
@@ -267,6 +279,7 @@ async function renderStation(id: string): Promise<void> {
   const s = detail.station;
   const names = new Map(s.metrics.map((m) => [m.key, m]));
   const advice = s.index ? adviceOf(s.indexName, s.index.category.key) : undefined;
+  const own = ownIndex(s);
   const charts = h('div', { class: 'charts' });
   replace(
     app,
@@ -280,12 +293,14 @@ async function renderStation(id: string): Promise<void> {
       h(
         'div',
         { class: 'now' },
-        chip(s.index?.value ?? null, s.index?.category.color ?? null, true),
+        chip(own?.text ?? s.index?.value ?? null, own?.color ?? s.index?.category.color ?? null, true),
         h(
           'div',
           {},
-          h('div', { class: 'now-index' }, s.indexName ?? ''),
-          s.index ? h('div', { class: 'now-category', data: { testid: 'category' } }, loc(s.index.category.name)) : h('div', { class: 'muted' }, t('noIndex')),
+          h('div', { class: 'now-index' }, s.indexName ?? own?.name ?? ''),
+          s.index || own
+            ? h('div', { class: 'now-category', data: { testid: 'category' } }, s.index ? loc(s.index.category.name) : (own?.category ?? ''))
+            : h('div', { class: 'muted' }, t('noIndex')),
           s.index ? h('div', { class: 'muted' }, `${t('updated')}: ${fmtDateTime(s.index.ts)}`) : null,
           s.index && names.has(s.index.dominant) ? h('div', { class: 'muted' }, `${t('dominant')}: ${loc(names.get(s.index.dominant)!.name)}`) : null,
         ),

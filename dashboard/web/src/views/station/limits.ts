@@ -10,6 +10,7 @@
  *    named by permitName) or the QCVN 40:2011 column set by attribute qcvn40Column ('A' | 'B')
  *    with the permit's Kq and Kf (attributes kq, kf), which replace the profile's default column B.
  */
+import { permitLimitsOf as permitLimits } from '../../../../../domain/type-index';
 import { fmtNum, loc, t } from '../../i18n';
 import type { RuleJson, RuleView, StationJson } from './types';
 
@@ -65,21 +66,6 @@ function levelsOf(rule: RuleJson, attributes: Record<string, unknown>): Array<{ 
       const o = item as { value: number; label?: { en: string; vi: string } };
       out.push({ value: o.value, label: o.label ? loc(o.label) : label });
     } else return undefined;
-  }
-  return out;
-}
-
-/** permitLimits: { metric: number (a maximum) | { min?, max? } }. */
-function permitLimits(attributes: Record<string, unknown>): Map<string, { min?: number; max?: number }> {
-  const out = new Map<string, { min?: number; max?: number }>();
-  const raw = attributes['permitLimits'];
-  if (typeof raw !== 'object' || raw === null) return out;
-  for (const [metric, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (typeof v === 'number') out.set(metric, { max: v });
-    else if (typeof v === 'object' && v !== null) {
-      const o = v as { min?: unknown; max?: unknown };
-      out.set(metric, { ...(typeof o.min === 'number' ? { min: o.min } : {}), ...(typeof o.max === 'number' ? { max: o.max } : {}) });
-    }
   }
   return out;
 }

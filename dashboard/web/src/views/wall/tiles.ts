@@ -1,6 +1,7 @@
 /**
  * @module dashboard/web/views/wall/tiles
- * One station on the wall: its name, its index (VN_AQI or VN_WQI) large on the category's
+ * One station on the wall: its name, its index (VN_AQI, VN_WQI, or the flood level, salinity
+ * class or limit compliance of hydromet, salinity and wastewater stations) large on the category's
  * colour, its connection state and its worst open alert, readable from across the room.
  */
 import type { AlertJson, StationLive } from '../../../../../domain/live';
@@ -20,8 +21,8 @@ export function stationTile(s: StationLive, alert: AlertJson | undefined): HTMLE
     h(
       'div',
       { class: 'tile-index' },
-      h('span', { class: 'tile-value', style: { background: i.colour, color: inkOn(i.colour) } }, i.value === null ? '–' : String(i.value)),
-      h('span', { class: 'tile-category' }, h('small', {}, i.name || t('noIndexShort')), h('span', {}, i.category)),
+      h('span', { class: 'tile-value', data: i.kind ? { kind: i.kind, class: i.cls ?? '' } : {}, style: { background: i.colour, color: inkOn(i.colour) } }, i.text),
+      h('span', { class: 'tile-category' }, h('small', {}, i.name || t('noIndexShort')), h('span', {}, i.category), i.detail ? h('small', {}, i.detail) : null),
     ),
     alert
       ? h(
