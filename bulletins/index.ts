@@ -185,6 +185,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
       // First stop the printer: a bulletin being printed then fails fast (logged) and the catch-up
       // loop stops at its next scope, so a shutdown never waits for Chromium.
       await pdf.close();
+      if (pdf.lastCloseError) logger.warn({ err: pdf.lastCloseError }, 'closing the PDF printer at shutdown failed');
       // A browser that never finished starting cannot be closed from here: wait for the run under
       // way for at most CLOSE_WAIT_MS, then let the process go on shutting down (logged).
       const settled = Promise.allSettled([...background]).then(() => serial(async () => undefined));

@@ -27,6 +27,8 @@ export type PdfMode = 'auto' | 'on' | 'off';
 export interface PdfPrinter {
   /** Why PDF is not produced, or undefined when it is. */
   readonly unavailable: string | undefined;
+  /** Why the last forced close at shutdown failed, if it did. */
+  readonly lastCloseError: unknown;
   /** The PDF bytes, or undefined (with `unavailable` set) when PDF is off or impossible here. */
   print(html: string): Promise<Buffer | undefined>;
   close(): Promise<void>;
@@ -46,6 +48,8 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
   let closed = false;
   /** The browser of the print under way: closed at once by close(), so a shutdown never waits for a print. */
   let current: { close(): Promise<void> } | undefined;
+  /** Why the last forced close failed, if it did (kept for diagnosis; the shutdown goes on). */
+  let lastCloseError: unknown;
 
   async function printNow(html: string): Promise<Buffer | undefined> {
     let chromium: typeof import('playwright-core').chromium;
@@ -79,6 +83,9 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
     get unavailable() {
       return unavailable;
     },
+    get lastCloseError() {
+      return lastCloseError;
+    },
     print(html) {
       if (unavailable !== undefined || closed) return Promise.resolve(undefined);
       return serial(() => printNow(html));
@@ -86,7 +93,11 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
     async close() {
       closed = true;
       // the print under way fails at once (its page is gone) instead of holding the shutdown
-      await current?.close().catch(() => undefined);
+      if (current) {
+        const [closing] = await Promise.allSettled([current.close()]);
+        // a browser that is already going away may refuse: the print under way reports its own failure
+        if (closing.status === 'rejected') lastCloseError = closing.reason;
+      }
       await serial(async () => undefined);
     },
   };

@@ -131,7 +131,8 @@ export function createJobMonitor(deps: JobMonitorDeps): JobMonitor {
     status: () => current,
     async close() {
       if (timer) clearInterval(timer);
-      await running?.catch(() => undefined);
+      // wait for a poll under way; its failure was already logged by poll() itself
+      if (running) await Promise.allSettled([running]);
     },
   };
 }
