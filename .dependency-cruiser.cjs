@@ -12,7 +12,7 @@ const LAYERS = [
   ['ingest'],
   ['broker'],
   ['alerts', 'analytics'],
-  ['bulletins', 'open', 'forward', 'cluster', 'simulators', 'automation', 'notify'],
+  ['bulletins', 'open', 'forward', 'cluster', 'simulators', 'automation', 'notify', 'validation'],
   ['api'],
   ['dashboard'],
 ];

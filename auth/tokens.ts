@@ -22,7 +22,7 @@ export interface TokenClaims {
 }
 
 /** Roles in order of what they may do: a role may do everything the ones below it may. */
-export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, reviewer: 3, admin: 4 };
 
 export function newTokenKey(): string {
   return randomBytes(32).toString('base64url');

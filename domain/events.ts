@@ -67,6 +67,14 @@ export interface EventMap {
    * change made elsewhere), so a relay (cluster/) never echoes it back.
    */
   alertRulesChanged: Record<string, never>;
+  /**
+   * A reviewer changed validation flags (invalidated, restored, undid) of a station's metrics over
+   * [from, to) (ms), or an approval changed: the aggregates are already refreshed when this is
+   * emitted; bulletins of the periods it touches are revised (a new version).
+   */
+  validationChanged: { stationId: string; metrics: readonly string[]; from: number; to: number; actionId: number | null; actor: string };
+  /** The check configuration or the scheduled windows changed (ingest reloads its checks). */
+  qcConfigChanged: Record<string, never>;
 }
 
 export type EventName = keyof EventMap;

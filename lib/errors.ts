@@ -37,6 +37,12 @@ export const ERROR_CATALOGUE = {
   QT_ERR_ACK_LINK_INVALID: { status: 404, message: 'This acknowledgement link is not valid' },
   QT_ERR_ACK_LINK_USED: { status: 410, message: 'This acknowledgement link has already been used' },
   QT_ERR_ACK_LINK_EXPIRED: { status: 410, message: 'This acknowledgement link has expired' },
+  QT_ERR_VALIDATION_INVALID: { status: 400, message: 'Invalid validation action' },
+  QT_ERR_VALIDATION_REASON: { status: 400, message: 'Unknown invalidation reason' },
+  QT_ERR_VALIDATION_FUTURE: { status: 400, message: 'The range reaches into the future' },
+  QT_ERR_APPROVAL_SAME_USER: { status: 400, message: 'The second approval must be given by another person' },
+  QT_ERR_APPROVAL_ORDER: { status: 400, message: 'A period must be reviewed (level 1) before it is approved (level 2)' },
+  QT_ERR_QC_CONFIG_INVALID: { status: 400, message: 'Invalid check configuration' },
   // Internal (no HTTP request of their own): status 500 or 503, a stable code for logs and callers.
   QT_ERR_SHUTTING_DOWN: { status: 503, message: 'The service is shutting down' },
   QT_ERR_PACK_INVALID: { status: 500, message: 'Invalid alert rule pack' },

@@ -50,7 +50,7 @@ export async function upsertBulletin(db: Db, b: NewBulletin): Promise<BulletinMe
   const { rows } = await db.query<MetaRow>(
     `INSERT INTO bulletins (kind, period_start, scope, generated_at, generated_by, html, csv, pdf, summary)
      VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (kind, period_start, scope) DO UPDATE SET generated_at = EXCLUDED.generated_at, generated_by = EXCLUDED.generated_by,
+     ON CONFLICT (kind, period_start, scope) WHERE superseded_at IS NULL DO UPDATE SET generated_at = EXCLUDED.generated_at, generated_by = EXCLUDED.generated_by,
        html = EXCLUDED.html, csv = EXCLUDED.csv, pdf = EXCLUDED.pdf, summary = EXCLUDED.summary
      RETURNING ${META}`,
     [b.kind, b.periodStart, b.scope, b.generatedAt, b.generatedBy, b.html, b.csv, b.pdf, JSON.stringify(b.summary)],

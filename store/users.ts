@@ -4,7 +4,7 @@
  */
 import type { Db } from './db.js';
 
-export type Role = 'viewer' | 'operator' | 'admin';
+export type Role = 'viewer' | 'operator' | 'reviewer' | 'admin';
 
 export interface User {
   id: number;

@@ -17,7 +17,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, localIso, startTestApp, type TestApp } from './helpers/app.js';
 
-type Role = 'viewer' | 'operator' | 'admin';
+type Role = 'viewer' | 'operator' | 'reviewer' | 'admin';
 /** 'public': no role checked (it may authenticate otherwise: login, station ingest). */
 const EXPECTED: Record<string, Role | 'public'> = {
   // documentation, health, metrics, the page and its assets
@@ -138,11 +138,11 @@ const EXPECTED: Record<string, Role | 'public'> = {
   'PATCH /api/v1/open/stations/:id': 'admin',
 };
 
-const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, reviewer: 3, admin: 4 };
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 let t: TestApp;
-const tokens: Record<'viewer' | 'operator' | 'admin' | 'analyst', string> = { viewer: '', operator: '', admin: '', analyst: '' };
+const tokens: Record<'viewer' | 'operator' | 'reviewer' | 'admin' | 'analyst', string> = { viewer: '', operator: '', reviewer: '', admin: '', analyst: '' };
 const STATION = 'ROLE-1';
 
 beforeAll(async () => {
@@ -151,6 +151,7 @@ beforeAll(async () => {
   tokens.admin = t.adminToken;
   tokens.viewer = await t.userToken('role-viewer', 'viewer');
   tokens.operator = await t.userToken('role-operator', 'operator');
+  tokens.reviewer = await t.userToken('role-reviewer', 'reviewer');
   await t.userToken('role-analyst', 'viewer');
   const created = await t.api<{ token: string }>('POST', '/api/v1/tokens', { name: 'roles test', username: 'role-analyst' });
   expect(created.status).toBe(201);
@@ -220,7 +221,7 @@ describe('the whole route table, with every role', () => {
         continue;
       }
       if (anonymous !== 401) problems.push(`${r.method} ${url}: anonymous got ${anonymous}, expected 401`);
-      for (const who of ['viewer', 'analyst', 'operator', 'admin'] as const) {
+      for (const who of ['viewer', 'analyst', 'operator', 'reviewer', 'admin'] as const) {
         const status = await call(r.method, url, tokens[who]);
         const rank = who === 'analyst' ? RANK.viewer : RANK[who];
         const allowed = rank >= RANK[required] && !(who === 'analyst' && WRITE.has(r.method));

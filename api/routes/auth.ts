@@ -30,7 +30,7 @@ const CREDENTIALS_SCHEMA = {
   properties: { username: { type: 'string', minLength: 1, maxLength: 100 }, password: { type: 'string', minLength: 1, maxLength: 1000 } },
 } as const;
 
-const USER = { type: 'object', required: ['username', 'role'], properties: { username: { type: 'string' }, role: { enum: ['viewer', 'operator', 'admin'] } } } as const;
+const USER = { type: 'object', required: ['username', 'role'], properties: { username: { type: 'string' }, role: { enum: ['viewer', 'operator', 'reviewer', 'admin'] } } } as const;
 const SESSION = {
   type: 'object',
   required: ['expiresAt', 'user'],

@@ -9,7 +9,7 @@ import { listUsers, upsertUser, type Role } from '../../store/users.js';
 import type { HttpDeps } from '../index.js';
 import { TIME } from '../schemas/common.js';
 
-const ROLE = { enum: ['viewer', 'operator', 'admin'] } as const;
+const ROLE = { enum: ['viewer', 'operator', 'reviewer', 'admin'] } as const;
 
 export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   app.get(
@@ -50,7 +50,7 @@ export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
           properties: {
             username: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{2,64}$' },
             password: { type: 'string', minLength: 8, maxLength: 1000 },
-            role: { enum: ['viewer', 'operator', 'admin'] },
+            role: { enum: ['viewer', 'operator', 'reviewer', 'admin'] },
           },
         },
       },

@@ -10,7 +10,7 @@ import { API_FLAGS, type Group } from '../command.js';
 import { CliError, option, usageError, type Args, type Context } from '../context.js';
 import { closeTarget, reach } from '../target.js';
 
-const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+const ROLES: readonly Role[] = ['viewer', 'operator', 'reviewer', 'admin'];
 const USERNAME = /^[A-Za-z0-9_.@-]{2,64}$/;
 const MODES = `Runs through the running app's API with --url (QUANTRAC_URL) and --token (QUANTRAC_TOKEN) or
 --user/--password (QUANTRAC_PASSWORD); when the app is stopped, in the database (DATA_DIR or DATABASE_URL).

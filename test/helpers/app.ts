@@ -36,7 +36,7 @@ export interface TestApp {
   ): Promise<{ status: number; body: T; headers: Record<string, string | string[] | number | undefined> }>;
   createStation(input: { id: string; profile?: string; name?: string; lat?: number; lon?: number; attributes?: Record<string, unknown> }): Promise<{ id: string; secret: string }>;
   /** Logs in as a new user with the given role; returns the token. */
-  userToken(username: string, role: 'viewer' | 'operator' | 'admin'): Promise<string>;
+  userToken(username: string, role: 'viewer' | 'operator' | 'reviewer' | 'admin'): Promise<string>;
   connectStation(id: string, secret: string, options?: IClientOptions): Promise<MqttClient>;
   /** Closes the app; the data directory stays for a restart unless `removeData`. */
   close(removeData?: boolean): Promise<void>;

@@ -40,10 +40,10 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 export interface User {
   username: string;
-  role: 'viewer' | 'operator' | 'admin';
+  role: 'viewer' | 'operator' | 'reviewer' | 'admin';
 }
 
-const RANK = { viewer: 1, operator: 2, admin: 3 } as const;
+const RANK = { viewer: 1, operator: 2, reviewer: 3, admin: 4 } as const;
 export function can(user: User, role: User['role']): boolean {
   return RANK[user.role] >= RANK[role];
 }
