@@ -5,6 +5,7 @@
  *
  *   rule-index.ts   the rules in memory, per profile and station      rule-store.ts  rule CRUD, packs
  *   windows.ts      per-station sample windows (+ start-up refill)    silences.ts    silences
+ *   series-window.ts  one metric's window: raw tail + hourly sums of long means
  *   evaluator.ts    rules over windows → conditions                   lifecycle.ts   conditions → alerts
  *   index-queue.ts  hourly AQI/WQI recomputation on its own queue     transitions.ts the lifecycle's pure steps
  *
@@ -27,7 +28,7 @@ import { createLifecycle } from './lifecycle.js';
 import { createRuleIndex, type RuleView } from './rule-index.js';
 import { createRuleStore } from './rule-store.js';
 import { createSilences } from './silences.js';
-import { createWindows, rebuildWindows } from './windows.js';
+import { createWindows, rebuildWindows, refreshLateHours } from './windows.js';
 
 export { AQI_METRIC };
 export type { RuleView };
@@ -154,6 +155,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       t.touched.add(r.metric);
       const indexInput = station.profileId === 'surface-water' ? WQI_METRICS : (AQI_POLLUTANTS as readonly string[]);
       if (indexInput.includes(r.metric) && r.quality === 'valid') t.newestPollutantTs = Math.max(t.newestPollutantTs, r.ts);
+    }
+    if (windows.lateHours().length > 0) {
+      // late readings in hours kept as sums: re-read those hours first (windows.ts); on failure they count later
+      await refreshLateHours(db, windows).catch((err: unknown) => log.warn({ err }, 'hours with late readings not re-read; tried again with the next readings'));
     }
     for (const [stationId, { touched, newestPollutantTs }] of touchedByStation) {
       const station = directory.get(stationId)!;

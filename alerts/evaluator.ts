@@ -54,10 +54,12 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const samples = metric ? (s.byMetric.get(metric) ?? []) : [...s.latestByMetric].map(([m, sample]) => ({ ...sample, metric: m })).sort((x, y) => x.ts - y.ts);
     const open = lifecycle.openRecord(station.id, rule.id);
     const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
+    const hourly = metric ? s.series.get(metric)?.hours : undefined; // long mean windows (rules/hourly.ts)
     return evaluate({
       rule,
       now: at,
       samples,
+      ...(hourly !== undefined && hourly.length > 0 ? { hourly } : {}),
       active: open !== undefined,
       ...(open?.level != null ? { activeLevel: open.level } : {}),
       expectedIntervalMs: rules.intervalMs(station, metric),

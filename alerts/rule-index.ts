@@ -2,13 +2,15 @@
  * @module alerts/rule-index
  * The alert engine's rules in memory, indexed for the reading hot path: the enabled rules of
  * each profile and station, each station's rules and the metrics they read (cached until the
- * rules change), and how far back each station-metric window must reach. Pure memory: loading
+ * rules change), and how far back each station-metric window must reach, as raw readings and as
+ * hourly sums (long mean windows, rules/hourly.ts). Pure memory: loading
  * and saving live in alerts/rule-store.ts.
  */
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { StoredRule } from '../store/alerts.js';
 import type { Station } from '../store/stations.js';
 import { AQI_METRIC } from './aqi.js';
+import { hourlyWindowMs } from './rules/hourly.js';
 import { lookbackMs } from './rules/index.js';
 import { validateRule } from './rules/schema.js';
 import type { Rule } from './rules/types.js';
@@ -40,6 +42,18 @@ export interface RuleIndex {
   intervalMs(station: Station, metric: string | undefined): number;
   /** How far back the station's window of `metric` must reach for its rules. */
   lookbackFor(station: Station, metric: string): number;
+  /** How the window of `metric` is kept: raw readings for rawMs, hourly sums for hourlyMs (0: none). */
+  windowPlan(station: Station, metric: string): WindowPlan;
+}
+
+/**
+ * rawMs: how far back raw readings must reach (rules other than long means, at least
+ * MIN_LOOKBACK_MS); hourlyMs: how far back the long mean windows reach (rules/hourly.ts), kept as
+ * hourly sums, 0 when the metric has none. lookbackFor is the larger of the two.
+ */
+export interface WindowPlan {
+  rawMs: number;
+  hourlyMs: number;
 }
 
 /** The metric a rule reads, if it reads one (device-status and no-data rules read them all). */
@@ -50,7 +64,7 @@ export function createRuleIndex(profiles: ReadonlyMap<string, LoadedProfile>): R
   const rules = new Map<string, Rule>();
   let byProfile = new Map<string, Rule[]>();
   let byStation = new Map<string, Rule[]>();
-  const lookbacks = new Map<string, number>(); // `${station}|${metric}` → ms
+  const plans = new Map<string, WindowPlan>(); // `${station}|${metric}` → lookbacks
   /** Per station: its rules and the metrics they read (rebuilt when rules change; read on every reading). */
   const stationRules = new Map<string, { rules: Rule[]; metrics: Set<string> }>();
 
@@ -65,7 +79,7 @@ export function createRuleIndex(profiles: ReadonlyMap<string, LoadedProfile>): R
       list.push(rule);
       map.set(k, list);
     }
-    lookbacks.clear();
+    plans.clear();
     stationRules.clear();
   }
 
@@ -120,16 +134,26 @@ export function createRuleIndex(profiles: ReadonlyMap<string, LoadedProfile>): R
     hasRuleFor: (station, metric) => rulesOf(station).metrics.has(metric),
     intervalMs,
     lookbackFor(station, metric) {
-      const k = `${station.id}|${metric}`;
-      let ms = lookbacks.get(k);
-      if (ms === undefined) {
-        ms = MIN_LOOKBACK_MS;
-        for (const rule of rulesOf(station).rules) {
-          if (ruleMetric(rule) === metric) ms = Math.max(ms, lookbackMs(rule, intervalMs(station, metric)));
-        }
-        lookbacks.set(k, ms);
-      }
-      return ms;
+      const { rawMs, hourlyMs } = windowPlan(station, metric);
+      return Math.max(rawMs, hourlyMs);
     },
+    windowPlan,
   };
+
+  function windowPlan(station: Station, metric: string): WindowPlan {
+    const k = `${station.id}|${metric}`;
+    let plan = plans.get(k);
+    if (plan === undefined) {
+      plan = { rawMs: MIN_LOOKBACK_MS, hourlyMs: 0 };
+      for (const rule of rulesOf(station).rules) {
+        if (ruleMetric(rule) !== metric) continue;
+        const ms = lookbackMs(rule, intervalMs(station, metric));
+        // the hourly index is not in the readings table a late hour is re-read from: kept raw (one value an hour)
+        if (hourlyWindowMs(rule) !== undefined && metric !== AQI_METRIC) plan.hourlyMs = Math.max(plan.hourlyMs, ms);
+        else plan.rawMs = Math.max(plan.rawMs, ms);
+      }
+      plans.set(k, plan);
+    }
+    return plan;
+  }
 }

@@ -1,9 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/index.js';
 import { loadProfiles } from '../device-profiles/index.js';
+import { QUALITY, type QualityName } from '../domain/quality.js';
+import { createLogger } from '../lib/logger.js';
 import type { StoredRule } from '../store/alerts.js';
+import { createStore, type Store } from '../store/index.js';
+import { insertReadings } from '../store/readings.js';
 import type { Station } from '../store/stations.js';
+import { tempDataDir } from '../test/helpers/app.js';
 import { createRuleIndex } from './rule-index.js';
-import { createWindows } from './windows.js';
+import { exactSum } from './rules/exact-sum.js';
+import { hourEndOf, HOUR_MS } from './rules/hourly.js';
+import { isValid } from './rules/samples.js';
+import { seeded, inputFor } from './rules/test-support/fixtures.js';
+import { evaluateThreshold } from './rules/threshold.js';
+import type { Sample, ThresholdRule } from './rules/types.js';
+import { seriesRecords } from './series-window.js';
+import { createWindows, refreshLateHours } from './windows.js';
 
 const profiles = loadProfiles();
 
@@ -63,5 +77,128 @@ describe('createWindows', () => {
     expect(w.byMetric.get('pm25')!.map((x) => x.value)).toEqual([2, 3, 4]);
     windows.noteRemote('S1', 'pm25', 3);
     expect(w.lastReceivedByMetric.get('pm25')).toBe(6);
+  });
+});
+
+describe('long mean windows as hourly sums', () => {
+  const MIN = 60_000;
+  const T0 = Date.parse('2025-06-01T00:00:00Z');
+  const dataDir = tempDataDir();
+  let store: Store;
+  beforeAll(async () => {
+    store = await createStore(resolveConfig({ dataDir, logLevel: 'silent' }), createLogger('silent'));
+  });
+  afterAll(async () => {
+    await store?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A reading as delivered: its ts, value and quality (a duplicate repeats a ts with another value). */
+  function randomDeliveries(rand: () => number, n: number): Sample[] {
+    const readings: Sample[] = [];
+    let ts = T0 + Math.floor(rand() * HOUR_MS);
+    for (let i = 0; i < n; i++) {
+      const r = rand();
+      if (r < 0.6) ts += MIN;
+      else if (r < 0.7)
+        ts += 1000; // a burst, one a second
+      else if (r < 0.78)
+        ts += Math.floor(rand() * 40 * MIN); // a gap
+      else if (r < 0.88)
+        ts = hourEndOf(ts + 1); // exactly on the next hour
+      else ts += 1 + Math.floor(rand() * 5 * MIN); // jitter, ms resolution
+      const q = rand();
+      const quality: QualityName = q < 0.85 ? 'valid' : q < 0.9 ? 'calibrating' : q < 0.95 ? 'fault' : 'out_of_range';
+      const big = rand() < 0.05 ? 1e9 : 1; // a few large values make the order of a naive sum matter
+      readings.push({ ts, value: rand() < 0.03 ? null : (Math.round(rand() * 2000) / 10) * big + 0.1, quality });
+    }
+    // delivery order: some late (up to ~4 h), some duplicates of earlier timestamps delivered later
+    const slots = readings.map((r, i) => ({ r, at: rand() < 0.1 ? i + 1 + Math.floor(rand() * 200) : i }));
+    for (let i = 0; i < n * 0.05; i++) {
+      const j = Math.floor(rand() * n);
+      slots.push({ r: { ...readings[j]!, value: Math.round(rand() * 2000) / 10, quality: rand() < 0.8 ? 'valid' : 'calibrating' }, at: j + Math.floor(rand() * 300) });
+    }
+    return slots.sort((a, b) => a.at - b.at).map((x) => x.r);
+  }
+
+  it('give the mean, coverage and evidence the same evaluator gives over every stored reading (random series: late, out of order, duplicates, hour boundaries)', async () => {
+    const rules = createRuleIndex(profiles);
+    const base = { scope: { profile: 'air-quality' }, clear: 40, raise: 60, minCoverage: 0.05 };
+    rules.replace([
+      stored('m.24h', { ...base, over: 'mean', windowMinutes: 1440 }),
+      stored('m.8h', { ...base, over: 'mean', windowMinutes: 480 }),
+      stored('m.90min', { ...base, over: 'mean', windowMinutes: 90 }),
+      stored('m.1h', { ...base, over: 'mean', windowMinutes: 60 }),
+    ]);
+    const longRules = ['m.24h', 'm.8h', 'm.90min'].map((id) => rules.get(id) as ThresholdRule);
+    let compared = 0;
+    let refreshed = 0;
+    let maxHours = 0;
+    for (const seed of [1, 2, 3]) {
+      const rand = seeded(seed);
+      const s = station(`W-RAND-${seed}`);
+      const windows = createWindows(rules);
+      const db = new Map<number, Sample>(); // what the database holds: first write wins
+      const deliveries = randomDeliveries(rand, 1200);
+      for (let i = 0; i < deliveries.length;) {
+        const batch = deliveries.slice(i, (i += 1 + Math.floor(rand() * 8)));
+        await insertReadings(store.db, {
+          stationIds: batch.map(() => s.id),
+          metrics: batch.map(() => 'pm25'),
+          ts: batch.map((r) => new Date(r.ts).toISOString()),
+          values: batch.map((r) => r.value),
+          quality: batch.map((r) => QUALITY[r.quality]),
+        });
+        for (const r of batch) {
+          if (!db.has(r.ts)) db.set(r.ts, r);
+          windows.record(s, { metric: 'pm25', ...r }, r.ts);
+        }
+        refreshed += await refreshLateHours(store.db, windows);
+        const w = windows.of(s.id).series.get('pm25')!;
+        maxHours = Math.max(maxHours, w.hours.length);
+        const everything = [...db.values()].sort((a, b) => a.ts - b.ts);
+        for (const rule of longRules) {
+          const kept = evaluateThreshold({ ...inputFor(rule, w.raw), hourly: w.hours });
+          const brute = evaluateThreshold(inputFor(rule, everything));
+          expect(kept).toEqual(brute);
+          if (brute?.value === undefined) continue;
+          // and independently: the exact mean of the valid values in (hour end of (newest − W), newest]
+          const newest = everything.filter(isValid).at(-1)!;
+          const start = hourEndOf(newest.ts - rule.windowMinutes! * MIN);
+          const values = everything.filter((x) => isValid(x) && x.ts > start && x.ts <= newest.ts).map((x) => x.value!);
+          expect(kept!.value).toBe(exactSum(values) / values.length);
+          compared++;
+        }
+      }
+    }
+    // not vacuous: means compared, hourly sums used and late hours re-read from the database
+    expect(compared).toBeGreaterThan(1000);
+    expect(maxHours).toBeGreaterThan(20);
+    expect(refreshed).toBeGreaterThan(50);
+  });
+
+  it('hold a bounded number of records per series, whatever the window length and the reading rate', () => {
+    const records = (windowMinutes: number, everyMs: number, hours: number): { total: number; hours: number } => {
+      const rules = createRuleIndex(profiles);
+      rules.replace([stored('m.long', { scope: { profile: 'air-quality' }, over: 'mean', windowMinutes })]);
+      const windows = createWindows(rules);
+      const s = station('W-BOUND');
+      for (let ts = T0; ts < T0 + hours * HOUR_MS; ts += everyMs) windows.record(s, { metric: 'pm25', ts, value: 30 + (ts % 7), quality: 'valid' }, ts);
+      const w = windows.of(s.id).series.get('pm25')!;
+      return { total: seriesRecords(w), hours: w.hours.length };
+    };
+    // 24 h at one reading a minute: 1,442 raw readings before; now ≤ 25 hours + the raw tail (10 min, and the newest 20)
+    const perMinute = records(1440, MIN, 30);
+    expect(perMinute.hours).toBeLessThanOrEqual(25);
+    expect(perMinute.total).toBeLessThanOrEqual(25 + 20);
+    // one a second (86,400 raw readings for 24 h): the same hours, a raw tail of 10 minutes
+    const perSecond = records(1440, 1000, 26);
+    expect(perSecond.hours).toBeLessThanOrEqual(25);
+    expect(perSecond.total).toBeLessThanOrEqual(25 + 601);
+    // a week's window: more hours, the same raw tail; and nothing grows once the window is full
+    const week = records(7 * 1440, MIN, 24 * 7 + 6);
+    expect(week.hours).toBeLessThanOrEqual(7 * 24 + 1);
+    expect(week.total - week.hours).toBe(perMinute.total - perMinute.hours);
+    expect(records(1440, MIN, 60)).toEqual(perMinute);
   });
 });

@@ -1,22 +1,29 @@
 /**
  * @module alerts/windows
  * Per-station sample windows: for every metric an enabled rule reads, the recent samples in
- * timestamp order, trimmed to the longest lookback of the station's rules on that metric; and
- * for every metric, the latest sample and when a reading last arrived (no-data and
- * device-status rules). Refilled from the database at start-up (`rebuildWindows`).
+ * timestamp order, trimmed to the longest lookback of the station's rules on that metric, except
+ * that long mean windows (8 h, 24 h) are kept as hourly sums (series-window.ts), so memory does
+ * not grow with window length; and for every metric, the latest sample and when a reading last
+ * arrived (no-data and device-status rules). Refilled from the database at start-up
+ * (`rebuildWindows`); hours a late reading fell into are re-read from it (`refreshLateHours`).
  */
 import type { Db } from '../store/index.js';
-import { recentSamples } from '../store/alert-windows.js';
+import { recentSamples, storedInRanges } from '../store/alert-windows.js';
 import type { Station } from '../store/stations.js';
 import { AQI_METRIC } from './aqi.js';
+import { HOUR_MS } from './rules/hourly.js';
 import { ruleMetric, type RuleIndex } from './rule-index.js';
 import type { Sample } from './rules/types.js';
+import { addToSeries, createSeries, replaceHour, type SeriesWindow } from './series-window.js';
 
 /** Stations whose recent samples are read by one query at start. */
 const REBUILD_CHUNK = 200;
 
 export interface StationWindow {
+  /** The raw samples of each rule metric (the `raw` of its series). */
   byMetric: Map<string, Sample[]>;
+  /** Each rule metric's whole window: raw samples and hourly sums. */
+  series: Map<string, SeriesWindow>;
   latestByMetric: Map<string, Sample>;
   lastReceivedAt: number | undefined;
   lastReceivedByMetric: Map<string, number>;
@@ -37,27 +44,27 @@ export interface Windows {
   record(station: Station, r: WindowReading, receivedAt: number): void;
   /** Another node received a reading of this station (multi-node mode): only the arrival time counts here. */
   noteRemote(stationId: string, metric: string, receivedAt: number): void;
+  /** Hours late readings fell into, whose sums must be re-read (refreshLateHours). */
+  lateHours(): LateHour[];
 }
 
-/** Inserts in timestamp order (late readings land in place) and trims to the lookback. */
-function addSample(list: Sample[], sample: Sample, lookback: number): void {
-  let i = list.length;
-  while (i > 0 && list[i - 1]!.ts > sample.ts) i--;
-  if (i > 0 && list[i - 1]!.ts === sample.ts) return; // first write wins, as in the database
-  list.splice(i, 0, sample);
-  const oldest = list[list.length - 1]!.ts - lookback;
-  let drop = 0;
-  while (drop < list.length && list[drop]!.ts < oldest) drop++;
-  if (drop > 0) list.splice(0, drop);
+/** An hour of a series whose sum a late reading made uncertain (series-window.ts). */
+export interface LateHour {
+  stationId: string;
+  metric: string;
+  series: SeriesWindow;
+  end: number;
 }
 
 export function createWindows(rules: RuleIndex): Windows {
   const series = new Map<string, StationWindow>();
+  /** Series with stale hours, by `${station}|${metric}`. */
+  const late = new Map<string, { stationId: string; metric: string; series: SeriesWindow }>();
 
   function of(stationId: string): StationWindow {
     let s = series.get(stationId);
     if (!s) {
-      s = { byMetric: new Map(), latestByMetric: new Map(), lastReceivedAt: undefined, lastReceivedByMetric: new Map() };
+      s = { byMetric: new Map(), series: new Map(), latestByMetric: new Map(), lastReceivedAt: undefined, lastReceivedByMetric: new Map() };
       series.set(stationId, s);
     }
     return s;
@@ -73,16 +80,51 @@ export function createWindows(rules: RuleIndex): Windows {
       s.lastReceivedAt = Math.max(s.lastReceivedAt ?? 0, receivedAt);
       s.lastReceivedByMetric.set(r.metric, receivedAt);
       if (!rules.hasRuleFor(station, r.metric)) return;
-      let list = s.byMetric.get(r.metric);
-      if (!list) s.byMetric.set(r.metric, (list = []));
-      addSample(list, sample, rules.lookbackFor(station, r.metric));
+      let w = s.series.get(r.metric);
+      if (!w) {
+        s.series.set(r.metric, (w = createSeries()));
+        s.byMetric.set(r.metric, w.raw);
+      }
+      addToSeries(w, sample, rules.windowPlan(station, r.metric));
+      if (w.stale) late.set(`${station.id}|${r.metric}`, { stationId: station.id, metric: r.metric, series: w });
     },
     noteRemote(stationId, metric, receivedAt) {
       const s = of(stationId);
       s.lastReceivedAt = Math.max(s.lastReceivedAt ?? 0, receivedAt);
       s.lastReceivedByMetric.set(metric, Math.max(s.lastReceivedByMetric.get(metric) ?? 0, receivedAt));
     },
+    lateHours() {
+      const hours: LateHour[] = [];
+      for (const [k, { stationId, metric, series: w }] of late) {
+        if (!w.stale)
+          late.delete(k); // re-read (or out of every window) since
+        else for (const end of w.stale) hours.push({ stationId, metric, series: w, end });
+      }
+      return hours;
+    },
   };
+}
+
+/** Hours re-read from the database by one query. */
+const REFRESH_CHUNK = 500;
+
+/**
+ * Re-reads from the database the hours late readings fell into (Windows.takeLateHours): a sum
+ * cannot tell a new reading from a duplicate, the stored readings can (first write wins). The
+ * engine calls this before it evaluates the readings. On failure the hours stay stale (the late
+ * readings not counted yet) and are tried again with the next readings.
+ */
+export async function refreshLateHours(db: Db, windows: Windows): Promise<number> {
+  const hours = windows.lateHours();
+  for (let i = 0; i < hours.length; i += REFRESH_CHUNK) {
+    const chunk = hours.slice(i, i + REFRESH_CHUNK);
+    const ranges = chunk.map((h) => ({ stationId: h.stationId, metric: h.metric, after: new Date(h.end - HOUR_MS), until: new Date(h.end), before: new Date(h.series.rawFrom) }));
+    const stored = chunk.map((): Sample[] => []);
+    for (const r of await storedInRanges(db, ranges)) stored[r.range]!.push({ ts: r.ts.getTime(), value: r.value, quality: r.quality });
+    // rawFrom cannot have moved meanwhile: the engine's queue runs nothing else in between
+    chunk.forEach((h, j) => replaceHour(h.series, h.end, stored[j]!));
+  }
+  return hours.length;
 }
 
 /**

@@ -6,8 +6,12 @@
  * The mean is a rolling mean over windowMinutes ending at the newest valid sample, evaluated on
  * every reading: an early warning that a limit such as QCVN 05:2023's 24 h PM2.5 value is being
  * exceeded, not the calendar-day compliance statistic (QĐ 1459 §1.6 days run 01:00–00:00).
+ * Windows up to an hour are (newest − window, newest]; longer ones count whole hours
+ * (hourly.ts: the newest hour, possibly running, and the ones before it), which the engine keeps
+ * as hourly sums, and their coverage is measured over the span they cover.
  */
 import { cite, exact, numNear } from './format.js';
+import { hourlyMean, hourlyWindowMs } from './hourly.js';
 import { evidenceOf, freshValidSeries, trailingWindow } from './samples.js';
 import { outsideValidity } from './validity.js';
 import type { Condition, EvalInput, Evaluator, ThresholdRule } from './types.js';
@@ -39,11 +43,19 @@ export const evaluateThreshold: Evaluator<ThresholdRule> = function evaluateThre
     // schema.ts guarantees windowMinutes for 'mean'; without it there is nothing to average over.
     if (windowMinutes === undefined) return undefined;
     const windowMs = windowMinutes * 60_000;
-    const window = trailingWindow(valid, newest.ts, windowMs);
-    const expected = windowMs / expectedIntervalMs;
-    if (window.length / expected < minCoverage) return undefined;
-    value = window.reduce((sum, s) => sum + s.value, 0) / window.length;
-    evidence = evidenceOf(window);
+    if (hourlyWindowMs(rule) !== undefined) {
+      // longer than an hour: whole hours (hourly.ts), from the raw samples and the engine's hourly sums
+      const m = hourlyMean(valid, input.hourly ?? [], newest.ts, windowMs);
+      if (m === undefined || m.count / (m.spanMs / expectedIntervalMs) < minCoverage) return undefined;
+      value = m.mean;
+      evidence = evidenceOf(m.window);
+    } else {
+      const window = trailingWindow(valid, newest.ts, windowMs);
+      const expected = windowMs / expectedIntervalMs;
+      if (window.length / expected < minCoverage) return undefined;
+      value = window.reduce((sum, s) => sum + s.value, 0) / window.length;
+      evidence = evidenceOf(window);
+    }
   }
 
   const holds = thresholdHolds(rule, value, active);

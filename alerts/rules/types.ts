@@ -7,6 +7,7 @@
  * escalation, acknowledgement and silences are the engine's job, never an evaluator's.
  */
 import type { QualityName } from '../../domain/quality.js';
+import type { HourSum } from './hourly.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
@@ -47,7 +48,10 @@ export interface ThresholdRule extends RuleCommon {
   op: 'above' | 'below';
   raise: number;
   clear: number;
-  /** 'raw': the newest valid sample; 'mean': the mean of valid samples over the trailing windowMinutes (ending at the newest sample). */
+  /**
+   * 'raw': the newest valid sample; 'mean': the mean of valid samples over the trailing windowMinutes
+   * (ending at the newest sample; over an hour, in whole hours: rules/hourly.ts).
+   */
   over: 'raw' | 'mean';
   windowMinutes?: number;
   /** For 'mean': minimum fraction of expected samples present in the window (default 0.75). Below it: not enough data. */
@@ -157,6 +161,13 @@ export interface EvalInput<R extends Rule = Rule> {
    * (no_data, device_status), the samples of every metric of the station, merged and ascending.
    */
   samples: readonly Sample[];
+  /**
+   * The sums of the valid samples of rule.metric OLDER than every sample in `samples`, one per hour
+   * (hourly.ts), ascending by end: the engine keeps long mean windows this way instead of raw
+   * readings. Absent or empty when `samples` hold everything. Only threshold 'mean' over more
+   * than an hour reads it.
+   */
+  hourly?: readonly HourSum[];
   /** Whether the engine currently holds an open alert for (station, rule): lets evaluators apply hysteresis. */
   active: boolean;
   /** The level reached when last active (levels rule hysteresis), if any. */
