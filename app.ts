@@ -37,6 +37,8 @@ import { startMqttTls } from './security/tls.js';
 import { createCluster, type Cluster } from './cluster/index.js';
 import { createConnectionStateWriter } from './store/connection-states.js';
 import { createJobMonitor, type JobMonitor } from './store/job-monitor.js';
+import { startQcSchedule, type QcSchedule } from './validation/scheduled.js';
+import { createValidationService, type ValidationService } from './validation/service.js';
 
 export interface App {
   config: Readonly<Config>;
@@ -61,6 +63,10 @@ export interface App {
   notifier: Notifier;
   /** The database background jobs' health, checked every minute (store/job-monitor.ts): /healthz, /metrics, `databaseJobFailing`. */
   jobs: JobMonitor;
+  /** The scheduled validation checks (validation/scheduled.ts): spatial consistency every validation.scheduleSeconds. */
+  qcSchedule: QcSchedule;
+  /** Reviewers' actions, approvals, reports, check configuration and windows (validation/service.ts, issue 18). */
+  validation: ValidationService;
   ports: { mqtt: number; http: number; ftp?: number | undefined; mqttTls?: number | undefined };
   /** Login guard, station limits, audit log, TLS (security/). */
   security: Security;
@@ -213,8 +219,22 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     const jobs = createJobMonitor({ db: store.db, embedded: store.embeddedJobs, bus, metrics, logger: logger.child({ component: 'db-jobs' }) });
     closers.push(() => jobs.close());
     jobs.poll().catch((err: unknown) => logger.warn({ err }, 'reading the database jobs failed'));
+    // Scheduled validation checks (spatial consistency) on the leader; 0 s = never on a timer.
+    const qcSchedule = startQcSchedule({
+      db: store.db,
+      bus,
+      logger,
+      intervalMs: config.validation.scheduleSeconds * 1000,
+      isLeader: () => cluster.isLeader(),
+      timeZone: config.timezone,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    closers.push(() => qcSchedule.close());
 
     const bulletins = createBulletins({ config, db: store.db, bus, profiles, logger, isLeader: () => cluster.isLeader() });
+    // Reviewers' actions and approvals (validation/service.ts); closed after HTTP, once the write under way is done.
+    const validation = createValidationService({ db: store.db, bus, log: logger.child({ component: 'validation' }), stations: directory, profiles, config });
+    closers.push(() => validation.close());
     const http = await createHttpServer({
       config,
       db: store.db,
@@ -234,6 +254,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       bulletins,
       notifier,
       jobs,
+      validation,
     });
     // A node that takes over the timer work first re-reads the open alerts other nodes changed.
     cluster.onLeadershipChange((leader) => {
@@ -280,7 +301,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     }
     let forwarder: Forwarder | undefined;
     if (config.forwarding.targets.length > 0) {
-      forwarder = await createForwarder({ config, db: store.db, directory, profiles, metrics, logger });
+      forwarder = await createForwarder({ config, db: store.db, directory, profiles, metrics, logger, bus });
       closers.push(() => forwarder!.close());
     }
 
@@ -308,6 +329,8 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       bulletins,
       notifier,
       jobs,
+      qcSchedule,
+      validation,
       ports: { mqtt: broker.port, http: http.port, ftp: ftp?.port, mqttTls: mqttTls?.port },
       security,
       circular10: { intake, ftp, dropFolder, forwarder },

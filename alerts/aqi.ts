@@ -58,28 +58,33 @@ export interface StationIndices {
   vnDaily: number | null;
 }
 
-/** Computes and stores the indices of the hour ending at `hourEnd` and of its VN_AQI day (a local day in the station's `timeZone`). */
-export async function updateStationIndices(db: Db, stationId: string, hourEnd: number, timeZone: string = DEFAULT_TIME_ZONE): Promise<StationIndices> {
-  const { day, firstHourEnd } = vnAqiDay(hourEnd, timeZone);
-  const from = Math.min(hourEnd - 12 * HOUR, firstHourEnd - 8 * HOUR);
-  const means = await hourlyMeans(db, stationId, AQI_POLLUTANTS, new Date(from), new Date(hourEnd));
-  const at = (metric: string, label: number): number | undefined => means.get(metric)?.get(label);
-  const newestFirst = (metric: string, hours: number) => Array.from({ length: hours }, (_, k) => at(metric, hourEnd - k * HOUR) ?? null);
+/** An hourly mean of valid readings by metric and hour-ending label (epoch ms); undefined when the hour has none. */
+export type MeanAt = (metric: string, hourEnd: number) => number | undefined;
 
+/** An index ready to store: the stored row without station and time. */
+export interface ComputedIndex {
+  indexName: 'vn_aqi' | 'us_aqi' | 'vn_wqi';
+  aqi: number;
+  category: string;
+  dominant: string;
+  subIndices: Record<string, number>;
+}
+
+/** The hourly means an hour's indices and its VN_AQI day need: from 12 hours before it (NowCast) and 8 hours before the day (O3 8-hour). */
+export function meansWindowStart(hourEnd: number, timeZone: string): number {
+  const { firstHourEnd } = vnAqiDay(hourEnd, timeZone);
+  return Math.min(hourEnd - 12 * HOUR, firstHourEnd - 8 * HOUR);
+}
+
+/** The hourly VN_AQI (NowCast for PM) and US EPA AQI of the hour ending at `hourEnd`; null when not enough data. */
+export function hourlyAirIndices(at: MeanAt, hourEnd: number): { vn: ComputedIndex | null; us: ComputedIndex | null } {
+  const newestFirst = (metric: string, hours: number) => Array.from({ length: hours }, (_, k) => at(metric, hourEnd - k * HOUR) ?? null);
   const series: Partial<Record<VnAqiPollutant, Array<number | null>>> = {};
   for (const p of AQI_POLLUTANTS) series[p] = newestFirst(p, 12);
-  const vn = hourlyVnAqi(buildHourlyVnAqiInput(series));
-  if (vn) {
-    await upsertHourlyIndex(db, {
-      stationId,
-      indexName: 'vn_aqi',
-      ts: new Date(hourEnd),
-      aqi: vn.aqi,
-      category: vn.category.key,
-      dominant: vn.dominant,
-      subIndices: vn.subIndices as Record<string, number>,
-    });
-  }
+  const vnResult = hourlyVnAqi(buildHourlyVnAqiInput(series));
+  const vn: ComputedIndex | null = vnResult
+    ? { indexName: 'vn_aqi', aqi: vnResult.aqi, category: vnResult.category.key, dominant: vnResult.dominant, subIndices: vnResult.subIndices as Record<string, number> }
+    : null;
 
   const eight = (metric: 'o3' | 'co') =>
     mean(
@@ -100,34 +105,37 @@ export async function updateStationIndices(db: Db, stationId: string, hourEnd: n
   if (co_8h !== null) usInput.co = ugm3ToEpaUnit('co', co_8h);
   if (no2 !== undefined) usInput.no2 = ugm3ToEpaUnit('no2', no2);
   if (so2 !== undefined) usInput.so2 = ugm3ToEpaUnit('so2', so2);
-  const us = usInput.pm25 != null || usInput.pm10 != null ? usAqi(usInput, { edition: '2024' }) : null;
-  if (us) {
-    await upsertHourlyIndex(db, {
-      stationId,
-      indexName: 'us_aqi',
-      ts: new Date(hourEnd),
-      aqi: us.aqi,
-      category: us.category.key,
-      dominant: us.dominant,
-      subIndices: us.subIndices as Record<string, number>,
-    });
-  }
+  const usResult = usInput.pm25 != null || usInput.pm10 != null ? usAqi(usInput, { edition: '2024' }) : null;
+  const us: ComputedIndex | null = usResult
+    ? { indexName: 'us_aqi', aqi: usResult.aqi, category: usResult.category.key, dominant: usResult.dominant, subIndices: usResult.subIndices as Record<string, number> }
+    : null;
+  return { vn, us };
+}
 
+/** The daily VN_AQI of the VN_AQI day whose first hour ends at `firstHourEnd` (O3 8-hour rule); null when not enough data. */
+export function dailyAirIndex(at: MeanAt, firstHourEnd: number): ComputedIndex | null {
   const daySeries: Partial<Record<VnAqiPollutant, Array<number | null>>> & { o3Previous7h?: Array<number | null> } = {};
   for (const p of AQI_POLLUTANTS) daySeries[p] = Array.from({ length: 24 }, (_, k) => at(p, firstHourEnd + k * HOUR) ?? null);
   daySeries.o3Previous7h = Array.from({ length: 7 }, (_, k) => at('o3', firstHourEnd - (7 - k) * HOUR) ?? null);
   const vnDay = dailyVnAqi(buildDailyVnAqiInput(daySeries));
-  if (vnDay) {
-    await upsertDailyIndex(db, {
-      stationId,
-      indexName: 'vn_aqi',
-      day,
-      aqi: vnDay.aqi,
-      category: vnDay.category.key,
-      dominant: vnDay.dominant,
-      subIndices: vnDay.subIndices as Record<string, number>,
-    });
-  }
+  return vnDay ? { indexName: 'vn_aqi', aqi: vnDay.aqi, category: vnDay.category.key, dominant: vnDay.dominant, subIndices: vnDay.subIndices as Record<string, number> } : null;
+}
+
+/** A lookup over hourly means as store/indices.ts hourlyMeans returns them. */
+export function meanLookup(means: ReadonlyMap<string, ReadonlyMap<number, number>>): MeanAt {
+  return (metric, label) => means.get(metric)?.get(label);
+}
+
+/** Computes and stores the indices of the hour ending at `hourEnd` and of its VN_AQI day (a local day in the station's `timeZone`). */
+export async function updateStationIndices(db: Db, stationId: string, hourEnd: number, timeZone: string = DEFAULT_TIME_ZONE): Promise<StationIndices> {
+  const { day, firstHourEnd } = vnAqiDay(hourEnd, timeZone);
+  const means = await hourlyMeans(db, stationId, AQI_POLLUTANTS, new Date(meansWindowStart(hourEnd, timeZone)), new Date(hourEnd));
+  const at = meanLookup(means);
+  const { vn, us } = hourlyAirIndices(at, hourEnd);
+  if (vn) await upsertHourlyIndex(db, { stationId, ts: new Date(hourEnd), ...vn });
+  if (us) await upsertHourlyIndex(db, { stationId, ts: new Date(hourEnd), ...us });
+  const vnDay = dailyAirIndex(at, firstHourEnd);
+  if (vnDay) await upsertDailyIndex(db, { stationId, day, ...vnDay });
   return { hourEnd, vnHourly: vn?.aqi ?? null, usHourly: us?.aqi ?? null, vnDaily: vnDay?.aqi ?? null };
 }
 
@@ -162,21 +170,20 @@ export const WQI_METRICS: readonly string[] = [
  */
 export async function updateWaterIndex(db: Db, stationId: string, hourEnd: number): Promise<number | null> {
   const means = await hourlyMeans(db, stationId, WQI_METRICS, new Date(hourEnd - HOUR), new Date(hourEnd));
+  const wqi = hourlyWaterIndex(meanLookup(means), hourEnd);
+  if (!wqi) return null;
+  await upsertHourlyIndex(db, { stationId, ts: new Date(hourEnd), ...wqi });
+  return wqi.aqi;
+}
+
+/** The hourly VN_WQI (formula (b)) of the hour ending at `hourEnd`; null when fewer groups were measured than the decision requires. */
+export function hourlyWaterIndex(at: MeanAt, hourEnd: number): ComputedIndex | null {
   const input: VnWqiInput = {};
   for (const m of WQI_METRICS) {
-    const v = means.get(m)?.get(hourEnd);
+    const v = at(m, hourEnd);
     if (v !== undefined) (input as Record<string, number>)[m] = v;
   }
   const result = vnWqi(input);
   if (result.wqi === null) return null;
-  await upsertHourlyIndex(db, {
-    stationId,
-    indexName: 'vn_wqi',
-    ts: new Date(hourEnd),
-    aqi: result.wqi,
-    category: result.class.key,
-    dominant: 'wqi',
-    subIndices: result.subIndices as Record<string, number>,
-  });
-  return result.wqi;
+  return { indexName: 'vn_wqi', aqi: result.wqi, category: result.class.key, dominant: 'wqi', subIndices: result.subIndices as Record<string, number> };
 }

@@ -1,6 +1,7 @@
 /**
  * @module dashboard/server/analytics/series
- * Aggregated series with coverage, and the daily completeness report: picks the source (a
+ * Aggregated series with coverage, and the daily completeness report, over VALIDATED readings
+ * (store/analytics.ts; coverage also says how many were flagged or invalidated): picks the source (a
  * continuous aggregate when it can answer exactly, the raw table otherwise, within the raw
  * range bound), fills empty buckets so gaps show as 0 % coverage, and computes expected counts
  * from the profile's reporting interval.
@@ -30,12 +31,17 @@ export interface SeriesRequest {
 export interface Coverage {
   /** readings the profile's interval promises over the bucket's elapsed part */
   expected: number;
-  /** readings counted (valid ones; with quality=all, flagged ones that carry a value too) */
+  /** readings counted (validated ones; with quality=all, flagged ones that carry a value too) */
   received: number;
+  /** validated readings (station flag 0, not flagged by a check unless a reviewer restored it, not invalidated) */
   valid: number;
+  /** flagged by an automatic check and not reviewed yet (excluded from the statistics) */
+  flagged: number;
+  /** invalidated by a reviewer (excluded from the statistics) */
+  invalidated: number;
   calibrating: number;
   fault: number;
-  /** null where the source does not keep it (the hourly aggregate) */
+  /** readings of a maintenance period (null kept in the type for old clients; every source keeps it now) */
   maintenance: number | null;
   /** received ÷ expected × 100, one decimal, at most 100; null when nothing was expected */
   percent: number | null;
@@ -168,9 +174,11 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
               expected,
               received,
               valid: r?.valid ?? 0,
+              flagged: r?.flagged ?? 0,
+              invalidated: r?.invalidated ?? 0,
               calibrating: r?.calibrating ?? 0,
               fault: r?.fault ?? 0,
-              maintenance: r ? r.maintenance : plan.source === 'hourly' ? null : 0,
+              maintenance: r ? r.maintenance : 0,
               percent: percent(received, expected),
             },
           };
@@ -188,7 +196,8 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
 export const COMPLETENESS_FORMULA =
   'percent = 100 × valid ÷ (expected − calibrating − fault − maintenance), where expected = ⌊elapsed seconds of the local day inside [from, to) ÷ interval⌋ ' +
   "and interval is the metric's reporting interval from its device profile; calibrating, fault and maintenance readings each stand for one interval " +
-  'of a declared non-measuring period and are excluded; out-of-range readings count as received but not valid; null when nothing was expected.';
+  'of a declared non-measuring period and are excluded; out-of-range readings, readings flagged by an automatic check (not restored by a reviewer) and readings ' +
+  'a reviewer invalidated count as received but not valid; null when nothing was expected.';
 
 export interface CompletenessRow {
   station: string;
@@ -196,6 +205,7 @@ export interface CompletenessRow {
   day: string;
   expected: number;
   excluded: { calibrating: number; fault: number; maintenance: number };
+  /** validated readings (flagged and invalidated ones count as received but not valid) */
   valid: number;
   outOfRange: number;
   percent: number | null;

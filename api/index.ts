@@ -42,6 +42,8 @@ import { userRoutes } from './routes/users.js';
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { bulletinRoutes } from './routes/bulletins.js';
+import { validationRoutes } from './routes/validation.js';
+import { validationConfigRoutes } from './routes/validation-config.js';
 import { notificationRoutes } from './routes/notifications.js';
 import type { Bulletins } from '../bulletins/index.js';
 import { openDataRoutes } from './open/index.js';
@@ -78,6 +80,8 @@ export interface HttpDeps {
   bulletins?: Bulletins;
   /** Enables /api/v1/notifications and /ack/{token} (notify/), and its health in /healthz. */
   notifier?: import('../notify/index.js').Notifier;
+  /** Enables the data validation routes under /api/v1/stations/{id}/validation and /api/v1/validation (validation/). */
+  validation?: import('../validation/service.js').ValidationService;
   /** The database jobs' health (store/job-monitor.ts), in /healthz. */
   jobs?: import('../store/job-monitor.js').JobMonitor;
   /** Login guard, audit log, TLS (security/): HTTPS when a certificate is configured, the audit hooks and GET /api/v1/audit. */
@@ -156,6 +160,11 @@ export async function buildApi(deps: HttpDeps): Promise<Api> {
   await app.register(async (scope) => staRoutes(scope, deps));
   if (deps.ingest && deps.stationAuth) await app.register(async (scope) => ingestRoutes(scope, { ...deps, ingest: deps.ingest!, stationAuth: deps.stationAuth! }));
   if (deps.bulletins) await app.register(async (scope) => bulletinRoutes(scope, { ...deps, bulletins: deps.bulletins! }));
+  if (deps.validation) {
+    const withValidation = { ...deps, validation: deps.validation };
+    await app.register(async (scope) => validationRoutes(scope, withValidation));
+    await app.register(async (scope) => validationConfigRoutes(scope, withValidation));
+  }
   await app.register(async (scope) => notificationRoutes(scope, deps));
   const realtime = await createRealtime({ server: app.server, ...deps });
   // socket.io holds its connections on app.server: closed before fastify closes the server; and

@@ -2,7 +2,7 @@
  * @module api/web
  * Serves the operations center page (the Vite build in dashboard/web/dist): hashed assets under
  * /assets/ (cached for a year), and index.html for every client route (/, /alerts, /bulletins, /open-data,
- * /stations/{id}), each page response with a Content-Security-Policy that allows scripts, styles
+ * /stations/{id}, /stations/{id}/review, /validation…), each page response with a Content-Security-Policy that allows scripts, styles
  * and connections from this origin only (plus the optional tile server's images).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../dashboard/web/dist/', import.meta.url));
 
 /** Paths the page routes itself (history API); the server answers each with index.html. */
-const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/notifications', '/stations/:id', '/wall'];
+const CLIENT_ROUTES = ['/', '/alerts', '/bulletins', '/open-data', '/notifications', '/stations/:id', '/stations/:id/review', '/validation', '/wall'];
 
 /** Pages are not API operations: hidden from the OpenAPI document. */
 const PAGE = { schema: { hide: true } };

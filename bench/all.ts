@@ -1,9 +1,12 @@
 /**
  * `npm run bench` — the performance suite (bench/suite.ts: ingest, latency, stages, connected
- * stations, backlog, start-up), writing bench/results/latest.json (`--quick`: quick.json).
+ * stations, backlog, start-up), writing bench/results/latest.json (`--quick`: quick.json), then
+ * the data validation goal (validation.ts: invalidate a month of one metric, read it back) and the
+ * ingest cost of the ingest-time checks, A/B (qc-ab.ts: results/qc-ab[-quick].json).
  * `npm run bench -- --all` then also runs the feature benchmarks, each in its own process on a
- * fresh embedded database: the analyst API (analytics.ts), Circular 10 files (circular10.ts) and
- * what a busy Node-RED flow costs ingest (node-red.ts).
+ * fresh embedded database: the analyst API (analytics.ts), Circular 10 files (circular10.ts),
+ * what a busy Node-RED flow costs ingest (node-red.ts), notifications (notifications.ts) and one run
+ * of the scheduled spatial check over 100 stations × 10 metrics × 1 hour (validation-scheduled.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +15,20 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const all = args.includes('--all');
 const passed = args.filter((a) => a !== '--all');
-const parts: Array<[string, string[]]> = [['suite.ts', passed]];
+// the data validation goal (issue 18: invalidate a month, read it back, < 5 s) runs every time, in its own process
+const parts: Array<[string, string[]]> = [
+  ['suite.ts', passed],
+  ['validation.ts', quick ? ['--quick'] : []],
+  // the ingest cost of the ingest-time checks (issue 18), A/B: under a minute with --quick on an idle machine
+  ['qc-ab.ts', quick ? ['--quick'] : []],
+];
 if (all) {
   parts.push(
     ['analytics.ts', quick ? ['--quick'] : []],
     ['circular10.ts', quick ? ['--stations', '50', '--files', '4'] : ['--stations', '200', '--files', '12']],
     ['node-red.ts', quick ? ['--quick'] : []],
     ['notifications.ts', quick ? ['--quick'] : []],
+    ['validation-scheduled.ts', quick ? ['--runs', '2'] : []],
   );
 }
 let failed = 0;

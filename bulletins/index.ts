@@ -2,7 +2,9 @@
  * @module bulletins
  * Daily and monthly bulletins per province and for the whole system: composed from stored data
  * (compose.ts; model.ts has its shape), rendered as HTML and CSV (and PDF where Chromium is
- * installed), stored (store/bulletins.ts; a period published again replaces its row), announced on the bus
+ * installed), stored (store/bulletins.ts; a period published again is a new version, the older
+ * ones kept and listed), revised when a reviewer changes the validation of data they report on
+ * (revise.ts, on the bus's `validationChanged`), announced on the bus
  * (`bulletinPublished`, which Node-RED's quantrac-bulletin node delivers to flows), and produced
  * on schedule with a catch-up at start (scheduler.ts). Generations run one at a time.
  *
@@ -17,7 +19,7 @@ import type { LoadedProfile } from '../device-profiles/index.js';
 import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
 import { createError } from '../lib/errors.js';
-import { bulletinExists, upsertBulletin, type BulletinMeta } from '../store/bulletins.js';
+import { bulletinExists, publishBulletin, type BulletinMeta } from '../store/bulletins.js';
 import type { Db } from '../store/index.js';
 import { activeProvinces } from '../store/stations.js';
 import { createComposer, type Composer } from './compose.js';
@@ -30,6 +32,7 @@ import { renderHtml } from './render-html.js';
 import { decimalsFromProfiles } from './precision.js';
 import { duePeriods, startSchedule, type Scheduler } from './scheduler.js';
 import { createSerial } from '../lib/serial.js';
+import { listenForRevisions } from './revise.js';
 
 /** Longest a shutdown waits for a bulletin run under way, ms. */
 const CLOSE_WAIT_MS = 10_000;
@@ -61,8 +64,8 @@ export interface BulletinRequest {
 export interface Bulletins {
   /** Starts the schedule (when BULLETIN_ENABLED) and catches up what is due but missing, in the background. */
   start(): Promise<void>;
-  /** Composes, renders, stores (replacing the same period and scope) and announces one bulletin. */
-  generate(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request' }): Promise<BulletinMeta>;
+  /** Composes, renders, stores (a new version when the period and scope already have one, with `reason`) and announces one bulletin. */
+  generate(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request'; reason?: string }): Promise<BulletinMeta>;
   /** Runs the scheduled work now in the background (e.g. when this node becomes the leader); no-op when BULLETIN_ENABLED is off. */
   catchUp(): void;
   /** Produces every due bulletin (latest daily and monthly period, 'all' and each province) that is not stored yet and has a station to report on. */
@@ -94,7 +97,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
     return req.kind === 'daily' ? composer.daily(req.period, req.scope, now()) : composer.monthly(req.period, req.scope, now());
   }
 
-  async function produce(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request' }, skipEmpty = false): Promise<BulletinMeta | undefined> {
+  async function produce(req: BulletinRequest, by: { actor: string; trigger: 'schedule' | 'request'; reason?: string }, skipEmpty = false): Promise<BulletinMeta | undefined> {
     if (closed) throw createError('QT_ERR_SHUTTING_DOWN', 'bulletins are closed');
     const { periodStart } = periodRange(req.kind, req.period, config.timezone);
     const model = await compose(req);
@@ -110,7 +113,7 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
       // The HTML and CSV are still published; the PDF is missing from this one.
       logger.error({ err, kind: req.kind, period: req.period, scope: req.scope }, 'printing the bulletin to PDF failed');
     }
-    const meta = await upsertBulletin(db, {
+    const meta = await publishBulletin(db, {
       kind: req.kind,
       periodStart,
       scope: req.scope,
@@ -120,8 +123,12 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
       csv,
       pdf: pdfBytes,
       summary: summarize(model),
+      revisionReason: by.reason ?? (by.trigger === 'request' ? `generated again at the request of ${by.actor}` : null),
     });
-    logger.info({ id: meta.id, kind: req.kind, period: req.period, scope: req.scope, pdf: pdfBytes !== null, trigger: by.trigger }, 'bulletin published');
+    logger.info(
+      { id: meta.id, kind: req.kind, period: req.period, scope: req.scope, version: meta.version, pdf: pdfBytes !== null, trigger: by.trigger, reason: meta.revisionReason },
+      'bulletin published',
+    );
     bus.emit('bulletinPublished', { bulletin: meta, period: req.period, trigger: by.trigger, html, csv, pdf: pdfBytes });
     return meta;
   }
@@ -153,6 +160,20 @@ export function createBulletins(deps: BulletinsDeps): Bulletins {
     const tracked = p.catch((err: unknown) => logger.error({ err }, 'bulletin run failed')).finally(() => background.delete(tracked));
     background.add(tracked);
   }
+
+  // Bulletins already published over data whose validation changed are published again (a new
+  // version), off the reviewer's request, one at a time with the other runs, on the node where
+  // the change was made (the event is not relayed to other nodes).
+  listenForRevisions({
+    db,
+    bus,
+    logger,
+    timeZone: config.timezone,
+    schedule(fn) {
+      if (!closed) inBackground(serial(fn));
+    },
+    produce: (req, reason) => produce(req, { actor: 'validation', trigger: 'schedule', reason }),
+  });
 
   return {
     async start() {

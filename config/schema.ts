@@ -9,6 +9,7 @@ import { Type, type Static } from 'typebox';
 import * as transport from './sections/transport.js';
 import * as services from './sections/services.js';
 import * as operations from './sections/operations.js';
+import * as quality from './sections/validation.js';
 
 export { CONFIG_KEYWORDS, UNITS } from './section.js';
 export { ForwardTargetSchema } from './sections/transport.js';
@@ -90,6 +91,7 @@ export const ConfigSchema = Type.Object(
     cluster: operations.cluster,
     open: operations.open,
     security: operations.security,
+    validation: quality.validation,
   },
   { additionalProperties: false },
 );

@@ -27,4 +27,6 @@ export interface AcceptedReading {
   ts: number;
   value: number | null;
   quality: QualityName;
+  /** bitmask of the ingest-time checks that flagged it (domain/validation/codes.ts CHECK_BITS); absent = none */
+  qc?: number;
 }

@@ -16,6 +16,13 @@
  * A top-level folder, not ingest/: forwarding reads what is stored and writes to the outside; it
  * never calls ingest and ingest never waits for it.
  *
+ * Status codes reflect validation (forward/status.ts): files go out as readings arrive, so they
+ * carry the station's status and the ingest-time checks' flags; a reviewer's later decision
+ * (the bus's `validationChanged` for an action) sends the files of the measurement times it
+ * touched AGAIN with the new statuses (within FORWARD_LOOKBACK_DAYS, at most
+ * RESEND_MAX_TIMES times per change), after what is already in the outbox; the upstream keys
+ * rows on station, parameter and time, so the later file corrects the earlier one.
+ *
  * The first round of a new target starts from the moment it was first configured (data already
  * stored before is not re-sent). File names use the station's attributes
  * `circular10: {province, facility, station}` when set, else the station's province, `QUANTRAC`
@@ -27,15 +34,17 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'basic-ftp';
 import type { Config, ForwardTarget } from '../config/index.js';
+import type { EventBus } from '../domain/events.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { circular10FileName, formatCircular10, type Circular10Line } from '../formats/circular10/codec.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Db } from '../store/index.js';
-import { readingsReceivedBetween, receivedUpperBound, type ForwardRow } from '../store/forwarding.js';
+import { readingsAtTimesOf, readingsReceivedBetween, receivedUpperBound, type ForwardRow } from '../store/forwarding.js';
 import type { Station } from '../store/stations.js';
 import { openOutbox, type Outbox } from './outbox.js';
+import { forwardStatus } from './status.js';
 
 export interface ForwarderDeps {
   config: Readonly<Config>;
@@ -46,6 +55,8 @@ export interface ForwarderDeps {
   logger: Logger;
   /** Rows are collected up to the database clock minus this, ms (see store/forwarding). */
   commitMarginMs?: number;
+  /** Where reviewers' validation changes are heard (to send the touched times again); none = no re-sending. */
+  bus?: EventBus;
 }
 
 export interface Forwarder {
@@ -58,8 +69,8 @@ export interface Forwarder {
 
 const MAX_RETRY_MS = 600_000;
 const FTP_TIMEOUT_MS = 30_000;
-/** quality code (ingest/quality.ts) → Circular 10 status */
-const STATUS_OF_QUALITY: Record<number, Circular10Line['status']> = { 0: '00', 3: '00', 1: '01', 2: '02', 4: '03' };
+/** Measurement times sent again per validation change, at most (a month of one-minute data). */
+export const RESEND_MAX_TIMES = 45_000;
 
 function stationsOf(target: ForwardTarget, directory: StationDirectory): Station[] {
   const ids = new Set(target.stations ?? []);
@@ -124,10 +135,42 @@ export async function createForwarder(deps: ForwarderDeps): Promise<Forwarder> {
     for (const r of rows) {
       const def = loaded.profile.metrics[r.metric];
       if (!def) continue;
-      lines.push({ symbol: def.symbol ?? r.metric, value: r.value, unit: def.unit, ts: r.ts.getTime(), status: STATUS_OF_QUALITY[r.quality] ?? '02', decimals: def.decimals });
+      lines.push({ symbol: def.symbol ?? r.metric, value: r.value, unit: def.unit, ts: r.ts.getTime(), status: forwardStatus(r.quality, r.qc, r.review), decimals: def.decimals });
     }
     if (lines.length === 0) return undefined;
     return { name: circular10FileName(nameParts(station), rows[0]!.ts.getTime(), offset), content: formatCircular10(lines, offset) };
+  }
+
+  /** Adds one file per (station, ts) of rows ordered by ts then station; returns how many. */
+  async function queueFiles(outbox: Outbox, stations: ReadonlyMap<string, Station>, rows: readonly ForwardRow[]): Promise<number> {
+    let added = 0;
+    for (let i = 0; i < rows.length;) {
+      let j = i;
+      const { stationId, ts } = rows[i]!;
+      while (j < rows.length && rows[j]!.stationId === stationId && rows[j]!.ts.getTime() === ts.getTime()) j++;
+      const station = stations.get(stationId);
+      const file = station ? fileOf(station, rows.slice(i, j)) : undefined;
+      if (file) {
+        await outbox.add(file.name, file.content);
+        added++;
+      }
+      i = j;
+    }
+    return added;
+  }
+
+  /** Queues the files of the times a reviewer's change touched again, for every target of the station. */
+  async function resend(state: TargetState, e: { stationId: string; metrics: readonly string[]; from: number; to: number }): Promise<void> {
+    const station = stationsOf(state.target, directory).find((s) => s.id === e.stationId);
+    if (!station) return;
+    const from = Math.max(e.from, Date.now() - config.forwarding.lookbackDays * 86_400_000);
+    if (from >= e.to) return;
+    const rows = await readingsAtTimesOf(db, { stationId: station.id, metrics: e.metrics, from: new Date(from), to: new Date(e.to), limit: RESEND_MAX_TIMES });
+    const added = await queueFiles(state.outbox, new Map([[station.id, station]]), rows);
+    if (added > 0) {
+      metrics.forwardFiles.inc({ target: state.target.name, outcome: 'queued' }, added);
+      log.info({ target: state.target.name, stationId: station.id, files: added }, 'validation changed: files queued again with the new statuses');
+    }
   }
 
   async function collect(state: TargetState): Promise<void> {
@@ -143,19 +186,7 @@ export async function createForwarder(deps: ForwarderDeps): Promise<Forwarder> {
       tsAfter: new Date(upTo.getTime() - config.forwarding.lookbackDays * 86_400_000),
     });
     // rows are ordered by ts, station, metric: one file per (station, ts)
-    let added = 0;
-    for (let i = 0; i < rows.length;) {
-      let j = i;
-      const { stationId, ts } = rows[i]!;
-      while (j < rows.length && rows[j]!.stationId === stationId && rows[j]!.ts.getTime() === ts.getTime()) j++;
-      const station = stations.get(stationId);
-      const file = station ? fileOf(station, rows.slice(i, j)) : undefined;
-      if (file) {
-        await outbox.add(file.name, file.content);
-        added++;
-      }
-      i = j;
-    }
+    const added = await queueFiles(outbox, stations, rows);
     await outbox.writeCursor({ receivedUpTo: upTo.toISOString(), seq: outbox.seq });
     if (added > 0) {
       metrics.forwardFiles.inc({ target: target.name, outcome: 'queued' }, added);
@@ -229,6 +260,21 @@ export async function createForwarder(deps: ForwarderDeps): Promise<Forwarder> {
     round(state, false).catch((err: unknown) => log.error({ err, target: state.target.name }, 'forwarding of the previous outbox failed'));
   }
   if (states.size > 0) log.info({ targets: [...states.keys()] }, 'forwarding to upstream FTP servers');
+
+  // A reviewer's action (not an approval: it changes no status) is sent again after the target's queued rounds.
+  deps.bus?.on('forward', 'validationChanged', (e) => {
+    if (e.actionId === null || closed) return;
+    for (const state of states.values()) {
+      const run = async () => {
+        if (closed) return;
+        await resend(state, e);
+        await send(state);
+      };
+      state.chain = state.chain
+        .then(run, run)
+        .catch((err: unknown) => log.error({ err, target: state.target.name, stationId: e.stationId }, 'sending again after a validation change failed'));
+    }
+  });
 
   return {
     async runNow(name) {

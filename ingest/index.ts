@@ -1,9 +1,10 @@
 /**
  * @module ingest
  * Validates each payload against its station's device profile, keeps every refused payload
- * whole in quarantine with its reason, writes readings by group commit, and emits what was
- * committed on the event bus. A returned promise settles only when its outcome is durable:
- * rows committed and/or the payload quarantined.
+ * whole in quarantine with its reason, runs the ingest-time checks on the accepted rows (ingest/
+ * qc.ts: each row is stored with its `qc` bits, the flags' details recorded after the commit),
+ * writes readings by group commit, and emits what was committed on the event bus. A returned
+ * promise settles only when its outcome is durable: rows committed and/or the payload quarantined.
  */
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
@@ -20,6 +21,7 @@ import type { StationDirectory } from '../stations/directory.js';
 import { createBatchWriter, type StorageState, type WriteRow } from './writer.js';
 import { openSpool } from './spool.js';
 import { createStorageMetrics } from './storage-metrics.js';
+import { createIngestQc } from './qc.js';
 import { join } from 'node:path';
 
 export type IngestSource = 'mqtt' | 'http' | 'file';
@@ -75,6 +77,7 @@ export function createIngest(deps: IngestDeps): Ingest {
   // the database runs in this process, so it matters only if its worker dies (then the spool
   // fills and is replayed at the next start); with DATABASE_URL it carries real outages.
   const spool = config.spool.maxBytes > 0 ? openSpool(join(config.dataDir, 'spool'), config.spool.maxBytes, logger) : undefined;
+  const qc = createIngestQc({ db, profiles, directory, bus, logger, enabled: config.validation.ingestChecks, now });
   const storageMetrics = createStorageMetrics(metrics, () => ({ ...writer.storage, queuedRows: writer.queuedRows, blockedWrites: writer.blockedWrites }));
 
   const writer = createBatchWriter(db, {
@@ -98,6 +101,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       else logger.warn('storage recovered: the spool is replayed');
       bus.emit('storageStateChanged', { ...state, at: Date.now() });
     },
+    onQc: (flags) => qc.record(flags),
+    check: (rows) => qc.checkRows(rows),
     onCommitted({ rows, inserted, ms, replayed }) {
       if (replayed) storageMetrics.replayedRows.inc(rows.length);
       metrics.batchRows.observe(rows.length);
@@ -110,6 +115,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         ts: r.ts,
         value: r.value,
         quality: qualityName(r.quality),
+        ...(r.qc ? { qc: r.qc } : {}),
       }));
       bus.emit('readingsAccepted', { readings });
     },
@@ -142,7 +148,12 @@ export function createIngest(deps: IngestDeps): Ingest {
   async function store(stationId: string, outcome: ParseOutcome, payload: Buffer, source: IngestSource, origin: string | undefined): Promise<IngestResult> {
     const rows: WriteRow[] = outcome.rows.map((r) => ({ stationId, metric: r.metric, ts: r.ts, value: r.value, quality: r.quality }));
     const pending: Array<Promise<unknown>> = [];
-    if (rows.length > 0) pending.push(writer.write(rows, source));
+    if (rows.length > 0) {
+      // The checks see a station's rows in the order they arrive (once their configuration is loaded).
+      const loading = qc.ready();
+      if (loading) await loading;
+      pending.push(writer.write(rows, source, qc.check(stationId, rows)));
+    }
     if (outcome.refused.length > 0) pending.push(quarantine(stationId, source, origin, payload, outcome.refused, outcome.readingCount));
     await Promise.all(pending);
     return { rows: rows.length, refused: outcome.refused, quarantined: outcome.refused.length > 0 };
@@ -169,7 +180,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       if (!directory.get(stationId)) return unknownStation(stationId, false, source, origin, payload);
       return store(stationId, outcome, payload, source, origin);
     },
-    drain: () => writer.drain(),
+    async drain() {
+      await writer.drain();
+      await qc.drain();
+    },
     get queuedRows() {
       return writer.queuedRows;
     },
@@ -180,6 +194,8 @@ export function createIngest(deps: IngestDeps): Ingest {
       closed = true;
       await writer.drain();
       writer.close();
+      await qc.drain();
+      qc.close();
       await spool?.close();
     },
   };

@@ -18,6 +18,7 @@ export function toColumns(rows: readonly WriteRow[]): ReadingColumns {
     ts: new Array<string>(n),
     values: new Array<number | null>(n),
     quality: new Array<number>(n),
+    qc: new Array<number>(n),
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
@@ -26,6 +27,7 @@ export function toColumns(rows: readonly WriteRow[]): ReadingColumns {
     cols.ts[i] = new Date(r.ts).toISOString();
     cols.values[i] = r.value;
     cols.quality[i] = r.quality;
+    cols.qc![i] = r.qc ?? 0;
   }
   return cols;
 }

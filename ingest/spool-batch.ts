@@ -6,6 +6,7 @@
  */
 import { createError } from '../lib/errors.js';
 import { encodeSpoolRecord, type Spool, type SpoolRow } from './spool.js';
+import { mergeQc } from './qc-evaluator.js';
 import type { PendingWrite } from './write-types.js';
 
 export interface SpoolBatchHooks {
@@ -24,7 +25,7 @@ export async function spoolBatch(spool: Spool | undefined, batch: PendingWrite[]
     for (const p of batch) p.reject(cause);
     return;
   }
-  const perPublish: SpoolRow[][] = batch.map((p) => p.rows.map((r): SpoolRow => [r.stationId, r.metric, r.ts, r.value, r.quality, p.source]));
+  const perPublish: SpoolRow[][] = batch.map((p) => p.rows.map((r): SpoolRow => [r.stationId, r.metric, r.ts, r.value, r.quality, p.source, r.qc ?? 0]));
   let take = batch.length;
   const free = spool.maxBytes - spool.bytes;
   if (encodeSpoolRecord(perPublish.flat()).length > free) {
@@ -40,7 +41,7 @@ export async function spoolBatch(spool: Spool | undefined, batch: PendingWrite[]
   const rows = perPublish.slice(0, take).flat();
   try {
     if (take === 0) throw createError('QT_ERR_SPOOL_FULL', `the spool is full (${spool.bytes} of ${spool.maxBytes} bytes)`);
-    await spool.append(rows);
+    await spool.append(rows, undefined, mergeQc(batch.slice(0, take).map((p) => p.qc)));
   } catch (err) {
     // Full (or the disk failed): acknowledge nothing; the stations keep their messages.
     for (const p of batch) p.reject(err);

@@ -19,6 +19,20 @@ afterEach(() => {
 const row = (k: number): SpoolRow => ['S1', 'pm25', 1_700_000_000_000 + k * 60_000, k, 0, 'mqtt'];
 
 describe('spool', () => {
+  it("keeps each row's check bits and the record's check flags (read back for the replay)", async () => {
+    const spool = openSpool(tempDir(), 1 << 20, logger);
+    const flagged: SpoolRow = ['S1', 'pm25', 1_700_000_000_000, 900, 0, 'mqtt', 1];
+    const qc = { flags: [{ stationId: 'S1', metric: 'pm25', ts: 1_700_000_000_000, check: 'spike' as const, version: 1, detail: { median: 20 } }], ranges: [] };
+    await spool.append([flagged, row(2)], undefined, qc);
+    await spool.append([row(3)]);
+    const records = await spool.read(0, 1 << 20);
+    expect(records.map((r) => [r.rows, r.qc])).toEqual([
+      [[flagged, row(2)], qc],
+      [[row(3)], undefined],
+    ]);
+    await spool.close();
+  });
+
   it('appends durable framed records, reads them back in order, and empties', async () => {
     const dir = tempDir();
     const spool = openSpool(dir, 1 << 20, logger);

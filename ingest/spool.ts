@@ -11,8 +11,12 @@
  * 0       4     payload length n, uint32 little-endian
  * 4       4     CRC-32 (zlib polynomial) of the payload, uint32 little-endian
  * 8       n     payload: UTF-8 JSON {"v":1,"at":<epoch ms spooled>,"rows":[[stationId, metric,
- *               tsEpochMs, value|null, qualityCode, source], …]} and, for refused payloads,
- *               "q":[{source, stationId, topic, reasonCode, reason, details, payload: base64}]
+ *               tsEpochMs, value|null, qualityCode, source, qc], …]} and, for refused payloads,
+ *               "q":[{source, stationId, topic, reasonCode, reason, details, payload: base64}],
+ *               and for readings the ingest-time checks flagged, "f":{flags, ranges} (the details
+ *               recorded once they are replayed; ingest/qc-evaluator.ts QcOutcome). `qc`, the
+ *               checks' bitmask, is absent in files written before the checks existed: those
+ *               rows are checked when they are replayed.
  * ```
  *
  * - `append()` writes the record and fdatasync()s the file before it resolves: the caller
@@ -49,9 +53,10 @@ import { crc32 } from 'node:zlib';
 import { createError } from '../lib/errors.js';
 import { createSerial } from '../lib/serial.js';
 import type { Logger } from '../lib/logger.js';
+import type { QcOutcome } from './qc-evaluator.js';
 
-/** One spooled reading: [stationId, metric, ts (epoch ms), value, quality code, source]. */
-export type SpoolRow = [string, string, number, number | null, number, string];
+/** One spooled reading: [stationId, metric, ts (epoch ms), value, quality code, source, qc bits]. */
+export type SpoolRow = [string, string, number, number | null, number, string, number?];
 
 /** A refused payload waiting for the quarantine table (payload base64). */
 export interface SpoolQuarantine {
@@ -71,6 +76,8 @@ export interface SpoolRecord {
   next: number;
   rows: SpoolRow[];
   quarantine: SpoolQuarantine[];
+  /** the check flags of the record's rows, to record once they are committed */
+  qc?: QcOutcome | undefined;
 }
 
 export interface Spool {
@@ -80,7 +87,7 @@ export interface Spool {
   /** Rows written and not yet cleared. */
   readonly rows: number;
   /** Appends one record and makes it durable (fdatasync). Throws QT_ERR_SPOOL_FULL if it does not fit. Appends are serialised. */
-  append(rows: SpoolRow[], quarantine?: SpoolQuarantine[]): Promise<void>;
+  append(rows: SpoolRow[], quarantine?: SpoolQuarantine[], qc?: QcOutcome): Promise<void>;
   /** Reads whole records starting at `offset`, about `maxBytes` of them (at least one). */
   read(offset: number, maxBytes: number): Promise<SpoolRecord[]>;
   /** Empties the spool if it still ends at `end` (everything up to there is committed); false if an append came in since. */
@@ -96,8 +103,11 @@ const truncate = promisify(ftruncate);
 export const SPOOL_FILE = 'readings.spool';
 
 /** Encodes one record (exported for tests and for documentation by example). */
-export function encodeSpoolRecord(rows: SpoolRow[], at = Date.now(), quarantine?: SpoolQuarantine[]): Buffer {
-  const payload = Buffer.from(JSON.stringify(quarantine && quarantine.length > 0 ? { v: 1, at, rows, q: quarantine } : { v: 1, at, rows }), 'utf8');
+export function encodeSpoolRecord(rows: SpoolRow[], at = Date.now(), quarantine?: SpoolQuarantine[], qc?: QcOutcome): Buffer {
+  const doc: { v: 1; at: number; rows: SpoolRow[]; q?: SpoolQuarantine[]; f?: QcOutcome } = { v: 1, at, rows };
+  if (quarantine && quarantine.length > 0) doc.q = quarantine;
+  if (qc && (qc.flags.length > 0 || qc.ranges.length > 0)) doc.f = qc;
+  const payload = Buffer.from(JSON.stringify(doc), 'utf8');
   const record = Buffer.allocUnsafe(HEADER + payload.length);
   record.writeUInt32LE(payload.length, 0);
   record.writeUInt32LE(crc32(payload), 4);
@@ -183,9 +193,9 @@ export function openSpool(dir: string, maxBytes: number, logger: Logger): Spool 
       return rows;
     },
     maxBytes,
-    append: (newRows, quarantine) =>
+    append: (newRows, quarantine, qc) =>
       serial(async () => {
-        const record = encodeSpoolRecord(newRows, Date.now(), quarantine);
+        const record = encodeSpoolRecord(newRows, Date.now(), quarantine, qc);
         if (bytes + record.length > maxBytes) {
           throw createError('QT_ERR_SPOOL_FULL', `the spool is full (${bytes} of ${maxBytes} bytes; this batch needs ${record.length})`);
         }
@@ -210,8 +220,8 @@ export function openSpool(dir: string, maxBytes: number, logger: Logger): Spool 
         const payload = Buffer.alloc(length);
         await readAt(fd, payload, 0, length, offset + HEADER);
         if (crc32(payload) !== header.readUInt32LE(4)) throw createError('QT_ERR_INTERNAL', `spool record at ${offset} changed on disk`);
-        const parsed = JSON.parse(payload.toString('utf8')) as { rows: SpoolRow[]; q?: SpoolQuarantine[] };
-        out.push({ offset, next: offset + HEADER + length, rows: parsed.rows, quarantine: parsed.q ?? [] });
+        const parsed = JSON.parse(payload.toString('utf8')) as { rows: SpoolRow[]; q?: SpoolQuarantine[]; f?: QcOutcome };
+        out.push({ offset, next: offset + HEADER + length, rows: parsed.rows, quarantine: parsed.q ?? [], qc: parsed.f });
         offset += HEADER + length;
       }
       return out;

@@ -4,6 +4,9 @@
  * publish waiting for its rows to be durable, and the report of a committed batch. Kept apart so
  * the writer's parts (batcher, insert, spooling, replay) share them without importing each other.
  */
+import type { QcOutcome } from './qc-evaluator.js';
+
+export type { QcOutcome };
 
 /** One reading as the writer stores it. */
 export interface WriteRow {
@@ -12,6 +15,8 @@ export interface WriteRow {
   ts: number;
   value: number | null;
   quality: number;
+  /** bitmask of the ingest-time checks that flagged it (ingest/qc-evaluator.ts); undefined = not checked yet */
+  qc?: number | undefined;
 }
 
 export interface CommittedBatch {
@@ -26,6 +31,8 @@ export interface CommittedBatch {
 export interface PendingWrite {
   rows: WriteRow[];
   source: string;
+  /** the check flags of these rows, recorded once they are committed */
+  qc?: QcOutcome | undefined;
   resolve(inserted: number): void;
   reject(err: unknown): void;
 }

@@ -29,6 +29,11 @@
  * socket read per connection, whatever the stations send.
  *
  * Duplicates: ON CONFLICT DO NOTHING keeps the first write (see ingest/conflicts.ts).
+ *
+ * Check flags (issue 18): rows arrive with their `qc` bits (ingest/qc-evaluator.ts) and are
+ * inserted with them; the flags' details travel with their publish and go to `onQc` once the batch
+ * is committed and its publishers are resolved, so recording them never holds a PUBACK. Spooled,
+ * they wait in the spool record and go to `onQc` when it is replayed.
  */
 import type { Db } from '../store/index.js';
 import type { ReadingColumns } from '../store/readings.js';
@@ -41,10 +46,11 @@ import { replaySpool } from './replay.js';
 import { spoolBatch } from './spool-batch.js';
 import type { Spool } from './spool.js';
 import { createStorageStateTracker, isUnreachable, type StorageState } from './storage-state.js';
-import type { CommittedBatch, PendingWrite, WriteRow } from './write-types.js';
+import { mergeQc } from './qc-evaluator.js';
+import type { CommittedBatch, PendingWrite, QcOutcome, WriteRow } from './write-types.js';
 
 export { isUnreachable };
-export type { CommittedBatch, StorageState, WriteRow };
+export type { CommittedBatch, QcOutcome, StorageState, WriteRow };
 
 export interface BatchWriterOptions {
   maxRows: number;
@@ -63,13 +69,17 @@ export interface BatchWriterOptions {
   onSpooled?(rows: number, spoolBytes: number): void;
   onConflicts?(count: number): void;
   onStorageState?(state: StorageState): void;
+  /** Check flags of committed rows, to record (after the publishers are resolved). */
+  onQc?(qc: QcOutcome): void;
+  /** Checks replayed rows that carry no check bits (a spool written before the checks existed). */
+  check?(rows: WriteRow[]): QcOutcome | undefined;
   /** Backoff before retry attempt n (1-based), ms. */
   backoffMs?: (attempt: number) => number;
 }
 
 export interface BatchWriter {
-  /** Resolves with the number of rows newly stored (or spooled) once they are durable. */
-  write(rows: WriteRow[], source?: string): Promise<number>;
+  /** Resolves with the number of rows newly stored (or spooled) once they are durable; `qc`: their check flags. */
+  write(rows: WriteRow[], source?: string, qc?: QcOutcome): Promise<number>;
   /**
    * undefined while the queue has room; else a promise that resolves when it has. Ingest awaits it
    * before parsing, so a publish held by backpressure costs its raw bytes only.
@@ -159,6 +169,8 @@ export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter
         conflicts,
         onCommitted: (batch) => opts.onCommitted(batch),
         quarantine: (records) => replayQuarantine(db, records),
+        ...(opts.check ? { check: opts.check } : {}),
+        recordQc: (qc) => opts.onQc?.(qc),
       });
       storage.markReachable();
     } catch (err) {
@@ -199,6 +211,10 @@ export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter
       // A shared statement does not tell which publish a duplicate belonged to: a publish alone
       // in its batch gets its exact count, others the number of rows they brought.
       for (const p of batch) p.resolve(batch.length === 1 ? inserted : p.rows.length);
+      if (opts.onQc) {
+        const qc = mergeQc(batch.map((p) => p.qc));
+        if (qc) opts.onQc(qc);
+      }
       return;
     }
   }
@@ -211,10 +227,10 @@ export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter
 
   return {
     room: () => batcher.room(),
-    async write(rows, source = 'mqtt') {
+    async write(rows, source = 'mqtt', qc) {
       while (batcher.full) await batcher.wakeup();
       return new Promise<number>((resolve, reject) => {
-        batcher.push({ rows, source, resolve, reject });
+        batcher.push({ rows, source, qc, resolve, reject });
         batcher.schedule(flushing !== undefined);
       });
     },

@@ -1,12 +1,13 @@
 /**
  * @module open/admin
  * The agency's open-data controls: what is published of every station (public flag, public
- * metrics, validated-through, and what these mean today), and changing one station's
+ * metrics, the optional hand-set validated-through cutoff, and what these and the validation
+ * level rule, OPEN_MIN_VALIDATION_LEVEL, mean today), and changing one station's
  * publication. A change clears the publication settings and every cached public answer, so it
  * is visible at once in this process (other nodes within OPEN_CACHE_SECONDS).
  */
 import { createError } from '../lib/errors.js';
-import { listPublication, updatePublication, type Publication } from '../store/open-data.js';
+import { listPublication, updatePublication, type Publication, type PublishedSpans } from '../store/open-data.js';
 import type { Station } from '../store/stations.js';
 import type { OpenContext } from './context.js';
 import { isPublic, publicationCutoff, publicMetrics } from './policy.js';
@@ -19,7 +20,7 @@ export interface PublicationPatch {
   validatedThrough?: string | null | undefined;
 }
 
-function settingsJson(ctx: OpenContext, station: Station, pub: Publication | undefined) {
+function settingsJson(ctx: OpenContext, station: Station, pub: Publication | undefined, spans: PublishedSpans) {
   return {
     id: station.id,
     name: station.name,
@@ -31,7 +32,7 @@ function settingsJson(ctx: OpenContext, station: Station, pub: Publication | und
     publicMetrics: pub?.publicMetrics ?? null,
     validatedThrough: pub?.validatedThrough?.toISOString() ?? null,
     publishedMetrics: publicMetrics(ctx.profiles.get(station.profileId), pub),
-    publishedThrough: publicationCutoff(ctx.settings, pub, ctx.now()).toISOString(),
+    publishedThrough: publicationCutoff(ctx.settings, pub, ctx.now(), spans).toISOString(),
   };
 }
 
@@ -39,11 +40,13 @@ function settingsJson(ctx: OpenContext, station: Station, pub: Publication | und
 export async function publicationOverview(ctx: OpenContext) {
   const { settings } = ctx;
   const pubs = await listPublication(ctx.adminDb);
+  const approved = await ctx.approvedSpans();
   return {
     settings: {
       ...ctx.licence,
       embargoHours: settings.embargoHours,
       validatedOnly: settings.validatedOnly,
+      minValidationLevel: settings.minValidationLevel,
       raw: settings.raw,
       rateLimitPerMinute: settings.rateLimitPerMinute,
       cacheSeconds: settings.cacheSeconds,
@@ -51,7 +54,7 @@ export async function publicationOverview(ctx: OpenContext) {
     data: ctx.directory
       .all()
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((s) => settingsJson(ctx, s, pubs.get(s.id))),
+      .map((s) => settingsJson(ctx, s, pubs.get(s.id), ctx.spansOf(approved, s.id))),
   };
 }
 
@@ -69,5 +72,5 @@ export async function setPublication(ctx: OpenContext, id: string, patch: Public
   });
   if (!stored) throw createError('QT_ERR_NOT_FOUND', `Station ${id} does not exist`);
   ctx.invalidate();
-  return { station: settingsJson(ctx, station, stored) };
+  return { station: settingsJson(ctx, station, stored, ctx.spansOf(await ctx.approvedSpans(), station.id)) };
 }

@@ -2,9 +2,9 @@
  * @module open/catalog
  * The open data's "what is there" answers: the entry document (licence, settings, links), the
  * index categories with their health advice, the list of public stations with their current
- * index (hydromet, salinity, wastewater: their own, domain/type-index.ts, from the latest valid
- * public values before the publication cutoff), and one public station with the latest valid value
- * of each public metric.
+ * index (hydromet, salinity, wastewater: their own, domain/type-index.ts, from the latest validated
+ * public values before the publication cutoff), and one public station with the latest validated
+ * value of each public metric (with a minimum validation level, from its newest approved span only).
  */
 import { VN_AQI_CATEGORIES, VN_WQI_CLASSES } from '../domain/indices/categories.js';
 import { loadPacks } from '../alerts/packs/index.js';
@@ -13,7 +13,7 @@ import type { Station } from '../store/stations.js';
 import { currentIndicesAndValues } from '../store/latest.js';
 import { currentIndices, latestValid } from '../store/open-data.js';
 import type { OpenBody, OpenContext } from './context.js';
-import { indexOfProfile, isPublic, publicationCutoff, publicMetrics } from './policy.js';
+import { indexOfProfile, isPublic, publicationCutoff, publicationFloor, publicMetrics } from './policy.js';
 import { DAY, HOUR, decimalsOf, round, stationJson } from './present.js';
 
 /** An hourly index older than this (before the cutoff) is not shown as "current". */
@@ -54,6 +54,7 @@ export async function entryDocument(ctx: OpenContext): Promise<OpenBody> {
     settings: {
       embargoHours: settings.embargoHours,
       validatedOnly: settings.validatedOnly,
+      minValidationLevel: settings.minValidationLevel,
       raw: settings.raw,
       cacheSeconds: settings.cacheSeconds,
       rateLimitPerMinute: settings.rateLimitPerMinute,
@@ -94,19 +95,24 @@ export async function categories(ctx: OpenContext): Promise<OpenBody> {
 export async function publicStations(ctx: OpenContext, { profile, province }: StationsQuery): Promise<OpenBody> {
   const { settings, profiles } = ctx;
   const pubs = await ctx.publication();
+  const approved = await ctx.approvedSpans();
   const stations = ctx.directory
     .all()
     .filter((s) => isPublic(s, pubs.get(s.id)) && (profile === undefined || s.profileId === profile) && (province === undefined || s.province === province))
     .sort((a, b) => a.id.localeCompare(b.id));
   const t = ctx.now();
+  const window = (s: Station) => {
+    const spans = ctx.spansOf(approved, s.id);
+    return { cutoff: publicationCutoff(settings, pubs.get(s.id), t, spans), floor: publicationFloor(settings, spans) };
+  };
   const wanted = stations.flatMap((s) => {
     const indexName = indexOfProfile(s.profileId);
-    return indexName ? [{ stationId: s.id, indexName, cutoff: publicationCutoff(settings, pubs.get(s.id), t) }] : [];
+    return indexName ? [{ stationId: s.id, indexName, ...window(s) }] : [];
   });
   const keys = new Map(stations.map((s) => [s.id, publicMetrics(profiles.get(s.profileId), pubs.get(s.id))]));
   const values = stations.flatMap((s) => {
     const metrics = ownIndexMetrics(s, keys.get(s.id)!);
-    return metrics ? [{ stationId: s.id, metrics, cutoff: publicationCutoff(settings, pubs.get(s.id), t) }] : [];
+    return metrics ? [{ stationId: s.id, metrics, ...window(s) }] : [];
   });
   // with per-type stations, their latest values come in the same round trip as the indices
   const found =
@@ -120,10 +126,10 @@ export async function publicStations(ctx: OpenContext, { profile, province }: St
 /** A public station with its current index and the latest valid value of each public metric. */
 export async function publicStationDetail(ctx: OpenContext, id: string): Promise<OpenBody> {
   const { profiles } = ctx;
-  const { station, metrics: keys, cutoff } = await ctx.publicStation(id);
+  const { station, metrics: keys, cutoff, floor } = await ctx.publicStation(id);
   const indexName = indexOfProfile(station.profileId);
-  const [current] = indexName ? await currentIndices(ctx.publicDb, [{ stationId: station.id, indexName, cutoff }], CURRENT_INDEX_MAX_AGE_MS) : [];
-  const latest = await latestValid(ctx.publicDb, station.id, keys, cutoff, LATEST_LOOKBACK_MS);
+  const [current] = indexName ? await currentIndices(ctx.publicDb, [{ stationId: station.id, indexName, cutoff, floor }], CURRENT_INDEX_MAX_AGE_MS) : [];
+  const latest = await latestValid(ctx.publicDb, station.id, keys, cutoff, LATEST_LOOKBACK_MS, floor);
   const defs = profiles.get(station.profileId)?.profile.metrics ?? {};
   return ctx.json({
     station: stationJson(profiles, station, keys, current, ownIndex(station, keys, new Map(latest.map((r) => [r.metric, r.value])))),

@@ -3,8 +3,10 @@
  * What every open-data answer shares: the settings and clock, the response cache with its
  * metrics, a database handle that counts each query made for the public (so /metrics shows what
  * the crowd costs), the publication settings of every station read at most once per cache period
- * (an admin change clears them), and the "is this station public, which metrics, up to when"
- * check every per-station answer starts with. Built once by createOpenData (open/index.ts).
+ * (an admin change clears them), the approved spans of every station (with a minimum validation
+ * level; read at most once per cache period, so an approval is public within OPEN_CACHE_SECONDS),
+ * and the "is this station public, which metrics, which days, up to when" check every per-station
+ * answer starts with. Built once by createOpenData (open/index.ts).
  */
 import { Counter } from 'prom-client';
 import type { Config } from '../config/index.js';
@@ -14,10 +16,12 @@ import { timeZoneOr } from '../lib/time.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { StationDirectory } from '../stations/directory.js';
 import type { Db } from '../store/index.js';
-import { listPublication, withQueryCount, type Publication } from '../store/open-data.js';
+import { levelSpans, spansAtLeast } from '../analytics/levels.js';
+import { listPublication, withQueryCount, type Publication, type PublishedSpans } from '../store/open-data.js';
 import type { Station } from '../store/stations.js';
+import { approvedPeriods } from '../store/validation-levels.js';
 import { createResponseCache, type ResponseCache } from './cache.js';
-import { isPublic, publicationCutoff, publicMetrics } from './policy.js';
+import { isPublic, publicationCutoff, publicationFloor, publicMetrics } from './policy.js';
 
 export interface OpenDataServiceDeps {
   config: Readonly<Config>;
@@ -49,6 +53,10 @@ export interface PublicStation {
   metrics: string[];
   /** nothing after this is published for it */
   cutoff: Date;
+  /** the approved spans its data may be published from (null: no minimum validation level) */
+  spans: PublishedSpans;
+  /** a current value or index is not older than this (null: no minimum validation level) */
+  floor: Date | null;
 }
 
 export interface OpenContext {
@@ -66,6 +74,10 @@ export interface OpenContext {
   adminDb: Db;
   /** The publication settings of every station, read at most once per cache period. */
   publication(): Promise<Map<string, Publication>>;
+  /** Each station's approved spans at the minimum validation level (empty map without one), read at most once per cache period. */
+  approvedSpans(): Promise<Map<string, PublishedSpans>>;
+  /** The spans of a station (null without a minimum level; [] when none approved). */
+  spansOf(spans: ReadonlyMap<string, PublishedSpans>, stationId: string): PublishedSpans;
   /** The station if it is public; a station that is not public does not exist here (404, as an unknown id). */
   publicStation(id: string): Promise<PublicStation>;
   /** A JSON answer with the licence fields. */
@@ -106,6 +118,26 @@ export function createOpenContext(deps: OpenDataServiceDeps): OpenContext {
     return publicationMemo.value;
   }
 
+  let spansMemo: { at: number; value: Promise<Map<string, PublishedSpans>> } | undefined;
+  function approvedSpans(): Promise<Map<string, PublishedSpans>> {
+    if (settings.minValidationLevel < 1) return Promise.resolve(new Map());
+    if (!spansMemo || now() - spansMemo.at >= ttlMs) {
+      const value = approvedPeriods(publicDb, { stationIds: null, minLevel: settings.minValidationLevel }).then((periods) => {
+        const spans = levelSpans(periods, (id) => {
+          const s = directory.get(id);
+          return s ? timeZoneOr(s.timezone, config.timezone) : config.timezone;
+        });
+        return new Map([...spans].map(([id, list]) => [id, spansAtLeast(list, settings.minValidationLevel)] as const));
+      });
+      spansMemo = { at: now(), value };
+      value.catch(() => {
+        if (spansMemo?.value === value) spansMemo = undefined;
+      });
+    }
+    return spansMemo.value;
+  }
+  const spansOf = (spans: ReadonlyMap<string, PublishedSpans>, stationId: string): PublishedSpans => (settings.minValidationLevel < 1 ? null : (spans.get(stationId) ?? []));
+
   const licence: Licence = { license: settings.license, licenseUrl: settings.licenseUrl, attribution: settings.attribution };
 
   return {
@@ -119,17 +151,28 @@ export function createOpenContext(deps: OpenDataServiceDeps): OpenContext {
     publicDb,
     adminDb: deps.db,
     publication,
+    approvedSpans,
+    spansOf,
     async publicStation(id) {
       const station = directory.get(id);
       const pubs = await publication();
       const pub = station ? pubs.get(station.id) : undefined;
       if (!station || !isPublic(station, pub)) throw createError('QT_ERR_NOT_FOUND', `No public station ${id}`);
-      return { station, pub, metrics: publicMetrics(profiles.get(station.profileId), pub), cutoff: publicationCutoff(settings, pub, now()) };
+      const spans = spansOf(await approvedSpans(), station.id);
+      return {
+        station,
+        pub,
+        metrics: publicMetrics(profiles.get(station.profileId), pub),
+        cutoff: publicationCutoff(settings, pub, now(), spans),
+        spans,
+        floor: publicationFloor(settings, spans),
+      };
     },
     json: (body) => ({ body: JSON.stringify({ ...licence, ...body }), contentType: 'application/json; charset=utf-8' }),
     invalidate() {
       // the change is visible at once in this process (other nodes within OPEN_CACHE_SECONDS)
       publicationMemo = undefined;
+      spansMemo = undefined;
       cache.clear();
     },
   };

@@ -1,14 +1,14 @@
 /**
  * @module open/series
  * The open data's time series of one public station, each bounded by the station's publication
- * cutoff: the stored VN_AQI / VN_WQI index (hourly or daily), hourly and daily statistics of
- * valid readings, raw valid readings (only with OPEN_RAW) and the months that have data. Also
+ * cutoff and, with a minimum validation level, kept to its approved days: the stored VN_AQI /
+ * VN_WQI index (hourly or daily), hourly and daily statistics of validated readings, raw valid readings (only with OPEN_RAW) and the months that have data. Also
  * the two query rules they share: which metrics (`?metric=`, each public) and which range
  * (`from`/`to`, or the last `days` up to the cutoff, at most so many days per request).
  */
 import { createError } from '../lib/errors.js';
-import { addDays, localDate } from '../lib/time.js';
-import { aggregateSeries, dailyIndexSeries, hourlyIndexSeries, monthsWithData, validRaw } from '../store/open-data.js';
+import { addDays, localDate, localDayRange } from '../lib/time.js';
+import { aggregateSeries, dailyIndexSeries, hourlyIndexSeries, monthsWithData, validRaw, type PublishedSpans } from '../store/open-data.js';
 import type { OpenBody, OpenContext } from './context.js';
 import { indexOfProfile } from './policy.js';
 import { DAY, HOUR, INDEX_LABEL, categoryJson, decimalsOf, round } from './present.js';
@@ -25,6 +25,12 @@ export interface MetricRangeQuery extends RangeQuery {
 }
 export interface IndexQuery extends RangeQuery {
   period: 'hour' | 'day';
+}
+
+/** True when the local day (YYYY-MM-DD in `timeZone`) lies inside one of the spans. */
+function dayInSpans(day: string, timeZone: string, spans: NonNullable<PublishedSpans>): boolean {
+  const r = localDayRange(day, timeZone);
+  return r !== undefined && spans.some((s) => r.from >= s.from && r.to <= s.to);
 }
 
 /** Raw readings per request, at most. */
@@ -53,7 +59,7 @@ export function range(q: RangeQuery, cutoff: Date, now: number, defaultDays: num
 
 /** Stored hourly (hour-ending labels) or daily (VN_AQI day, local date) index of a public station. */
 export async function indexSeries(ctx: OpenContext, id: string, query: IndexQuery): Promise<OpenBody> {
-  const { station, cutoff } = await ctx.publicStation(id);
+  const { station, cutoff, spans } = await ctx.publicStation(id);
   const indexName = indexOfProfile(station.profileId);
   if (!indexName) throw createError('QT_ERR_NOT_FOUND', `Station ${station.id} (${station.profileId}) has no index`);
   const { period } = query;
@@ -64,7 +70,7 @@ export async function indexSeries(ctx: OpenContext, id: string, query: IndexQuer
   const { from, to } = range(q, cutoff, now, period === 'hour' ? 1 : 30, period === 'hour' ? 31 : 366);
   if (period === 'hour') {
     const end = new Date(Math.min(to.getTime(), cutoff.getTime()));
-    const rows = end > from ? await hourlyIndexSeries(ctx.publicDb, station.id, indexName, from, end) : [];
+    const rows = end > from ? await hourlyIndexSeries(ctx.publicDb, station.id, indexName, from, end, spans) : [];
     const data = rows.map((r) => ({
       ts: (r.ts as Date).toISOString(),
       value: r.value,
@@ -78,7 +84,9 @@ export async function indexSeries(ctx: OpenContext, id: string, query: IndexQuer
   const timeZone = ctx.zoneOf(station);
   const lastDay = addDays(localDate(Math.min(to.getTime(), cutoff.getTime()), timeZone), -1);
   const firstDay = localDate(from.getTime(), timeZone);
-  const rows = firstDay <= lastDay ? await dailyIndexSeries(ctx.publicDb, station.id, indexName, firstDay, lastDay) : [];
+  const all = firstDay <= lastDay ? await dailyIndexSeries(ctx.publicDb, station.id, indexName, firstDay, lastDay) : [];
+  // with a minimum validation level, only approved days
+  const rows = spans === null ? all : all.filter((r) => dayInSpans(r.ts as string, timeZone, spans));
   const data = rows.map((r) => ({ ts: r.ts as string, value: r.value, category: r.category, color: categoryJson(indexName, r.category).color, dominant: r.dominant }));
   return ctx.json({ station: station.id, index: INDEX_LABEL[indexName], period, firstDay, lastDay, data });
 }
@@ -86,11 +94,11 @@ export async function indexSeries(ctx: OpenContext, id: string, query: IndexQuer
 /** Hourly or daily (local days in the station's zone) mean, min, max and count of valid readings, complete buckets only. */
 export async function aggregates(ctx: OpenContext, id: string, period: 'hour' | 'day', query: MetricRangeQuery): Promise<OpenBody> {
   const { profiles } = ctx;
-  const { station, metrics: allowed, cutoff } = await ctx.publicStation(id);
+  const { station, metrics: allowed, cutoff, spans } = await ctx.publicStation(id);
   const keys = chosenMetrics(query.metric, allowed);
   const { from, to } = range(query, cutoff, ctx.now(), period === 'hour' ? 1 : 30, period === 'hour' ? 31 : 366);
   const timeZone = ctx.zoneOf(station);
-  const rows = await aggregateSeries(ctx.publicDb, period, station.id, keys, from, to, cutoff, timeZone);
+  const rows = await aggregateSeries(ctx.publicDb, period, station.id, keys, from, to, cutoff, timeZone, spans);
   const width = period === 'hour' ? HOUR : DAY;
   return ctx.json({
     station: station.id,
@@ -117,17 +125,17 @@ export function assertRawPublished(ctx: OpenContext): void {
 
 /** Raw valid readings: at most 2 days and RAW_LIMIT readings per request. */
 export async function rawReadings(ctx: OpenContext, id: string, query: MetricRangeQuery): Promise<OpenBody> {
-  const { station, metrics: allowed, cutoff } = await ctx.publicStation(id);
+  const { station, metrics: allowed, cutoff, spans } = await ctx.publicStation(id);
   const keys = chosenMetrics(query.metric, allowed);
   const { from, to } = range(query, cutoff, ctx.now(), 1, 2);
   const end = new Date(Math.min(to.getTime(), cutoff.getTime()));
-  const rows = end > from ? await validRaw(ctx.publicDb, station.id, keys, from, end, RAW_LIMIT) : [];
+  const rows = end > from ? await validRaw(ctx.publicDb, station.id, keys, from, end, RAW_LIMIT, spans) : [];
   return ctx.json({ station: station.id, data: rows.map((r) => ({ ts: r.ts.toISOString(), metric: r.metric, value: r.value })) });
 }
 
 /** Local months (in the station's zone) with published data, each with the URL of its CSV file (open/csv.ts). */
 export async function months(ctx: OpenContext, id: string): Promise<OpenBody> {
-  const { station, metrics: keys, cutoff } = await ctx.publicStation(id);
-  const found = await monthsWithData(ctx.publicDb, station.id, keys, cutoff, ctx.zoneOf(station));
+  const { station, metrics: keys, cutoff, spans } = await ctx.publicStation(id);
+  const found = await monthsWithData(ctx.publicDb, station.id, keys, cutoff, ctx.zoneOf(station), spans);
   return ctx.json({ station: station.id, data: found.map((month) => ({ month, url: `/open/v1/stations/${encodeURIComponent(station.id)}/months/${month}.csv` })) });
 }

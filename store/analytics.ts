@@ -6,7 +6,15 @@
  *
  * Every raw query is bounded by a time range the caller has checked against the configured
  * maximum (STACK-NOTES: keep raw scans bounded on the embedded database).
+ *
+ * Statistics count VALIDATED readings (domain/validation/codes.ts: the station's flag is 0 and no
+ * check flagged the reading unless a reviewer restored it; the continuous aggregates use the same
+ * predicate); raw pages carry each reading's check bits (`qc`) and reviewer decision (`review`).
  */
+
+/** The validated predicate on an unqualified `readings` row. */
+const VALID = validatedSql();
+import { validatedSql } from '../domain/validation/codes.js';
 import { createError } from '../lib/errors.js';
 import { DEFAULT_TIME_ZONE, zoneOffsetMs } from '../lib/time.js';
 import type { Db } from './db.js';
@@ -66,6 +74,25 @@ export interface RawRow {
   key: RawKey;
   value: number | null;
   quality: number;
+  /** bitmask of the automatic checks that flagged it (domain/validation/codes.ts CHECK_BITS) */
+  qc: number;
+  /** a reviewer's decision: 0 none, 1 restored, 10 + reason = invalidated */
+  review: number;
+}
+
+type RawRowDb = { station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number; qc: number; review: number };
+
+function toRawRow(r: RawRowDb): RawRow {
+  return {
+    stationId: r.station_id,
+    metric: r.metric,
+    ts: r.ts,
+    key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric },
+    value: r.value,
+    quality: r.quality,
+    qc: r.qc,
+    review: r.review,
+  };
 }
 
 export interface RawPageQuery {
@@ -76,7 +103,7 @@ export interface RawPageQuery {
   to: Date;
   after?: RawKey | undefined;
   limit: number;
-  /** only quality 0 */
+  /** only validated readings (quality 0, not flagged by a check unless restored, not invalidated) */
   validOnly: boolean;
 }
 
@@ -98,21 +125,14 @@ export async function rawPage(db: Db, q: RawPageQuery): Promise<RawRow[]> {
     params.push(q.after.stationId, q.after.ts, q.after.metric);
     keyset = `AND (station_id, ts, metric) > ($7::text, $8::timestamptz, $9::text)`;
   }
-  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
-    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings
+  const { rows } = await db.query<RawRowDb>(
+    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality, qc, review FROM readings
       WHERE station_id = ANY($1::text[]) AND ($2::text[] IS NULL OR metric = ANY($2::text[]))
-        AND ts >= $3 AND ts < $4 AND (NOT $5::boolean OR quality = 0) ${keyset}
+        AND ts >= $3 AND ts < $4 AND (NOT $5::boolean OR ${VALID}) ${keyset}
       ORDER BY station_id, ts, metric LIMIT $6`,
     params,
   );
-  return rows.map((r) => ({
-    stationId: r.station_id,
-    metric: r.metric,
-    ts: r.ts,
-    key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric },
-    value: r.value,
-    quality: r.quality,
-  }));
+  return rows.map(toRawRow);
 }
 
 /**
@@ -157,12 +177,17 @@ export interface AggregateRow {
   metric: string;
   bucket: Date;
   values: Partial<Record<AggName, number | null>>;
-  /** readings counted by the statistics (valid, or with a value when flagged ones are included) */
+  /** readings counted by the statistics (validated, or with a value when flagged ones are included) */
   counted: number;
+  /** validated readings */
   valid: number;
+  /** flagged by an automatic check and not reviewed (station flag 0) */
+  flagged: number;
+  /** invalidated by a reviewer */
+  invalidated: number;
   calibrating: number;
   fault: number;
-  /** null where the source does not keep it (readings_hourly) */
+  /** readings of a maintenance period (every source keeps it since migration 009; null kept in the type for old callers) */
   maintenance: number | null;
   total: number;
 }
@@ -194,12 +219,20 @@ function caggAggExpr(a: AggName): string {
   }
 }
 
+/** The per-bucket counts of a raw aggregate (the same columns as the continuous aggregates keep). */
+const RAW_COUNTS = `count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
+             count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 4) AS n_maintenance,
+             count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged, count(*) FILTER (WHERE review >= 10) AS n_invalidated,
+             count(*) AS n_total`;
+
 interface AggRowDb {
   station_id: string;
   metric: string;
   bucket: Date;
   counted: number;
   n_valid: number;
+  n_flagged: number;
+  n_invalidated: number;
   n_calibrating: number;
   n_fault: number;
   n_maintenance: number | null;
@@ -217,35 +250,33 @@ export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow
       q.source === 'raw'
         ? `SELECT station_id, metric, time_bucket(INTERVAL '1 hour', ts) AS hour,
              avg(value) FILTER (WHERE counted) AS mean, count(*) FILTER (WHERE counted) AS counted,
-             count(*) FILTER (WHERE quality = 0) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
-             count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) AS n_total
-           FROM (SELECT *, quality = 0 OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
+             ${RAW_COUNTS}
+           FROM (SELECT *, ${VALID} OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
                   WHERE ${where} AND ts >= $3 AND ts < $4) r
            GROUP BY 1, 2, 3`
         : `SELECT station_id, metric, bucket AS hour, sum / NULLIF(n_valid, 0) AS mean, n_valid AS counted,
-             n_valid, n_calibrating, n_fault, NULL::int8 AS n_maintenance, n_total
+             n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated, n_total
            FROM readings_hourly WHERE ${where} AND bucket >= $3 AND bucket < $4`;
     const exprs = q.aggs.map((a) => `${a === 'count' ? 'count(mean)' : `${a === 'stddev' ? 'stddev_samp' : a}(mean)`} AS "${a}"`);
     sql = `SELECT station_id, metric, time_bucket($5::interval, hour, $6::text) AS bucket, ${exprs.join(', ')},
              sum(counted)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
-             sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_total)::int8 AS n_total
+             sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_flagged)::int8 AS n_flagged,
+             sum(n_invalidated)::int8 AS n_invalidated, sum(n_total)::int8 AS n_total
            FROM (${hourly}) h GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
   } else if (q.source === 'raw') {
     const exprs = q.aggs.map((a) => `${rawAggExpr(a)} AS "${a}"`);
     sql = `SELECT station_id, metric, time_bucket($5::interval, ts, $6::text) AS bucket, ${exprs.join(', ')},
-             count(*) FILTER (WHERE counted) AS counted, count(*) FILTER (WHERE quality = 0) AS n_valid,
-             count(*) FILTER (WHERE quality = 1) AS n_calibrating, count(*) FILTER (WHERE quality = 2) AS n_fault,
-             count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) AS n_total
-           FROM (SELECT *, quality = 0 OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
+             count(*) FILTER (WHERE counted) AS counted, ${RAW_COUNTS}
+           FROM (SELECT *, ${VALID} OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
                   WHERE ${where} AND ts >= $3 AND ts < $4) r
            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
   } else {
     const view = q.source === 'hourly' ? 'readings_hourly' : 'readings_daily';
-    const maintenance = q.source === 'daily' ? 'sum(n_maintenance)::int8' : 'NULL::int8';
     const exprs = q.aggs.map((a) => `${caggAggExpr(a)} AS "${a}"`);
     sql = `SELECT station_id, metric, time_bucket($5::interval, bucket, $6::text) AS bucket, ${exprs.join(', ')},
              sum(n_valid)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
-             sum(n_fault)::int8 AS n_fault, ${maintenance} AS n_maintenance, sum(n_total)::int8 AS n_total
+             sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_flagged)::int8 AS n_flagged,
+             sum(n_invalidated)::int8 AS n_invalidated, sum(n_total)::int8 AS n_total
            FROM ${view} WHERE ${where} AND bucket >= $3 AND bucket < $4
            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
   }
@@ -258,6 +289,8 @@ export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow
     values: Object.fromEntries(q.aggs.map((a) => [a, r[a] === null || r[a] === undefined ? null : Number(r[a])])),
     counted: Number(r.counted),
     valid: Number(r.n_valid),
+    flagged: Number(r.n_flagged),
+    invalidated: Number(r.n_invalidated),
     calibrating: Number(r.n_calibrating),
     fault: Number(r.n_fault),
     maintenance: r.n_maintenance === null ? null : Number(r.n_maintenance),
@@ -278,23 +311,28 @@ export interface DailyCounts {
   fault: number;
   outOfRange: number;
   maintenance: number;
+  /** flagged by an automatic check, not reviewed */
+  flagged: number;
+  /** invalidated by a reviewer */
+  invalidated: number;
   total: number;
 }
 
 /**
- * Readings per quality flag per (station, metric, local day). From readings_daily when the zone is
+ * Readings per quality flag and validation state per (station, metric, local day); `valid` counts validated readings. From readings_daily when the zone is
  * its zone, otherwise from the raw table (the caller bounds the range).
  */
 export async function dailyCounts(db: Db, q: { stationIds: readonly string[]; metrics: readonly string[]; from: Date; to: Date; timezone: string }): Promise<DailyCounts[]> {
   const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
   const sql =
     q.timezone === DAILY_AGGREGATE_TIMEZONE
-      ? `SELECT station_id, metric, bucket AS day, n_valid, n_calibrating, n_fault, n_out_of_range, n_maintenance, n_total
+      ? `SELECT station_id, metric, bucket AS day, n_valid, n_calibrating, n_fault, n_out_of_range, n_maintenance, n_flagged, n_invalidated, n_total
            FROM readings_daily WHERE ${where} AND bucket >= $3 AND bucket < $4 ORDER BY 1, 2, 3`
       : `SELECT station_id, metric, time_bucket(INTERVAL '1 day', ts, $5::text) AS day,
-           count(*) FILTER (WHERE quality = 0) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
+           count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
            count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 3) AS n_out_of_range,
-           count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) AS n_total
+           count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged,
+           count(*) FILTER (WHERE review >= 10) AS n_invalidated, count(*) AS n_total
            FROM readings WHERE ${where} AND ts >= $3 AND ts < $4 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
   const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to];
   if (q.timezone !== DAILY_AGGREGATE_TIMEZONE) params.push(q.timezone);
@@ -307,6 +345,8 @@ export async function dailyCounts(db: Db, q: { stationIds: readonly string[]; me
     n_fault: number;
     n_out_of_range: number;
     n_maintenance: number;
+    n_flagged: number;
+    n_invalidated: number;
     n_total: number;
   }>(sql, params);
   return rows.map((r) => ({
@@ -318,6 +358,8 @@ export async function dailyCounts(db: Db, q: { stationIds: readonly string[]; me
     fault: Number(r.n_fault),
     outOfRange: Number(r.n_out_of_range),
     maintenance: Number(r.n_maintenance),
+    flagged: Number(r.n_flagged),
+    invalidated: Number(r.n_invalidated),
     total: Number(r.n_total),
   }));
 }
@@ -336,12 +378,10 @@ export async function refreshAggregate(db: Db, view: ContinuousAggregate, from: 
 // SensorThings Observations
 
 export async function getObservation(db: Db, stationId: string, metric: string, ts: string): Promise<RawRow | undefined> {
-  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number }>(
-    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings WHERE station_id = $1 AND metric = $2 AND ts = $3::timestamptz`,
+  const { rows } = await db.query<RawRowDb>(
+    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality, qc, review FROM readings WHERE station_id = $1 AND metric = $2 AND ts = $3::timestamptz`,
     [stationId, metric, ts],
   );
   const r = rows[0];
-  return r
-    ? { stationId: r.station_id, metric: r.metric, ts: r.ts, key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric }, value: r.value, quality: r.quality }
-    : undefined;
+  return r ? toRawRow(r) : undefined;
 }

@@ -1,13 +1,24 @@
 /**
  * @module store/bulletins
- * Published bulletins (store/migrations/006_bulletins.sql): one row per kind, period and scope;
- * publishing the same period again replaces the row and keeps its id.
+ * Published bulletins (store/migrations/006_bulletins.sql, versions since 009): every version is
+ * kept. Publishing a period (kind, period, scope) that already has a bulletin stores a new row
+ * with version + 1 (and why: `revision_reason`) and marks the previous one superseded; one current
+ * version per period (the partial unique index bulletins_current). Lists show current versions;
+ * a period's versions are listed by bulletinVersions.
  */
 import type { Db } from './db.js';
 
-import type { BulletinMeta } from '../domain/bulletins.js';
+import type { BulletinMeta as DomainBulletinMeta } from '../domain/bulletins.js';
 
-export type { BulletinMeta };
+/** A stored bulletin's description with its version (the bus's bulletinPublished carries it too). */
+export interface BulletinMeta extends DomainBulletinMeta {
+  /** 1 for the first publication of the period, + 1 for each revision */
+  version: number;
+  /** when a newer version replaced it; null for the current one */
+  supersededAt: Date | null;
+  /** why this version was produced again (a validation change, a request); null for the first */
+  revisionReason: string | null;
+}
 
 export interface NewBulletin {
   kind: 'daily' | 'monthly';
@@ -19,6 +30,8 @@ export interface NewBulletin {
   csv: string;
   pdf: Buffer | null;
   summary: unknown;
+  /** why the period is published again (kept with the new version) */
+  revisionReason?: string | null | undefined;
 }
 
 interface MetaRow {
@@ -30,9 +43,13 @@ interface MetaRow {
   generated_by: string;
   has_pdf: boolean;
   summary: unknown;
+  version: number;
+  superseded_at: Date | null;
+  revision_reason: string | null;
 }
 
-const META = `id, kind, to_char(period_start, 'YYYY-MM-DD') AS period_start, scope, generated_at, generated_by, pdf IS NOT NULL AS has_pdf, summary`;
+const META = `id, kind, to_char(period_start, 'YYYY-MM-DD') AS period_start, scope, generated_at, generated_by, pdf IS NOT NULL AS has_pdf, summary,
+  version, superseded_at, revision_reason`;
 
 const toMeta = (r: MetaRow): BulletinMeta => ({
   id: Number(r.id),
@@ -43,24 +60,68 @@ const toMeta = (r: MetaRow): BulletinMeta => ({
   generatedBy: r.generated_by,
   hasPdf: r.has_pdf,
   summary: r.summary,
+  version: Number(r.version),
+  supersededAt: r.superseded_at,
+  revisionReason: r.revision_reason,
 });
 
-/** Stores a bulletin, replacing the one of the same kind, period and scope. */
-export async function upsertBulletin(db: Db, b: NewBulletin): Promise<BulletinMeta> {
-  const { rows } = await db.query<MetaRow>(
-    `INSERT INTO bulletins (kind, period_start, scope, generated_at, generated_by, html, csv, pdf, summary)
-     VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (kind, period_start, scope) WHERE superseded_at IS NULL DO UPDATE SET generated_at = EXCLUDED.generated_at, generated_by = EXCLUDED.generated_by,
-       html = EXCLUDED.html, csv = EXCLUDED.csv, pdf = EXCLUDED.pdf, summary = EXCLUDED.summary
-     RETURNING ${META}`,
-    [b.kind, b.periodStart, b.scope, b.generatedAt, b.generatedBy, b.html, b.csv, b.pdf, JSON.stringify(b.summary)],
-  );
-  return toMeta(rows[0]!);
+/**
+ * Stores a bulletin as the current version of its kind, period and scope: version 1 for a new
+ * period; otherwise the current one is marked superseded and this one gets its version + 1.
+ */
+export async function publishBulletin(db: Db, b: NewBulletin): Promise<BulletinMeta> {
+  return db.transaction(async (client) => {
+    // one writer per period at a time (another node publishing the same period waits here)
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`bulletin:${b.kind}:${b.periodStart}:${b.scope}`]);
+    const { rows: prev } = await client.query<{ version: number }>(
+      `UPDATE bulletins SET superseded_at = now() WHERE kind = $1 AND period_start = $2::date AND scope = $3 AND superseded_at IS NULL RETURNING version`,
+      [b.kind, b.periodStart, b.scope],
+    );
+    const { rows: top } = await client.query<{ version: number | null }>(
+      `SELECT max(version) AS version FROM bulletins WHERE kind = $1 AND period_start = $2::date AND scope = $3`,
+      [b.kind, b.periodStart, b.scope],
+    );
+    const version = Math.max(Number(top[0]?.version ?? 0), ...prev.map((p) => Number(p.version))) + 1;
+    const { rows } = await client.query<MetaRow>(
+      `INSERT INTO bulletins (kind, period_start, scope, generated_at, generated_by, html, csv, pdf, summary, version, revision_reason)
+       VALUES ($1, $2::date, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       RETURNING ${META}`,
+      [b.kind, b.periodStart, b.scope, b.generatedAt, b.generatedBy, b.html, b.csv, b.pdf, JSON.stringify(b.summary), version, version === 1 ? null : (b.revisionReason ?? null)],
+    );
+    return toMeta(rows[0]!);
+  });
 }
 
 export async function bulletinExists(db: Db, kind: 'daily' | 'monthly', periodStart: string, scope: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM bulletins WHERE kind = $1 AND period_start = $2::date AND scope = $3', [kind, periodStart, scope]);
   return rows.length > 0;
+}
+
+/**
+ * The current bulletins whose period overlaps [fromDay, toDay] (local dates, inclusive): daily ones
+ * of those days, monthly ones of the months that contain them. What a change of data in that range
+ * makes out of date.
+ */
+export async function currentBulletinsOverlapping(db: Db, fromDay: string, toDay: string): Promise<BulletinMeta[]> {
+  const { rows } = await db.query<MetaRow>(
+    `SELECT ${META} FROM bulletins
+      WHERE superseded_at IS NULL
+        AND ((kind = 'daily' AND period_start >= $1::date AND period_start <= $2::date)
+          OR (kind = 'monthly' AND period_start >= date_trunc('month', $1::date)::date AND period_start <= $2::date))
+      ORDER BY period_start, kind, scope`,
+    [fromDay, toDay],
+  );
+  return rows.map(toMeta);
+}
+
+/** Every version of the period of bulletin `id`, newest first. */
+export async function bulletinVersions(db: Db, id: number): Promise<BulletinMeta[]> {
+  const { rows } = await db.query<MetaRow>(
+    `SELECT ${META} FROM bulletins
+      WHERE (kind, period_start, scope) = (SELECT kind, period_start, scope FROM bulletins WHERE id = $1) ORDER BY version DESC`,
+    [id],
+  );
+  return rows.map(toMeta);
 }
 
 export interface BulletinFilter {
@@ -74,11 +135,11 @@ export interface BulletinFilter {
   offset: number;
 }
 
-/** Newest period first. */
+/** Current versions, newest period first. */
 export async function listBulletins(db: Db, f: BulletinFilter): Promise<BulletinMeta[]> {
   const { rows } = await db.query<MetaRow>(
     `SELECT ${META} FROM bulletins
-      WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR scope = $2) AND ($3::date IS NULL OR period_start >= $3::date)
+      WHERE superseded_at IS NULL AND ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR scope = $2) AND ($3::date IS NULL OR period_start >= $3::date)
         AND ($4::date IS NULL OR period_start <= $4::date)
       ORDER BY period_start DESC, kind, scope LIMIT $5 OFFSET $6`,
     [f.kind ?? null, f.scope ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset],
@@ -97,4 +158,23 @@ export async function getBulletinFile(db: Db, id: number, format: 'html' | 'csv'
   const r = rows[0];
   if (!r || r.body === null) return undefined;
   return { meta: toMeta(r), body: r.body };
+}
+
+/** The superseded versions of these bulletins' periods, newest first, by the current bulletin's id. */
+export async function olderVersions(db: Db, current: readonly BulletinMeta[]): Promise<Map<number, BulletinMeta[]>> {
+  const out = new Map<number, BulletinMeta[]>();
+  if (current.length === 0) return out;
+  const { rows } = await db.query<MetaRow>(
+    `SELECT ${META} FROM bulletins
+      WHERE superseded_at IS NOT NULL AND (kind, period_start, scope) IN (SELECT * FROM unnest($1::text[], $2::date[], $3::text[]))
+      ORDER BY version DESC`,
+    [current.map((b) => b.kind), current.map((b) => b.periodStart), current.map((b) => b.scope)],
+  );
+  const key = (b: { kind: string; periodStart: string; scope: string }) => `${b.kind}\u0000${b.periodStart}\u0000${b.scope}`;
+  const byPeriod = new Map(current.map((b) => [key(b), b.id]));
+  for (const r of rows.map(toMeta)) {
+    const id = byPeriod.get(key(r));
+    if (id !== undefined) out.set(id, [...(out.get(id) ?? []), r]);
+  }
+  return out;
 }

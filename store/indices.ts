@@ -1,6 +1,8 @@
 /**
  * @module store/indices
- * Stored hourly and daily air quality indices, and the hourly means they are computed from.
+ * Stored hourly and daily air quality indices, and the hourly means they are computed from
+ * (readings_hourly: VALIDATED readings only, migration 009), with the batch writes and deletes a
+ * recomputation over a range uses (alerts/recompute.ts).
  */
 import type { Db } from './db.js';
 
@@ -32,6 +34,60 @@ export async function upsertDailyIndex(db: Db, r: Omit<StoredIndex, 'ts'> & { da
        dominant = EXCLUDED.dominant, sub_indices = EXCLUDED.sub_indices, computed_at = now()`,
     [r.stationId, r.indexName, r.day, r.aqi, r.category, r.dominant, JSON.stringify(r.subIndices)],
   );
+}
+
+/** Stores many hourly indices in one statement (same upsert as upsertHourlyIndex). */
+export async function upsertHourlyIndices(db: Db, rows: readonly StoredIndex[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO aqi_hourly (station_id, index_name, ts, aqi, category, dominant, sub_indices)
+     SELECT s, n, t, a, c, d, j::jsonb FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::int[], $5::text[], $6::text[], $7::text[]) AS r(s, n, t, a, c, d, j)
+     ON CONFLICT (station_id, index_name, ts) DO UPDATE SET aqi = EXCLUDED.aqi, category = EXCLUDED.category,
+       dominant = EXCLUDED.dominant, sub_indices = EXCLUDED.sub_indices, computed_at = now()`,
+    [
+      rows.map((r) => r.stationId),
+      rows.map((r) => r.indexName),
+      rows.map((r) => r.ts),
+      rows.map((r) => r.aqi),
+      rows.map((r) => r.category),
+      rows.map((r) => r.dominant),
+      rows.map((r) => JSON.stringify(r.subIndices)),
+    ],
+  );
+}
+
+/** Stores many daily indices in one statement (same upsert as upsertDailyIndex). */
+export async function upsertDailyIndices(db: Db, rows: ReadonlyArray<Omit<StoredIndex, 'ts'> & { day: string }>): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO aqi_daily (station_id, index_name, day, aqi, category, dominant, sub_indices)
+     SELECT s, n, d, a, c, dm, j::jsonb FROM unnest($1::text[], $2::text[], $3::date[], $4::int[], $5::text[], $6::text[], $7::text[]) AS r(s, n, d, a, c, dm, j)
+     ON CONFLICT (station_id, index_name, day) DO UPDATE SET aqi = EXCLUDED.aqi, category = EXCLUDED.category,
+       dominant = EXCLUDED.dominant, sub_indices = EXCLUDED.sub_indices, computed_at = now()`,
+    [
+      rows.map((r) => r.stationId),
+      rows.map((r) => r.indexName),
+      rows.map((r) => r.day),
+      rows.map((r) => r.aqi),
+      rows.map((r) => r.category),
+      rows.map((r) => r.dominant),
+      rows.map((r) => JSON.stringify(r.subIndices)),
+    ],
+  );
+}
+
+/** Deletes a station's stored hourly indices of `indexName` at these hour-ending labels; returns how many were stored. */
+export async function deleteHourlyIndices(db: Db, stationId: string, indexName: string, labels: readonly Date[]): Promise<number> {
+  if (labels.length === 0) return 0;
+  const r = await db.query(`DELETE FROM aqi_hourly WHERE station_id = $1 AND index_name = $2 AND ts = ANY($3::timestamptz[])`, [stationId, indexName, labels]);
+  return r.rowCount ?? 0;
+}
+
+/** Deletes a station's stored daily indices of `indexName` of these local days (YYYY-MM-DD); returns how many were stored. */
+export async function deleteDailyIndices(db: Db, stationId: string, indexName: string, days: readonly string[]): Promise<number> {
+  if (days.length === 0) return 0;
+  const r = await db.query(`DELETE FROM aqi_daily WHERE station_id = $1 AND index_name = $2 AND day = ANY($3::date[])`, [stationId, indexName, days]);
+  return r.rowCount ?? 0;
 }
 
 export async function queryHourlyIndex(db: Db, stationId: string, indexName: string, from: Date, to: Date): Promise<StoredIndex[]> {

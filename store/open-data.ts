@@ -1,13 +1,32 @@
 /**
  * @module store/open-data
  * The queries behind the open-data API (/open/v1) and the public page: the agency's publication
- * settings per station, and valid-only reads bounded by a per-station publication cutoff (the
- * embargo and the validated-through time, computed in open/policy.ts). Every query here reads
- * quality = 0 (valid) rows only: calibrating, fault, maintenance and out-of-range readings never
- * appear as public values.
+ * settings per station, and validated-only reads bounded by a per-station publication cutoff (the
+ * embargo and the validation level rule, computed in open/policy.ts) and, with a minimum
+ * validation level, limited to the approved spans (`spans`: [from, to) instants; null = no limit).
+ * Every query here reads VALIDATED rows only (domain/validation/codes.ts: the continuous
+ * aggregates count them, the raw queries use the same predicate): calibrating, fault,
+ * maintenance, out-of-range, check-flagged and invalidated readings never appear as public values.
  */
+import { validatedSql } from '../domain/validation/codes.js';
 import { DAILY_AGGREGATE_TIMEZONE } from './analytics.js';
 import type { Db } from './db.js';
+
+/** Approved spans [from, to) in epoch ms a station's data may be published from; null = no such limit (minimum validation level 0). */
+export type PublishedSpans = ReadonlyArray<{ from: number; to: number }> | null;
+
+/** The spans as two bind parameters (starts, ends; both null when unlimited). */
+function spanParams(spans: PublishedSpans): [Date[] | null, Date[] | null] {
+  return spans === null ? [null, null] : [spans.map((s) => new Date(s.from)), spans.map((s) => new Date(s.to))];
+}
+
+/**
+ * SQL: [start, end] lies inside one of the spans bound at $i (starts) and $i+1 (ends), or the
+ * spans are null. `strictEnd`: end < span end (a reading at an instant), else end ≤ span end (a bucket's end).
+ */
+function inSpans(i: number, start: string, end: string, strictEnd: boolean): string {
+  return `($${i}::timestamptz[] IS NULL OR EXISTS (SELECT 1 FROM unnest($${i}::timestamptz[], $${i + 1}::timestamptz[]) AS p(s, e) WHERE ${start} >= p.s AND ${end} ${strictEnd ? '<' : '<='} p.e))`;
+}
 
 export interface Publication {
   stationId: string;
@@ -83,19 +102,25 @@ export interface CurrentIndex {
 
 /**
  * The newest stored hourly index of each station at or before its cutoff and newer than
- * `cutoff − freshMs` (an index older than that is not "current").
+ * `cutoff − freshMs` (an index older than that is not "current"), of an hour starting at or after
+ * its `floor` when given (the start of its newest published span).
  */
-export async function currentIndices(db: Db, wanted: ReadonlyArray<{ stationId: string; indexName: string; cutoff: Date }>, freshMs: number): Promise<CurrentIndex[]> {
+export async function currentIndices(
+  db: Db,
+  wanted: ReadonlyArray<{ stationId: string; indexName: string; cutoff: Date; floor?: Date | null | undefined }>,
+  freshMs: number,
+): Promise<CurrentIndex[]> {
   if (wanted.length === 0) return [];
   const { rows } = await db.query<{ station_id: string; index_name: string; ts: Date; aqi: number; category: string; dominant: string }>(
     `SELECT w.station_id, w.index_name, i.ts, i.aqi, i.category, i.dominant
-       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS w(station_id, index_name, cutoff)
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $5::timestamptz[]) AS w(station_id, index_name, cutoff, floor)
        CROSS JOIN LATERAL (
          SELECT ts, aqi, category, dominant FROM aqi_hourly
           WHERE station_id = w.station_id AND index_name = w.index_name
             AND ts <= w.cutoff AND ts > w.cutoff - ($4::double precision * INTERVAL '1 millisecond')
+            AND (w.floor IS NULL OR ts - INTERVAL '1 hour' >= w.floor)
           ORDER BY ts DESC LIMIT 1) i`,
-    [wanted.map((w) => w.stationId), wanted.map((w) => w.indexName), wanted.map((w) => w.cutoff), freshMs],
+    [wanted.map((w) => w.stationId), wanted.map((w) => w.indexName), wanted.map((w) => w.cutoff), freshMs, wanted.map((w) => w.floor ?? null)],
   );
   return rows.map((r) => ({ stationId: r.station_id, indexName: r.index_name, ts: r.ts, value: r.aqi, category: r.category, dominant: r.dominant }));
 }
@@ -108,12 +133,12 @@ export interface IndexPoint {
   dominant: string;
 }
 
-/** Hourly index values over (from, to] (hour-ending labels). */
-export async function hourlyIndexSeries(db: Db, stationId: string, indexName: string, from: Date, to: Date): Promise<IndexPoint[]> {
+/** Hourly index values over (from, to] (hour-ending labels), of hours inside the spans. */
+export async function hourlyIndexSeries(db: Db, stationId: string, indexName: string, from: Date, to: Date, spans: PublishedSpans = null): Promise<IndexPoint[]> {
   const { rows } = await db.query<{ ts: Date; aqi: number; category: string; dominant: string }>(
     `SELECT ts, aqi, category, dominant FROM aqi_hourly
-      WHERE station_id = $1 AND index_name = $2 AND ts > $3 AND ts <= $4 ORDER BY ts`,
-    [stationId, indexName, from, to],
+      WHERE station_id = $1 AND index_name = $2 AND ts > $3 AND ts <= $4 AND ${inSpans(5, "ts - INTERVAL '1 hour'", 'ts', false)} ORDER BY ts`,
+    [stationId, indexName, from, to, ...spanParams(spans)],
   );
   return rows.map((r) => ({ ts: r.ts, value: r.aqi, category: r.category, dominant: r.dominant }));
 }
@@ -134,18 +159,19 @@ export interface LatestValid {
   value: number;
 }
 
-/** The newest valid reading of each metric at or before the cutoff, looking back at most `lookbackMs`. */
-export async function latestValid(db: Db, stationId: string, metrics: readonly string[], cutoff: Date, lookbackMs: number): Promise<LatestValid[]> {
+/** The newest validated reading of each metric at or before the cutoff, looking back at most `lookbackMs` and not before `floor`. */
+export async function latestValid(db: Db, stationId: string, metrics: readonly string[], cutoff: Date, lookbackMs: number, floor: Date | null = null): Promise<LatestValid[]> {
   if (metrics.length === 0) return [];
+  const since = floor === null ? cutoff.getTime() - lookbackMs : Math.max(cutoff.getTime() - lookbackMs, floor.getTime() - 1);
   const { rows } = await db.query<{ metric: string; ts: Date; value: number }>(
     `SELECT l.metric, l.ts, l.value
        FROM unnest($2::text[]) AS m(metric)
        CROSS JOIN LATERAL (
          SELECT metric, ts, value FROM readings
           WHERE station_id = $1 AND metric = m.metric AND ts <= $3 AND ts > $4
-            AND quality = 0 AND value IS NOT NULL
+            AND ${validatedSql()} AND value IS NOT NULL
           ORDER BY ts DESC LIMIT 1) l`,
-    [stationId, metrics, cutoff, new Date(cutoff.getTime() - lookbackMs)],
+    [stationId, metrics, cutoff, new Date(since)],
   );
   return rows;
 }
@@ -162,11 +188,11 @@ export interface AggregatePoint {
 }
 
 /**
- * Hourly (readings_hourly) or daily (local days of `timeZone`) statistics of valid readings for
- * buckets that start in [from, to) and end at or before `cutoff`. Buckets without a valid reading
- * are left out. Days of the continuous aggregate's zone (DAILY_AGGREGATE_TIMEZONE) come from
- * readings_daily; days of another zone are summed from readings_hourly (exact: sums, counts,
- * minima and maxima add up).
+ * Hourly (readings_hourly) or daily (local days of `timeZone`) statistics of validated readings for
+ * buckets that start in [from, to), end at or before `cutoff` and lie inside the spans. Buckets
+ * without a validated reading are left out. Days of the continuous aggregate's zone
+ * (DAILY_AGGREGATE_TIMEZONE) come from readings_daily; days of another zone are summed from
+ * readings_hourly (exact: sums, counts, minima and maxima add up).
  */
 export async function aggregateSeries(
   db: Db,
@@ -177,19 +203,22 @@ export async function aggregateSeries(
   to: Date,
   cutoff: Date,
   timeZone: string = DAILY_AGGREGATE_TIMEZONE,
+  spans: PublishedSpans = null,
 ): Promise<AggregatePoint[]> {
   if (metrics.length === 0) return [];
   type Row = { metric: string; bucket: Date; avg: number; min: number; max: number; n: number };
   if (period === 'day' && timeZone !== DAILY_AGGREGATE_TIMEZONE) {
+    const day = `time_bucket(INTERVAL '1 day', bucket, $6::text)`;
     const { rows } = await db.query<Row>(
-      `SELECT metric, time_bucket(INTERVAL '1 day', bucket, $6::text) AS bucket, sum(sum) / sum(n_valid) AS avg, min(min) AS min, max(max) AS max, sum(n_valid)::int AS n
-         FROM readings_hourly
-        WHERE station_id = $1 AND metric = ANY($2) AND bucket >= $3 AND bucket < $4::timestamptz + INTERVAL '1 day' AND n_valid > 0
-        GROUP BY 1, 2
-       HAVING time_bucket(INTERVAL '1 day', bucket, $6::text) >= $3 AND time_bucket(INTERVAL '1 day', bucket, $6::text) < $4
-          AND time_bucket(INTERVAL '1 day', bucket, $6::text) + INTERVAL '1 day' <= $5
+      `SELECT * FROM (
+         SELECT metric, ${day} AS bucket, sum(sum) / sum(n_valid) AS avg, min(min) AS min, max(max) AS max, sum(n_valid)::int AS n
+           FROM readings_hourly
+          WHERE station_id = $1 AND metric = ANY($2) AND bucket >= $3 AND bucket < $4::timestamptz + INTERVAL '1 day' AND n_valid > 0
+          GROUP BY 1, 2
+         HAVING ${day} >= $3 AND ${day} < $4 AND ${day} + INTERVAL '1 day' <= $5) d
+        WHERE ${inSpans(7, 'd.bucket', "d.bucket + INTERVAL '1 day'", false)}
         ORDER BY 2, 1`,
-      [stationId, metrics, from, to, cutoff, timeZone],
+      [stationId, metrics, from, to, cutoff, timeZone, ...spanParams(spans)],
     );
     return rows.map((r) => ({ metric: r.metric, start: r.bucket, avg: Number(r.avg), min: r.min, max: r.max, n: Number(r.n) }));
   }
@@ -198,14 +227,14 @@ export async function aggregateSeries(
   const { rows } = await db.query<Row>(
     `SELECT metric, bucket, avg, min, max, n_valid AS n FROM ${view}
       WHERE station_id = $1 AND metric = ANY($2) AND bucket >= $3 AND bucket < $4
-        AND bucket + ${width} <= $5 AND n_valid > 0
+        AND bucket + ${width} <= $5 AND n_valid > 0 AND ${inSpans(6, 'bucket', `bucket + ${width}`, false)}
       ORDER BY bucket, metric`,
-    [stationId, metrics, from, to, cutoff],
+    [stationId, metrics, from, to, cutoff, ...spanParams(spans)],
   );
   return rows.map((r) => ({ metric: r.metric, start: r.bucket, avg: r.avg, min: r.min, max: r.max, n: r.n }));
 }
 
-/** Valid raw readings in [from, min(to, cutoff)], oldest first, at most `limit`. */
+/** Validated raw readings in [from, to] inside the spans, oldest first, at most `limit`. */
 export async function validRaw(
   db: Db,
   stationId: string,
@@ -213,29 +242,38 @@ export async function validRaw(
   from: Date,
   to: Date,
   limit: number,
+  spans: PublishedSpans = null,
 ): Promise<Array<{ metric: string; ts: Date; value: number }>> {
   if (metrics.length === 0) return [];
   const { rows } = await db.query<{ metric: string; ts: Date; value: number }>(
     `SELECT metric, ts, value FROM readings
-      WHERE station_id = $1 AND metric = ANY($2) AND ts >= $3 AND ts <= $4 AND quality = 0 AND value IS NOT NULL
+      WHERE station_id = $1 AND metric = ANY($2) AND ts >= $3 AND ts <= $4 AND ${validatedSql()} AND value IS NOT NULL
+        AND ${inSpans(6, 'ts', 'ts', true)}
       ORDER BY ts, metric LIMIT $5`,
-    [stationId, metrics, from, to, limit],
+    [stationId, metrics, from, to, limit, ...spanParams(spans)],
   );
   return rows;
 }
 
 /**
- * Local months (YYYY-MM in `timeZone`) in which the station has valid readings of these metrics at
- * or before the cutoff: from readings_daily in its own zone (DAILY_AGGREGATE_TIMEZONE), else from
- * readings_hourly.
+ * Local months (YYYY-MM in `timeZone`) in which the station has validated readings of these metrics at
+ * or before the cutoff and inside the spans: from readings_daily in its own zone
+ * (DAILY_AGGREGATE_TIMEZONE), else from readings_hourly.
  */
-export async function monthsWithData(db: Db, stationId: string, metrics: readonly string[], cutoff: Date, timeZone: string = DAILY_AGGREGATE_TIMEZONE): Promise<string[]> {
+export async function monthsWithData(
+  db: Db,
+  stationId: string,
+  metrics: readonly string[],
+  cutoff: Date,
+  timeZone: string = DAILY_AGGREGATE_TIMEZONE,
+  spans: PublishedSpans = null,
+): Promise<string[]> {
   if (metrics.length === 0) return [];
   const view = timeZone === DAILY_AGGREGATE_TIMEZONE ? 'readings_daily' : 'readings_hourly';
   const { rows } = await db.query<{ month: string }>(
     `SELECT DISTINCT to_char(bucket AT TIME ZONE $4::text, 'YYYY-MM') AS month FROM ${view}
-      WHERE station_id = $1 AND metric = ANY($2) AND n_valid > 0 AND bucket <= $3 ORDER BY month`,
-    [stationId, metrics, cutoff, timeZone],
+      WHERE station_id = $1 AND metric = ANY($2) AND n_valid > 0 AND bucket <= $3 AND ${inSpans(5, 'bucket', 'bucket', true)} ORDER BY month`,
+    [stationId, metrics, cutoff, timeZone, ...spanParams(spans)],
   );
   return rows.map((r) => r.month);
 }

@@ -13,6 +13,8 @@ export interface ReadingColumns {
   ts: string[];
   values: Array<number | null>;
   quality: number[];
+  /** bitmask of the ingest-time checks (domain/validation/codes.ts CHECK_BITS); absent = 0 */
+  qc?: number[] | undefined;
 }
 
 export interface StoredReading {
@@ -24,15 +26,16 @@ export interface StoredReading {
 
 /**
  * One statement per batch: unnest avoids the 65,535-parameter cap of multi-row VALUES, and
- * ON CONFLICT DO NOTHING drops redelivered duplicates (first write wins).
+ * ON CONFLICT DO NOTHING drops redelivered duplicates (first write wins). Each row carries its
+ * `qc` bits (the ingest-time checks, issue 18) so a flagged reading is never briefly valid.
  * @returns the number of rows newly stored.
  */
 export async function insertReadings(db: Db, cols: ReadingColumns): Promise<number> {
   const result = await db.query(
-    `INSERT INTO readings (station_id, metric, ts, value, quality)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int2[])
+    `INSERT INTO readings (station_id, metric, ts, value, quality, qc)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int2[], $6::int2[])
      ON CONFLICT DO NOTHING`,
-    [cols.stationIds, cols.metrics, cols.ts, cols.values, cols.quality],
+    [cols.stationIds, cols.metrics, cols.ts, cols.values, cols.quality, cols.qc ?? new Array<number>(cols.stationIds.length).fill(0)],
   );
   return result.rowCount ?? 0;
 }

@@ -16,7 +16,7 @@ export interface ObservationSql {
 }
 
 const TS_KEY = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-type Row = { station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number };
+type Row = { station_id: string; metric: string; ts: Date; ts_key: string; value: number | null; quality: number; qc: number; review: number };
 const toRaw = (r: Row): RawRow => ({
   stationId: r.station_id,
   metric: r.metric,
@@ -24,13 +24,15 @@ const toRaw = (r: Row): RawRow => ({
   key: { stationId: r.station_id, ts: r.ts_key, metric: r.metric },
   value: r.value,
   quality: r.quality,
+  qc: r.qc,
+  review: r.review,
 });
 
 /** One page of Observations; ask for one row more than the page to know whether more exist. */
 export async function staObservations(db: Db, q: ObservationSql & { limit: number; offset: number }): Promise<RawRow[]> {
   const params = [...q.params, q.limit, q.offset];
   const { rows } = await db.query<Row>(
-    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality FROM readings
+    `SELECT station_id, metric, ts, ${TS_KEY} AS ts_key, value, quality, qc, review FROM readings
       WHERE ${q.where} ORDER BY ${q.orderBy} LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );

@@ -425,8 +425,8 @@ describe('CSV for people (bom=true)', () => {
     const withBom = await get(`/api/v1/export?stations=AN-A&metric=pm25&${range}&format=csv&bom=true`);
     expect([...withBom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parseCsv(withBom.subarray(3).toString('utf8'));
-    expect(rows[0]).toEqual(['ts', 'station', 'metric', 'value', 'unit', 'quality']);
-    expect(rows.slice(1)).toEqual([0, 1, 2].map((i) => [new Date(from + i * MIN).toISOString(), 'AN-A', 'pm25', String(37.25 + i), 'µg/m³', 'valid']));
+    expect(rows[0]).toEqual(['ts', 'station', 'metric', 'value', 'unit', 'quality', 'qc_flags', 'validation', 'reason', 'validation_level']);
+    expect(rows.slice(1)).toEqual([0, 1, 2].map((i) => [new Date(from + i * MIN).toISOString(), 'AN-A', 'pm25', String(37.25 + i), 'µg/m³', 'valid', '', 'valid', '', '0']));
 
     const plain = await get(`/api/v1/export?stations=AN-A&metric=pm25&${range}&format=csv`);
     expect(plain.subarray(0, 2).toString('utf8')).toBe('ts');
@@ -505,9 +505,9 @@ describe('export', () => {
       `export: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${chunks} chunks, retained JS heap+buffers growth ${growthMb.toFixed(1)} MB (peak), RSS growth ${((peak - rss0) / 1e6).toFixed(1)} MB`,
     );
     expect(lines).toBe(1 + n * metrics.length);
-    expect(head.split('\n')[0]).toBe('ts,station,metric,value,unit,quality');
-    expect(head.split('\n')[1]).toBe(`${new Date(start).toISOString()},AN-EXP,co,0,µg/m³,valid`);
-    expect(tail.trim().split('\n').pop()).toBe(`${new Date(start + (n - 1) * MIN).toISOString()},AN-EXP,tsp,99,µg/m³,valid`);
+    expect(head.split('\n')[0]).toBe('ts,station,metric,value,unit,quality,qc_flags,validation,reason,validation_level');
+    expect(head.split('\n')[1]).toBe(`${new Date(start).toISOString()},AN-EXP,co,0,µg/m³,valid,,valid,,0`);
+    expect(tail.trim().split('\n').pop()).toBe(`${new Date(start + (n - 1) * MIN).toISOString()},AN-EXP,tsp,99,µg/m³,valid,,valid,,0`);
     // the CSV is about 52 MB (two-byte strings in JS: about 100 MB); holding it would exceed this
     expect(growthMb).toBeLessThan(40);
   }, 300_000);

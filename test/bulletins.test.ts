@@ -317,15 +317,28 @@ describe('the daily bulletin of a seeded day', () => {
     expect(bytes.length).toBeGreaterThan(5000);
   });
 
-  it('is listed, replaced (same id) when generated again, and delivered to a Node-RED flow', async () => {
+  it('is listed, kept as version 1 when generated again (version 2 is current), and delivered to a Node-RED flow', async () => {
     const list = await t.api<{ data: BulletinJson[] }>('GET', `/api/v1/bulletins?province=${encodeURIComponent('Hà Nội')}&kind=daily`, undefined, viewerToken);
     expect(list.status).toBe(200);
     expect(list.body.data.map((b) => b.id)).toEqual([bulletin.id]);
-    const again = await t.api<{ bulletin: BulletinJson }>('POST', '/api/v1/bulletins', { kind: 'daily', day: DAY, province: 'Hà Nội' }, t.adminToken);
-    expect(again.body.bulletin).toMatchObject({ id: bulletin.id, generatedBy: 'admin' });
+    const again = await t.api<{ bulletin: BulletinJson & { version: number; revisionReason: string | null } }>(
+      'POST',
+      '/api/v1/bulletins',
+      { kind: 'daily', day: DAY, province: 'Hà Nội' },
+      t.adminToken,
+    );
+    expect(again.body.bulletin).toMatchObject({ version: 2, generatedBy: 'admin', revisionReason: 'generated again at the request of admin' });
+    expect(again.body.bulletin.id).not.toBe(bulletin.id);
+    const relisted = await t.api<{ data: Array<BulletinJson & { olderVersions: Array<{ id: number; version: number; current: boolean }> }> }>(
+      'GET',
+      `/api/v1/bulletins?province=${encodeURIComponent('Hà Nội')}&kind=daily`,
+      undefined,
+      viewerToken,
+    );
+    expect(relisted.body.data.map((b) => [b.id, b.olderVersions.map((o) => [o.id, o.version, o.current])])).toEqual([[again.body.bulletin.id, [[bulletin.id, 1, false]]]]);
 
-    const delivered = await until('the flow to post the bulletin', () => receiver.received.find((m) => m['id'] === bulletin.id));
-    expect(delivered).toMatchObject({ kind: 'daily', period: DAY, scope: 'province:Hà Nội', links: { html: `http://ioc.test/api/v1/bulletins/${bulletin.id}.html` } });
+    const delivered = await until('the flow to post the bulletin', () => receiver.received.find((m) => m['id'] === again.body.bulletin.id));
+    expect(delivered).toMatchObject({ kind: 'daily', period: DAY, scope: 'province:Hà Nội', links: { html: `http://ioc.test/api/v1/bulletins/${again.body.bulletin.id}.html` } });
     const files = (delivered['files'] as Array<[string, number]>).map(([name]) => name);
     expect(files).toEqual([
       `quantrac-bulletin-daily-${DAY}-ha-noi.html`,

@@ -146,9 +146,9 @@ describe('quantrac against the running app (its API)', () => {
     const run = await cli(['export', '--stations', 'CLI-01', '--from', new Date(START).toISOString(), '--to', new Date(START + 300 * 60_000).toISOString(), '--out', file, ...api]);
     expect(run.code, run.stderr).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('ts,station,metric,value,unit,quality');
+    expect(lines[0]).toBe('ts,station,metric,value,unit,quality,qc_flags,validation,reason,validation_level');
     expect(lines).toHaveLength(301);
-    expect(lines[1]).toBe('2025-03-01T00:00:00.000Z,CLI-01,pm25,0,µg/m³,valid');
+    expect(lines[1]).toBe('2025-03-01T00:00:00.000Z,CLI-01,pm25,0,µg/m³,valid,,valid,,0');
   }, 60_000);
 });
 

@@ -221,16 +221,16 @@ describe('the operations center in Chromium', () => {
 
   it('switches language (labels and number format) and keeps times in Asia/Ho_Chi_Minh', async () => {
     await page.click('header nav a[href="/"]');
-    expect(await page.textContent('header nav')).toBe('Tổng quanCảnh báoBản tin');
+    expect(await page.textContent('header nav')).toBe('Tổng quanCảnh báoBản tinKiểm định dữ liệu');
     await page.click('header [data-testid=lang]');
-    await expect.poll(() => page.textContent('header nav')).toBe('OverviewAlertsBulletins');
+    await expect.poll(() => page.textContent('header nav')).toBe('OverviewAlertsBulletinsData validation');
     await expect.poll(() => page.textContent('[data-testid=kpis]')).toContain('Stations online');
     await page.goto(`${t.baseUrl}/stations/DB-AIR`);
     await page.waitForFunction(pm25Is, '77.7');
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.getItem('quantrac.lang'))).toBe('en');
     await page.click('header [data-testid=lang]');
     await page.waitForFunction(pm25Is, '77,7');
-    expect(await page.textContent('header nav')).toBe('Tổng quanCảnh báoBản tin');
+    expect(await page.textContent('header nav')).toBe('Tổng quanCảnh báoBản tinKiểm định dữ liệu');
   });
 
   it('stays responsive with 1,000 stations on the overview', async () => {

@@ -81,6 +81,10 @@ export const PUBLICATION_PATCH = {
   properties: {
     public: { type: ['boolean', 'null'] },
     publicMetrics: { type: ['array', 'null'], maxItems: 100, uniqueItems: true, items: { type: 'string', maxLength: 64 } },
-    validatedThrough: { type: ['string', 'null'], format: 'date-time' },
+    validatedThrough: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'an additional hand-set cutoff, applied with OPEN_VALIDATED_ONLY (the rule by validation level is OPEN_MIN_VALIDATION_LEVEL)',
+    },
   },
 } as const;

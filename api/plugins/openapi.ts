@@ -33,6 +33,7 @@ export const OPENAPI_TAGS = [
   { name: 'sensorthings', description: 'OGC SensorThings API 1.1, read subset, under /sta/v1.1 (resource paths: docs/API.md)' },
   { name: 'alerts', description: 'alerts, rules, silences, air and water quality indices' },
   { name: 'bulletins', description: 'daily and monthly bulletins (HTML, CSV, PDF)' },
+  { name: 'validation', description: "data validation (QA/QC): review series, reviewers' actions and approvals, monthly reports, check configuration, calibration windows" },
   { name: 'notifications', description: 'contact points, routing policies, mute timings, on-call schedules, escalation' },
   { name: 'users', description: 'user accounts (admin)' },
   { name: 'ingest', description: 'HTTP ingest for gateways (station credentials)' },

@@ -1,14 +1,18 @@
 /**
  * @module api/routes/bulletins
  *   GET  /api/v1/bulletins                 ?kind=daily|monthly&province=&scope=&from=&to=&limit=&offset=   (viewer)
- *   GET  /api/v1/bulletins/{id}            the bulletin's record and summary                                 (viewer)
+ *                                          current versions, each with its older versions (olderVersions)
+ *   GET  /api/v1/bulletins/{id}            the bulletin's record and summary, and every version of its period (viewer)
  *   GET  /api/v1/bulletins/{id}.html|.csv|.pdf   a download (Content-Disposition: attachment)              (viewer)
  *   POST /api/v1/bulletins                 { kind, day | month, province? } generate one now               (operator)
+ *
+ * A period published again (on request, or after a reviewer changed the validation of its data)
+ * is a new version; the older ones stay readable at their own id.
  */
 import type { FastifyInstance } from 'fastify';
 import { localDate, periodRange, provinceOf, scopeOf, type Bulletins } from '../../bulletins/index.js';
 import { createError } from '../../lib/errors.js';
-import { getBulletinFile, getBulletinMeta, listBulletins, type BulletinMeta } from '../../store/bulletins.js';
+import { bulletinVersions, getBulletinFile, getBulletinMeta, listBulletins, olderVersions, type BulletinMeta } from '../../store/bulletins.js';
 import { provinceExists } from '../../store/stations.js';
 import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
@@ -48,24 +52,37 @@ export function bulletinJson(m: BulletinMeta) {
     province: provinceOf(m.scope),
     generatedAt: m.generatedAt.toISOString(),
     generatedBy: m.generatedBy,
+    version: m.version,
+    current: m.supersededAt === null,
+    supersededAt: m.supersededAt?.toISOString() ?? null,
+    revisionReason: m.revisionReason,
     summary: m.summary,
     links: { html: `${base}.html`, csv: `${base}.csv`, pdf: m.hasPdf ? `${base}.pdf` : null },
   };
 }
 
-const BULLETIN_SCHEMA = {
+const BULLETIN_PROPERTIES = {
+  id: { type: 'integer' },
+  kind: { type: 'string' },
+  period: { type: 'string' },
+  scope: { type: 'string' },
+  province: { type: ['string', 'null'] },
+  generatedAt: { type: 'string' },
+  generatedBy: { type: 'string' },
+  version: { type: 'integer', minimum: 1, description: '1 for the first publication of the period, + 1 for each revision' },
+  current: { type: 'boolean', description: 'false when a newer version of the same period replaced it' },
+  supersededAt: { type: ['string', 'null'], description: 'when a newer version replaced it' },
+  revisionReason: { type: ['string', 'null'], description: 'why this version was produced (e.g. "validation: pm25 of S1 invalidated (instrument_fault) by an, action 12")' },
+  summary: { type: 'object', additionalProperties: true },
+  links: { type: 'object', properties: { html: { type: 'string' }, csv: { type: 'string' }, pdf: { type: ['string', 'null'] } } },
+} as const;
+
+const BULLETIN_SCHEMA = { type: 'object', properties: BULLETIN_PROPERTIES } as const;
+
+/** A listed (current) bulletin with its superseded versions, newest first. */
+const LISTED_BULLETIN_SCHEMA = {
   type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    kind: { type: 'string' },
-    period: { type: 'string' },
-    scope: { type: 'string' },
-    province: { type: ['string', 'null'] },
-    generatedAt: { type: 'string' },
-    generatedBy: { type: 'string' },
-    summary: { type: 'object', additionalProperties: true },
-    links: { type: 'object', properties: { html: { type: 'string' }, csv: { type: 'string' }, pdf: { type: ['string', 'null'] } } },
-  },
+  properties: { ...BULLETIN_PROPERTIES, olderVersions: { type: 'array', items: BULLETIN_SCHEMA } },
 } as const;
 
 export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bulletins: Bulletins }): Promise<void> {
@@ -79,7 +96,7 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
       preHandler: viewer,
       schema: {
         tags: ['bulletins'],
-        summary: 'Published bulletins, newest period first',
+        summary: 'Published bulletins (current versions, each with its older versions), newest period first',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -93,7 +110,7 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
             offset: OFFSET,
           },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: BULLETIN_SCHEMA } } }, 400: ERROR_RESPONSE },
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: LISTED_BULLETIN_SCHEMA } } }, 400: ERROR_RESPONSE },
       },
     },
     async (request) => {
@@ -101,7 +118,8 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
       if (q.province !== undefined && q.scope !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'province, scope: give one of them');
       const scope = q.province !== undefined ? scopeOf(q.province) : q.scope;
       const rows = await listBulletins(db, { kind: q.kind, scope, from: q.from, to: q.to, limit: q.limit, offset: q.offset });
-      return { data: rows.map(bulletinJson) };
+      const older = await olderVersions(db, rows);
+      return { data: rows.map((b) => ({ ...bulletinJson(b), olderVersions: (older.get(b.id) ?? []).map(bulletinJson) })) };
     },
   );
 
@@ -117,7 +135,13 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
           200: {
             description: '{id}: the record (JSON); {id}.html, {id}.csv, {id}.pdf: the document as an attachment',
             content: {
-              'application/json': { schema: { type: 'object', required: ['bulletin'], properties: { bulletin: BULLETIN_SCHEMA } } },
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['bulletin'],
+                  properties: { bulletin: BULLETIN_SCHEMA, versions: { type: 'array', items: BULLETIN_SCHEMA, description: 'every version of the period, newest first' } },
+                },
+              },
               'text/html': { schema: { type: 'string' } },
               'text/csv': { schema: { type: 'string' } },
               'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } },
@@ -132,7 +156,7 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
       if (!format) {
         const meta = await getBulletinMeta(db, id);
         if (!meta) throw createError('QT_ERR_NOT_FOUND', `Bulletin ${id} does not exist`);
-        return { bulletin: bulletinJson(meta) };
+        return { bulletin: bulletinJson(meta), versions: (await bulletinVersions(db, id)).map(bulletinJson) };
       }
       const found = await getBulletinFile(db, id, format);
       if (!found) {
@@ -155,7 +179,7 @@ export async function bulletinRoutes(app: FastifyInstance, deps: HttpDeps & { bu
       preHandler: operator,
       schema: {
         tags: ['bulletins'],
-        summary: 'Generate (or regenerate) a bulletin now; replaces a stored one of the same period and scope',
+        summary: 'Generate (or regenerate) a bulletin now; a period that already has one gets a new version (the older one stays listed)',
         body: {
           type: 'object',
           required: ['kind'],

@@ -7,14 +7,23 @@
  *   GET /api/v1/completeness             valid ÷ expected per station, metric and local day (JSON or CSV)
  * CSV answers start with a UTF-8 BOM when asked (`bom=true`, what the operations center's download
  * buttons send, for Excel); by default they are plain UTF-8 for scripts.
+ *
+ * Raw readings carry their validation (issue 18): the checks that flagged them (`qc`), their state
+ * (valid, flagged, invalidated, restored, station_flag), a reviewer's reason and the validation
+ * level of the reading's local day (0 raw, 1 reviewed, 2 approved); exports too. Aggregates count
+ * validated readings only (store/analytics.ts).
  */
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { withBom } from '../../analytics/csv-bom.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { qualityName } from '../../domain/quality.js';
+import { checksOf, reasonOfReview, validationStateOf } from '../../domain/validation/codes.js';
 import { createError } from '../../lib/errors.js';
-import { rawPage, rawRows, type RawKey } from '../../store/analytics.js';
+import { localDate, timeZoneOr } from '../../lib/time.js';
+import { levelAt, levelSpans } from '../../analytics/levels.js';
+import { rawPage, rawRows, type RawKey, type RawRow } from '../../store/analytics.js';
+import { approvedPeriods } from '../../store/validation-levels.js';
 import type { Station } from '../../store/stations.js';
 import type { HttpDeps } from '../index.js';
 import { decodeCursor, encodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../../analytics/params.js';
@@ -23,6 +32,25 @@ import { COMPLETENESS_FORMULA, aggregateSeries, completeness } from '../../analy
 import { COMPLETENESS_SCHEMA, EXPORT_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ExportQuery, type ReadingsQuery } from '../schemas/readings.js';
 
 const DAY_MS = 86_400_000;
+
+/** The validation-level spans of the stations around [from, to) (their local days; analytics/levels.ts). */
+async function levelSpansOf(db: HttpDeps['db'], stations: readonly Station[], from: Date, to: Date, agencyZone: string) {
+  const zones = new Map(stations.map((s) => [s.id, timeZoneOr(s.timezone, agencyZone)]));
+  const approved = await approvedPeriods(db, {
+    stationIds: stations.map((s) => s.id),
+    fromDay: localDate(from.getTime() - DAY_MS, 'UTC'),
+    toDay: localDate(to.getTime() + DAY_MS, 'UTC'),
+  });
+  return levelSpans(approved, (id) => zones.get(id) ?? agencyZone);
+}
+
+const NOT_FLAGGED: { qc: string[]; validation: string; reason: string | null } = Object.freeze({ qc: [], validation: 'valid', reason: null });
+
+/** A raw reading's validation, as answers show it (the common case, nothing flagged, without work: exports run it per row). */
+function validationOf(r: RawRow): { qc: string[]; validation: string; reason: string | null } {
+  if (r.quality === 0 && r.qc === 0 && r.review === 0) return NOT_FLAGGED;
+  return { qc: checksOf(r.qc), validation: validationStateOf(r.quality, r.qc, r.review), reason: reasonOfReview(r.review) };
+}
 
 /** The shared logic of the analyst readings endpoints. */
 function readingsService(deps: HttpDeps) {
@@ -89,11 +117,20 @@ function readingsService(deps: HttpDeps) {
     const after: RawKey | undefined = q.cursor === undefined ? undefined : decodeCursor(q.cursor, fingerprint);
     const rows = await rawPage(db, { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, after, limit: q.limit, validOnly });
     const last = rows[rows.length - 1];
+    const spans = rows.length === 0 ? new Map() : await levelSpansOf(db, stations, from, to, config.timezone);
     return {
       ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
       from: from.toISOString(),
       to: to.toISOString(),
-      data: rows.map((r) => ({ ts: r.ts.toISOString(), ...(single ? {} : { station: r.stationId }), metric: r.metric, value: r.value, quality: qualityName(r.quality) })),
+      data: rows.map((r) => ({
+        ts: r.ts.toISOString(),
+        ...(single ? {} : { station: r.stationId }),
+        metric: r.metric,
+        value: r.value,
+        quality: qualityName(r.quality),
+        ...validationOf(r),
+        validationLevel: levelAt(spans.get(r.stationId), r.ts.getTime()),
+      })),
       next: rows.length === q.limit && last ? encodeCursor(last.key, fingerprint) : null,
     };
   }
@@ -142,11 +179,30 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
         { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, validOnly: q.quality === 'valid' },
         config.analytics.exportChunkRows,
       );
+      // the validation level of each reading's local day (a current month approval covers its days)
+      const spans = await levelSpansOf(db, stations, from, to, config.timezone);
       async function* body(): AsyncGenerator<string> {
-        if (q.format === 'csv') yield withBom(stringify([['ts', 'station', 'metric', 'value', 'unit', 'quality']]), q.bom);
+        if (q.format === 'csv') yield withBom(stringify([['ts', 'station', 'metric', 'value', 'unit', 'quality', 'qc_flags', 'validation', 'reason', 'validation_level']]), q.bom);
         for await (const rows of chunks) {
           if (q.format === 'csv') {
-            yield stringify(rows.map((r) => [r.ts.toISOString(), r.stationId, r.metric, r.value, units.get(`${r.stationId}\u0000${r.metric}`) ?? '', qualityName(r.quality)]));
+            yield stringify(
+              rows.map((r) => {
+                const v = validationOf(r);
+                const unit = units.get(`${r.stationId}\u0000${r.metric}`) ?? '';
+                return [
+                  r.ts.toISOString(),
+                  r.stationId,
+                  r.metric,
+                  r.value,
+                  unit,
+                  qualityName(r.quality),
+                  v.qc.join(';'),
+                  v.validation,
+                  v.reason ?? '',
+                  levelAt(spans.get(r.stationId), r.ts.getTime()),
+                ];
+              }),
+            );
           } else {
             let out = '';
             for (const r of rows) {
@@ -158,6 +214,8 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
                   value: r.value,
                   unit: units.get(`${r.stationId}\u0000${r.metric}`) ?? '',
                   quality: qualityName(r.quality),
+                  ...validationOf(r),
+                  validationLevel: levelAt(spans.get(r.stationId), r.ts.getTime()),
                 }) + '\n';
             }
             yield out;

@@ -6,6 +6,7 @@
  * TypeScript types of the queries sit next to their schema.
  */
 import { QUALITY_NAMES } from '../../domain/quality.js';
+import { CHECK_CODES, INVALIDATION_REASONS } from '../../domain/validation/codes.js';
 import { COMPLETENESS_FORMULA } from '../../analytics/series.js';
 
 import { ERROR_RESPONSE, download } from './common.js';
@@ -19,7 +20,11 @@ export const READINGS_QUERY = {
   to: { type: 'string', format: 'date-time', description: 'exclusive; default now + the allowed clock skew' },
   bucket: { type: 'string', maxLength: 16, description: 'aggregate into buckets: 1m, 5m, 15m, 1h, 1d, 1mo, any <n>m|h|d|mo, or aqiday' },
   agg: { type: 'string', maxLength: 200, description: 'comma list of avg, min, max, sum, count, stddev, median, p95, p98 (default avg)' },
-  quality: { enum: ['valid', 'all'], description: 'aggregates: valid readings only (default) or flagged ones with a value too; raw: all rows (default) or valid only' },
+  quality: {
+    enum: ['valid', 'all'],
+    description:
+      'aggregates: validated readings only (default) or flagged and invalidated ones with a value too; raw: all rows (default) or validated only (station flag valid, not flagged by a check unless restored, not invalidated)',
+  },
   cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
   limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
 } as const;
@@ -32,7 +37,19 @@ const RAW_ROW = {
     station: { type: 'string' },
     metric: { type: 'string' },
     value: { type: ['number', 'null'] },
-    quality: { enum: [...QUALITY_NAMES] },
+    quality: { enum: [...QUALITY_NAMES], description: "the station's own status flag (and out_of_range from the profile's range)" },
+    qc: { type: 'array', items: { enum: [...CHECK_CODES] }, description: 'the automatic checks that flagged the reading (empty: none)' },
+    validation: {
+      enum: ['valid', 'flagged', 'invalidated', 'restored', 'station_flag'],
+      description:
+        'valid: counts in statistics; flagged: a check flagged it and no reviewer restored it (excluded); invalidated: a reviewer invalidated it (excluded); restored: a reviewer declared it valid whatever the checks said; station_flag: the station did not report it as a valid measurement',
+    },
+    reason: { type: ['string', 'null'], enum: [...INVALIDATION_REASONS, null], description: "the reviewer's reason when invalidated, else null" },
+    validationLevel: {
+      type: 'integer',
+      enum: [0, 1, 2],
+      description: "the validation level of the reading's local day: 0 not reviewed, 1 reviewed, 2 approved by a second person (a month approval covers its days)",
+    },
   },
 } as const;
 
@@ -62,7 +79,9 @@ const SERIES = {
               properties: {
                 expected: { type: 'integer' },
                 received: { type: 'integer' },
-                valid: { type: 'integer' },
+                valid: { type: 'integer', description: 'validated readings (the statistics count these)' },
+                flagged: { type: 'integer', description: 'flagged by an automatic check, not reviewed (excluded)' },
+                invalidated: { type: 'integer', description: 'invalidated by a reviewer (excluded)' },
                 calibrating: { type: 'integer' },
                 fault: { type: 'integer' },
                 maintenance: { type: ['integer', 'null'] },
@@ -141,7 +160,8 @@ export interface ExportQuery {
 export const EXPORT_SCHEMA = {
   tags: ['readings'],
   summary: 'Raw readings as CSV or NDJSON, streamed from the database in constant memory',
-  description: 'CSV columns: ts, station, metric, value, unit, quality (the header row names them; every row carries its unit). Ordered by station, then time, then metric.',
+  description:
+    "CSV columns: ts, station, metric, value, unit, quality, qc_flags (the checks that flagged the reading, ';'-separated), validation (valid, flagged, invalidated, restored, station_flag), reason (a reviewer's invalidation reason), validation_level (of the reading's local day: 0 not reviewed, 1 reviewed, 2 approved); the header row names them, every row carries its unit. NDJSON: the same with qc as an array and validationLevel. Ordered by station, then time, then metric.",
   querystring: {
     type: 'object',
     required: ['stations', 'from', 'to'],

@@ -53,7 +53,19 @@ export const open = section('Open data: the anonymous API at /open/v1 and the pu
     unit: 'hours',
     description: 'Publish data only this many hours after its time (0 = at once)',
   }),
-  validatedOnly: Type.Boolean({ default: false, env: 'OPEN_VALIDATED_ONLY', description: "Publish only data up to each station's validated-through time" }),
+  validatedOnly: Type.Boolean({
+    default: false,
+    env: 'OPEN_VALIDATED_ONLY',
+    description: "Also cut publication at each station's hand-set validated-through time (an additional cutoff; the validation level rule is OPEN_MIN_VALIDATION_LEVEL)",
+  }),
+  minValidationLevel: Type.Integer({
+    minimum: 0,
+    maximum: 2,
+    default: 0,
+    env: 'OPEN_MIN_VALIDATION_LEVEL',
+    description:
+      "Publish only days whose validation level is at least this: 0 every day (validated readings only, flagged and invalidated ones never), 1 days a reviewer approved, 2 days approved by a second person (a month's approval covers its days)",
+  }),
   raw: Type.Boolean({ default: false, env: 'OPEN_RAW', description: 'Serve raw readings at /open/v1/stations/{id}/raw (off: hourly and daily only)' }),
   rateLimitPerMinute: Type.Integer({
     minimum: 1,

@@ -62,6 +62,10 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
       bulletins: { enabled: false },
       // no replayed history for simulated stations unless a test asks for it (test/first-run.test.ts)
       simulateBackfillHours: 0,
+      // no ingest-time checks unless a test asks for them (test/validation-checks.test.ts): other
+      // tests seed hand-made series (a value held all day, a step from 20 to 120) that the checks
+      // rightly flag, and flagged readings leave the validated aggregates those tests assert on
+      validation: { ingestChecks: false },
       ...overrides,
     },
     options,

@@ -2,8 +2,8 @@
  * @module dashboard/web/main
  * The operations center page: sign-in, then a shell (header, navigation, language switch,
  * preferences, Node-RED for admins, and the alert banner every page shows) and one view at a
- * time, routed by the URL path (/, /alerts, /stations/{id}, /bulletins, /open-data and
- * /notifications for admins) with the history API. /wall is the control room's screen: no
+ * time, routed by the URL path (/, /alerts, /stations/{id}, /stations/{id}/review, /bulletins,
+ * /validation, /open-data and /notifications for admins) with the history API. /wall is the control room's screen: no
  * chrome, dark, signed in by a wall token (?token=qtk_…) exchanged once for a renewing session.
  */
 import 'leaflet/dist/leaflet.css';
@@ -23,7 +23,9 @@ import { mountBulletins } from './views/bulletins';
 import { mountOpenData } from './views/open-data';
 import { mountNotifications } from './views/notifications/index';
 import { mountOverview } from './views/overview/index';
+import { mountReview } from './views/review/index';
 import { mountStation } from './views/station';
+import { mountValidationReport } from './views/validation-report/index';
 import { mountWall } from './views/wall/index';
 
 export interface ViewContext {
@@ -92,6 +94,7 @@ function header(u: User): HTMLElement {
       link('/', t('overview'), path === '/'),
       link('/alerts', t('alerts'), path.startsWith('/alerts')),
       link('/bulletins', t('bulletins'), path === '/bulletins'),
+      link('/validation', t('validation'), path === '/validation' || path.endsWith('/review')),
       can(u, 'admin') ? link('/open-data', t('openData'), path === '/open-data') : null,
       can(u, 'admin') ? link('/notifications', t('notifications'), path === '/notifications') : null,
     ),
@@ -194,8 +197,11 @@ function render(): void {
     status.classList.toggle('down', !connected);
   });
   const station = /^\/stations\/([^/]+)$/.exec(path);
+  const review = /^\/stations\/([^/]+)\/review$/.exec(path);
   let unmount: Unmount;
   if (station) unmount = mountStation(main, ctx, decodeURIComponent(station[1]!));
+  else if (review) unmount = mountReview(main, ctx, decodeURIComponent(review[1]!));
+  else if (path === '/validation') unmount = mountValidationReport(main, ctx);
   else if (path === '/alerts') unmount = mountAlerts(main, ctx);
   else if (path === '/bulletins') unmount = mountBulletins(main, ctx);
   else if (path === '/open-data' && can(user, 'admin')) unmount = mountOpenData(main, ctx);

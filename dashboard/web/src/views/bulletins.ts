@@ -1,7 +1,9 @@
 /**
  * Bulletins: the daily and monthly bulletins published for the whole system and each province,
  * newest first, with their digest and downloads (HTML, CSV, PDF); operators generate one for a
- * chosen day or month now.
+ * chosen day or month now. A period published again (on request, or after a reviewer changed the
+ * validation of its data) shows its current version, with why it was produced again, and its
+ * older versions below it, each still downloadable.
  */
 import { api, can } from '../api';
 import { h, replace } from '../dom';
@@ -16,6 +18,10 @@ interface BulletinJson {
   province: string | null;
   generatedAt: string;
   generatedBy: string;
+  version: number;
+  current: boolean;
+  revisionReason: string | null;
+  olderVersions?: BulletinJson[];
   summary: { stations: number; stationsExceeding: number; exceedances: number; alertsFired: number; alertsResolved: number; completeness: number | null };
   links: { html: string; csv: string; pdf: string | null };
 }
@@ -88,9 +94,18 @@ export function mountBulletins(main: HTMLElement, ctx: ViewContext): Unmount {
           h(
             'tr',
             {},
-            ...[t('period'), t('bulletinKind'), t('scope'), t('stations'), t('exceedances'), t('alertsFired'), t('completenessShort'), t('generatedAt'), t('downloads')].map((c) =>
-              h('th', {}, c),
-            ),
+            ...[
+              t('period'),
+              t('bulletinKind'),
+              t('scope'),
+              t('bulletinVersion'),
+              t('stations'),
+              t('exceedances'),
+              t('alertsFired'),
+              t('completenessShort'),
+              t('generatedAt'),
+              t('downloads'),
+            ].map((c) => h('th', {}, c)),
           ),
         ),
         table,
@@ -118,38 +133,45 @@ export function mountBulletins(main: HTMLElement, ctx: ViewContext): Unmount {
     replace(genProvince, h('option', { value: '' }, t('wholeSystem')), ...provinces.map((p) => h('option', { value: p }, p)));
   }
 
+  /** One version's row; an older version is dimmed and says it was superseded. */
+  function row(b: BulletinJson) {
+    return h(
+      'tr',
+      { data: { id: String(b.id), version: String(b.version) }, class: b.current ? '' : 'superseded muted' },
+      h('td', {}, periodName(b)),
+      h('td', {}, b.kind === 'daily' ? t('bulletinDaily') : t('bulletinMonthly')),
+      h('td', {}, scopeName(b)),
+      h(
+        'td',
+        { data: { testid: 'bulletin-version' }, title: b.revisionReason ? `${t('bulletinRevised')}: ${b.revisionReason}` : '' },
+        `v${b.version}`,
+        b.current ? null : ` (${t('bulletinSuperseded')})`,
+        b.revisionReason ? h('div', { class: 'muted small', data: { testid: 'bulletin-reason' } }, b.revisionReason) : null,
+      ),
+      h('td', { class: 'num' }, String(b.summary.stations)),
+      h('td', { class: 'num' }, `${b.summary.stationsExceeding} / ${b.summary.exceedances}`),
+      h('td', { class: 'num' }, String(b.summary.alertsFired)),
+      h('td', { class: 'num' }, b.summary.completeness === null ? '–' : `${fmtNum(b.summary.completeness, 1)} %`),
+      h('td', {}, fmtDateTime(b.generatedAt)),
+      h(
+        'td',
+        { class: 'downloads' },
+        h('a', { href: b.links.html, data: { testid: 'download-html' } }, 'HTML'),
+        ' · ',
+        h('a', { href: b.links.csv, data: { testid: 'download-csv' } }, 'CSV'),
+        b.links.pdf ? ' · ' : null,
+        b.links.pdf ? h('a', { href: b.links.pdf, data: { testid: 'download-pdf' } }, 'PDF') : null,
+      ),
+    );
+  }
+
   async function reload(): Promise<void> {
     const q = new URLSearchParams({ limit: '200' });
     if (kindSel.value) q.set('kind', kindSel.value);
     if (scopeSel.value) q.set('scope', scopeSel.value);
     const res = await api<{ data: BulletinJson[] }>('GET', `/api/v1/bulletins?${q.toString()}`);
     if (closed) return;
-    replace(
-      table,
-      ...res.data.map((b) =>
-        h(
-          'tr',
-          { data: { id: String(b.id) } },
-          h('td', {}, periodName(b)),
-          h('td', {}, b.kind === 'daily' ? t('bulletinDaily') : t('bulletinMonthly')),
-          h('td', {}, scopeName(b)),
-          h('td', { class: 'num' }, String(b.summary.stations)),
-          h('td', { class: 'num' }, `${b.summary.stationsExceeding} / ${b.summary.exceedances}`),
-          h('td', { class: 'num' }, String(b.summary.alertsFired)),
-          h('td', { class: 'num' }, b.summary.completeness === null ? '–' : `${fmtNum(b.summary.completeness, 1)} %`),
-          h('td', {}, fmtDateTime(b.generatedAt)),
-          h(
-            'td',
-            { class: 'downloads' },
-            h('a', { href: b.links.html, data: { testid: 'download-html' } }, 'HTML'),
-            ' · ',
-            h('a', { href: b.links.csv, data: { testid: 'download-csv' } }, 'CSV'),
-            b.links.pdf ? ' · ' : null,
-            b.links.pdf ? h('a', { href: b.links.pdf, data: { testid: 'download-pdf' } }, 'PDF') : null,
-          ),
-        ),
-      ),
-    );
+    replace(table, ...res.data.flatMap((b) => [row(b), ...(b.olderVersions ?? []).map((o) => row(o))]));
     if (res.data.length === 0) replace(table, h('tr', {}, h('td', { class: 'muted' }, t('noBulletins'))));
   }
 

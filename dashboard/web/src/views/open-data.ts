@@ -28,6 +28,8 @@ interface OpenSettingsJson {
   attribution: string;
   embargoHours: number;
   validatedOnly: boolean;
+  /** publish only days at this validation level or above (0 = every day; validated readings only in any case) */
+  minValidationLevel: number;
   raw: boolean;
 }
 interface ProfileJson {
@@ -153,6 +155,7 @@ export function mountOpenData(main: HTMLElement, _ctx: ViewContext): Unmount {
     summary.textContent = [
       `${t('openLicence')}: ${s.license} · ${s.attribution}`,
       `${t('openEmbargo')}: ${s.embargoHours} h`,
+      `${t('openMinLevel')}: ${t(s.minValidationLevel >= 2 ? 'openLevel2' : s.minValidationLevel === 1 ? 'openLevel1' : 'openLevel0')}`,
       `${t('openValidatedOnly')}: ${s.validatedOnly ? t('yes') : t('no')}`,
       `${t('openRaw')}: ${s.raw ? t('yes') : t('no')}`,
     ].join(' · ');

@@ -16,7 +16,12 @@ export function renderHead(el: HTMLElement, station: StationJson, profile: Profi
   replace(
     el,
     h('h1', { data: { testid: 'station-name' } }, station.name),
-    h('div', { class: 'muted' }, `${station.id} · ${station.province ?? ''} · ${profile ? loc(profile.name) : station.profile}`),
+    h(
+      'div',
+      { class: 'muted' },
+      `${station.id} · ${station.province ?? ''} · ${profile ? loc(profile.name) : station.profile} · `,
+      h('a', { href: `/stations/${encodeURIComponent(station.id)}/review`, data: { nav: '', testid: 'review-link' } }, t('reviewLink')),
+    ),
     h(
       'div',
       { class: 'head-badges' },

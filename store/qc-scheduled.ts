@@ -1,0 +1,110 @@
+/**
+ * @module store/qc-scheduled
+ * The SQL of the scheduled checks (validation/scheduled.ts, issue 18): the hourly means of every
+ * station's readings the station itself called valid (quality = 0, whatever the checks or a
+ * reviewer said: the raw view a check judges, not the validated aggregate), the times of the
+ * readings to flag, the flags a check already set over a range, and the check's high-water mark
+ * (the `settings` table) so that a restart neither skips nor repeats hours. Each function is one
+ * statement whatever the number of stations.
+ */
+import { CHECK_BITS, type CheckCode } from '../domain/validation/codes.js';
+import type { Db } from './db.js';
+
+/** One station's mean of one metric over one UTC hour, with where the station is. */
+export interface StationHourMean {
+  stationId: string;
+  profileId: string;
+  lat: number;
+  lon: number;
+  metric: string;
+  /** start of the UTC hour, ms */
+  hour: number;
+  mean: number;
+  /** readings averaged */
+  n: number;
+}
+
+/**
+ * The hourly means of the station-valid readings (quality = 0, a value present) of every enabled
+ * station over the UTC hours in [from, to), optionally of some metrics only.
+ */
+export async function hourlyStationMeans(db: Db, from: Date, to: Date, metrics?: readonly string[]): Promise<StationHourMean[]> {
+  const { rows } = await db.query<{ station_id: string; profile_id: string; lat: number; lon: number; metric: string; hour: Date; mean: number; n: number }>(
+    `SELECT r.station_id, s.profile_id, s.lat, s.lon, r.metric, time_bucket(INTERVAL '1 hour', r.ts) AS hour, avg(r.value) AS mean, count(*)::int AS n
+       FROM readings r JOIN stations s ON s.id = r.station_id
+      WHERE r.ts >= $1 AND r.ts < $2 AND r.quality = 0 AND r.value IS NOT NULL AND s.enabled
+        AND ($3::text[] IS NULL OR r.metric = ANY($3::text[]))
+      GROUP BY r.station_id, s.profile_id, s.lat, s.lon, r.metric, hour`,
+    [from, to, metrics ?? null],
+  );
+  return rows.map((r) => ({ stationId: r.station_id, profileId: r.profile_id, lat: r.lat, lon: r.lon, metric: r.metric, hour: r.hour.getTime(), mean: Number(r.mean), n: r.n }));
+}
+
+/** A station's metric over one UTC hour. */
+export interface SeriesHour {
+  stationId: string;
+  metric: string;
+  /** start of the UTC hour, ms */
+  hour: number;
+}
+
+/** The times of the station-valid readings (quality = 0, a value present) of each series hour given. */
+export async function readingTimesOf(db: Db, hours: readonly SeriesHour[]): Promise<Array<SeriesHour & { ts: number }>> {
+  if (hours.length === 0) return [];
+  const { rows } = await db.query<{ station_id: string; metric: string; hour: Date; ts: Date }>(
+    `SELECT r.station_id, r.metric, h.hour, r.ts
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS h(station_id, metric, hour)
+       JOIN readings r ON r.station_id = h.station_id AND r.metric = h.metric AND r.ts >= h.hour AND r.ts < h.hour + INTERVAL '1 hour'
+      WHERE r.quality = 0 AND r.value IS NOT NULL`,
+    [hours.map((h) => h.stationId), hours.map((h) => h.metric), hours.map((h) => new Date(h.hour))],
+  );
+  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, hour: r.hour.getTime(), ts: r.ts.getTime() }));
+}
+
+/** A flag a check set: which reading, with which version of the check. */
+export interface ExistingFlag {
+  stationId: string;
+  metric: string;
+  ts: number;
+  version: number;
+  /** what the check saw (null for a bit without its detail row) */
+  detail: Record<string, unknown> | null;
+}
+
+/**
+ * The flags `check` set over [from, to), every station: the detail rows, and the readings that
+ * carry the check's bit without one (a reading whose bit is set is flagged whatever happened to
+ * its detail row; version 0 then, so that the next run writes it again).
+ */
+export async function listCheckFlags(db: Db, check: CheckCode, from: Date, to: Date): Promise<ExistingFlag[]> {
+  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; version: number; detail: Record<string, unknown> | null }>(
+    `SELECT f.station_id, f.metric, f.ts, f.check_version AS version, f.detail
+       FROM qc_flags f WHERE f.check_code = $1 AND f.ts >= $2 AND f.ts < $3
+     UNION ALL
+     SELECT r.station_id, r.metric, r.ts, 0 AS version, NULL::jsonb AS detail
+       FROM readings r
+      WHERE r.ts >= $2 AND r.ts < $3 AND (r.qc & $4::int2) <> 0
+        AND NOT EXISTS (SELECT 1 FROM qc_flags f WHERE f.station_id = r.station_id AND f.metric = r.metric AND f.ts = r.ts AND f.check_code = $1)`,
+    [check, from, to, CHECK_BITS[check]],
+  );
+  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: r.ts.getTime(), version: r.version, detail: r.detail }));
+}
+
+const markKey = (check: string) => `qc.scheduled.${check}.evaluated_through`;
+
+/** The end (exclusive, ms) of the hours a scheduled check has evaluated, or undefined before its first run. */
+export async function getEvaluatedThrough(db: Db, check: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ value: string }>(`SELECT value FROM settings WHERE key = $1`, [markKey(check)]);
+  const v = rows[0] ? Date.parse(rows[0].value) : NaN;
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** Stores the end (exclusive) of the hours a scheduled check has evaluated; never moves it back. */
+export async function setEvaluatedThrough(db: Db, check: string, through: number): Promise<void> {
+  await db.query(
+    `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+      WHERE settings.value::timestamptz < EXCLUDED.value::timestamptz`,
+    [markKey(check), new Date(through).toISOString()],
+  );
+}

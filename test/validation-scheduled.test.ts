@@ -1,0 +1,214 @@
+/**
+ * Scheduled validation checks (issue 18, validation/scheduled.ts): spatial consistency finds a
+ * drifting sensor. A real app (embedded TimescaleDB, Aedes) and simulated air stations a few km
+ * apart, publishing over MQTT on a manual clock: every station runs the same value model (the same
+ * seed: neighbours breathe the same air), and one of them gets the simulators' `drift` fault. A
+ * far cluster of three, one of them drifting too, has fewer neighbours than the check needs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR_MS } from '../lib/time.js';
+import { createSimulatedStation, type SimulatedStation } from '../simulators/station.js';
+import { manualClock, profileOf } from '../simulators/testing.js';
+import { listQcFlags } from '../store/qc-flags.js';
+import { getEvaluatedThrough } from '../store/qc-scheduled.js';
+import { deleteQcConfig, putQcConfig } from '../store/qc-config.js';
+import { createLogger } from '../lib/logger.js';
+import { SPATIAL_DEFAULTS, spatialSettings } from '../validation/scheduled-config.js';
+import { startQcSchedule } from '../validation/scheduled.js';
+import { startTestApp, until, type TestApp } from './helpers/app.js';
+
+const INTERVAL_MS = 5 * 60_000;
+const HOURS = 8;
+/** The drift starts at the beginning of this hour (index from T0) and adds PER_HOUR µg/m³ an hour. */
+const DRIFT_HOUR = 2;
+const PER_HOUR = 12;
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+// ~1–2 km apart around Hoàn Kiếm; the far cluster ~55 km away (Sơn Tây direction).
+const NEAR = [
+  { id: 'SP-N1', lat: 21.03, lon: 105.85 },
+  { id: 'SP-N2', lat: 21.045, lon: 105.86 },
+  { id: 'SP-N3', lat: 21.02, lon: 105.87 },
+  { id: 'SP-N4', lat: 21.05, lon: 105.835 },
+];
+const DRIFTING = { id: 'SP-DRIFT', lat: 21.035, lon: 105.845 };
+const FAR = [
+  { id: 'SP-FAR-DRIFT', lat: 21.4, lon: 105.5 },
+  { id: 'SP-F2', lat: 21.41, lon: 105.51 },
+  { id: 'SP-F3', lat: 21.39, lon: 105.49 },
+];
+const ALL = [...NEAR, DRIFTING, ...FAR];
+
+/** The mean drift over hour `h` of the readings stamped at its 5-minute boundaries. */
+function hourlyDrift(h: number): number {
+  if (h < DRIFT_HOUR) return 0;
+  const n = HOUR_MS / INTERVAL_MS;
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += (PER_HOUR * ((h - DRIFT_HOUR) * HOUR_MS + j * INTERVAL_MS)) / HOUR_MS;
+  return sum / n;
+}
+
+let t: TestApp;
+const T0 = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 12 * HOUR_MS;
+/** The stations' clock; the app's (the schedule's) stays before their hours until they are over. */
+const clock = manualClock(new Date(T0).toISOString());
+let appNow = T0 - 60_000;
+const stations: SimulatedStation[] = [];
+const changes: Array<{ stationId: string; metrics: readonly string[]; from: number; to: number; actor: string }> = [];
+
+beforeAll(async () => {
+  t = await startTestApp({ validation: { scheduleSeconds: 10 } }, undefined, { now: () => appNow });
+  t.app.bus.on('test', 'validationChanged', (e) => {
+    changes.push(e);
+  });
+  const profile = profileOf('air-quality');
+  for (const s of ALL) {
+    const { secret } = await t.createStation({ id: s.id, lat: s.lat, lon: s.lon });
+    const station = createSimulatedStation({
+      url: t.mqttUrl,
+      station: { id: s.id, secret, profile },
+      intervalMs: INTERVAL_MS,
+      seed: 7,
+      metrics: ['pm25', 'temp'],
+      clock: clock.now,
+      logger: silent,
+    });
+    await station.start();
+    stations.push(station);
+  }
+  const byId = new Map(stations.map((s) => [s.id, s]));
+  for (let at = T0; at < T0 + HOURS * HOUR_MS; at += INTERVAL_MS) {
+    clock.set(new Date(at).toISOString());
+    if (at === T0 + DRIFT_HOUR * HOUR_MS) {
+      byId.get(DRIFTING.id)!.inject({ kind: 'drift', metric: 'pm25', perHour: PER_HOUR });
+      byId.get('SP-FAR-DRIFT')!.inject({ kind: 'drift', metric: 'pm25', perHour: PER_HOUR });
+    }
+    await Promise.all(stations.map((s) => s.publishNow()));
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.allSettled(stations.map((s) => s.close()));
+  await t?.close(true);
+});
+
+async function flagsOf(stationId: string) {
+  return listQcFlags(t.app.store.db, stationId, new Date(T0), new Date(T0 + HOURS * HOUR_MS));
+}
+
+async function spatialBits(): Promise<Array<{ station_id: string; metric: string; ts: Date }>> {
+  const { rows } = await t.app.store.db.query<{ station_id: string; metric: string; ts: Date }>(
+    `SELECT station_id, metric, ts FROM readings WHERE ts >= $1 AND ts < $2 AND (qc & 32) <> 0 ORDER BY station_id, metric, ts`,
+    [new Date(T0), new Date(T0 + HOURS * HOUR_MS)],
+  );
+  return rows;
+}
+
+describe('spatial consistency (scheduled)', () => {
+  it('flags only the drifting station, and only the hours its drift exceeds the threshold', async () => {
+    // The hours are over: the next scheduled run (every 10 s) evaluates them.
+    appNow = T0 + HOURS * HOUR_MS + 60_000;
+    await until(async () => (await getEvaluatedThrough(t.app.store.db, 'spatial')) === T0 + HOURS * HOUR_MS, 'the scheduled run over the simulated hours', 60_000);
+    expect(t.app.qcSchedule.status()).toMatchObject({ consecutiveFailures: 0, lastReport: { ran: true } });
+
+    const limit = SPATIAL_DEFAULTS.minDelta['pm25']!;
+    const expectedHours = Array.from({ length: HOURS }, (_, h) => h).filter((h) => hourlyDrift(h) > limit);
+    // the set-up means something: some drifting hours stay under the threshold, some exceed it
+    expect(expectedHours.length).toBeGreaterThan(0);
+    expect(expectedHours[0]).toBeGreaterThan(DRIFT_HOUR);
+
+    const flags = await flagsOf(DRIFTING.id);
+    expect(new Set(flags.map((f) => f.metric))).toEqual(new Set(['pm25']));
+    expect(flags.every((f) => f.check === 'spatial' && f.version === SPATIAL_DEFAULTS.version)).toBe(true);
+    const flaggedHours = [...new Set(flags.map((f) => (f.ts.getTime() - T0) / HOUR_MS).map(Math.floor))];
+    expect(flaggedHours).toEqual(expectedHours);
+    // every reading of those hours, none outside
+    expect(flags).toHaveLength(expectedHours.length * (HOUR_MS / INTERVAL_MS));
+    for (const f of flags) {
+      const h = Math.floor((f.ts.getTime() - T0) / HOUR_MS);
+      expect(f.detail).toMatchObject({ neighbours: NEAR.length, mad: 0, limit });
+      expect(Math.abs(Number(f.detail!['mean']) - Number(f.detail!['median']) - hourlyDrift(h))).toBeLessThan(0.1);
+    }
+
+    // no other station, not the far drifting one (two neighbours < minNeighbours)
+    for (const s of ALL.filter((x) => x.id !== DRIFTING.id)) expect(await flagsOf(s.id)).toEqual([]);
+    const bits = await spatialBits();
+    expect(bits.map((b) => `${b.station_id} ${b.metric} ${b.ts.getTime()}`)).toEqual(flags.map((f) => `${DRIFTING.id} pm25 ${f.ts.getTime()}`));
+
+    // announced once, for the drifting station's pm25 over the flagged hours
+    expect(changes).toEqual([
+      expect.objectContaining({
+        stationId: DRIFTING.id,
+        metrics: ['pm25'],
+        from: T0 + expectedHours[0]! * HOUR_MS,
+        to: T0 + (expectedHours.at(-1)! + 1) * HOUR_MS,
+        actor: 'check:spatial',
+      }),
+    ]);
+
+    // the raw values are untouched, and the validated hourly aggregate leaves the flagged readings out
+    const { rows } = await t.app.store.db.query<{ n_valid: number; n_flagged: number; n_total: number }>(
+      `SELECT n_valid, n_flagged, n_total FROM readings_hourly WHERE station_id = $1 AND metric = 'pm25' AND bucket = $2`,
+      [DRIFTING.id, new Date(T0 + expectedHours[0]! * HOUR_MS)],
+    );
+    expect(rows[0]).toMatchObject({ n_valid: 0, n_flagged: HOUR_MS / INTERVAL_MS, n_total: HOUR_MS / INTERVAL_MS });
+  });
+
+  it('changes nothing when the same hours are evaluated again', async () => {
+    const before = { flags: await flagsOf(DRIFTING.id), bits: await spatialBits(), announced: changes.length };
+    const report = await t.app.qcSchedule.runNow();
+    expect(report).toMatchObject({ ran: true, stations: 0, flagged: 0, cleared: 0 });
+    expect(report.findings).toBeGreaterThan(0);
+    // the same rows, down to when they were flagged
+    expect(await flagsOf(DRIFTING.id)).toEqual(before.flags);
+    expect(await spatialBits()).toEqual(before.bits);
+    expect(changes).toHaveLength(before.announced);
+  });
+
+  it('does not run while the check is off in every scope, and never judges a station with too few neighbours', async () => {
+    const db = t.app.store.db;
+    const before = await flagsOf(DRIFTING.id);
+    await putQcConfig(db, 'default', { spatial: { enabled: false } }, 'test');
+    const off = await t.app.qcSchedule.runNow();
+    expect(off).toMatchObject({ ran: false, findings: 0, stations: 0 });
+    expect(await flagsOf(DRIFTING.id)).toEqual(before);
+
+    // on again, with a lower bar: the far drifting station still has two neighbours, fewer than three
+    await putQcConfig(db, 'default', { spatial: { enabled: true, minDelta: { pm25: 1 } } }, 'test');
+    const on = await t.app.qcSchedule.runNow();
+    expect(on.ran).toBe(true);
+    expect(await flagsOf('SP-FAR-DRIFT')).toEqual([]);
+    await putQcConfig(db, 'default', { spatial: { enabled: true, minNeighbours: 2, minDelta: { pm25: 1 } } }, 'test');
+    await t.app.qcSchedule.runNow();
+    // with two neighbours enough, it is judged (the check can see it): the re-evaluated hours are flagged
+    expect((await flagsOf('SP-FAR-DRIFT')).length).toBeGreaterThan(0);
+    expect(await flagsOf('SP-F2')).toEqual([]);
+    expect(await flagsOf('SP-F3')).toEqual([]);
+    await deleteQcConfig(db, 'default');
+  });
+
+  it('logs a failed run and counts it, and the next run picks the hours up', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = createLogger('info', 'test', { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    let fail = true;
+    const schedule = startQcSchedule({
+      db: t.app.store.db,
+      bus: t.app.bus,
+      logger,
+      intervalMs: 0,
+      now: () => appNow,
+      spatialConfig: async () => {
+        if (fail) throw new Error('configuration unreadable');
+        return spatialSettings();
+      },
+    });
+    await expect(schedule.runNow()).rejects.toThrow('configuration unreadable');
+    expect(schedule.status()).toMatchObject({ consecutiveFailures: 1, lastError: 'configuration unreadable' });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 50, msg: expect.stringContaining('scheduled checks failed') }));
+    fail = false;
+    expect((await schedule.runNow()).ran).toBe(true);
+    expect(schedule.status()).toMatchObject({ consecutiveFailures: 0, lastError: null });
+    await schedule.close();
+    await expect(schedule.runNow()).rejects.toMatchObject({ code: 'QT_ERR_SHUTTING_DOWN' });
+  });
+});

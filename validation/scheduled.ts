@@ -1,0 +1,198 @@
+/**
+ * @module validation/scheduled
+ * The scheduled checks (issue 18): those that need neighbours in space or time and so cannot judge
+ * a reading as it arrives. Every `intervalMs` (config `validation.scheduleSeconds`) a run evaluates
+ * the completed UTC hours not evaluated yet, plus `lookbackHours` before them for late data (the
+ * very first run: the last `firstRunHours`), in chunks of `chunkHours`; after each chunk the
+ * check's high-water mark in `settings` (store/qc-scheduled.ts) moves on, so that a restart
+ * neither skips nor repeats hours. A chunk's
+ * flags replace the check's flags of those hours (validation/scheduled-apply.ts), so evaluating an
+ * hour again changes nothing unless its data or the configuration did.
+ *
+ * Check run now: spatial consistency (validation/scheduled-spatial.ts). A check disabled in every
+ * scope does not run; its mark still moves on, so enabling it judges the hours from then on.
+ *
+ * Like the other periodic jobs (store/job-monitor.ts, bulletins/): one run at a time, the timer
+ * never keeps the process alive, a failed run is logged at error level and counted in `status()`
+ * (the hours it did not finish are evaluated by the next run: the mark moves per chunk done), and `close()` clears
+ * the timer and waits for a run under way. With several nodes only the leader runs.
+ *
+ * @example
+ * const schedule = startQcSchedule({ db, bus, logger, intervalMs: 300_000 });
+ * await schedule.runNow(); // → { from, to, chunks, findings, stations, flagged, cleared }
+ * await schedule.close();
+ */
+import type { EventBus } from '../domain/events.js';
+import { createError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { DEFAULT_TIME_ZONE, HOUR_MS } from '../lib/time.js';
+import { recomputeIndices } from '../alerts/recompute.js';
+import type { Db } from '../store/db.js';
+import { listQcConfig } from '../store/qc-config.js';
+import { getEvaluatedThrough, hourlyStationMeans, readingTimesOf, setEvaluatedThrough } from '../store/qc-scheduled.js';
+import type { QcFlag } from '../store/qc-flags.js';
+import { replaceCheckFlags } from './scheduled-apply.js';
+import { spatialSettings, type SpatialConfigOf, type SpatialSettings } from './scheduled-config.js';
+import { evaluateSpatial } from './scheduled-spatial.js';
+
+export interface QcScheduleDeps {
+  db: Db;
+  bus: EventBus;
+  logger: Logger;
+  /** ms between runs; 0 = no timer (runNow() only) */
+  intervalMs: number;
+  now?: () => number;
+  /** Several nodes: only the node holding the timer lease runs (default: always). */
+  isLeader?: () => boolean;
+  /** Hours before the mark evaluated again at every run, for late data (default 3). */
+  lookbackHours?: number;
+  /** Hours the very first run evaluates (no mark stored yet), e.g. a simulated fleet's replayed history (default 24). */
+  firstRunHours?: number;
+  /** Hours evaluated per chunk, the mark moving after each (default 6). */
+  chunkHours?: number;
+  /** The spatial configuration, read at every run (default: the stored scopes, store/qc-config.ts, over the defaults). */
+  spatialConfig?: () => Promise<SpatialSettings>;
+  /** Recomputes a station's stored indices over [from, to) (default: alerts/recompute.ts). */
+  recomputeIndices?: (stationId: string, from: Date, to: Date) => Promise<unknown>;
+  /** The agency's zone, for the VN_AQI days of stations without their own (default Asia/Ho_Chi_Minh). */
+  timeZone?: string;
+}
+
+export interface QcRunReport {
+  /** the hours evaluated: [from, to), ms */
+  from: number;
+  to: number;
+  chunks: number;
+  /** station hours found inconsistent */
+  findings: number;
+  /** stations whose flags changed */
+  stations: number;
+  flagged: number;
+  cleared: number;
+  /** false when the check is disabled everywhere (nothing judged) */
+  ran: boolean;
+}
+
+export interface QcScheduleStatus {
+  lastRunAt: number | null;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  lastReport: QcRunReport | null;
+}
+
+export interface QcSchedule {
+  /** Runs now, or right after the run under way; rejects once closed. */
+  runNow(): Promise<QcRunReport>;
+  status(): QcScheduleStatus;
+  close(): Promise<void>;
+}
+
+const CHECK = 'spatial';
+
+export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
+  const { db, bus, intervalMs, now = Date.now, isLeader = () => true, lookbackHours = 3, firstRunHours = 24, chunkHours = 6 } = deps;
+  const logger = deps.logger.child({ component: 'qc-schedule' });
+  const spatialConfig = deps.spatialConfig ?? (async () => spatialSettings(await listQcConfig(db)));
+  const recompute =
+    deps.recomputeIndices ??
+    ((stationId: string, from: Date, to: Date) => recomputeIndices({ db, log: logger, timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE, now }, stationId, from, to));
+  const status: QcScheduleStatus = { lastRunAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0, lastReport: null };
+  let running: Promise<QcRunReport> | undefined;
+  let queued: Promise<QcRunReport> | undefined;
+  let closed = false;
+
+  /** Judges [from, to) and makes the result the check's flags there. */
+  async function evaluateChunk(from: number, to: number, configOf: SpatialConfigOf) {
+    const means = await hourlyStationMeans(db, new Date(from), new Date(to));
+    const findings = evaluateSpatial(means, configOf);
+    const byHour = new Map(findings.map((f) => [`${f.stationId}\u0000${f.metric}\u0000${f.hour}`, f]));
+    const times = await readingTimesOf(db, findings);
+    const flags: QcFlag[] = [];
+    for (const t of times) {
+      const f = byHour.get(`${t.stationId}\u0000${t.metric}\u0000${t.hour}`);
+      if (f) flags.push({ stationId: t.stationId, metric: t.metric, ts: t.ts, check: CHECK, version: f.version, detail: f.detail });
+    }
+    const applied = await replaceCheckFlags({ db, bus, logger, now, recomputeIndices: recompute }, CHECK, from, to, flags);
+    return { findings: findings.length, ...applied };
+  }
+
+  async function run(): Promise<QcRunReport> {
+    const end = Math.floor(now() / HOUR_MS) * HOUR_MS;
+    const mark = await getEvaluatedThrough(db, CHECK);
+    const from = mark === undefined ? end - Math.max(firstRunHours, lookbackHours) * HOUR_MS : Math.min(mark, end) - lookbackHours * HOUR_MS;
+    const report: QcRunReport = { from, to: end, chunks: 0, findings: 0, stations: 0, flagged: 0, cleared: 0, ran: false };
+    const { anyEnabled, configOf } = await spatialConfig();
+    if (!anyEnabled) {
+      await setEvaluatedThrough(db, CHECK, end);
+      return report;
+    }
+    report.ran = true;
+    for (let f = from; f < end && !closed; f += chunkHours * HOUR_MS) {
+      const t = Math.min(f + chunkHours * HOUR_MS, end);
+      const r = await evaluateChunk(f, t, configOf);
+      await setEvaluatedThrough(db, CHECK, t);
+      report.chunks++;
+      report.findings += r.findings;
+      report.stations += r.stations;
+      report.flagged += r.flagged;
+      report.cleared += r.cleared;
+    }
+    return report;
+  }
+
+  /** Starts a run (none is under way). */
+  function start(): Promise<QcRunReport> {
+    if (closed) return Promise.reject(createError('QT_ERR_SHUTTING_DOWN', 'the scheduled checks are closed'));
+    const startedAt = now();
+    status.lastRunAt = startedAt;
+    running = run()
+      .then((report) => {
+        if (status.consecutiveFailures > 0) logger.info({ failures: status.consecutiveFailures }, 'scheduled checks recovered');
+        Object.assign(status, { lastSuccessAt: startedAt, lastError: null, consecutiveFailures: 0, lastReport: report });
+        logger.debug({ ...report, from: new Date(report.from), to: new Date(report.to) }, 'scheduled checks run');
+        return report;
+      })
+      .catch((err: unknown) => {
+        status.consecutiveFailures++;
+        status.lastError = err instanceof Error ? err.message : String(err);
+        logger.error({ err, failures: status.consecutiveFailures }, 'scheduled checks failed; their hours are evaluated again at the next run');
+        throw err;
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  }
+
+  /** A run that starts now, or right after the one under way (which may have read an older clock or configuration). */
+  function runNow(): Promise<QcRunReport> {
+    if (!running) return start();
+    queued ??= Promise.allSettled([running]).then(() => {
+      queued = undefined;
+      return start();
+    });
+    return queued;
+  }
+
+  const timer =
+    intervalMs > 0
+      ? setInterval(() => {
+          if (closed || running || queued || !isLeader()) return;
+          // logged and counted by runNow() itself
+          runNow().catch(() => undefined);
+        }, intervalMs)
+      : undefined;
+  timer?.unref();
+
+  return {
+    runNow,
+    status: () => ({ ...status }),
+    async close() {
+      closed = true;
+      if (timer) clearInterval(timer);
+      // wait for a run under way (it stops at its next chunk; one queued behind it is refused); failures were already logged
+      await Promise.allSettled([running, queued].filter((p) => p !== undefined));
+    },
+  };
+}
