@@ -78,6 +78,8 @@ describe('aggregate refresh after late data', () => {
       throw error;
     });
     await insert('BF-PAST', [yesterday + 2 * HOUR_MS]);
+    // readings_daily is built on readings_hourly: refreshed after it, as the policy jobs and the refresher do
+    await store.db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(yesterday - DAY_MS), new Date(yesterday + DAY_MS)]);
     await store.db.query(`CALL refresh_continuous_aggregate('readings_daily', $1::timestamptz, $2::timestamptz)`, [new Date(yesterday - DAY_MS), new Date(yesterday + DAY_MS)]);
     const refresher = startBackfillRefresher({ db: store.db, bus, logger: createLogger('silent'), intervalMs: 0 });
     try {

@@ -160,6 +160,8 @@ describe('aggregates on the local calendar', () => {
   it('refreshes the aggregates over late (backfilled) data', async () => {
     const day = vn('2026-02-01T00:00:00');
     await seed(minutes('AN-C', 'pm10', day, day + 10 * MIN, () => 5));
+    // as the policy jobs do: readings_daily is built on readings_hourly, refreshed first
+    await t.app.store.db.query(`CALL refresh_continuous_aggregate('readings_hourly', '2026-01-01', '2026-03-01')`);
     await t.app.store.db.query(`CALL refresh_continuous_aggregate('readings_daily', '2026-01-01', '2026-03-01')`);
     const late = minutes('AN-C', 'pm10', day + HOUR, day + HOUR + 10 * MIN, () => 50);
     await seed(late);

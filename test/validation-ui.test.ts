@@ -3,8 +3,8 @@
  * the real app: an air station's day of readings (yesterday, every 5 minutes; two pm25 readings
  * flagged by the spike check through the store, as the checks do) is opened in the review view by
  * a reviewer, who selects a range BY DRAGGING THE MOUSE on the pm25 chart, chooses a reason and
- * invalidates it: the hourly aggregate of those hours then excludes it while the raw readings
- * still show it and the history lists the action; Undo on the page puts it back. The same
+ * invalidates it: the hourly aggregate, the stored VN_AQI and the open API then exclude it while
+ * the raw readings and the audit log still show it and the history lists the action; Undo on the page puts it back. The same
  * reviewer's level-2 approval after their level-1 is refused, with the code and the reason on the
  * page. A viewer sees the page without any action. The report view shows the month's counts as
  * the API gives them. The screenshot in docs/img is taken here, of the page as it is.
@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, localDate, localDayRange, localToUtc } from '../lib/time.js';
+import { recomputeIndices } from '../alerts/recompute.js';
+import { createLogger } from '../lib/logger.js';
 import { refreshAggregate } from '../store/analytics.js';
 import { recordQcFlags } from '../store/qc-flags.js';
 import { localIso, startTestApp, until, type TestApp } from './helpers/app.js';
@@ -41,7 +43,12 @@ let page: Page;
 const day = addDays(localDate(Date.now(), ZONE), -1);
 const { from: dayFrom, to: dayTo } = localDayRange(day, ZONE)!;
 const at = (hour: number, minute = 0) => localToUtc(Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10)), hour, minute, 0, ZONE);
-const pm25At = (i: number) => Math.round((22 + 6 * Math.sin(i / 9) + (i % 4) * 0.7) * 10) / 10;
+const baseAt = (i: number) => Math.round((22 + 6 * Math.sin(i / 9) + (i % 4) * 0.7) * 10) / 10;
+/**
+ * PM2.5 of the i-th 5-minute reading: about 22 µg/m³; 150 from 07:00 to 09:00 (a faulty PM2.5 sensor
+ * the reviewer will invalidate; PM10 stays normal); 95 at 15:00 and 15:05 (two spikes).
+ */
+const pm25At = (i: number) => (i >= 84 && i < 108 ? 150 : i === 180 || i === 181 ? 95 : baseAt(i));
 
 interface Action {
   id: number;
@@ -91,6 +98,20 @@ async function hourlyCounts(): Promise<Map<number, number>> {
   return out;
 }
 
+/** The highest stored hourly VN_AQI over the hours ending in (from, to]. */
+async function maxAqi(from: number, to: number): Promise<number> {
+  const res = await t.api<{ data: Array<{ ts: string; aqi: number }> }>('GET', `/api/v1/stations/${STATION}/aqi?period=hour&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+  expect(res.status).toBe(200);
+  return Math.max(0, ...res.body.data.map((d) => d.aqi));
+}
+
+/** The open API's (citizens') hourly PM2.5 means of yesterday. */
+async function openHourly(): Promise<Array<{ start: string; avg: number | null }>> {
+  const res = await fetch(`${t.baseUrl}/open/v1/stations/${STATION}/hourly?metric=pm25&from=${new Date(dayFrom).toISOString()}&to=${new Date(dayTo).toISOString()}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: Array<{ start: string; avg: number | null }> }).data;
+}
+
 async function history(): Promise<Action[]> {
   const res = await t.api<{ actions: Action[] }>('GET', `/api/v1/stations/${STATION}/validation?from=${new Date(dayFrom).toISOString()}&to=${new Date(dayTo).toISOString()}`);
   expect(res.status).toBe(200);
@@ -104,11 +125,11 @@ async function chartsLoadedAfter(p: Page, previous: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ open: { cacheSeconds: 0 } });
   const s = await t.createStation({ id: STATION, name: 'Trạm Nguyễn Văn Cừ' });
   const client = await t.connectStation(s.id, s.secret);
   const backlog = [];
-  for (let i = 0, ts = dayFrom; ts < dayTo; i++, ts += STEP) backlog.push({ ts: localIso(ts), values: { pm25: pm25At(i), pm10: Math.round((pm25At(i) * 1.8 + 6) * 10) / 10 } });
+  for (let i = 0, ts = dayFrom; ts < dayTo; i++, ts += STEP) backlog.push({ ts: localIso(ts), values: { pm25: pm25At(i), pm10: Math.round((baseAt(i) * 1.8 + 6) * 10) / 10 } });
   await client.publishAsync(`stations/${STATION}/readings`, JSON.stringify(backlog), { qos: 1 });
   const readings = async () =>
     (
@@ -126,6 +147,8 @@ beforeAll(async () => {
   // the backlog's buckets, materialized now rather than at the backfill refresher's next run
   await refreshAggregate(t.app.store.db, 'readings_hourly', new Date(dayFrom), new Date(dayTo));
   await refreshAggregate(t.app.store.db, 'readings_daily', new Date(dayFrom - 12 * 3_600_000), new Date(dayTo + 12 * 3_600_000));
+  // yesterday's stored hourly and daily VN_AQI, as the index queue computes them for live data
+  await recomputeIndices({ db: t.app.store.db, log: createLogger('silent'), timeZone: ZONE }, STATION, new Date(dayFrom), new Date(dayTo));
   await t.userToken('vr-rev', 'reviewer');
   await t.userToken('vr-view', 'viewer');
   page = await launch();
@@ -157,8 +180,11 @@ describe('the review view', () => {
     expect(await page.locator('[data-testid=level-strip] [data-day]').getAttribute('data-day')).toBe(day);
   });
 
-  it('invalidates a range selected by dragging on the pm25 chart; the hourly aggregate excludes it, the raw readings keep it', async () => {
+  it('invalidates a range selected by dragging on the pm25 chart; the hourly aggregate, the VN_AQI and the open API exclude it, the raw readings and the audit log keep it', async () => {
     before = await hourlyCounts();
+    // before: the faulty 150 µg/m³ hours count everywhere
+    expect(await maxAqi(at(7), at(10))).toBeGreaterThan(150);
+    expect((await openHourly()).filter((b) => b.avg === 150)).toHaveLength(2);
     expect(before.size).toBe(24);
     expect(before.get(at(7))).toBe(12);
     expect(before.get(at(15))).toBe(10); // the two spikes do not count
@@ -219,7 +245,17 @@ describe('the review view', () => {
       `/api/v1/stations/${STATION}/readings?metric=pm25&from=${new Date(at(7)).toISOString()}&to=${new Date(at(9)).toISOString()}`,
     );
     expect(raw.body.data).toHaveLength(24);
-    expect(raw.body.data.every((r) => typeof r.value === 'number')).toBe(true);
+    expect(raw.body.data.every((r) => r.value === 150)).toBe(true);
+    // the stored VN_AQI of those hours is recomputed without them (NowCast over the other hours, about 22 µg/m³)
+    expect(await maxAqi(at(7), at(10))).toBeLessThan(100);
+    // citizens no longer see them
+    expect((await openHourly()).some((b) => b.avg === 150)).toBe(false);
+    // the audit log has the request, with who made it
+    const audit = await t.api<{ data: Array<{ actor: string; outcome: string }> }>(
+      'GET',
+      `/api/v1/audit?action=${encodeURIComponent('POST /api/v1/stations/:id/validation/actions')}`,
+    );
+    expect(audit.body.data[0]).toMatchObject({ actor: 'vr-rev', outcome: 'ok' });
 
     // the history on the page shows who, what and why
     const item = page.locator(`[data-testid=review-history] li[data-id="${invalidated.id}"]`);

@@ -116,6 +116,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS bulletins_current ON bulletins (kind, period_s
 -- The continuous aggregates count validated readings only (the predicate above) and say how many
 -- were flagged by a check (not yet reviewed) and invalidated by a reviewer. A continuous
 -- aggregate's query cannot be altered: they are made again and refreshed over all history.
+DROP MATERIALIZED VIEW IF EXISTS readings_daily;
+
 DROP MATERIALIZED VIEW IF EXISTS readings_hourly;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS readings_hourly
@@ -141,29 +143,30 @@ FROM readings
 GROUP BY station_id, metric, bucket
 WITH NO DATA;
 
-DROP MATERIALIZED VIEW IF EXISTS readings_daily;
-
+-- readings_daily is built on readings_hourly (a hierarchical continuous aggregate): refreshing a
+-- day reads its 24 hourly rows per series instead of every raw reading again (the local day of
+-- Vietnam, UTC+7, is made of whole UTC hours). Refresh readings_hourly first, then this one.
 CREATE MATERIALIZED VIEW IF NOT EXISTS readings_daily
 WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
 SELECT
   station_id,
   metric,
-  time_bucket(INTERVAL '1 day', ts, 'Asia/Ho_Chi_Minh') AS bucket,
-  avg(value) FILTER (WHERE quality = 0 AND (review = 1 OR (review = 0 AND qc = 0))) AS avg,
-  min(value) FILTER (WHERE quality = 0 AND (review = 1 OR (review = 0 AND qc = 0))) AS min,
-  max(value) FILTER (WHERE quality = 0 AND (review = 1 OR (review = 0 AND qc = 0))) AS max,
-  sum(value) FILTER (WHERE quality = 0 AND (review = 1 OR (review = 0 AND qc = 0))) AS sum,
-  sum(value * value) FILTER (WHERE quality = 0 AND (review = 1 OR (review = 0 AND qc = 0))) AS sum_sq,
-  count(*) FILTER (WHERE quality = 0 AND (review = 1 OR (review = 0 AND qc = 0))) AS n_valid,
-  count(*) FILTER (WHERE quality = 1) AS n_calibrating,
-  count(*) FILTER (WHERE quality = 2) AS n_fault,
-  count(*) FILTER (WHERE quality = 3) AS n_out_of_range,
-  count(*) FILTER (WHERE quality = 4) AS n_maintenance,
-  count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged,
-  count(*) FILTER (WHERE review >= 10) AS n_invalidated,
-  count(*) AS n_total
-FROM readings
-GROUP BY station_id, metric, bucket
+  time_bucket(INTERVAL '1 day', bucket, 'Asia/Ho_Chi_Minh') AS bucket,
+  sum(sum) / NULLIF(sum(n_valid), 0) AS avg,
+  min(min) AS min,
+  max(max) AS max,
+  sum(sum) AS sum,
+  sum(sum_sq) AS sum_sq,
+  sum(n_valid)::int8 AS n_valid,
+  sum(n_calibrating)::int8 AS n_calibrating,
+  sum(n_fault)::int8 AS n_fault,
+  sum(n_out_of_range)::int8 AS n_out_of_range,
+  sum(n_maintenance)::int8 AS n_maintenance,
+  sum(n_flagged)::int8 AS n_flagged,
+  sum(n_invalidated)::int8 AS n_invalidated,
+  sum(n_total)::int8 AS n_total
+FROM readings_hourly
+GROUP BY station_id, metric, 3
 WITH NO DATA;
 
 CALL refresh_continuous_aggregate('readings_hourly', NULL, NULL);
