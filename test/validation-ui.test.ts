@@ -100,7 +100,10 @@ async function hourlyCounts(): Promise<Map<number, number>> {
 
 /** The highest stored hourly VN_AQI over the hours ending in (from, to]. */
 async function maxAqi(from: number, to: number): Promise<number> {
-  const res = await t.api<{ data: Array<{ ts: string; aqi: number }> }>('GET', `/api/v1/stations/${STATION}/aqi?period=hour&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+  const res = await t.api<{ data: Array<{ ts: string; aqi: number }> }>(
+    'GET',
+    `/api/v1/stations/${STATION}/aqi?period=hour&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+  );
   expect(res.status).toBe(200);
   return Math.max(0, ...res.body.data.map((d) => d.aqi));
 }
