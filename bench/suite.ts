@@ -140,12 +140,37 @@ async function throughput(app: App, stationIds: string[], metrics: string[]) {
     readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
     publishToCommitMs: lat,
     failedPublishes: r.failed,
+    // the measurement is lengthened on a busy machine until whole rounds of the window are
+    // acknowledged (bench/load.ts closedLoopWindow): how long it and the warm-up really lasted
+    measuredSeconds: Math.round(r.elapsedMs / 100) / 10,
+    warmupSeconds: Math.round(r.warmupElapsedMs / 100) / 10,
+    ackedDuringWarmup: r.ackedWarmup,
+    published: r.published,
     storedRowsIncludingWarmup: stored,
     alertEngineLagMs,
     connectsPerSecond: Math.round(stationIds.length / (r.connectMs / 1000)),
     cpu: usage,
     saturates: verdict(usage),
   };
+}
+
+/**
+ * The busy-machine check (issue 20): a throughput phase must never report 0 readings/s while the
+ * load generator published. A busy machine slows the figure (the measurement is lengthened until
+ * whole rounds of the window are acknowledged); 0 means nothing was acknowledged for a whole
+ * measurement of up to a minute, a stall. Each offending phase gets a FAILED line (printed now,
+ * and again at the end); the suite then exits 1.
+ */
+function stalledPhases(phases: Array<Awaited<ReturnType<typeof throughput>>>): string[] {
+  const out = phases
+    .filter((t) => t.readingsPerSecondStored === 0 && t.published > 0)
+    .map(
+      (t) =>
+        `FAILED: the ${t.metricsPerMessage}-metric throughput phase measured 0 readings/s while the load generator published ${t.published} messages ` +
+        `(${t.ackedDuringWarmup} acknowledged in a ${t.warmupSeconds} s warm-up, none in ${t.measuredSeconds} s of measurement; alert engine lag ${t.alertEngineLagMs} ms)`,
+    );
+  for (const line of out) console.error(line);
+  return out;
 }
 
 /** Names what ran out first, from the CPU figures (2 cores shared with the load generator). */
@@ -488,6 +513,7 @@ try {
   log(`throughput, 1 metric/message, ${m1.length} stations`);
   const t1 = t1early ?? (await throughput(app, m1, ['pm25']));
   results['throughput'] = [t10, t1];
+  const stalled = stalledPhases([t10, t1]);
 
   log(`fixed rate ${P.rate * 10} readings/s with a socket.io client and ${P.probes} alert probes`);
   results['latency'] = await fixedRate(app, m10, probeId);
@@ -529,6 +555,7 @@ try {
         lat.failedPublishes +
         fleets.reduce((a, f) => a + f.failedPublishes, 0) +
         (results['backlog'] as { failedPublishes: number }).failedPublishes,
+      throughputNeverZeroWhilePublishing: stalled.length === 0,
       backlogStoredExactly:
         (results['backlog'] as { readingsStored: number; readingsExpected: number }).readingsStored === (results['backlog'] as { readingsExpected: number }).readingsExpected,
     },
@@ -536,8 +563,10 @@ try {
     durationSeconds: Math.round((performance.now() - started) / 1000),
   });
   const g = results['guarantees'] as { failedPublishes: number; backlogStoredExactly: boolean };
-  ok = g.failedPublishes === 0 && g.backlogStoredExactly;
-  if (!ok) console.error('a guarantee did not hold: failed publishes or a backlog stored other than exactly once');
+  ok = g.failedPublishes === 0 && g.backlogStoredExactly && stalled.length === 0;
+  if (!(g.failedPublishes === 0 && g.backlogStoredExactly)) console.error('a guarantee did not hold: failed publishes or a backlog stored other than exactly once');
+  // repeated at the end, where a CI log is read (first printed when the phase ended)
+  for (const line of stalled) console.error(line);
 } finally {
   await app?.close().catch((err: unknown) => console.error('closing the app failed', err));
   rmSync(dataDir, { recursive: true, force: true });
