@@ -15,7 +15,7 @@
 import type { DeviceProfile } from '../device-profiles/types.js';
 import type { HanoiReplay } from './hanoi-replay.js';
 import type { SimulatorLogger } from './logger.js';
-import { createValueModel, type ModelOverrides } from './models.js';
+import { createValueModel, type ModelOverrides, type ValueModel } from './models.js';
 import type { WireReading } from './faults.js';
 import { formatLocalIso, intervalBoundary } from './time.js';
 
@@ -43,6 +43,12 @@ export interface BackfillResult {
   rows: number;
   /** Readings ingest refused (kept in quarantine like any refused reading). */
   refused: number;
+  /**
+   * Each station's value model as the history left it: the live simulator continues it, so its
+   * first reading follows on from the last one of the history (a fresh model would start its slow
+   * random walks again, a jump the spike check rightly flags).
+   */
+  models: ReadonlyMap<string, ValueModel>;
 }
 
 /**
@@ -100,5 +106,5 @@ export async function backfillHistory({
     if (end >= now) break;
   }
   logger.info({ stations: stations.length, hours, rows, refused }, 'simulated stations: recent history backfilled');
-  return { from, to: now, rows, refused };
+  return { from, to: now, rows, refused, models: new Map(plans.map((p) => [p.station.id, p.model])) };
 }

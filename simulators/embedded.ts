@@ -168,9 +168,14 @@ export async function prepareSimulation(deps: SimulationDeps): Promise<PreparedS
 
   async function startFleet(stations: FleetStationConfig[], backfill: BackfillResult | undefined): Promise<Simulation> {
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    // a station with a history continues the model its history was computed with: no jump at the handover
+    const withModels = stations.map((s) => {
+      const model = backfill?.models.get(s.id);
+      return model ? { ...s, model } : s;
+    });
     const fleet = createFleet({
       url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${mqttPort}`,
-      stations,
+      stations: withModels,
       ...(config.simulateIntervalMs > 0 ? { intervalMs: config.simulateIntervalMs } : {}),
       // SimulatorLogger has pino's (obj, msg) shape: the platform logger is passed as is.
       logger,

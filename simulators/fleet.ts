@@ -9,6 +9,7 @@ import { SimulatorError, toError } from './errors.js';
 import type { Fault } from './faults.js';
 import { consoleLogger, type SimulatorLogger } from './logger.js';
 import { deriveSeed } from './prng.js';
+import type { ValueModel } from './models.js';
 import { createSimulatedStation, type SimulatedStation, type SimulatedStationOptions, type StationConfig, type StationReplayOptions, type StationStats } from './station.js';
 import type { Clock } from './time.js';
 
@@ -17,6 +18,8 @@ export interface FleetStationConfig extends StationConfig {
   replay?: StationReplayOptions;
   metrics?: readonly string[];
   intervalMs?: number;
+  /** A value model to continue (SimulatedStationOptions.model). */
+  model?: ValueModel;
 }
 
 /** Station options a fleet passes through unchanged to every station. */
@@ -93,6 +96,7 @@ export function createFleet(options: FleetOptions): Fleet {
       ...(clock ? { clock } : {}),
       ...(cfg.replay ? { replay: cfg.replay } : {}),
       ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
+      ...(cfg.model ? { model: cfg.model } : {}),
     };
     byId.set(cfg.id, createSimulatedStation(stationOptions));
   }

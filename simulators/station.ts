@@ -22,7 +22,7 @@ import { createFaultEngine, type Fault, type FaultKind } from './faults.js';
 import { loadHanoiReplay, type HanoiReplay, type HanoiReplayOptions } from './hanoi-replay.js';
 import { createReadingHistory, DEFAULT_HISTORY_SIZE } from './history.js';
 import { consoleLogger, type SimulatorLogger } from './logger.js';
-import { createValueModel } from './models.js';
+import { createValueModel, type ValueModel } from './models.js';
 import { createCommandHandler } from './station-commands.js';
 import { createStationLink } from './station-link.js';
 import { createReadingCycle, type ReadingCycle } from './station-readings.js';
@@ -57,6 +57,11 @@ export interface SimulatedStationOptions {
   replay?: StationReplayOptions;
   /** Source of "now" in epoch ms (default Date.now). Timestamps and fault windows use it. */
   clock?: Clock;
+  /**
+   * A value model to continue (the one the station's history was computed with, simulators/backfill.ts)
+   * instead of a new one from `seed`: the live readings then follow on from the history.
+   */
+  model?: ValueModel;
   /** Subset of the profile's metrics to report (default: all). */
   metrics?: readonly string[];
   logger?: SimulatorLogger;
@@ -206,7 +211,7 @@ export function createSimulatedStation(options: SimulatedStationOptions): Simula
 
   async function doStart(): Promise<void> {
     if (replay && !replaySource) replaySource = await loadHanoiReplay(replay);
-    const model = createValueModel(profile, { seed, timeZone, ...(metrics ? { metrics } : {}) });
+    const model = options.model ?? createValueModel(profile, { seed, timeZone, ...(metrics ? { metrics } : {}) });
     readings = createReadingCycle({
       id,
       model,
