@@ -48,7 +48,7 @@ describe('policies', () => {
     expect(find(third, 'policy_compression readings').settings['compress_after']).toBe(3 * 86_400);
     expect(find(third, 'policy_refresh_continuous_aggregate readings_hourly').settings['start_offset']).toBe(10 * 86_400);
     expect(find(third, 'policy_refresh_continuous_aggregate readings_daily').settings['start_offset']).toBe(11 * 86_400);
-    expect(find(third, 'policy_refresh_continuous_aggregate readings_daily').settings['end_offset']).toBe(3_600);
+    expect(find(third, 'policy_refresh_continuous_aggregate readings_daily').settings['end_offset']).toBe(7_200);
     // the job's own keys are kept
     expect(find(third, 'policy_retention readings').config['hypertable_id']).toBe(find(first, 'policy_retention readings').config['hypertable_id']);
 

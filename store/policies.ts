@@ -60,14 +60,14 @@ function intervalText(seconds: number): string {
 
 /** The policies config asks for; `null` entries are turned off (to remove when present). */
 function wantedPolicies(store: Readonly<Config['store']>): Array<WantedPolicy | { proc: PolicyProc; target: 'readings'; off: true; remove: string }> {
-  const refresh = (target: 'readings_hourly' | 'readings_daily', startDays: number, scheduleS: number): WantedPolicy => ({
+  const refresh = (target: 'readings_hourly' | 'readings_daily', startDays: number, scheduleS: number, endHours: number): WantedPolicy => ({
     proc: 'policy_refresh_continuous_aggregate',
     target,
-    config: { start_offset: startDays * DAY_S, end_offset: HOUR_S },
+    config: { start_offset: startDays * DAY_S, end_offset: endHours * HOUR_S },
     scheduleS,
     add: {
-      sql: `SELECT add_continuous_aggregate_policy('${target}', start_offset => make_interval(days => $1::int), end_offset => INTERVAL '1 hour', schedule_interval => make_interval(secs => $2::int), if_not_exists => TRUE)`,
-      params: [startDays, scheduleS],
+      sql: `SELECT add_continuous_aggregate_policy('${target}', start_offset => make_interval(days => $1::int), end_offset => make_interval(hours => $3::int), schedule_interval => make_interval(secs => $2::int), if_not_exists => TRUE)`,
+      params: [startDays, scheduleS, endHours],
     },
     remove: `SELECT remove_continuous_aggregate_policy('${target}', if_exists => TRUE)`,
   });
@@ -92,8 +92,10 @@ function wantedPolicies(store: Readonly<Config['store']>): Array<WantedPolicy | 
           remove: compressionRemove,
         }
       : { proc: 'policy_compression', target: 'readings', off: true, remove: compressionRemove },
-    refresh('readings_hourly', store.aggregateRefreshDays, 15 * 60),
-    refresh('readings_daily', dailyRefreshDays(store), HOUR_S),
+    refresh('readings_hourly', store.aggregateRefreshDays, 15 * 60, 1),
+    // readings_daily is built on readings_hourly and materializes from what the hourly refresh has
+    // materialized: it stops an hour further back, so a finished day's last hour is there first
+    refresh('readings_daily', dailyRefreshDays(store), HOUR_S, 2),
   ];
 }
 
