@@ -20,7 +20,6 @@ export const ANALYST_RELATIONS: ReadonlyArray<{ name: string; what: string }> = 
     name: 'readings',
     what: 'every reading: station_id, metric, ts, value, quality (0 valid, 1 calibrating, 2 fault, 3 out_of_range, 4 maintenance), qc (bits of the automatic checks), review (1 restored, 10+ invalidated)',
   },
-  { name: 'qc_flags', what: 'which automatic check flagged which reading, with the check version and what it saw' },
   { name: 'readings_hourly', what: 'hourly avg/min/max/sum and counts per station and metric (validated readings; continuous aggregate)' },
   { name: 'readings_daily', what: 'the same per local day (Asia/Ho_Chi_Minh), built on readings_hourly' },
   { name: 'stations', what: 'stations: id, name, profile_id, lat, lon, province, public flags' },
@@ -31,6 +30,7 @@ export const ANALYST_RELATIONS: ReadonlyArray<{ name: string; what: string }> = 
   { name: 'alert_events', what: 'the history of every alert' },
   { name: 'reading_conflicts', what: 'readings that arrived twice with different values' },
   { name: 'bulletins', what: 'published daily and monthly bulletins' },
+  { name: 'qc_flags', what: 'which automatic check flagged which reading, with the check version and what it saw' },
 ];
 
 export interface GrantResult {
