@@ -120,7 +120,8 @@ describe('each ingest-time check flags exactly the injected fault', () => {
 
   it('flat line: PM2.5 stuck for 15 readings is flagged whole, with the count a station scope sets (reloaded on qcConfigChanged)', async () => {
     const d = await simulated('QC-STUCK', 'air-quality');
-    await putQcConfig(t.app.store.db, 'station:QC-STUCK', { flatline: { count: 10 } }, 'test');
+    // PM2.5's own count (a count for every metric would also flag the simulated pressure, flat for 10 readings at some times of day)
+    await putQcConfig(t.app.store.db, 'station:QC-STUCK', { flatline: { metrics: { pm25: { count: 10 } } } }, 'test');
     t.app.bus.emit('qcConfigChanged', {});
     await t.app.ingest.drain();
     await publish(d, 45, (i) => (i === 20 ? { kind: 'stuck', metric: 'pm25', durationMs: 15 * MIN } : undefined));

@@ -159,7 +159,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
+  await Promise.allSettled(contexts.map((c) => c.close()));
   for (const dir of profileDirs) rmSync(dir, { recursive: true, force: true });
   await t?.close(true);
 });
