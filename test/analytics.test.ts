@@ -10,6 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { parseCsvRows } from './helpers/csv.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -384,39 +385,6 @@ describe('API tokens and rate limits', () => {
   });
 });
 
-/** RFC 4180 fields of a CSV text (quoted fields, doubled quotes), as a spreadsheet or pandas reads them. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
 describe('CSV for people (bom=true)', () => {
   it('starts the export and the completeness report with a UTF-8 BOM when asked, and only then', async () => {
     const from = vn('2026-04-02T00:00:00');
@@ -426,7 +394,7 @@ describe('CSV for people (bom=true)', () => {
 
     const withBom = await get(`/api/v1/export?stations=AN-A&metric=pm25&${range}&format=csv&bom=true`);
     expect([...withBom.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const rows = parseCsv(withBom.subarray(3).toString('utf8'));
+    const rows = parseCsvRows(withBom.subarray(3).toString('utf8'));
     expect(rows[0]).toEqual(['ts', 'station', 'metric', 'value', 'unit', 'quality', 'qc_flags', 'validation', 'reason', 'validation_level']);
     expect(rows.slice(1)).toEqual([0, 1, 2].map((i) => [new Date(from + i * MIN).toISOString(), 'AN-A', 'pm25', String(37.25 + i), 'µg/m³', 'valid', '', 'valid', '', '0']));
 
@@ -436,7 +404,7 @@ describe('CSV for people (bom=true)', () => {
 
     const report = await get(`/api/v1/completeness?stations=AN-A&metric=pm25&${range}&format=csv&bom=true`);
     expect([...report.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(parseCsv(report.subarray(3).toString('utf8'))[0]![0]).toBe('station');
+    expect(parseCsvRows(report.subarray(3).toString('utf8'))[0]![0]).toBe('station');
   });
 });
 

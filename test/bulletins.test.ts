@@ -14,6 +14,7 @@ import { duePeriods } from '../bulletins/scheduler.js';
 import { resolveConfig } from '../config/index.js';
 import type { EventMap } from '../domain/events.js';
 import { ADMIN_PASSWORD, localIso, startJsonReceiver, startTestApp, tempDataDir, type JsonReceiver, type TestApp } from './helpers/app.js';
+import { parseCsvRecords } from './helpers/csv.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -29,40 +30,6 @@ let operatorToken: string;
 let viewerToken: string;
 let receiver: JsonReceiver;
 const published: Array<EventMap['bulletinPublished']> = [];
-
-/** RFC 4180 rows (quoted fields, doubled quotes, CRLF or LF). */
-function parseCsv(text: string): Array<Record<string, string>> {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head!.map((h, i) => [h, r[i] ?? ''])));
-}
 
 async function download(path: string, token = viewerToken): Promise<Response> {
   return fetch(`${t.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -205,7 +172,7 @@ describe('the daily bulletin of a seeded day', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="quantrac-bulletin-daily-${DAY}-ha-noi.csv"`);
-    rows = parseCsv(await csv.text());
+    rows = parseCsvRecords(await csv.text());
     expect(new Set(rows.map((r) => r.station))).toEqual(new Set(['BT-A', 'BT-B'])); // not BT-DN (another province)
   });
 
@@ -395,7 +362,7 @@ describe('the monthly bulletin', () => {
   it('counts exceedance days, alerts, VN_AQI days per category and completeness over the month', async () => {
     const res = await t.api<{ bulletin: BulletinJson }>('POST', '/api/v1/bulletins', { kind: 'monthly', month: '2026-03', province: 'Hà Nội' }, operatorToken);
     expect(res.status).toBe(201);
-    const rows = parseCsv(await (await download(res.body.bulletin.links.csv)).text());
+    const rows = parseCsvRecords(await (await download(res.body.bulletin.links.csv)).text());
     const of = (section: string, station: string) => rows.filter((r) => r.section === section && r.station === station);
     expect(of('exceedance_days', 'BT-A').map((r) => [r.metric, Number(r.value), r.detail])).toEqual([['no2', 1, `qcvn05.no2-1h: ${DAY}`]]);
     expect(of('exceedance_days', 'BT-B').map((r) => [r.metric, Number(r.value), r.detail])).toEqual([['pm25', 1, `qcvn05.pm25-24h-from-2026: ${DAY}`]]);

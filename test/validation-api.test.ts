@@ -13,6 +13,7 @@ import { addDays, localDate, localMonth } from '../lib/time.js';
 import { refreshAggregate } from '../store/analytics.js';
 import { recordQcFlags } from '../store/qc-flags.js';
 import { localIso, startTestApp, type TestApp } from './helpers/app.js';
+import { parseCsvRecords } from './helpers/csv.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -82,37 +83,6 @@ async function reviewStates(): Promise<string> {
 
 function act(body: Record<string, unknown>, token = reviewer) {
   return t.api<{ action: ActionJson } & ErrorJson>('POST', `/api/v1/stations/${ID}/validation/actions`, body, token);
-}
-
-/** RFC 4180 fields of a CSV text (quoted fields, doubled quotes), as a spreadsheet or pandas reads them. */
-function parseCsv(text: string): Array<Record<string, string>> {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  const [header, ...data] = rows;
-  return data.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
 }
 
 beforeAll(async () => {
@@ -210,7 +180,7 @@ describe('a reviewer invalidates an hour of PM2.5, then undoes it', () => {
     expect(csv.status).toBe(200);
     expect(String(csv.headers['content-type'])).toContain('text/csv');
     expect(csv.body.startsWith('\uFEFF')).toBe(true);
-    const rows = parseCsv(csv.body.slice(1));
+    const rows = parseCsvRecords(csv.body.slice(1));
     const row = rows.find((r) => r['metric'] === 'pm25')!;
     expect(row).toMatchObject({
       station: ID,
@@ -226,7 +196,7 @@ describe('a reviewer invalidates an hour of PM2.5, then undoes it', () => {
     const mine = summary.body.stations.find((s) => s['stationId'] === ID)!;
     const sum = (k: string) => res.body.metrics.reduce((n, m) => n + (m[k] as number), 0);
     expect(mine).toMatchObject({ total: sum('total'), valid: sum('valid'), expected: sum('expected'), invalidatedAny: 12, level: 0 });
-    const summaryCsv = parseCsv(((await t.inject<string>('GET', `/api/v1/validation/report?month=${month}&format=csv`, undefined, viewer)).body as string).slice(1));
+    const summaryCsv = parseCsvRecords(((await t.inject<string>('GET', `/api/v1/validation/report?month=${month}&format=csv`, undefined, viewer)).body as string).slice(1));
     expect(summaryCsv.find((r) => r['station'] === ID)).toMatchObject({ total: String(sum('total')), invalidated: '12' });
   });
 

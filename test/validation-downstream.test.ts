@@ -20,6 +20,7 @@ import { addDays, localDate, startOfLocalDay } from '../lib/time.js';
 import { refreshAggregate } from '../store/analytics.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { startTestApp, tempDataDir, until, type TestApp } from './helpers/app.js';
+import { parseCsvRows } from './helpers/csv.js';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;
@@ -47,39 +48,6 @@ async function startUpstream(): Promise<{ port: number; close(): Promise<void> }
   await server.listen();
   const port = (server as unknown as { server: { address(): AddressInfo } }).server.address().port;
   return { port, close: () => server.close() as Promise<void> };
-}
-
-/** RFC 4180 fields of a CSV text (quoted fields, doubled quotes), as pandas or a spreadsheet reads them. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
 }
 
 /** Readings every 5 minutes over [from, to) of each metric with its value at ts. */
@@ -233,7 +201,7 @@ describe('a reviewer invalidates part of yesterday', () => {
     expect(text1).not.toBe(text2);
     // the station's daily VN_AQI line: the revised one is lower
     const aqiOf = (text: string) => {
-      const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
+      const [header, ...rows] = parseCsvRows(text.replace(/^\uFEFF/, ''));
       const row = rows.find((r) => r[header!.indexOf('section')] === 'aqi_daily' && r[header!.indexOf('station')] === 'DV-1');
       return Number(row?.[header!.indexOf('value')]);
     };
@@ -253,7 +221,7 @@ describe('exports carry the flags and the day’s validation level', () => {
       { headers: { authorization: `Bearer ${t.adminToken}` } },
     );
     expect(res.status).toBe(200);
-    const rows = parseCsv((await res.text()).replace(/^\uFEFF/, ''));
+    const rows = parseCsvRows((await res.text()).replace(/^\uFEFF/, ''));
     const header = rows[0]!;
     expect(header).toEqual(['ts', 'station', 'metric', 'value', 'unit', 'quality', 'qc_flags', 'validation', 'reason', 'validation_level']);
     const records = rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));

@@ -39,9 +39,9 @@ export function createBulkBar(label: (id: number) => string, done: (acknowledged
     button.disabled = true;
     replace(failures);
     const ok: number[] = [];
-    const todo = [...ids];
-    for (const [i, id] of todo.entries()) {
-      progress.textContent = `${t('acknowledging')} ${fmtNum(i + 1, 0)}/${fmtNum(todo.length, 0)}…`;
+    const pending = [...ids];
+    for (const [i, id] of pending.entries()) {
+      progress.textContent = `${t('acknowledging')} ${fmtNum(i + 1, 0)}/${fmtNum(pending.length, 0)}…`;
       try {
         await api('POST', `/api/v1/alerts/${id}/ack`, { comment: comment.value });
         ok.push(id);
@@ -49,10 +49,10 @@ export function createBulkBar(label: (id: number) => string, done: (acknowledged
         failures.append(h('li', { data: { id: String(id) } }, `${label(id)}: ${(err as Error).message}`));
       }
     }
-    progress.textContent = `${t('acknowledged')}: ${fmtNum(ok.length, 0)}/${fmtNum(todo.length, 0)}`;
+    progress.textContent = `${t('acknowledged')}: ${fmtNum(ok.length, 0)}/${fmtNum(pending.length, 0)}`;
     running = false;
     button.disabled = false;
-    if (ok.length === todo.length) comment.value = '';
+    if (ok.length === pending.length) comment.value = '';
     await done(ok);
   }
 
