@@ -5,7 +5,7 @@
  *
  *   rule-index.ts   the rules in memory, per profile and station      rule-store.ts  rule CRUD, packs
  *   windows.ts      per-station sample windows (+ start-up refill)    silences.ts    silences
- *   series-window.ts  one metric's window: raw tail + hourly sums of long means
+ *   series-window.ts  one metric's window: raw tail + hourly sums of long means + hourly sketches of anomaly histories
  *   evaluator.ts    rules over windows → conditions                   lifecycle.ts   conditions → alerts
  *   index-queue.ts  hourly AQI/WQI recomputation on its own queue     transitions.ts the lifecycle's pure steps
  *
@@ -157,7 +157,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       if (indexInput.includes(r.metric) && r.quality === 'valid') t.newestPollutantTs = Math.max(t.newestPollutantTs, r.ts);
     }
     if (windows.lateHours().length > 0) {
-      // late readings in hours kept as sums: re-read those hours first (windows.ts); on failure they count later
+      // late readings in hours kept as sums or sketches: re-read those hours first (windows.ts); on failure they count later
       await refreshLateHours(db, windows).catch((err: unknown) => log.warn({ err }, 'hours with late readings not re-read; tried again with the next readings'));
     }
     for (const [stationId, { touched, newestPollutantTs }] of touchedByStation) {

@@ -55,11 +55,13 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const open = lifecycle.openRecord(station.id, rule.id);
     const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
     const hourly = metric ? s.series.get(metric)?.hours : undefined; // long mean windows (rules/hourly.ts)
+    const hourSketches = metric ? s.series.get(metric)?.sketches : undefined; // anomaly histories (rules/hour-sketch.ts)
     return evaluate({
       rule,
       now: at,
       samples,
       ...(hourly !== undefined && hourly.length > 0 ? { hourly } : {}),
+      ...(hourSketches !== undefined && hourSketches.length > 0 ? { hourSketches } : {}),
       active: open !== undefined,
       ...(open?.level != null ? { activeLevel: open.level } : {}),
       expectedIntervalMs: rules.intervalMs(station, metric),

@@ -2,8 +2,9 @@
  * @module alerts/rule-index
  * The alert engine's rules in memory, indexed for the reading hot path: the enabled rules of
  * each profile and station, each station's rules and the metrics they read (cached until the
- * rules change), and how far back each station-metric window must reach, as raw readings and as
- * hourly sums (long mean windows, rules/hourly.ts). Pure memory: loading
+ * rules change), and how far back each station-metric window must reach, as raw readings, as
+ * hourly sums (long mean windows, rules/hourly.ts) and as hourly quantile sketches (anomaly
+ * histories, rules/hour-sketch.ts). Pure memory: loading
  * and saving live in alerts/rule-store.ts.
  */
 import type { LoadedProfile } from '../device-profiles/index.js';
@@ -47,13 +48,15 @@ export interface RuleIndex {
 }
 
 /**
- * rawMs: how far back raw readings must reach (rules other than long means, at least
- * MIN_LOOKBACK_MS); hourlyMs: how far back the long mean windows reach (rules/hourly.ts), kept as
- * hourly sums, 0 when the metric has none. lookbackFor is the larger of the two.
+ * rawMs: how far back raw readings must reach (rules other than long means and anomalies, at
+ * least MIN_LOOKBACK_MS); hourlyMs: how far back the long mean windows reach (rules/hourly.ts),
+ * kept as hourly sums, 0 when the metric has none; sketchMs: how far back anomaly histories reach,
+ * kept as hourly quantile sketches (rules/hour-sketch.ts), 0 when none. lookbackFor is the largest.
  */
 export interface WindowPlan {
   rawMs: number;
   hourlyMs: number;
+  sketchMs: number;
 }
 
 /** The metric a rule reads, if it reads one (device-status and no-data rules read them all). */
@@ -134,8 +137,8 @@ export function createRuleIndex(profiles: ReadonlyMap<string, LoadedProfile>): R
     hasRuleFor: (station, metric) => rulesOf(station).metrics.has(metric),
     intervalMs,
     lookbackFor(station, metric) {
-      const { rawMs, hourlyMs } = windowPlan(station, metric);
-      return Math.max(rawMs, hourlyMs);
+      const { rawMs, hourlyMs, sketchMs } = windowPlan(station, metric);
+      return Math.max(rawMs, hourlyMs, sketchMs);
     },
     windowPlan,
   };
@@ -144,12 +147,13 @@ export function createRuleIndex(profiles: ReadonlyMap<string, LoadedProfile>): R
     const k = `${station.id}|${metric}`;
     let plan = plans.get(k);
     if (plan === undefined) {
-      plan = { rawMs: MIN_LOOKBACK_MS, hourlyMs: 0 };
+      plan = { rawMs: MIN_LOOKBACK_MS, hourlyMs: 0, sketchMs: 0 };
       for (const rule of rulesOf(station).rules) {
         if (ruleMetric(rule) !== metric) continue;
         const ms = lookbackMs(rule, intervalMs(station, metric));
         // the hourly index is not in the readings table a late hour is re-read from: kept raw (one value an hour)
         if (hourlyWindowMs(rule) !== undefined && metric !== AQI_METRIC) plan.hourlyMs = Math.max(plan.hourlyMs, ms);
+        else if (rule.kind === 'anomaly' && metric !== AQI_METRIC) plan.sketchMs = Math.max(plan.sketchMs, ms);
         else plan.rawMs = Math.max(plan.rawMs, ms);
       }
       plans.set(k, plan);

@@ -14,9 +14,16 @@
  * `stale` and the engine re-reads that hour from the database (windows.ts, refreshLateHours)
  * before it evaluates, so the sum stays that of the stored readings, first write winning.
  * Metrics without a long mean window keep raw samples only, trimmed exactly as before.
+ *
+ * The anomaly rule's history (7 days) is kept the same way, as one quantile sketch per UTC hour
+ * [start, start + 1 h) (rules/hour-sketch.ts, lib/quantile-sketch.ts) of the valid samples with
+ * ts < rawFrom, reaching back plan.sketchMs; a late reading older than rawFrom marks its sketch
+ * hour stale (`staleSketches`) and the engine re-reads that hour, as for the sums.
  */
 import type { WindowPlan } from './rule-index.js';
+import { addToSketch, compactSketch, createSketch } from '../lib/quantile-sketch.js';
 import { addExact } from './rules/exact-sum.js';
+import { createHourSketch, hourStartOf, SKETCH_HOUR_MS, type HourSketch } from './rules/hour-sketch.js';
 import { HOUR_MS, hourEndOf, type HourSum } from './rules/hourly.js';
 import { isValid, MAX_EVIDENCE } from './rules/samples.js';
 import type { Sample } from './rules/types.js';
@@ -30,15 +37,42 @@ export interface SeriesWindow {
   rawFrom: number;
   /** Ends of hours a late reading fell into, to be re-read from the database. */
   stale: Set<number> | undefined;
+  /** Quantile sketches of the valid samples with ts < rawFrom, one per UTC hour, ascending by start. */
+  sketches: HourSketch[];
+  /** Starts of sketch hours a late reading fell into, to be re-read from the database. */
+  staleSketches: Set<number> | undefined;
 }
 
 export function createSeries(): SeriesWindow {
-  return { raw: [], hours: [], rawFrom: -Infinity, stale: undefined };
+  return { raw: [], hours: [], rawFrom: -Infinity, stale: undefined, sketches: [], staleSketches: undefined };
 }
 
 /** Records and count of one series (tests and the memory benchmark). */
 export function seriesRecords(series: SeriesWindow): number {
-  return series.raw.length + series.hours.length;
+  return series.raw.length + series.hours.length + series.sketches.length;
+}
+
+/** Whether the plan folds old samples into hourly sums or sketches. */
+function folds(plan: WindowPlan): boolean {
+  return plan.hourlyMs > 0 || plan.sketchMs > 0;
+}
+
+/** Sketch hours starting before this are outside every anomaly window of the plan (see rules/hour-sketch.ts). */
+function oldestSketchStart(newestTs: number, plan: WindowPlan): number {
+  return hourStartOf(newestTs - plan.sketchMs);
+}
+
+/** The sketch hour starting at `start`, created empty in place if missing; an hour before it is done being folded into. */
+export function sketchAt(series: SeriesWindow, start: number): HourSketch {
+  const { sketches } = series;
+  let i = sketches.length;
+  while (i > 0 && sketches[i - 1]!.start > start) i--;
+  const found = sketches[i - 1];
+  if (found !== undefined && found.start === start) return found;
+  if (found !== undefined && i === sketches.length) compactSketch(found);
+  const created = createHourSketch(start);
+  sketches.splice(i, 0, created);
+  return created;
 }
 
 /** Hours ending at or before this are outside every window of the plan (see rules/hourly.ts). */
@@ -70,10 +104,13 @@ function compact(h: HourSum): void {
  */
 export function addToSeries(series: SeriesWindow, sample: Sample, plan: WindowPlan): void {
   const { raw } = series;
-  if (plan.hourlyMs > 0 && sample.ts < series.rawFrom) {
+  if (folds(plan) && sample.ts < series.rawFrom) {
     const newest = raw.at(-1)?.ts ?? sample.ts;
+    if (!isValid(sample)) return;
     const end = hourEndOf(sample.ts);
-    if (isValid(sample) && end > oldestHourEnd(newest, plan)) (series.stale ??= new Set()).add(end);
+    if (plan.hourlyMs > 0 && end > oldestHourEnd(newest, plan)) (series.stale ??= new Set()).add(end);
+    const start = hourStartOf(sample.ts);
+    if (plan.sketchMs > 0 && start >= oldestSketchStart(newest, plan)) (series.staleSketches ??= new Set()).add(start);
     return;
   }
   let i = raw.length;
@@ -89,38 +126,55 @@ export function trimSeries(series: SeriesWindow, plan: WindowPlan): void {
   const newest = raw.at(-1)?.ts;
   if (newest === undefined) return;
   let from = newest - plan.rawMs;
-  if (plan.hourlyMs > 0) {
+  if (folds(plan)) {
     // keep the newest MAX_EVIDENCE valid samples raw (the mean's evidence), all while there are fewer
     let seen = 0;
     let i = raw.length - 1;
     for (; i >= 0; i--) if (isValid(raw[i]!) && ++seen === MAX_EVIDENCE) break;
     from = Math.min(from, raw[Math.max(i, 0)]!.ts);
     // …but nothing older than every window, and never back over samples already folded
-    from = Math.max(from, newest - Math.max(plan.rawMs, plan.hourlyMs), series.rawFrom);
+    from = Math.max(from, newest - Math.max(plan.rawMs, plan.hourlyMs, plan.sketchMs), series.rawFrom);
     series.rawFrom = from;
-  } else if (series.hours.length > 0 || series.rawFrom !== -Infinity) {
-    // the metric's long mean rules are gone: raw only again
+  } else if (series.rawFrom !== -Infinity) series.rawFrom = -Infinity; // no long window left: raw only again
+  if (plan.hourlyMs === 0 && (series.hours.length > 0 || series.stale)) {
+    // the metric's long mean rules are gone
     series.hours = [];
-    series.rawFrom = -Infinity;
     series.stale = undefined;
+  }
+  if (plan.sketchMs === 0 && (series.sketches.length > 0 || series.staleSketches)) {
+    // the metric's anomaly rules are gone
+    series.sketches = [];
+    series.staleSketches = undefined;
   }
   let drop = 0;
   const oldest = plan.hourlyMs > 0 ? oldestHourEnd(newest, plan) : Infinity;
+  const oldestStart = plan.sketchMs > 0 ? oldestSketchStart(newest, plan) : Infinity;
   let folding: HourSum | undefined;
+  let sketching: HourSketch | undefined;
   while (drop < raw.length && raw[drop]!.ts < from) {
     const s = raw[drop++]!;
-    if (plan.hourlyMs === 0 || !isValid(s)) continue;
+    if (!folds(plan) || !isValid(s)) continue;
     const end = hourEndOf(s.ts);
-    if (end <= oldest) continue;
-    if (folding?.end !== end) {
-      if (folding) compact(folding);
-      folding = hourAt(series, end);
+    if (plan.hourlyMs > 0 && end > oldest) {
+      if (folding?.end !== end) {
+        if (folding) compact(folding);
+        folding = hourAt(series, end);
+      }
+      folding.count++;
+      addExact(folding.partials, s.value);
     }
-    folding.count++;
-    addExact(folding.partials, s.value);
+    const start = hourStartOf(s.ts);
+    if (plan.sketchMs > 0 && start >= oldestStart) {
+      if (sketching?.start !== start) {
+        if (sketching) compactSketch(sketching);
+        sketching = sketchAt(series, start);
+      }
+      addToSketch(sketching, s.value);
+    }
   }
   if (drop > 0) raw.splice(0, drop);
   if (plan.hourlyMs > 0) dropOldHours(series, oldest);
+  if (plan.sketchMs > 0) dropOldSketches(series, oldestStart);
 }
 
 function dropOldHours(series: SeriesWindow, oldest: number): void {
@@ -130,6 +184,16 @@ function dropOldHours(series: SeriesWindow, oldest: number): void {
   if (series.stale) {
     for (const end of series.stale) if (end <= oldest) series.stale.delete(end);
     if (series.stale.size === 0) series.stale = undefined;
+  }
+}
+
+function dropOldSketches(series: SeriesWindow, oldestStart: number): void {
+  let n = 0;
+  while (n < series.sketches.length && series.sketches[n]!.start < oldestStart) n++;
+  if (n > 0) series.sketches.splice(0, n);
+  if (series.staleSketches) {
+    for (const start of series.staleSketches) if (start < oldestStart) series.staleSketches.delete(start);
+    if (series.staleSketches.size === 0) series.staleSketches = undefined;
   }
 }
 
@@ -150,4 +214,21 @@ export function replaceHour(series: SeriesWindow, end: number, stored: readonly 
   }
   if (h.count === 0) series.hours.splice(series.hours.indexOf(h), 1);
   else compact(h);
+}
+
+/**
+ * Replaces the sketch of the hour starting at `start` by that of `stored`, the stored readings of
+ * that hour older than rawFrom (windows.ts reads them), and clears its stale mark.
+ */
+export function replaceSketchHour(series: SeriesWindow, start: number, stored: readonly Sample[]): void {
+  series.staleSketches?.delete(start);
+  if (series.staleSketches?.size === 0) series.staleSketches = undefined;
+  const h = sketchAt(series, start);
+  Object.assign(h, createSketch());
+  for (const s of stored) {
+    if (!isValid(s) || s.ts < start || s.ts >= start + SKETCH_HOUR_MS || s.ts >= series.rawFrom) continue;
+    addToSketch(h, s.value);
+  }
+  if (h.count === 0) series.sketches.splice(series.sketches.indexOf(h), 1);
+  else compactSketch(h);
 }

@@ -8,16 +8,20 @@ import type { StoredRule } from '../store/alerts.js';
 import { createStore, type Store } from '../store/index.js';
 import { insertReadings } from '../store/readings.js';
 import type { Station } from '../store/stations.js';
+import { median } from 'simple-statistics';
+import { sketchBuckets, sketchMedian, sketchSpread } from '../lib/quantile-sketch.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { createRuleIndex } from './rule-index.js';
+import { anomalyHistory, localHour, MAD_SCALE, MEAN_AD_SCALE, robustSpread } from './rules/anomaly.js';
 import { exactSum } from './rules/exact-sum.js';
+import { hourStartOf, sketchOf } from './rules/hour-sketch.js';
 import { hourEndOf, HOUR_MS } from './rules/hourly.js';
-import { isValid } from './rules/samples.js';
+import { freshValidSeries, isValid, type ValidSample } from './rules/samples.js';
 import { seeded, inputFor } from './rules/test-support/fixtures.js';
 import { evaluateThreshold } from './rules/threshold.js';
-import type { Sample, ThresholdRule } from './rules/types.js';
+import type { AnomalyRule, Sample, ThresholdRule } from './rules/types.js';
 import { seriesRecords } from './series-window.js';
-import { createWindows, refreshLateHours } from './windows.js';
+import { createWindows, rebuildWindows, refreshLateHours } from './windows.js';
 
 const profiles = loadProfiles();
 
@@ -52,6 +56,11 @@ function stored(id: string, definition: Record<string, unknown>): StoredRule {
     clear: 80,
     over: 'raw',
   };
+  return { id, definition: { ...base, ...definition }, origin: 'user', pack: null, updatedAt: new Date(0), updatedBy: 'admin' };
+}
+
+function storedAnomaly(id: string, definition: Record<string, unknown>): StoredRule {
+  const base = { id, name: { en: id, vi: id }, kind: 'anomaly', scope: { profile: 'air-quality' }, metric: 'pm25', severity: 'info', threshold: 3, minSamples: 3 };
   return { id, definition: { ...base, ...definition }, origin: 'user', pack: null, updatedAt: new Date(0), updatedBy: 'admin' };
 }
 
@@ -200,5 +209,133 @@ describe('long mean windows as hourly sums', () => {
     expect(week.hours).toBeLessThanOrEqual(7 * 24 + 1);
     expect(week.total - week.hours).toBe(perMinute.total - perMinute.hours);
     expect(records(1440, MIN, 60)).toEqual(perMinute);
+  });
+  it('keep the anomaly history as hour sketches holding exactly the stored values of each hour (random series: late, out of order, duplicates)', async () => {
+    const rules = createRuleIndex(profiles);
+    rules.replace([
+      storedAnomaly('a.6h', { windowHours: 6, sameHourOfDay: true }),
+      storedAnomaly('a.9h', { windowHours: 9, sameHourOfDay: false }),
+      stored('m.1h', { over: 'mean', windowMinutes: 60 }),
+    ]);
+    expect(rules.list()).toHaveLength(3);
+    const anomalyRules = ['a.6h', 'a.9h'].map((id) => rules.get(id) as AnomalyRule);
+    let estimated = 0;
+    let exactly = 0;
+    let refreshed = 0;
+    for (const seed of [4, 5]) {
+      const rand = seeded(seed);
+      const s = station(`W-SKETCH-${seed}`);
+      const windows = createWindows(rules);
+      const db = new Map<number, Sample>();
+      const deliveries = randomDeliveries(rand, 1000).map((r) => ({ ...r, value: r.value === null ? null : Math.min(r.value, 500) }));
+      for (let i = 0; i < deliveries.length;) {
+        const batch = deliveries.slice(i, (i += 1 + Math.floor(rand() * 8)));
+        await insertReadings(store.db, {
+          stationIds: batch.map(() => s.id),
+          metrics: batch.map(() => 'pm25'),
+          ts: batch.map((r) => new Date(r.ts).toISOString()),
+          values: batch.map((r) => r.value),
+          quality: batch.map((r) => QUALITY[r.quality]),
+        });
+        for (const r of batch) {
+          if (!db.has(r.ts)) db.set(r.ts, r);
+          windows.record(s, { metric: 'pm25', ...r }, r.ts);
+        }
+        refreshed += await refreshLateHours(store.db, windows);
+        const w = windows.of(s.id).series.get('pm25')!;
+        const valid = freshValidSeries(w.raw, MIN);
+        const newest = valid?.at(-1);
+        if (valid === undefined || newest === undefined) continue;
+        const everything = [...db.values()].sort((a, b) => a.ts - b.ts).filter(isValid) as ValidSample[];
+        expect(everything.at(-1)).toEqual(newest);
+        for (const rule of anomalyRules) {
+          const kept = anomalyHistory(rule, valid, newest, w.sketches);
+          // what the history must hold: every stored valid value of the window (whole hours once sketches are kept)
+          const start = w.sketches.length > 0 ? hourStartOf(newest.ts - rule.windowHours * HOUR_MS) : newest.ts - rule.windowHours * HOUR_MS;
+          const hour = localHour(newest.ts);
+          const near = (ts: number): boolean => !rule.sameHourOfDay || [0, 1, 23].includes((localHour(ts) - hour + 24) % 24);
+          const values = everything.filter((x) => x.ts >= start && x.ts < newest.ts && near(x.ts)).map((x) => x.value);
+          if (values.length < rule.minSamples) {
+            expect(kept).toBeUndefined();
+            continue;
+          }
+          expect(kept!.count).toBe(values.length);
+          if (kept!.estimated) {
+            // the merged sketches are the sketch of exactly these values, so the estimates are identical
+            const all = sketchOf(values);
+            const center = sketchMedian(all);
+            const { mad, meanAbsDev } = sketchSpread(all, center);
+            expect(kept!.center).toBe(center);
+            expect(kept!.spread).toBe(mad > 0 ? MAD_SCALE * mad : MEAN_AD_SCALE * meanAbsDev);
+            estimated++;
+          } else {
+            expect(kept!.center).toBe(median(values));
+            expect(kept!.spread).toBe(robustSpread(values, kept!.center));
+            exactly++;
+          }
+        }
+      }
+    }
+    // not vacuous: estimates compared, exact histories too, and late sketch hours re-read from the database
+    expect(estimated).toBeGreaterThan(300);
+    expect(exactly).toBeGreaterThan(10);
+    expect(refreshed).toBeGreaterThan(30);
+  });
+
+  it('keep a week of anomaly history in a bounded number of hour sketches of bounded size, at one reading a second or a minute', () => {
+    const kept = (everyMs: number, hours: number) => {
+      const rules = createRuleIndex(profiles);
+      rules.replace([storedAnomaly('a.week', { threshold: 6, windowHours: 168, sameHourOfDay: true, minSamples: 100 })]);
+      const windows = createWindows(rules);
+      const s = station('W-SKETCH-BOUND');
+      for (let ts = T0; ts < T0 + hours * HOUR_MS; ts += everyMs) windows.record(s, { metric: 'pm25', ts, value: 20 + ((ts / 1000) % 97) / 3, quality: 'valid' }, ts);
+      const w = windows.of(s.id).series.get('pm25')!;
+      return { total: seriesRecords(w), sketches: w.sketches.length, raw: w.raw.length, buckets: Math.max(...w.sketches.map((h) => sketchBuckets(h))) };
+    };
+    const bound = Math.ceil(Math.log(52.4 / 20) / Math.log((1 + 0.01) / (1 - 0.01))) + 1; // buckets between 20 and 52.3
+    // a week at one a minute: 10,080 raw readings before; now at most 169 hour sketches and a raw tail of 10 minutes
+    const perMinute = kept(MIN, 24 * 7 + 6);
+    expect(perMinute.sketches).toBeLessThanOrEqual(24 * 7 + 1);
+    expect(perMinute.raw).toBeLessThanOrEqual(20);
+    expect(perMinute.buckets).toBeLessThanOrEqual(bound);
+    // one a second for a day: the same raw tail of 10 minutes, sketches no bigger than the value range allows
+    const perSecond = kept(1000, 26);
+    expect(perSecond.sketches).toBeLessThanOrEqual(26);
+    expect(perSecond.raw).toBeLessThanOrEqual(601);
+    expect(perSecond.buckets).toBeLessThanOrEqual(bound);
+    // and nothing grows once the window is full
+    expect(kept(MIN, 24 * 7 + 30)).toEqual(perMinute);
+  });
+  it('are rebuilt at start-up from the stored readings exactly as recording them live built them (sums, sketches, raw tail)', async () => {
+    const rules = createRuleIndex(profiles);
+    rules.replace([storedAnomaly('a.24h', { windowHours: 24, sameHourOfDay: true }), stored('m.8h', { over: 'mean', windowMinutes: 480 })]);
+    const stations = [station('W-REBUILD-1'), station('W-REBUILD-2')];
+    const rand = seeded(11);
+    const live = createWindows(rules);
+    const start = T0 + 40 * 24 * HOUR_MS;
+    let last = start;
+    for (const s of stations) {
+      const readings: Sample[] = [];
+      for (let ts = start; ts < start + 30 * HOUR_MS; ts += MIN) readings.push({ ts, value: Math.round(rand() * 800) / 10, quality: rand() < 0.95 ? 'valid' : 'calibrating' });
+      await insertReadings(store.db, {
+        stationIds: readings.map(() => s.id),
+        metrics: readings.map(() => 'pm25'),
+        ts: readings.map((r) => new Date(r.ts).toISOString()),
+        values: readings.map((r) => r.value),
+        quality: readings.map((r) => QUALITY[r.quality]),
+      });
+      for (const r of readings) live.record(s, { metric: 'pm25', ...r }, r.ts);
+      last = readings.at(-1)!.ts;
+    }
+    const rebuilt = createWindows(rules);
+    // the start-up read reaches back the lookback from the engine clock: one minute after the last reading
+    await rebuildWindows(store.db, stations, rules, rebuilt, () => last + MIN);
+    for (const s of stations) {
+      const a = rebuilt.of(s.id).series.get('pm25')!;
+      const b = live.of(s.id).series.get('pm25')!;
+      expect(a.sketches.length).toBeGreaterThan(20);
+      expect(a.hours.length).toBeGreaterThan(5);
+      expect(a).toEqual(b);
+    }
   });
 });

@@ -2,22 +2,30 @@
  * @module alerts/windows
  * Per-station sample windows: for every metric an enabled rule reads, the recent samples in
  * timestamp order, trimmed to the longest lookback of the station's rules on that metric, except
- * that long mean windows (8 h, 24 h) are kept as hourly sums (series-window.ts), so memory does
- * not grow with window length; and for every metric, the latest sample and when a reading last
- * arrived (no-data and device-status rules). Refilled from the database at start-up
- * (`rebuildWindows`); hours a late reading fell into are re-read from it (`refreshLateHours`).
+ * that long mean windows (8 h, 24 h) are kept as hourly sums and anomaly histories (7 days) as
+ * hourly quantile sketches (series-window.ts), so memory does not grow with window length; and
+ * for every metric, the latest sample and when a reading last arrived (no-data and
+ * device-status rules). Refilled from the database at start-up (`rebuildWindows`: the stored
+ * readings fold into sums and sketches as live ones do); hours a late reading fell into are
+ * re-read from it (`refreshLateHours`).
  */
 import type { Db } from '../store/index.js';
-import { recentSamples, storedInRanges } from '../store/alert-windows.js';
+import { recentSamples, storedInHourRanges, storedInRanges } from '../store/alert-windows.js';
 import type { Station } from '../store/stations.js';
 import { AQI_METRIC } from './aqi.js';
+import { hourStartOf, SKETCH_HOUR_MS } from './rules/hour-sketch.js';
 import { HOUR_MS } from './rules/hourly.js';
 import { ruleMetric, type RuleIndex } from './rule-index.js';
 import type { Sample } from './rules/types.js';
-import { addToSeries, createSeries, replaceHour, type SeriesWindow } from './series-window.js';
+import { addToSeries, createSeries, replaceHour, replaceSketchHour, type SeriesWindow } from './series-window.js';
 
-/** Stations whose recent samples are read by one query at start. */
+/** Stations whose recent samples are read by one query at start (at most). */
 const REBUILD_CHUNK = 200;
+/**
+ * Readings one start-up query should return at most: REBUILD_CHUNK stations × 10 metrics × a
+ * day at one a minute. A week's anomaly window would otherwise read 7 × that in one result.
+ */
+const REBUILD_ROWS = REBUILD_CHUNK * 10 * 1440;
 
 export interface StationWindow {
   /** The raw samples of each rule metric (the `raw` of its series). */
@@ -48,12 +56,17 @@ export interface Windows {
   lateHours(): LateHour[];
 }
 
-/** An hour of a series whose sum a late reading made uncertain (series-window.ts). */
+/**
+ * An hour of a series whose sum or sketch a late reading made uncertain (series-window.ts): a
+ * sum's hour (end − 1 h, end] (kind 'sum', at = end), or a sketch's [start, start + 1 h) (kind
+ * 'sketch', at = start).
+ */
 export interface LateHour {
   stationId: string;
   metric: string;
   series: SeriesWindow;
-  end: number;
+  kind: 'sum' | 'sketch';
+  at: number;
 }
 
 export function createWindows(rules: RuleIndex): Windows {
@@ -86,7 +99,7 @@ export function createWindows(rules: RuleIndex): Windows {
         s.byMetric.set(r.metric, w.raw);
       }
       addToSeries(w, sample, rules.windowPlan(station, r.metric));
-      if (w.stale) late.set(`${station.id}|${r.metric}`, { stationId: station.id, metric: r.metric, series: w });
+      if (w.stale || w.staleSketches) late.set(`${station.id}|${r.metric}`, { stationId: station.id, metric: r.metric, series: w });
     },
     noteRemote(stationId, metric, receivedAt) {
       const s = of(stationId);
@@ -96,9 +109,12 @@ export function createWindows(rules: RuleIndex): Windows {
     lateHours() {
       const hours: LateHour[] = [];
       for (const [k, { stationId, metric, series: w }] of late) {
-        if (!w.stale)
+        if (!w.stale && !w.staleSketches) {
           late.delete(k); // re-read (or out of every window) since
-        else for (const end of w.stale) hours.push({ stationId, metric, series: w, end });
+          continue;
+        }
+        for (const end of w.stale ?? []) hours.push({ stationId, metric, series: w, kind: 'sum', at: end });
+        for (const start of w.staleSketches ?? []) hours.push({ stationId, metric, series: w, kind: 'sketch', at: start });
       }
       return hours;
     },
@@ -115,22 +131,35 @@ const REFRESH_CHUNK = 500;
  * readings not counted yet) and are tried again with the next readings.
  */
 export async function refreshLateHours(db: Db, windows: Windows): Promise<number> {
-  const hours = windows.lateHours();
-  for (let i = 0; i < hours.length; i += REFRESH_CHUNK) {
-    const chunk = hours.slice(i, i + REFRESH_CHUNK);
-    const ranges = chunk.map((h) => ({ stationId: h.stationId, metric: h.metric, after: new Date(h.end - HOUR_MS), until: new Date(h.end), before: new Date(h.series.rawFrom) }));
-    const stored = chunk.map((): Sample[] => []);
-    for (const r of await storedInRanges(db, ranges)) stored[r.range]!.push({ ts: r.ts.getTime(), value: r.value, quality: r.quality });
-    // rawFrom cannot have moved meanwhile: the engine's queue runs nothing else in between
-    chunk.forEach((h, j) => replaceHour(h.series, h.end, stored[j]!));
+  const late = windows.lateHours();
+  for (const kind of ['sum', 'sketch'] as const) {
+    const hours = late.filter((h) => h.kind === kind);
+    for (let i = 0; i < hours.length; i += REFRESH_CHUNK) {
+      const chunk = hours.slice(i, i + REFRESH_CHUNK);
+      const stored = chunk.map((): Sample[] => []);
+      const rows =
+        kind === 'sum'
+          ? await storedInRanges(
+              db,
+              chunk.map((h) => ({ stationId: h.stationId, metric: h.metric, after: new Date(h.at - HOUR_MS), until: new Date(h.at), before: new Date(h.series.rawFrom) })),
+            )
+          : await storedInHourRanges(
+              db,
+              chunk.map((h) => ({ stationId: h.stationId, metric: h.metric, from: new Date(h.at), to: new Date(Math.min(h.at + SKETCH_HOUR_MS, h.series.rawFrom)) })),
+            );
+      for (const r of rows) stored[r.range]!.push({ ts: r.ts.getTime(), value: r.value, quality: r.quality });
+      // rawFrom cannot have moved meanwhile: the engine's queue runs nothing else in between
+      chunk.forEach((h, j) => (kind === 'sum' ? replaceHour(h.series, h.at, stored[j]!) : replaceSketchHour(h.series, h.at, stored[j]!)));
+    }
   }
-  return hours.length;
+  return late.length;
 }
 
 /**
  * Refills the windows of `stations` from the stored readings (start-up). Stations with the same
- * rule metrics and lookback are read together, REBUILD_CHUNK at a time: one query per station
- * made a restart with 10,000 stations take seconds of round trips.
+ * rule metrics and lookback are read together, REBUILD_CHUNK at a time (fewer for long lookbacks,
+ * so a query returns at most about REBUILD_ROWS readings): one query per station made a restart
+ * with 10,000 stations take seconds of round trips.
  */
 export async function rebuildWindows(db: Db, stations: readonly Station[], rules: RuleIndex, windows: Windows, now: () => number): Promise<void> {
   const groups = new Map<string, { metrics: string[]; longest: number; stations: Station[] }>();
@@ -149,9 +178,14 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
     g.stations.push(station);
   }
   for (const { metrics, longest, stations: members } of groups.values()) {
-    for (let i = 0; i < members.length; i += REBUILD_CHUNK) {
-      const chunk = new Map(members.slice(i, i + REBUILD_CHUNK).map((st) => [st.id, st]));
-      for (const r of await recentSamples(db, [...chunk.keys()], metrics, new Date(now() - longest))) {
+    const perStation = metrics.length * Math.ceil(longest / Math.min(...metrics.map((m) => rules.intervalMs(members[0]!, m))));
+    const size = Math.max(1, Math.min(REBUILD_CHUNK, Math.floor(REBUILD_ROWS / perStation)));
+    // an hour sketch kept live holds its whole hour: read from the start of the oldest one (ts > since)
+    const sketched = metrics.some((m) => rules.windowPlan(members[0]!, m).sketchMs > 0);
+    const since = sketched ? hourStartOf(now() - longest) - 1 : now() - longest;
+    for (let i = 0; i < members.length; i += size) {
+      const chunk = new Map(members.slice(i, i + size).map((st) => [st.id, st]));
+      for (const r of await recentSamples(db, [...chunk.keys()], metrics, new Date(since))) {
         windows.record(chunk.get(r.stationId)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: r.quality }, r.ts.getTime());
       }
     }

@@ -4,30 +4,41 @@
  * seconds for `hours` hours (a full 24 h window and its slack), then the V8 heap the windows hold
  * (heapUsed after a full GC, minus the same before them) and the records they keep. Each variant
  * runs in its own process:
- *   new   alerts/windows.ts of the work tree (long means as hourly sums, alerts/series-window.ts)
- *   head  alerts/windows.ts of git HEAD, read with `git show` into a temporary file (raw readings)
- * Rule sets: `mean24` (a 24 h mean threshold on each of 10 air metrics: the window alone) and
- * `packs` (the shipped rule packs: QCVN 05:2023's 1 h, 8 h and 24 h means, stuck, out-of-range…).
+ *   new   alerts/windows.ts of the work tree (long means as hourly sums, anomaly histories as
+ *         hourly quantile sketches: alerts/series-window.ts)
+ *   head  the window code of git HEAD (HEAD_FILES, read with `git show` into a temporary
+ *         directory, their other imports pointed at the work tree and its packages)
+ * Rule sets: `mean24` (a 24 h mean threshold on each of 10 air metrics: the window alone),
+ * `packs` (the shipped rule packs: QCVN 05:2023's 1 h, 8 h and 24 h means, stuck, out-of-range,
+ * the 7-day PM2.5 anomaly…) and `anomaly` (the pack's PM2.5 anomaly rule alone, 168 h, same hour
+ * of day: PM2.5 only; run it with --hours 170 for a full window). After the fill, the anomaly rule
+ * (if any) is evaluated on every station's PM2.5 window: the time an evaluation takes.
  *
- *   npx tsx bench/alert-windows.ts                          1,000 stations, 25 h at 1/min, both rule sets
+ *   npx tsx bench/alert-windows.ts                          1,000 stations, 25 h at 1/min, mean24 and packs
  *   npx tsx bench/alert-windows.ts --stations 100 --every-s 1 --hours 25 --rules mean24
+ *   npx tsx bench/alert-windows.ts --rules anomaly --hours 170   1,000 stations, PM2.5, a full week at 1/min
+ *   npx tsx bench/alert-windows.ts --rules anomaly --hours 170 --code new   the work tree only
  *
- * Writes bench/results/alert-windows.json.
+ * Writes bench/results/alert-windows.json (the figures of the variants run replace theirs, the others stay).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadProfiles } from '../device-profiles/index.js';
 import { loadPacks } from '../alerts/packs/index.js';
-import { createRuleIndex } from '../alerts/rule-index.js';
+import type { HourSketch } from '../alerts/rules/hour-sketch.js';
+import type { Sample } from '../alerts/rules/types.js';
 import type { StoredRule } from '../store/alerts.js';
 import type { Station } from '../store/stations.js';
 import { machine } from './lib.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure'];
+const ALL_METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure'];
+/** The window code the `head` variant takes from git HEAD (the rest comes from the work tree). */
+const HEAD_FILES = ['alerts/windows.ts', 'alerts/series-window.ts', 'alerts/rule-index.ts', 'alerts/rules/anomaly.ts'];
+const ANOMALY_RULE = 'qcvn05.pm25-anomaly';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,6 +48,8 @@ const STATIONS = Number(arg('stations', '1000'));
 const HOURS = Number(arg('hours', '25'));
 const EVERY_S = Number(arg('every-s', '60'));
 const RULES = arg('rules', 'mean24,packs').split(',');
+const CODES = arg('code', 'head,new').split(',') as Array<'head' | 'new'>;
+const metricsOf = (set: string): string[] => (set === 'anomaly' ? ['pm25'] : ALL_METRICS);
 
 interface Result {
   code: 'new' | 'head';
@@ -51,42 +64,62 @@ interface Result {
   heapMb: number;
   bytesPerSeries: number;
   fillSeconds: number;
+  /** Mean time of one evaluation of the PM2.5 anomaly rule over a station's window, if the set has it. */
+  anomalyEvalMs?: number;
 }
 
 function storedRules(set: string): StoredRule[] {
+  const packRules = (): Array<Record<string, unknown> & { id: string; origin: 'pack'; pack: string }> =>
+    loadPacks().flatMap((p) => p.rules.map((r) => ({ ...r, origin: 'pack' as const, pack: p.pack })));
   const definitions =
     set === 'packs'
-      ? loadPacks().flatMap((p) => p.rules.map((r) => ({ ...r, origin: 'pack' as const, pack: p.pack })))
-      : METRICS.map((metric) => ({
-          id: `bench.${metric}-24h`,
-          name: { en: `${metric} 24 h`, vi: `${metric} 24 giờ` },
-          kind: 'threshold',
-          scope: { profile: 'air-quality' },
-          metric,
-          severity: 'warning',
-          op: 'above',
-          raise: 1e9,
-          clear: 1e9,
-          over: 'mean',
-          windowMinutes: 1440,
-          origin: 'user' as const,
-          pack: null,
-        }));
+      ? packRules()
+      : set === 'anomaly'
+        ? packRules().filter((r) => r.id === ANOMALY_RULE)
+        : ALL_METRICS.map((metric) => ({
+            id: `bench.${metric}-24h`,
+            name: { en: `${metric} 24 h`, vi: `${metric} 24 giờ` },
+            kind: 'threshold',
+            scope: { profile: 'air-quality' },
+            metric,
+            severity: 'warning',
+            op: 'above',
+            raise: 1e9,
+            clear: 1e9,
+            over: 'mean',
+            windowMinutes: 1440,
+            origin: 'user' as const,
+            pack: null,
+          }));
   return definitions.map(({ origin, pack, ...definition }) => ({ id: definition.id, definition, origin, pack, updatedAt: new Date(0), updatedBy: null }));
 }
 
-/** alerts/windows.ts as committed at HEAD, its relative imports pointed at the work tree. */
-function headWindowsModule(): string {
-  const source = execFileSync('git', ['show', 'HEAD:alerts/windows.ts'], { cwd: ROOT, encoding: 'utf8' });
+/**
+ * HEAD_FILES as committed at HEAD in a temporary directory (same relative layout), each relative
+ * import pointed at another HEAD copy if it is one of them, else at the work tree; their URLs by path.
+ */
+function headModules(): Map<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'qt-windows-head-'));
-  const file = join(dir, 'windows-head.ts');
-  const rewritten = source.replace(/from '(\.\.?\/[^']+)'/g, (_, rel: string) => `from '${pathToFileURL(resolve(ROOT, 'alerts', rel)).href}'`);
-  writeFileSync(file, rewritten);
-  return pathToFileURL(file).href;
+  const urls = new Map(HEAD_FILES.map((f) => [f, pathToFileURL(join(dir, f)).href]));
+  for (const f of HEAD_FILES) {
+    const source = execFileSync('git', ['show', `HEAD:${f}`], { cwd: ROOT, encoding: 'utf8' });
+    const rewritten = source.replace(/from '([^']+)'/g, (_, spec: string) => {
+      if (!spec.startsWith('.')) return `from '${import.meta.resolve(spec)}'`; // a package, as the work tree resolves it
+      const target = relative(ROOT, resolve(ROOT, dirname(f), spec)).replace(/\.js$/, '.ts');
+      return `from '${urls.get(target) ?? pathToFileURL(resolve(ROOT, dirname(f), spec)).href}'`;
+    });
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    writeFileSync(join(dir, f), rewritten);
+  }
+  return urls;
 }
 
 async function child(code: 'new' | 'head', set: string): Promise<Result> {
   const gc = (globalThis as { gc?: () => void }).gc!;
+  const METRICS = metricsOf(set);
+  const url = code === 'head' ? headModules() : new Map(HEAD_FILES.map((f) => [f, pathToFileURL(join(ROOT, f)).href]));
+  const { createRuleIndex } = (await import(url.get('alerts/rule-index.ts')!)) as typeof import('../alerts/rule-index.js');
+  const { evaluateAnomaly } = (await import(url.get('alerts/rules/anomaly.ts')!)) as typeof import('../alerts/rules/anomaly.js');
   const rules = createRuleIndex(loadProfiles());
   rules.replace(storedRules(set));
   const stations: Station[] = Array.from({ length: STATIONS }, (_, i) => ({
@@ -104,7 +137,7 @@ async function child(code: 'new' | 'head', set: string): Promise<Result> {
     createdAt: new Date(0),
     attributes: {},
   }));
-  const mod = (await import(code === 'head' ? headWindowsModule() : pathToFileURL(join(ROOT, 'alerts/windows.ts')).href)) as typeof import('../alerts/windows.js');
+  const mod = (await import(url.get('alerts/windows.ts')!)) as typeof import('../alerts/windows.js');
   for (let i = 0; i < 3; i++) gc();
   const before = process.memoryUsage().heapUsed;
   const windows = mod.createWindows(rules);
@@ -125,11 +158,35 @@ async function child(code: 'new' | 'head', set: string): Promise<Result> {
   let records = 0;
   let series = 0;
   for (const s of stations) {
-    const w = windows.of(s.id) as { byMetric: Map<string, unknown[]>; series?: Map<string, { raw: unknown[]; hours: unknown[] }> };
+    const w = windows.of(s.id) as { byMetric: Map<string, unknown[]>; series?: Map<string, { raw: unknown[]; hours: unknown[]; sketches?: unknown[] }> };
     for (const [metric, raw] of w.byMetric) {
       series++;
-      records += raw.length + (w.series?.get(metric)?.hours.length ?? 0);
+      const kept = w.series?.get(metric);
+      records += raw.length + (kept?.hours.length ?? 0) + (kept?.sketches?.length ?? 0);
     }
+  }
+  const anomaly = rules.get(ANOMALY_RULE);
+  let anomalyEvalMs: number | undefined;
+  if (anomaly?.kind === 'anomaly') {
+    const t1 = performance.now();
+    for (const s of stations) {
+      const w = windows.of(s.id) as { byMetric: Map<string, Sample[]>; series?: Map<string, { sketches?: HourSketch[] }> };
+      const hourSketches = w.series?.get('pm25')?.sketches;
+      const samples = w.byMetric.get('pm25') ?? [];
+      const now = samples.at(-1)?.ts ?? 0;
+      evaluateAnomaly({
+        rule: anomaly,
+        now,
+        samples,
+        ...(hourSketches?.length ? { hourSketches } : {}),
+        active: false,
+        expectedIntervalMs: EVERY_S * 1000,
+        watchingSince: 0,
+        stationAttributes: {},
+        timeZone: 'Asia/Ho_Chi_Minh',
+      });
+    }
+    anomalyEvalMs = Math.round(((performance.now() - t1) / stations.length) * 1000) / 1000;
   }
   return {
     code,
@@ -144,6 +201,7 @@ async function child(code: 'new' | 'head', set: string): Promise<Result> {
     heapMb: Math.round((heap / 2 ** 20) * 10) / 10,
     bytesPerSeries: Math.round(heap / Math.max(1, series)),
     fillSeconds: Math.round(fillSeconds * 10) / 10,
+    ...(anomalyEvalMs !== undefined ? { anomalyEvalMs } : {}),
   };
 }
 
@@ -154,7 +212,7 @@ if (childIndex > 0) {
 } else {
   const results: Result[] = [];
   for (const set of RULES) {
-    for (const code of ['head', 'new'] as const) {
+    for (const code of CODES) {
       const run = spawnSync(
         process.execPath,
         ['--expose-gc', '--max-old-space-size=8192', '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2), '--child', `${code}:${set}`],
@@ -167,10 +225,14 @@ if (childIndex > 0) {
       const r = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Result;
       results.push(r);
       console.log(
-        `${set.padEnd(6)} ${code.padEnd(4)}  ${r.stations} stations × ${r.metrics} metrics, ${r.hours} h at 1/${r.everySeconds} s: heap ${r.heapMb} MB (${r.bytesPerSeries} B/series), ${r.recordsPerSeries} records/series, fill ${r.fillSeconds} s`,
+        `${set.padEnd(7)} ${code.padEnd(4)}  ${r.stations} stations × ${r.metrics} metrics, ${r.hours} h at 1/${r.everySeconds} s: heap ${r.heapMb} MB (${r.bytesPerSeries} B/series), ${r.recordsPerSeries} records/series, fill ${r.fillSeconds} s${r.anomalyEvalMs !== undefined ? `, anomaly evaluation ${r.anomalyEvalMs} ms` : ''}`,
       );
     }
   }
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/alert-windows.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), results }, null, 2)}\n`);
+  // keep the figures of the rule sets not run this time
+  const file = join(ROOT, 'bench/results/alert-windows.json');
+  const previous = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { results?: Result[] }).results ?? []) : [];
+  const kept = previous.filter((r) => !results.some((x) => x.rules === r.rules && x.code === r.code));
+  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), results: [...kept, ...results] }, null, 2)}\n`);
 }

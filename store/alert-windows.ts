@@ -2,7 +2,8 @@
  * @module store/alert-windows
  * The queries behind the alert engine's in-memory sample windows (alerts/windows.ts): the recent
  * readings of many stations and metrics in one round trip (refill at start-up), and the stored
- * readings of the hours late readings fell into (their hourly sums are recomputed from them).
+ * readings of the hours late readings fell into (their hourly sums and hourly quantile sketches
+ * are recomputed from them).
  */
 import { qualityName, type QualityName } from '../domain/quality.js';
 import type { Db } from './db.js';
@@ -50,6 +51,32 @@ export async function storedInRanges(db: Db, ranges: readonly StoredRange[]): Pr
        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY AS k(station_id, metric, after, until, before, i)
        JOIN readings r ON r.station_id = k.station_id AND r.metric = k.metric AND r.ts > k.after AND r.ts <= k.until AND r.ts < k.before`,
     [ranges.map((r) => r.stationId), ranges.map((r) => r.metric), ranges.map((r) => r.after), ranges.map((r) => r.until), ranges.map((r) => r.before)],
+  );
+  return rows.map((r) => ({ range: r.i - 1, ts: r.ts, value: r.value, quality: qualityName(r.quality) }));
+}
+
+/** A time range of one station and metric: ts in [from, to). */
+export interface StoredHourRange {
+  stationId: string;
+  metric: string;
+  from: Date;
+  to: Date;
+}
+
+/**
+ * The stored readings in each of `ranges`, ts in [from, to) (one round trip), each row tagged
+ * with the index of its range: the alert engine re-reads the hour sketches late readings fell
+ * into (alerts/windows.ts; sketch hours are open at their end, unlike the sums' hours).
+ *
+ * @example const rows = await storedInHourRanges(db, [{ stationId: 'HN-01', metric: 'pm25', from: new Date('2026-01-01T00:00Z'), to: new Date('2026-01-01T00:40Z') }]);
+ */
+export async function storedInHourRanges(db: Db, ranges: readonly StoredHourRange[]): Promise<Array<{ range: number; ts: Date; value: number | null; quality: QualityName }>> {
+  if (ranges.length === 0) return [];
+  const { rows } = await db.query<{ i: number; ts: Date; value: number | null; quality: number }>(
+    `SELECT k.i::int AS i, r.ts, r.value, r.quality
+       FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) WITH ORDINALITY AS k(station_id, metric, t_from, t_to, i)
+       JOIN readings r ON r.station_id = k.station_id AND r.metric = k.metric AND r.ts >= k.t_from AND r.ts < k.t_to`,
+    [ranges.map((r) => r.stationId), ranges.map((r) => r.metric), ranges.map((r) => r.from), ranges.map((r) => r.to)],
   );
   return rows.map((r) => ({ range: r.i - 1, ts: r.ts, value: r.value, quality: qualityName(r.quality) }));
 }

@@ -7,6 +7,7 @@
  * escalation, acknowledgement and silences are the engine's job, never an evaluator's.
  */
 import type { QualityName } from '../../domain/quality.js';
+import type { HourSketch } from './hour-sketch.js';
 import type { HourSum } from './hourly.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -168,6 +169,13 @@ export interface EvalInput<R extends Rule = Rule> {
    * than an hour reads it.
    */
   hourly?: readonly HourSum[];
+  /**
+   * Quantile sketches of the valid samples of rule.metric OLDER than every sample in `samples`,
+   * one per UTC hour (hour-sketch.ts), ascending by start: the engine keeps the anomaly rule's
+   * history this way instead of raw readings. Absent or empty when `samples` hold everything.
+   * Only the anomaly rule reads it.
+   */
+  hourSketches?: readonly HourSketch[];
   /** Whether the engine currently holds an open alert for (station, rule): lets evaluators apply hysteresis. */
   active: boolean;
   /** The level reached when last active (levels rule hysteresis), if any. */
