@@ -1,16 +1,30 @@
 /**
  * @module api/realtime/frames
- * Batching: bus events only queue what changed; `flush()` (every `frameMs`) sends one frame per
- * room. socket.io with one emit per reading costs ~11× more CPU than arrays every 20 ms
+ * Batching: bus events only queue what changed; a station room's readings frame leaves as soon as
+ * there is something to send and its previous frame left at least `frameMs` ago (leading edge),
+ * otherwise when that gap has passed (trailing edge, with everything queued meanwhile); the alerts
+ * and the overview go every `frameMs`, together, so an alert and the KPIs counting it agree.
+ * socket.io with one emit per reading costs ~11× more CPU than arrays every 20 ms
  * (docs/STACK-NOTES), and a chart gains nothing from more than a few frames a second.
  *
- * - `readings` to `station:<id>`: the readings of that station since the last frame;
- * - `alerts` to `alerts`: every alert that changed, once, with its transition;
- * - `overview` to `overview`: the stations whose state, connection, AQI, WQI, per-type index (flood
- *   level, salinity class, compliance: domain/type-index.ts), name, place, enabled flag
- *   or whole-percent completeness changed,
- *   and the KPIs when they changed. States go stale by the clock, not by events, so every flush
- *   recomputes every station (1,000 in well under 1 ms) and sends the changes.
+ * Why not one timer for every room: with a fixed period a reading waited 0–`frameMs` for the next
+ * tick (mean `frameMs`/2) on top of publish → commit, so at 250 ms the p99 of publish → client
+ * was at least ~250 ms plus the commit's tail by design. Now a station reporting every few
+ * seconds gets each committed batch at once (one frame per commit: the readings of one
+ * `readingsAccepted` event and of any other in the same event-loop turn go together), and a busy
+ * room still gets at most one frame per `frameMs`. A slow client is protected as before: a room
+ * never gets more than one frame per `frameMs`, each frame is encoded once per room (socket.io
+ * broadcasts the encoded packet to every member), and a client that stops reading misses the
+ * heartbeat behind its queue and is disconnected by engine.io (pingInterval + pingTimeout).
+ *
+ * - `readings` to `station:<id>`: the readings of that station since its last frame;
+ * - `alerts` to `alerts` (every `frameMs`, from `tick()`, just before the overview frame whose
+ *   KPIs count them): every alert that changed, once, with its transition;
+ * - `overview` to `overview` (every `frameMs`, from `tick()`): the stations whose state,
+ *   connection, AQI, WQI, per-type index (flood level, salinity class, compliance:
+ *   domain/type-index.ts), name, place, enabled flag or whole-percent completeness changed, and the
+ *   KPIs when they changed. States go stale by the clock, not by events, so every tick recomputes
+ *   every station (1,000 in well under 1 ms) and sends the changes.
  */
 import type { Server } from 'socket.io';
 import type { AcceptedReading } from '../../domain/events.js';
@@ -23,10 +37,14 @@ export type FrameCounts = Record<'overview' | 'readings' | 'alerts', number>;
 export interface FrameBatcher {
   /** Frames sent since start, by event name. */
   readonly framesSent: Readonly<FrameCounts>;
+  /** Queues readings for their station rooms; their frames leave as soon as each room's gap allows. */
   queueReadings(readings: readonly AcceptedReading[]): void;
+  /** Queues an alert for the alerts room (sent by the next tick, with the overview that counts it). */
   queueAlert(entry: AlertsFrame['alerts'][number]): void;
-  /** Sends what changed since the last call. */
-  flush(): void;
+  /** Every `frameMs`: the alerts and the overview's changes, and whatever readings frame is due. */
+  tick(): void;
+  /** Stops the pending sends (nothing is sent afterwards). */
+  close(): void;
 }
 
 export interface FrameDeps {
@@ -39,14 +57,26 @@ export interface FrameDeps {
    * wherever the room has members.
    */
   roomSize(room: string): number;
+  /** The least time between two frames of one room, ms (config dashboard.frameMs). */
+  frameMs: number;
+  /** A frame that could not be sent (the sends scheduled by the batcher itself). */
+  onError(err: unknown): void;
+  /** Monotonic clock for the gaps, ms (default performance.now). */
+  clock?: () => number;
 }
 
-export function createFrameBatcher({ io, state, now, roomSize }: FrameDeps): FrameBatcher {
+export function createFrameBatcher({ io, state, now, roomSize, frameMs, onError, clock = () => performance.now() }: FrameDeps): FrameBatcher {
   const pendingReadings = new Map<string, LiveReading[]>();
   const pendingAlerts = new Map<number, AlertsFrame['alerts'][number]>();
   const sentStations = new Map<string, string>();
   const framesSent: FrameCounts = { overview: 0, readings: 0, alerts: 0 };
+  /** Room → clock() of its last frame; entries older than frameMs are pruned by tick(). */
+  const lastSent = new Map<string, number>();
   let lastKpi = '';
+  let immediate: NodeJS.Immediate | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let closed = false;
   const localRoomSize = (room: string) => io.sockets.adapter.rooms.get(room)?.size ?? 0;
 
   /** The stations whose shown state changed since the last frame (and forgets deleted ones). */
@@ -65,31 +95,90 @@ export function createFrameBatcher({ io, state, now, roomSize }: FrameDeps): Fra
     return changed;
   }
 
+  /** ms until `room` may get its next frame (≤ 0: now). */
+  function waitOf(room: string, t: number): number {
+    const last = lastSent.get(room);
+    return last === undefined ? 0 : last + frameMs - t;
+  }
+
+  /** Sends every queued readings frame whose gap has passed; arms one timer for the earliest of the others. */
+  function sendDue(): void {
+    if (closed) return;
+    const t = clock();
+    let next = Infinity;
+    for (const [station, readings] of pendingReadings) {
+      const room = `station:${station}`;
+      const wait = waitOf(room, t);
+      if (wait > 0) {
+        next = Math.min(next, wait);
+        continue;
+      }
+      pendingReadings.delete(station);
+      lastSent.set(room, t);
+      io.to(room).emit('readings', { station, readings } satisfies ReadingsFrame);
+      framesSent.readings += 1;
+    }
+    if (next < Infinity) arm(t + next);
+  }
+
+  /** Runs `sendDue` once the current event-loop turn's events are queued (they share a frame). */
+  function schedule(): void {
+    if (immediate || closed) return;
+    immediate = setImmediate(() => {
+      immediate = undefined;
+      guarded();
+    });
+  }
+
+  function guarded(): void {
+    try {
+      sendDue();
+    } catch (err) {
+      onError(err);
+    }
+  }
+
+  /** One timer for the earliest trailing frame. */
+  function arm(at: number): void {
+    if (timer && timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Infinity;
+        guarded();
+      },
+      Math.max(1, Math.ceil(at - clock())),
+    );
+  }
+
   return {
     framesSent,
     queueReadings(readings) {
+      let queued = false;
       for (const r of readings) {
         if (roomSize(`station:${r.stationId}`) === 0) continue;
         const list = pendingReadings.get(r.stationId) ?? [];
         list.push({ metric: r.metric, ts: r.ts, value: r.value, quality: r.quality });
         pendingReadings.set(r.stationId, list);
+        queued = true;
       }
+      if (queued) schedule();
     },
     queueAlert(entry) {
       if (roomSize('alerts') > 0) pendingAlerts.set(entry.alert.id, entry);
     },
-    flush() {
-      const at = now();
-      for (const [station, readings] of pendingReadings) {
-        io.to(`station:${station}`).emit('readings', { station, readings } satisfies ReadingsFrame);
-        framesSent.readings += 1;
-      }
-      pendingReadings.clear();
+    tick() {
+      const t = clock();
+      for (const [room, last] of lastSent) if (t - last >= frameMs) lastSent.delete(room);
+      sendDue();
       if (pendingAlerts.size > 0) {
         io.to('alerts').emit('alerts', { alerts: [...pendingAlerts.values()] } satisfies AlertsFrame);
         framesSent.alerts += 1;
         pendingAlerts.clear();
       }
+      const at = now();
       const stations = state.stations(at);
       const changed = changedStations(stations);
       const k = state.kpi(stations, at);
@@ -100,6 +189,13 @@ export function createFrameBatcher({ io, state, now, roomSize }: FrameDeps): Fra
         framesSent.overview += 1;
       }
       lastKpi = kKey;
+    },
+    close() {
+      closed = true;
+      if (immediate) clearImmediate(immediate);
+      if (timer) clearTimeout(timer);
+      immediate = undefined;
+      timer = undefined;
     },
   };
 }

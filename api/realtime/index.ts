@@ -7,7 +7,8 @@
  *   hourly VN_AQI, firing alerts, readings per minute (memory, seeded from the database);
  * - domain/type-index.ts (used by live-state): hydromet's flood level, salinity's class, wastewater's compliance;
  * - completeness.ts: today's completeness by the analyst API's definition;
- * - frames.ts: what changed, sent as one frame per room every `frameMs`;
+ * - frames.ts: what changed, one frame per room as soon as there is something to send, at most
+ *   one per room every `frameMs` (the overview: every `frameMs`);
  * - rooms.ts: who may connect (handshake) and which rooms they may join.
  */
 import type { Server as HttpServer } from 'node:http';
@@ -75,7 +76,14 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
     ...(deps.socketAdapter ? { adapter: deps.socketAdapter } : {}),
   });
   const localRoomSize = (room: string) => io.sockets.adapter.rooms.get(room)?.size ?? 0;
-  const frames = createFrameBatcher({ io, state, now, roomSize: deps.socketAdapter ? () => 1 : localRoomSize });
+  const frames = createFrameBatcher({
+    io,
+    state,
+    now,
+    roomSize: deps.socketAdapter ? () => 1 : localRoomSize,
+    frameMs: config.dashboard.frameMs,
+    onError: (err) => logger.error({ err }, 'realtime: sending a frame failed'),
+  });
 
   bus.on(OWNER, 'readingsAccepted', (event) => {
     state.readingsAccepted(event);
@@ -91,7 +99,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
 
   const frameTimer = setInterval(() => {
     try {
-      frames.flush();
+      frames.tick();
     } catch (err) {
       logger.error({ err }, 'realtime: sending a frame failed');
     }
@@ -121,6 +129,7 @@ export async function createRealtime(deps: RealtimeDeps): Promise<Realtime> {
       if (closed) return;
       closed = true;
       clearInterval(frameTimer);
+      frames.close();
       clearInterval(completenessTimer);
       bus.removeOwner(OWNER);
       io.disconnectSockets(true);
