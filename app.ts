@@ -213,7 +213,14 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       : undefined;
     if (mqttTls) closers.push(() => mqttTls.stopAccepting());
 
-    const backfill = startBackfillRefresher({ db: store.db, bus, logger: logger.child({ component: 'aggregate-backfill' }), intervalMs: config.analytics.backfillRefreshMs });
+    // Long or bulk work takes the background lane of the database gate (store/db-gate.ts): an ingest commit
+    // waits for at most the one statement running, never behind a queue of it.
+    const backfill = startBackfillRefresher({
+      db: store.db.lane('background'),
+      bus,
+      logger: logger.child({ component: 'aggregate-backfill' }),
+      intervalMs: config.analytics.backfillRefreshMs,
+    });
     closers.push(() => backfill.close());
     // Failing or late database jobs (retention, compression, aggregate refreshes) in /healthz and /metrics.
     const jobs = createJobMonitor({ db: store.db, embedded: store.embeddedJobs, bus, metrics, logger: logger.child({ component: 'db-jobs' }) });
@@ -221,7 +228,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     jobs.poll().catch((err: unknown) => logger.warn({ err }, 'reading the database jobs failed'));
     // Scheduled validation checks (spatial consistency) on the leader; 0 s = never on a timer.
     const qcSchedule = startQcSchedule({
-      db: store.db,
+      db: store.db.lane('background'),
       bus,
       logger,
       intervalMs: config.validation.scheduleSeconds * 1000,
@@ -231,7 +238,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     });
     closers.push(() => qcSchedule.close());
 
-    const bulletins = createBulletins({ config, db: store.db, bus, profiles, logger, isLeader: () => cluster.isLeader() });
+    const bulletins = createBulletins({ config, db: store.db.lane('background'), bus, profiles, logger, isLeader: () => cluster.isLeader() });
     // Reviewers' actions and approvals (validation/service.ts); closed after HTTP, once the write under way is done.
     const validation = createValidationService({ db: store.db, bus, log: logger.child({ component: 'validation' }), stations: directory, profiles, config });
     closers.push(() => validation.close());

@@ -69,7 +69,11 @@ export interface SeriesResult {
   from: Date;
   to: Date;
   source: AggregateSource;
-  series: Series[];
+  /**
+   * The series (Series[]) as JSON text, exactly what the answer's `series` holds: built as text
+   * because 24,000 buckets as objects, then serialized, cost several times the query.
+   */
+  seriesJson: string;
 }
 
 export function intervalSecondsOf(profile: LoadedProfile['profile'], metric: string): number {
@@ -90,14 +94,49 @@ function elapsedMs(start: number, end: number, now: number): number {
   return Math.max(0, Math.min(end, now) - start);
 }
 
-/** Chooses the source that answers exactly: aggregates for whole hours/days of valid data, raw otherwise. */
+/** A number as the response schema's serializer writes it (`type: ['number', 'null']`: non-finite → null). */
+function numberJson(n: number | null): string {
+  return n === null || !Number.isFinite(n) ? 'null' : '' + n;
+}
+
+/** Plain decimal text, written the same by PostgreSQL's float8out and JavaScript (no exponent, no trailing zero, not -0). */
+const PLAIN_DECIMAL = /^-?(?:[1-9]\d{0,14}|0)(?:\.\d*[1-9])?$/;
+
+/**
+ * An aggregate's value as PostgreSQL printed it ('' = NULL) → its JSON number. Both print the
+ * shortest digits that read back exactly; they differ only in when they switch to an exponent
+ * (PostgreSQL below 1e-4 and from 1e15, JavaScript below 1e-6 and from 1e21) and on -0, so
+ * plain decimal text is kept as it is and anything else goes through Number.
+ */
+function valueJson(text: string): string {
+  if (text === '') return 'null';
+  return PLAIN_DECIMAL.test(text) && text !== '-0' ? text : numberJson(Number(text));
+}
+
+/** An integer as the schema's serializer writes it (`type: 'integer'` truncates). */
+function integerJson(n: number): string {
+  return Number.isInteger(n) ? '' + n : '' + Math.trunc(n);
+}
+
+/** Chooses the source that answers exactly: aggregates for whole hours/days/months of valid data, raw otherwise. */
 function chooseSource(req: SeriesRequest, offsetMs: number, timezone: string): AggregateSource {
   const needsRaw = req.quality === 'all' || req.aggs.some((a) => !CAGG_AGGS.has(a)) || offsetMs % HOUR !== 0 || (req.bucket.kind === 'fixed' && req.bucket.ms % HOUR !== 0);
   if (needsRaw) return 'raw';
   if (req.bucket.kind === 'aqiday') return 'hourly';
-  const daysOrMonths = req.bucket.kind === 'month' || (req.bucket.kind === 'fixed' && req.bucket.ms % DAY === 0);
-  return daysOrMonths && timezone === DAILY_AGGREGATE_TIMEZONE ? 'daily' : 'hourly';
+  if (timezone !== DAILY_AGGREGATE_TIMEZONE) return 'hourly';
+  if (req.bucket.kind === 'month') return 'monthly';
+  return req.bucket.kind === 'fixed' && req.bucket.ms % DAY === 0 ? 'daily' : 'hourly';
 }
+
+/** The bucket asked for is the source's own bucket (its rows are read without grouping again; store/analytics.ts). */
+function isOwnBucket(bucket: Bucket, source: AggregateSource): boolean {
+  if (source === 'hourly') return bucket.kind === 'fixed' && bucket.ms === HOUR;
+  if (source === 'daily') return bucket.kind === 'fixed' && bucket.ms === DAY;
+  if (source === 'monthly') return bucket.kind === 'month' && bucket.months === 1;
+  return false;
+}
+
+const RANK: Record<AggregateSource, number> = { monthly: 0, daily: 1, hourly: 2, raw: 3 };
 
 export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles: ReadonlyMap<string, LoadedProfile>, req: SeriesRequest): Promise<SeriesResult> {
   if (req.bucket.kind === 'aqiday') {
@@ -106,7 +145,11 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
   }
   // Stations are grouped by time zone: each gets its own local calendar.
   const byZone = new Map<string, Station[]>();
-  for (const s of req.stations) byZone.set(s.timezone, [...(byZone.get(s.timezone) ?? []), s]);
+  for (const s of req.stations) {
+    const zone = byZone.get(s.timezone);
+    if (zone) zone.push(s);
+    else byZone.set(s.timezone, [s]);
+  }
 
   let widenedFrom = req.from.getTime();
   let widenedTo = req.to.getTime();
@@ -119,9 +162,11 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
     return { timezone, stations, offsetMs, from, to, source: chooseSource(req, offsetMs, timezone) };
   });
 
-  const series: Series[] = [];
-  let usedSource: AggregateSource = 'daily';
-  const rank: Record<AggregateSource, number> = { daily: 0, hourly: 1, raw: 2 };
+  const series: string[] = [];
+  let usedSource: AggregateSource = 'monthly';
+  // the JSON of each aggregate's key, and of `values` for a bucket without readings
+  const aggKeys = req.aggs.map((a) => `${JSON.stringify(a)}:`);
+  const emptyValues = req.aggs.map((a, i) => `${aggKeys[i]}${a === 'count' ? '0' : 'null'}`).join(',');
   for (const plan of plans) {
     const limitDays = plan.source === 'raw' ? config.analytics.maxRawRangeDays : config.analytics.maxAggregateRangeDays;
     if (rangeDays(new Date(plan.from), new Date(plan.to)) > limitDays) {
@@ -140,7 +185,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
         );
       }
     }
-    if (rank[plan.source] > rank[usedSource]) usedSource = plan.source;
+    if (RANK[plan.source] > RANK[usedSource]) usedSource = plan.source;
     const rows = await aggregate(db, {
       stationIds: plan.stations.map((s) => s.id),
       metrics: req.metrics,
@@ -152,42 +197,60 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       includeFlagged: req.quality === 'all',
       source: plan.source,
       hourlyMeans: req.bucket.kind === 'aqiday',
+      ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, plan.source),
     });
-    const found = new Map<string, AggregateRow>();
-    for (const r of rows) found.set(`${r.stationId}\u0000${r.metric}\u0000${r.bucket.getTime()}`, r);
+    // Per bucket start, once for every series: its index, the text of its ts/end/local/day, the ms elapsed.
+    const index = new Map<number, number>();
+    const heads: string[] = [];
+    const elapsed: number[] = [];
+    for (let i = 0; i < starts.length; i++) {
+      const start = starts[i]!;
+      const end = bucketEnd(req.bucket, start, plan.offsetMs);
+      const local = localIso(start, plan.offsetMs);
+      index.set(start, i);
+      heads.push(
+        `{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
+      );
+      elapsed.push(elapsedMs(start, end, req.now));
+    }
+    const found = new Map<string, Array<AggregateRow | undefined>>();
+    for (const r of rows) {
+      const i = index.get(r.bucket);
+      if (i === undefined) continue;
+      const key = `${r.stationId}\u0000${r.metric}`;
+      let buckets = found.get(key);
+      if (!buckets) found.set(key, (buckets = new Array<AggregateRow | undefined>(starts.length)));
+      buckets[i] = r;
+    }
     for (const station of plan.stations) {
       const profile = profiles.get(station.profileId)!.profile;
       for (const metric of req.metrics) {
         const intervalSeconds = intervalSecondsOf(profile, metric);
-        const data = starts.map((start): SeriesBucket => {
-          const end = bucketEnd(req.bucket, start, plan.offsetMs);
-          const r = found.get(`${station.id}\u0000${metric}\u0000${start}`);
-          const expected = Math.floor(elapsedMs(start, end, req.now) / (intervalSeconds * 1000));
-          const received = r?.counted ?? 0;
-          return {
-            ts: new Date(start).toISOString(),
-            end: new Date(end).toISOString(),
-            local: localIso(start, plan.offsetMs),
-            ...(req.bucket.kind === 'aqiday' ? { day: localIso(start, plan.offsetMs).slice(0, 10) } : {}),
-            values: r?.values ?? Object.fromEntries(req.aggs.map((a) => [a, a === 'count' ? 0 : null])),
-            coverage: {
-              expected,
-              received,
-              valid: r?.valid ?? 0,
-              flagged: r?.flagged ?? 0,
-              invalidated: r?.invalidated ?? 0,
-              calibrating: r?.calibrating ?? 0,
-              fault: r?.fault ?? 0,
-              maintenance: r ? r.maintenance : 0,
-              percent: percent(received, expected),
-            },
-          };
-        });
-        series.push({ station: station.id, metric, unit: profile.metrics[metric]?.unit ?? '', intervalSeconds, timezone: plan.timezone, data });
+        const intervalMs = intervalSeconds * 1000;
+        const buckets = found.get(`${station.id}\u0000${metric}`);
+        const data: string[] = new Array(starts.length);
+        for (let i = 0; i < starts.length; i++) {
+          const r = buckets?.[i];
+          const expected = Math.floor(elapsed[i]! / intervalMs);
+          if (!r) {
+            data[i] =
+              `${heads[i]}${emptyValues}},"coverage":{"expected":${expected},"received":0,"valid":0,"flagged":0,"invalidated":0,"calibrating":0,"fault":0,"maintenance":0,"percent":${numberJson(percent(0, expected))}}}`;
+            continue;
+          }
+          let values = '';
+          for (let a = 0; a < aggKeys.length; a++) values += `${a === 0 ? '' : ','}${aggKeys[a]}${valueJson(r.texts[a]!)}`;
+          data[i] =
+            `${heads[i]}${values}},"coverage":{"expected":${expected},"received":${r.counted},"valid":${r.valid},"flagged":${r.flagged},"invalidated":${r.invalidated},` +
+            `"calibrating":${r.calibrating},"fault":${r.fault},"maintenance":${r.maintenance === null ? 'null' : r.maintenance},"percent":${numberJson(percent(r.counted, expected))}}}`;
+        }
+        const unit = profile.metrics[metric]?.unit ?? '';
+        series.push(
+          `{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(plan.timezone)},"data":[${data.join(',')}]}`,
+        );
       }
     }
   }
-  return { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, series };
+  return { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, seriesJson: `[${series.join(',')}]` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +282,11 @@ export async function completeness(
 ): Promise<{ from: Date; to: Date; data: CompletenessRow[] }> {
   const day: Bucket = { kind: 'fixed', text: '1d', ms: DAY, sql: '1 day' };
   const byZone = new Map<string, Station[]>();
-  for (const s of req.stations) byZone.set(s.timezone, [...(byZone.get(s.timezone) ?? []), s]);
+  for (const s of req.stations) {
+    const group = byZone.get(s.timezone);
+    if (group) group.push(s);
+    else byZone.set(s.timezone, [s]);
+  }
   const data: CompletenessRow[] = [];
   let outFrom = req.from.getTime();
   let outTo = req.to.getTime();
@@ -235,11 +302,14 @@ export async function completeness(
     const allMetrics = [...new Set(stations.flatMap(metricsOf))];
     const rows = await dailyCounts(db, { stationIds: stations.map((s) => s.id), metrics: allMetrics, from: new Date(from), to: new Date(to), timezone });
     const found = new Map(rows.map((r) => [`${r.stationId}\u0000${r.metric}\u0000${r.day.getTime()}`, r]));
+    // each day's text once, not once per station and metric (10,000 stations: 100,000 rows a refresh)
+    const dayTexts: string[] = [];
+    for (let d = from; d < to; d += DAY) dayTexts.push(localIso(d, offsetMs).slice(0, 10));
     for (const s of stations) {
       const profile = profiles.get(s.profileId)!.profile;
       for (const metric of metricsOf(s)) {
         const intervalMs = intervalSecondsOf(profile, metric) * 1000;
-        for (let d = from; d < to; d += DAY) {
+        for (let d = from, i = 0; d < to; d += DAY, i++) {
           const r = found.get(`${s.id}\u0000${metric}\u0000${d}`);
           const elapsed = elapsedMs(d, d + DAY, req.now);
           const expected = Math.floor(elapsed / intervalMs);
@@ -249,7 +319,7 @@ export async function completeness(
           data.push({
             station: s.id,
             metric,
-            day: localIso(d, offsetMs).slice(0, 10),
+            day: dayTexts[i]!,
             expected,
             excluded,
             valid,

@@ -175,7 +175,9 @@ export function createHostApi(deps: HostDeps): QuantracHost & { shedder: LoadShe
       const byZone = new Map<string, Station[]>();
       for (const s of directory.all()) {
         const zone = timeZoneOr(s.timezone, config.timezone);
-        byZone.set(zone, [...(byZone.get(zone) ?? []), s]);
+        const group = byZone.get(zone);
+        if (group) group.push(s);
+        else byZone.set(zone, [s]);
       }
       const rows: CompletenessRow[] = [];
       for (const [zone, stations] of byZone) {

@@ -102,7 +102,9 @@ export interface BatchWriter {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createBatchWriter(db: Db, opts: BatchWriterOptions): BatchWriter {
+export function createBatchWriter(database: Db, opts: BatchWriterOptions): BatchWriter {
+  // Commits and the spool's replay go ahead of queued reads and jobs (store/db-gate.ts): a PUBACK waits on them.
+  const db = database.lane('ingest');
   const backoff = opts.backoffMs ?? ((n: number) => Math.min(2000, 100 * 2 ** (n - 1)));
   const replayIntervalMs = opts.replayIntervalMs ?? 1000;
   const writeTimeoutMs = opts.writeTimeoutMs ?? 0;

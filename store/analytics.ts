@@ -1,8 +1,8 @@
 /**
  * @module store/analytics
  * Queries of the analyst API: time spans of series, raw readings by keyset (cursor) pages,
- * bucketed aggregates from the continuous aggregates (readings_hourly, readings_daily) or from
- * the raw table, daily completeness counts, and targeted aggregate refreshes after backfills.
+ * daily completeness counts, and targeted aggregate refreshes after backfills; the bucketed
+ * aggregates (from the continuous aggregates or the raw table) are in store/aggregates.ts.
  *
  * Every raw query is bounded by a time range the caller has checked against the configured
  * maximum (STACK-NOTES: keep raw scans bounded on the embedded database).
@@ -15,19 +15,16 @@
 /** The validated predicate on an unqualified `readings` row. */
 const VALID = validatedSql();
 import { validatedSql } from '../domain/validation/codes.js';
-import { createError } from '../lib/errors.js';
 import { DEFAULT_TIME_ZONE, zoneOffsetMs } from '../lib/time.js';
 import type { Db } from './db.js';
 
-/** Zone of readings_daily's buckets (one for all stations; the SQL of migrations/003 says the same). */
+/** Zone of readings_daily's and readings_monthly's buckets (one for all stations; the SQL of migrations/009 and 010 says the same). */
 export const DAILY_AGGREGATE_TIMEZONE = DEFAULT_TIME_ZONE;
 /** Its offset from UTC (Vietnam has no daylight saving: exact all year). */
 export const DAILY_AGGREGATE_TIMEZONE_OFFSET_MS = zoneOffsetMs(DAILY_AGGREGATE_TIMEZONE, Date.UTC(2000, 0, 1));
 
-export const AGG_NAMES = ['avg', 'min', 'max', 'sum', 'count', 'stddev', 'median', 'p95', 'p98'] as const;
-export type AggName = (typeof AGG_NAMES)[number];
-/** Aggregates the continuous aggregates can answer exactly; the others need raw rows. */
-export const CAGG_AGGS: ReadonlySet<AggName> = new Set(['avg', 'min', 'max', 'sum', 'count']);
+// The bucketed aggregates live in store/aggregates.ts; their names are part of this module's API.
+export { AGG_NAMES, CAGG_AGGS, aggregate, type AggName, type AggregateQuery, type AggregateRow, type AggregateSource } from './aggregates.js';
 
 // ---------------------------------------------------------------------------------------------
 // Series spans
@@ -151,154 +148,6 @@ export async function* rawRows(db: Db, q: Omit<RawPageQuery, 'after' | 'limit'>,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Aggregates
-
-export type AggregateSource = 'raw' | 'hourly' | 'daily';
-
-export interface AggregateQuery {
-  stationIds: readonly string[];
-  metrics: readonly string[];
-  /** bucket-aligned range (the caller widens it to whole buckets) */
-  from: Date;
-  to: Date;
-  /** a PostgreSQL interval, e.g. '3600 seconds', '1 month' */
-  interval: string;
-  timezone: string;
-  aggs: readonly AggName[];
-  /** count flagged readings that carry a value too */
-  includeFlagged: boolean;
-  source: AggregateSource;
-  /** the VN_AQI day: statistics over the day's hourly means (Decision 1459/QĐ-TCMT) */
-  hourlyMeans: boolean;
-}
-
-export interface AggregateRow {
-  stationId: string;
-  metric: string;
-  bucket: Date;
-  values: Partial<Record<AggName, number | null>>;
-  /** readings counted by the statistics (validated, or with a value when flagged ones are included) */
-  counted: number;
-  /** validated readings */
-  valid: number;
-  /** flagged by an automatic check and not reviewed (station flag 0) */
-  flagged: number;
-  /** invalidated by a reviewer */
-  invalidated: number;
-  calibrating: number;
-  fault: number;
-  /** readings of a maintenance period (every source keeps it since migration 009; null kept in the type for old callers) */
-  maintenance: number | null;
-  total: number;
-}
-
-const PERCENTILES: Partial<Record<AggName, number>> = { median: 0.5, p95: 0.95, p98: 0.98 };
-
-function rawAggExpr(a: AggName, col = 'value', cond = 'counted'): string {
-  const p = PERCENTILES[a];
-  if (p !== undefined) return `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${col}) FILTER (WHERE ${cond})`;
-  const fn = a === 'stddev' ? 'stddev_samp' : a;
-  return `${fn}(${col}) FILTER (WHERE ${cond})`;
-}
-
-/** The continuous aggregates' columns re-bucketed: avg is weighted by the valid count. */
-function caggAggExpr(a: AggName): string {
-  switch (a) {
-    case 'avg':
-      return 'sum(sum) / NULLIF(sum(n_valid), 0)';
-    case 'min':
-      return 'min(min)';
-    case 'max':
-      return 'max(max)';
-    case 'sum':
-      return 'sum(sum)';
-    case 'count':
-      return 'sum(n_valid)';
-    default:
-      throw createError('QT_ERR_INTERNAL', `${a} is not served by a continuous aggregate`);
-  }
-}
-
-/** The per-bucket counts of a raw aggregate (the same columns as the continuous aggregates keep). */
-const RAW_COUNTS = `count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
-             count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 4) AS n_maintenance,
-             count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged, count(*) FILTER (WHERE review >= 10) AS n_invalidated,
-             count(*) AS n_total`;
-
-interface AggRowDb {
-  station_id: string;
-  metric: string;
-  bucket: Date;
-  counted: number;
-  n_valid: number;
-  n_flagged: number;
-  n_invalidated: number;
-  n_calibrating: number;
-  n_fault: number;
-  n_maintenance: number | null;
-  n_total: number;
-  [agg: string]: unknown;
-}
-
-export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow[]> {
-  const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to, q.interval, q.timezone];
-  const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
-  let sql: string;
-  if (q.hourlyMeans) {
-    // Hourly means first (hour-ending labels 01:00…24:00 fall in the day), then the day's statistics over them.
-    const hourly =
-      q.source === 'raw'
-        ? `SELECT station_id, metric, time_bucket(INTERVAL '1 hour', ts) AS hour,
-             avg(value) FILTER (WHERE counted) AS mean, count(*) FILTER (WHERE counted) AS counted,
-             ${RAW_COUNTS}
-           FROM (SELECT *, ${VALID} OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
-                  WHERE ${where} AND ts >= $3 AND ts < $4) r
-           GROUP BY 1, 2, 3`
-        : `SELECT station_id, metric, bucket AS hour, sum / NULLIF(n_valid, 0) AS mean, n_valid AS counted,
-             n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated, n_total
-           FROM readings_hourly WHERE ${where} AND bucket >= $3 AND bucket < $4`;
-    const exprs = q.aggs.map((a) => `${a === 'count' ? 'count(mean)' : `${a === 'stddev' ? 'stddev_samp' : a}(mean)`} AS "${a}"`);
-    sql = `SELECT station_id, metric, time_bucket($5::interval, hour, $6::text) AS bucket, ${exprs.join(', ')},
-             sum(counted)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
-             sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_flagged)::int8 AS n_flagged,
-             sum(n_invalidated)::int8 AS n_invalidated, sum(n_total)::int8 AS n_total
-           FROM (${hourly}) h GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
-  } else if (q.source === 'raw') {
-    const exprs = q.aggs.map((a) => `${rawAggExpr(a)} AS "${a}"`);
-    sql = `SELECT station_id, metric, time_bucket($5::interval, ts, $6::text) AS bucket, ${exprs.join(', ')},
-             count(*) FILTER (WHERE counted) AS counted, ${RAW_COUNTS}
-           FROM (SELECT *, ${VALID} OR ($7::boolean AND value IS NOT NULL) AS counted FROM readings
-                  WHERE ${where} AND ts >= $3 AND ts < $4) r
-           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
-  } else {
-    const view = q.source === 'hourly' ? 'readings_hourly' : 'readings_daily';
-    const exprs = q.aggs.map((a) => `${caggAggExpr(a)} AS "${a}"`);
-    sql = `SELECT station_id, metric, time_bucket($5::interval, bucket, $6::text) AS bucket, ${exprs.join(', ')},
-             sum(n_valid)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
-             sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_flagged)::int8 AS n_flagged,
-             sum(n_invalidated)::int8 AS n_invalidated, sum(n_total)::int8 AS n_total
-           FROM ${view} WHERE ${where} AND bucket >= $3 AND bucket < $4
-           GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
-  }
-  if (q.source === 'raw') params.push(q.includeFlagged);
-  const { rows } = await db.query<AggRowDb>(sql, params);
-  return rows.map((r) => ({
-    stationId: r.station_id,
-    metric: r.metric,
-    bucket: r.bucket,
-    values: Object.fromEntries(q.aggs.map((a) => [a, r[a] === null || r[a] === undefined ? null : Number(r[a])])),
-    counted: Number(r.counted),
-    valid: Number(r.n_valid),
-    flagged: Number(r.n_flagged),
-    invalidated: Number(r.n_invalidated),
-    calibrating: Number(r.n_calibrating),
-    fault: Number(r.n_fault),
-    maintenance: r.n_maintenance === null ? null : Number(r.n_maintenance),
-    total: Number(r.n_total),
-  }));
-}
-
-// ---------------------------------------------------------------------------------------------
 // Completeness
 
 export interface DailyCounts {
@@ -318,6 +167,9 @@ export interface DailyCounts {
   total: number;
 }
 
+/** The counts of a dailyCounts row, NULL as 0 (concat_ws would drop a NULL field and shift the rest). */
+const COUNT_FIELDS = ['n_valid', 'n_calibrating', 'n_fault', 'n_out_of_range', 'n_maintenance', 'n_flagged', 'n_invalidated', 'n_total'].map((c) => `coalesce(${c}, 0)`).join(', ');
+
 /**
  * Readings per quality flag and validation state per (station, metric, local day); `valid` counts validated readings. From readings_daily when the zone is
  * its zone, otherwise from the raw table (the caller bounds the range).
@@ -327,47 +179,47 @@ export async function dailyCounts(db: Db, q: { stationIds: readonly string[]; me
   const sql =
     q.timezone === DAILY_AGGREGATE_TIMEZONE
       ? `SELECT station_id, metric, bucket AS day, n_valid, n_calibrating, n_fault, n_out_of_range, n_maintenance, n_flagged, n_invalidated, n_total
-           FROM readings_daily WHERE ${where} AND bucket >= $3 AND bucket < $4 ORDER BY 1, 2, 3`
+           FROM readings_daily WHERE ${where} AND bucket >= $3 AND bucket < $4`
       : `SELECT station_id, metric, time_bucket(INTERVAL '1 day', ts, $5::text) AS day,
            count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
            count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 3) AS n_out_of_range,
            count(*) FILTER (WHERE quality = 4) AS n_maintenance, count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged,
            count(*) FILTER (WHERE review >= 10) AS n_invalidated, count(*) AS n_total
-           FROM readings WHERE ${where} AND ts >= $3 AND ts < $4 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+           FROM readings WHERE ${where} AND ts >= $3 AND ts < $4 GROUP BY 1, 2, 3`;
   const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to];
   if (q.timezone !== DAILY_AGGREGATE_TIMEZONE) params.push(q.timezone);
-  const { rows } = await db.query<{
-    station_id: string;
-    metric: string;
-    day: Date;
-    n_valid: number;
-    n_calibrating: number;
-    n_fault: number;
-    n_out_of_range: number;
-    n_maintenance: number;
-    n_flagged: number;
-    n_invalidated: number;
-    n_total: number;
-  }>(sql, params);
-  return rows.map((r) => ({
-    stationId: r.station_id,
-    metric: r.metric,
-    day: r.day,
-    valid: Number(r.n_valid),
-    calibrating: Number(r.n_calibrating),
-    fault: Number(r.n_fault),
-    outOfRange: Number(r.n_out_of_range),
-    maintenance: Number(r.n_maintenance),
-    flagged: Number(r.n_flagged),
-    invalidated: Number(r.n_invalidated),
-    total: Number(r.n_total),
-  }));
+  // One packed text value, not a row per (station, metric, day): the operations center reads today's
+  // counts of every station each minute (10,000 stations: 100,000 rows), and on the embedded database
+  // moving rows over the wire costs far more than the query (store/aggregates.ts).
+  const { rows } = await db.query<{ packed: string | null }>(
+    `SELECT string_agg(concat_ws(E'\\t', station_id, metric, (extract(epoch FROM day) * 1000)::int8, ${COUNT_FIELDS}), E'\\n' ORDER BY station_id, metric, day) AS packed
+       FROM (${sql}) c`,
+    params,
+  );
+  const text = rows[0]?.packed;
+  if (!text) return [];
+  return text.split('\n').map((line) => {
+    const f = line.split('\t');
+    return {
+      stationId: f[0]!,
+      metric: f[1]!,
+      day: new Date(Number(f[2])),
+      valid: Number(f[3]),
+      calibrating: Number(f[4]),
+      fault: Number(f[5]),
+      outOfRange: Number(f[6]),
+      maintenance: Number(f[7]),
+      flagged: Number(f[8]),
+      invalidated: Number(f[9]),
+      total: Number(f[10]),
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Refresh
 
-export type ContinuousAggregate = 'readings_hourly' | 'readings_daily';
+export type ContinuousAggregate = 'readings_hourly' | 'readings_daily' | 'readings_monthly';
 
 /** Re-materializes [from, to) of a continuous aggregate (after late data; outside any transaction). */
 export async function refreshAggregate(db: Db, view: ContinuousAggregate, from: Date, to: Date): Promise<void> {

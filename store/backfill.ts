@@ -16,7 +16,7 @@
  */
 import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
-import { HOUR_MS, localMidnight } from '../lib/time.js';
+import { HOUR_MS, localMidnight, localMonthStart } from '../lib/time.js';
 import { DAILY_AGGREGATE_TIMEZONE, refreshAggregate, type ContinuousAggregate } from './analytics.js';
 import type { Db } from './db.js';
 
@@ -57,20 +57,30 @@ function nextLocalMidnight(dayStart: number, timeZone: string): number {
 /**
  * The windows to refresh for noted hour starts (UTC hours, as readings_hourly buckets) and local
  * day starts (readings_daily's zone), merged and cut so that none ends after the current hour
- * minus the policies' end offset (hourly) or the start of the current local day (daily). A noted
- * bucket past that limit is left out: it is still real-time.
+ * minus the policies' end offset (hourly) or the start of the current local day (daily); the
+ * months of the noted days (readings_monthly, same zone) end at the start of the current local
+ * month. A noted bucket past that limit is left out: it is still real-time.
  */
 export function refreshWindows(
   noted: { hours: Iterable<number>; days: Iterable<number> },
   now: number,
   timeZone: string = DAILY_AGGREGATE_TIMEZONE,
-): { hourly: Array<[number, number]>; daily: Array<[number, number]> } {
+): { hourly: Array<[number, number]>; daily: Array<[number, number]>; monthly: Array<[number, number]> } {
   const hourLimit = Math.floor(now / HOUR_MS) * HOUR_MS - POLICY_END_OFFSET_MS;
   const dayLimit = localMidnight(now, timeZone);
   const cut = (ranges: Array<[number, number]>, limit: number) => ranges.filter(([s]) => s < limit).map(([s, e]): [number, number] => [s, Math.min(e, limit)]);
   return {
     hourly: cut(mergeRanges(noted.hours, HOUR_MS), hourLimit),
     daily: cut(mergeIntervals([...noted.days].map((d): [number, number] => [d, nextLocalMidnight(d, timeZone)])), dayLimit),
+    monthly: cut(
+      mergeIntervals(
+        [...noted.days].map((d): [number, number] => {
+          const month = localMonthStart(d, timeZone);
+          return [month, localMonthStart(month + 32 * 24 * HOUR_MS, timeZone)];
+        }),
+      ),
+      localMonthStart(now, timeZone),
+    ),
   };
 }
 
@@ -109,7 +119,16 @@ export function startBackfillRefresher(deps: { db: Db; bus: EventBus; logger: Lo
     running = (async () => {
       const windows = refreshWindows({ hours, days }, now(), DAILY_AGGREGATE_TIMEZONE);
       await refresh('readings_hourly', hours, windows.hourly);
+      const daysTaken = [...days];
       await refresh('readings_daily', days, windows.daily);
+      try {
+        // the months of the days just refreshed (readings_monthly is built on readings_daily)
+        for (const [from, to] of windows.monthly) await refreshAggregate(db, 'readings_monthly', new Date(from), new Date(to));
+      } catch (err) {
+        // keep the days for the next run: their months are refreshed again from them
+        for (const d of daysTaken) days.add(d);
+        throw err;
+      }
     })();
     try {
       await running;

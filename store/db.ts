@@ -1,16 +1,24 @@
 /**
  * @module store/db
  * The one way Quantrac reaches its database. Two modes behind one interface:
- * - embedded: PGlite on a worker thread, one connection (it serves one client at a time), every
- *   caller queued on it by pg.Pool({ max: 1 });
+ * - embedded: PGlite on a worker thread, one connection (it serves one client at a time);
  * - server: DATABASE_URL, a real pool; connecting times out after DB_CONNECT_TIMEOUT_MS so an
  *   unreachable server is noticed (ingest/writer.ts then spools; see ingest/spool.ts).
+ *
+ * In both modes callers wait for a connection at a priority gate (store/db-gate.ts) with one slot
+ * per connection (embedded: 1, server: the pool size): `db.lane('ingest')` and
+ * `db.lane('background')` are the same database with their queries queued in that lane; `db`
+ * itself is the `interactive` lane. A freed connection goes to an ingest commit before a queued
+ * read, and to a read before a queued export slice or policy job.
  */
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../lib/logger.js';
+import { createDbGate, type DbGate, type Lane } from './db-gate.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded/index.js';
+
+export type { DbGate, Lane } from './db-gate.js';
 
 export type DbMode = 'embedded' | 'server';
 
@@ -21,7 +29,14 @@ export interface Db {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs fn on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  /** Waiting + active queries (for metrics and backpressure). */
+  /**
+   * The same database with its queries and transactions queued in `lane` (store/db-gate.ts):
+   * `ingest` for the group commits, `background` for exports, jobs and other long work.
+   */
+  lane(lane: Lane): Db;
+  /** The connection gate: waiters per lane (for metrics), and the A/B switch `prioritized`. */
+  readonly gate: DbGate;
+  /** Queries waiting for a connection, all lanes (for metrics and backpressure). */
   readonly waitingCount: number;
   close(): Promise<void>;
 }
@@ -29,7 +44,12 @@ export interface Db {
 // timestamptz → Date is the default; bigint counts (int8) come back as JS numbers: our counts fit.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export async function openDb(config: Readonly<Config>, logger: Logger): Promise<Db> {
+export interface OpenDbOptions {
+  /** A lower lane's waiter that has waited this long goes first, once (store/db-gate.ts; default 1 s), ms. */
+  agedMs?: number;
+}
+
+export async function openDb(config: Readonly<Config>, logger: Logger, options: OpenDbOptions = {}): Promise<Db> {
   let embedded: EmbeddedDatabase | undefined;
   let connectionString = config.databaseUrl;
   const mode: DbMode = connectionString ? 'server' : 'embedded';
@@ -65,45 +85,79 @@ export async function openDb(config: Readonly<Config>, logger: Logger): Promise<
     // on TimescaleDB images); nothing to do per connection.
   }
 
-  return {
-    mode,
-    embedded,
-    // Not pool.query(): it hands any error to release(), which destroys the connection even for
-    // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
-    // database takes one connection, and the reconnect that follows raced its close and failed the
-    // next, unrelated query. Only a connection-level error discards the client.
-    async query(text, params) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        return await client.query(text, params as unknown[]);
-      } catch (err) {
-        if (!(err instanceof pg.DatabaseError)) broken = err as Error;
-        throw err;
-      } finally {
+  const gate = createDbGate({ slots: mode === 'embedded' ? 1 : config.store.poolSize, ...(options.agedMs !== undefined ? { agedMs: options.agedMs } : {}) });
+
+  /** A connection from the pool once the gate lets `lane` through; release() frees both. */
+  async function connect(lane: Lane): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
+    await gate.acquire(lane);
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      gate.release(lane);
+      throw err;
+    }
+    return {
+      client,
+      release(broken) {
         client.release(broken);
-      }
-    },
-    async transaction(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: unknown) => logger.error({ err: rollbackErr }, 'rollback failed'));
-        throw err;
-      } finally {
-        client.release();
-      }
-    },
-    get waitingCount() {
-      return pool.waitingCount;
-    },
-    async close() {
-      await pool.end();
-      if (embedded) await embedded.close();
-    },
-  };
+        gate.release(lane);
+      },
+    };
+  }
+
+  const views = new Map<Lane, Db>();
+  function view(lane: Lane): Db {
+    const existing = views.get(lane);
+    if (existing) return existing;
+    const db: Db = {
+      mode,
+      embedded,
+      // Not pool.query(): it hands any error to release(), which destroys the connection even for
+      // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
+      // database takes one connection, and the reconnect that follows raced its close and failed the
+      // next, unrelated query. Only a connection-level error discards the client.
+      async query(text, params) {
+        const { client, release } = await connect(lane);
+        let broken: Error | undefined;
+        try {
+          return await client.query(text, params as unknown[]);
+        } catch (err) {
+          if (!(err instanceof pg.DatabaseError)) broken = err as Error;
+          throw err;
+        } finally {
+          release(broken);
+        }
+      },
+      async transaction(fn) {
+        const { client, release } = await connect(lane);
+        try {
+          await client.query('BEGIN');
+          const result = await fn(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch((rollbackErr: unknown) => logger.error({ err: rollbackErr }, 'rollback failed'));
+          throw err;
+        } finally {
+          release();
+        }
+      },
+      lane: view,
+      gate,
+      get waitingCount() {
+        return gate.waiting();
+      },
+      close,
+    };
+    views.set(lane, db);
+    return db;
+  }
+
+  async function close(): Promise<void> {
+    await pool.end();
+    if (embedded) await embedded.close();
+  }
+
+  return view('interactive');
 }

@@ -2,13 +2,17 @@
  * @module store/job-runner
  * Runs the TimescaleDB jobs of the embedded database on their schedule. The embedded build has no
  * background workers, so nothing else would run retention, compression or the aggregates'
- * refreshes; a timer checks every `tickMs` which job is due and runs it with `CALL run_job(id)`.
+ * refreshes; a timer checks every `tickMs` which job is due and runs it. A job runs as short
+ * statements (store/job-slices.ts: an aggregate refresh one bucket at a time, compression one
+ * chunk at a time) in the background lane (store/db-gate.ts), so ingest commits and reads go
+ * between its slices instead of waiting for the whole job; a failed slice fails the run.
  *
- * `CALL run_job` does not update timescaledb_information.job_stats, so the runner keeps each
- * job's outcome itself (start, duration, error, failure counts): store/job-health.ts reads them.
+ * Running a job outside TimescaleDB's scheduler does not update timescaledb_information.job_stats,
+ * so the runner keeps each job's outcome itself (one record per run, whatever its slices) (start, duration, error, failure counts): store/job-health.ts reads them.
  */
 import type { Logger } from '../lib/logger.js';
 import type { Db } from './db.js';
+import { jobSlices, type PolicyJobRow } from './job-slices.js';
 
 /** What the runner knows of a job's runs since it started. */
 export interface JobRunRecord {
@@ -37,27 +41,22 @@ export interface JobRunner {
   close(): void;
 }
 
-interface JobRow {
-  job_id: number;
-  proc_name: string;
-  schedule_interval_ms: number;
-}
-
 /** Runs the policy jobs of the embedded database on their schedule (checked every tickMs). */
-export function startEmbeddedJobRunner(db: Db, logger: Logger, tickMs = 60_000): JobRunner {
+export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60_000): JobRunner {
+  const db = database.lane('background');
   const runs = new Map<number, JobRunRecord>();
   const started = Date.now();
   let running: Promise<void> | undefined;
 
-  async function jobs(): Promise<JobRow[]> {
-    const { rows } = await db.query<JobRow>(
-      `SELECT job_id, proc_name, (extract(epoch FROM schedule_interval) * 1000)::float8 AS schedule_interval_ms
+  async function jobs(): Promise<PolicyJobRow[]> {
+    const { rows } = await db.query<PolicyJobRow>(
+      `SELECT job_id, proc_name, (extract(epoch FROM schedule_interval) * 1000)::float8 AS schedule_interval_ms, hypertable_schema, hypertable_name, config
          FROM timescaledb_information.jobs WHERE proc_name LIKE 'policy_%' AND scheduled ORDER BY job_id`,
     );
     return rows;
   }
 
-  async function run(job: JobRow): Promise<void> {
+  async function run(job: PolicyJobRow): Promise<void> {
     const t0 = Date.now();
     const prev = runs.get(job.job_id);
     const record: JobRunRecord = prev ?? {
@@ -76,11 +75,12 @@ export function startEmbeddedJobRunner(db: Db, logger: Logger, tickMs = 60_000):
     record.lastRunStartedAt = t0;
     record.totalRuns++;
     try {
-      await db.query(`CALL run_job($1)`, [job.job_id]);
+      const slices = await jobSlices(db, job);
+      for (const slice of slices) await db.query(slice.text, slice.params);
       record.lastRunOk = true;
       record.lastSuccessAt = Date.now();
       record.consecutiveFailures = 0;
-      logger.debug({ job: job.proc_name, ms: Date.now() - t0 }, 'policy job ran');
+      logger.debug({ job: job.proc_name, ms: Date.now() - t0, slices: slices.length }, 'policy job ran');
     } catch (err) {
       record.lastRunOk = false;
       record.lastError = err instanceof Error ? err.message : String(err);

@@ -51,6 +51,8 @@ export function withQueryCount(db: Db, onQuery: () => void): Db {
       return db.query(text, params);
     },
     transaction: (fn) => db.transaction(fn),
+    lane: (lane) => withQueryCount(db.lane(lane), onQuery),
+    gate: db.gate,
     get waitingCount() {
       return db.waitingCount;
     },

@@ -34,6 +34,7 @@ describe('policies', () => {
       'policy_compression readings',
       'policy_refresh_continuous_aggregate readings_daily',
       'policy_refresh_continuous_aggregate readings_hourly',
+      'policy_refresh_continuous_aggregate readings_monthly',
       'policy_retention readings',
     ]);
 

@@ -26,13 +26,25 @@ export function dailyRefreshDays(store: Readonly<Config['store']>): number {
   return Math.max(store.aggregateRefreshDays, 2) + 1;
 }
 
+/**
+ * Days refreshed by the monthly aggregate's policy: the daily window plus the month it starts in
+ * (at most 31 days earlier), and at least two whole months (TimescaleDB refuses a window of fewer
+ * buckets). It reads readings_daily's materialized rows, never raw readings, so retention does not
+ * bound it.
+ */
+export function monthlyRefreshDays(store: Readonly<Config['store']>): number {
+  return Math.max(dailyRefreshDays(store) + 31, 62);
+}
+
+type ContinuousAggregateName = 'readings_hourly' | 'readings_daily' | 'readings_monthly';
+
 type PolicyProc = 'policy_retention' | 'policy_compression' | 'policy_refresh_continuous_aggregate';
 
 /** A policy as config wants it: interval settings in seconds, written to the job's config as `N days`/`N hours`. */
 interface WantedPolicy {
   proc: PolicyProc;
   /** the hypertable or continuous aggregate it works on */
-  target: 'readings' | 'readings_hourly' | 'readings_daily';
+  target: 'readings' | ContinuousAggregateName;
   /** config keys compared and set, in seconds */
   config: Record<string, number>;
   scheduleS?: number;
@@ -60,7 +72,7 @@ function intervalText(seconds: number): string {
 
 /** The policies config asks for; `null` entries are turned off (to remove when present). */
 function wantedPolicies(store: Readonly<Config['store']>): Array<WantedPolicy | { proc: PolicyProc; target: 'readings'; off: true; remove: string }> {
-  const refresh = (target: 'readings_hourly' | 'readings_daily', startDays: number, scheduleS: number, endHours: number): WantedPolicy => ({
+  const refresh = (target: ContinuousAggregateName, startDays: number, scheduleS: number, endHours: number): WantedPolicy => ({
     proc: 'policy_refresh_continuous_aggregate',
     target,
     config: { start_offset: startDays * DAY_S, end_offset: endHours * HOUR_S },
@@ -96,6 +108,9 @@ function wantedPolicies(store: Readonly<Config['store']>): Array<WantedPolicy | 
     // readings_daily is built on readings_hourly and materializes from what the hourly refresh has
     // materialized: it stops an hour further back, so a finished day's last hour is there first
     refresh('readings_daily', dailyRefreshDays(store), HOUR_S, 2),
+    // readings_monthly is built on readings_daily: it stops an hour further back again, so a
+    // finished month is materialized after its last day is
+    refresh('readings_monthly', monthlyRefreshDays(store), HOUR_S, 3),
   ];
 }
 
@@ -117,7 +132,7 @@ export async function listPolicyJobs(db: Db): Promise<PolicyJob[]> {
        LEFT JOIN timescaledb_information.continuous_aggregates c
          ON c.materialization_hypertable_schema = j.hypertable_schema AND c.materialization_hypertable_name = j.hypertable_name
       WHERE j.proc_name IN ('policy_retention', 'policy_compression', 'policy_refresh_continuous_aggregate')
-        AND coalesce(c.view_name, j.hypertable_name) IN ('readings', 'readings_hourly', 'readings_daily')
+        AND coalesce(c.view_name, j.hypertable_name) IN ('readings', 'readings_hourly', 'readings_daily', 'readings_monthly')
         AND coalesce(c.view_schema, j.hypertable_schema) = current_schema()
       ORDER BY j.job_id`,
   );

@@ -79,9 +79,9 @@ describe('store', () => {
 
   it('runs the policy jobs itself in embedded mode', async () => {
     await store.runPolicyJobs();
-    // one threshold per hypertable under a continuous aggregate: readings (under readings_hourly) and
-    // readings_hourly's own (under readings_daily, built on it)
+    // one threshold per hypertable under a continuous aggregate: readings (under readings_hourly),
+    // readings_hourly's own (under readings_daily, built on it) and readings_daily's (under readings_monthly)
     const { rows } = await store.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM _timescaledb_catalog.continuous_aggs_invalidation_threshold`);
-    expect(rows[0]!.n).toBe(2);
+    expect(rows[0]!.n).toBe(3);
   });
 });

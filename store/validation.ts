@@ -323,10 +323,10 @@ export async function validationSeries(db: Db, stationId: string, metrics: reado
  * to their readings needs a refresh), buckets after it are computed from the raw rows at query time
  * (real-time aggregation, already up to date). -Infinity when nothing was materialized yet.
  */
-export async function aggregateWatermarks(db: Db): Promise<{ readings_hourly: number; readings_daily: number }> {
+export async function aggregateWatermarks(db: Db): Promise<{ readings_hourly: number; readings_daily: number; readings_monthly: number }> {
   const sql = (schema: string) =>
     `SELECT user_view_name AS view, ${schema}.cagg_watermark(mat_hypertable_id) AS w FROM _timescaledb_catalog.continuous_agg
-      WHERE user_view_name IN ('readings_hourly', 'readings_daily')`;
+      WHERE user_view_name IN ('readings_hourly', 'readings_daily', 'readings_monthly')`;
   let rows: Array<{ view: string; w: number }>;
   try {
     ({ rows } = await db.query<{ view: string; w: number }>(sql('_timescaledb_functions')));
@@ -338,5 +338,5 @@ export async function aggregateWatermarks(db: Db): Promise<{ readings_hourly: nu
     const w = rows.find((r) => r.view === view)?.w;
     return w === undefined || w <= -2e17 ? -Infinity : Math.floor(Number(w) / 1000);
   };
-  return { readings_hourly: ms('readings_hourly'), readings_daily: ms('readings_daily') };
+  return { readings_hourly: ms('readings_hourly'), readings_daily: ms('readings_daily'), readings_monthly: ms('readings_monthly') };
 }

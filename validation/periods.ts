@@ -3,10 +3,10 @@
  * The calendar arithmetic of validation (issue 18), pure: a station's days and months are LOCAL
  * calendar days of the station (its `timezone`, else config.timezone; lib/time.ts). Which days and
  * months a changed range touches (their approvals are revoked), which materialized buckets of the
- * continuous aggregates to refresh (readings_hourly: UTC hours; readings_daily: days in its single
- * zone, store/analytics.ts), and the [from, to) of an approval period.
+ * continuous aggregates to refresh (readings_hourly: UTC hours; readings_daily and readings_monthly:
+ * days and months in their single zone, store/analytics.ts), and the [from, to) of an approval period.
  */
-import { HOUR_MS, localDate, localDayRange, localMidnight, localMonth, localMonthRange, startOfLocalDay, startOfLocalMonth } from '../lib/time.js';
+import { HOUR_MS, localDate, localDayRange, localMidnight, localMonth, localMonthRange, localMonthStart, startOfLocalDay, startOfLocalMonth } from '../lib/time.js';
 import { DAILY_AGGREGATE_TIMEZONE } from '../store/analytics.js';
 import type { RevokeScope } from '../store/validation-approvals.js';
 
@@ -17,7 +17,7 @@ export function touchedPeriods(from: Date, to: Date, timeZone: string): RevokeSc
 }
 
 /**
- * The buckets of readings_hourly and readings_daily to refresh after a change over [from, to): the
+ * The buckets of readings_hourly, readings_daily and readings_monthly to refresh after a change over [from, to): the
  * whole buckets that intersect it AND are already materialized (before the aggregate's
  * watermark, ms). Later buckets are computed from the raw rows at query time (real-time
  * aggregation) and need nothing; refreshing them would move the watermark past buckets not yet
@@ -27,8 +27,8 @@ export function touchedPeriods(from: Date, to: Date, timeZone: string): RevokeSc
 export function aggregateWindows(
   from: Date,
   to: Date,
-  watermarks: { readings_hourly: number; readings_daily: number },
-): { hourly: { from: Date; to: Date } | null; daily: { from: Date; to: Date } | null } {
+  watermarks: { readings_hourly: number; readings_daily: number; readings_monthly: number },
+): { hourly: { from: Date; to: Date } | null; daily: { from: Date; to: Date } | null; monthly: { from: Date; to: Date } | null } {
   const f = from.getTime();
   const t = to.getTime();
   const lastDay = localDayRange(localDate(t - 1, DAILY_AGGREGATE_TIMEZONE), DAILY_AGGREGATE_TIMEZONE)!;
@@ -36,6 +36,10 @@ export function aggregateWindows(
   return {
     hourly: window(Math.floor(f / HOUR_MS) * HOUR_MS, Math.min(Math.ceil(t / HOUR_MS) * HOUR_MS, watermarks.readings_hourly)),
     daily: window(localMidnight(f, DAILY_AGGREGATE_TIMEZONE), Math.min(lastDay.to, watermarks.readings_daily)),
+    monthly: window(
+      localMonthStart(f, DAILY_AGGREGATE_TIMEZONE),
+      Math.min(localMonthRange(localMonth(t - 1, DAILY_AGGREGATE_TIMEZONE), DAILY_AGGREGATE_TIMEZONE)!.to, watermarks.readings_monthly),
+    ),
   };
 }
 

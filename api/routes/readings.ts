@@ -3,7 +3,7 @@
  * The analyst API (issue 5):
  *   GET /api/v1/stations/{id}/readings   raw readings, cursor-paged; with bucket= aggregates with coverage
  *   GET /api/v1/readings                 the same over several stations (stations=a,b,c)
- *   GET /api/v1/export                   CSV or NDJSON, streamed in keyset chunks (constant memory)
+ *   GET /api/v1/export                   CSV or NDJSON, streamed in keyset pages (constant memory; routes/export.ts)
  *   GET /api/v1/completeness             valid ÷ expected per station, metric and local day (JSON or CSV)
  * CSV answers start with a UTF-8 BOM when asked (`bom=true`, what the operations center's download
  * buttons send, for Excel); by default they are plain UTF-8 for scripts.
@@ -22,14 +22,15 @@ import { checksOf, reasonOfReview, validationStateOf } from '../../domain/valida
 import { createError } from '../../lib/errors.js';
 import { localDate, timeZoneOr } from '../../lib/time.js';
 import { levelAt, levelSpans } from '../../analytics/levels.js';
-import { rawPage, rawRows, type RawKey, type RawRow } from '../../store/analytics.js';
+import { rawPage, type RawKey, type RawRow } from '../../store/analytics.js';
 import { approvedPeriods } from '../../store/validation-levels.js';
 import type { Station } from '../../store/stations.js';
 import type { HttpDeps } from '../index.js';
 import { decodeCursor, encodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../../analytics/params.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
-import { COMPLETENESS_FORMULA, aggregateSeries, completeness } from '../../analytics/series.js';
-import { COMPLETENESS_SCHEMA, EXPORT_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ExportQuery, type ReadingsQuery } from '../schemas/readings.js';
+import { COMPLETENESS_FORMULA, aggregateSeries, completeness, type Series } from '../../analytics/series.js';
+import { COMPLETENESS_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ReadingsQuery } from '../schemas/readings.js';
+import { exportRoute } from './export.js';
 
 const DAY_MS = 86_400_000;
 
@@ -44,9 +45,18 @@ async function levelSpansOf(db: HttpDeps['db'], stations: readonly Station[], fr
   return levelSpans(approved, (id) => zones.get(id) ?? agencyZone);
 }
 
+/**
+ * An answer already serialized as JSON, byte for byte what the response schema's serializer would
+ * write for it: the aggregated series are built as text (analytics/series.ts), 7 MB for 24,000
+ * buckets, which the serializer would take longer to write than the query takes to run.
+ */
+class JsonText {
+  constructor(readonly text: string) {}
+}
+
 const NOT_FLAGGED: { qc: string[]; validation: string; reason: string | null } = Object.freeze({ qc: [], validation: 'valid', reason: null });
 
-/** A raw reading's validation, as answers show it (the common case, nothing flagged, without work: exports run it per row). */
+/** A raw reading's validation, as answers show it (the common case, nothing flagged, without work). */
 function validationOf(r: RawRow): { qc: string[]; validation: string; reason: string | null } {
   if (r.quality === 0 && r.qc === 0 && r.review === 0) return NOT_FLAGGED;
   return { qc: checksOf(r.qc), validation: validationStateOf(r.quality, r.qc, r.review), reason: reasonOfReview(r.review) };
@@ -99,7 +109,7 @@ function readingsService(deps: HttpDeps) {
       const aggs = parseAggs(q.agg);
       const { from, to } = range(q, undefined);
       const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', now: Date.now() });
-      return {
+      const head = {
         ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
         from: result.from.toISOString(),
         to: result.to.toISOString(),
@@ -107,8 +117,11 @@ function readingsService(deps: HttpDeps) {
         agg: aggs,
         quality: q.quality ?? 'valid',
         source: result.source,
-        series: result.series,
       };
+      // One station's answer is small: objects, serialized by the route's schema (routes/stations.ts).
+      if (single) return { ...head, series: JSON.parse(result.seriesJson) as Series[] };
+      // Several stations: the text the schema's serializer would write (the keys in its order), sent as is.
+      return new JsonText(`${JSON.stringify(head).slice(0, -1)},"series":${result.seriesJson}}`);
     }
     if (q.agg !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'agg: needs bucket=');
     const { from, to } = range(q, config.analytics.maxRawRangeDays);
@@ -155,79 +168,14 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       config: { role: 'viewer' },
       schema: MULTI_READINGS_SCHEMA,
     },
-    async (request) => {
+    async (request, reply) => {
       const { stations, ...q } = request.query;
-      return answer(parseList('stations', stations, config.analytics.maxSeries).map(station), q, false);
+      const a = await answer(parseList('stations', stations, config.analytics.maxSeries).map(station), q, false);
+      return a instanceof JsonText ? reply.type('application/json; charset=utf-8').send(a.text) : a;
     },
   );
 
-  app.get<{ Querystring: ExportQuery }>(
-    '/api/v1/export',
-    {
-      config: { role: 'viewer' },
-      schema: EXPORT_SCHEMA,
-    },
-    async (request, reply) => {
-      const q = request.query;
-      const stations = parseList('stations', q.stations, config.analytics.maxSeries).map(station);
-      const metrics = metricsOf(stations, q.metric);
-      const { from, to } = range(q, config.analytics.maxExportDays);
-      const units = new Map<string, string>();
-      for (const s of stations) for (const [k, m] of Object.entries(profiles.get(s.profileId)?.profile.metrics ?? {})) units.set(`${s.id}\u0000${k}`, m.unit);
-      const chunks = rawRows(
-        db,
-        { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, validOnly: q.quality === 'valid' },
-        config.analytics.exportChunkRows,
-      );
-      // the validation level of each reading's local day (a current month approval covers its days)
-      const spans = await levelSpansOf(db, stations, from, to, config.timezone);
-      async function* body(): AsyncGenerator<string> {
-        if (q.format === 'csv') yield withBom(stringify([['ts', 'station', 'metric', 'value', 'unit', 'quality', 'qc_flags', 'validation', 'reason', 'validation_level']]), q.bom);
-        for await (const rows of chunks) {
-          if (q.format === 'csv') {
-            yield stringify(
-              rows.map((r) => {
-                const v = validationOf(r);
-                const unit = units.get(`${r.stationId}\u0000${r.metric}`) ?? '';
-                return [
-                  r.ts.toISOString(),
-                  r.stationId,
-                  r.metric,
-                  r.value,
-                  unit,
-                  qualityName(r.quality),
-                  v.qc.join(';'),
-                  v.validation,
-                  v.reason ?? '',
-                  levelAt(spans.get(r.stationId), r.ts.getTime()),
-                ];
-              }),
-            );
-          } else {
-            let out = '';
-            for (const r of rows) {
-              out +=
-                JSON.stringify({
-                  ts: r.ts.toISOString(),
-                  station: r.stationId,
-                  metric: r.metric,
-                  value: r.value,
-                  unit: units.get(`${r.stationId}\u0000${r.metric}`) ?? '',
-                  quality: qualityName(r.quality),
-                  ...validationOf(r),
-                  validationLevel: levelAt(spans.get(r.stationId), r.ts.getTime()),
-                }) + '\n';
-            }
-            yield out;
-          }
-        }
-      }
-      const stream = Readable.from(body(), { objectMode: false, highWaterMark: 1 });
-      stream.on('error', (err) => request.log.error({ err }, 'export failed mid-stream'));
-      const name = `quantrac-${stations.length === 1 ? stations[0]!.id : `${stations.length}-stations`}-${from.toISOString().slice(0, 10)}_${to.toISOString().slice(0, 10)}.${q.format}`;
-      return sendDownload(reply, q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8', name, stream);
-    },
-  );
+  exportRoute(app, deps, { station, metricsOf, range, levelSpans: (stations, from, to) => levelSpansOf(db, stations, from, to, config.timezone) });
 
   app.get<{ Querystring: CompletenessQuery }>(
     '/api/v1/completeness',

@@ -117,7 +117,7 @@ export const READINGS_RESPONSE = {
       bucket: { type: 'string' },
       agg: { type: 'array', items: { type: 'string' } },
       quality: { type: 'string' },
-      source: { enum: ['raw', 'hourly', 'daily'] },
+      source: { enum: ['raw', 'hourly', 'daily', 'monthly'] },
       data: { type: 'array', items: RAW_ROW },
       next: { type: ['string', 'null'] },
       series: SERIES,

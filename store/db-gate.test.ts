@@ -1,0 +1,122 @@
+/**
+ * The connection gate (store/db-gate.ts) on the real embedded database: a freed connection goes
+ * to the ingest lane before queued reads, to reads before background work, first come first served
+ * within a lane; a background waiter is not starved by a stream of reads; with `prioritized` off
+ * every lane is served in arrival order (pg.Pool's order, for A/B benchmarks).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config/index.js';
+import { createLogger } from '../lib/logger.js';
+import { tempDataDir } from '../test/helpers/app.js';
+import { openDb, type Db, type Lane } from './db.js';
+
+const dataDir = tempDataDir();
+let db: Db;
+
+beforeAll(async () => {
+  db = await openDb(resolveConfig({ dataDir, logLevel: 'silent' }), createLogger('silent'), { agedMs: 200 });
+});
+afterAll(async () => {
+  await db?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Queues a query in `lane`; its label goes into `done` when it is answered. */
+function queued(done: string[], lane: Lane, label: string, sql = 'SELECT 1'): Promise<void> {
+  return db
+    .lane(lane)
+    .query(sql)
+    .then(() => {
+      done.push(label);
+    });
+}
+
+/** A query holding the connection until `release` is called (an advisory lock held by another session would need a second connection). */
+function holdConnection(): { running: Promise<void>; release(): void } {
+  let release = () => undefined as void;
+  const gate = new Promise<void>((r) => (release = r));
+  // a transaction keeps the one connection checked out until its callback returns
+  const running = db.lane('background').transaction(async (client) => {
+    await client.query('SELECT 1');
+    await gate;
+  });
+  return { running, release };
+}
+
+describe('database connection gate', () => {
+  it('serves a queued ingest commit right after the running statement, ahead of reads queued before it', async () => {
+    const done: string[] = [];
+    const held = holdConnection();
+    const all = [
+      queued(done, 'background', 'export slice'),
+      ...[1, 2, 3, 4, 5].map((i) => queued(done, 'interactive', `read ${i}`)),
+      queued(done, 'ingest', 'commit', 'SELECT 2'),
+      db.transaction(async (client) => {
+        await client.query('SELECT 3');
+        done.push('read transaction');
+      }),
+    ];
+    expect(db.gate.waiting('ingest')).toBe(1);
+    expect(db.gate.waiting('interactive')).toBe(6);
+    expect(db.gate.waiting('background')).toBe(1);
+    expect(db.waitingCount).toBe(8);
+    held.release();
+    await held.running;
+    await Promise.all(all);
+    expect(done).toEqual(['commit', 'read 1', 'read 2', 'read 3', 'read 4', 'read 5', 'read transaction', 'export slice']);
+    expect(db.waitingCount).toBe(0);
+  });
+
+  it('does not starve background work under a stream of reads', async () => {
+    const done: string[] = [];
+    const held = holdConnection();
+    const background = queued(done, 'background', 'background');
+    // two readers that queue their next read as soon as one is answered: a read always waits,
+    // so only the aging rule lets the background query through; they stop once it is answered
+    let stop = false;
+    const reader = async (name: string) => {
+      let n = 0;
+      while (!stop) await queued(done, 'interactive', `${name}${n++}`);
+    };
+    const readers = [reader('a'), reader('b')];
+    held.release();
+    await held.running;
+    await background;
+    stop = true;
+    await Promise.all(readers);
+    const at = done.indexOf('background');
+    expect(at).toBeGreaterThan(0);
+    // reads were served after it too: it went in between them, not after the stream ended
+    expect(done.length).toBeGreaterThan(at + 1);
+  });
+
+  it('serves every lane in arrival order when not prioritized (A/B)', async () => {
+    db.gate.prioritized = false;
+    try {
+      const done: string[] = [];
+      const held = holdConnection();
+      const all = [queued(done, 'background', 'export slice'), queued(done, 'interactive', 'read'), queued(done, 'ingest', 'commit')];
+      held.release();
+      await held.running;
+      await Promise.all(all);
+      expect(done).toEqual(['export slice', 'read', 'commit']);
+    } finally {
+      db.gate.prioritized = true;
+    }
+  });
+
+  it('frees the connection after a failed statement and after a failed transaction', async () => {
+    await expect(db.lane('ingest').query('SELECT 1/0')).rejects.toThrow(/division by zero/);
+    await expect(
+      db.lane('background').transaction(async (client) => {
+        await client.query('SELECT nope');
+      }),
+    ).rejects.toThrow(/nope/);
+    expect(db.gate.active).toBe(0);
+    // every statement was counted in its lane's hold times
+    expect(db.gate.holds('ingest').count).toBeGreaterThanOrEqual(2);
+    expect(db.gate.holds('background').longestMs).toBeGreaterThan(0);
+    expect((await db.lane('background').query<{ n: number }>('SELECT 7 AS n')).rows[0]!.n).toBe(7);
+  });
+});

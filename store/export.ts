@@ -1,0 +1,215 @@
+/**
+ * @module store/export
+ * The raw-readings export (GET /api/v1/export) built by the database: one keyset page per query,
+ * returned as ONE text value holding the page's CSV or NDJSON lines, plus the page's last key for
+ * the next page. On the embedded database moving rows over the wire costs far more than the SQL
+ * (issue 20): one value per page lets the server write the export at disk speed.
+ *
+ * The text is byte for byte what the JavaScript export wrote before (csv-stringify, or
+ * JSON.stringify per reading): numbers as JavaScript prints them (PostgreSQL's float8 text is the
+ * same shortest round-trip digits, only its exponent form differs and is rewritten), timestamps as
+ * Date.toISOString() (milliseconds, truncated like pg's Date parser), the quality name, the checks
+ * that flagged the reading, its validation state and reason (domain/validation/codes.ts, the CASE
+ * expressions are generated from the same lists), the unit of its (station, metric) and the
+ * validation level of its day (spans computed by the caller, joined per row).
+ *
+ * Pages are ordered (station, ts, metric): each is an index range scan of readings_station_ts
+ * (migration 003) from the cursor, an incremental sort on the metric within a timestamp, and a
+ * LIMIT: never a sort of everything after the cursor.
+ *
+ * Station ids (domain/topics.ts STATION_ID_PATTERN) and profile metric keys never need CSV
+ * quoting or JSON escaping; a metric outside that alphabet is quoted/escaped by a guarded branch.
+ */
+import { QUALITY_NAMES } from '../domain/quality.js';
+import { CHECK_BITS, CHECK_CODES, INVALIDATION_REASONS, validatedSql } from '../domain/validation/codes.js';
+import type { Db } from './db.js';
+
+export type ExportFormat = 'csv' | 'ndjson';
+
+/** The position after a row: ordering is (station, ts, metric); `ts` keeps PostgreSQL's microseconds. */
+export interface ExportKey {
+  stationId: string;
+  /** ISO 8601 UTC with microseconds */
+  ts: string;
+  metric: string;
+}
+
+export interface ExportQuery {
+  stationIds: readonly string[];
+  /** null = every metric */
+  metrics: readonly string[] | null;
+  from: Date;
+  to: Date;
+  /** only validated readings */
+  validOnly: boolean;
+  format: ExportFormat;
+  /** the unit of each (station, metric); '' for a pair not listed */
+  units: ReadonlyArray<{ stationId: string; metric: string; unit: string }>;
+  /** [from, to) epoch-ms spans at a validation level above 0, disjoint per station; elsewhere 0 */
+  levels: ReadonlyArray<{ stationId: string; from: number; to: number; level: number }>;
+}
+
+export interface ExportPage {
+  /** the page's lines, each ending with \n ('' for an empty page) */
+  text: string;
+  rows: number;
+  /** the last row's key (undefined for an empty page) */
+  last: ExportKey | undefined;
+}
+
+/** A CSV field as csv-stringify writes it: quoted when it holds a comma, a quote or a line break. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** ts as Date.toISOString() gives it for the Date pg parses (microseconds truncated to ms). */
+const TS_TEXT = `to_char(p.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * A finite float8's text (`vt` = value::text) as JavaScript's Number#toString writes it. Both are
+ * the shortest round-trip digits; PostgreSQL switches to exponent form below 1e-4 and from 1e15
+ * with a zero-padded exponent (1e-07, 1e+15), JavaScript below 1e-6 and from 1e21 without padding
+ * (1e-7, 1e+21); -0 prints as 0.
+ */
+const JS_NUMBER = `CASE WHEN strpos(p.vt, 'e') = 0 THEN (CASE WHEN p.vt = '-0' THEN '0' ELSE p.vt END)
+  WHEN split_part(p.vt, 'e', 2)::int BETWEEN -6 AND 20 THEN p.vt::numeric::text
+  ELSE regexp_replace(p.vt, 'e([+-])0*', 'e\\1') END`;
+
+/** The quality name (domain/quality.ts qualityName: an unknown code reads as fault). */
+const QUALITY_NAME = `CASE p.quality ${QUALITY_NAMES.map((n, i) => `WHEN ${i} THEN '${n}'`).join(' ')} ELSE 'fault' END`;
+
+/** The checks' names, `sep`-joined, each wrapped in `quote` (domain/validation/codes.ts checksOf). */
+function checksSql(sep: string, quote: string): string {
+  return `concat_ws('${sep}', ${CHECK_CODES.map((c) => `CASE WHEN p.qc & ${CHECK_BITS[c]} <> 0 THEN '${quote}${c}${quote}' END`).join(', ')})`;
+}
+
+/** validationStateOf of codes.ts. */
+const VALIDATION_STATE = `CASE WHEN p.review >= 10 THEN 'invalidated' WHEN p.quality <> 0 THEN 'station_flag' WHEN p.review = 1 THEN 'restored' WHEN p.qc <> 0 THEN 'flagged' ELSE 'valid' END`;
+
+/** reasonOfReview of codes.ts (review >= 10 only). */
+const REASON = `CASE p.review ${INVALIDATION_REASONS.map((r, i) => `WHEN ${10 + i} THEN '${r}'`).join(' ')} ELSE 'other' END`;
+
+/** Profile metric keys (device-profiles/profile.schema.json) and station ids: nothing to quote or escape. */
+const PLAIN_METRIC = /^[A-Za-z0-9_-]+$/;
+
+/** A metric outside the profiles' alphabet, quoted (CSV) or escaped (JSON) as the old export did. */
+const ODD_METRIC = {
+  csv: `CASE WHEN p.metric ~ '[",\\r\\n]' THEN '"' || replace(p.metric, '"', '""') || '"' ELSE p.metric END`,
+  ndjson: `to_json(p.metric)::text`,
+};
+
+/**
+ * The line's middle: metric, value and unit (CSV `pm25,12.5,µg/m³`, NDJSON
+ * `"pm25","value":12.5,"unit":"µg/m³"`). One CASE on the metric per distinct unit table gives the
+ * metric's text and its unit as literals (profile metric keys need no quoting; units come from the
+ * profiles and are encoded here); the station picks the table when the stations do not all share
+ * one. A metric no table knows has no unit ('') and goes through ODD_METRIC.
+ */
+function metricValueUnitSql(q: ExportQuery): string {
+  const csv = q.format === 'csv';
+  const value = csv
+    ? `CASE WHEN p.vt IS NULL THEN '' ELSE ${JS_NUMBER} END`
+    : `CASE WHEN p.vt IS NULL OR p.vt IN ('NaN', 'Infinity', '-Infinity') THEN 'null' ELSE ${JS_NUMBER} END`;
+  const mvu = (metricSql: string, unit: string) =>
+    csv ? `${metricSql} || ',' || ${value} || ',' || ${lit(csvField(unit))}` : `${metricSql} || ',"value":' || ${value} || ',"unit":' || ${lit(JSON.stringify(unit))}`;
+  const odd = mvu(ODD_METRIC[q.format], '');
+  const byStation = new Map<string, Map<string, string>>();
+  for (const u of q.units) {
+    const m = byStation.get(u.stationId) ?? new Map<string, string>();
+    m.set(u.metric, u.unit);
+    byStation.set(u.stationId, m);
+  }
+  const tables = new Map<string, string[]>();
+  for (const id of q.stationIds) {
+    const entries = [...(byStation.get(id) ?? new Map<string, string>())].filter(([m]) => PLAIN_METRIC.test(m)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sql =
+      entries.length === 0 ? odd : `CASE p.metric ${entries.map(([m, u]) => `WHEN ${lit(m)} THEN ${mvu(lit(csv ? m : JSON.stringify(m)), u)}`).join(' ')} ELSE ${odd} END`;
+    tables.set(sql, [...(tables.get(sql) ?? []), id]);
+  }
+  const list = [...tables];
+  if (list.length === 1) return list[0]![0];
+  return `CASE ${list.map(([sql, ids]) => `WHEN p.station_id IN (${ids.map(lit).join(', ')}) THEN ${sql}`).join(' ')} ELSE ${odd} END`;
+}
+
+/** One reading's line, \n-terminated. */
+function lineSql(q: ExportQuery, withLevels: boolean): string {
+  const level = withLevels ? 'COALESCE(s.level, 0)::text' : `'0'`;
+  const mvu = metricValueUnitSql(q);
+  if (q.format === 'csv') {
+    const validation = `CASE WHEN p.quality = 0 AND p.qc = 0 AND p.review = 0 THEN 'valid,,valid,,'
+      ELSE ${QUALITY_NAME} || ',' || ${checksSql(';', '')} || ',' || ${VALIDATION_STATE} || ',' || CASE WHEN p.review >= 10 THEN ${REASON} ELSE '' END || ',' END`;
+    return `${TS_TEXT} || ',' || p.station_id || ',' || ${mvu} || ',' || ${validation} || ${level} || E'\\n'`;
+  }
+  const validation = `CASE WHEN p.quality = 0 AND p.qc = 0 AND p.review = 0 THEN '"quality":"valid","qc":[],"validation":"valid","reason":null'
+    ELSE '"quality":"' || ${QUALITY_NAME} || '","qc":[' || ${checksSql(',', '"')} || '],"validation":"' || ${VALIDATION_STATE} || '","reason":' || CASE WHEN p.review >= 10 THEN '"' || ${REASON} || '"' ELSE 'null' END END`;
+  return `'{"ts":"' || ${TS_TEXT} || '","station":"' || p.station_id || '","metric":' || ${mvu} || ',' || ${validation} || ',"validationLevel":' || ${level} || E'}\\n'`;
+}
+
+/** The SQL and parameters of one page after `after` (exported for the plan checks of tests and benches). */
+export function exportPageSql(q: ExportQuery, after: ExportKey | undefined, limit: number): { text: string; values: unknown[] } {
+  const values: unknown[] = [q.stationIds, q.metrics, q.from, q.to, q.validOnly, limit];
+  const withLevels = q.levels.length > 0;
+  let levelsJoin = '';
+  if (withLevels) {
+    values.push(
+      q.levels.map((s) => s.stationId),
+      q.levels.map((s) => new Date(s.from)),
+      q.levels.map((s) => new Date(s.to)),
+      q.levels.map((s) => s.level),
+    );
+    levelsJoin = `LEFT JOIN unnest($7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[]) AS s(station_id, f, t, level)
+      ON s.station_id = p.station_id AND p.ts >= s.f AND p.ts < s.t`;
+  }
+  let keyset = '';
+  if (after) {
+    const n = values.length;
+    if (q.stationIds.length === 1) {
+      // With one station the cursor's ts is also a lower bound on ts (chunk exclusion, index range).
+      values.push(after.ts, after.metric);
+      keyset = `AND ts >= $${n + 1}::timestamptz AND (ts, metric) > ($${n + 1}::timestamptz, $${n + 2}::text)`;
+    } else {
+      values.push(after.stationId, after.ts, after.metric);
+      keyset = `AND station_id >= $${n + 1}::text AND (station_id, ts, metric) > ($${n + 1}::text, $${n + 2}::timestamptz, $${n + 3}::text)`;
+    }
+  }
+  // The page in key order; the aggregates read it in that order (no join before them unless
+  // levels are asked, then string_agg orders by rn), and last() keeps the last row's key.
+  const text = `SELECT string_agg(${lineSql(q, withLevels)}, ''${withLevels ? ' ORDER BY p.rn' : ''}) AS text, count(*)::int AS n,
+           last(p.station_id, p.rn) AS station_id, to_char(last(p.ts, p.rn) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts_key, last(p.metric, p.rn) AS metric
+      FROM (SELECT r.*, value::text AS vt, row_number() OVER () AS rn
+              FROM (SELECT station_id, ts, metric, value, quality, qc, review FROM readings
+                     WHERE station_id = ANY($1::text[]) AND ($2::text[] IS NULL OR metric = ANY($2::text[]))
+                       AND ts >= $3 AND ts < $4 AND (NOT $5::boolean OR ${validatedSql()}) ${keyset}
+                     ORDER BY station_id, ts, metric LIMIT $6) r) p ${levelsJoin}`;
+  return { text, values };
+}
+
+/** One page of the export after `after`, at most `limit` rows, as one text value. */
+export async function exportPage(db: Db, q: ExportQuery, after: ExportKey | undefined, limit: number): Promise<ExportPage> {
+  const { text, values } = exportPageSql(q, after, limit);
+  const { rows } = await db.query<{ text: string | null; n: number; station_id: string | null; ts_key: string | null; metric: string | null }>(text, values);
+  const r = rows[0]!;
+  return {
+    text: r.text ?? '',
+    rows: r.n,
+    last: r.station_id === null ? undefined : { stationId: r.station_id, ts: r.ts_key!, metric: r.metric! },
+  };
+}
+
+/**
+ * The whole export as text pages of at most `pageRows` rows, one short keyset query per page
+ * (no server-side cursor: the one embedded connection is shared with ingest between pages). The
+ * next page is asked for while the caller writes the current one.
+ */
+export async function* exportPages(db: Db, q: ExportQuery, pageRows: number): AsyncGenerator<string> {
+  let next: Promise<ExportPage> | undefined = exportPage(db, q, undefined, pageRows);
+  while (next) {
+    const page: ExportPage = await next;
+    next = page.rows === pageRows && page.last ? exportPage(db, q, page.last, pageRows) : undefined;
+    // a caller that stops early leaves at most the one prefetched page, which settles on its own
+    next?.catch(() => undefined);
+    if (page.rows > 0) yield page.text;
+  }
+}
