@@ -3,6 +3,8 @@
  * away abruptly (a reset connection, as when a proxy or the kernel drops it) must free that one
  * place: otherwise every later connection is turned away and the app loses its database for good.
  * A worker that dies is started again on the same port, with everything that was committed.
+ * PostgreSQL's buffer pool is 32 MB, not PGlite's 128 MB (it is resident for good in the worker's
+ * WebAssembly memory), also after a restart; `sharedBuffersMb: 0` keeps PGlite's own.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -65,6 +67,44 @@ describe('embedded database server', () => {
   );
 });
 
+async function sharedBuffers(connectionString: string): Promise<string> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]!.shared_buffers;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('memory', () => {
+  it('runs PostgreSQL with a 32 MB buffer pool, and reports the worker memory', async () => {
+    expect(await sharedBuffers(db.connectionString)).toBe('32MB');
+    const m = await db.memory();
+    // the pool lives in the WebAssembly memory: about 55 MB with 32 MB of pool, 174 MB with PGlite's own 128 MB
+    expect(m.wasmBytes).toBeGreaterThan(32 * 2 ** 20);
+    expect(m.wasmBytes).toBeLessThan(128 * 2 ** 20);
+    expect(m.heapUsedBytes).toBeGreaterThan(0);
+    expect(m.heapTotalBytes).toBeGreaterThanOrEqual(m.heapUsedBytes);
+  });
+
+  it('keeps the 128 MB buffer pool of PGlite when asked to (sharedBuffersMb: 0)', async () => {
+    const stock = await startEmbeddedDatabase(
+      null,
+      (err) => {
+        throw err;
+      },
+      { sharedBuffersMb: 0 },
+    );
+    try {
+      expect(await sharedBuffers(stock.connectionString)).toBe('128MB');
+      expect((await stock.memory()).wasmBytes).toBeGreaterThan(128 * 2 ** 20);
+    } finally {
+      await stock.close();
+    }
+  }, 60_000);
+});
+
 describe('a worker that dies', () => {
   it('is started again on the same port and data directory, with every committed row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'quantrac-embedded-'));
@@ -92,6 +132,7 @@ describe('a worker that dies', () => {
           }
         }
         expect(count).toBe(100 * round);
+        expect((await pool.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]!.shared_buffers).toBe('32MB');
         await pool.query('INSERT INTO kept SELECT generate_series(1, 100)');
         expect(persisted.restarts).toBe(round);
       }

@@ -37,7 +37,18 @@ export interface EmbeddedDatabase {
    * tarball that `loadFrom` restores (worker.mjs `dump` says how it is consistent).
    */
   dump(): Promise<Buffer>;
+  /** What the worker thread holds (for the bench): PGlite's WebAssembly memory and the thread's V8 heap. */
+  memory(): Promise<EmbeddedMemory>;
   close(): Promise<void>;
+}
+
+/** Memory of the embedded database's worker thread, bytes. */
+export interface EmbeddedMemory {
+  /** PGlite's WebAssembly memory: its high-water mark (a WebAssembly memory never shrinks). */
+  wasmBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
 }
 
 /** Who holds a data directory: written to `<dataDir>.lock` while the database runs. */
@@ -81,21 +92,30 @@ export interface EmbeddedDatabaseOptions {
   onRestarted?: (info: { restarts: number; downMs: number }) => void;
   /** A snapshot file of `dump()` the (empty) data directory is filled from first (db restore). */
   loadFrom?: string;
+  /**
+   * PostgreSQL's buffer pool, MB (default 32; 0: PGlite's own 128 MB). It lives in the worker's
+   * WebAssembly memory, resident from the start and never given back (worker.mjs withSharedBuffers).
+   */
+  sharedBuffersMb?: number;
 }
+
+/** The buffer pool by default: 32 MB, a quarter of PGlite's own (issue 20: resident memory). */
+export const DEFAULT_SHARED_BUFFERS_MB = 32;
 
 type WorkerMessage =
   | { type: 'ready'; port: number }
   | { type: 'error'; message: string }
   | { type: 'closed' }
   | { type: 'dumped'; id: number; data: ArrayBuffer }
-  | { type: 'dumpFailed'; id: number; message: string };
+  | { type: 'dumpFailed'; id: number; message: string }
+  | ({ type: 'memory'; id: number } & EmbeddedMemory);
 
 /** Pause before restart attempt n (1-based): 100 ms, doubling, at most 10 s. */
 const restartDelayMs = (attempt: number) => Math.min(10_000, 100 * 2 ** (attempt - 1));
 
-function spawn(dataDir: string | null, port: number, fsync: boolean, loadFrom?: string): Promise<{ worker: Worker; port: number }> {
+function spawn(dataDir: string | null, port: number, fsync: boolean, sharedBuffersMb: number, loadFrom?: string): Promise<{ worker: Worker; port: number }> {
   const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
-    workerData: { dataDir, host: '127.0.0.1', port, fsync, ...(loadFrom ? { loadFrom } : {}) },
+    workerData: { dataDir, host: '127.0.0.1', port, fsync, ...(sharedBuffersMb > 0 ? { sharedBuffersMb } : {}), ...(loadFrom ? { loadFrom } : {}) },
   });
   return new Promise((resolve, reject) => {
     const fail = (err: Error) => {
@@ -145,7 +165,8 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
   let retryTimer: NodeJS.Timeout | undefined;
   let current: Worker | undefined;
 
-  const first = await spawn(dataDir, 0, fsync, options.loadFrom);
+  const sharedBuffersMb = options.sharedBuffersMb ?? DEFAULT_SHARED_BUFFERS_MB;
+  const first = await spawn(dataDir, 0, fsync, sharedBuffersMb, options.loadFrom);
   const port = first.port;
   if (dataDir) writeFileSync(lockFileOf(dataDir), JSON.stringify({ pid: process.pid, port, startedAt: new Date().toISOString() } satisfies EmbeddedLock) + '\n');
   let dumps = 0;
@@ -168,7 +189,7 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       if (closing) return;
-      spawn(dataDir, port, fsync).then(
+      spawn(dataDir, port, fsync, sharedBuffersMb).then(
         ({ worker }) => {
           if (closing) {
             void worker.terminate();
@@ -219,6 +240,26 @@ export async function startEmbeddedDatabase(dataDir: string | null, onUnexpected
         worker.on('message', onMessage);
         worker.once('exit', onExit);
         worker.postMessage({ type: 'dump', id });
+      });
+    },
+    memory() {
+      const worker = current;
+      if (!worker) return Promise.reject(createError('QT_ERR_STORE_UNAVAILABLE', 'the embedded database is not running (restarting or closed)'));
+      const id = ++dumps;
+      return new Promise<EmbeddedMemory>((resolve, reject) => {
+        const onExit = () => {
+          worker.off('message', onMessage);
+          reject(createError('QT_ERR_STORE_UNAVAILABLE', 'the embedded database stopped'));
+        };
+        const onMessage = (msg: WorkerMessage) => {
+          if (msg.type !== 'memory' || msg.id !== id) return;
+          worker.off('message', onMessage);
+          worker.off('exit', onExit);
+          resolve({ wasmBytes: msg.wasmBytes, heapUsedBytes: msg.heapUsedBytes, heapTotalBytes: msg.heapTotalBytes, externalBytes: msg.externalBytes });
+        };
+        worker.on('message', onMessage);
+        worker.once('exit', onExit);
+        worker.postMessage({ type: 'memory', id });
       });
     },
     async close() {

@@ -1,34 +1,70 @@
+/* global WebAssembly */
 // Hosts the embedded TimescaleDB (PGlite + timescaledb) and its Postgres wire-protocol server
 // on a worker thread, so that queries never block the broker's event loop (PGlite executes on
 // the thread that calls it). Plain JavaScript on purpose: worker threads do not inherit the
 // TypeScript loaders of vitest, so this file must run as it is.
 //
-// workerData: { dataDir: string | null, host: string, port: number, fsync: boolean, loadFrom?: string }
+// workerData: { dataDir: string | null, host: string, port: number, fsync: boolean, loadFrom?: string, sharedBuffersMb?: number }
 //   loadFrom: a snapshot file (a tarball of `dump`) the empty data directory is filled from (db restore)
+//   sharedBuffersMb: PostgreSQL's buffer pool (see withSharedBuffers); absent: PGlite's own 128 MB
 // Messages to the parent: { type: 'ready', port } | { type: 'error', message } | { type: 'closed' }
 //   | { type: 'dumped', id, data: ArrayBuffer (transferred) } | { type: 'dumpFailed', id, message }
-// Messages from the parent: { type: 'close' } | { type: 'dump', id }
+//   | { type: 'memory', id, wasmBytes, heapUsedBytes, heapTotalBytes, externalBytes }
+// Messages from the parent: { type: 'close' } | { type: 'dump', id } | { type: 'memory', id }
 import { fdatasyncSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { gzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { timescaledb } from '@electric-sql/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
-/** @type {{ dataDir: string | null, host: string, port: number, fsync: boolean, loadFrom?: string }} */
-const { dataDir, host, port, fsync, loadFrom } = workerData;
+/** @type {{ dataDir: string | null, host: string, port: number, fsync: boolean, loadFrom?: string, sharedBuffersMb?: number }} */
+const { dataDir, host, port, fsync, loadFrom, sharedBuffersMb } = workerData;
 
 const gzipAsync = promisify(gzip);
 
 let db;
 let server;
 
+/**
+ * PGlite's WebAssembly module with PostgreSQL's buffer pool set to `mb` MB. PGlite 0.3 starts
+ * PostgreSQL with `shared_buffers=128MB` as a command-line option compiled into pglite.wasm (a C
+ * string in its data segment), which postgresql.conf and ALTER SYSTEM cannot override, and the
+ * whole pool sits in the WebAssembly memory, touched at start (Emscripten's anonymous mmap zeroes
+ * it) and never given back: resident memory whatever the load (issue 20: an idle app had 150 MB of
+ * its 174 MB WebAssembly memory resident; 52 of 56 MB with a 32 MB pool). The pool only caches
+ * pages the OS page cache holds too (PGlite reads and writes the data files through node:fs), so a
+ * smaller one costs a copy from the page cache on a miss, not a disk read. The option's text is
+ * replaced in the bytes before they are compiled, only when it is found exactly once, with a
+ * value no longer than the original (NUL-terminated): otherwise (another PGlite build) the module
+ * is PGlite's own, and start() checks what PostgreSQL reports either way.
+ */
+async function withSharedBuffers(mb) {
+  const file = fileURLToPath(new URL('./pglite.wasm', import.meta.resolve('@electric-sql/pglite')));
+  const bytes = readFileSync(file);
+  const from = Buffer.from('shared_buffers=128MB\0');
+  const to = Buffer.from(`shared_buffers=${mb}MB\0`);
+  const at = bytes.indexOf(from);
+  if (at < 0 || bytes.indexOf(from, at + 1) >= 0 || to.length > from.length) return undefined;
+  to.copy(bytes, at);
+  bytes.fill(0, at + to.length, at + from.length);
+  return WebAssembly.compile(bytes);
+}
+
 async function start() {
   const options = { extensions: { timescaledb } };
   if (loadFrom) options.loadDataDir = new Blob([readFileSync(loadFrom)], { type: 'application/x-gzip' });
+  const wasmModule = sharedBuffersMb ? await withSharedBuffers(sharedBuffersMb) : undefined;
+  if (wasmModule) options.wasmModule = wasmModule;
   db = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
   await db.waitReady;
+  if (wasmModule) {
+    const { rows } = await db.query(`SELECT setting::bigint * 8 / 1024 AS mb FROM pg_settings WHERE name = 'shared_buffers'`);
+    if (Number(rows[0]?.mb) !== sharedBuffersMb) throw new Error(`shared_buffers is ${rows[0]?.mb} MB, not the ${sharedBuffersMb} MB asked for`);
+  }
   if (dataDir && fsync !== false) syncOnEveryAnswer(db);
   await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb;');
   // After reopening a persisted data directory the extension library is not loaded into the
@@ -141,9 +177,20 @@ async function dump(id) {
   }
 }
 
+/**
+ * What this thread holds: PGlite's WebAssembly memory (its high-water mark: a WebAssembly memory
+ * never shrinks) and this thread's own V8 heap, so the app's RSS can be told apart (bench).
+ */
+function memory(id) {
+  const heap = getHeapStatistics();
+  const wasmBytes = db && db.Module && db.Module.HEAPU8 ? db.Module.HEAPU8.length : 0;
+  parentPort.postMessage({ type: 'memory', id, wasmBytes, heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size, externalBytes: heap.external_memory });
+}
+
 parentPort.on('message', (msg) => {
   if (msg && msg.type === 'close') void close();
   else if (msg && msg.type === 'dump') void dump(msg.id);
+  else if (msg && msg.type === 'memory') memory(msg.id);
 });
 
 start().catch((err) => {
