@@ -4,9 +4,10 @@
  * the data validation goal (validation.ts: invalidate a month of one metric, read it back) and the
  * ingest cost of the ingest-time checks, A/B (qc-ab.ts: results/qc-ab[-quick].json).
  * `npm run bench -- --all` then also runs the feature benchmarks, each in its own process on a
- * fresh embedded database: the analyst API (analytics.ts), Circular 10 files (circular10.ts),
+ * fresh embedded database: the analyst API (analytics.ts), exports (export.ts), Circular 10 files (circular10.ts),
  * what a busy Node-RED flow costs ingest (node-red.ts), notifications (notifications.ts) and one run
- * of the scheduled spatial check over 100 stations × 10 metrics × 1 hour (validation-scheduled.ts).
+ * of the scheduled spatial check over 100 stations × 10 metrics × 1 hour (validation-scheduled.ts),
+ * and ingest at 5,000 readings/s beside an export, a heavy aggregate and the policy jobs (contention.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +26,14 @@ const parts: Array<[string, string[]]> = [
 if (all) {
   parts.push(
     ['analytics.ts', quick ? ['--quick'] : []],
+    // CSV/NDJSON export rows/s and peak RSS (issue 20): 10 M rows, 1 M with --quick
+    ['export.ts', quick ? ['--quick'] : []],
     ['circular10.ts', quick ? ['--stations', '50', '--files', '4'] : ['--stations', '200', '--files', '12']],
     ['node-red.ts', quick ? ['--quick'] : []],
     ['notifications.ts', quick ? ['--quick'] : []],
     ['validation-scheduled.ts', quick ? ['--runs', '2'] : []],
+    // ingest at 5,000 readings/s while an export, a heavy aggregate and the policy jobs run (issue 20), lanes then FIFO
+    ['contention.ts', quick ? ['--seconds', '10', '--ab', '--no-slice-cost'] : ['--seconds', '60', '--ab']],
   );
 }
 let failed = 0;

@@ -70,6 +70,37 @@ export function rssMb(pid: number): number {
   }
 }
 
+/**
+ * Resident MB of the WebAssembly memories of a process (the embedded database's PGlite), read from
+ * /proc/<pid>/smaps: V8 reserves each 64-bit WebAssembly memory with its guard region (8 GB or
+ * more) and makes the memory's current size read-write, so it shows as a read-write anonymous
+ * mapping followed at once by an inaccessible one, together at least 4 GB. NaN when unreadable.
+ */
+export function wasmResidentMb(pid: number): number {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return NaN;
+  }
+  const maps: Array<{ start: bigint; end: bigint; perms: string; anon: boolean; rssKb: number }> = [];
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) maps.push({ start: BigInt(`0x${head[1]}`), end: BigInt(`0x${head[2]}`), perms: head[3]!, anon: head[4]!.trim() === '', rssKb: 0 });
+    else {
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss && maps.length > 0) maps[maps.length - 1]!.rssKb = Number(rss[1]);
+    }
+  }
+  let kb = 0;
+  for (let i = 0; i + 1 < maps.length; i++) {
+    const m = maps[i]!;
+    const next = maps[i + 1]!;
+    if (m.anon && m.perms.startsWith('rw') && next.anon && next.perms.startsWith('---') && next.start === m.end && next.end - m.start >= 4n * 2n ** 30n) kb += m.rssKb;
+  }
+  return Math.round(kb / 1024);
+}
+
 /** CPU ms of every thread of this process, by thread id. */
 function threadsCpuMs(pid: number): Map<number, number> {
   const out = new Map<number, number>();
@@ -90,11 +121,13 @@ export function threadCount(pid: number): number {
 }
 
 /**
- * Samples CPU between start and stop: this process (main thread and all other threads: the
- * embedded database's worker, GC, libuv), the load generator, and the machine. Percent of one core.
+ * Samples CPU between start and stop: the app's process (this one unless `appPid` is given; main
+ * thread and all other threads: the embedded database's worker, GC, libuv), the load generator,
+ * and the machine. Percent of one core. The main event loop's utilization is this process's: NaN
+ * when the app runs in another.
  */
-export function cpuSampler(loadPid?: number) {
-  const pid = process.pid;
+export function cpuSampler(loadPid?: number, appPid: number = process.pid) {
+  const pid = appPid;
   const wall0 = performance.now();
   const app0 = processCpuMs(pid);
   const main0 = threadCpuMs(pid, pid);
@@ -128,7 +161,7 @@ export function cpuSampler(loadPid?: number) {
         appBusiestOtherThreadCpuPct: pct(busiest),
         loadGeneratorCpuPct: Number.isNaN(load) ? null : pct(load),
         machineBusyPct: Math.round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100),
-        mainEventLoopUtilization: Math.round(performance.eventLoopUtilization(elu0).utilization * 100) / 100,
+        mainEventLoopUtilization: pid === process.pid ? Math.round(performance.eventLoopUtilization(elu0).utilization * 100) / 100 : NaN,
       };
     },
   };

@@ -17,6 +17,7 @@ import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
+import { linearRegression, standardDeviation } from 'simple-statistics';
 import { loadProfiles } from '../device-profiles/index.js';
 import { createFleet, type Fault, MALFORMED_MODES } from '../simulators/index.js';
 import { startEmbeddedDatabase } from '../store/embedded/index.js';
@@ -331,6 +332,26 @@ await client.end();
 await external.close();
 
 const rss = samples.map((s) => s.rssMb);
+/**
+ * Flatness after the warm-up (issue 20: "RSS and heap flat after the first 10 minutes"): the
+ * least-squares slope of the samples from WARMUP_MIN on, in MB per hour, beside the samples'
+ * own noise (standard deviation of the residuals), so a reader sees whether a slope is within it.
+ */
+const WARMUP_MIN = arg('warmup-minutes', 10);
+function trend(pick: (s: (typeof samples)[number]) => number) {
+  const pts = samples.filter((x) => x.minute >= WARMUP_MIN && Number.isFinite(pick(x))).map((x) => [x.minute / 60, pick(x)] as [number, number]);
+  if (pts.length < 3) return { fromMinute: WARMUP_MIN, samples: pts.length, slopeMbPerHour: null, residualSdMb: null, rangeMb: null };
+  const { m, b } = linearRegression(pts);
+  const residuals = pts.map(([h, y]) => y - (m * h + b));
+  const ys = pts.map(([, y]) => y);
+  return {
+    fromMinute: WARMUP_MIN,
+    samples: pts.length,
+    slopeMbPerHour: Math.round(m * 10) / 10,
+    residualSdMb: Math.round(standardDeviation(residuals) * 10) / 10,
+    rangeMb: [Math.min(...ys), Math.max(...ys)],
+  };
+}
 const half = Math.floor(rss.length / 2);
 const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
 const result = {
@@ -358,6 +379,7 @@ const result = {
     firstHalfAvg: avg(samples.slice(1, half).map((x) => x.heapUsedMb)),
     secondHalfAvg: avg(samples.slice(half).map((x) => x.heapUsedMb)),
   },
+  afterWarmup: { rss: trend((x) => x.rssMb), heapUsed: trend((x) => x.heapUsedMb) },
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -6,6 +6,7 @@
  *   npm run bench                 default set (about 5 minutes): bench/results/latest.json
  *   npm run bench -- --quick      smoke set (under a minute, CI): bench/results/quick.json
  *   npm run bench:table           the README's Markdown table from bench/results/latest.json
+ *   npm run bench -- --only fleet  only the connected-stations phases: bench/results/fleet.json
  *
  * Measured, in one run against one app:
  *  1. start-up: fresh DATA_DIR, and restart with every bench station registered;
@@ -15,8 +16,12 @@
  *     threshold-crossing reading → `alertChanged` (published by a probe station in this process);
  *  4. each stage alone: the broker (bare Aedes, publish → subscriber), parsing and validation,
  *     the database batch insert;
- *  5. 1,000 and 10,000 connected stations reporting once a minute: RSS, CPU, connect rate;
- *  6. recovering a one-hour backlog from 1,000 stations (one array message each).
+ *  5. recovering a one-hour backlog from 1,000 stations (one array message each);
+ *  6. 1,000 and 10,000 connected stations reporting once a minute: RSS, CPU, connect rate. Each
+ *     against a fresh Quantrac in its own process (`node --import tsx main.ts` on the same data
+ *     directory, test/helpers/child-app.ts), so the RSS is that of the process serving them, not of
+ *     this one, which also holds what the earlier phases left (load at saturation, the stages run
+ *     in-process) and the embedded database's WebAssembly memory at its high-water mark.
  *
  * Stations are registered by the bench with a shared secret hashed once with cheap scrypt
  * parameters (N=2^10) straight into the database: registering and first-connecting 11,000 stations
@@ -26,16 +31,20 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import mqtt from 'mqtt';
 import { createApp, type App } from '../app.js';
 import { hashSecret } from '../lib/passwords.js';
 import { parseReadingsPayload } from '../ingest/parse.js';
 import { insertReadings, countReadings } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount } from './lib.js';
+import { freePort, startChildApp } from '../test/helpers/child-app.js';
+import { cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount, wasmResidentMb } from './lib.js';
 import { measureCompiledStartup } from './startup-compiled.js';
+import { fixedRate } from './fixed-rate.js';
 
 const quick = process.argv.includes('--quick');
+/** `--only fleet`: start-up, registration and the connected-stations phases, nothing else. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+if (only !== undefined && only !== 'fleet') throw new Error(`--only: unknown phase ${only} (known: fleet)`);
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 /** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
@@ -194,89 +203,6 @@ function verdict(u: ReturnType<ReturnType<typeof cpuSampler>['stop']>): string {
   return `${head}; by CPU: ${parts.map((p) => p[0]).join(', ')}`;
 }
 
-/** Publishes threshold crossings from a probe station in this process; times publish → alertChanged. */
-async function alertProbe(app: App, stationId: string, count: number): Promise<number[]> {
-  await app.alerts.saveRule(
-    {
-      id: 'bench.probe',
-      name: { en: 'bench probe', vi: 'bench probe' },
-      kind: 'threshold',
-      scope: { station: stationId },
-      metric: 'pm25',
-      severity: 'warning',
-      op: 'above',
-      raise: 500,
-      clear: 400,
-      over: 'raw',
-    },
-    'bench',
-    'insert',
-  );
-  const client = await mqtt.connectAsync(mqttUrl(app), { clientId: stationId, username: stationId, password: SECRET, protocolVersion: 4, reconnectPeriod: 0 });
-  const out: number[] = [];
-  let ts = nextStart(DAY);
-  const waitFor = (state: 'opened' | 'resolved') =>
-    new Promise<number>((resolve) => {
-      const handler = ({ alert, transition }: { alert: { stationId: string }; transition: string }) => {
-        if (alert.stationId !== stationId) return;
-        if (state === 'opened' ? transition === 'pending' || transition === 'firing' : transition === 'resolved') {
-          resolve(performance.now());
-        }
-      };
-      app.bus.on('bench', 'alertChanged', handler);
-    });
-  for (let i = 0; i < count; i++) {
-    const opened = waitFor('opened');
-    const t0 = performance.now();
-    await client.publishAsync(`stations/${stationId}/readings`, JSON.stringify({ ts: new Date((ts += 60_000)).toISOString(), values: { pm25: 900 } }), { qos: 1 });
-    out.push((await opened) - t0);
-    app.bus.removeOwner('bench');
-    const resolved = waitFor('resolved');
-    await client.publishAsync(`stations/${stationId}/readings`, JSON.stringify({ ts: new Date((ts += 60_000)).toISOString(), values: { pm25: 10 } }), { qos: 1 });
-    await resolved;
-    app.bus.removeOwner('bench');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await client.endAsync();
-  return out;
-}
-
-async function fixedRate(app: App, stationIds: string[], probeId: string) {
-  const login = await fetch(`http://127.0.0.1:${app.ports.http}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PW }),
-  });
-  const { token } = (await login.json()) as { token: string };
-  const run = runLoad({
-    mode: 'rate',
-    url: mqttUrl(app),
-    stations: stationsOf(stationIds),
-    metrics: METRICS_10,
-    messagesPerSecond: P.rate,
-    durationMs: P.rateMs,
-    warmupMs: P.warmupMs,
-    socket: { url: `http://127.0.0.1:${app.ports.http}`, token, sampleStations: Math.min(100, stationIds.length) },
-    startTs: nextStart(DAY),
-  });
-  await run.connected;
-  await new Promise((r) => setTimeout(r, P.warmupMs));
-  const cpu = cpuSampler(run.child.pid);
-  const probe = await alertProbe(app, probeId, P.probes);
-  const r = await run.result;
-  const usage = cpu.stop();
-  return {
-    readingsPerSecondOffered: P.rate * METRICS_10.length,
-    readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
-    publishToCommitMs: percentiles(r.publishToAckMs),
-    publishToClientMs: percentiles(r.publishToClientMs),
-    thresholdToAlertMs: percentiles(probe),
-    realtimeFrameMs: app.config.dashboard.frameMs,
-    failedPublishes: r.failed,
-    cpu: usage,
-  };
-}
-
 /** Parsing and validation alone (ingest/parse.ts): the same 10-metric payloads, in this thread. */
 function validationStage() {
   const profile = app.profiles.get('air-quality')!;
@@ -405,41 +331,70 @@ async function brokerStage(stationIds: string[]) {
   }
 }
 
-async function fleet(app: App, stationIds: string[]) {
-  const rss0 = rssMb(process.pid);
-  const run = runLoad({
-    mode: 'fleet',
-    url: mqttUrl(app),
-    stations: stationsOf(stationIds),
-    metrics: METRICS_10,
-    periodMs: 60_000,
-    startTs: nextStart(2 * DAY),
-    connectConcurrency: 100,
+/**
+ * The connected-stations phase: a fresh Quantrac in its own process on the bench's data directory
+ * (the in-process app closed first: one process at a time holds it), `stationIds` connected and
+ * reporting once a minute; that process's RSS (before they connect, at the end, the highest seen),
+ * the resident part of its embedded database's WebAssembly memory, and its CPU.
+ */
+async function fleet(dataDir: string, stationIds: string[]) {
+  const [mqttPort, httpPort] = [await freePort(), await freePort()];
+  const child = await startChildApp({
+    DATA_DIR: dataDir,
+    DATABASE_URL: process.env['DATABASE_URL'] ?? '',
+    MQTT_PORT: String(mqttPort),
+    HTTP_PORT: String(httpPort),
+    ADMIN_PASSWORD: ADMIN_PW,
+    // as appConfig(): the alert engine's own tick (child-app turns it off for tests), no rate limit
+    ALERTS_TICK_MS: '5000',
+    STATION_MAX_MSGS_PER_S: '0',
   });
-  const { connectMs } = await run.connected;
-  const cpu = cpuSampler(run.child.pid);
-  let rssMax = 0;
-  const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(process.pid))), 500);
-  await new Promise((r) => setTimeout(r, P.fleetMs));
-  const usage = cpu.stop();
-  clearInterval(sampler);
-  const rss = rssMb(process.pid);
-  run.stop();
-  const r = await run.result;
-  return {
-    stations: stationIds.length,
-    connectsPerSecond: Math.round(stationIds.length / (connectMs / 1000)),
-    connectSeconds: Math.round(connectMs / 100) / 10,
-    measuredSeconds: P.fleetMs / 1000,
-    messagesAcked: r.acked,
-    failedPublishes: r.failed,
-    rssMbBefore: rss0,
-    rssMb: rss,
-    rssMbMax: Math.max(rssMax, rss),
-    appThreads: threadCount(process.pid),
-    cpu: usage,
-    publishToCommitMs: percentiles(r.publishToAckMs),
-  };
+  const pid = child.proc.pid!;
+  try {
+    const rss0 = rssMb(pid);
+    const wasm0 = wasmResidentMb(pid);
+    const run = runLoad({
+      mode: 'fleet',
+      url: `mqtt://127.0.0.1:${mqttPort}`,
+      stations: stationsOf(stationIds),
+      metrics: METRICS_10,
+      periodMs: 60_000,
+      startTs: nextStart(2 * DAY),
+      connectConcurrency: 100,
+    });
+    let rssMax = rss0;
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(pid) || 0)), 500);
+    const { connectMs } = await run.connected;
+    const cpu = cpuSampler(run.child.pid, pid);
+    await new Promise((r) => setTimeout(r, P.fleetMs));
+    const usage = cpu.stop();
+    clearInterval(sampler);
+    const rss = rssMb(pid);
+    const wasm = wasmResidentMb(pid);
+    const appThreads = threadCount(pid);
+    run.stop();
+    const r = await run.result;
+    return {
+      stations: stationIds.length,
+      connectsPerSecond: Math.round(stationIds.length / (connectMs / 1000)),
+      connectSeconds: Math.round(connectMs / 100) / 10,
+      measuredSeconds: P.fleetMs / 1000,
+      messagesAcked: r.acked,
+      failedPublishes: r.failed,
+      rssOf: 'a fresh Quantrac process serving only these stations (main.ts with the embedded database)',
+      rssMbBefore: rss0,
+      rssMb: rss,
+      rssMbMax: Math.max(rssMax, rss),
+      // of that RSS, the embedded database's WebAssembly memory (PGlite: buffer pool, catalog caches…)
+      wasmResidentMbBefore: wasm0,
+      wasmResidentMb: wasm,
+      appThreads,
+      cpu: usage,
+      publishToCommitMs: percentiles(r.publishToAckMs),
+    };
+  } finally {
+    await child.stop();
+  }
 }
 
 async function backlog(app: App, stationIds: string[]) {
@@ -489,6 +444,17 @@ const m1 = allStations.slice(P.throughputStations, 2 * P.throughputStations);
 const backlogIds = allStations.slice(0, P.backlogStations);
 const probeId = 'BENCH-PROBE';
 let ok: boolean;
+let appProcessCpuMs: number;
+/** Every connected-stations phase (P.fleet), each against a fresh app in its own process. */
+async function fleetPhases() {
+  const out = [];
+  for (const n of P.fleet) {
+    log(`${n} connected stations reporting once a minute, ${P.fleetMs / 1000} s, against a fresh Quantrac process`);
+    out.push(await fleet(dataDir, allStations.slice(0, n)));
+    log(`${n} stations: RSS ${out[out.length - 1]!.rssMb} MB (before they connected ${out[out.length - 1]!.rssMbBefore} MB)`);
+  }
+  return out;
+}
 try {
   log(`start (fresh DATA_DIR, ${results['database']})`);
   let t = performance.now();
@@ -500,10 +466,23 @@ try {
   app = await startApp(dataDir);
   const restartMs = Math.round(performance.now() - t);
   // The compiled build as `npm start` runs it (a separate process; needs `npm run build`).
-  const compiled = await measureCompiledStartup();
+  const compiled = only ? undefined : await measureCompiledStartup();
   results['startup'] = { freshMs: startupMsFresh, restartMs, registeredStations: allStations.length + 1, ...(compiled ? { compiled } : {}) };
   if (compiled) log(`compiled build (node dist/main.js): banner after ${compiled.wallMs} ms, banner says ${compiled.bannerMs} ms`);
   log(`started: fresh ${startupMsFresh} ms, restart with ${allStations.length + 1} stations ${(results['startup'] as { restartMs: number }).restartMs} ms`);
+
+  if (only === 'fleet') {
+    await app.close();
+    app = undefined as unknown as App;
+    results['fleet'] = await fleetPhases();
+    const file = fileURLToPath(new URL('./results/fleet.json', import.meta.url));
+    mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+    writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+    console.log(JSON.stringify(results['fleet'], null, 2));
+    console.log(`\nwritten to ${file.slice(file.indexOf('bench/'))}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  }
 
   const m1First = process.argv.includes('--m1-first');
   log(`throughput, 10 metrics/message, ${m10.length} stations`);
@@ -516,7 +495,19 @@ try {
   const stalled = stalledPhases([t10, t1]);
 
   log(`fixed rate ${P.rate * 10} readings/s with a socket.io client and ${P.probes} alert probes`);
-  results['latency'] = await fixedRate(app, m10, probeId);
+  results['latency'] = await fixedRate(app, {
+    stationIds: m10,
+    probeId,
+    secret: SECRET,
+    adminPassword: ADMIN_PW,
+    metrics: METRICS_10,
+    messagesPerSecond: P.rate,
+    durationMs: P.rateMs,
+    warmupMs: P.warmupMs,
+    probes: P.probes,
+    startTs: nextStart(DAY),
+    probeStartTs: nextStart(DAY),
+  });
 
   log('stages alone: parsing + validation, database insert, rule evaluation, bare broker');
   const validation = validationStage();
@@ -525,15 +516,15 @@ try {
   const broker = await brokerStage(m10);
   results['stages'] = { broker, validation, databaseInsert: database, rules };
 
-  const fleets = [];
-  for (const n of P.fleet) {
-    log(`${n} connected stations reporting once a minute, ${P.fleetMs / 1000} s`);
-    fleets.push(await fleet(app, allStations.slice(0, n)));
-  }
-  results['fleet'] = fleets;
-
   log(`backlog: ${backlogIds.length} stations × one hour (60 readings × 10 metrics) as arrays`);
   results['backlog'] = await backlog(app, backlogIds);
+
+  // the connected-stations phases run against a fresh app in its own process (see fleet())
+  appProcessCpuMs = processCpuMs(process.pid);
+  await app.close();
+  app = undefined as unknown as App;
+  const fleets = await fleetPhases();
+  results['fleet'] = fleets;
 
   const f1k = fleets.find((f) => f.stations === 1000);
   const f10k = fleets.find((f) => f.stations === 10_000);
@@ -559,7 +550,8 @@ try {
       backlogStoredExactly:
         (results['backlog'] as { readingsStored: number; readingsExpected: number }).readingsStored === (results['backlog'] as { readingsExpected: number }).readingsExpected,
     },
-    appProcessCpuMsTotal: Math.round(processCpuMs(process.pid)),
+    // this process's CPU until the app in it closed (the connected-stations phases run in another)
+    appProcessCpuMsTotal: Math.round(appProcessCpuMs),
     durationSeconds: Math.round((performance.now() - started) / 1000),
   });
   const g = results['guarantees'] as { failedPublishes: number; backlogStoredExactly: boolean };

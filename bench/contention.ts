@@ -1,0 +1,336 @@
+/**
+ * Ingest under contention (issue 20): `npx tsx bench/contention.ts [--seconds 60] [--rate 500] [--fifo | --ab] [--no-slice-cost]`.
+ * The embedded database has one connection: does an ingest commit wait behind long reads and the
+ * policy jobs? A fresh app (embedded TimescaleDB), seeded with a year of one station (10 metrics
+ * every 5 minutes, about 1 M rows) and a day of 100 stations (10 metrics every 5 minutes), its
+ * aggregates refreshed. Then, each phase `--seconds` long at a fixed 5,000 readings/s (500
+ * stations × 10 metrics, one message a second each, QoS 1: PUBACK after commit, bench/load.ts):
+ *   1. ingest alone;
+ *   2. ingest while (a) the year of the one station is exported as CSV over HTTP in a loop, (b)
+ *      the hourly aggregate of 1 day × 100 stations × 10 metrics is asked every second, (c) every
+ *      policy job runs every 10 s (the compressed chunks are decompressed before the phase, so
+ *      compression has its work to do in each).
+ * `--fifo` runs phase 2 with the connection gate's priorities off (one queue in arrival order, as
+ * before store/db-gate.ts); `--ab` runs phase 2 both ways, gate on then off, in the same app.
+ * Before the phases (unless `--no-slice-cost`): how long one job slice takes at an agency's load,
+ * the hourly refresh of an hour of 1,000 stations × 10 metrics at one reading a minute (600,000
+ * rows) and compress_chunk of the chunk holding it.
+ * Prints publish → commit p50/p95/p99 per phase, export rows/s, aggregate p50/p95 and the job
+ * runs; writes bench/results/contention.json. Exits 1 if a publish failed.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createApp, type App } from '../app.js';
+import { hashSecret } from '../lib/passwords.js';
+import { LANES } from '../store/db-gate.js';
+import { tempDataDir } from '../test/helpers/app.js';
+import { cpuSampler, machine, percentiles, runLoad } from './lib.js';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const SECONDS = arg('--seconds', 60);
+const AB = process.argv.includes('--ab');
+const FIFO = process.argv.includes('--fifo');
+const SLICE_COST = !process.argv.includes('--no-slice-cost');
+const METRICS = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
+const ADMIN_PW = 'bench-admin-pw';
+const SECRET = 'bench-shared-station-secret-0123456789';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const INGEST_STATIONS = 500;
+/** Messages per second in all (`--rate`; 10 readings each): 500 = 5,000 readings/s. */
+const MESSAGES_PER_SECOND = arg('--rate', 500);
+const JOB_EVERY_MS = 10_000;
+
+const log = (msg: string) => console.log(`[contention ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+
+/** Registers stations straight into the database with one cheap shared hash (as bench/suite.ts does: the broker verifies as in production), then into the app's directory. */
+async function registerStations(app: App, stationIds: string[]): Promise<void> {
+  const hash = await hashSecret(SECRET, { N: 1 << 10, r: 8, p: 1 });
+  await app.store.db.query(
+    `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
+     SELECT id, id, 'air-quality', 21.0, 105.8, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id ON CONFLICT (id) DO NOTHING`,
+    [stationIds],
+  );
+  await app.store.db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [stationIds, hash]);
+  // the running app's station directory reads them in (a station it does not know has its readings quarantined)
+  for (const id of stationIds) await app.directory.refresh(id);
+}
+
+/** 10 metrics every `stepMin` minutes for `stations` over [from, to), one statement per `sliceMs` of time. */
+async function seed(app: App, stations: string[], from: number, to: number, stepMin: number, sliceMs: number): Promise<void> {
+  for (let t = from; t < to; t += sliceMs) {
+    await app.store.db.query(
+      `INSERT INTO readings (station_id, metric, ts, value, quality)
+       SELECT s, m, g, 20 + 10 * sin(extract(epoch FROM g) / 5000.0) + length(m), 0
+         FROM unnest($1::text[]) AS s, unnest($2::text[]) AS m,
+              generate_series($3::timestamptz, $4::timestamptz - interval '1 microsecond', make_interval(mins => $5::int)) AS g
+       ON CONFLICT DO NOTHING`,
+      [stations, METRICS, new Date(t), new Date(Math.min(to, t + sliceMs)), stepMin],
+    );
+  }
+}
+
+async function refreshAll(app: App, from: number, to: number): Promise<void> {
+  const { rows } = await app.store.db.query<{ v: string }>(`SELECT view_name AS v FROM timescaledb_information.continuous_aggregates`);
+  // built on one another: hourly first
+  const order = ['readings_hourly', 'readings_daily', 'readings_monthly'];
+  for (const v of rows.map((r) => r.v).sort((a, b) => order.indexOf(a) - order.indexOf(b))) {
+    await app.store.db.query(`CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)`, [v, new Date(from), new Date(to)]);
+  }
+}
+
+async function decompressAll(app: App): Promise<number> {
+  const { rows } = await app.store.db.query<{ c: string }>(
+    `SELECT format('%I.%I', chunk_schema, chunk_name) AS c FROM timescaledb_information.chunks WHERE hypertable_name = 'readings' AND is_compressed`,
+  );
+  for (const r of rows) await app.store.db.query(`SELECT decompress_chunk($1::regclass)`, [r.c]);
+  return rows.length;
+}
+
+/** One slice of each sliced job at an agency's load (see the header). */
+async function sliceCost(app: App) {
+  const stations = ids('AG', 1000);
+  await registerStations(app, stations);
+  // an hour 20 days back (a chunk that nothing else writes to), a reading a minute
+  const hour0 = Math.floor((Date.now() - 20 * DAY) / HOUR) * HOUR;
+  let t0 = performance.now();
+  await seed(app, stations, hour0, hour0 + HOUR, 1, 5 * 60_000);
+  const seedMs = performance.now() - t0;
+  const { rows: n } = await app.store.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM readings WHERE ts >= $1 AND ts < $2`, [new Date(hour0), new Date(hour0 + HOUR)]);
+  t0 = performance.now();
+  await app.store.db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(hour0), new Date(hour0 + HOUR)]);
+  const refreshHourMs = performance.now() - t0;
+  const { rows: chunk } = await app.store.db.query<{ c: string; n: number }>(
+    `SELECT format('%I.%I', chunk_schema, chunk_name) AS c FROM timescaledb_information.chunks WHERE hypertable_name = 'readings' AND range_start <= $1 AND range_end > $1`,
+    [new Date(hour0)],
+  );
+  const { rows: inChunk } = await app.store.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM ${chunk[0]!.c}`);
+  t0 = performance.now();
+  await app.store.db.query(`SELECT compress_chunk($1::regclass)`, [chunk[0]!.c]);
+  const compressMs = performance.now() - t0;
+  await app.store.db.query(`SELECT decompress_chunk($1::regclass)`, [chunk[0]!.c]);
+  await app.store.db.query(`DELETE FROM readings WHERE ts >= $1 AND ts < $2 AND station_id LIKE 'AG-%'`, [new Date(hour0), new Date(hour0 + HOUR)]);
+  await app.store.db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(hour0), new Date(hour0 + HOUR)]);
+  const rowsPerS = (inChunk[0]!.n / compressMs) * 1000;
+  return {
+    hourRows: n[0]!.n,
+    seedMs: Math.round(seedMs),
+    refreshOneHourMs: Math.round(refreshHourMs),
+    compressChunkRows: inChunk[0]!.n,
+    compressChunkMs: Math.round(compressMs),
+    compressRowsPerSecond: Math.round(rowsPerS),
+    // a day of that load is 14.4 M rows; readings' chunks are 7 days (100.8 M rows at that load)
+    compressDayOfAgencyLoadEstimateMs: Math.round((14_400_000 / rowsPerS) * 1000),
+  };
+}
+
+let startCursor = Date.now() - 2 * HOUR;
+/** Each phase writes its own slice of the past (the load generator walks each station's clock back a second a message). */
+function nextStart(): number {
+  const s = startCursor;
+  startCursor -= (SECONDS + 30) * 1000;
+  return s;
+}
+
+async function phase(app: App, name: string, contention: boolean, base: string, auth: Record<string, string>, yearFrom: number, yearTo: number, dayFrom: number) {
+  const decompressed = contention ? await decompressAll(app) : 0;
+  const run = runLoad({
+    mode: 'rate',
+    url: `mqtt://127.0.0.1:${app.ports.mqtt}`,
+    stations: ids('IN', INGEST_STATIONS).map((id) => ({ id, secret: SECRET })),
+    metrics: METRICS,
+    messagesPerSecond: MESSAGES_PER_SECOND,
+    durationMs: SECONDS * 1000,
+    warmupMs: 3000,
+    startTs: nextStart(),
+  });
+  await run.connected;
+  let stop = false;
+  const exportRows = { rows: 0, ms: 0, loops: 0 };
+  const aggregateMs: number[] = [];
+  const jobRuns: number[] = [];
+  const loops: Array<Promise<void>> = [];
+  if (contention) {
+    const exportUrl = `${base}/api/v1/export?stations=Y-0000&from=${encodeURIComponent(new Date(yearFrom).toISOString())}&to=${encodeURIComponent(new Date(yearTo).toISOString())}&format=csv`;
+    loops.push(
+      (async () => {
+        while (!stop) {
+          const t0 = performance.now();
+          const res = await fetch(exportUrl, { headers: auth });
+          if (res.status !== 200) throw new Error(`export: ${res.status} ${await res.text()}`);
+          const reader = res.body!.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            for (const b of value) if (b === 10) exportRows.rows++;
+            if (stop) {
+              await reader.cancel();
+              break;
+            }
+          }
+          exportRows.ms += performance.now() - t0;
+          exportRows.loops++;
+        }
+      })(),
+    );
+    const hourlyUrl = `${base}/api/v1/readings?stations=${ids('D', 100).join(',')}&metric=${METRICS.join(',')}&bucket=1h&agg=avg,min,max,count&from=${encodeURIComponent(new Date(dayFrom).toISOString())}&to=${encodeURIComponent(new Date(dayFrom + DAY).toISOString())}`;
+    loops.push(
+      (async () => {
+        while (!stop) {
+          const next = performance.now() + 1000;
+          const t0 = performance.now();
+          const res = await fetch(hourlyUrl, { headers: auth });
+          if (res.status !== 200) throw new Error(`aggregate: ${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+          aggregateMs.push(performance.now() - t0);
+          await sleep(Math.max(0, next - performance.now()));
+        }
+      })(),
+    );
+    loops.push(
+      (async () => {
+        while (!stop) {
+          const next = performance.now() + JOB_EVERY_MS;
+          const t0 = performance.now();
+          await app.store.runPolicyJobs();
+          jobRuns.push(performance.now() - t0);
+          while (!stop && performance.now() < next) await sleep(100);
+        }
+      })(),
+    );
+  }
+  const holds0 = Object.fromEntries(LANES.map((l) => [l, { ...app.store.db.gate.holds(l) }]));
+  const cpu = cpuSampler(run.child.pid);
+  const r = await run.result;
+  // what held the connection during the phase, per lane: an ingest commit waits behind the longest
+  const holds = Object.fromEntries(
+    LANES.map((l) => {
+      const h = app.store.db.gate.holds(l);
+      const h0 = holds0[l]!;
+      return [
+        l,
+        { statements: h.count - h0.count, busyMs: Math.round(h.totalMs - h0.totalMs), over200Ms: h.over200Ms - h0.over200Ms, longestMsSinceStart: Math.round(h.longestMs) },
+      ];
+    }),
+  );
+  const usage = cpu.stop();
+  stop = true;
+  await Promise.all(loops);
+  const { rows: quarantined } = await app.store.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM quarantine`);
+  if (quarantined[0]!.n > 0) throw new Error(`${quarantined[0]!.n} payloads were quarantined: the bench's stations or readings are wrong`);
+  const failedJobs = [...(app.store.embeddedJobs?.runs.values() ?? [])].filter((j) => !j.lastRunOk).map((j) => `${j.procName}: ${j.lastError}`);
+  const out = {
+    name,
+    gatePrioritized: app.store.db.gate.prioritized,
+    readingsPerSecondOffered: MESSAGES_PER_SECOND * METRICS.length,
+    readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
+    publishToCommitMs: percentiles(r.publishToAckMs),
+    failedPublishes: r.failed,
+    connectionHolds: holds,
+    ...(contention
+      ? {
+          exportRowsPerSecond: exportRows.ms > 0 ? Math.round(exportRows.rows / (exportRows.ms / 1000)) : 0,
+          exportRows: exportRows.rows,
+          exportLoopsCompleted: exportRows.loops,
+          aggregateMs: percentiles(aggregateMs),
+          policyJobRunsMs: jobRuns.map(Math.round),
+          chunksDecompressedBefore: decompressed,
+          failedJobs,
+        }
+      : {}),
+    cpu: usage,
+  };
+  log(
+    `${name}: publish→commit p50 ${out.publishToCommitMs.p50} p95 ${out.publishToCommitMs.p95} p99 ${out.publishToCommitMs.p99} ms, ${out.readingsPerSecondStored} readings/s, ${r.failed} failed`,
+  );
+  log(`  connection held (statements, busy ms, holds > 200 ms): ${LANES.map((l) => `${l} ${holds[l]!.statements}, ${holds[l]!.busyMs}, ${holds[l]!.over200Ms}`).join('; ')}`);
+  return out;
+}
+
+const dataDir = tempDataDir();
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: ADMIN_PW,
+  automation: { enabled: false },
+  security: { stationMaxMsgsPerSecond: 0 },
+  analytics: { rateLimitPerMinute: 1_000_000 },
+});
+try {
+  const base = `http://127.0.0.1:${app.ports.http}`;
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PW }),
+  });
+  const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+  await registerStations(app, [...ids('IN', INGEST_STATIONS), 'Y-0000', ...ids('D', 100)]);
+
+  const slices = SLICE_COST ? await sliceCost(app) : undefined;
+  if (slices)
+    log(`one slice: hourly refresh of ${slices.hourRows} rows ${slices.refreshOneHourMs} ms; compress_chunk of ${slices.compressChunkRows} rows ${slices.compressChunkMs} ms`);
+
+  // a year of one station ending 3 days ago, and a day of 100 stations 40 days ago: 10 metrics every 5 minutes
+  const yearTo = Math.floor((Date.now() - 3 * DAY) / DAY) * DAY;
+  const yearFrom = yearTo - 365 * DAY;
+  const dayFrom = yearTo - 40 * DAY;
+  let t0 = performance.now();
+  await seed(app, ['Y-0000'], yearFrom, yearTo, 5, 30 * DAY);
+  await seed(app, ids('D', 100), dayFrom, dayFrom + DAY, 5, 6 * HOUR);
+  const seedS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  await refreshAll(app, yearFrom - DAY, yearTo + DAY);
+  await app.store.db.query('ANALYZE readings');
+  const refreshS = (performance.now() - t0) / 1000;
+  const { rows: seeded } = await app.store.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM readings`);
+  log(`seeded ${seeded[0]!.n} rows in ${seedS.toFixed(1)} s, aggregates refreshed in ${refreshS.toFixed(1)} s`);
+
+  const phases = [];
+  phases.push(await phase(app, 'ingest alone', false, base, auth, yearFrom, yearTo, dayFrom));
+  const modes = AB ? [true, false] : [!FIFO];
+  for (const prioritized of modes) {
+    app.store.db.gate.prioritized = prioritized;
+    phases.push(await phase(app, `ingest + export + aggregate + jobs (${prioritized ? 'lanes' : 'FIFO'})`, true, base, auth, yearFrom, yearTo, dayFrom));
+  }
+  app.store.db.gate.prioritized = true;
+  const failed = phases.reduce((n, p) => n + p.failedPublishes, 0);
+  process.exitCode = failed > 0 ? 1 : 0;
+
+  console.log(
+    `\nIngest at ${MESSAGES_PER_SECOND * METRICS.length} readings/s (${INGEST_STATIONS} stations × ${METRICS.length} metrics, a message every ${INGEST_STATIONS / MESSAGES_PER_SECOND} s each), ${SECONDS} s a phase (machine shared: figures are noisy)\n`,
+  );
+  console.log('| Phase | publish→commit p50 / p95 / p99 ms | stored readings/s | export rows/s | aggregate p50 / p95 ms | policy job runs (ms) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const p of phases) {
+    const c = p.publishToCommitMs;
+    console.log(
+      `| ${p.name} | ${c.p50} / ${c.p95} / ${c.p99} | ${p.readingsPerSecondStored} | ${p.exportRowsPerSecond ?? '–'} | ${p.aggregateMs ? `${p.aggregateMs.p50} / ${p.aggregateMs.p95}` : '–'} | ${p.policyJobRunsMs?.join(', ') ?? '–'} |`,
+    );
+  }
+  for (const p of phases) if (p.failedJobs?.length) console.log(`failed policy jobs in "${p.name}": ${p.failedJobs.join('; ')}`);
+  if (slices) {
+    console.log(
+      `\nOne job slice: hourly refresh of one hour of 1,000 stations × 10 metrics (${slices.hourRows.toLocaleString('en')} rows) ${slices.refreshOneHourMs} ms; ` +
+        `compress_chunk of a chunk of ${slices.compressChunkRows.toLocaleString('en')} rows ${slices.compressChunkMs} ms (${slices.compressRowsPerSecond.toLocaleString('en')} rows/s: a day at that load, 14.4 M rows, about ${Math.round(slices.compressDayOfAgencyLoadEstimateMs / 1000)} s)`,
+    );
+  }
+  const out = { when: new Date().toISOString(), machine: machine(), seconds: SECONDS, seeded: { rows: seeded[0]!.n, seedS, refreshS }, sliceCost: slices, phases };
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}contention.json`, `${JSON.stringify(out, null, 2)}\n`);
+  if (failed > 0) console.error(`FAILED: ${failed} publishes were refused`);
+} finally {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+// the app's timers are closed, but do not wait for stragglers (the load generator's IPC): exit with the code set above
+process.exit();

@@ -1,0 +1,129 @@
+/**
+ * Export benchmark (issue 20): `npx tsx bench/export.ts` (10 M rows), `--quick` (1 M rows) or
+ * `--rows N`; `--format csv|ndjson` for one format only (default both).
+ * A fresh embedded app in this process, seeded with SQL `INSERT … SELECT … generate_series`
+ * (10 stations × 10 metrics × N/100 minutes, values with two decimals), then
+ * `GET /api/v1/export` over real HTTP for the whole range, as CSV and as NDJSON: rows, bytes,
+ * rows/s, MB/s, the process's RSS before the export and its peak during it (sampled every
+ * 100 ms; the main thread's V8 heap and array buffers too). The HTTP client reading the body runs in this same process (it counts newlines with
+ * Buffer.indexOf), so its CPU and memory are in the figures; the embedded database's WebAssembly
+ * heap (its worker thread) is in the RSS too. Compression is off (`compressAfterDays: 0`) so no
+ * policy job runs during the export.
+ */
+import { rmSync } from 'node:fs';
+import { createApp } from '../app.js';
+import { tempDataDir } from '../test/helpers/app.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+};
+const ROWS = Number(arg('--rows') ?? (args.includes('--quick') ? 1_000_000 : 10_000_000));
+const FORMATS = (arg('--format') ? [arg('--format')!] : ['csv', 'ndjson']) as Array<'csv' | 'ndjson'>;
+const METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure'];
+const STATIONS = 10;
+const MINUTES = Math.max(1, Math.round(ROWS / (STATIONS * METRICS.length)));
+const MIN = 60_000;
+const START = Date.parse('2026-01-01T00:00:00Z');
+const END = START + MINUTES * MIN;
+
+const dataDir = tempDataDir();
+const app = await createApp({
+  dataDir,
+  host: '127.0.0.1',
+  mqtt: { port: 0 },
+  http: { port: 0 },
+  simulate: 0,
+  logLevel: 'warn',
+  adminPassword: 'bench-admin-password',
+  alerts: { tickMs: 0, indexThrottleMs: 0 },
+  analytics: { rateLimitPerMinute: 1_000_000, maxExportDays: 36_600 },
+  store: { compressAfterDays: 0 },
+});
+const base = `http://127.0.0.1:${app.ports.http}`;
+try {
+  const login = (await (
+    await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
+    })
+  ).json()) as { token: string };
+  const auth = { authorization: `Bearer ${login.token}` };
+  const ids = Array.from({ length: STATIONS }, (_, i) => `X-${String(i).padStart(2, '0')}`);
+  for (const id of ids) {
+    const res = await fetch(`${base}/api/v1/stations`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, name: id, profile: 'air-quality', lat: 21, lon: 105.8 }),
+    });
+    if (res.status !== 201) throw new Error(`station ${id}: ${res.status}`);
+  }
+
+  // seed: one statement per station and 10,000 minutes (100,000 rows), values with two decimals
+  const db = app.store.db;
+  let t0 = performance.now();
+  const SLICE = 10_000;
+  for (const id of ids) {
+    for (let m = 0; m < MINUTES; m += SLICE) {
+      await db.query(
+        `INSERT INTO readings (station_id, metric, ts, value, quality)
+         SELECT $1, mt.m, $2::timestamptz + make_interval(mins => i), ((i * 7919 + mt.k * 131) % 100000) / 100.0, 0
+           FROM generate_series($3::int, $4::int) AS i, unnest($5::text[]) WITH ORDINALITY AS mt(m, k)`,
+        [id, new Date(START), m, Math.min(MINUTES, m + SLICE) - 1, METRICS],
+      );
+    }
+  }
+  await db.query('ANALYZE readings');
+  const seedS = (performance.now() - t0) / 1000;
+  const expected = STATIONS * METRICS.length * MINUTES;
+  console.log(
+    `\nQuantrac export bench: ${expected.toLocaleString('en')} rows (${STATIONS} stations × ${METRICS.length} metrics × ${MINUTES.toLocaleString('en')} minutes) seeded in ${seedS.toFixed(1)} s`,
+  );
+  console.log('(the HTTP client runs in this process; RSS includes the embedded database worker)\n');
+  console.log('| Format | Rows | MB | Seconds | Rows/s | MB/s | RSS before MB | RSS peak MB | JS heap peak MB | buffers peak MB |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+
+  for (const format of FORMATS) {
+    global.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    let peak = rss0;
+    // the main thread's V8 heap and buffers at their peaks (the database worker's WebAssembly heap is in RSS only)
+    let heapPeak = 0;
+    let buffersPeak = 0;
+    const sample = () => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.rss);
+      heapPeak = Math.max(heapPeak, m.heapUsed);
+      buffersPeak = Math.max(buffersPeak, m.arrayBuffers);
+    };
+    const sampler = setInterval(sample, 100);
+    t0 = performance.now();
+    const res = await fetch(`${base}/api/v1/export?stations=${ids.join(',')}&from=${new Date(START).toISOString()}&to=${new Date(END).toISOString()}&format=${format}`, {
+      headers: auth,
+    });
+    if (res.status !== 200) throw new Error(`export: ${res.status} ${await res.text()}`);
+    const reader = res.body!.getReader();
+    let lines = 0;
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;
+    }
+    const s = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    sample();
+    const rows = format === 'csv' ? lines - 1 : lines;
+    if (rows !== expected) throw new Error(`${format}: ${rows} rows, expected ${expected}`);
+    console.log(
+      `| ${format} | ${rows.toLocaleString('en')} | ${(bytes / 1e6).toFixed(0)} | ${s.toFixed(1)} | ${Math.round(rows / s).toLocaleString('en')} | ${(bytes / 1e6 / s).toFixed(1)} | ${Math.round(rss0 / 1e6)} | ${Math.round(peak / 1e6)} | ${Math.round(heapPeak / 1e6)} | ${Math.round(buffersPeak / 1e6)} |`,
+    );
+  }
+} finally {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
