@@ -222,15 +222,13 @@ export function nextPageRows(last: number, tookMs: number, pageRows: number): nu
  * the caller writes the current one.
  */
 export async function* exportPages(db: Db, q: ExportQuery, pageRows: number): AsyncGenerator<string> {
-  type Timed = { page: ExportPage; limit: number; tookMs: number };
-  const timed = (after: ExportKey | undefined, limit: number): Promise<Timed> => {
+  const timed = (after: ExportKey | undefined, limit: number) => {
     const t0 = performance.now();
     return exportPage(db, q, after, limit).then((page) => ({ page, limit, tookMs: performance.now() - t0 }));
   };
-  let next: Promise<Timed> | undefined = timed(undefined, pageRows);
+  let next: Promise<{ page: ExportPage; limit: number; tookMs: number }> | undefined = timed(undefined, pageRows);
   while (next) {
-    const done: Timed = await next;
-    const { page, limit, tookMs } = done;
+    const { page, limit, tookMs } = await next;
     next = page.rows === limit && page.last ? timed(page.last, nextPageRows(limit, tookMs, pageRows)) : undefined;
     // a caller that stops early leaves at most the one prefetched page, which settles on its own
     next?.catch(() => undefined);
