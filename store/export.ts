@@ -198,38 +198,16 @@ export async function exportPage(db: Db, q: ExportQuery, after: ExportKey | unde
   };
 }
 
-/** What one page query should take at most (ms): an ingest commit waits for at most the one running. */
-export const EXPORT_PAGE_TARGET_MS = 50;
-/** The fewest rows a page is cut to (below that the per-query overhead dominates). */
-const MIN_PAGE_ROWS = 500;
-
-/**
- * The next page's size from how long the last one took: scaled toward EXPORT_PAGE_TARGET_MS,
- * between MIN_PAGE_ROWS and `pageRows`, growing at most 2× a page. On a quiet machine a page of
- * 10,000 rows takes about that long; while ingest and other reads share the connection the pages
- * shrink, so the export yields the connection more often instead of holding it.
- */
-export function nextPageRows(last: number, tookMs: number, pageRows: number): number {
-  const floor = Math.min(MIN_PAGE_ROWS, pageRows);
-  const scaled = Math.round((last * EXPORT_PAGE_TARGET_MS) / Math.max(1, tookMs));
-  return Math.max(floor, Math.min(pageRows, 2 * last, scaled));
-}
-
 /**
  * The whole export as text pages of at most `pageRows` rows, one short keyset query per page
- * (no server-side cursor: the one embedded connection is shared with ingest between pages), each
- * page sized to take about EXPORT_PAGE_TARGET_MS (nextPageRows). The next page is asked for while
- * the caller writes the current one.
+ * (no server-side cursor: the one embedded connection is shared with ingest between pages). The
+ * next page is asked for while the caller writes the current one.
  */
 export async function* exportPages(db: Db, q: ExportQuery, pageRows: number): AsyncGenerator<string> {
-  const timed = (after: ExportKey | undefined, limit: number) => {
-    const t0 = performance.now();
-    return exportPage(db, q, after, limit).then((page) => ({ page, limit, tookMs: performance.now() - t0 }));
-  };
-  let next: Promise<{ page: ExportPage; limit: number; tookMs: number }> | undefined = timed(undefined, pageRows);
+  let next: Promise<ExportPage> | undefined = exportPage(db, q, undefined, pageRows);
   while (next) {
-    const { page, limit, tookMs } = await next;
-    next = page.rows === limit && page.last ? timed(page.last, nextPageRows(limit, tookMs, pageRows)) : undefined;
+    const page: ExportPage = await next;
+    next = page.rows === pageRows && page.last ? exportPage(db, q, page.last, pageRows) : undefined;
     // a caller that stops early leaves at most the one prefetched page, which settles on its own
     next?.catch(() => undefined);
     if (page.rows > 0) yield page.text;
