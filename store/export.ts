@@ -198,18 +198,36 @@ export async function exportPage(db: Db, q: ExportQuery, after: ExportKey | unde
   };
 }
 
+/** A page query's outcome, settled: the prefetched page never rejects unobserved. */
+type Settled = { page: ExportPage; err?: undefined } | { page?: undefined; err: unknown };
+
 /**
  * The whole export as text pages of at most `pageRows` rows, one short keyset query per page
  * (no server-side cursor: the one embedded connection is shared with ingest between pages). The
- * next page is asked for while the caller writes the current one.
+ * next page is asked for while the caller writes the current one; a failed page is thrown to the
+ * caller when it gets there, and when the caller stopped before (the client left), the failure of
+ * the page already asked for goes to `onAbandoned`.
  */
-export async function* exportPages(db: Db, q: ExportQuery, pageRows: number): AsyncGenerator<string> {
-  let next: Promise<ExportPage> | undefined = exportPage(db, q, undefined, pageRows);
-  while (next) {
-    const page: ExportPage = await next;
-    next = page.rows === pageRows && page.last ? exportPage(db, q, page.last, pageRows) : undefined;
-    // a caller that stops early leaves at most the one prefetched page, which settles on its own
-    next?.catch(() => undefined);
-    if (page.rows > 0) yield page.text;
+export async function* exportPages(db: Db, q: ExportQuery, pageRows: number, onAbandoned: (err: unknown) => void): AsyncGenerator<string> {
+  const ask = (after: ExportKey | undefined): Promise<Settled> =>
+    exportPage(db, q, after, pageRows).then(
+      (page) => ({ page }),
+      (err: unknown) => ({ err }),
+    );
+  let next: Promise<Settled> | undefined = ask(undefined);
+  try {
+    while (next) {
+      const settled: Settled = await next;
+      next = undefined;
+      if (settled.err !== undefined || !settled.page) throw settled.err;
+      const page = settled.page;
+      if (page.rows === pageRows && page.last) next = ask(page.last);
+      if (page.rows > 0) yield page.text;
+    }
+  } finally {
+    // the caller stopped early: the page asked for ahead still settles; its failure is reported
+    void next?.then((settled) => {
+      if (settled.err !== undefined) onAbandoned(settled.err);
+    });
   }
 }

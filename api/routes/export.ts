@@ -53,6 +53,7 @@ export function exportRoute(app: FastifyInstance, deps: HttpDeps, h: ExportHelpe
         db.lane('background'),
         { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, validOnly: q.quality === 'valid', format: q.format, units, levels },
         config.analytics.exportChunkRows,
+        (err) => request.log.warn({ err }, 'an export page asked for ahead failed after the client left'),
       );
       async function* body(): AsyncGenerator<string> {
         if (q.format === 'csv') yield withBom(CSV_HEADER, q.bom);
