@@ -22,6 +22,7 @@ export const ANALYST_RELATIONS: ReadonlyArray<{ name: string; what: string }> = 
   },
   { name: 'readings_hourly', what: 'hourly avg/min/max/sum and counts per station and metric (validated readings; continuous aggregate)' },
   { name: 'readings_daily', what: 'the same per local day (Asia/Ho_Chi_Minh), built on readings_hourly' },
+  { name: 'readings_monthly', what: 'the same per local month (Asia/Ho_Chi_Minh), built on readings_daily' },
   { name: 'stations', what: 'stations: id, name, profile_id, lat, lon, province, public flags' },
   { name: 'device_profiles', what: 'the metrics, units and ranges of each station type (definition jsonb)' },
   { name: 'aqi_hourly', what: 'hourly VN_AQI (and other indices) per station, with sub-indices' },

@@ -228,7 +228,7 @@ describe('backup while running, restore, and db copy', () => {
 
       const grant = await cli(['db', 'grant-readonly', 'quantrac_readonly'], { DATABASE_URL: server.connectionString });
       expect(grant.code, grant.stderr).toBe(0);
-      expect(grant.stdout).toMatch(/role quantrac_readonly created .*readings, readings_hourly, readings_daily, stations/);
+      expect(grant.stdout).toMatch(/role quantrac_readonly created .*readings, readings_hourly, readings_daily, readings_monthly, stations/);
     } finally {
       await server.close();
     }
