@@ -15,6 +15,7 @@ import { createApp } from '../app.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { refreshAggregate } from '../store/analytics.js';
 import { tempDataDir } from '../test/helpers/app.js';
+import { login, registerStation } from '../test/helpers/child-app.js';
 
 const quick = process.argv.includes('--quick');
 const MIN = 60_000;
@@ -54,23 +55,10 @@ const app = await createApp({
 });
 const base = `http://127.0.0.1:${app.ports.http}`;
 try {
-  const login = (await (
-    await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
-    })
-  ).json()) as { token: string };
-  const auth = { authorization: `Bearer ${login.token}` };
+  const token = await login(base, 'admin', 'bench-admin-password');
+  const auth = { authorization: `Bearer ${token}` };
   const ids = Array.from({ length: STATIONS }, (_, i) => `B-${String(i).padStart(3, '0')}`);
-  for (const id of ids) {
-    const res = await fetch(`${base}/api/v1/stations`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, name: id, profile: 'air-quality', lat: 21, lon: 105.8 }),
-    });
-    if (res.status !== 201) throw new Error(`station ${id}: ${res.status}`);
-  }
+  for (const id of ids) await registerStation(base, token, id);
   const db = app.store.db;
   const day0 = Date.parse('2026-10-01T00:00:00+07:00');
 

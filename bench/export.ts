@@ -13,6 +13,7 @@
 import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
 import { tempDataDir } from '../test/helpers/app.js';
+import { login, registerStation } from '../test/helpers/child-app.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -43,23 +44,10 @@ const app = await createApp({
 });
 const base = `http://127.0.0.1:${app.ports.http}`;
 try {
-  const login = (await (
-    await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
-    })
-  ).json()) as { token: string };
-  const auth = { authorization: `Bearer ${login.token}` };
+  const token = await login(base, 'admin', 'bench-admin-password');
+  const auth = { authorization: `Bearer ${token}` };
   const ids = Array.from({ length: STATIONS }, (_, i) => `X-${String(i).padStart(2, '0')}`);
-  for (const id of ids) {
-    const res = await fetch(`${base}/api/v1/stations`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, name: id, profile: 'air-quality', lat: 21, lon: 105.8 }),
-    });
-    if (res.status !== 201) throw new Error(`station ${id}: ${res.status}`);
-  }
+  for (const id of ids) await registerStation(base, token, id);
 
   // seed: one statement per station and 10,000 minutes (100,000 rows), values with two decimals
   const db = app.store.db;

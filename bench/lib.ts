@@ -12,6 +12,29 @@ import type { LoadResult, LoadSpec } from './load.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux
 
+/** The admin password of the apps the benchmarks start. */
+export const BENCH_ADMIN_PASSWORD = 'bench-admin-pw';
+
+/**
+ * The configuration of an app the load benchmarks start in their own process (bench/suite.ts,
+ * bench/live-latency.ts): ports 0, no simulated fleet, no Node-RED, `DATABASE_URL` when set, and
+ * no per-station rate limit (the bench drives stations far above a real datalogger's rate on purpose).
+ */
+export function benchAppConfig(dataDir: string) {
+  return {
+    dataDir,
+    host: '127.0.0.1',
+    mqtt: { port: 0 },
+    http: { port: 0 },
+    simulate: 0,
+    logLevel: 'warn' as const,
+    adminPassword: BENCH_ADMIN_PASSWORD,
+    databaseUrl: process.env['DATABASE_URL'] ?? '',
+    automation: { enabled: false },
+    security: { stationMaxMsgsPerSecond: 0 },
+  };
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

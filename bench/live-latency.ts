@@ -20,8 +20,9 @@ import { io as connectSocket } from 'socket.io-client';
 import { createApp, type App } from '../app.js';
 import { hashSecret } from '../lib/passwords.js';
 import { tempDataDir } from '../test/helpers/app.js';
+import { login } from '../test/helpers/child-app.js';
 import { fixedRate } from './fixed-rate.js';
-import { percentiles } from './lib.js';
+import { BENCH_ADMIN_PASSWORD, benchAppConfig, percentiles } from './lib.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,18 +34,12 @@ const rate = arg('rate', 500);
 const probes = arg('probes', 10);
 const runs = arg('runs', 1);
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
-const ADMIN_PW = 'bench-admin-pw';
 const SECRET = 'bench-shared-station-secret-0123456789';
 const DAY = 86_400_000;
 
 /** Follows the first `n` stations' rooms from this process and times readingsAccepted → frame received (pm25 only). */
 async function commitToClient(app: App, stationIds: string[], n: number) {
-  const login = await fetch(`http://127.0.0.1:${app.ports.http}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PW }),
-  });
-  const { token } = (await login.json()) as { token: string };
+  const token = await login(`http://127.0.0.1:${app.ports.http}`, 'admin', BENCH_ADMIN_PASSWORD);
   const socket = connectSocket(`http://127.0.0.1:${app.ports.http}`, { path: '/socket.io/', transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
   await new Promise<void>((resolve, reject) => (socket.once('connect', () => resolve()), socket.once('connect_error', reject)));
   const sampled = new Set(stationIds.slice(0, n));
@@ -100,19 +95,7 @@ async function commitToClient(app: App, stationIds: string[], n: number) {
 }
 
 const dataDir = tempDataDir();
-const start = () =>
-  createApp({
-    dataDir,
-    host: '127.0.0.1',
-    mqtt: { port: 0 },
-    http: { port: 0 },
-    simulate: 0,
-    logLevel: 'warn' as const,
-    adminPassword: ADMIN_PW,
-    databaseUrl: process.env['DATABASE_URL'] ?? '',
-    automation: { enabled: false },
-    security: { stationMaxMsgsPerSecond: 0 },
-  });
+const start = () => createApp(benchAppConfig(dataDir));
 // registered straight into the database, then a restart loads them (as bench/suite.ts)
 let app = await start();
 try {
@@ -139,7 +122,7 @@ try {
       stationIds,
       probeId,
       secret: SECRET,
-      adminPassword: ADMIN_PW,
+      adminPassword: BENCH_ADMIN_PASSWORD,
       metrics: METRICS_10,
       messagesPerSecond: rate,
       durationMs: seconds * 1000,

@@ -37,7 +37,7 @@ import { parseReadingsPayload } from '../ingest/parse.js';
 import { insertReadings, countReadings } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { freePort, startChildApp } from '../test/helpers/child-app.js';
-import { cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount, wasmResidentMb } from './lib.js';
+import { BENCH_ADMIN_PASSWORD, benchAppConfig, cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount, wasmResidentMb } from './lib.js';
 import { measureCompiledStartup } from './startup-compiled.js';
 import { fixedRate } from './fixed-rate.js';
 
@@ -48,7 +48,7 @@ if (only !== undefined && only !== 'fleet') throw new Error(`--only: unknown pha
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 /** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
-const ADMIN_PW = 'bench-admin-pw';
+const ADMIN_PW = BENCH_ADMIN_PASSWORD;
 const SECRET = 'bench-shared-station-secret-0123456789';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -72,24 +72,8 @@ const FLEET_MAX = Math.max(...P.fleet);
 
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-function appConfig(dataDir: string) {
-  return {
-    dataDir,
-    host: '127.0.0.1',
-    mqtt: { port: 0 },
-    http: { port: 0 },
-    simulate: 0,
-    logLevel: 'warn' as const,
-    adminPassword: ADMIN_PW,
-    databaseUrl: process.env['DATABASE_URL'] ?? '',
-    automation: { enabled: false },
-    // the bench drives stations far above a real datalogger's rate on purpose
-    security: { stationMaxMsgsPerSecond: 0 },
-  };
-}
-
 async function startApp(dataDir: string): Promise<App> {
-  return createApp(appConfig(dataDir));
+  return createApp(benchAppConfig(dataDir));
 }
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
@@ -345,7 +329,7 @@ async function fleet(dataDir: string, stationIds: string[]) {
     MQTT_PORT: String(mqttPort),
     HTTP_PORT: String(httpPort),
     ADMIN_PASSWORD: ADMIN_PW,
-    // as appConfig(): the alert engine's own tick (child-app turns it off for tests), no rate limit
+    // as benchAppConfig(): the alert engine's own tick (child-app turns it off for tests), no rate limit
     ALERTS_TICK_MS: '5000',
     STATION_MAX_MSGS_PER_S: '0',
   });
