@@ -205,7 +205,14 @@ export function runLoad(spec: LoadSpec): LoadRun {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let onConnected: (v: { connectMs: number }) => void = () => undefined;
-  const connected = new Promise<{ connectMs: number }>((r) => (onConnected = r));
+  let onNeverConnected: (err: Error) => void = () => undefined;
+  const connected = new Promise<{ connectMs: number }>((resolve, reject) => {
+    onConnected = resolve;
+    onNeverConnected = reject;
+  });
+  // a generator that dies before it reports connected must fail the phase, not leave it waiting forever
+  child.once('exit', (code, signal) => onNeverConnected(new Error(`load generator exited (${code ?? signal}) before its clients connected`)));
+  connected.catch(() => undefined); // the caller that awaits it sees the rejection; one that does not is not an unhandled rejection
   const result = new Promise<LoadResult>((resolve, reject) => {
     let got: LoadResult | undefined;
     child.on('message', (m: { type: string; result?: LoadResult; connectMs?: number }) => {

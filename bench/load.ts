@@ -194,6 +194,21 @@ async function publishOne(client: mqtt.MqttClient, id: string, ts: number, onSen
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Waits for the publishes still in flight, at most `ms`: one whose PUBACK never comes is counted
+ * as failed (the run then reports it) instead of holding the benchmark forever.
+ */
+async function drain(inflight: Set<Promise<void>>, ms = 60_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const how = await Promise.race([Promise.all(inflight).then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (how === 'late') {
+    console.error(`load generator: ${inflight.size} publishes still unacknowledged ${ms} ms after the run ended, counted as failed`);
+    failed += inflight.size;
+  }
+}
+
+/**
  * The warm-up and the measurement of a closed loop (saturate, broker), where every station keeps
  * `round / stations` publishes in flight. Acknowledgements then come in bursts: one group commit
  * takes most of a round, its PUBACKs release the next round together, so the figure is counted in
@@ -310,7 +325,7 @@ async function rate(clients: mqtt.MqttClient[]): Promise<number> {
   }
   setMeasuring(false);
   const elapsedMs = performance.now() - measureStart;
-  await Promise.all(inflight);
+  await drain(inflight);
   if (socket) {
     await sleep(1000); // the last frames (frameMs) arrive
     socket.close();
@@ -348,7 +363,7 @@ async function fleet(clients: mqtt.MqttClient[]): Promise<number> {
   stop = true;
   for (const t of timers) clearTimeout(t);
   measuring = false;
-  await Promise.all(inflight);
+  await drain(inflight);
   return performance.now() - t0;
 }
 

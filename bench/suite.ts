@@ -30,7 +30,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createApp, type App } from '../app.js';
 import { hashSecret } from '../lib/passwords.js';
 import { parseReadingsPayload } from '../ingest/parse.js';
@@ -334,6 +334,7 @@ async function fleet(dataDir: string, stationIds: string[]) {
     STATION_MAX_MSGS_PER_S: '0',
   });
   const pid = child.proc.pid!;
+  let loadChild: ChildProcess | undefined;
   try {
     const rss0 = rssMb(pid);
     const wasm0 = wasmResidentMb(pid);
@@ -346,9 +347,17 @@ async function fleet(dataDir: string, stationIds: string[]) {
       startTs: nextStart(2 * DAY),
       connectConcurrency: 100,
     });
+    loadChild = run.child;
     let rssMax = rss0;
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(pid) || 0)), 500);
-    const { connectMs } = await run.connected;
+    const connectLimitMs = 300_000;
+    let connectTimer: NodeJS.Timeout | undefined;
+    const { connectMs } = await Promise.race([
+      run.connected,
+      new Promise<never>(
+        (_, reject) => (connectTimer = setTimeout(() => reject(new Error(`${stationIds.length} stations not connected within ${connectLimitMs} ms`)), connectLimitMs)),
+      ),
+    ]).finally(() => clearTimeout(connectTimer));
     const cpu = cpuSampler(run.child.pid, pid);
     await new Promise((r) => setTimeout(r, P.fleetMs));
     const usage = cpu.stop();
@@ -377,6 +386,7 @@ async function fleet(dataDir: string, stationIds: string[]) {
       publishToCommitMs: percentiles(r.publishToAckMs),
     };
   } finally {
+    if (loadChild && loadChild.exitCode === null) loadChild.kill();
     await child.stop();
   }
 }

@@ -17,8 +17,8 @@ export interface ChildApp {
   /** Resolves with the exit code or signal once the process has ended. */
   exited: Promise<number | string | null>;
   kill9(): Promise<void>;
-  /** SIGTERM (clean shutdown: every held PUBACK drains to a commit). */
-  stop(): Promise<void>;
+  /** SIGTERM (clean shutdown: every held PUBACK drains to a commit); SIGKILL and a thrown error if it has not exited within graceMs (30 s). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** A port that was free a moment ago (bound on port 0, then released): the child needs the same ports after a restart so the stations reconnect to them. */
@@ -76,9 +76,18 @@ export async function startChildApp(env: Record<string, string>, timeoutMs = 120
       proc.kill('SIGKILL');
       await exited;
     },
-    async stop() {
+    async stop(graceMs = 30_000) {
       proc.kill('SIGTERM');
-      await exited;
+      // a shutdown that hangs must not hang the caller (a test, a benchmark): SIGKILL after graceMs and say so
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), graceMs)));
+      const how = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (how === 'late') {
+        proc.kill('SIGKILL');
+        await exited;
+        throw new Error(`Quantrac did not shut down within ${graceMs} ms of SIGTERM (killed); its last output:\n${out.slice(-4000)}`);
+      }
     },
   };
 }
