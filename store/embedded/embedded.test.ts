@@ -4,7 +4,8 @@
  * place: otherwise every later connection is turned away and the app loses its database for good.
  * A worker that dies is started again on the same port, with everything that was committed.
  * PostgreSQL's buffer pool is 32 MB, not PGlite's 128 MB (it is resident for good in the worker's
- * WebAssembly memory), also after a restart; `sharedBuffersMb: 0` keeps PGlite's own.
+ * WebAssembly memory), also after a restart; `sharedBuffersMb: 0` keeps PGlite's own. What the
+ * worker has answered does not stay in its heap.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -87,6 +88,26 @@ describe('memory', () => {
     expect(m.heapUsedBytes).toBeGreaterThan(0);
     expect(m.heapTotalBytes).toBeGreaterThanOrEqual(m.heapUsedBytes);
   });
+
+  it('does not keep what it has sent: 400 MB of answers leave the worker heap where it was', async () => {
+    // PGlite 0.3 kept every message answered through execProtocolRaw (what pglite-socket calls)
+    // in a list only execProtocol clears: a long-running app (and a 10 M-row export) grew by every row sent
+    const client = new pg.Client({ connectionString: db.connectionString });
+    await client.connect();
+    try {
+      await client.query('SELECT 1');
+      const before = (await db.memory()).heapUsedBytes;
+      for (let i = 0; i < 40; i++) {
+        const r = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT repeat('x', 1000) FROM generate_series(1, 10000)) s`);
+        expect(r.rows[0]!.n).toBe(10000);
+        await client.query(`SELECT repeat('x', 1000) AS line FROM generate_series(1, 10000)`); // 10 MB sent
+      }
+      const grown = (await db.memory()).heapUsedBytes - before;
+      expect(grown).toBeLessThan(150 * 2 ** 20);
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
 
   it('keeps the 128 MB buffer pool of PGlite when asked to (sharedBuffersMb: 0)', async () => {
     const stock = await startEmbeddedDatabase(
