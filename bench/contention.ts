@@ -16,7 +16,11 @@
  * the hourly refresh of an hour of 1,000 stations × 10 metrics at one reading a minute (600,000
  * rows) and compress_chunk of the chunk holding it.
  * Prints publish → commit p50/p95/p99 per phase, export rows/s, aggregate p50/p95 and the job
- * runs; writes bench/results/contention.json. Exits 1 if a publish failed.
+ * runs, and per phase what held the connection by kind of work (the label each caller gives its
+ * lane: `job refresh`, `job compress`, `job plan`, `export`, `backfill refresh`, or the lane's
+ * name) and which of those the ingest commits that had to wait waited behind (the statement
+ * running when the commit asked: store/db-gate.ts waitsBehind); writes
+ * bench/results/contention.json. Exits 1 if a publish failed.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -129,6 +133,11 @@ async function sliceCost(app: App) {
   };
 }
 
+/** A copy of the gate's statistics (they are updated in place). */
+function snapshot<T extends object>(m: ReadonlyMap<string, T>): Map<string, T> {
+  return new Map([...m].map(([k, v]) => [k, { ...v }]));
+}
+
 let startCursor = Date.now() - 2 * HOUR;
 /** Each phase writes its own slice of the past (the load generator walks each station's clock back a second a message). */
 function nextStart(): number {
@@ -205,6 +214,8 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     );
   }
   const holds0 = Object.fromEntries(LANES.map((l) => [l, { ...app.store.db.gate.holds(l) }]));
+  const labels0 = snapshot(app.store.db.gate.holdsByLabel());
+  const waits0 = snapshot(app.store.db.gate.waitsBehind('ingest'));
   const cpu = cpuSampler(run.child.pid);
   const r = await run.result;
   // what held the connection during the phase, per lane: an ingest commit waits behind the longest
@@ -216,6 +227,19 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
         l,
         { statements: h.count - h0.count, busyMs: Math.round(h.totalMs - h0.totalMs), over200Ms: h.over200Ms - h0.over200Ms, longestMsSinceStart: Math.round(h.longestMs) },
       ];
+    }),
+  );
+  // per kind of work: what held the connection, and what the ingest commits that had to wait waited behind
+  const byLabel = Object.fromEntries(
+    [...app.store.db.gate.holdsByLabel()].map(([label, h]) => {
+      const h0 = labels0.get(label) ?? { count: 0, totalMs: 0, longestMs: 0, over200Ms: 0 };
+      return [label, { statements: h.count - h0.count, busyMs: Math.round(h.totalMs - h0.totalMs), over200Ms: h.over200Ms - h0.over200Ms }];
+    }),
+  );
+  const ingestWaits = Object.fromEntries(
+    [...app.store.db.gate.waitsBehind('ingest')].map(([label, w]) => {
+      const w0 = waits0.get(label) ?? { count: 0, totalMs: 0, longestMs: 0, over50Ms: 0, over200Ms: 0 };
+      return [label, { waits: w.count - w0.count, waitMs: Math.round(w.totalMs - w0.totalMs), over50Ms: w.over50Ms - w0.over50Ms, over200Ms: w.over200Ms - w0.over200Ms }];
     }),
   );
   const usage = cpu.stop();
@@ -232,6 +256,9 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     publishToCommitMs: percentiles(r.publishToAckMs),
     failedPublishes: r.failed,
     connectionHolds: holds,
+    holdsByLabel: byLabel,
+    ingestWaitsBehind: ingestWaits,
+    commits: holds['ingest']!.statements,
     ...(contention
       ? {
           exportRowsPerSecond: exportRows.ms > 0 ? Math.round(exportRows.rows / (exportRows.ms / 1000)) : 0,
@@ -249,6 +276,19 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     `${name}: publish→commit p50 ${out.publishToCommitMs.p50} p95 ${out.publishToCommitMs.p95} p99 ${out.publishToCommitMs.p99} ms, ${out.readingsPerSecondStored} readings/s, ${r.failed} failed`,
   );
   log(`  connection held (statements, busy ms, holds > 200 ms): ${LANES.map((l) => `${l} ${holds[l]!.statements}, ${holds[l]!.busyMs}, ${holds[l]!.over200Ms}`).join('; ')}`);
+  log(
+    `  held by kind (statements, busy ms, > 200 ms): ${Object.entries(byLabel)
+      .filter(([, h]) => h.statements > 0)
+      .map(([l, h]) => `${l} ${h.statements}, ${h.busyMs}, ${h.over200Ms}`)
+      .join('; ')}`,
+  );
+  log(
+    `  ingest commits that waited, by what was running (waits, wait ms, > 50 ms, > 200 ms): ${Object.entries(ingestWaits)
+      .filter(([, w]) => w.waits > 0)
+      .sort(([, a], [, b]) => b.waitMs - a.waitMs)
+      .map(([l, w]) => `${l} ${w.waits}, ${w.waitMs}, ${w.over50Ms}, ${w.over200Ms}`)
+      .join('; ')}`,
+  );
   return out;
 }
 

@@ -106,6 +106,25 @@ describe('database connection gate', () => {
     }
   });
 
+  it('says what an ingest commit waited behind, by the label of the work holding the connection', async () => {
+    let release = () => undefined as void;
+    const gate = new Promise<void>((r) => (release = r));
+    const running = db.lane('background', 'test export page').transaction(async (client) => {
+      await client.query('SELECT 1');
+      await gate;
+    });
+    const waitsBefore = db.gate.waitsBehind('ingest').get('test export page')?.count ?? 0;
+    const commit = db.lane('ingest').query('SELECT 2');
+    const read = db.query('SELECT 3');
+    release();
+    await Promise.all([running, commit, read]);
+    // the commit waited behind the export page; the read behind it too, but it is not an ingest wait
+    expect(db.gate.waitsBehind('ingest').get('test export page')?.count).toBe(waitsBefore + 1);
+    expect(db.gate.waitsBehind('interactive').get('test export page')?.count).toBeGreaterThanOrEqual(1);
+    expect(db.gate.holdsByLabel().get('test export page')?.count).toBe(1);
+    expect(db.gate.holds('background').count).toBeGreaterThanOrEqual(1);
+  });
+
   it('frees the connection after a failed statement and after a failed transaction', async () => {
     await expect(db.lane('ingest').query('SELECT 1/0')).rejects.toThrow(/division by zero/);
     await expect(

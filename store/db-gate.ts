@@ -40,12 +40,34 @@ export interface LaneHolds {
   over200Ms: number;
 }
 
+/** How long a lane's callers waited for a slot, by what held it when they arrived. */
+export interface WaitStats {
+  /** callers that found every slot taken (or others queued) and waited */
+  count: number;
+  totalMs: number;
+  longestMs: number;
+  over50Ms: number;
+  over200Ms: number;
+}
+
 export interface DbGate {
-  /** Resolves when the caller holds a slot; it must call release(lane) exactly once afterwards. */
-  acquire(lane: Lane): Promise<void>;
+  /**
+   * Resolves when the caller holds a slot; it must call release(lane) exactly once afterwards.
+   * `label` names the kind of work for the statistics (`holdsByLabel`, `waitsBehind`); the lane's
+   * name when absent.
+   */
+  acquire(lane: Lane, label?: string): Promise<void>;
   release(lane: Lane): void;
   /** Slot hold times per lane since the start (for benchmarks: what kept the connection). */
   holds(lane: Lane): Readonly<LaneHolds>;
+  /** Slot hold times per label since the start (e.g. `job refresh`, `export`, or a lane's name). */
+  holdsByLabel(): ReadonlyMap<string, Readonly<LaneHolds>>;
+  /**
+   * The waits of `lane`'s callers that could not take a slot at once, by the label of the hold
+   * running when they arrived (the oldest one when several slots are held): what an ingest commit
+   * waited behind. Since the start.
+   */
+  waitsBehind(lane: Lane): ReadonlyMap<string, Readonly<WaitStats>>;
   /** Waiters in one lane, or in all of them. */
   waiting(lane?: Lane): number;
   /** Slots held now. */
@@ -56,6 +78,8 @@ export interface DbGate {
 
 interface Waiter {
   since: number;
+  /** the label of the hold running when it arrived */
+  behind: string;
   /** arrival order, across lanes (for the unprioritized order) */
   seq: number;
   grant: () => void;
@@ -70,8 +94,27 @@ export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
     interactive: { count: 0, totalMs: 0, longestMs: 0, over200Ms: 0 },
     background: { count: 0, totalMs: 0, longestMs: 0, over200Ms: 0 },
   };
-  /** When each slot holder got its slot, oldest first per lane (holders of one lane release in any order: close enough for statistics). */
-  const since: Record<Lane, number[]> = { ingest: [], interactive: [], background: [] };
+  /** Each slot holder's label and when it got its slot, oldest first per lane (holders of one lane release in any order: close enough for statistics). */
+  const since: Record<Lane, Array<{ t0: number; label: string }>> = { ingest: [], interactive: [], background: [] };
+  const byLabel = new Map<string, LaneHolds>();
+  const waits: Record<Lane, Map<string, WaitStats>> = { ingest: new Map(), interactive: new Map(), background: new Map() };
+
+  /** The label of the oldest hold running now. */
+  function running(): string {
+    let oldest: { t0: number; label: string } | undefined;
+    for (const lane of LANES) {
+      const h = since[lane][0];
+      if (h && (!oldest || h.t0 < oldest.t0)) oldest = h;
+    }
+    return oldest?.label ?? 'none';
+  }
+
+  function count(h: LaneHolds, ms: number): void {
+    h.count++;
+    h.totalMs += ms;
+    h.longestMs = Math.max(h.longestMs, ms);
+    if (ms > 200) h.over200Ms++;
+  }
   let seq = 0;
   /** The last hand-over served an aged waiter out of priority: the next goes by priority. */
   let lastWasAged = false;
@@ -102,32 +145,42 @@ export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
 
   const gate: DbGate = {
     prioritized: true,
-    acquire(lane) {
+    acquire(lane, label = lane) {
       if (active < slots && gate.waiting() === 0) {
         active++;
-        since[lane].push(performance.now());
+        since[lane].push({ t0: performance.now(), label });
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
-        queues[lane].push({
+        const waiter: Waiter = {
           since: performance.now(),
+          behind: running(),
           seq: seq++,
           grant: () => {
-            since[lane].push(performance.now());
+            const now = performance.now();
+            const ms = now - waiter.since;
+            const w = waits[lane].get(waiter.behind) ?? { count: 0, totalMs: 0, longestMs: 0, over50Ms: 0, over200Ms: 0 };
+            w.count++;
+            w.totalMs += ms;
+            w.longestMs = Math.max(w.longestMs, ms);
+            if (ms > 50) w.over50Ms++;
+            if (ms > 200) w.over200Ms++;
+            waits[lane].set(waiter.behind, w);
+            since[lane].push({ t0: now, label });
             resolve();
           },
-        });
+        };
+        queues[lane].push(waiter);
       });
     },
     release(lane) {
-      const t0 = since[lane].shift();
-      if (t0 !== undefined) {
-        const ms = performance.now() - t0;
-        const h = held[lane];
-        h.count++;
-        h.totalMs += ms;
-        h.longestMs = Math.max(h.longestMs, ms);
-        if (ms > 200) h.over200Ms++;
+      const hold = since[lane].shift();
+      if (hold !== undefined) {
+        const ms = performance.now() - hold.t0;
+        count(held[lane], ms);
+        const h = byLabel.get(hold.label) ?? { count: 0, totalMs: 0, longestMs: 0, over200Ms: 0 };
+        count(h, ms);
+        byLabel.set(hold.label, h);
       }
       const to = next();
       if (to === undefined) {
@@ -139,6 +192,12 @@ export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
     },
     holds(lane) {
       return held[lane];
+    },
+    holdsByLabel() {
+      return byLabel;
+    },
+    waitsBehind(lane) {
+      return waits[lane];
     },
     waiting(lane) {
       if (lane) return queues[lane].length;

@@ -31,9 +31,10 @@ export interface Db {
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /**
    * The same database with its queries and transactions queued in `lane` (store/db-gate.ts):
-   * `ingest` for the group commits, `background` for exports, jobs and other long work.
+   * `ingest` for the group commits, `background` for exports, jobs and other long work. `label`
+   * names the kind of work in the gate's statistics (DbGate.holdsByLabel, waitsBehind).
    */
-  lane(lane: Lane): Db;
+  lane(lane: Lane, label?: string): Db;
   /** The connection gate: waiters per lane (for metrics), and the A/B switch `prioritized`. */
   readonly gate: DbGate;
   /** Queries waiting for a connection, all lanes (for metrics and backpressure). */
@@ -88,8 +89,8 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
   const gate = createDbGate({ slots: mode === 'embedded' ? 1 : config.store.poolSize, ...(options.agedMs !== undefined ? { agedMs: options.agedMs } : {}) });
 
   /** A connection from the pool once the gate lets `lane` through; release() frees both. */
-  async function connect(lane: Lane): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
-    await gate.acquire(lane);
+  async function connect(lane: Lane, label: string): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
+    await gate.acquire(lane, label);
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -106,9 +107,10 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
     };
   }
 
-  const views = new Map<Lane, Db>();
-  function view(lane: Lane): Db {
-    const existing = views.get(lane);
+  const views = new Map<string, Db>();
+  function view(lane: Lane, label: string = lane): Db {
+    const key = `${lane}\u0000${label}`;
+    const existing = views.get(key);
     if (existing) return existing;
     const db: Db = {
       mode,
@@ -118,7 +120,7 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
       // database takes one connection, and the reconnect that follows raced its close and failed the
       // next, unrelated query. Only a connection-level error discards the client.
       async query(text, params) {
-        const { client, release } = await connect(lane);
+        const { client, release } = await connect(lane, label);
         let broken: Error | undefined;
         try {
           return await client.query(text, params as unknown[]);
@@ -130,7 +132,7 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
         }
       },
       async transaction(fn) {
-        const { client, release } = await connect(lane);
+        const { client, release } = await connect(lane, label);
         try {
           await client.query('BEGIN');
           const result = await fn(client);
@@ -150,7 +152,7 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
       },
       close,
     };
-    views.set(lane, db);
+    views.set(key, db);
     return db;
   }
 

@@ -105,9 +105,30 @@ describe('embedded job runner, sliced', () => {
     expect(await all('SLICED')).toEqual(sliced);
   });
 
+  it('issues no refresh for buckets nothing invalidated; a late reading has its buckets refreshed', async () => {
+    const refreshes = (await policyJobs()).filter((j) => j.proc_name === 'policy_refresh_continuous_aggregate');
+    const view = (j: PolicyJobRow) => j.hypertable_name!;
+    const inOrder = ['readings_hourly', 'readings_daily'].map((v) => refreshes.find((j) => view(j) === v)!);
+    for (const job of inOrder) await runSliced(job);
+    // up to date: no statement at all (but for a bucket that an hour beginning since has brought into the window)
+    const idle = await jobSlices(store.db, inOrder[0]!);
+    for (const s of idle) expect(Date.parse(String(s.params[1]))).toBeGreaterThan(Date.now() - 3 * HOUR);
+
+    // a station's late reading, three days back, in a bucket materialized already
+    const at = Math.floor((Date.now() - 3 * 24 * HOUR) / HOUR) * HOUR + 10 * 60_000;
+    await store.db.query(`INSERT INTO readings (station_id, metric, ts, value) VALUES ('LATE', 'pm25', $1, 42)`, [new Date(at)]);
+    const late = (await jobSlices(store.db, inOrder[0]!)).filter((s) => Date.parse(String(s.params[1])) < Date.now() - 3 * HOUR);
+    expect(late.map((s) => [Date.parse(String(s.params[1])), Date.parse(String(s.params[2]))])).toEqual([[at - 10 * 60_000, at + 50 * 60_000]]);
+    for (const job of inOrder) await runSliced(job);
+    // materialized in the hourly aggregate, and from it in the daily one (an aggregate on an aggregate)
+    expect(await materialized('readings_hourly', 'LATE')).toHaveLength(1);
+    expect(await materialized('readings_daily', 'LATE')).toHaveLength(1);
+    expect((await jobSlices(store.db, inOrder[1]!)).filter((s) => Date.parse(String(s.params[2])) < Date.now() - 2 * 24 * HOUR)).toEqual([]);
+  });
+
   it('compresses the chunks the policy compresses, one per statement, within its limit', async () => {
     const [compression] = (await policyJobs()).filter((j) => j.proc_name === 'policy_compression');
-    // readings 30 days back: several chunks (7 days each) older than compress_after
+    // readings 30 days back: several chunks older than compress_after
     await store.db.query(
       `INSERT INTO readings (station_id, metric, ts, value) SELECT 'OLD', 'pm25', g, 1 FROM generate_series(now() - interval '30 days', now(), interval '30 minutes') AS g`,
     );

@@ -43,7 +43,8 @@ export interface JobRunner {
 
 /** Runs the policy jobs of the embedded database on their schedule (checked every tickMs). */
 export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60_000): JobRunner {
-  const db = database.lane('background');
+  // the listing and planning queries, and each kind of slice, under their own label in the gate's statistics
+  const db = database.lane('background', 'job plan');
   const runs = new Map<number, JobRunRecord>();
   const started = Date.now();
   let running: Promise<void> | undefined;
@@ -76,7 +77,7 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
     record.totalRuns++;
     try {
       const slices = await jobSlices(db, job);
-      for (const slice of slices) await db.query(slice.text, slice.params);
+      for (const slice of slices) await database.lane('background', `job ${slice.kind}`).query(slice.text, slice.params);
       record.lastRunOk = true;
       record.lastSuccessAt = Date.now();
       record.consecutiveFailures = 0;

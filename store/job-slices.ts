@@ -11,6 +11,13 @@
  *   one `refresh_continuous_aggregate` per bucket. refresh_continuous_aggregate refreshes the
  *   whole buckets inside its window, so the slices together refresh what one call over the whole
  *   window would: the partial buckets at either end stay out.
+ *   Only the buckets a refresh would change get a slice: one TimescaleDB's invalidation logs
+ *   mark (a write into materialized buckets, logged per raw hypertable and then per aggregate),
+ *   or one not below the invalidation threshold (never materialized: writes there are not
+ *   logged). refresh_continuous_aggregate over any other bucket finds nothing to do, but still
+ *   took the connection for a statement (168 of them for a week of hourly buckets). A write that
+ *   lands after the slices are listed is in the log for the next run, as with TimescaleDB's own
+ *   policy. When the raw hypertable's time is not a timestamptz, every bucket gets its slice.
  * - compression: the chunks the policy would compress (older than compress_after, not compressed
  *   or partially compressed, at most maxchunks_to_compress), one `compress_chunk` each.
  * - anything else (retention's drop_chunks is quick), or a job whose config or aggregate is not
@@ -30,6 +37,8 @@ export interface PolicyJobRow {
 
 /** One statement of a job. */
 export interface JobSlice {
+  /** what it does (labels its hold on the connection: store/db-gate.ts statistics) */
+  kind: 'refresh' | 'compress' | 'job';
   text: string;
   params: unknown[];
 }
@@ -38,7 +47,7 @@ const asText = (v: unknown): string | undefined => (typeof v === 'string' ? v : 
 
 /** The whole job as one statement (what the runner did for every job before issue 20). */
 function wholeJob(job: PolicyJobRow): JobSlice[] {
-  return [{ text: 'CALL run_job($1)', params: [job.job_id] }];
+  return [{ kind: 'job', text: 'CALL run_job($1)', params: [job.job_id] }];
 }
 
 /** One refresh per bucket of the policy's window; the whole job when the aggregate's buckets are not plain. */
@@ -47,9 +56,11 @@ async function refreshSlices(db: Db, job: PolicyJobRow): Promise<JobSlice[]> {
   const startOffset = asText(job.config?.['start_offset']);
   const endOffset = asText(job.config?.['end_offset']);
   if (typeof matId !== 'number' || startOffset === undefined || endOffset === undefined) return wholeJob(job);
-  const { rows: aggs } = await db.query<{ view: string; width: string; tz: string | null; plain: boolean }>(
+  const { rows: aggs } = await db.query<{ view: string; width: string; tz: string | null; plain: boolean; raw: number; logged: boolean }>(
     `SELECT format('%I.%I', a.user_view_schema, a.user_view_name) AS view, f.bucket_width AS width, f.bucket_timezone AS tz,
-            (f.bucket_origin IS NULL AND f.bucket_offset IS NULL) AS plain
+            (f.bucket_origin IS NULL AND f.bucket_offset IS NULL) AS plain, a.raw_hypertable_id AS raw,
+            coalesce((SELECT d.column_type = 'timestamptz'::regtype FROM _timescaledb_catalog.dimension d
+                       WHERE d.hypertable_id = a.raw_hypertable_id AND d.interval_length IS NOT NULL ORDER BY d.id LIMIT 1), false) AS logged
        FROM _timescaledb_catalog.continuous_agg a
        JOIN _timescaledb_catalog.continuous_aggs_bucket_function f ON f.mat_hypertable_id = a.mat_hypertable_id
       WHERE a.mat_hypertable_id = $1`,
@@ -69,11 +80,37 @@ async function refreshSlices(db: Db, job: PolicyJobRow): Promise<JobSlice[]> {
     [startOffset, endOffset, agg.width, agg.tz],
   );
   const edges = rows[0]?.edges ?? [];
-  const slices: JobSlice[] = [];
-  for (let i = 0; i + 1 < edges.length; i++) {
-    slices.push({ text: 'CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)', params: [agg.view, edges[i], edges[i + 1]] });
-  }
-  return slices;
+  const buckets: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < edges.length; i++) buckets.push([edges[i]!, edges[i + 1]!]);
+  const due = agg.logged && buckets.length > 0 ? await bucketsToRefresh(db, matId, agg.raw, edges) : buckets;
+  return due.map(([from, to]) => ({
+    kind: 'refresh' as const,
+    text: 'CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)',
+    params: [agg.view, from, to],
+  }));
+}
+
+/**
+ * The buckets between consecutive `edges` that a refresh would change (see the module header):
+ * the invalidation logs and threshold hold the raw hypertable's time as microseconds since the
+ * Unix epoch, ranges inclusive at both ends.
+ */
+async function bucketsToRefresh(db: Db, matId: number, rawId: number, edges: string[]): Promise<Array<[string, string]>> {
+  const { rows } = await db.query<{ i: number }>(
+    `WITH b AS (SELECT i, (extract(epoch FROM lo) * 1000000)::int8 AS l, (extract(epoch FROM hi) * 1000000)::int8 AS h
+                  FROM (SELECT i, e AS lo, lead(e) OVER (ORDER BY i) AS hi FROM unnest($1::timestamptz[]) WITH ORDINALITY AS x(e, i)) x WHERE hi IS NOT NULL),
+          t AS (SELECT coalesce((SELECT watermark FROM _timescaledb_catalog.continuous_aggs_invalidation_threshold WHERE hypertable_id = $3), '-9223372036854775808'::int8) AS w)
+     SELECT b.i::int AS i FROM b, t
+      WHERE b.h > t.w
+         OR EXISTS (SELECT 1 FROM _timescaledb_catalog.continuous_aggs_materialization_invalidation_log m
+                     WHERE m.materialization_id = $2 AND m.lowest_modified_value < b.h AND m.greatest_modified_value >= b.l)
+         OR EXISTS (SELECT 1 FROM _timescaledb_catalog.continuous_aggs_hypertable_invalidation_log r
+                     WHERE r.hypertable_id = $3 AND r.lowest_modified_value < b.h AND r.greatest_modified_value >= b.l)
+      ORDER BY b.i`,
+    [edges, matId, rawId],
+  );
+  // bucket i (1-based) runs from edges[i - 1] to edges[i]
+  return rows.map(({ i }) => [edges[i - 1]!, edges[i]!]);
 }
 
 /** One compress_chunk per chunk the policy would compress; the whole job when its config is not the usual one. */
@@ -93,7 +130,7 @@ async function compressionSlices(db: Db, job: PolicyJobRow): Promise<JobSlice[]>
       LIMIT nullif(coalesce(($4::jsonb->>'maxchunks_to_compress')::int, 0), 0)`,
     [job.hypertable_schema, job.hypertable_name, compressAfter, JSON.stringify(job.config ?? {})],
   );
-  return rows.map((r) => ({ text: 'SELECT compress_chunk($1::regclass, if_not_compressed => true)', params: [r.chunk] }));
+  return rows.map((r) => ({ kind: 'compress', text: 'SELECT compress_chunk($1::regclass, if_not_compressed => true)', params: [r.chunk] }));
 }
 
 /** The statements that run `job`, each short enough to hold the connection briefly (see the module header). */

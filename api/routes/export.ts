@@ -50,7 +50,7 @@ export function exportRoute(app: FastifyInstance, deps: HttpDeps, h: ExportHelpe
       // The background lane of the database gate (store/db-gate.ts): an ingest commit waits for at
       // most the one page query running, never behind the export.
       const pages = exportPages(
-        db.lane('background'),
+        db.lane('background', 'export'),
         { stationIds: stations.map((s) => s.id), metrics: q.metric === undefined ? null : metrics, from, to, validOnly: q.quality === 'valid', format: q.format, units, levels },
         config.analytics.exportChunkRows,
         (err) => request.log.warn({ err }, 'an export page asked for ahead failed after the client left'),
