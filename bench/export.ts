@@ -1,14 +1,18 @@
 /**
  * Export benchmark (issue 20): `npx tsx bench/export.ts` (10 M rows), `--quick` (1 M rows) or
- * `--rows N`; `--format csv|ndjson` for one format only (default both).
+ * `--rows N`; `--format csv|ndjson` for one format only (default both); `--trace N`.
  * A fresh embedded app in this process, seeded with SQL `INSERT … SELECT … generate_series`
  * (10 stations × 10 metrics × N/100 minutes, values with two decimals), then
  * `GET /api/v1/export` over real HTTP for the whole range, as CSV and as NDJSON: rows, bytes,
- * rows/s, MB/s, the process's RSS before the export and its peak during it (sampled every
- * 100 ms; the main thread's V8 heap and array buffers too). The HTTP client reading the body runs in this same process (it counts newlines with
- * Buffer.indexOf), so its CPU and memory are in the figures; the embedded database's WebAssembly
- * heap (its worker thread) is in the RSS too. Compression is off (`compressAfterDays: 0`) so no
- * policy job runs during the export.
+ * rows/s, MB/s, the process's CPU seconds (both threads: a figure the other load of a shared
+ * machine disturbs less than rows/s), its RSS before the export, at its peak (sampled every
+ * 100 ms) and at the end, the main thread's V8 heap and array buffers at their peaks, and the
+ * database worker's WebAssembly memory and V8 heap (+ external) at their peaks (asked every
+ * 250 ms, answered between two page queries). `--trace N` prints a line every N rows: rows/s
+ * since the last line and the memory figures, to see whether pages slow down or memory grows
+ * along the export. The HTTP client reading the body runs in this same process (it counts
+ * newlines with Buffer.indexOf), so its CPU and memory are in the figures. Compression is off
+ * (`compressAfterDays: 0`) so no policy job runs during the export.
  */
 import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
@@ -24,6 +28,8 @@ const ROWS = Number(arg('--rows') ?? (args.includes('--quick') ? 1_000_000 : 10_
 const FORMATS = (arg('--format') ? [arg('--format')!] : ['csv', 'ndjson']) as Array<'csv' | 'ndjson'>;
 const METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure'];
 const STATIONS = 10;
+/** `--trace N`: a line every N rows (rows/s since the last line, main-thread and worker memory) */
+const TRACE_EVERY = Number(arg('--trace') ?? 0);
 const MINUTES = Math.max(1, Math.round(ROWS / (STATIONS * METRICS.length)));
 const MIN = 60_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
@@ -70,8 +76,10 @@ try {
     `\nQuantrac export bench: ${expected.toLocaleString('en')} rows (${STATIONS} stations × ${METRICS.length} metrics × ${MINUTES.toLocaleString('en')} minutes) seeded in ${seedS.toFixed(1)} s`,
   );
   console.log('(the HTTP client runs in this process; RSS includes the embedded database worker)\n');
-  console.log('| Format | Rows | MB | Seconds | Rows/s | MB/s | RSS before MB | RSS peak MB | JS heap peak MB | buffers peak MB |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| Format | Rows | MB | Seconds | Rows/s | MB/s | CPU s | RSS before MB | RSS peak MB | RSS end MB | JS heap peak MB | buffers peak MB | DB WASM peak MB | DB worker heap peak MB |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 
   for (const format of FORMATS) {
     global.gc?.();
@@ -87,6 +95,38 @@ try {
       buffersPeak = Math.max(buffersPeak, m.arrayBuffers);
     };
     const sampler = setInterval(sample, 100);
+    // the database worker: its WebAssembly memory and V8 heap, asked between two page queries
+    const embedded = app.store.db.embedded;
+    let wasmPeak = 0;
+    let workerHeapPeak = 0;
+    let workerAsked = false;
+    const sampleWorker = () => {
+      if (!embedded || workerAsked) return;
+      workerAsked = true;
+      void embedded.memory().then(
+        (w) => {
+          workerAsked = false;
+          wasmPeak = Math.max(wasmPeak, w.wasmBytes);
+          workerHeapPeak = Math.max(workerHeapPeak, w.heapUsedBytes + w.externalBytes);
+        },
+        () => (workerAsked = false),
+      );
+    };
+    const workerSampler = setInterval(sampleWorker, 250);
+    const mb = (n: number) => Math.round(n / 1e6);
+    let traceAt = TRACE_EVERY;
+    let traceT = performance.now();
+    let traceLines = 0;
+    const trace = (lines: number) => {
+      const now = performance.now();
+      const m = process.memoryUsage();
+      console.log(
+        `  ${format} ${lines.toLocaleString('en')} rows, ${((now - t0) / 1000).toFixed(1)} s: ${Math.round(((lines - traceLines) / (now - traceT)) * 1000).toLocaleString('en')} rows/s since last, rss ${mb(m.rss)} heap ${mb(m.heapUsed)} external ${mb(m.external)} buffers ${mb(m.arrayBuffers)}, worker wasm ${mb(wasmPeak)} heap+ext ${mb(workerHeapPeak)} MB`,
+      );
+      traceT = now;
+      traceLines = lines;
+    };
+    const cpu0 = process.cpuUsage();
     t0 = performance.now();
     const res = await fetch(`${base}/api/v1/export?stations=${ids.join(',')}&from=${new Date(START).toISOString()}&to=${new Date(END).toISOString()}&format=${format}`, {
       headers: auth,
@@ -101,14 +141,22 @@ try {
       bytes += value.byteLength;
       const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;
+      if (TRACE_EVERY > 0 && lines >= traceAt) {
+        trace(lines);
+        traceAt += TRACE_EVERY;
+      }
     }
     const s = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
+    clearInterval(workerSampler);
     sample();
+    global.gc?.();
+    const rssEnd = process.memoryUsage().rss;
     const rows = format === 'csv' ? lines - 1 : lines;
     if (rows !== expected) throw new Error(`${format}: ${rows} rows, expected ${expected}`);
     console.log(
-      `| ${format} | ${rows.toLocaleString('en')} | ${(bytes / 1e6).toFixed(0)} | ${s.toFixed(1)} | ${Math.round(rows / s).toLocaleString('en')} | ${(bytes / 1e6 / s).toFixed(1)} | ${Math.round(rss0 / 1e6)} | ${Math.round(peak / 1e6)} | ${Math.round(heapPeak / 1e6)} | ${Math.round(buffersPeak / 1e6)} |`,
+      `| ${format} | ${rows.toLocaleString('en')} | ${(bytes / 1e6).toFixed(0)} | ${s.toFixed(1)} | ${Math.round(rows / s).toLocaleString('en')} | ${(bytes / 1e6 / s).toFixed(1)} | ${((cpu.user + cpu.system) / 1e6).toFixed(1)} | ${mb(rss0)} | ${mb(peak)} | ${mb(rssEnd)} | ${mb(heapPeak)} | ${mb(buffersPeak)} | ${mb(wasmPeak)} | ${mb(workerHeapPeak)} |`,
     );
   }
 } finally {
