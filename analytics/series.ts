@@ -9,9 +9,11 @@
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
-import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, aggregate, dailyCounts, type AggName, type AggregateRow, type AggregateSource } from '../store/analytics.js';
+import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, dailyCounts, type AggName, type AggregateSource } from '../store/analytics.js';
+import { COUNT, COUNTS, aggregateColumns } from '../store/aggregates.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
+import { JsonBytes, utf8 } from './json-bytes.js';
 import { bucketEnd, bucketStart, localIso, zoneOffsetMs, type Bucket } from './params.js';
 
 const DAY = 86_400_000;
@@ -70,10 +72,12 @@ export interface SeriesResult {
   to: Date;
   source: AggregateSource;
   /**
-   * The series (Series[]) as JSON text, exactly what the answer's `series` holds: built as text
-   * because 24,000 buckets as objects, then serialized, cost several times the query.
+   * The series (Series[]) as UTF-8 JSON in consecutive chunks, byte for byte what the response
+   * schema's serializer writes for them: written as bytes because 24,000 buckets as objects, then
+   * serialized, cost several times the query (and as strings, in garbage collection and
+   * encoding, about as much as the query).
    */
-  seriesJson: string;
+  seriesJson: Buffer[];
 }
 
 export function intervalSecondsOf(profile: LoadedProfile['profile'], metric: string): number {
@@ -84,6 +88,7 @@ function rangeDays(from: Date, to: Date): number {
   return (to.getTime() - from.getTime()) / DAY;
 }
 
+/** received ÷ expected × 100, one decimal, at most 100; null when nothing was expected (JsonBytes.percent writes the same). */
 function percent(received: number, expected: number): number | null {
   if (expected <= 0) return null;
   return Math.min(100, Math.round((received / expected) * 1000) / 10);
@@ -92,25 +97,6 @@ function percent(received: number, expected: number): number | null {
 /** Seconds of [start, end) that have elapsed by `now`. */
 function elapsedMs(start: number, end: number, now: number): number {
   return Math.max(0, Math.min(end, now) - start);
-}
-
-/** A number as the response schema's serializer writes it (`type: ['number', 'null']`: non-finite → null). */
-function numberJson(n: number | null): string {
-  return n === null || !Number.isFinite(n) ? 'null' : '' + n;
-}
-
-/** Plain decimal text, written the same by PostgreSQL's float8out and JavaScript (no exponent, no trailing zero, not -0). */
-const PLAIN_DECIMAL = /^-?(?:[1-9]\d{0,14}|0)(?:\.\d*[1-9])?$/;
-
-/**
- * An aggregate's value as PostgreSQL printed it ('' = NULL) → its JSON number. Both print the
- * shortest digits that read back exactly; they differ only in when they switch to an exponent
- * (PostgreSQL below 1e-4 and from 1e15, JavaScript below 1e-6 and from 1e21) and on -0, so
- * plain decimal text is kept as it is and anything else goes through Number.
- */
-function valueJson(text: string): string {
-  if (text === '') return 'null';
-  return PLAIN_DECIMAL.test(text) && text !== '-0' ? text : numberJson(Number(text));
 }
 
 /** An integer as the schema's serializer writes it (`type: 'integer'` truncates). */
@@ -135,6 +121,24 @@ function isOwnBucket(bucket: Bucket, source: AggregateSource): boolean {
   if (source === 'monthly') return bucket.kind === 'month' && bucket.months === 1;
   return false;
 }
+
+// The fixed parts of a bucket's JSON, and the most a bucket adds to its head and its values.
+const COMMA = utf8(',');
+const OPEN_ARRAY = utf8('[');
+const CLOSE_ARRAY = utf8(']');
+const CLOSE_SERIES = utf8(']}');
+const CLOSE_BUCKET = utf8('}}');
+const EXPECTED = utf8('},"coverage":{"expected":');
+const RECEIVED = utf8(',"received":');
+const VALID = utf8(',"valid":');
+const FLAGGED = utf8(',"flagged":');
+const INVALIDATED = utf8(',"invalidated":');
+const CALIBRATING = utf8(',"calibrating":');
+const FAULT = utf8(',"fault":');
+const MAINTENANCE = utf8(',"maintenance":');
+const PERCENT = utf8(',"percent":');
+const EMPTY_COUNTS = utf8(',"received":0,"valid":0,"flagged":0,"invalidated":0,"calibrating":0,"fault":0,"maintenance":0,"percent":');
+const BUCKET_BYTES = 1 + EXPECTED.length + EMPTY_COUNTS.length + 9 * 22 + CLOSE_BUCKET.length + CLOSE_SERIES.length;
 
 const RANK: Record<AggregateSource, number> = { monthly: 0, daily: 1, hourly: 2, raw: 3 };
 
@@ -162,11 +166,15 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
     return { timezone, stations, offsetMs, from, to, source: chooseSource(req, offsetMs, timezone) };
   });
 
-  const series: string[] = [];
+  const out = new JsonBytes();
+  out.reserve(1);
+  out.bytes(OPEN_ARRAY);
+  let firstSeries = true;
   let usedSource: AggregateSource = 'monthly';
-  // the JSON of each aggregate's key, and of `values` for a bucket without readings
-  const aggKeys = req.aggs.map((a) => `${JSON.stringify(a)}:`);
-  const emptyValues = req.aggs.map((a, i) => `${aggKeys[i]}${a === 'count' ? '0' : 'null'}`).join(',');
+  // the JSON of each aggregate's key (`,"avg":`; the first without its comma), and of `values` for a bucket without readings
+  const aggKeys = req.aggs.map((a, i) => utf8(`${i === 0 ? '' : ','}${JSON.stringify(a)}:`));
+  const emptyValues = utf8(req.aggs.map((a) => `${JSON.stringify(a)}:${a === 'count' ? '0' : 'null'}`).join(','));
+  const aggBytes = aggKeys.reduce((n, k) => n + k.length + 25, 0);
   for (const plan of plans) {
     const limitDays = plan.source === 'raw' ? config.analytics.maxRawRangeDays : config.analytics.maxAggregateRangeDays;
     if (rangeDays(new Date(plan.from), new Date(plan.to)) > limitDays) {
@@ -186,7 +194,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       }
     }
     if (RANK[plan.source] > RANK[usedSource]) usedSource = plan.source;
-    const rows = await aggregate(db, {
+    const cols = await aggregateColumns(db, {
       stationIds: plan.stations.map((s) => s.id),
       metrics: req.metrics,
       from: new Date(plan.from),
@@ -199,58 +207,95 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       hourlyMeans: req.bucket.kind === 'aqiday',
       ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, plan.source),
     });
-    // Per bucket start, once for every series: its index, the text of its ts/end/local/day, the ms elapsed.
+    // Per bucket start, once for every series: its index, the bytes of its ts/end/local/day, the ms elapsed.
     const index = new Map<number, number>();
-    const heads: string[] = [];
+    const heads: Buffer[] = [];
     const elapsed: number[] = [];
     for (let i = 0; i < starts.length; i++) {
       const start = starts[i]!;
       const end = bucketEnd(req.bucket, start, plan.offsetMs);
       const local = localIso(start, plan.offsetMs);
       index.set(start, i);
-      heads.push(
+      const head = utf8(
         `{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
       );
+      heads.push(head);
       elapsed.push(elapsedMs(start, end, req.now));
     }
-    const found = new Map<string, Array<AggregateRow | undefined>>();
-    for (const r of rows) {
-      const i = index.get(r.bucket);
+    // per series key, per bucket index: the row holding it (-1: none)
+    const found = new Map<string, Int32Array>();
+    for (let r = 0; r < cols.rows; r++) {
+      const i = index.get(cols.bucket[r]!);
       if (i === undefined) continue;
-      const key = `${r.stationId}\u0000${r.metric}`;
+      const key = cols.keys[r]!;
       let buckets = found.get(key);
-      if (!buckets) found.set(key, (buckets = new Array<AggregateRow | undefined>(starts.length)));
+      if (!buckets) found.set(key, (buckets = new Int32Array(starts.length).fill(-1)));
       buckets[i] = r;
     }
+    const { values, counts, aggCount } = cols;
     for (const station of plan.stations) {
       const profile = profiles.get(station.profileId)!.profile;
       for (const metric of req.metrics) {
         const intervalSeconds = intervalSecondsOf(profile, metric);
         const intervalMs = intervalSeconds * 1000;
-        const buckets = found.get(`${station.id}\u0000${metric}`);
-        const data: string[] = new Array(starts.length);
+        const buckets = found.get(`${station.id}\t${metric}`);
+        const unit = profile.metrics[metric]?.unit ?? '';
+        const seriesHead = utf8(
+          `${firstSeries ? '' : ','}{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(plan.timezone)},"data":[`,
+        );
+        firstSeries = false;
+        out.reserve(seriesHead.length + 2);
+        out.bytes(seriesHead);
         for (let i = 0; i < starts.length; i++) {
-          const r = buckets?.[i];
+          const r = buckets ? buckets[i]! : -1;
           const expected = Math.floor(elapsed[i]! / intervalMs);
-          if (!r) {
-            data[i] =
-              `${heads[i]}${emptyValues}},"coverage":{"expected":${expected},"received":0,"valid":0,"flagged":0,"invalidated":0,"calibrating":0,"fault":0,"maintenance":0,"percent":${numberJson(percent(0, expected))}}}`;
+          out.reserve(heads[i]!.length + BUCKET_BYTES + aggBytes);
+          if (i > 0) out.bytes(COMMA);
+          out.bytes(heads[i]!);
+          if (r < 0) {
+            out.bytes(emptyValues);
+            out.bytes(EXPECTED);
+            out.int(expected);
+            out.bytes(EMPTY_COUNTS);
+            out.percent(0, expected);
+            out.bytes(CLOSE_BUCKET);
             continue;
           }
-          let values = '';
-          for (let a = 0; a < aggKeys.length; a++) values += `${a === 0 ? '' : ','}${aggKeys[a]}${valueJson(r.texts[a]!)}`;
-          data[i] =
-            `${heads[i]}${values}},"coverage":{"expected":${expected},"received":${r.counted},"valid":${r.valid},"flagged":${r.flagged},"invalidated":${r.invalidated},` +
-            `"calibrating":${r.calibrating},"fault":${r.fault},"maintenance":${r.maintenance === null ? 'null' : r.maintenance},"percent":${numberJson(percent(r.counted, expected))}}}`;
+          for (let a = 0, v = r * aggCount; a < aggCount; a++, v++) {
+            out.bytes(aggKeys[a]!);
+            out.number(values[v]!);
+          }
+          const c = r * COUNTS;
+          const counted = counts[c + COUNT.counted]!;
+          const maintenance = counts[c + COUNT.maintenance]!;
+          out.bytes(EXPECTED);
+          out.int(expected);
+          out.bytes(RECEIVED);
+          out.int(counted);
+          out.bytes(VALID);
+          out.int(counts[c + COUNT.valid]!);
+          out.bytes(FLAGGED);
+          out.int(counts[c + COUNT.flagged]!);
+          out.bytes(INVALIDATED);
+          out.int(counts[c + COUNT.invalidated]!);
+          out.bytes(CALIBRATING);
+          out.int(counts[c + COUNT.calibrating]!);
+          out.bytes(FAULT);
+          out.int(counts[c + COUNT.fault]!);
+          out.bytes(MAINTENANCE);
+          if (maintenance < 0) out.number(null);
+          else out.int(maintenance);
+          out.bytes(PERCENT);
+          out.percent(counted, expected);
+          out.bytes(CLOSE_BUCKET);
         }
-        const unit = profile.metrics[metric]?.unit ?? '';
-        series.push(
-          `{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(plan.timezone)},"data":[${data.join(',')}]}`,
-        );
+        out.bytes(CLOSE_SERIES);
       }
     }
   }
-  return { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, seriesJson: `[${series.join(',')}]` };
+  out.reserve(1);
+  out.bytes(CLOSE_ARRAY);
+  return { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, seriesJson: out.chunks() };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@
  * stddev, flagged readings, odd buckets). Statistics count VALIDATED readings
  * (domain/validation/codes.ts), like the continuous aggregates do.
  *
- * Every answer comes back as ONE packed text value (see `packed`): on the embedded database the
- * rows' transfer, not the query, was the cost.
+ * Every answer comes back as ONE packed row (see `packed`): on the embedded database the rows'
+ * transfer, and then printing their floats as text, cost more than the query.
  */
 import { validatedSql } from '../domain/validation/codes.js';
 import { createError } from '../lib/errors.js';
@@ -54,12 +54,8 @@ export interface AggregateRow {
   metric: string;
   /** the bucket's start, ms since the epoch */
   bucket: number;
-  /**
-   * One value per asked aggregate, in the order of AggregateQuery.aggs, as PostgreSQL printed it
-   * ('' = NULL; float8 is printed shortest-exact, so Number(text) is the value pg's parser gave):
-   * kept as text because the answer writes it as text again (analytics/series.ts).
-   */
-  texts: string[];
+  /** One value per asked aggregate, in the order of AggregateQuery.aggs (null: no reading counted). */
+  values: Array<number | null>;
   /** readings counted by the statistics (validated, or with a value when flagged ones are included) */
   counted: number;
   /** validated readings */
@@ -126,48 +122,127 @@ const RAW_COUNTS = `count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER
 
 /** The counts every aggregate query ends with, in this order (packed after the aggregates' values). */
 const COUNT_COLUMNS = ['counted', 'n_valid', 'n_flagged', 'n_invalidated', 'n_calibrating', 'n_fault', 'n_maintenance', 'n_total'] as const;
+/** The index of each count in a row of AggregateColumns.counts. */
+export const COUNT = { counted: 0, valid: 1, flagged: 2, invalidated: 3, calibrating: 4, fault: 5, maintenance: 6, total: 7 } as const;
+/** Counts per row in AggregateColumns.counts. */
+export const COUNTS = COUNT_COLUMNS.length;
+
+/**
+ * The rows of an aggregate query, column by column (what the answer is written from without an
+ * object per row; analytics/series.ts). Row r's aggregate a is values[r × aggCount + a], its count
+ * c is counts[r × COUNTS + c] (indices in COUNT).
+ */
+export interface AggregateColumns {
+  rows: number;
+  aggCount: number;
+  /** per row: `station_id TAB metric` (ids never hold a tab: api parseList, station ids) */
+  keys: string[];
+  /** per row: the bucket's start, ms since the epoch */
+  bucket: Float64Array;
+  /** NaN = NULL (no reading counted; no aggregate of finite readings is NaN, and the answer writes NaN as null anyway) */
+  values: Float64Array;
+  /** maintenance -1 = NULL */
+  counts: Int32Array;
+}
+
+/**
+ * What a packed row leaves out because it equals the valid count: on a continuous aggregate
+ * (re-grouped or not) the counted readings and the `count` aggregate are n_valid. Each value
+ * left out is a column less for the database to write (a tenth of the packing).
+ */
+interface SameAsValid {
+  counted: boolean;
+  /** per aggregate */
+  aggs: boolean[];
+}
 
 /**
  * The rows of `sql` (columns station_id, metric, bucket, then the aggregates a0…, then
- * COUNT_COLUMNS) packed by the database into ONE text value: a line per row, tab-separated, the
- * bucket as epoch milliseconds, NULL as an empty field. On the embedded database moving many rows
- * over the wire costs far more than the query (24,000 rows: about 600 ms as rows, 50 ms as one
- * text); numbers keep their exact text (float8 is printed shortest-exact, as pg's parser gets it).
+ * COUNT_COLUMNS) packed by the database into ONE row of two values, in the same row order:
+ * - keys: `station_id TAB metric`, a line per row;
+ * - bin (base64): per row the bucket (epoch seconds) and the aggregates as float8 (NULL as NaN),
+ *   then the counts as int4 (NULL as -1), big-endian (float8send, int4send), without the values
+ *   `same` leaves out.
+ * On the embedded database moving many rows over the wire costs far more than the query (24,000
+ * rows: about 600 ms as rows, 50 ms as one value); binary values are the exact float8s, read
+ * without parsing any text (base64: less text for the driver to decode than bytea's hex).
  */
-function packed(sql: string, aggCount: number): string {
-  const fields = ['station_id', 'metric', '(extract(epoch FROM bucket) * 1000)::int8', ...Array.from({ length: aggCount }, (_, i) => `a${i}`), ...COUNT_COLUMNS];
-  return `SELECT string_agg(concat(${fields.join(`, E'\\t', `)}), E'\\n') AS packed FROM (${sql}) g`;
+function packed(sql: string, aggCount: number, same: SameAsValid): string {
+  const row = [
+    `float8send(date_part('epoch', bucket))`,
+    ...Array.from({ length: aggCount }, (_, i) => (same.aggs[i] ? '' : `float8send(coalesce(a${i}::float8, 'NaN'))`)),
+    ...COUNT_COLUMNS.map((c) => (c === 'counted' && same.counted ? '' : `int4send(coalesce(${c}::int4, ${c === 'n_maintenance' ? -1 : 0}))`)),
+  ].filter((e) => e !== '');
+  return `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(${row.join(' || ')}, ''::bytea), 'base64') AS bin FROM (${sql}) g`;
 }
 
-/** Station ids and metric keys are plain ids (no tab or newline: api parseList, station ids); a field "" is NULL. */
-function unpack(text: string | null, aggCount: number): AggregateRow[] {
-  if (!text) return [];
-  const num = (s: string): number | null => (s === '' ? null : Number(s));
-  const lines = text.split('\n');
-  const rows: AggregateRow[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const f = lines[i]!.split('\t');
-    const c = 3 + aggCount;
-    rows[i] = {
-      stationId: f[0]!,
-      metric: f[1]!,
-      bucket: Number(f[2]),
-      texts: f.slice(3, c),
-      counted: Number(f[c]),
-      valid: Number(f[c + 1]),
-      flagged: Number(f[c + 2]),
-      invalidated: Number(f[c + 3]),
-      calibrating: Number(f[c + 4]),
-      fault: Number(f[c + 5]),
-      maintenance: num(f[c + 6]!),
-      total: Number(f[c + 7]),
+function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same: SameAsValid): AggregateColumns {
+  const lines = keys ? keys.split('\n') : [];
+  const n = lines.length;
+  const packedAggs = same.aggs.filter((s) => !s).length;
+  const size = 8 + 8 * packedAggs + 4 * (COUNTS - (same.counted ? 1 : 0));
+  if ((bin?.byteLength ?? 0) !== n * size) throw createError('QT_ERR_INTERNAL', `aggregate: ${bin?.byteLength ?? 0} bytes do not hold ${n} rows`);
+  const out: AggregateColumns = { rows: n, aggCount, keys: lines, bucket: new Float64Array(n), values: new Float64Array(n * aggCount), counts: new Int32Array(n * COUNTS) };
+  if (!bin) return out;
+  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  let o = 0;
+  for (let r = 0; r < n; r++) {
+    out.bucket[r] = view.getFloat64(o) * 1000;
+    o += 8;
+    const v = r * aggCount;
+    for (let a = 0; a < aggCount; a++) {
+      if (same.aggs[a]) continue;
+      out.values[v + a] = view.getFloat64(o);
+      o += 8;
+    }
+    const c = r * COUNTS;
+    for (let k = same.counted ? 1 : 0; k < COUNTS; k++, o += 4) out.counts[c + k] = view.getInt32(o);
+    const valid = out.counts[c + COUNT.valid]!;
+    if (same.counted) out.counts[c + COUNT.counted] = valid;
+    for (let a = 0; a < aggCount; a++) if (same.aggs[a]) out.values[v + a] = valid;
+  }
+  return out;
+}
+
+/** Bucketed statistics per (station, metric), column by column; buckets without readings have no row. Unordered. */
+export async function aggregateColumns(db: Db, q: AggregateQuery): Promise<AggregateColumns> {
+  const { sql, params } = aggregateSql(q);
+  const cagg = q.source !== 'raw' && !q.hourlyMeans;
+  const same: SameAsValid = { counted: cagg, aggs: q.aggs.map((a) => cagg && a === 'count') };
+  const { rows } = await db.query<{ keys: string | null; bin: string | null }>(packed(sql, q.aggs.length, same), params);
+  const bin = rows[0]?.bin;
+  return unpack(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs.length, same);
+}
+
+/** Bucketed statistics per (station, metric); buckets without readings have no row. Unordered. */
+export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow[]> {
+  const c = await aggregateColumns(db, q);
+  const rows: AggregateRow[] = new Array(c.rows);
+  for (let r = 0; r < c.rows; r++) {
+    const key = c.keys[r]!;
+    const tab = key.indexOf('\t');
+    const values = Array.from(c.values.subarray(r * c.aggCount, (r + 1) * c.aggCount), (v) => (Number.isNaN(v) ? null : v));
+    const n = c.counts.subarray(r * COUNTS, (r + 1) * COUNTS);
+    rows[r] = {
+      stationId: key.slice(0, tab),
+      metric: key.slice(tab + 1),
+      bucket: c.bucket[r]!,
+      values,
+      counted: n[COUNT.counted]!,
+      valid: n[COUNT.valid]!,
+      flagged: n[COUNT.flagged]!,
+      invalidated: n[COUNT.invalidated]!,
+      calibrating: n[COUNT.calibrating]!,
+      fault: n[COUNT.fault]!,
+      maintenance: n[COUNT.maintenance]! < 0 ? null : n[COUNT.maintenance]!,
+      total: n[COUNT.total]!,
     };
   }
   return rows;
 }
 
-/** Bucketed statistics per (station, metric); buckets without readings have no row. Unordered. */
-export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow[]> {
+/** The query of `q`: columns station_id, metric, bucket, the aggregates a0…, then COUNT_COLUMNS. */
+function aggregateSql(q: AggregateQuery): { sql: string; params: unknown[] } {
   const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to];
   const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
   const named = (exprs: string[]) => exprs.map((e, i) => `${e} AS a${i}`).join(', ');
@@ -215,6 +290,5 @@ export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow
     params.push(q.interval, q.timezone);
   }
   if (q.source === 'raw') params.push(q.includeFlagged);
-  const { rows } = await db.query<{ packed: string | null }>(packed(sql, q.aggs.length), params);
-  return unpack(rows[0]?.packed ?? null, q.aggs.length);
+  return { sql, params };
 }

@@ -46,13 +46,14 @@ async function levelSpansOf(db: HttpDeps['db'], stations: readonly Station[], fr
 }
 
 /**
- * An answer already serialized as JSON, byte for byte what the response schema's serializer would
- * write for it: the aggregated series are built as text (analytics/series.ts), 7 MB for 24,000
- * buckets, which the serializer would take longer to write than the query takes to run.
+ * An answer already serialized as UTF-8 JSON, byte for byte what the response schema's serializer
+ * would write for it: the aggregated series are written as bytes (analytics/series.ts), 7 MB for
+ * 24,000 buckets, which the serializer would take longer to write than the query takes to run.
  */
-class JsonText {
-  constructor(readonly text: string) {}
+class JsonBytes {
+  constructor(readonly chunks: Buffer[]) {}
 }
+const CLOSE_OBJECT = Buffer.from('}');
 
 const NOT_FLAGGED: { qc: string[]; validation: string; reason: string | null } = Object.freeze({ qc: [], validation: 'valid', reason: null });
 
@@ -119,9 +120,9 @@ function readingsService(deps: HttpDeps) {
         source: result.source,
       };
       // One station's answer is small: objects, serialized by the route's schema (routes/stations.ts).
-      if (single) return { ...head, series: JSON.parse(result.seriesJson) as Series[] };
-      // Several stations: the text the schema's serializer would write (the keys in its order), sent as is.
-      return new JsonText(`${JSON.stringify(head).slice(0, -1)},"series":${result.seriesJson}}`);
+      if (single) return { ...head, series: JSON.parse(Buffer.concat(result.seriesJson).toString('utf8')) as Series[] };
+      // Several stations: the bytes the schema's serializer would write (the keys in its order), sent as they are.
+      return new JsonBytes([Buffer.from(`${JSON.stringify(head).slice(0, -1)},"series":`), ...result.seriesJson, CLOSE_OBJECT]);
     }
     if (q.agg !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'agg: needs bucket=');
     const { from, to } = range(q, config.analytics.maxRawRangeDays);
@@ -171,7 +172,13 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
     async (request, reply) => {
       const { stations, ...q } = request.query;
       const a = await answer(parseList('stations', stations, config.analytics.maxSeries).map(station), q, false);
-      return a instanceof JsonText ? reply.type('application/json; charset=utf-8').send(a.text) : a;
+      if (!(a instanceof JsonBytes)) return a;
+      // chunk by chunk: joining them would copy the 7 MB once more (and hurry the next garbage collection)
+      const length = a.chunks.reduce((n, c) => n + c.length, 0);
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-length', length)
+        .send(Readable.from(a.chunks, { objectMode: false }));
     },
   );
 
