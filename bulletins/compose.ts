@@ -44,24 +44,24 @@ export function createComposer(deps: ComposeDeps): Composer {
 
   async function daily(day: string, scope: BulletinScope, now: number): Promise<DailyBulletin> {
     const { fromMs, toMs, ...head } = periodHeader('daily', day, scope, now, deps.config.timezone);
-    const { stations, rowsOf } = await stationsWithCompleteness(deps, scope, fromMs, toMs, now);
+    const { stations, completenessOf } = await stationsWithCompleteness(deps, scope, fromMs, toMs, now);
     const ids = stations.map((s) => s.id);
     // 8-hour means at the day's first hours look 7 hours back
     const means = await loadHourlyMeans(db, ids, fromMs - 7 * HOUR, toMs);
     const aqiDays = new Map((await dailyVnAqi(db, ids, day, localDate(toMs, deps.config.timezone))).map((r) => [r.stationId, r]));
     const aqiMax = await peakHourlyVnAqi(db, ids, new Date(fromMs), new Date(toMs));
     const events = await alertEventsInPeriod(db, ids, new Date(fromMs), new Date(toMs));
-    return buildDaily({ head, fromMs, stations, profiles, rowsOf, means, aqiDays, aqiMax, events, inForce: limitsOn(limits, fromMs) });
+    return buildDaily({ head, fromMs, stations, profiles, completenessOf, means, aqiDays, aqiMax, events, inForce: limitsOn(limits, fromMs) });
   }
 
   async function monthly(month: string, scope: BulletinScope, now: number): Promise<MonthlyBulletin> {
     const { fromMs, toMs, ...head } = periodHeader('monthly', month, scope, now, deps.config.timezone);
-    const { stations, rowsOf } = await stationsWithCompleteness(deps, scope, fromMs, toMs, now);
+    const { stations, completenessOf } = await stationsWithCompleteness(deps, scope, fromMs, toMs, now);
     const ids = stations.map((s) => s.id);
     const means = await loadHourlyMeans(db, ids, fromMs - 7 * HOUR, toMs);
     const aqi = await dailyVnAqi(db, ids, head.periodStart, localDate(toMs, deps.config.timezone));
     const events = await alertEventsInPeriod(db, ids, new Date(fromMs), new Date(toMs));
-    return buildMonthly({ head, fromMs, toMs, stations, profiles, rowsOf, means, aqi, events, limits });
+    return buildMonthly({ head, fromMs, toMs, stations, profiles, completenessOf, means, aqi, events, limits });
   }
 
   return { limits, daily, monthly };

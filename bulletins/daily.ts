@@ -6,11 +6,10 @@
  * that fired or resolved during the day.
  */
 import { VN_AQI_CATEGORIES } from '../domain/indices/index.js';
-import type { CompletenessRow } from '../analytics/series.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { AlertEventInPeriod, DailyAqiRow, HourlyAqiPeak } from '../store/bulletin-data.js';
 import type { Station } from '../store/stations.js';
-import { pooled } from './completeness.js';
+import { pooled, type StationPeriodCompleteness } from './completeness.js';
 import { dayExceedances } from './exceedances.js';
 import type { StationMeans } from './hourly-means.js';
 import type { AlertItem, BulletinHeader, CategoryRef, DailyBulletin, DailyStation, Exceedance, Limit, MetricDay } from './model.js';
@@ -22,7 +21,7 @@ export interface DailyInput {
   fromMs: number;
   stations: readonly Station[];
   profiles: ReadonlyMap<string, LoadedProfile>;
-  rowsOf: ReadonlyMap<string, CompletenessRow[]>;
+  completenessOf: ReadonlyMap<string, StationPeriodCompleteness>;
   means: ReadonlyMap<string, StationMeans>;
   aqiDays: ReadonlyMap<string, DailyAqiRow>;
   aqiMax: ReadonlyMap<string, HourlyAqiPeak>;
@@ -73,12 +72,12 @@ function metricDays(stationMeans: StationMeans | undefined, profile: LoadedProfi
 
 /** The daily bulletin of the stations. */
 export function buildDaily(input: DailyInput): DailyBulletin {
-  const { head, fromMs, stations, profiles, rowsOf, means, aqiDays, aqiMax, events, inForce } = input;
+  const { head, fromMs, stations, profiles, completenessOf, means, aqiDays, aqiMax, events, inForce } = input;
   const exceedances: Exceedance[] = [];
   const out: DailyStation[] = [];
   for (const s of stations) {
     const profile = profiles.get(s.profileId)!.profile;
-    const rows = rowsOf.get(s.id) ?? [];
+    const c = completenessOf.get(s.id);
     const isAir = s.profileId === 'air-quality';
     const d = aqiDays.get(s.id);
     const m = aqiMax.get(s.id);
@@ -93,8 +92,8 @@ export function buildDaily(input: DailyInput): DailyBulletin {
             maxHourly: m ? { value: m.aqi, hourEnd: m.ts.toISOString(), category: category(m.category), dominant: m.dominant } : null,
           }
         : null,
-      metrics: metricDays(means.get(s.id), profile, fromMs, new Map(rows.map((r) => [r.metric, r.percent]))),
-      completeness: pooled(rows),
+      metrics: metricDays(means.get(s.id), profile, fromMs, c?.percentByMetric ?? new Map()),
+      completeness: c?.pooled ?? pooled([]),
     });
     exceedances.push(...dayExceedances(s, means.get(s.id), inForce, profile, fromMs));
   }

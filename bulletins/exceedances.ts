@@ -37,23 +37,32 @@ export function dayExceedances(
       }
     } else if (l.averaging === '8h') {
       for (let end = dayStart + HOUR; end <= dayStart + DAY; end += HOUR) {
-        const window: number[] = [];
+        // summed in place, in the same order as before (a month of 10,000 stations made tens of millions of windows)
+        let sum = 0;
+        let n = 0;
         for (let k = 0; k < 8; k++) {
           const v = means.get(end - k * HOUR);
-          if (v !== undefined) window.push(v);
+          if (v !== undefined) {
+            sum += v;
+            n++;
+          }
         }
-        if (window.length < MIN_HOURS_8H) continue;
-        const v = window.reduce((a, b) => a + b, 0) / window.length;
+        if (n < MIN_HOURS_8H) continue;
+        const v = sum / n;
         if (beyond(l, v)) periods.push({ end: new Date(end).toISOString(), value: v });
       }
     } else {
-      const day: number[] = [];
+      let sum = 0;
+      let n = 0;
       for (let end = dayStart + HOUR; end <= dayStart + DAY; end += HOUR) {
         const v = means.get(end);
-        if (v !== undefined) day.push(v);
+        if (v !== undefined) {
+          sum += v;
+          n++;
+        }
       }
-      if (day.length >= MIN_HOURS_24H) {
-        const v = day.reduce((a, b) => a + b, 0) / day.length;
+      if (n >= MIN_HOURS_24H) {
+        const v = sum / n;
         if (beyond(l, v)) periods.push({ end: new Date(dayStart + DAY).toISOString(), value: v });
       }
     }

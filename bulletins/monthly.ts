@@ -5,11 +5,10 @@
  * completeness; per station and limit the local dates it was exceeded (each day compared with
  * the limits in force on it).
  */
-import type { CompletenessRow } from '../analytics/series.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import type { AlertEventInPeriod, DailyAqiRow } from '../store/bulletin-data.js';
 import type { Station } from '../store/stations.js';
-import { pooled } from './completeness.js';
+import { pooled, type StationPeriodCompleteness } from './completeness.js';
 import { dayExceedances } from './exceedances.js';
 import type { StationMeans } from './hourly-means.js';
 import { limitsDuring, limitsOn } from './limits.js';
@@ -23,7 +22,7 @@ export interface MonthlyInput {
   toMs: number;
   stations: readonly Station[];
   profiles: ReadonlyMap<string, LoadedProfile>;
-  rowsOf: ReadonlyMap<string, CompletenessRow[]>;
+  completenessOf: ReadonlyMap<string, StationPeriodCompleteness>;
   means: ReadonlyMap<string, StationMeans>;
   aqi: readonly DailyAqiRow[];
   events: readonly AlertEventInPeriod[];
@@ -33,7 +32,7 @@ export interface MonthlyInput {
 
 /** The monthly bulletin of the stations. */
 export function buildMonthly(input: MonthlyInput): MonthlyBulletin {
-  const { head, fromMs, toMs, stations, profiles, rowsOf, means, aqi, events, limits } = input;
+  const { head, fromMs, toMs, stations, profiles, completenessOf, means, aqi, events, limits } = input;
   const byKey = new Map<string, Omit<Exceedance, 'periods'> & { days: string[] }>();
   const daysOf = new Map<string, Set<string>>();
   // local dates of the month in the bulletin's zone (a 23- or 25-hour day where the zone has daylight saving)
@@ -71,7 +70,7 @@ export function buildMonthly(input: MonthlyInput): MonthlyBulletin {
       exceedanceDays: [...(daysOf.get(s.id) ?? [])].sort(),
       alertsFired: events.filter((e) => e.type === 'firing' && e.stationId === s.id).length,
       alertsResolved: events.filter((e) => e.type === 'resolved' && e.stationId === s.id).length,
-      completeness: pooled(rowsOf.get(s.id) ?? []),
+      completeness: completenessOf.get(s.id)?.pooled ?? pooled([]),
     };
   });
   const inForceAny = limitsDuring(limits, fromMs, toMs).filter((l) => stations.some((s) => s.profileId === l.profile));
