@@ -8,6 +8,7 @@
  *   series-window.ts  one metric's window: raw tail + hourly sums of long means + hourly sketches of anomaly histories
  *   evaluator.ts    rules over windows → conditions                   lifecycle.ts   conditions → alerts
  *   index-queue.ts  hourly AQI/WQI recomputation on its own queue     transitions.ts the lifecycle's pure steps
+ *   late-hours.ts   re-reading the hours late readings fell into, a slice at a time, between batches
  *
  * All work runs through one serial queue, so readings, the timer and operator actions never
  * interleave. The timer (tickMs) evaluates silence-based rules (no data) and time-based
@@ -24,11 +25,12 @@ import type { AlertRecord, Silence } from '../store/alerts.js';
 import { AQI_METRIC, AQI_POLLUTANTS, WQI_METRICS } from './aqi.js';
 import { createEvaluator } from './evaluator.js';
 import { createIndexQueue } from './index-queue.js';
+import { createLateHours } from './late-hours.js';
 import { createLifecycle } from './lifecycle.js';
 import { createRuleIndex, type RuleView } from './rule-index.js';
 import { createRuleStore } from './rule-store.js';
 import { createSilences } from './silences.js';
-import { createWindows, rebuildWindows, refreshLateHours } from './windows.js';
+import { createWindows, rebuildWindows } from './windows.js';
 
 export { AQI_METRIC };
 export type { RuleView };
@@ -54,14 +56,33 @@ export interface AlertEngineOptions {
    * cluster lease); readings are still evaluated on the node that ingests them. Default: always.
    */
   timerOwner?: () => boolean;
+  /**
+   * Hours late readings fell into (long means, anomaly histories) are re-read from the database
+   * this long after the first one at the earliest (late-hours.ts); their rules wait until then.
+   */
+  lateHoursDelayMs?: number;
+}
+
+/** How far behind the engine is (benchmarks, diagnostics). */
+export interface AlertEngineBacklog {
+  /** Steps on the serial queue, queued or running (a batch of readings is one). */
+  steps: number;
+  /** How long the oldest of them has been queued or running, ms. */
+  oldestMs: number;
+  /** Hours late readings fell into, waiting to be re-read (their long-mean and anomaly rules wait too). */
+  lateHoursWaiting: number;
+  /** Hours re-read since the start. */
+  lateHoursReRead: number;
 }
 
 export interface AlertEngine {
   start(): Promise<void>;
   /** Runs the timer's work now (no-data rules, pending/clear periods, escalation, reminders). */
   tick(): Promise<void>;
-  /** Resolves when everything queued so far has been processed. */
+  /** Resolves when everything queued so far has been processed (hours with late readings re-read too). */
   idle(): Promise<void>;
+  /** How far behind it is now. */
+  backlog(): AlertEngineBacklog;
   /** Multi-node mode: re-reads the open alerts from the database (another node may have changed them). */
   reloadOpenAlerts(): Promise<void>;
   /** Multi-node mode: re-reads rules and silences (another node changed them); announces nothing. */
@@ -114,16 +135,54 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
 
   let queue: Promise<unknown> = Promise.resolve();
   let enqueued = 0;
+  /** When each step not finished yet was queued (performance.now()), oldest first: steps run in order. */
+  const queuedAt: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   /** Runs fn after everything queued before it; failures are logged, never dropped, and do not stop the queue. */
   function serial<T>(what: string, fn: () => Promise<T>): Promise<T> {
     enqueued++;
+    queuedAt.push(performance.now());
     const run = queue.then(fn);
-    queue = run.catch((err: unknown) => log.error({ err, what }, 'alert engine step failed'));
+    queue = run
+      .catch((err: unknown) => log.error({ err, what }, 'alert engine step failed'))
+      .then(() => {
+        queuedAt.shift();
+        if (queuedAt.length === 0) for (const wake of quietWaiters.splice(0)) wake();
+      });
     return run;
   }
+
+  /** Callers of quiet() waiting for the queue to empty. */
+  const quietWaiters: Array<() => void> = [];
+  /** Resolves once the queue is empty, or after maxWaitMs (background work yields to readings). */
+  function quiet(maxWaitMs: number): Promise<void> {
+    if (queuedAt.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timeout);
+        const i = quietWaiters.indexOf(wake);
+        if (i >= 0) quietWaiters.splice(i, 1);
+        resolve();
+      };
+      const timeout = setTimeout(wake, maxWaitMs);
+      quietWaiters.push(wake);
+    });
+  }
+
+  const late = createLateHours({
+    db,
+    windows,
+    log,
+    delayMs: options.lateHoursDelayMs ?? 2000,
+    serial,
+    quiet,
+    async evaluate(stationId, metrics, only) {
+      const station = directory.get(stationId);
+      if (station) await evaluator.evaluateStation(station, metrics, now(), only);
+    },
+  });
 
   /** Runs a change to rules or silences on the queue, then announces it (only if it was stored). */
   async function changeRules<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -132,14 +191,20 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     return result;
   }
 
-  /** Resolves when both queues are empty (an index update may queue rule work, and rules index work). */
+  /**
+   * Resolves when both queues are empty (an index update may queue rule work, and rules index
+   * work) and the hours late readings fell into are re-read (unless that failed: tried again later).
+   */
   async function settle(): Promise<void> {
     for (;;) {
       const before = enqueued;
+      const lateBefore = late.steps;
       const iq = indices.tail;
+      await late.flush();
       await serial('idle', async () => undefined);
       await iq;
-      if (enqueued === before + 1 && iq === indices.tail) return;
+      // nothing queued meanwhile but the re-reads: done
+      if (enqueued - (late.steps - lateBefore) === before + 1 && iq === indices.tail) return;
     }
   }
 
@@ -156,15 +221,14 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       const indexInput = station.profileId === 'surface-water' ? WQI_METRICS : (AQI_POLLUTANTS as readonly string[]);
       if (indexInput.includes(r.metric) && r.quality === 'valid') t.newestPollutantTs = Math.max(t.newestPollutantTs, r.ts);
     }
-    if (windows.lateHours().length > 0) {
-      // late readings in hours kept as sums or sketches: re-read those hours first (windows.ts); on failure they count later
-      await refreshLateHours(db, windows).catch((err: unknown) => log.warn({ err }, 'hours with late readings not re-read; tried again with the next readings'));
-    }
+    // late readings in hours kept as sums or sketches: the rules reading those hours wait for their
+    // re-read (late-hours.ts), every other rule is evaluated now
     for (const [stationId, { touched, newestPollutantTs }] of touchedByStation) {
       const station = directory.get(stationId)!;
-      await evaluator.evaluateStation(station, touched, at);
+      await evaluator.evaluateStation(station, touched, at, (rule) => !late.waits(stationId, rule));
       if (newestPollutantTs > 0 && (station.profileId === 'air-quality' || station.profileId === 'surface-water')) indices.update(station, newestPollutantTs, at);
     }
+    late.schedule();
   }
 
   async function tickNow(): Promise<void> {
@@ -206,6 +270,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     },
     tick: () => serial('tick', tickNow),
     idle: settle,
+    backlog() {
+      const { waiting, reRead } = late.stats();
+      return { steps: queuedAt.length, oldestMs: queuedAt.length > 0 ? Math.round(performance.now() - queuedAt[0]!) : 0, lateHoursWaiting: waiting, lateHoursReRead: reRead };
+    },
     reloadRules: () =>
       serial('reload rules', async () => {
         await ruleStore.load();
@@ -234,6 +302,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
+      late.close();
       bus.removeOwner('alerts');
       await settle();
     },

@@ -10,7 +10,7 @@ import type { Station } from '../store/stations.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ruleMetric, type RuleIndex } from './rule-index.js';
 import { evaluate } from './rules/index.js';
-import type { Condition, Rule } from './rules/types.js';
+import type { Condition, Rule, Sample } from './rules/types.js';
 import type { Windows } from './windows.js';
 
 export interface EvaluatorDeps {
@@ -29,10 +29,27 @@ export interface Evaluator {
   /**
    * Evaluates a station's rules at `at`: all of them (touched undefined), or after readings only
    * those reading a touched metric, then its no-data rules so an offline alert starts clearing.
+   * `only`, when given, leaves out the rules it refuses (the engine: rules waiting for late hours).
    */
-  evaluateStation(station: Station, touched: Set<string> | undefined, at: number): Promise<void>;
+  evaluateStation(station: Station, touched: Set<string> | undefined, at: number, only?: (rule: Rule) => boolean): Promise<void>;
   /** The timer's part: the no-data rules of every enabled station. */
   checkSilent(stations: readonly Station[], at: number): Promise<void>;
+}
+
+/** The latest sample of every metric, tagged with its metric, oldest first (device-status rules). */
+function latestTagged(latest: ReadonlyMap<string, Sample>): Sample[] {
+  return [...latest].map(([m, sample]) => ({ ...sample, metric: m })).sort((x, y) => x.ts - y.ts);
+}
+
+/**
+ * The newest of the latest samples, alone: all a no-data rule reads of them (the rule's validity
+ * is measured at the newest sample). The timer evaluates it for every station every tick, so
+ * merging and sorting every metric's latest sample there was most of an idle fleet's garbage.
+ */
+function newestOf(latest: ReadonlyMap<string, Sample>): Sample[] {
+  let newest: Sample | undefined;
+  for (const sample of latest.values()) if (!newest || sample.ts >= newest.ts) newest = sample;
+  return newest ? [newest] : [];
 }
 
 export function createEvaluator(deps: EvaluatorDeps): Evaluator {
@@ -49,9 +66,9 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   }
 
   function evalRule(station: Station, rule: Rule, at: number): Condition | undefined {
-    const s = windows.of(station.id);
+    const s = windows.view(station.id);
     const metric = ruleMetric(rule);
-    const samples = metric ? (s.byMetric.get(metric) ?? []) : [...s.latestByMetric].map(([m, sample]) => ({ ...sample, metric: m })).sort((x, y) => x.ts - y.ts);
+    const samples = metric ? (s.byMetric.get(metric) ?? []) : rule.kind === 'no_data' ? newestOf(s.latestByMetric) : latestTagged(s.latestByMetric);
     const open = lifecycle.openRecord(station.id, rule.id);
     const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
     const hourly = metric ? s.series.get(metric)?.hours : undefined; // long mean windows (rules/hourly.ts)
@@ -76,16 +93,17 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     watchFrom(at) {
       watchingSince = at;
     },
-    async evaluateStation(station, touched, at) {
+    async evaluateStation(station, touched, at, only) {
       for (const rule of rules.rulesFor(station)) {
         const metric = ruleMetric(rule);
         if (touched && metric !== undefined && !touched.has(metric)) continue;
         if (touched && rule.kind === 'no_data') continue; // a reading can only clear it: the timer decides
+        if (only && !only(rule)) continue;
         await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
       }
       if (touched && rules.rulesFor(station).some((r) => r.kind === 'no_data')) {
         // a reading arrived: re-evaluate no-data rules so an offline alert starts clearing at once
-        for (const rule of rules.rulesFor(station)) if (rule.kind === 'no_data') await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
+        for (const rule of rules.rulesFor(station)) if (rule.kind === 'no_data' && (!only || only(rule))) await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
       }
     },
     async checkSilent(stations, at) {

@@ -48,6 +48,12 @@ export interface WindowReading {
 export interface Windows {
   /** The station's window (created empty on first use). */
   of(stationId: string): StationWindow;
+  /**
+   * The station's window to read, without creating one: a shared empty window (never to be
+   * changed) for a station with no readings, so 10,000 registered stations that never reported
+   * hold nothing here.
+   */
+  view(stationId: string): Readonly<StationWindow>;
   /** Records a reading received at `receivedAt` (engine time). */
   record(station: Station, r: WindowReading, receivedAt: number): void;
   /** Another node received a reading of this station (multi-node mode): only the arrival time counts here. */
@@ -69,6 +75,15 @@ export interface LateHour {
   at: number;
 }
 
+/** The window of every station without one (Windows.view): empty, and never written to. */
+const EMPTY_WINDOW: Readonly<StationWindow> = Object.freeze({
+  byMetric: new Map(),
+  series: new Map(),
+  latestByMetric: new Map(),
+  lastReceivedAt: undefined,
+  lastReceivedByMetric: new Map(),
+});
+
 export function createWindows(rules: RuleIndex): Windows {
   const series = new Map<string, StationWindow>();
   /** Series with stale hours, by `${station}|${metric}`. */
@@ -85,6 +100,7 @@ export function createWindows(rules: RuleIndex): Windows {
 
   return {
     of,
+    view: (stationId) => series.get(stationId) ?? EMPTY_WINDOW,
     record(station, r, receivedAt) {
       const s = of(station.id);
       const sample: Sample = { ts: r.ts, value: r.value, quality: r.quality };
@@ -125,13 +141,23 @@ export function createWindows(rules: RuleIndex): Windows {
 const REFRESH_CHUNK = 500;
 
 /**
- * Re-reads from the database the hours late readings fell into (Windows.takeLateHours): a sum
+ * Re-reads from the database every hour late readings fell into (Windows.lateHours): a sum
  * cannot tell a new reading from a duplicate, the stored readings can (first write wins). The
- * engine calls this before it evaluates the readings. On failure the hours stay stale (the late
- * readings not counted yet) and are tried again with the next readings.
+ * engine re-reads them a slice at a time (late-hours.ts, rereadHours). On failure the hours stay
+ * stale (the late readings not counted yet) and are tried again later. Returns how many.
  */
 export async function refreshLateHours(db: Db, windows: Windows): Promise<number> {
   const late = windows.lateHours();
+  await rereadHours(db, late);
+  return late.length;
+}
+
+/**
+ * Re-reads `late` (some or all of Windows.lateHours()) from the database and replaces their sums
+ * and sketches; each hour's stale mark is cleared once replaced. The caller runs nothing else on
+ * the windows meanwhile (the engine's queue: late-hours.ts).
+ */
+export async function rereadHours(db: Db, late: readonly LateHour[]): Promise<void> {
   for (const kind of ['sum', 'sketch'] as const) {
     const hours = late.filter((h) => h.kind === kind);
     for (let i = 0; i < hours.length; i += REFRESH_CHUNK) {
@@ -152,7 +178,6 @@ export async function refreshLateHours(db: Db, windows: Windows): Promise<number
       chunk.forEach((h, j) => (kind === 'sum' ? replaceHour(h.series, h.at, stored[j]!) : replaceSketchHour(h.series, h.at, stored[j]!)));
     }
   }
-  return late.length;
 }
 
 /**

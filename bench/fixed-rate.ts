@@ -5,7 +5,9 @@
  * 'rate') publishes a fixed number of messages per second with a socket.io client following a
  * sample of the stations' rooms, and a probe station in this process times a threshold crossing
  * → `alertChanged`. Gives publish → commit (PUBACK), publish → socket.io client, threshold →
- * alert and the CPU of the app (main thread apart) while it runs.
+ * alert and the CPU of the app (main thread apart) while it runs, and how far behind the alert
+ * engine was when the phase started and at worst during it (AlertEngine.backlog(): a backlog left
+ * by an earlier phase would show there, not hide in the threshold → alert figures).
  */
 import mqtt from 'mqtt';
 import type { App } from '../app.js';
@@ -97,18 +99,27 @@ export async function fixedRate(app: App, o: FixedRateOptions) {
     socket: { url: `http://127.0.0.1:${app.ports.http}`, token, sampleStations: Math.min(100, o.stationIds.length) },
     startTs: o.startTs,
   });
+  const atStart = app.alerts.backlog();
   await run.connected;
   await new Promise((r) => setTimeout(r, o.warmupMs));
   const cpu = cpuSampler(run.child.pid);
-  const probe = await alertProbe(app, o);
+  const reRead0 = app.alerts.backlog().lateHoursReRead;
+  let worst = { steps: 0, oldestMs: 0, lateHoursWaiting: 0 };
+  const sampler = setInterval(() => {
+    const b = app.alerts.backlog();
+    worst = { steps: Math.max(worst.steps, b.steps), oldestMs: Math.max(worst.oldestMs, b.oldestMs), lateHoursWaiting: Math.max(worst.lateHoursWaiting, b.lateHoursWaiting) };
+  }, 100);
+  const probe = await alertProbe(app, o).finally(() => clearInterval(sampler));
   const r = await run.result;
   const usage = cpu.stop();
+  const alertEngine = { atStart, worstDuringProbes: worst, lateHoursReReadDuringProbes: app.alerts.backlog().lateHoursReRead - reRead0 };
   return {
     readingsPerSecondOffered: o.messagesPerSecond * o.metrics.length,
     readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
     publishToCommitMs: percentiles(r.publishToAckMs),
     publishToClientMs: percentiles(r.publishToClientMs),
     thresholdToAlertMs: percentiles(probe),
+    alertEngine,
     realtimeFrameMs: app.config.dashboard.frameMs,
     failedPublishes: r.failed,
     cpu: usage,

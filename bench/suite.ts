@@ -7,6 +7,8 @@
  *   npm run bench -- --quick      smoke set (under a minute, CI): bench/results/quick.json
  *   npm run bench:table           the README's Markdown table from bench/results/latest.json
  *   npm run bench -- --only fleet  only the connected-stations phases: bench/results/fleet.json
+ *   npm run bench -- --until latency  stop after the fixed-rate phase (start-up, throughput, fixed
+ *                                 rate: a couple of minutes); prints its figures, writes nothing
  *
  * Measured, in one run against one app:
  *  1. start-up: fresh DATA_DIR, and restart with every bench station registered;
@@ -45,6 +47,9 @@ const quick = process.argv.includes('--quick');
 /** `--only fleet`: start-up, registration and the connected-stations phases, nothing else. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 if (only !== undefined && only !== 'fleet') throw new Error(`--only: unknown phase ${only} (known: fleet)`);
+/** `--until latency`: stop after the fixed-rate phase (it runs after the throughput phases, as in the full suite). */
+const until = process.argv.includes('--until') ? process.argv[process.argv.indexOf('--until') + 1] : undefined;
+if (until !== undefined && until !== 'latency') throw new Error(`--until: unknown phase ${until} (known: latency)`);
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 /** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
@@ -460,7 +465,7 @@ try {
   app = await startApp(dataDir);
   const restartMs = Math.round(performance.now() - t);
   // The compiled build as `npm start` runs it (a separate process; needs `npm run build`).
-  const compiled = only ? undefined : await measureCompiledStartup();
+  const compiled = only !== undefined || until !== undefined ? undefined : await measureCompiledStartup();
   results['startup'] = { freshMs: startupMsFresh, restartMs, registeredStations: allStations.length + 1, ...(compiled ? { compiled } : {}) };
   if (compiled) log(`compiled build (node dist/main.js): banner after ${compiled.wallMs} ms, banner says ${compiled.bannerMs} ms`);
   log(`started: fresh ${startupMsFresh} ms, restart with ${allStations.length + 1} stations ${(results['startup'] as { restartMs: number }).restartMs} ms`);
@@ -488,7 +493,11 @@ try {
   results['throughput'] = [t10, t1];
   const stalled = stalledPhases([t10, t1]);
 
-  log(`fixed rate ${P.rate * 10} readings/s with a socket.io client and ${P.probes} alert probes`);
+  const behind = app.alerts.backlog();
+  log(
+    `fixed rate ${P.rate * 10} readings/s with a socket.io client and ${P.probes} alert probes ` +
+      `(alert engine at the start: ${behind.steps} steps queued, oldest ${behind.oldestMs} ms, ${behind.lateHoursWaiting} late hours to re-read)`,
+  );
   results['latency'] = await fixedRate(app, {
     stationIds: m10,
     probeId,
@@ -502,6 +511,15 @@ try {
     startTs: nextStart(DAY),
     probeStartTs: nextStart(DAY),
   });
+  const fixed = results['latency'] as Awaited<ReturnType<typeof fixedRate>>;
+  log(`threshold → alert ${JSON.stringify(fixed.thresholdToAlertMs)} ms; alert engine ${JSON.stringify(fixed.alertEngine)}`);
+  if (until === 'latency') {
+    console.log(JSON.stringify({ throughput: results['throughput'], latency: results['latency'] }, null, 2));
+    await app.close();
+    app = undefined as unknown as App;
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(stalled.length === 0 ? 0 : 1);
+  }
 
   log('stages alone: parsing + validation, database insert, rule evaluation, bare broker');
   const validation = validationStage();
