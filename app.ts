@@ -40,6 +40,9 @@ import { createJobMonitor, type JobMonitor } from './store/job-monitor.js';
 import { startQcSchedule, type QcSchedule } from './validation/scheduled.js';
 import { createValidationService, type ValidationService } from './validation/service.js';
 
+/** A shutdown step running longer than this is logged (which step, how long). */
+const SLOW_CLOSE_MS = 5000;
+
 export interface App {
   config: Readonly<Config>;
   logger: Logger;
@@ -112,10 +115,19 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   const profiles = loadProfiles();
 
   const store = await createStore(config, logger.child({ component: 'store' }));
-  const closers: Array<() => Promise<void>> = [() => store.close()];
+  // What close() undoes, in reverse order of creation; each step named, so a shutdown that hangs says where.
+  const closers: Array<{ what: string; close: () => Promise<void> }> = [{ what: 'database', close: () => store.close() }];
+  const onClose = (what: string, close: () => Promise<void>): void => {
+    closers.push({ what, close });
+  };
   const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) {
-      await close().catch((err: unknown) => logger.error({ err }, 'error while closing'));
+    for (const { what, close } of closers.splice(0).reverse()) {
+      const t = performance.now();
+      const slow = setTimeout(() => logger.warn({ step: what, waitedMs: Math.round(performance.now() - t) }, 'shutdown: still closing'), SLOW_CLOSE_MS);
+      await close().catch((err: unknown) => logger.error({ err, step: what }, 'error while closing'));
+      clearTimeout(slow);
+      const ms = performance.now() - t;
+      if (ms >= SLOW_CLOSE_MS) logger.warn({ step: what, ms: Math.round(ms) }, 'shutdown: a slow step');
     }
   };
 
@@ -125,7 +137,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     // station in front of the readings. Closed just before the database, after the broker's
     // last disconnects.
     const connectionStates = createConnectionStateWriter(store.db, logger.child({ component: 'store' }));
-    closers.push(() => connectionStates.close());
+    onClose('connectionStates', () => connectionStates.close());
     await syncProfiles(
       store.db,
       [...profiles.values()].map((p) => p.profile),
@@ -137,16 +149,16 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     const authenticator = createStationAuthenticator(store.db);
     // Login guard, per-station limits, audit log, TLS; closed (audit flushed) after the broker and HTTP.
     const security = createSecurity({ config, db: store.db, logger, metrics, ...(options.now ? { now: options.now } : {}) });
-    closers.push(() => security.close());
+    onClose('security', () => security.close());
     const directory = await loadStationDirectory(store.db, { bus, defaultTimeZone: config.timezone, onSecretChanged: (id) => authenticator.forget(id) });
 
     // Multi-node mode (REDIS_URL): shared MQTT routing/sessions, socket.io fan-out, timer lease.
     // Closed after the broker (closers run in reverse), before the database.
     const cluster = await createCluster({ config, logger });
-    closers.push(() => cluster.close());
+    onClose('cluster', () => cluster.close());
 
     const ingest = createIngest({ config, db: store.db, profiles, directory, bus, metrics, logger: logger.child({ component: 'ingest' }) });
-    closers.push(() => ingest.close());
+    onClose('ingest', () => ingest.close());
 
     bus.on('store', 'stationStateChanged', ({ stationId, state, at }) => {
       if (directory.get(stationId)?.connectionState === state) return;
@@ -167,7 +179,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       ...(options.now ? { now: options.now } : {}),
     });
     await alerts.start();
-    closers.push(() => alerts.close());
+    onClose('alerts', () => alerts.close());
     // Notifications listen to alertChanged and only enqueue; closed before the engine and the store.
     const notifier = await createNotifier({
       db: store.db,
@@ -182,7 +194,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       tickMs: config.alerts.tickMs > 0 ? Math.min(config.alerts.tickMs, 1000) : 0,
       ...(options.now ? { now: options.now } : {}),
     });
-    closers.push(() => notifier.close());
+    onClose('notifier', () => notifier.close());
 
     // Multi-node mode: stations, rules and silences changed here (announced on the bus) are re-read by the other nodes.
     cluster.relayChanges(bus, { directory, alerts });
@@ -202,29 +214,29 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       },
       clusterOptions: cluster.brokerOptions,
     });
-    closers.push(() => broker.close());
+    onClose('broker', () => broker.close());
     // Before the broker closes its clients, let every held PUBACK reach its commit.
-    closers.push(async () => {
+    onClose('broker stops accepting, held PUBACKs drain', async () => {
       await broker.stopAccepting();
       await ingest.drain();
     });
     const mqttTls = security.tls
       ? await startMqttTls({ tls: security.tls, port: config.security.mqttTlsPort, host: config.host, handle: (socket) => broker.handleStream(socket), logger })
       : undefined;
-    if (mqttTls) closers.push(() => mqttTls.stopAccepting());
+    if (mqttTls) onClose('mqttTls', () => mqttTls.stopAccepting());
 
     // Long or bulk work takes the background lane of the database gate (store/db-gate.ts): an ingest commit
     // waits for at most the one statement running, never behind a queue of it.
     const backfill = startBackfillRefresher({
-      db: store.db.lane('background'),
+      db: store.db.lane('background', 'backfill refresh'),
       bus,
       logger: logger.child({ component: 'aggregate-backfill' }),
       intervalMs: config.analytics.backfillRefreshMs,
     });
-    closers.push(() => backfill.close());
+    onClose('backfill', () => backfill.close());
     // Failing or late database jobs (retention, compression, aggregate refreshes) in /healthz and /metrics.
     const jobs = createJobMonitor({ db: store.db, embedded: store.embeddedJobs, bus, metrics, logger: logger.child({ component: 'db-jobs' }) });
-    closers.push(() => jobs.close());
+    onClose('jobs', () => jobs.close());
     jobs.poll().catch((err: unknown) => logger.warn({ err }, 'reading the database jobs failed'));
     // Scheduled validation checks (spatial consistency) on the leader; 0 s = never on a timer.
     const qcSchedule = startQcSchedule({
@@ -236,12 +248,12 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       timeZone: config.timezone,
       ...(options.now ? { now: options.now } : {}),
     });
-    closers.push(() => qcSchedule.close());
+    onClose('qcSchedule', () => qcSchedule.close());
 
     const bulletins = createBulletins({ config, db: store.db.lane('background'), bus, profiles, logger, isLeader: () => cluster.isLeader() });
     // Reviewers' actions and approvals (validation/service.ts); closed after HTTP, once the write under way is done.
     const validation = createValidationService({ db: store.db, bus, log: logger.child({ component: 'validation' }), stations: directory, profiles, config });
-    closers.push(() => validation.close());
+    onClose('validation', () => validation.close());
     const http = await createHttpServer({
       config,
       db: store.db,
@@ -268,13 +280,13 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       if (leader) alerts.reloadOpenAlerts().catch((err: unknown) => logger.error({ err }, 'reloading open alerts failed'));
     });
     await cluster.start(bus);
-    closers.push(() => http.close());
+    onClose('http', () => http.close());
 
     let automation: Automation | undefined;
     if (config.automation.enabled) {
       automation = await startAutomation(http.app.server, { config, db: store.db, bus, alerts, broker, directory, profiles, logger, security, tokens });
       http.intercept(automation.handle);
-      closers.push(() => automation!.close());
+      onClose('automation', () => automation!.close());
     }
     // First run with simulation: stations new at this start replay recent history through ingest
     // (SIMULATE_BACKFILL_HOURS, simulators/backfill.ts) before the bulletins catch up, so indices,
@@ -292,30 +304,30 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     cluster.onLeadershipChange((leader) => {
       if (leader) bulletins.catchUp();
     });
-    closers.push(() => bulletins.close());
+    onClose('bulletins', () => bulletins.close());
 
     // Circular 10 files (FTP, drop folder) and forwarding upstream; each closes before ingest drains.
     const intake = createFileIntake({ config, ingest, directory, profiles, metrics, logger: logger.child({ component: 'circular10' }) });
     let ftp: FtpReceiver | undefined;
     if (config.ftp.enabled) {
       ftp = await createFtpReceiver({ config, intake, directory, authenticator, metrics, logger, security });
-      closers.push(() => ftp!.close());
+      onClose('ftp', () => ftp!.close());
     }
     let dropFolder: DropFolder | undefined;
     if (config.dropFolder.dir) {
       dropFolder = await createDropFolder({ config, intake, logger });
-      closers.push(() => dropFolder!.close());
+      onClose('dropFolder', () => dropFolder!.close());
     }
     let forwarder: Forwarder | undefined;
     if (config.forwarding.targets.length > 0) {
       forwarder = await createForwarder({ config, db: store.db, directory, profiles, metrics, logger, bus });
-      closers.push(() => forwarder!.close());
+      onClose('forwarder', () => forwarder!.close());
     }
 
     let simulation: Simulation | undefined;
     if (preparedSimulation) {
       simulation = await preparedSimulation.start();
-      closers.push(() => simulation!.close());
+      onClose('simulation', () => simulation!.close());
     }
 
     return {

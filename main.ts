@@ -36,6 +36,8 @@ const lines = [
 ];
 process.stdout.write(lines.join('\n') + '\n');
 
+/** How long a clean shutdown may take before the process exits anyway, ms. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) {
@@ -44,6 +46,13 @@ async function stop(signal: string): Promise<void> {
   }
   stopping = true;
   app.logger.info({ signal }, 'shutting down');
+  // A shutdown that hangs must still end: after SHUTDOWN_DEADLINE_MS the process exits with 1 (the
+  // step it was in is logged by app.close(); a PUBACK not sent yet is resent by its station).
+  const deadline = setTimeout(() => {
+    app.logger.error({ signal, deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time: exiting without finishing it');
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS);
+  deadline.unref();
   await app.close();
   process.exit(0);
 }

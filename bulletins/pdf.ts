@@ -41,6 +41,9 @@ export interface PdfOptions {
   timeoutMs?: number;
 }
 
+/** How long close() waits for a print whose browser is still starting, ms. */
+const CLOSE_WAIT_MS = 5000;
+
 export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: PdfOptions): PdfPrinter {
   let unavailable: string | undefined = mode === 'off' ? 'BULLETIN_PDF=off' : existsSync(executablePath) ? undefined : `no Chromium at ${executablePath}`;
   // One browser at a time: prints queue here.
@@ -59,6 +62,8 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
       unavailable = `playwright-core is not installed (${(err as Error).message})`;
       return undefined;
     }
+    // queued before a shutdown began: no browser is started for it
+    if (closed) return undefined;
     const profileDir = mkdtempSync(join(tmpdir(), 'quantrac-bulletin-pdf-'));
     try {
       const context = await chromium.launchPersistentContext(profileDir, { executablePath, headless: true, args: [...CHROMIUM_ARGS], timeout: timeoutMs });
@@ -98,7 +103,13 @@ export function createPdfPrinter({ mode, executablePath, timeoutMs = 60_000 }: P
         // a browser that is already going away may refuse: the print under way reports its own failure
         if (closing.status === 'rejected') lastCloseError = closing.reason;
       }
-      await serial(async () => undefined);
+      // A browser still starting cannot be closed from here: wait for it at most CLOSE_WAIT_MS
+      // (its print then sees `closed` and closes it); past that the shutdown goes on, and the
+      // browser, whose pipe is this process, goes with the process.
+      let timer: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([serial(async () => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+      if (!settled) lastCloseError ??= `a browser was still starting ${CLOSE_WAIT_MS} ms after the shutdown began`;
     },
   };
 }
