@@ -153,7 +153,7 @@ if (stations > 0) {
   }
   if (snapshot) console.log(`heap snapshot: ${writeHeapSnapshot(snapshot)}`);
   run.stop();
-  await run.result.catch(() => undefined);
+  await run.result.catch((err: unknown) => console.error(`load generator: ${(err as Error).message}`));
   await app.close();
   process.exit(0);
 }

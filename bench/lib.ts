@@ -212,7 +212,8 @@ export function runLoad(spec: LoadSpec): LoadRun {
   });
   // a generator that dies before it reports connected must fail the phase, not leave it waiting forever
   child.once('exit', (code, signal) => onNeverConnected(new Error(`load generator exited (${code ?? signal}) before its clients connected`)));
-  connected.catch(() => undefined); // the caller that awaits it sees the rejection; one that does not is not an unhandled rejection
+  // reported here too, so a phase that never awaits it (it already has its result) has no unhandled rejection
+  connected.catch((err: unknown) => console.error(`load generator: ${(err as Error).message}`));
   const result = new Promise<LoadResult>((resolve, reject) => {
     let got: LoadResult | undefined;
     child.on('message', (m: { type: string; result?: LoadResult; connectMs?: number }) => {
