@@ -10,6 +10,7 @@ import type { Station } from '../store/stations.js';
 import type { Lifecycle } from './lifecycle.js';
 import { ruleMetric, type RuleIndex } from './rule-index.js';
 import { evaluate } from './rules/index.js';
+import { noDataHolds } from './rules/no-data.js';
 import type { Condition, Rule, Sample } from './rules/types.js';
 import type { Windows } from './windows.js';
 
@@ -65,6 +66,15 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     return t;
   }
 
+  /** The no-data test of evalRule's input (same arrival time, same watching start), without its condition. */
+  function silentNow(station: Station, rule: Rule & { kind: 'no_data' }, at: number): boolean {
+    const metric = ruleMetric(rule);
+    const s = windows.view(station.id);
+    const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
+    const since = lastReceivedAt ?? Math.max(watchingSince, firstSeenAt(station.id, at));
+    return noDataHolds(rule, at, since, rules.intervalMs(station, metric));
+  }
+
   function evalRule(station: Station, rule: Rule, at: number): Condition | undefined {
     const s = windows.view(station.id);
     const metric = ruleMetric(rule);
@@ -110,7 +120,12 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       for (const station of stations) {
         if (!station.enabled) continue;
         for (const rule of rules.rulesFor(station)) {
-          if (rule.kind === 'no_data') await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
+          if (rule.kind !== 'no_data') continue;
+          // A station that is not silent and has no open alert for the rule: the condition would
+          // be inactive with nothing to clear (lifecycle.apply does nothing). Skipping it here
+          // spares an idle fleet's timer building every station's condition and messages.
+          if (!lifecycle.openRecord(station.id, rule.id) && !silentNow(station, rule, at)) continue;
+          await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
         }
       }
     },

@@ -10,7 +10,7 @@
  * re-read from it (`refreshLateHours`).
  */
 import type { Db } from '../store/index.js';
-import { recentSamples, storedInHourRanges, storedInRanges } from '../store/alert-windows.js';
+import { recentSamplePages, storedInHourRanges, storedInRanges } from '../store/alert-windows.js';
 import type { Station } from '../store/stations.js';
 import { AQI_METRIC } from './aqi.js';
 import { hourStartOf, SKETCH_HOUR_MS } from './rules/hour-sketch.js';
@@ -22,8 +22,10 @@ import { addToSeries, createSeries, replaceHour, replaceSketchHour, type SeriesW
 /** Stations whose recent samples are read by one query at start (at most). */
 const REBUILD_CHUNK = 200;
 /**
- * Readings one start-up query should return at most: REBUILD_CHUNK stations × 10 metrics × a
- * day at one a minute. A week's anomaly window would otherwise read 7 × that in one result.
+ * Readings one group of stations should hold at most, at their expected rate: REBUILD_CHUNK
+ * stations × 10 metrics × a day at one a minute (a week's anomaly window reads fewer stations
+ * together). The rows themselves come in pages (store/alert-windows.ts recentSamplePages), so
+ * data denser than expected costs more pages, not more memory.
  */
 const REBUILD_ROWS = REBUILD_CHUNK * 10 * 1440;
 
@@ -183,8 +185,9 @@ export async function rereadHours(db: Db, late: readonly LateHour[]): Promise<vo
 /**
  * Refills the windows of `stations` from the stored readings (start-up). Stations with the same
  * rule metrics and lookback are read together, REBUILD_CHUNK at a time (fewer for long lookbacks,
- * so a query returns at most about REBUILD_ROWS readings): one query per station made a restart
- * with 10,000 stations take seconds of round trips.
+ * about REBUILD_ROWS readings a group), each group's readings a page at a time: one query per
+ * station made a restart with 10,000 stations take seconds of round trips, and one result per
+ * group held every reading of a dense week at once (issue 20).
  */
 export async function rebuildWindows(db: Db, stations: readonly Station[], rules: RuleIndex, windows: Windows, now: () => number): Promise<void> {
   const groups = new Map<string, { metrics: string[]; longest: number; stations: Station[] }>();
@@ -210,8 +213,8 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
     const since = sketched ? hourStartOf(now() - longest) - 1 : now() - longest;
     for (let i = 0; i < members.length; i += size) {
       const chunk = new Map(members.slice(i, i + size).map((st) => [st.id, st]));
-      for (const r of await recentSamples(db, [...chunk.keys()], metrics, new Date(since))) {
-        windows.record(chunk.get(r.stationId)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: r.quality }, r.ts.getTime());
+      for await (const page of recentSamplePages(db, [...chunk.keys()], metrics, new Date(since))) {
+        for (const r of page) windows.record(chunk.get(r.stationId)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: r.quality }, r.ts.getTime());
       }
     }
   }

@@ -16,17 +16,40 @@ export interface RecentSample {
   quality: QualityName;
 }
 
+/** Rows one page of `recentSamplePages` holds at most (about 10 MB of rows in flight). */
+export const RECENT_PAGE_ROWS = 50_000;
+
 /**
- * The readings of `stationIds` × `metrics` newer than `since`, ordered by station and time.
+ * The readings of `stationIds` × `metrics` newer than `since`, ordered by station, time and
+ * metric, in pages of at most `pageRows` rows (keyset on that order, the time as microseconds so
+ * the key is exact): the alert engine's refill at start-up reads a day or a week of many stations
+ * and holds one page at a time, however dense the stored data (issue 20: one result of every
+ * reading of 200 stations' week was hundreds of MB of rows at once).
  *
- * @example const samples = await recentSamples(db, ['HN-01', 'HN-02'], ['pm25'], new Date(Date.now() - 3_600_000));
+ * @example for await (const page of recentSamplePages(db, ['HN-01', 'HN-02'], ['pm25'], new Date(Date.now() - 3_600_000))) use(page);
  */
-export async function recentSamples(db: Db, stationIds: readonly string[], metrics: readonly string[], since: Date): Promise<RecentSample[]> {
-  const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; value: number | null; quality: number }>(
-    `SELECT station_id, metric, ts, value, quality FROM readings WHERE station_id = ANY($1) AND metric = ANY($2) AND ts > $3 ORDER BY station_id, ts`,
-    [stationIds, metrics, since],
-  );
-  return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: r.ts, value: r.value, quality: qualityName(r.quality) }));
+export async function* recentSamplePages(
+  db: Db,
+  stationIds: readonly string[],
+  metrics: readonly string[],
+  since: Date,
+  pageRows = RECENT_PAGE_ROWS,
+): AsyncGenerator<RecentSample[]> {
+  let after: [string, string, string] | undefined;
+  for (;;) {
+    const keyset = after ? `AND (station_id, ts, metric) > ($4::text, 'epoch'::timestamptz + $5::int8 * interval '1 microsecond', $6::text)` : '';
+    const { rows } = await db.query<{ station_id: string; metric: string; us: string; value: number | null; quality: number }>(
+      `SELECT station_id, metric, (extract(epoch FROM ts) * 1000000)::int8 AS us, value, quality FROM readings
+        WHERE station_id = ANY($1) AND metric = ANY($2) AND ts > $3 ${keyset}
+        ORDER BY station_id, ts, metric LIMIT ${Math.max(1, Math.floor(pageRows))}`,
+      after ? [stationIds, metrics, since, ...after] : [stationIds, metrics, since],
+    );
+    // pg's Date of a timestamptz keeps whole milliseconds (it truncates the microseconds)
+    yield rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: new Date(Math.floor(Number(r.us) / 1000)), value: r.value, quality: qualityName(r.quality) }));
+    if (rows.length < pageRows) return;
+    const last = rows[rows.length - 1]!;
+    after = [last.station_id, last.us, last.metric];
+  }
 }
 
 /** A time range of one station and metric: ts in (after, until] and ts < before. */

@@ -7,11 +7,20 @@
 import { cite, duration } from './format.js';
 import type { Condition, EvalInput, Evaluator, NoDataRule } from './types.js';
 
+/**
+ * Whether the rule holds: nothing arrived since `since` (the last reading, or when watching
+ * started) for factor × the expected interval. The timer asks this first for every station, and
+ * builds the condition (its messages) only when there is something to open or to clear.
+ */
+export function noDataHolds(rule: NoDataRule, now: number, since: number, expectedIntervalMs: number): boolean {
+  return Math.max(0, now - since) >= rule.factor * expectedIntervalMs;
+}
+
 export const evaluateNoData: Evaluator<NoDataRule> = function evaluateNoData(input: EvalInput<NoDataRule>): Condition {
   const { rule, now, lastReceivedAt, watchingSince, expectedIntervalMs } = input;
   const since = lastReceivedAt ?? watchingSince;
   const silentMs = Math.max(0, now - since);
-  const holds = silentMs >= rule.factor * expectedIntervalMs;
+  const holds = noDataHolds(rule, now, since, expectedIntervalMs);
   const silent = duration(silentMs);
   const every = duration(expectedIntervalMs);
   const src = cite(rule.source);
