@@ -15,6 +15,7 @@ import { Session } from 'node:inspector';
 import { writeHeapSnapshot, getHeapStatistics } from 'node:v8';
 import { createApp } from '../app.js';
 import { configFromEnv } from '../config/index.js';
+import { limitHeapGrowth } from '../lib/heap.js';
 import { hashSecret } from '../lib/passwords.js';
 import { BENCH_ADMIN_PASSWORD, benchAppConfig, rssMb, runLoad, wasmResidentMb } from './lib.js';
 
@@ -105,6 +106,8 @@ async function startAllocationSampling() {
   };
 }
 
+// as main.ts does (lib/heap.ts)
+limitHeapGrowth();
 report('before the app');
 const t0 = performance.now();
 const config = configFromEnv({
