@@ -56,6 +56,7 @@ describe('JsonBytes', () => {
   it('writes numbers as JSON.stringify does, non-finite and null as null', () => {
     for (const n of AWKWARD) expect(written((w) => w.number(n))).toBe(JSON.stringify(n));
     for (const n of [NaN, Infinity, -Infinity, null]) expect(written((w) => w.number(n))).toBe('null');
+    for (let k = -1000; k <= 1000; k++) expect(written((w) => w.int(k))).toBe(JSON.stringify(k));
     for (let i = 0; i < 2000; i++) {
       const n = (Math.random() - 0.5) * 10 ** Math.floor(Math.random() * 40 - 20);
       expect(written((w) => w.number(n))).toBe(JSON.stringify(n));

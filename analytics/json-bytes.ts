@@ -54,6 +54,17 @@ export class JsonBytes {
   /** A safe integer's digits (-0 as 0, like JSON.stringify). */
   int(n: number): void {
     const buf = this.buf;
+    // most counts have one or two digits
+    if (n >= 0 && n < 100) {
+      if (n < 10) {
+        buf[this.pos++] = ZERO + n;
+      } else {
+        const q = Math.floor(n / 10);
+        buf[this.pos++] = ZERO + q;
+        buf[this.pos++] = ZERO + (n - q * 10);
+      }
+      return;
+    }
     if (n < 0) {
       buf[this.pos++] = MINUS;
       n = -n;

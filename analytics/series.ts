@@ -123,7 +123,6 @@ function isOwnBucket(bucket: Bucket, source: AggregateSource): boolean {
 }
 
 // The fixed parts of a bucket's JSON, and the most a bucket adds to its head and its values.
-const COMMA = utf8(',');
 const OPEN_ARRAY = utf8('[');
 const CLOSE_ARRAY = utf8(']');
 const CLOSE_SERIES = utf8(']}');
@@ -137,6 +136,9 @@ const CALIBRATING = utf8(',"calibrating":');
 const FAULT = utf8(',"fault":');
 const MAINTENANCE = utf8(',"maintenance":');
 const PERCENT = utf8(',"percent":');
+// the usual bucket: nothing flagged nor invalidated, no fault nor maintenance
+const NONE_FLAGGED = utf8(',"flagged":0,"invalidated":0,"calibrating":');
+const NONE_DOWN = utf8(',"fault":0,"maintenance":0,"percent":');
 const EMPTY_COUNTS = utf8(',"received":0,"valid":0,"flagged":0,"invalidated":0,"calibrating":0,"fault":0,"maintenance":0,"percent":');
 const BUCKET_BYTES = 1 + EXPECTED.length + EMPTY_COUNTS.length + 9 * 22 + CLOSE_BUCKET.length + CLOSE_SERIES.length;
 
@@ -207,7 +209,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       hourlyMeans: req.bucket.kind === 'aqiday',
       ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, plan.source),
     });
-    // Per bucket start, once for every series: its index, the bytes of its ts/end/local/day, the ms elapsed.
+    // Per bucket start, once for every series: its index, the bytes of its ts/end/local/day (after a comma but the first), the ms elapsed.
     const index = new Map<number, number>();
     const heads: Buffer[] = [];
     const elapsed: number[] = [];
@@ -217,7 +219,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       const local = localIso(start, plan.offsetMs);
       index.set(start, i);
       const head = utf8(
-        `{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
+        `${i > 0 ? ',' : ''}{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
       );
       heads.push(head);
       elapsed.push(elapsedMs(start, end, req.now));
@@ -250,7 +252,6 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
           const r = buckets ? buckets[i]! : -1;
           const expected = Math.floor(elapsed[i]! / intervalMs);
           out.reserve(heads[i]!.length + BUCKET_BYTES + aggBytes);
-          if (i > 0) out.bytes(COMMA);
           out.bytes(heads[i]!);
           if (r < 0) {
             out.bytes(emptyValues);
@@ -274,18 +275,27 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
           out.int(counted);
           out.bytes(VALID);
           out.int(counts[c + COUNT.valid]!);
-          out.bytes(FLAGGED);
-          out.int(counts[c + COUNT.flagged]!);
-          out.bytes(INVALIDATED);
-          out.int(counts[c + COUNT.invalidated]!);
-          out.bytes(CALIBRATING);
+          const flagged = counts[c + COUNT.flagged]!;
+          const invalidated = counts[c + COUNT.invalidated]!;
+          if (flagged === 0 && invalidated === 0) out.bytes(NONE_FLAGGED);
+          else {
+            out.bytes(FLAGGED);
+            out.int(flagged);
+            out.bytes(INVALIDATED);
+            out.int(invalidated);
+            out.bytes(CALIBRATING);
+          }
           out.int(counts[c + COUNT.calibrating]!);
-          out.bytes(FAULT);
-          out.int(counts[c + COUNT.fault]!);
-          out.bytes(MAINTENANCE);
-          if (maintenance < 0) out.number(null);
-          else out.int(maintenance);
-          out.bytes(PERCENT);
+          const fault = counts[c + COUNT.fault]!;
+          if (fault === 0 && maintenance === 0) out.bytes(NONE_DOWN);
+          else {
+            out.bytes(FAULT);
+            out.int(fault);
+            out.bytes(MAINTENANCE);
+            if (maintenance < 0) out.number(null);
+            else out.int(maintenance);
+            out.bytes(PERCENT);
+          }
           out.percent(counted, expected);
           out.bytes(CLOSE_BUCKET);
         }
