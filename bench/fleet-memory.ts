@@ -16,12 +16,11 @@ import { writeHeapSnapshot, getHeapStatistics } from 'node:v8';
 import { createApp } from '../app.js';
 import { configFromEnv } from '../config/index.js';
 import { limitHeapGrowth } from '../lib/heap.js';
-import { hashSecret } from '../lib/passwords.js';
-import { BENCH_ADMIN_PASSWORD, benchAppConfig, rssMb, runLoad, wasmResidentMb } from './lib.js';
+import { BENCH_ADMIN_PASSWORD, BENCH_STATION_SECRET, benchAppConfig, registerBenchStations, rssMb, runLoad, wasmResidentMb } from './lib.js';
 
 const MB = 2 ** 20;
 const mb = (b: number) => Math.round(b / MB);
-const SECRET = 'bench-shared-station-secret-0123456789';
+const SECRET = BENCH_STATION_SECRET;
 const args = process.argv.slice(2);
 
 if (args[0] === '--prepare') {
@@ -29,17 +28,7 @@ if (args[0] === '--prepare') {
   const n = Number(args[2] ?? 10_001);
   const app = await createApp(benchAppConfig(dir));
   const ids = Array.from({ length: n }, (_, i) => `BF-${String(i).padStart(5, '0')}`);
-  const hash = await hashSecret(SECRET, { N: 1 << 10, r: 8, p: 1 });
-  for (let i = 0; i < ids.length; i += 5000) {
-    const chunk = ids.slice(i, i + 5000);
-    await app.store.db.query(
-      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
-       SELECT id, id, 'air-quality', 21.0 + random() * 0.5, 105.5 + random() * 0.5, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id
-       ON CONFLICT (id) DO NOTHING`,
-      [chunk],
-    );
-    await app.store.db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [chunk, hash]);
-  }
+  await registerBenchStations(app.store.db, ids);
   await app.close();
   console.log(`${n} stations registered in ${dir}`);
   process.exit(0);

@@ -8,12 +8,38 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { hashSecret } from '../lib/passwords.js';
+import type { Db } from '../store/db.js';
 import type { LoadResult, LoadSpec } from './load.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux
 
 /** The admin password of the apps the benchmarks start. */
 export const BENCH_ADMIN_PASSWORD = 'bench-admin-pw';
+/** The one secret every bench station shares. */
+export const BENCH_STATION_SECRET = 'bench-shared-station-secret-0123456789';
+
+/**
+ * Registers `stationIds` (air-quality profile, around Hà Nội) straight into the database, 5,000 a
+ * statement, all with ONE hash of BENCH_STATION_SECRET at cheap scrypt parameters (N=2^10): the
+ * broker verifies them exactly as in production (the parameters are read from the stored hash),
+ * but registering and first-connecting 10,000 stations at the production cost would take minutes
+ * of hashing and measure nothing else. A running app's station directory still has to read them in
+ * (`app.directory.refresh(id)`); an app started afterwards loads them itself.
+ */
+export async function registerBenchStations(db: Db, stationIds: readonly string[]): Promise<void> {
+  const hash = await hashSecret(BENCH_STATION_SECRET, { N: 1 << 10, r: 8, p: 1 });
+  for (let i = 0; i < stationIds.length; i += 5000) {
+    const chunk = stationIds.slice(i, i + 5000);
+    await db.query(
+      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
+       SELECT id, id, 'air-quality', 21.0 + random() * 0.5, 105.5 + random() * 0.5, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id
+       ON CONFLICT (id) DO NOTHING`,
+      [chunk],
+    );
+    await db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [chunk, hash]);
+  }
+}
 
 /**
  * The configuration of an app the load benchmarks start in their own process (bench/suite.ts,

@@ -34,12 +34,24 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createApp, type App } from '../app.js';
-import { hashSecret } from '../lib/passwords.js';
 import { parseReadingsPayload } from '../ingest/parse.js';
 import { insertReadings, countReadings } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { freePort, startChildApp } from '../test/helpers/child-app.js';
-import { BENCH_ADMIN_PASSWORD, benchAppConfig, cpuSampler, machine, percentiles, processCpuMs, rssMb, runLoad, threadCount, wasmResidentMb } from './lib.js';
+import {
+  BENCH_ADMIN_PASSWORD,
+  BENCH_STATION_SECRET,
+  benchAppConfig,
+  cpuSampler,
+  machine,
+  percentiles,
+  processCpuMs,
+  registerBenchStations,
+  rssMb,
+  runLoad,
+  threadCount,
+  wasmResidentMb,
+} from './lib.js';
 import { measureCompiledStartup } from './startup-compiled.js';
 import { fixedRate } from './fixed-rate.js';
 
@@ -54,7 +66,7 @@ const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pre
 /** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
 const ADMIN_PW = BENCH_ADMIN_PASSWORD;
-const SECRET = 'bench-shared-station-secret-0123456789';
+const SECRET = BENCH_STATION_SECRET;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -82,21 +94,6 @@ async function startApp(dataDir: string): Promise<App> {
 }
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(5, '0')}`);
-
-/** Registers stations straight into the database with one shared cheap hash (see the header). */
-async function registerStations(app: App, stationIds: string[]): Promise<void> {
-  const hash = await hashSecret(SECRET, { N: 1 << 10, r: 8, p: 1 });
-  for (let i = 0; i < stationIds.length; i += 5000) {
-    const chunk = stationIds.slice(i, i + 5000);
-    await app.store.db.query(
-      `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
-       SELECT id, id, 'air-quality', 21.0 + random() * 0.5, 105.5 + random() * 0.5, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id
-       ON CONFLICT (id) DO NOTHING`,
-      [chunk],
-    );
-    await app.store.db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [chunk, hash]);
-  }
-}
 
 const stationsOf = (list: string[]) => list.map((id) => ({ id, secret: SECRET }));
 const mqttUrl = (app: App) => `mqtt://127.0.0.1:${app.ports.mqtt}`;
@@ -459,7 +456,7 @@ try {
   let t = performance.now();
   app = await startApp(dataDir);
   const startupMsFresh = Math.round(performance.now() - t);
-  await registerStations(app, [...allStations, probeId]);
+  await registerBenchStations(app.store.db, [...allStations, probeId]);
   await app.close();
   t = performance.now();
   app = await startApp(dataDir);
