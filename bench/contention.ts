@@ -277,9 +277,9 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
   );
   log(`  connection held (statements, busy ms, holds > 200 ms): ${LANES.map((l) => `${l} ${holds[l]!.statements}, ${holds[l]!.busyMs}, ${holds[l]!.over200Ms}`).join('; ')}`);
   log(
-    `  held by kind (statements, busy ms, > 200 ms): ${Object.entries(byLabel)
+    `  held by kind (statements, busy ms, mean ms, > 200 ms): ${Object.entries(byLabel)
       .filter(([, h]) => h.statements > 0)
-      .map(([l, h]) => `${l} ${h.statements}, ${h.busyMs}, ${h.over200Ms}`)
+      .map(([l, h]) => `${l} ${h.statements}, ${h.busyMs}, ${Math.round(h.busyMs / h.statements)}, ${h.over200Ms}`)
       .join('; ')}`,
   );
   log(

@@ -1,6 +1,6 @@
 /**
  * Export benchmark (issue 20): `npx tsx bench/export.ts` (10 M rows), `--quick` (1 M rows) or
- * `--rows N`; `--format csv|ndjson` for one format only (default both); `--trace N`.
+ * `--rows N`; `--format csv|ndjson` for one format only (default both); `--trace N`; `--compress`.
  * A fresh embedded app in this process, seeded with SQL `INSERT … SELECT … generate_series`
  * (10 stations × 10 metrics × N/100 minutes, values with two decimals), then
  * `GET /api/v1/export` over real HTTP for the whole range, as CSV and as NDJSON: rows, bytes,
@@ -12,7 +12,10 @@
  * since the last line and the memory figures, to see whether pages slow down or memory grows
  * along the export. The HTTP client reading the body runs in this same process (it counts
  * newlines with Buffer.indexOf), so its CPU and memory are in the figures. Compression is off
- * (`compressAfterDays: 0`) so no policy job runs during the export.
+ * (`compressAfterDays: 0`) so no policy job runs during the export; `--compress` compresses every
+ * chunk after the seed (compress_chunk, as the policy would: segmented by station and metric), to
+ * measure the export over compressed chunks (the pages then read the compressed batches
+ * overlapping their time window, store/export.ts).
  */
 import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
@@ -30,6 +33,7 @@ const METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 
 const STATIONS = 10;
 /** `--trace N`: a line every N rows (rows/s since the last line, main-thread and worker memory) */
 const TRACE_EVERY = Number(arg('--trace') ?? 0);
+const COMPRESS = args.includes('--compress');
 const MINUTES = Math.max(1, Math.round(ROWS / (STATIONS * METRICS.length)));
 const MIN = 60_000;
 const START = Date.parse('2026-01-01T00:00:00Z');
@@ -69,11 +73,18 @@ try {
       );
     }
   }
+  let compressed = '';
+  if (COMPRESS) {
+    const c0 = performance.now();
+    const { rows: chunks } = await db.query<{ c: string }>(`SELECT show_chunks('readings')::text AS c`);
+    for (const c of chunks) await db.query(`SELECT compress_chunk($1::regclass, if_not_compressed => true)`, [c.c]);
+    compressed = `, ${chunks.length} chunks compressed in ${((performance.now() - c0) / 1000).toFixed(1)} s`;
+  }
   await db.query('ANALYZE readings');
   const seedS = (performance.now() - t0) / 1000;
   const expected = STATIONS * METRICS.length * MINUTES;
   console.log(
-    `\nQuantrac export bench: ${expected.toLocaleString('en')} rows (${STATIONS} stations × ${METRICS.length} metrics × ${MINUTES.toLocaleString('en')} minutes) seeded in ${seedS.toFixed(1)} s`,
+    `\nQuantrac export bench: ${expected.toLocaleString('en')} rows (${STATIONS} stations × ${METRICS.length} metrics × ${MINUTES.toLocaleString('en')} minutes) seeded in ${seedS.toFixed(1)} s${compressed}`,
   );
   console.log('(the HTTP client runs in this process; RSS includes the embedded database worker)\n');
   console.log(

@@ -13,8 +13,9 @@
  * expressions are generated from the same lists), the unit of its (station, metric) and the
  * validation level of its day (spans computed by the caller, joined per row).
  *
- * Pages are ordered (station, ts, metric): each is an index range scan of readings_station_ts
- * (migration 003) from the cursor, an incremental sort on the metric within a timestamp, and a
+ * Pages are ordered (station, ts, metric): each reads one station in a window of ts bounded on
+ * both sides (exportPages), an index range scan of readings_station_ts (migration 003) or the
+ * compressed batches overlapping the window, a sort on the metric within a timestamp, and a
  * LIMIT: never a sort of everything after the cursor.
  *
  * Station ids (domain/topics.ts STATION_ID_PATTERN) and profile metric keys never need CSV
@@ -213,34 +214,88 @@ function oneStation(q: ExportQuery, id: string): ExportQuery {
   return { ...q, stationIds: [id], units: q.units.filter((u) => u.stationId === id), levels: q.levels.filter((l) => l.stationId === id) };
 }
 
+const HOUR_MS = 3_600_000;
+/** The first window of the first station: a probe (a reading a second of 10 metrics is 36,000 rows). */
+export const FIRST_WINDOW_MS = HOUR_MS;
+/** The next station's first window is its predecessor's last, at most this wide (stations of one export are often alike). */
+const CARRIED_WINDOW_MS = 16 * HOUR_MS;
+/** The widest window: 4 of readings' 7-day chunks (an hourly station's page then holds 6,720 rows of 10 metrics). */
+export const MAX_WINDOW_MS = 28 * 24 * HOUR_MS;
+/** A window's successor is at most this many times wider (an under-filled window's density is a small sample) or narrower. */
+const MAX_GROWTH = 16;
+
+/** Where a station's next page starts: a window [from, from + span) of ts, after `after` when a page ended inside it. */
+export interface ExportWindow {
+  /** epoch ms, inclusive */
+  from: number;
+  /** ms, >= 1 */
+  span: number;
+  /** the key of the previous page's last row when that page was full (it ended at or after `from`) */
+  after: ExportKey | undefined;
+}
+
+/** A key's ts (microseconds) in epoch ms, truncated: never after the key. */
+const keyMs = (k: ExportKey) => Date.parse(`${k.ts.slice(0, 23)}Z`);
+
 /**
- * The whole export as text pages of at most `pageRows` rows, one short keyset query per page
- * (no server-side cursor: the one embedded connection is shared with ingest between pages),
- * station after station in the order of the rows. Each page is a query on ONE station bounded
- * below by the cursor's ts: an index range scan of the chunks from there, whatever the position.
- * (A page over all the stations after the cursor had no ts bound for the next ones; on the last
- * station its estimate fell to a few rows and the planner read and sorted all that station's
- * remaining rows for every page: issue 20, 10 M rows at 12k rows/s at the end.) The next page is
- * asked for while the caller writes the current one, never more; a failed page is thrown to the
- * caller when it gets there, and when the caller stopped before (the client left), the failure
- * of the page already asked for goes to `onAbandoned`.
+ * The window after a page of `rows` rows read in `w`, pages of `pageRows`. A full page goes on
+ * after its last key, with a window as long as that page took (its density; at most MAX_GROWTH
+ * times narrower than its own, so a burst of rows at one timestamp does not leave a window of a
+ * millisecond to cross the next gap with); an under-filled one goes on at the window's end, sized
+ * to hold about `pageRows` rows at its density (at most MAX_GROWTH times wider), an empty one
+ * twice as wide (gaps of weeks are crossed in a few cheap queries); never wider than
+ * MAX_WINDOW_MS. The station is done when the window returned has no `after` and starts at or
+ * after the end of the range.
+ */
+export function nextWindow(w: ExportWindow, rows: number, last: ExportKey | undefined, pageRows: number): ExportWindow {
+  if (rows >= pageRows && last) {
+    const from = keyMs(last);
+    return { from, span: Math.min(MAX_WINDOW_MS, Math.max(1, from - w.from, Math.floor(w.span / MAX_GROWTH))), after: last };
+  }
+  const span = rows === 0 ? w.span * 2 : Math.min(w.span * MAX_GROWTH, Math.round((w.span * pageRows) / rows));
+  return { from: w.from + w.span, span: Math.min(MAX_WINDOW_MS, Math.max(1, span)), after: undefined };
+}
+
+/**
+ * The whole export as text pages of at most `pageRows` rows, one short query per page (no
+ * server-side cursor: the one embedded connection is shared with ingest between pages), station
+ * after station in the order of the rows. Each page is a query on ONE station over a window of ts
+ * [from, from + span) (after the previous page's last key when that page was full), sized from
+ * the station's density to hold about `pageRows` rows (nextWindow). Both bounds matter: with only
+ * a lower one the plan merges every chunk after the cursor in (station, ts) order, and a
+ * compressed chunk (segmented by station and metric, ordered by ts DESC) is decompressed and
+ * sorted whole to give its first row, so every page decompressed the rest of the station's range
+ * (issue 20: 260–380 ms a page of a compressed year, whatever its length, while ingest commits
+ * waited). With an upper bound only the chunks, and in them the compressed batches (by their
+ * min/max ts), overlapping the window are read. Rows are in the same order and each exactly once:
+ * windows are half-open and follow one another, and a full page's successor starts at its last key.
+ * The next page is asked for while the caller writes the current one, never more; a failed page
+ * is thrown to the caller when it gets there, and when the caller stopped before (the client
+ * left), the failure of the page already asked for goes to `onAbandoned`.
  */
 export async function* exportPages(db: Db, q: ExportQuery, pageRows: number, onAbandoned: (err: unknown) => void): AsyncGenerator<string> {
   const stations = await stationOrder(db, q.stationIds);
-  const ask = (i: number, after: ExportKey | undefined): Promise<Settled & { i: number }> =>
-    exportPage(db, oneStation(q, stations[i]!), after, pageRows).then(
-      (page) => ({ page, i }),
-      (err: unknown) => ({ err, i }),
+  const from = q.from.getTime();
+  const to = q.to.getTime();
+  type Asked = Settled & { i: number; w: ExportWindow };
+  // the window as read: the last one of a station ends at `to` (its density is over that length)
+  const ask = (i: number, window: ExportWindow): Promise<Asked> => {
+    const w = { ...window, span: Math.min(window.span, to - window.from) };
+    return exportPage(db, { ...oneStation(q, stations[i]!), from: new Date(w.from), to: new Date(w.from + w.span) }, w.after, pageRows).then(
+      (page) => ({ page, i, w }),
+      (err: unknown) => ({ err, i, w }),
     );
-  let next: Promise<Settled & { i: number }> | undefined = stations.length > 0 ? ask(0, undefined) : undefined;
+  };
+  let next: Promise<Asked> | undefined = stations.length > 0 && from < to ? ask(0, { from, span: FIRST_WINDOW_MS, after: undefined }) : undefined;
   try {
     while (next) {
-      const settled: Settled & { i: number } = await next;
+      const settled: Asked = await next;
       next = undefined;
       if (settled.err !== undefined || !settled.page) throw settled.err;
-      const { page, i } = settled;
-      if (page.rows === pageRows && page.last) next = ask(i, page.last);
-      else if (i + 1 < stations.length) next = ask(i + 1, undefined);
+      const { page, i, w } = settled;
+      const after = nextWindow(w, page.rows, page.last, pageRows);
+      if (after.after || after.from < to) next = ask(i, after);
+      else if (i + 1 < stations.length) next = ask(i + 1, { from, span: Math.min(after.span, CARRIED_WINDOW_MS), after: undefined });
       if (page.rows > 0) yield page.text;
     }
   } finally {

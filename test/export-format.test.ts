@@ -5,7 +5,10 @@
  * domain/validation/codes.ts and the level spans of analytics/levels.ts). Values at the edges of
  * the float formats (tiny, huge, exponents, -0, NaN, ±Infinity, null), every quality flag, check
  * bit, review and reason, a metric that needs quoting, microsecond timestamps, an approved day;
- * and pages that end in the middle of a timestamp's metrics neither repeat nor skip rows.
+ * and pages that end in the middle of a timestamp's metrics neither repeat nor skip rows, nor do
+ * the time windows the pages are read in (store/export.ts exportPages): windows that end inside a
+ * timestamp's metrics, empty windows across a gap of weeks, a window ending exactly on a
+ * reading's ts, over compressed chunks, uncompressed ones and a compressed chunk with late rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
@@ -16,7 +19,7 @@ import { checksOf, reasonOfReview, validationStateOf } from '../domain/validatio
 import { levelAt, levelSpans } from '../analytics/levels.js';
 import { approvedPeriods } from '../store/validation-levels.js';
 import { localDate } from '../lib/time.js';
-import { csvField } from '../store/export.js';
+import { csvField, exportPage, exportPages, FIRST_WINDOW_MS, nextWindow, type ExportQuery } from '../store/export.js';
 
 let t: TestApp;
 const DAY = 86_400_000;
@@ -224,5 +227,80 @@ describe('export text built by the database', () => {
         expect(got).toBe(await reference(stations.split(','), null, new Date(t0), new Date(t0 + 75 * 60_000), format));
       }
     }
+  });
+
+  it('pages read in time windows hold every row once, in order, across gaps, window edges and compressed chunks', async () => {
+    await t.createStation({ id: 'EF-C' });
+    const db = t.app.store.db;
+    const metrics = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3'];
+    const HOUR = 3_600_000;
+    const from = Date.parse('2025-06-02T00:00:00Z');
+    const rows: Parameters<typeof insert>[0] = [];
+    const at = (ms: number, micros = '000') => new Date(ms).toISOString().replace('Z', `${micros}Z`);
+    // 10 days, a timestamp every hour the first day (the first window is [from, from + 1 h): the
+    // reading at from + 1 h is on its edge), then every 4 hours; every 4th with microseconds,
+    // every 5th with 3 metrics only
+    for (let i = 0; i < 78; i++) {
+      const ms = from + (i < 24 ? i : 24 + (i - 24) * 4) * HOUR;
+      for (const m of i % 5 === 4 ? metrics.slice(2, 5) : metrics) rows.push({ s: 'EF-C', m, ts: at(ms, i % 4 === 3 ? '250' : '000'), v: i + metrics.indexOf(m) / 10 });
+    }
+    // a gap of six weeks, then two days every 30 minutes (uncompressed chunks)
+    const later = from + 10 * 24 * HOUR + 42 * 24 * HOUR;
+    for (let i = 0; i < 96; i++) for (const m of metrics) rows.push({ s: 'EF-C', m, ts: at(later + i * 1_800_000, i % 7 === 0 ? '999' : '000'), v: -i - metrics.indexOf(m) });
+    await insert(rows);
+    // the first 10 days' chunks compressed, then a late reading into one of them (its uncompressed part)
+    const { rows: chunks } = await db.query<{ c: string }>(
+      `SELECT format('%I.%I', chunk_schema, chunk_name) AS c FROM timescaledb_information.chunks
+        WHERE hypertable_name = 'readings' AND range_start < $2 AND range_end > $1 AND NOT is_compressed`,
+      [new Date(from), new Date(from + 10 * 24 * HOUR)],
+    );
+    expect(chunks.length).toBeGreaterThanOrEqual(2);
+    for (const c of chunks) await db.query(`SELECT compress_chunk($1::regclass)`, [c.c]);
+    await insert([{ s: 'EF-C', m: 'zz_late', ts: at(from + 30 * HOUR, '500'), v: 42 }]);
+    const { rows: state } = await db.query<{ compressed: number }>(
+      `SELECT count(*) FILTER (WHERE is_compressed)::int AS compressed FROM timescaledb_information.chunks
+        WHERE hypertable_name = 'readings' AND range_start < $2 AND range_end > $1`,
+      [new Date(from), new Date(later + 2 * 24 * HOUR)],
+    );
+    expect(state[0]!.compressed).toBe(chunks.length);
+
+    const total = rows.length + 1;
+    for (const format of ['csv', 'ndjson'] as const) {
+      const q: ExportQuery = { stationIds: ['EF-C'], metrics: null, from: new Date(from), to: new Date(later + 2 * 24 * HOUR), validOnly: false, format, units: [], levels: [] };
+      // the whole range in one query, no window: the order and the rows every paging must give
+      const whole = await exportPage(db, q, undefined, 1_000_000);
+      expect(whole.rows).toBe(total);
+      // the first window ends exactly on the second timestamp: its readings start the next window
+      const firstWindow = await exportPage(db, { ...q, to: new Date(from + FIRST_WINDOW_MS) }, undefined, 1_000_000);
+      expect(firstWindow.rows).toBe(metrics.length);
+      expect(firstWindow.last?.ts).toBe('2025-06-02T00:00:00.000000Z');
+      // pages of 3 and 10 end inside a timestamp's 7 metrics, 100 and 1,000 inside windows
+      for (const pageRows of format === 'csv' ? [3, 100] : [10, 1000]) {
+        let got = '';
+        for await (const text of exportPages(db, q, pageRows, (err) => expect.fail(String(err)))) got += text;
+        expect(got, `${format}, pages of ${pageRows}`).toBe(whole.text);
+      }
+    }
+    // and over HTTP (pages of 100), as the JavaScript export wrote it
+    const range = `from=${new Date(from).toISOString()}&to=${new Date(later + 2 * 24 * HOUR).toISOString()}`;
+    const csv = await exported(`stations=EF-C&${range}&format=csv`);
+    expect(csv.trim().split('\n')).toHaveLength(total + 1);
+    expect(csv).toBe(await reference(['EF-C'], null, new Date(from), new Date(later + 2 * 24 * HOUR), 'csv'));
+  }, 120_000);
+
+  it('sizes windows from the density of the page before, within bounds', () => {
+    const key = (ts: string) => ({ stationId: 'X', ts, metric: 'pm25' });
+    const HOUR = 3_600_000;
+    const w = { from: Date.parse('2026-01-01T00:00:00Z'), span: HOUR, after: undefined };
+    // a full page goes on after its last key (microseconds kept), as wide as that page took
+    expect(nextWindow(w, 100, key('2026-01-01T00:30:00.000250Z'), 100)).toEqual({ from: w.from + HOUR / 2, span: HOUR / 2, after: key('2026-01-01T00:30:00.000250Z') });
+    // ... at most 16 times narrower (a burst of rows at one timestamp)
+    expect(nextWindow(w, 100, key('2026-01-01T00:00:00.000000Z'), 100)?.span).toBe(HOUR / 16);
+    // an under-filled window: the next starts at its end, sized for a page (at most 16 times wider)
+    expect(nextWindow(w, 50, key('2026-01-01T00:59:00.000000Z'), 100)).toEqual({ from: w.from + HOUR, span: 2 * HOUR, after: undefined });
+    expect(nextWindow(w, 1, key('2026-01-01T00:59:00.000000Z'), 100)?.span).toBe(16 * HOUR);
+    // an empty one twice as wide, up to 28 days
+    expect(nextWindow(w, 0, undefined, 100)).toEqual({ from: w.from + HOUR, span: 2 * HOUR, after: undefined });
+    expect(nextWindow({ ...w, span: 20 * 24 * HOUR }, 0, undefined, 100)?.span).toBe(28 * 24 * HOUR);
   });
 });
