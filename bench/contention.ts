@@ -25,10 +25,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../app.js';
-import { hashSecret } from '../lib/passwords.js';
 import { LANES } from '../store/db-gate.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { cpuSampler, machine, percentiles, runLoad } from './lib.js';
+import { BENCH_STATION_SECRET, cpuSampler, machine, percentiles, registerBenchStations, runLoad } from './lib.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);
@@ -40,7 +39,7 @@ const FIFO = process.argv.includes('--fifo');
 const SLICE_COST = !process.argv.includes('--no-slice-cost');
 const METRICS = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 const ADMIN_PW = 'bench-admin-pw';
-const SECRET = 'bench-shared-station-secret-0123456789';
+const SECRET = BENCH_STATION_SECRET;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const INGEST_STATIONS = 500;
@@ -52,16 +51,9 @@ const log = (msg: string) => console.log(`[contention ${new Date().toISOString()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
 
-/** Registers stations straight into the database with one cheap shared hash (as bench/suite.ts does: the broker verifies as in production), then into the app's directory. */
+/** Registers stations straight into the database (bench/lib.ts registerBenchStations), then into the running app's directory (a station it does not know has its readings quarantined). */
 async function registerStations(app: App, stationIds: string[]): Promise<void> {
-  const hash = await hashSecret(SECRET, { N: 1 << 10, r: 8, p: 1 });
-  await app.store.db.query(
-    `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
-     SELECT id, id, 'air-quality', 21.0, 105.8, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id ON CONFLICT (id) DO NOTHING`,
-    [stationIds],
-  );
-  await app.store.db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [stationIds, hash]);
-  // the running app's station directory reads them in (a station it does not know has its readings quarantined)
+  await registerBenchStations(app.store.db, stationIds);
   for (const id of stationIds) await app.directory.refresh(id);
 }
 
