@@ -10,6 +10,8 @@
  *   npx tsx bench/soak.ts                     30 minutes (default)
  *   npx tsx bench/soak.ts --minutes 10 --stations 50 --auditors 20 --outage-every 4 --outage-seconds 20
  *   (--ack-timeout-ms: a fleet publish without PUBACK this long counts as failed; default 60000)
+ *   Heap snapshots of the app (what grows): run with NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2
+ *   --diagnostic-dir=/some/dir" (the child inherits it) and `kill -USR2 <pid of main.ts>` twice.
  *
  * Writes bench/results/soak.json. Exit code 1 if anything acknowledged was lost.
  */
