@@ -12,11 +12,12 @@ import { setFlagsFromString } from 'node:v8';
 export const HEAP_GROWING_PERCENT = 20;
 
 /**
- * Sets the heap growing percent unless the operator chose one (`--heap-growing-percent` on node's
- * command line or in NODE_OPTIONS). Returns the percent in force, or undefined for the operator's.
+ * Sets the heap growing percent unless the operator chose one (`node --heap-growing-percent=N
+ * dist/main.js`; node refuses it in NODE_OPTIONS). Returns the percent in force, or undefined for
+ * the operator's.
  */
-export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): number | undefined {
-  if ([...execArgv, ...nodeOptions.split(/\s+/)].some((a) => a.startsWith('--heap-growing-percent'))) return undefined;
+export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv): number | undefined {
+  if (execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return undefined;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return HEAP_GROWING_PERCENT;
 }
