@@ -16,6 +16,10 @@ import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { refreshAggregate } from '../store/analytics.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { login, registerStation } from '../test/helpers/child-app.js';
+import { limitHeapGrowth } from '../lib/heap.js';
+
+// the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
+limitHeapGrowth();
 
 const quick = process.argv.includes('--quick');
 const MIN = 60_000;

@@ -28,6 +28,10 @@ import { createApp, type App } from '../app.js';
 import { LANES } from '../store/db-gate.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { BENCH_STATION_SECRET, cpuSampler, machine, percentiles, registerBenchStations, runLoad } from './lib.js';
+import { limitHeapGrowth } from '../lib/heap.js';
+
+// the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
+limitHeapGrowth();
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(name);

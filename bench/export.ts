@@ -21,6 +21,10 @@ import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { login, registerStation } from '../test/helpers/child-app.js';
+import { limitHeapGrowth } from '../lib/heap.js';
+
+// the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
+limitHeapGrowth();
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {

@@ -54,6 +54,10 @@ import {
 } from './lib.js';
 import { measureCompiledStartup } from './startup-compiled.js';
 import { fixedRate } from './fixed-rate.js';
+import { limitHeapGrowth } from '../lib/heap.js';
+
+// the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
+limitHeapGrowth();
 
 const quick = process.argv.includes('--quick');
 /** `--only fleet`: start-up, registration and the connected-stations phases, nothing else. */

@@ -1,15 +1,17 @@
 /**
  * @module lib/heap
  * How far the V8 heap may grow past what is live (issue 20). V8's own factor goes up to 4× while
- * allocation is fast: at 10,000 connected stations the main heap held 513 MB for 310 MB live; with
- * 20 %, 361 MB (process RSS 944 → 783 MB, `node --expose-gc --import tsx bench/fleet-memory.ts DIR
- * --stations 10000`). The flag is process-wide (the embedded database's worker thread too) and is
- * read at every full collection, so setting it before the app starts is enough.
+ * allocation is fast: at 10,000 connected stations the main heap held 513 MB for 310 MB live
+ * (`node --expose-gc --import tsx bench/fleet-memory.ts DIR --stations 10000`). The connected-
+ * stations phase of `npm run bench` (10,000 stations, the process's RSS) measured 1,032 MB with
+ * 20 % and 953 MB with 10 % (2026-12-02, one run each). The flag is process-wide (the embedded
+ * database's worker thread too) and read at every full collection, so setting it before the app
+ * starts is enough.
  */
 import { setFlagsFromString } from 'node:v8';
 
 /** Percent the heap may grow over what a full collection left live before the next one. */
-export const HEAP_GROWING_PERCENT = 20;
+export const HEAP_GROWING_PERCENT = 10;
 
 /**
  * Sets the heap growing percent unless the operator chose one (`node --heap-growing-percent=N
