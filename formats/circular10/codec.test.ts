@@ -100,6 +100,15 @@ describe('parseCircular10', () => {
     expect(out.refused[5]!.reason).toMatch(/needs status 02/);
   });
 
+  it('refuses a value that overflows once converted to the profile unit, keeping the next line', () => {
+    // found by test/fuzz.test.ts: -1.8e305 mg/m3 is finite, × 1000 into µg/m³ it is -Infinity
+    const out = parse('PM2,5\t-1.797693134862316e+305\tmg/m3\t20261122093000\t00\nPM2,5\t0.012\tmg/m3\t20261122094000\t00\n', 'air-quality');
+    expect(out.refused).toHaveLength(1);
+    expect(out.refused[0]).toMatchObject({ index: 1, code: 'invalid_value' });
+    expect(out.refused[0]!.reason).toMatch(/not a finite number in µg\/m³/);
+    expect(out.rows).toEqual([{ metric: 'pm25', ts: Date.parse('2026-11-22T02:40:00Z'), value: 12, quality: QUALITY.valid }]);
+  });
+
   it('refuses an empty or oversized file as a whole', () => {
     expect(parse('\r\n\r\n').refused).toEqual([{ index: null, code: 'empty_file', reason: 'file holds no data line' }]);
     expect(parse('x'.repeat(100), 'wastewater', { maxBytes: 50 }).refused[0]!.code).toBe('payload_too_large');

@@ -170,6 +170,11 @@ export function parseCircular10(payload: Uint8Array, ctx: Circular10Context): Pa
         continue;
       }
       value = convert(n, conversion);
+      if (!Number.isFinite(value)) {
+        // e.g. -1.8e305 mg/m3 is finite, but not once converted to µg/m³
+        refuse('invalid_value', `value ${q(rawValue)} ${unit} of ${symbol} is not a finite number in ${def.unit}`);
+        continue;
+      }
     } else {
       refuse('invalid_value', `value ${q(rawValue)} of ${symbol} is not a decimal number`);
       continue;
