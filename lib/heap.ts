@@ -5,7 +5,8 @@
  * (`node --expose-gc --import tsx bench/fleet-memory.ts DIR --stations 10000`). Measured on
  * 2026-12-02 (`npm run bench`, and `npx tsx bench/suite.ts --until latency` back to back with
  * `node --heap-growing-percent=N`):
- * - 20 %: 10,000 connected stations 1,032 MB RSS (1,382 before this and the paged alert refill);
+ * - 20 %: 10,000 connected stations 1,032 and 936 MB RSS in two runs (1,382 before this and the
+ *   paged alert refill);
  *   ingest at saturation 3–9 % below V8's own factor, publish→commit p99 at 5,000 readings/s
  *   111 ms (40 ms).
  * - 10 %: 891–953 MB, but ingest 12–24 % lower and a 1-metric saturation p99 of 2.8–3.0 s: more
