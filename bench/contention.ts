@@ -10,6 +10,7 @@
  *      the hourly aggregate of 1 day × 100 stations × 10 metrics is asked every second, (c) every
  *      policy job runs every 10 s (the compressed chunks are decompressed before the phase, so
  *      compression has its work to do in each).
+ * `--shares 1,0.5` runs phase 2 once per background share of the gate (store/db-gate.ts).
  * `--fifo` runs phase 2 with the connection gate's priorities off (one queue in arrival order, as
  * before store/db-gate.ts); `--ab` runs phase 2 both ways, gate on then off, in the same app.
  * Before the phases (unless `--no-slice-cost`): how long one job slice takes at an agency's load,
@@ -23,6 +24,7 @@
  * bench/results/contention.json. Exits 1 if a publish failed.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../app.js';
 import { LANES } from '../store/db-gate.js';
@@ -50,6 +52,11 @@ const INGEST_STATIONS = 500;
 /** Messages per second in all (`--rate`; 10 readings each): 500 = 5,000 readings/s. */
 const MESSAGES_PER_SECOND = arg('--rate', 500);
 const JOB_EVERY_MS = 10_000;
+/** `--shares 1,0.5,0.3`: phase 2 with the gate's background share at each (store/db-gate.ts); the app's own by default. */
+const SHARES = (() => {
+  const i = process.argv.indexOf('--shares');
+  return i >= 0 ? process.argv[i + 1]!.split(',').map(Number) : undefined;
+})();
 
 const log = (msg: string) => console.log(`[contention ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -213,7 +220,11 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
   const labels0 = snapshot(app.store.db.gate.holdsByLabel());
   const waits0 = snapshot(app.store.db.gate.waitsBehind('ingest'));
   const cpu = cpuSampler(run.child.pid);
+  // how long the app's main thread (broker, ingest, PUBACKs, answers) was blocked at a time
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const r = await run.result;
+  loopDelay.disable();
   // what held the connection during the phase, per lane: an ingest commit waits behind the longest
   const holds = Object.fromEntries(
     LANES.map((l) => {
@@ -250,6 +261,8 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     readingsPerSecondOffered: MESSAGES_PER_SECOND * METRICS.length,
     readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
     publishToCommitMs: percentiles(r.publishToAckMs),
+    /** the main thread's event-loop delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution), ms */
+    eventLoopDelayMs: { p50: Math.round(loopDelay.percentile(50) / 1e6), p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },
     failedPublishes: r.failed,
     connectionHolds: holds,
     holdsByLabel: byLabel,
@@ -269,7 +282,7 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     cpu: usage,
   };
   log(
-    `${name}: publish→commit p50 ${out.publishToCommitMs.p50} p95 ${out.publishToCommitMs.p95} p99 ${out.publishToCommitMs.p99} ms, ${out.readingsPerSecondStored} readings/s, ${r.failed} failed`,
+    `${name}: publish→commit p50 ${out.publishToCommitMs.p50} p95 ${out.publishToCommitMs.p95} p99 ${out.publishToCommitMs.p99} ms, ${out.readingsPerSecondStored} readings/s, ${r.failed} failed; main thread event-loop delay p99 ${out.eventLoopDelayMs.p99} max ${out.eventLoopDelayMs.max} ms`,
   );
   log(`  connection held (statements, busy ms, holds > 200 ms): ${LANES.map((l) => `${l} ${holds[l]!.statements}, ${holds[l]!.busyMs}, ${holds[l]!.over200Ms}`).join('; ')}`);
   log(
@@ -333,11 +346,17 @@ try {
   const phases = [];
   phases.push(await phase(app, 'ingest alone', false, base, auth, yearFrom, yearTo, dayFrom));
   const modes = AB ? [true, false] : [!FIFO];
+  const defaultShare = app.store.db.gate.backgroundShare;
   for (const prioritized of modes) {
     app.store.db.gate.prioritized = prioritized;
-    phases.push(await phase(app, `ingest + export + aggregate + jobs (${prioritized ? 'lanes' : 'FIFO'})`, true, base, auth, yearFrom, yearTo, dayFrom));
+    for (const share of prioritized ? (SHARES ?? [defaultShare]) : [defaultShare]) {
+      app.store.db.gate.backgroundShare = share;
+      const mode = prioritized ? `lanes, background share ${share}` : 'FIFO';
+      phases.push(await phase(app, `ingest + export + aggregate + jobs (${mode})`, true, base, auth, yearFrom, yearTo, dayFrom));
+    }
   }
   app.store.db.gate.prioritized = true;
+  app.store.db.gate.backgroundShare = defaultShare;
   const failed = phases.reduce((n, p) => n + p.failedPublishes, 0);
   process.exitCode = failed > 0 ? 1 : 0;
 

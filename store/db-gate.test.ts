@@ -125,6 +125,42 @@ describe('database connection gate', () => {
     expect(db.gate.holds('background').count).toBeGreaterThanOrEqual(1);
   });
 
+  it('rests background work for its share of the connection while stations write, and not when they do not', async () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    /** An ingest commit marks ingest active; a background slice holds the connection 200 ms; the next slice is queued behind it and a commit arrives 50 ms after it ends. */
+    const run = async (share: number, ingestActive: boolean): Promise<string[]> => {
+      db.gate.backgroundShare = share;
+      const done: string[] = [];
+      if (ingestActive) await db.lane('ingest').query('SELECT 1');
+      else await sleep(1100); // ingest counts as active for 1 s after its last commit
+      let release = () => undefined as void;
+      const held = new Promise<void>((r) => (release = r));
+      const slice = db.lane('background').transaction(async (client) => {
+        await client.query('SELECT 1');
+        await held;
+      });
+      const next = queued(done, 'background', 'next slice');
+      await sleep(200);
+      release();
+      await slice;
+      await sleep(50);
+      await Promise.all([next, queued(done, 'ingest', 'commit')]);
+      return done;
+    };
+    try {
+      // share 0.5: the next slice rests as long as the last one held (200 ms): the commit goes first
+      expect(await run(0.5, true)).toEqual(['commit', 'next slice']);
+      // share 1: no rest, the next slice takes the connection as soon as it is free
+      expect(await run(1, true)).toEqual(['next slice', 'commit']);
+      // no ingest in the last second: background work runs back to back whatever its share
+      expect(await run(0.5, false)).toEqual(['next slice', 'commit']);
+    } finally {
+      db.gate.backgroundShare = 0.5;
+      // the last slice's rest (200 ms, ingest active again after its commit) must not reach into the next test
+      await sleep(250);
+    }
+  });
+
   it('frees the connection after a failed statement and after a failed transaction', async () => {
     await expect(db.lane('ingest').query('SELECT 1/0')).rejects.toThrow(/division by zero/);
     await expect(

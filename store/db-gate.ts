@@ -15,8 +15,17 @@
  * interrupted: what the gate bounds is the wait behind statements still queued, so long work
  * must come in short statements (store/job-runner.ts slices the policy jobs).
  *
+ * Background share: while ingest is active (it held a slot in the last `ingestActiveMs`), the
+ * background lane rests after each of its holds, for as long as the hold times
+ * (1 − backgroundShare) / backgroundShare, and is handed no slot meanwhile. On the embedded
+ * database an export page or a job slice followed at once by the next one kept the one connection
+ * busy all the time: each ingest commit found a background statement running, then the next
+ * (bench/contention.ts, issue 20). Resting bounds background work to its share of the connection
+ * while stations write, so a commit waits behind at most one background statement and most find
+ * the connection free; when ingest is idle background work runs flat out.
+ *
  * `prioritized = false` serves every lane from one queue in arrival order, as pg.Pool did (for A/B
- * benchmarks: bench/contention.ts).
+ * benchmarks: bench/contention.ts); it ignores the background share.
  */
 
 export type Lane = 'ingest' | 'interactive' | 'background';
@@ -29,6 +38,10 @@ export interface DbGateOptions {
   slots: number;
   /** A lower lane's waiter that has waited this long goes first, once, ms. */
   agedMs?: number;
+  /** The share of the time background work may hold a slot while ingest is active, (0, 1]; 1: no rest. */
+  backgroundShare?: number;
+  /** Ingest counts as active this long after it last held a slot, ms. */
+  ingestActiveMs?: number;
 }
 
 /** How long a lane's callers held a slot (a statement, or a whole transaction). */
@@ -74,6 +87,8 @@ export interface DbGate {
   readonly active: number;
   /** false: one queue in arrival order for every lane (pg.Pool's order); true by default. */
   prioritized: boolean;
+  /** The background share (see the module header; settable for A/B benchmarks), (0, 1]. */
+  backgroundShare: number;
 }
 
 interface Waiter {
@@ -86,7 +101,18 @@ interface Waiter {
 }
 
 /** The gate in front of a database's connections (see the module header). */
-export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
+export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingestActiveMs = 1000 }: DbGateOptions): DbGate {
+  const checkedShare = (share: number): number => {
+    if (!(share > 0 && share <= 1)) throw new RangeError(`backgroundShare must be in (0, 1], got ${share}`);
+    return share;
+  };
+  let share = checkedShare(backgroundShare);
+  /** performance.now() until which the background lane rests (see the module header). */
+  let restUntil = 0;
+  /** performance.now() when ingest last released a slot (or holds one: Infinity). */
+  let ingestLast = -Infinity;
+  let ingestHolding = 0;
+  let wakeTimer: ReturnType<typeof setTimeout> | undefined;
   const queues: Record<Lane, Waiter[]> = { ingest: [], interactive: [], background: [] };
   let active = 0;
   const held: Record<Lane, LaneHolds> = {
@@ -120,14 +146,23 @@ export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
   let lastWasAged = false;
 
   /** The lane whose head goes next, or undefined when nobody waits. */
+  function resting(now: number): boolean {
+    return now < restUntil && (ingestHolding > 0 || now - ingestLast < ingestActiveMs);
+  }
+
+  /** Whether a waiter could be handed a slot now (background work at rest cannot). */
+  function eligibleWaiting(now: number): boolean {
+    return LANES.some((lane) => queues[lane].length > 0 && !(lane === 'background' && gate.prioritized && resting(now)));
+  }
+
   function next(): Lane | undefined {
-    const waitingLanes = LANES.filter((lane) => queues[lane].length > 0);
+    const now = performance.now();
+    const waitingLanes = LANES.filter((lane) => queues[lane].length > 0 && !(lane === 'background' && gate.prioritized && resting(now)));
     const first = waitingLanes[0];
     if (first === undefined) return undefined;
     // one queue in arrival order: the earliest head of any lane
     if (!gate.prioritized) return waitingLanes.reduce((a, b) => (queues[b][0]!.seq < queues[a][0]!.seq ? b : a));
     if (!lastWasAged) {
-      const now = performance.now();
       let aged: Lane | undefined;
       for (const lane of waitingLanes) {
         if (lane === first) continue;
@@ -143,22 +178,55 @@ export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
     return first;
   }
 
+  /** Took a slot: holders' bookkeeping. */
+  function took(lane: Lane, label: string, now: number): void {
+    since[lane].push({ t0: now, label });
+    if (lane === 'ingest') ingestHolding++;
+  }
+
+  /** Hands free slots to the waiters next() picks; wakes itself when only resting background work waits. */
+  function dispatch(): void {
+    while (active < slots) {
+      const to = next();
+      if (to === undefined) break;
+      active++;
+      queues[to].shift()!.grant();
+    }
+    if (active < slots && queues.background.length > 0 && wakeTimer === undefined) {
+      wakeTimer = setTimeout(
+        () => {
+          wakeTimer = undefined;
+          dispatch();
+        },
+        Math.max(1, Math.ceil(restUntil - performance.now())),
+      );
+      wakeTimer.unref?.();
+    }
+  }
+
   const gate: DbGate = {
     prioritized: true,
+    get backgroundShare() {
+      return share;
+    },
+    set backgroundShare(v: number) {
+      share = checkedShare(v);
+    },
     acquire(lane, label = lane) {
-      if (active < slots && gate.waiting() === 0) {
+      const now = performance.now();
+      if (active < slots && !eligibleWaiting(now) && !(lane === 'background' && gate.prioritized && resting(now))) {
         active++;
-        since[lane].push({ t0: performance.now(), label });
+        took(lane, label, now);
         return Promise.resolve();
       }
       return new Promise<void>((resolve) => {
         const waiter: Waiter = {
-          since: performance.now(),
+          since: now,
           behind: running(),
           seq: seq++,
           grant: () => {
-            const now = performance.now();
-            const ms = now - waiter.since;
+            const at = performance.now();
+            const ms = at - waiter.since;
             const w = waits[lane].get(waiter.behind) ?? { count: 0, totalMs: 0, longestMs: 0, over50Ms: 0, over200Ms: 0 };
             w.count++;
             w.totalMs += ms;
@@ -166,29 +234,31 @@ export function createDbGate({ slots, agedMs = 1000 }: DbGateOptions): DbGate {
             if (ms > 50) w.over50Ms++;
             if (ms > 200) w.over200Ms++;
             waits[lane].set(waiter.behind, w);
-            since[lane].push({ t0: now, label });
+            took(lane, label, at);
             resolve();
           },
         };
         queues[lane].push(waiter);
+        dispatch();
       });
     },
     release(lane) {
+      const now = performance.now();
       const hold = since[lane].shift();
       if (hold !== undefined) {
-        const ms = performance.now() - hold.t0;
+        const ms = now - hold.t0;
         count(held[lane], ms);
         const h = byLabel.get(hold.label) ?? { count: 0, totalMs: 0, longestMs: 0, over200Ms: 0 };
         count(h, ms);
         byLabel.set(hold.label, h);
+        if (lane === 'background') restUntil = Math.max(restUntil, now + (ms * (1 - share)) / share);
       }
-      const to = next();
-      if (to === undefined) {
-        active = Math.max(0, active - 1);
-        return;
+      if (lane === 'ingest') {
+        ingestHolding = Math.max(0, ingestHolding - 1);
+        ingestLast = now;
       }
-      // the slot passes straight to the waiter: `active` stays
-      queues[to].shift()!.grant();
+      active = Math.max(0, active - 1);
+      dispatch();
     },
     holds(lane) {
       return held[lane];

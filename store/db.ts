@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../lib/logger.js';
+import { createError } from '../lib/errors.js';
 import { createDbGate, type DbGate, type Lane } from './db-gate.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded/index.js';
 
@@ -29,6 +30,14 @@ export interface Db {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs fn on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn once a connection is the caller's (after the gate, in this view's lane), without
+   * BEGIN/COMMIT: fn's `conn` runs its queries on that connection, one after another. A caller
+   * that decides what to send only when it can send it at once uses it: the group commit takes its
+   * batch then, so the readings that arrived while it waited for the connection go with it
+   * (ingest/writer.ts).
+   */
+  withConnection<T>(fn: (conn: Db) => Promise<T>): Promise<T>;
   /**
    * The same database with its queries and transactions queued in `lane` (store/db-gate.ts):
    * `ingest` for the group commits, `background` for exports, jobs and other long work. `label`
@@ -48,7 +57,16 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export interface OpenDbOptions {
   /** A lower lane's waiter that has waited this long goes first, once (store/db-gate.ts; default 1 s), ms. */
   agedMs?: number;
+  /**
+   * The share of the connection background work may hold while ingest is active (store/db-gate.ts):
+   * EMBEDDED_BACKGROUND_SHARE on the embedded database's one connection; 1 (no limit) on a server,
+   * whose pool has a connection for ingest beside the background work.
+   */
+  backgroundShare?: number;
 }
+
+/** The embedded database's background share (store/db-gate.ts; measured with bench/contention.ts). */
+export const EMBEDDED_BACKGROUND_SHARE = 0.5;
 
 export async function openDb(config: Readonly<Config>, logger: Logger, options: OpenDbOptions = {}): Promise<Db> {
   let embedded: EmbeddedDatabase | undefined;
@@ -86,7 +104,11 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
     // on TimescaleDB images); nothing to do per connection.
   }
 
-  const gate = createDbGate({ slots: mode === 'embedded' ? 1 : config.store.poolSize, ...(options.agedMs !== undefined ? { agedMs: options.agedMs } : {}) });
+  const gate = createDbGate({
+    slots: mode === 'embedded' ? 1 : config.store.poolSize,
+    backgroundShare: options.backgroundShare ?? (mode === 'embedded' ? EMBEDDED_BACKGROUND_SHARE : 1),
+    ...(options.agedMs !== undefined ? { agedMs: options.agedMs } : {}),
+  });
 
   /** A connection from the pool once the gate lets `lane` through; release() frees both. */
   async function connect(lane: Lane, label: string): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
@@ -105,6 +127,42 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
         gate.release(lane);
       },
     };
+  }
+
+  /** A Db on one checked-out client (Db.withConnection); `broken` is told of a connection-level error. */
+  function pinned(client: pg.PoolClient, broken: (err: Error) => void): Db {
+    const db: Db = {
+      mode,
+      embedded,
+      async query(text, params) {
+        try {
+          return await client.query(text, params as unknown[]);
+        } catch (err) {
+          if (!(err instanceof pg.DatabaseError)) broken(err as Error);
+          throw err;
+        }
+      },
+      async transaction(fn) {
+        await db.query('BEGIN');
+        try {
+          const result = await fn(client);
+          await db.query('COMMIT');
+          return result;
+        } catch (err) {
+          await db.query('ROLLBACK').catch((rollbackErr: unknown) => logger.error({ err: rollbackErr }, 'rollback failed'));
+          throw err;
+        }
+      },
+      withConnection: (fn) => fn(db),
+      // the connection is already this caller's: every lane is this one
+      lane: () => db,
+      gate,
+      get waitingCount() {
+        return gate.waiting();
+      },
+      close: () => Promise.reject(createError('QT_ERR_INTERNAL', 'close() the database, not a connection lent by withConnection()')),
+    };
+    return db;
   }
 
   const views = new Map<string, Db>();
@@ -143,6 +201,15 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
           throw err;
         } finally {
           release();
+        }
+      },
+      async withConnection(fn) {
+        const { client, release } = await connect(lane, label);
+        let broken: Error | undefined;
+        try {
+          return await fn(pinned(client, (err) => (broken ??= err)));
+        } finally {
+          release(broken);
         }
       },
       lane: view,
