@@ -10,6 +10,9 @@
  *   npx tsx bench/soak.ts                     30 minutes (default)
  *   npx tsx bench/soak.ts --minutes 10 --stations 50 --auditors 20 --outage-every 4 --outage-seconds 20
  *   (--ack-timeout-ms: a fleet publish without PUBACK this long counts as failed; default 60000)
+ *   (--history-minutes: history seeded for the fleet before the soak, the app restarted on it so
+ *   the alert engine's windows start full, as at an agency whose system has been running; default
+ *   120, 0 for none)
  *   Heap snapshots of the app (what grows): run with NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2
  *   --diagnostic-dir=/some/dir" (the child inherits it) and `kill -USR2 <pid of main.ts>` twice.
  *
@@ -22,6 +25,8 @@ import pg from 'pg';
 import { linearRegression, standardDeviation } from 'simple-statistics';
 import { loadProfiles } from '../device-profiles/index.js';
 import { createFleet, type Fault, MALFORMED_MODES } from '../simulators/index.js';
+import { createValueModel } from '../simulators/models.js';
+import type { DeviceProfile } from '../device-profiles/index.js';
 import { startEmbeddedDatabase } from '../store/embedded/index.js';
 import { localIso, tempDataDir } from '../test/helpers/app.js';
 import { freePort, login, registerStation, startChildApp } from '../test/helpers/child-app.js';
@@ -40,6 +45,8 @@ const OUTAGE_EVERY_MIN = arg('outage-every', 5);
 const OUTAGE_SECONDS = arg('outage-seconds', 20);
 /** A fleet publish without PUBACK for this long counts as failed (and is logged with its station). */
 const ACK_TIMEOUT_MS = arg('ack-timeout-ms', 60_000);
+/** Minutes of history seeded for the fleet before the soak (the app restarted on it): windows start full. */
+const HISTORY_MINUTES = arg('history-minutes', 120);
 const ADMIN_PASSWORD = 'soak-admin-password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,13 +61,45 @@ function rssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
+/** The fleet's readings over the last `minutes`, one every `intervalMs`, from the simulator's value model; returns the rows. */
+async function seedHistory(url: string, stations: ReadonlyArray<{ id: string; profile: DeviceProfile }>, minutes: number, intervalMs: number): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const step = Math.max(intervalMs, 1000);
+  const end = Math.floor(Date.now() / step) * step;
+  let rows = 0;
+  try {
+    for (const [i, s] of stations.entries()) {
+      const model = createValueModel(s.profile, { seed: i + 1 });
+      const cols = { ids: [] as string[], metrics: [] as string[], ts: [] as string[], values: [] as number[] };
+      for (let t = end - minutes * 60_000; t < end; t += step) {
+        for (const [metric, value] of Object.entries(model.sample(t))) {
+          if (typeof value !== 'number') continue;
+          cols.ids.push(s.id);
+          cols.metrics.push(metric);
+          cols.ts.push(new Date(t).toISOString());
+          cols.values.push(value);
+        }
+      }
+      const r = await client.query(
+        `INSERT INTO readings (station_id, metric, ts, value, quality) SELECT *, 0 FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[]) ON CONFLICT DO NOTHING`,
+        [cols.ids, cols.metrics, cols.ts, cols.values],
+      );
+      rows += r.rowCount ?? 0;
+    }
+  } finally {
+    await client.end();
+  }
+  return rows;
+}
+
 const dataDir = tempDataDir();
 const external = await startEmbeddedDatabase(join(dataDir, 'external-db'), (err) => {
   throw err;
 });
 const proxy = await startTcpProxy(external.port);
 const [mqttPort, httpPort] = [await freePort(), await freePort()];
-const child = await startChildApp({
+const appEnv = {
   DATA_DIR: join(dataDir, 'app'),
   DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/postgres`,
   DB_POOL_SIZE: '1',
@@ -69,15 +108,19 @@ const child = await startChildApp({
   ADMIN_PASSWORD,
   SPOOL_REPLAY_INTERVAL_MS: '1000',
   LOG_LEVEL: 'fatal',
-});
-const pid = child.proc.pid!;
+};
+let child = await startChildApp(appEnv);
+let pid = child.proc.pid!;
 let stopping = false;
-void child.exited.then((code) => {
-  if (!stopping) {
-    console.error(`Quantrac exited unexpectedly (${code}):\n${child.output().slice(-6000)}`);
-    process.exit(2);
-  }
-});
+let restarting = false;
+const watchExit = (app: typeof child) =>
+  void app.exited.then((code) => {
+    if (!stopping && !restarting) {
+      console.error(`Quantrac exited unexpectedly (${code}):\n${app.output().slice(-6000)}`);
+      process.exit(2);
+    }
+  });
+watchExit(child);
 const token = await login(child.httpUrl, 'admin', ADMIN_PASSWORD);
 const profiles = loadProfiles();
 const air = profiles.get('air-quality')!.profile;
@@ -111,6 +154,23 @@ const fleetLogger = {
   warn: (obj: unknown, msg?: string) => tally('warn', obj, msg),
   error: (obj: unknown, msg?: string) => tally('error', obj, msg),
 };
+// An agency's system has been running: its stations have history, and the alert engine starts with
+// its windows full (refilled from the database at start-up). Seeded straight into the database,
+// then the app restarted; without it every window fills during the soak and memory rises for the
+// first hour by design (the longest raw window: a 60-minute mean).
+if (HISTORY_MINUTES > 0) {
+  const t0 = performance.now();
+  // the standalone embedded database serves one connection: the app's, until it stops
+  restarting = true;
+  await child.stop();
+  const seeded = await seedHistory(`postgres://postgres@127.0.0.1:${external.port}/postgres`, fleetStations, HISTORY_MINUTES, FLEET_INTERVAL_MS);
+  child = await startChildApp(appEnv);
+  pid = child.proc.pid!;
+  restarting = false;
+  watchExit(child);
+  console.log(`history: ${seeded} readings (${HISTORY_MINUTES} min of ${FLEET} stations) seeded and the app restarted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
 const fleet = createFleet({
   url: child.mqttUrl,
   stations: fleetStations,
