@@ -7,7 +7,7 @@ import { configFromEnv, type Config } from './config/index.js';
 import { isQuantracError } from './lib/errors.js';
 import { limitHeapGrowth } from './lib/heap.js';
 
-// the heap grows at most 20 % past what is live (lib/heap.ts)
+// while the live heap is large, it grows at most 20 % past it (lib/heap.ts)
 limitHeapGrowth();
 
 let config: Readonly<Config>;

@@ -1,12 +1,60 @@
-/** lib/heap.ts: Quantrac limits the heap's growth unless the operator chose a growing percent. */
+/**
+ * lib/heap.ts: Quantrac limits the heap's growth while the live heap is large, unless the operator
+ * chose a growing percent.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { HEAP_GROWING_PERCENT, limitHeapGrowth } from './heap.js';
+import { HEAP_GROWING_PERCENT, limitHeapGrowth, shouldLimit } from './heap.js';
+
+/** A full collection on demand (what --expose-gc gives, without the flag on vitest's command line). */
+function fullGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+const waitFor = async (ok: () => boolean) => {
+  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe('limitHeapGrowth', () => {
-  it('sets its own percent when the operator set none', () => {
-    expect(limitHeapGrowth(['--import', 'tsx', '--max-old-space-size=4096'])).toBe(HEAP_GROWING_PERCENT);
-  });
   it("keeps the percent given on node's command line", () => {
     expect(limitHeapGrowth(['--enable-source-maps', '--heap-growing-percent=50'])).toBeUndefined();
+  });
+
+  it('limits the growth after a full collection leaves a large heap live, and lifts it when the heap is small again', async () => {
+    const flags: string[] = [];
+    // this process's live heap is well above 1 MB: limited at the first full collection
+    const limit = limitHeapGrowth([], { fromLiveMb: 1, belowLiveMb: 0.5, setFlags: (f) => flags.push(f) })!;
+    try {
+      expect(limit.limited).toBe(false);
+      fullGc();
+      await waitFor(() => limit.fullCollections > 0);
+      expect(limit.limited).toBe(true);
+      expect(flags).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+    } finally {
+      limit.close();
+    }
+    expect(flags.at(-1)).toBe('--heap-growing-percent=0');
+
+    // a live heap far below the bound: V8's own factor stays
+    const small: string[] = [];
+    const none = limitHeapGrowth([], { fromLiveMb: 1_000_000, belowLiveMb: 900_000, setFlags: (f) => small.push(f) })!;
+    try {
+      fullGc();
+      await waitFor(() => none.fullCollections > 0);
+      expect(none.fullCollections).toBeGreaterThan(0);
+      expect(none.limited).toBe(false);
+      expect(small).toEqual([]);
+    } finally {
+      none.close();
+    }
+  });
+
+  it('switches with a margin between the bounds, so a heap near one does not flip the flag at every collection', () => {
+    expect(shouldLimit(false, 255, 256, 192)).toBe(false);
+    expect(shouldLimit(false, 256, 256, 192)).toBe(true);
+    expect(shouldLimit(true, 200, 256, 192)).toBe(true);
+    expect(shouldLimit(true, 191, 256, 192)).toBe(false);
   });
 });

@@ -11,21 +11,78 @@
  *   111 ms (40 ms).
  * - 10 %: 891–953 MB, but ingest 12–24 % lower and a 1-metric saturation p99 of 2.8–3.0 s: more
  *   than the memory is worth.
- * The flag is process-wide (the embedded database's worker thread too) and read at every full
- * collection, so setting it before the app starts is enough.
+ * The cost is paid in latency at every size, the saving counts only for a large heap: the limit
+ * therefore applies only while the heap left live by the last full collection is at least
+ * LIMIT_FROM_LIVE_MB (about 2,500 connected stations and more), and is lifted again below
+ * LIFT_BELOW_LIVE_MB. V8 reads the flag at every full collection (0: its own factor), so switching
+ * it after one is enough. The flag is process-wide (the embedded database's worker thread too).
  */
-import { setFlagsFromString } from 'node:v8';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
-/** Percent the heap may grow over what a full collection left live before the next one. */
+/** Percent the heap may grow over what a full collection left live before the next one, while limited. */
 export const HEAP_GROWING_PERCENT = 20;
+/** The live heap (after a full collection) from which the growth is limited, MB. */
+export const LIMIT_FROM_LIVE_MB = 256;
+/** The live heap below which V8's own factor is back, MB. */
+export const LIFT_BELOW_LIVE_MB = 192;
+
+export interface HeapGrowthOptions {
+  fromLiveMb?: number;
+  belowLiveMb?: number;
+  /** sets a V8 flag (tests observe it) */
+  setFlags?: (flags: string) => void;
+}
+
+export interface HeapGrowthLimit {
+  /** Whether the growth is limited now. */
+  readonly limited: boolean;
+  /** Full collections seen. */
+  readonly fullCollections: number;
+  /** Stops watching (and gives V8 its own factor back). */
+  close(): void;
+}
+
+/** Whether the growth should be limited after a full collection left `liveMb` live (hysteresis between the bounds). */
+export function shouldLimit(limited: boolean, liveMb: number, fromLiveMb = LIMIT_FROM_LIVE_MB, belowLiveMb = LIFT_BELOW_LIVE_MB): boolean {
+  return limited ? liveMb >= belowLiveMb : liveMb >= fromLiveMb;
+}
 
 /**
- * Sets the heap growing percent unless the operator chose one (`node --heap-growing-percent=N
- * dist/main.js`; node refuses it in NODE_OPTIONS). Returns the percent in force, or undefined for
- * the operator's.
+ * Watches the full collections and limits the heap's growth while the live heap is large (see the
+ * module header), unless the operator chose a percent (`node --heap-growing-percent=N
+ * dist/main.js`; node refuses it in NODE_OPTIONS): then returns undefined and leaves it alone.
  */
-export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv): number | undefined {
+export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, options: HeapGrowthOptions = {}): HeapGrowthLimit | undefined {
   if (execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return undefined;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return HEAP_GROWING_PERCENT;
+  const { fromLiveMb = LIMIT_FROM_LIVE_MB, belowLiveMb = LIFT_BELOW_LIVE_MB, setFlags = setFlagsFromString } = options;
+  let limited = false;
+  let fullCollections = 0;
+  const observer = new PerformanceObserver((list) => {
+    // a gc entry's detail.kind says which collection it was (Node's PerformanceEntry type leaves detail out)
+    const major = list.getEntries().some((e: PerformanceEntry) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+    if (!major) return;
+    fullCollections++;
+    // right after a full collection the heap in use is what it left live
+    const liveMb = getHeapStatistics().used_heap_size / 1048576;
+    const next = shouldLimit(limited, liveMb, fromLiveMb, belowLiveMb);
+    if (next !== limited) {
+      limited = next;
+      setFlags(`--heap-growing-percent=${limited ? HEAP_GROWING_PERCENT : 0}`);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    get limited() {
+      return limited;
+    },
+    get fullCollections() {
+      return fullCollections;
+    },
+    close() {
+      observer.disconnect();
+      if (limited) setFlags('--heap-growing-percent=0');
+      limited = false;
+    },
+  };
 }
