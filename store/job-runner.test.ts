@@ -88,7 +88,10 @@ describe('embedded job runner, sliced', () => {
     const all = async (stationId: string) => Object.fromEntries(await Promise.all(views.map(async (v) => [v, await materialized(v, stationId)] as const)));
     const sliced = await all('SLICED');
     expect(sliced['readings_hourly']!.length).toBeGreaterThan(2 * 160);
-    expect(sliced['readings_daily']!.length).toBeGreaterThanOrEqual(2 * 7);
+    // readings_daily rolls up readings_hourly's materialized hours, which reach 7 days back: the
+    // oldest day of its window has none of them when that is under an hour of the day (from 23:00
+    // local time), so 6 or 7 whole days (found failing at 23:56 Asia/Ho_Chi_Minh)
+    expect(sliced['readings_daily']!.length).toBeGreaterThanOrEqual(2 * 6);
 
     // the same readings for another station, materialized by TimescaleDB's own job
     await seed('RUN_JOB');
