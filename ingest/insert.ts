@@ -39,27 +39,14 @@ export function toColumns(rows: readonly WriteRow[]): ReadingColumns {
  */
 export async function insertWithin(db: Db, cols: ReadingColumns, writeTimeoutMs: number, onLateError: (err: unknown) => void): Promise<number> {
   if (cols.stationIds.length === 0) return 0;
-  return within(insertReadings(db, cols), writeTimeoutMs, onLateError);
-}
-
-/** The INSERT of `cols` (none for no rows): resolves with the number newly stored. */
-export function insertReadingsOf(db: Db, cols: ReadingColumns): Promise<number> {
-  return cols.stationIds.length === 0 ? Promise.resolve(0) : insertReadings(db, cols);
-}
-
-/**
- * `statement`'s outcome, or QT_ERR_STORE_UNAVAILABLE when it has not come within `writeTimeoutMs`
- * (0: wait forever); the statement's own late outcome then goes to `onLateError`, never left
- * unhandled.
- */
-export async function within<T>(statement: Promise<T>, writeTimeoutMs: number, onLateError: (err: unknown) => void): Promise<T> {
-  if (writeTimeoutMs <= 0) return statement;
+  if (writeTimeoutMs <= 0) return insertReadings(db, cols);
   // The statement may still commit after the timeout; its rows are then also spooled, and the
   // replay finds them stored (ON CONFLICT DO NOTHING): no duplicate, no conflict record.
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     t = setTimeout(() => reject(createError('QT_ERR_STORE_UNAVAILABLE', `no answer to an insert within ${writeTimeoutMs} ms`)), writeTimeoutMs);
   });
+  const statement = insertReadings(db, cols);
   // After a timeout the statement's own outcome arrives later: route it, never leave it unhandled.
   statement.catch(onLateError);
   try {

@@ -40,7 +40,7 @@ import type { ReadingColumns } from '../store/readings.js';
 import type { QuarantineRecord } from '../store/quarantine.js';
 import { createBatcher } from './batcher.js';
 import { recordSkipped } from './conflicts.js';
-import { insertReadingsOf, insertWithin, toColumns, within } from './insert.js';
+import { insertWithin, toColumns } from './insert.js';
 import { replayQuarantine, toSpoolQuarantine } from './quarantine-spool.js';
 import { replaySpool } from './replay.js';
 import { spoolBatch } from './spool-batch.js';
@@ -156,9 +156,10 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
   async function cycle(): Promise<void> {
     if (spoolWaiting() && Date.now() >= nextReplayAt) await replay();
     if (batcher.length === 0) return;
+    const batch = batcher.take();
     // Behind spooled rows, new ones queue in the spool too: replay keeps acknowledgement order.
-    if (spoolWaiting()) return toSpool(batcher.take());
-    await commit();
+    if (spoolWaiting()) return toSpool(batch);
+    await commit(batch);
   }
 
   async function replay(): Promise<void> {
@@ -181,55 +182,14 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
     }
   }
 
-  interface Taken {
-    batch: PendingWrite[];
-    rows: WriteRow[];
-    cols: ReadingColumns;
-  }
-
-  function take(): Taken {
-    const batch = batcher.take();
+  async function commit(batch: PendingWrite[]): Promise<void> {
     const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
-    return { batch, rows, cols: toColumns(rows) };
-  }
-
-  /**
-   * The first attempt takes the batch once the connection is the writer's (Db.withConnection):
-   * the readings that arrived while it waited for the connection (behind an export page, a job
-   * slice, a read) go in this statement instead of waiting for the next one, so a reading waits
-   * for one connection hand-over, not two (issue 20: bench/contention.ts). The write timeout runs
-   * from the request for the connection: a database that never frees it counts as unreachable, and
-   * the batch is then taken and spooled; the connection, if it ever comes, finds nothing to do.
-   */
-  async function firstAttempt(): Promise<Taken & ({ inserted: number } | { err: unknown })> {
-    let taken: Taken | undefined;
-    let abandoned = false;
-    try {
-      const statement = db.withConnection(async (conn) => {
-        if (abandoned) return 0;
-        taken = take();
-        return insertReadingsOf(conn, taken.cols);
-      });
-      const inserted = await within(statement, writeTimeoutMs, (err) => opts.onWriteError(err, 0));
-      return { ...taken!, inserted };
-    } catch (err) {
-      abandoned = true;
-      return { ...(taken ?? take()), err };
-    }
-  }
-
-  async function commit(): Promise<void> {
-    let t0 = performance.now();
-    const first = await firstAttempt();
-    const { batch, rows, cols } = first;
+    const cols = toColumns(rows);
     for (let attempt = 1; ; attempt++) {
+      const t0 = performance.now();
       let inserted: number;
       try {
-        if (attempt > 1) {
-          t0 = performance.now();
-          inserted = await insert(cols);
-        } else if ('err' in first) throw first.err;
-        else inserted = first.inserted;
+        inserted = await insert(cols);
       } catch (err) {
         opts.onWriteError(err, attempt);
         if (isUnreachable(err)) {

@@ -109,10 +109,15 @@ describe('database connection gate', () => {
   it('says what an ingest commit waited behind, by the label of the work holding the connection', async () => {
     let release = () => undefined as void;
     const gate = new Promise<void>((r) => (release = r));
+    let holding = () => undefined as void;
+    const held = new Promise<void>((r) => (holding = r));
     const running = db.lane('background', 'test export page').transaction(async (client) => {
       await client.query('SELECT 1');
+      holding();
       await gate;
     });
+    // the export page holds the connection (it may have rested first: background work rests after a hold while ingest is active)
+    await held;
     const waitsBefore = db.gate.waitsBehind('ingest').get('test export page')?.count ?? 0;
     const commit = db.lane('ingest').query('SELECT 2');
     const read = db.query('SELECT 3');

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../lib/logger.js';
-import { createError } from '../lib/errors.js';
 import { createDbGate, type DbGate, type Lane } from './db-gate.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded/index.js';
 
@@ -30,14 +29,6 @@ export interface Db {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Runs fn on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
-  /**
-   * Runs fn once a connection is the caller's (after the gate, in this view's lane), without
-   * BEGIN/COMMIT: fn's `conn` runs its queries on that connection, one after another. A caller
-   * that decides what to send only when it can send it at once uses it: the group commit takes its
-   * batch then, so the readings that arrived while it waited for the connection go with it
-   * (ingest/writer.ts).
-   */
-  withConnection<T>(fn: (conn: Db) => Promise<T>): Promise<T>;
   /**
    * The same database with its queries and transactions queued in `lane` (store/db-gate.ts):
    * `ingest` for the group commits, `background` for exports, jobs and other long work. `label`
@@ -129,42 +120,6 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
     };
   }
 
-  /** A Db on one checked-out client (Db.withConnection); `broken` is told of a connection-level error. */
-  function pinned(client: pg.PoolClient, broken: (err: Error) => void): Db {
-    const db: Db = {
-      mode,
-      embedded,
-      async query(text, params) {
-        try {
-          return await client.query(text, params as unknown[]);
-        } catch (err) {
-          if (!(err instanceof pg.DatabaseError)) broken(err as Error);
-          throw err;
-        }
-      },
-      async transaction(fn) {
-        await db.query('BEGIN');
-        try {
-          const result = await fn(client);
-          await db.query('COMMIT');
-          return result;
-        } catch (err) {
-          await db.query('ROLLBACK').catch((rollbackErr: unknown) => logger.error({ err: rollbackErr }, 'rollback failed'));
-          throw err;
-        }
-      },
-      withConnection: (fn) => fn(db),
-      // the connection is already this caller's: every lane is this one
-      lane: () => db,
-      gate,
-      get waitingCount() {
-        return gate.waiting();
-      },
-      close: () => Promise.reject(createError('QT_ERR_INTERNAL', 'close() the database, not a connection lent by withConnection()')),
-    };
-    return db;
-  }
-
   const views = new Map<string, Db>();
   function view(lane: Lane, label: string = lane): Db {
     const key = `${lane}\u0000${label}`;
@@ -201,15 +156,6 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
           throw err;
         } finally {
           release();
-        }
-      },
-      async withConnection(fn) {
-        const { client, release } = await connect(lane, label);
-        let broken: Error | undefined;
-        try {
-          return await fn(pinned(client, (err) => (broken ??= err)));
-        } finally {
-          release(broken);
         }
       },
       lane: view,

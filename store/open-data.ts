@@ -51,7 +51,6 @@ export function withQueryCount(db: Db, onQuery: () => void): Db {
       return db.query(text, params);
     },
     transaction: (fn) => db.transaction(fn),
-    withConnection: (fn) => db.withConnection((conn) => fn(withQueryCount(conn, onQuery))),
     lane: (lane) => withQueryCount(db.lane(lane), onQuery),
     gate: db.gate,
     get waitingCount() {
