@@ -109,7 +109,7 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
   let share = checkedShare(backgroundShare);
   /** performance.now() until which the background lane rests (see the module header). */
   let restUntil = 0;
-  /** performance.now() when ingest last released a slot (or holds one: Infinity). */
+  /** performance.now() when ingest last released a slot, and the slots it holds now. */
   let ingestLast = -Infinity;
   let ingestHolding = 0;
   let wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -145,7 +145,7 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
   /** The last hand-over served an aged waiter out of priority: the next goes by priority. */
   let lastWasAged = false;
 
-  /** The lane whose head goes next, or undefined when nobody waits. */
+  /** Whether background work rests now: a rest not over while ingest is active (see the module header). */
   function resting(now: number): boolean {
     return now < restUntil && (ingestHolding > 0 || now - ingestLast < ingestActiveMs);
   }
@@ -155,6 +155,7 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
     return LANES.some((lane) => queues[lane].length > 0 && !(lane === 'background' && gate.prioritized && resting(now)));
   }
 
+  /** The lane whose head goes next, or undefined when nobody waits (or only resting background work). */
   function next(): Lane | undefined {
     const now = performance.now();
     const waitingLanes = LANES.filter((lane) => queues[lane].length > 0 && !(lane === 'background' && gate.prioritized && resting(now)));
