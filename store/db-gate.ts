@@ -150,15 +150,20 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
     return now < restUntil && (ingestHolding > 0 || now - ingestLast < ingestActiveMs);
   }
 
-  /** Whether a waiter could be handed a slot now (background work at rest cannot). */
+  /** Whether `lane` may be handed no slot now: background work at rest (the unprioritized A/B order ignores rests). */
+  function heldBack(lane: Lane, now: number): boolean {
+    return lane === 'background' && gate.prioritized && resting(now);
+  }
+
+  /** Whether a waiter could be handed a slot now. */
   function eligibleWaiting(now: number): boolean {
-    return LANES.some((lane) => queues[lane].length > 0 && !(lane === 'background' && gate.prioritized && resting(now)));
+    return LANES.some((lane) => queues[lane].length > 0 && !heldBack(lane, now));
   }
 
   /** The lane whose head goes next, or undefined when nobody waits (or only resting background work). */
   function next(): Lane | undefined {
     const now = performance.now();
-    const waitingLanes = LANES.filter((lane) => queues[lane].length > 0 && !(lane === 'background' && gate.prioritized && resting(now)));
+    const waitingLanes = LANES.filter((lane) => queues[lane].length > 0 && !heldBack(lane, now));
     const first = waitingLanes[0];
     if (first === undefined) return undefined;
     // one queue in arrival order: the earliest head of any lane
@@ -215,7 +220,7 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
     },
     acquire(lane, label = lane) {
       const now = performance.now();
-      if (active < slots && !eligibleWaiting(now) && !(lane === 'background' && gate.prioritized && resting(now))) {
+      if (active < slots && !eligibleWaiting(now) && !heldBack(lane, now)) {
         active++;
         took(lane, label, now);
         return Promise.resolve();

@@ -48,15 +48,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export interface OpenDbOptions {
   /** A lower lane's waiter that has waited this long goes first, once (store/db-gate.ts; default 1 s), ms. */
   agedMs?: number;
-  /**
-   * The share of the connection background work may hold while ingest is active (store/db-gate.ts):
-   * EMBEDDED_BACKGROUND_SHARE on the embedded database's one connection; 1 (no limit) on a server,
-   * whose pool has a connection for ingest beside the background work.
-   */
-  backgroundShare?: number;
 }
 
-/** The embedded database's background share (store/db-gate.ts; measured with bench/contention.ts). */
+/**
+ * The share of the connection background work may hold while ingest is active (store/db-gate.ts)
+ * on the embedded database's one connection; a server keeps 1 (no limit): its pool has a
+ * connection for ingest beside the background work. Measured with bench/contention.ts.
+ */
 export const EMBEDDED_BACKGROUND_SHARE = 0.5;
 
 export async function openDb(config: Readonly<Config>, logger: Logger, options: OpenDbOptions = {}): Promise<Db> {
@@ -97,7 +95,7 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
 
   const gate = createDbGate({
     slots: mode === 'embedded' ? 1 : config.store.poolSize,
-    backgroundShare: options.backgroundShare ?? (mode === 'embedded' ? EMBEDDED_BACKGROUND_SHARE : 1),
+    backgroundShare: mode === 'embedded' ? EMBEDDED_BACKGROUND_SHARE : 1,
     ...(options.agedMs !== undefined ? { agedMs: options.agedMs } : {}),
   });
 
