@@ -2,7 +2,7 @@
  * Analyst API benchmark (issue 5): `npx tsx bench/analytics.ts` (add `--quick` for a smaller run).
  * A fresh embedded database, seeded directly (the day with insertReadings in batches, the year with
  * one INSERT … SELECT generate_series), the aggregates refreshed as their policies would, then
- * through real HTTP:
+ * through real HTTP, from a client in its own process (bench/http-client.ts), as an analyst's is:
  *   1. an hourly aggregate over 1 day × 100 stations × 10 metrics (readings_hourly),
  *   2. a 1-year daily aggregate for 10 stations × 10 metrics (readings_daily), and the same year
  *      by month (readings_monthly),
@@ -17,6 +17,7 @@ import { refreshAggregate } from '../store/analytics.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { login, registerStation } from '../test/helpers/child-app.js';
 import { limitHeapGrowth } from '../lib/heap.js';
+import { httpClient } from './lib.js';
 
 // the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
 limitHeapGrowth();
@@ -34,15 +35,9 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function timed(runs: number, fn: () => Promise<void>): Promise<{ p50: number; p95: number }> {
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { p50: Math.round(pct(ms, 50)), p95: Math.round(pct(ms, 95)) };
+function summary(ms: number[]): { p50: number; p95: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50: Math.round(pct(sorted, 50)), p95: Math.round(pct(sorted, 95)) };
 }
 
 const dataDir = tempDataDir();
@@ -58,6 +53,8 @@ const app = await createApp({
   analytics: { rateLimitPerMinute: 1_000_000 },
 });
 const base = `http://127.0.0.1:${app.ports.http}`;
+// the timed requests come from a client in its own process, as an analyst's do (bench/http-client.ts)
+const client = await httpClient();
 try {
   const token = await login(base, 'admin', 'bench-admin-password');
   const auth = { authorization: `Bearer ${token}` };
@@ -103,39 +100,26 @@ try {
   const hourlyUrl = `${base}/api/v1/readings?stations=${ids.join(',')}&metric=${METRICS.join(',')}&bucket=1h&agg=avg,min,max,count&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00`;
   const check = (await (await fetch(hourlyUrl, { headers: auth })).json()) as { source: string; series: Array<{ data: unknown[] }> };
   if (check.series?.length !== 1000 || check.series[0]!.data.length !== 24) throw new Error(`unexpected hourly answer: ${JSON.stringify(check).slice(0, 300)}`);
-  const hourly = await timed(RUNS, async () => {
-    const res = await fetch(hourlyUrl, { headers: auth });
-    await res.arrayBuffer();
-  });
+  const hourly = summary((await client.time(hourlyUrl, auth, RUNS)).ms);
   const yearUrl = (bucket: string) =>
     `${base}/api/v1/readings?stations=${ids.slice(0, YEAR_STATIONS).join(',')}&metric=${METRICS.join(',')}&bucket=${bucket}&agg=avg,min,max,count&from=2025-10-01T00:00:00%2B07:00&to=2026-10-01T00:00:00%2B07:00`;
   const yearCheck = (await (await fetch(yearUrl('1d'), { headers: auth })).json()) as { source: string; series: Array<{ data: unknown[] }> };
   if (yearCheck.series?.length !== YEAR_STATIONS * METRICS.length) throw new Error(`unexpected daily answer: ${JSON.stringify(yearCheck).slice(0, 300)}`);
-  const yearly = await timed(RUNS, async () => {
-    const res = await fetch(yearUrl('1d'), { headers: auth });
-    await res.arrayBuffer();
-  });
+  const yearly = summary((await client.time(yearUrl('1d'), auth, RUNS)).ms);
   const monthCheck = (await (await fetch(yearUrl('1mo'), { headers: auth })).json()) as { source: string; series: Array<{ data: unknown[] }> };
-  const monthly = await timed(RUNS, async () => {
-    const res = await fetch(yearUrl('1mo'), { headers: auth });
-    await res.arrayBuffer();
-  });
+  const monthly = summary((await client.time(yearUrl('1mo'), auth, RUNS)).ms);
 
   // export: the 1-day fleet (1.44 M rows) as CSV
-  t0 = performance.now();
-  const exp = await fetch(`${base}/api/v1/export?stations=${ids.slice(0, quick ? 20 : 100).join(',')}&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00&format=csv`, {
-    headers: auth,
-  });
-  const reader = exp.body!.getReader();
-  let lines = 0;
-  let rssPeak = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    for (const b of value) if (b === 10) lines++;
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  }
-  const exportS = (performance.now() - t0) / 1000;
+  // the app's process RSS (its database worker included) sampled every 100 ms while the client reads
+  let rssPeak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
+  const exp = await client.stream(
+    `${base}/api/v1/export?stations=${ids.slice(0, quick ? 20 : 100).join(',')}&from=2026-10-01T00:00:00%2B07:00&to=2026-10-02T00:00:00%2B07:00&format=csv`,
+    auth,
+  );
+  clearInterval(sampler);
+  const lines = exp.lines;
+  const exportS = exp.ms / 1000;
 
   console.log(
     `\nQuantrac analytics bench${quick ? ' (quick)' : ''}: ${rows.toLocaleString('en')} rows seeded in ${seedS.toFixed(1)} s, aggregates refreshed in ${refreshS.toFixed(1)} s\n`,
@@ -150,9 +134,10 @@ try {
     `| monthly avg,min,max,count: 1 year × ${YEAR_STATIONS} stations × 10 metrics (${monthCheck.series[0]!.data.length} buckets each) | ${monthly.p50} | ${monthly.p95} | ${monthCheck.source} |`,
   );
   console.log(
-    `\nExport CSV: ${(lines - 1).toLocaleString('en')} rows in ${exportS.toFixed(1)} s = ${Math.round((lines - 1) / exportS).toLocaleString('en')} rows/s (process RSS peak ${Math.round(rssPeak / 1e6)} MB)`,
+    `\nExport CSV: ${(lines - 1).toLocaleString('en')} rows in ${exportS.toFixed(1)} s = ${Math.round((lines - 1) / exportS).toLocaleString('en')} rows/s (the app's RSS peak ${Math.round(rssPeak / 1e6)} MB)`,
   );
 } finally {
+  client.close();
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../app.js';
 import { LANES } from '../store/db-gate.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { BENCH_STATION_SECRET, cpuSampler, machine, percentiles, registerBenchStations, runLoad } from './lib.js';
+import { BENCH_STATION_SECRET, cpuSampler, httpClient, machine, percentiles, registerBenchStations, runLoad } from './lib.js';
 import { limitHeapGrowth } from '../lib/heap.js';
 
 // the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
@@ -141,6 +141,9 @@ function snapshot<T extends object>(m: ReadonlyMap<string, T>): Map<string, T> {
   return new Map([...m].map(([k, v]) => [k, { ...v }]));
 }
 
+/** The export and the aggregate are asked by a client in its own process, as an analyst's are (bench/http-client.ts). */
+const client = await httpClient();
+
 let startCursor = Date.now() - 2 * HOUR;
 /** Each phase writes its own slice of the past (the load generator walks each station's clock back a second a message). */
 function nextStart(): number {
@@ -163,6 +166,7 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
   });
   await run.connected;
   let stop = false;
+  const stopExport = new AbortController();
   const exportRows = { rows: 0, ms: 0, loops: 0 };
   const aggregateMs: number[] = [];
   const jobRuns: number[] = [];
@@ -172,20 +176,9 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     loops.push(
       (async () => {
         while (!stop) {
-          const t0 = performance.now();
-          const res = await fetch(exportUrl, { headers: auth });
-          if (res.status !== 200) throw new Error(`export: ${res.status} ${await res.text()}`);
-          const reader = res.body!.getReader();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            for (const b of value) if (b === 10) exportRows.rows++;
-            if (stop) {
-              await reader.cancel();
-              break;
-            }
-          }
-          exportRows.ms += performance.now() - t0;
+          const exp = await client.stream(exportUrl, auth, { signal: stopExport.signal });
+          exportRows.rows += exp.lines;
+          exportRows.ms += exp.ms;
           exportRows.loops++;
         }
       })(),
@@ -195,11 +188,7 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
       (async () => {
         while (!stop) {
           const next = performance.now() + 1000;
-          const t0 = performance.now();
-          const res = await fetch(hourlyUrl, { headers: auth });
-          if (res.status !== 200) throw new Error(`aggregate: ${res.status} ${await res.text()}`);
-          await res.arrayBuffer();
-          aggregateMs.push(performance.now() - t0);
+          aggregateMs.push(...(await client.time(hourlyUrl, auth, 1)).ms);
           await sleep(Math.max(0, next - performance.now()));
         }
       })(),
@@ -251,6 +240,7 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
   );
   const usage = cpu.stop();
   stop = true;
+  stopExport.abort();
   await Promise.all(loops);
   const { rows: quarantined } = await app.store.db.query<{ n: number }>(`SELECT count(*)::int8 AS n FROM quarantine`);
   if (quarantined[0]!.n > 0) throw new Error(`${quarantined[0]!.n} payloads were quarantined: the bench's stations or readings are wrong`);
@@ -384,6 +374,7 @@ try {
   writeFileSync(`${dir}contention.json`, `${JSON.stringify(out, null, 2)}\n`);
   if (failed > 0) console.error(`FAILED: ${failed} publishes were refused`);
 } finally {
+  client.close();
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -10,8 +10,9 @@
  * database worker's WebAssembly memory and V8 heap (+ external) at their peaks (asked every
  * 250 ms, answered between two page queries). `--trace N` prints a line every N rows: rows/s
  * since the last line and the memory figures, to see whether pages slow down or memory grows
- * along the export. The HTTP client reading the body runs in this same process (it counts
- * newlines with Buffer.indexOf), so its CPU and memory are in the figures. Compression is off
+ * along the export. The HTTP client reading the body runs in its own process (bench/http-client.ts,
+ * counting newlines with Buffer.indexOf), as an analyst's does: the CPU and memory figures are
+ * the app's (both its threads), the client's are not in them. Compression is off
  * (`compressAfterDays: 0`) so no policy job runs during the export; `--compress` compresses every
  * chunk after the seed (compress_chunk, as the policy would: segmented by station and metric), to
  * measure the export over compressed chunks (the pages then read the compressed batches
@@ -22,6 +23,7 @@ import { createApp } from '../app.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { login, registerStation } from '../test/helpers/child-app.js';
 import { limitHeapGrowth } from '../lib/heap.js';
+import { httpClient } from './lib.js';
 
 // the app in this process runs with the heap growth main.ts sets (lib/heap.ts)
 limitHeapGrowth();
@@ -57,6 +59,8 @@ const app = await createApp({
   store: { compressAfterDays: 0 },
 });
 const base = `http://127.0.0.1:${app.ports.http}`;
+// the export is read by a client in its own process, as an analyst's is (bench/http-client.ts)
+const client = await httpClient();
 try {
   const token = await login(base, 'admin', 'bench-admin-password');
   const auth = { authorization: `Bearer ${token}` };
@@ -90,7 +94,7 @@ try {
   console.log(
     `\nQuantrac export bench: ${expected.toLocaleString('en')} rows (${STATIONS} stations × ${METRICS.length} metrics × ${MINUTES.toLocaleString('en')} minutes) seeded in ${seedS.toFixed(1)} s${compressed}`,
   );
-  console.log('(the HTTP client runs in this process; RSS includes the embedded database worker)\n');
+  console.log("(the HTTP client runs in its own process; CPU and RSS are the app's, its embedded database worker included)\n");
   console.log(
     '| Format | Rows | MB | Seconds | Rows/s | MB/s | CPU s | RSS before MB | RSS peak MB | RSS end MB | JS heap peak MB | buffers peak MB | DB WASM peak MB | DB worker heap peak MB |',
   );
@@ -129,7 +133,6 @@ try {
     };
     const workerSampler = setInterval(sampleWorker, 250);
     const mb = (n: number) => Math.round(n / 1e6);
-    let traceAt = TRACE_EVERY;
     let traceT = performance.now();
     let traceLines = 0;
     const trace = (lines: number) => {
@@ -143,24 +146,12 @@ try {
     };
     const cpu0 = process.cpuUsage();
     t0 = performance.now();
-    const res = await fetch(`${base}/api/v1/export?stations=${ids.join(',')}&from=${new Date(START).toISOString()}&to=${new Date(END).toISOString()}&format=${format}`, {
-      headers: auth,
-    });
-    if (res.status !== 200) throw new Error(`export: ${res.status} ${await res.text()}`);
-    const reader = res.body!.getReader();
-    let lines = 0;
-    let bytes = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) lines++;
-      if (TRACE_EVERY > 0 && lines >= traceAt) {
-        trace(lines);
-        traceAt += TRACE_EVERY;
-      }
-    }
+    const exp = await client.stream(
+      `${base}/api/v1/export?stations=${ids.join(',')}&from=${new Date(START).toISOString()}&to=${new Date(END).toISOString()}&format=${format}`,
+      auth,
+      { progressEvery: TRACE_EVERY, onProgress: trace },
+    );
+    const { lines, bytes } = exp;
     const s = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
@@ -175,6 +166,7 @@ try {
     );
   }
 } finally {
+  client.close();
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 /**
  * Benchmark helpers: percentiles, the machine's description, and CPU/memory read from /proc
  * (per process and per thread, so the main thread can be told from the embedded database's
- * worker), plus the child process that drives the load (bench/load.ts).
+ * worker), plus the child processes that drive the load (bench/load.ts) and that are an
+ * analyst's HTTP client (bench/http-client.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { hashSecret } from '../lib/passwords.js';
 import type { Db } from '../store/db.js';
+import type { HttpClientReply, HttpClientRequest } from './http-client.js';
 import type { LoadResult, LoadSpec } from './load.js';
 
 const CLK_TCK = 100; // USER_HZ on Linux
@@ -253,4 +255,76 @@ export function runLoad(spec: LoadSpec): LoadRun {
     child.once('exit', (code) => (got ? resolve(got) : reject(new Error(`load generator exited with ${code} without a result`))));
   });
   return { child, connected, result, stop: () => child.connected && child.send({ type: 'stop' }) };
+}
+
+export interface HttpClient {
+  /** GETs `url` `runs` times, one after another, each read to its last byte: each request's ms. */
+  time(url: string, headers: Record<string, string>, runs: number): Promise<{ bytes: number; ms: number[] }>;
+  /**
+   * One GET read to its end in the client process, counting lines; `onProgress` every
+   * `progressEvery` lines; `signal` cuts it (then `aborted`, with the lines read until then).
+   */
+  stream(
+    url: string,
+    headers: Record<string, string>,
+    options?: { progressEvery?: number; onProgress?: (lines: number) => void; signal?: AbortSignal },
+  ): Promise<{ bytes: number; lines: number; ms: number; aborted: boolean }>;
+  close(): void;
+}
+
+/**
+ * Forks bench/http-client.ts: an HTTP client in its own process, as an analyst's is, so what it
+ * costs to receive an answer is not counted in the server's event loop and heap. A status other
+ * than 200 rejects with the body's start.
+ */
+export async function httpClient(): Promise<HttpClient> {
+  const child = fork(fileURLToPath(new URL('./http-client.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, { resolve: (r: HttpClientReply & { type: 'done' }) => void; reject: (e: Error) => void; onProgress?: (lines: number) => void }>();
+  let nextId = 0;
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`http client exited (${code}) before it was ready`)));
+  });
+  child.on('message', (m: HttpClientReply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'progress') p.onProgress?.(m.lines);
+    else {
+      pending.delete(m.id);
+      if (m.status === 200 || m.error === 'aborted') p.resolve(m);
+      else p.reject(new Error(`GET answered ${m.status}: ${m.error ?? ''}`));
+    }
+  });
+  child.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`http client exited (${code})`));
+    pending.clear();
+  });
+  const ask = (req: HttpClientRequest, onProgress?: (lines: number) => void) =>
+    new Promise<HttpClientReply & { type: 'done' }>((resolve, reject) => {
+      pending.set(req.id, { resolve, reject, onProgress });
+      child.send(req);
+    });
+  return {
+    async time(url, headers, runs) {
+      const r = await ask({ type: 'time', id: nextId++, url, headers, runs });
+      return { bytes: r.bytes, ms: r.ms };
+    },
+    async stream(url, headers, options = {}) {
+      const id = nextId++;
+      const abort = () => child.connected && child.send({ type: 'abort', id } satisfies HttpClientRequest);
+      options.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        const r = await ask({ type: 'stream', id, url, headers, progressEvery: options.progressEvery ?? 0 }, options.onProgress);
+        return { bytes: r.bytes, lines: r.lines, ms: r.ms[0]!, aborted: r.error === 'aborted' };
+      } finally {
+        options.signal?.removeEventListener('abort', abort);
+      }
+    },
+    close: () => {
+      if (child.connected) child.send({ type: 'close' });
+    },
+  };
 }

@@ -286,12 +286,26 @@ interface Sample {
   externalMb: number;
   acked: number;
   inFlight: number;
+  /** Auditor clients not connected at the sample, and publishes waiting in their offline queues. */
+  auditorsOffline: number;
+  auditorQueued: number;
   fleetAcknowledged: number;
   fleetFailed: number;
   spoolBytes: number;
   degraded: boolean;
 }
 const samples: Sample[] = [];
+/** mqtt.js's offline queue (publishes not yet written to a connection); not in its typings. */
+const queuedOf = (c: MqttClient) => ((c as unknown as { queue?: unknown[] }).queue ?? []).length;
+/** What each auditor client holds: connected or not, messages sent and not acknowledged, offline queue. */
+const auditorStates = () =>
+  auditors.map((a) => ({
+    id: a.id,
+    connected: a.client.connected,
+    reconnecting: a.client.reconnecting,
+    outgoing: Object.keys((a.client as unknown as { outgoing?: object }).outgoing ?? {}).length,
+    queued: queuedOf(a.client),
+  }));
 async function sample(): Promise<void> {
   let storage = { spoolBytes: -1, degraded: false };
   try {
@@ -319,6 +333,8 @@ async function sample(): Promise<void> {
     ...memory,
     acked: acked.size,
     inFlight,
+    auditorsOffline: auditors.filter((a) => !a.client.connected).length,
+    auditorQueued: auditors.reduce((n, a) => n + queuedOf(a.client), 0),
     fleetAcknowledged: f.acknowledged,
     fleetFailed: f.failed,
     spoolBytes: storage.spoolBytes,
@@ -350,7 +366,11 @@ for (;;) {
   if (!body.storage.degraded || Date.now() - windDown > 300_000) break;
   await sleep(500);
 }
-await Promise.all(auditors.map((a) => a.client.endAsync()));
+// Publishes still without their callback are reported with each client's state, then the clients
+// are closed by force (mqtt.js's normal end waits for every in-flight message, for ever).
+const stuck = inFlight > 0 ? auditorStates().filter((s) => s.outgoing > 0 || s.queued > 0 || !s.connected) : [];
+if (stuck.length > 0) console.log(JSON.stringify({ auditorPublishesWithoutCallback: inFlight, stuck }));
+await Promise.all(auditors.map((a) => a.client.endAsync(inFlight > 0)));
 await sample();
 await child.stop();
 await proxy.close();
@@ -430,6 +450,7 @@ const result = {
   auditorReadingsWrongValue: wrong,
   keysStoredTwice: twice,
   auditorCallbacksStillPending: inFlight,
+  stuckAuditors: stuck,
   fleet: { published: fleetStats.published, acknowledged: fleetStats.acknowledged, failed: fleetStats.failed, readings: fleetStats.readings, rowsStored: fleetRows },
   fleetLog: [...fleetLog].map(([message, e]) => ({ message, ...e, stations: [...e.stations].sort() })).sort((a, b) => b.count - a.count),
   quarantined,
