@@ -66,13 +66,20 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     return t;
   }
 
-  /** The no-data test of evalRule's input (same arrival time, same watching start), without its condition. */
+  /** When the rule's metric (the station, for a rule of no metric) last arrived, and the watching start silence counts from. */
+  function arrival(station: Station, metric: string | undefined, at: number): { lastReceivedAt: number | undefined; watchingSince: number } {
+    const s = windows.view(station.id);
+    return {
+      lastReceivedAt: metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt,
+      watchingSince: Math.max(watchingSince, firstSeenAt(station.id, at)),
+    };
+  }
+
+  /** The no-data test of evalRule's input (the same arrival), without building its condition. */
   function silentNow(station: Station, rule: Rule & { kind: 'no_data' }, at: number): boolean {
     const metric = ruleMetric(rule);
-    const s = windows.view(station.id);
-    const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
-    const since = lastReceivedAt ?? Math.max(watchingSince, firstSeenAt(station.id, at));
-    return noDataHolds(rule, at, since, rules.intervalMs(station, metric));
+    const a = arrival(station, metric, at);
+    return noDataHolds(rule, at, a.lastReceivedAt ?? a.watchingSince, rules.intervalMs(station, metric));
   }
 
   function evalRule(station: Station, rule: Rule, at: number): Condition | undefined {
@@ -80,7 +87,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const metric = ruleMetric(rule);
     const samples = metric ? (s.byMetric.get(metric) ?? []) : rule.kind === 'no_data' ? newestOf(s.latestByMetric) : latestTagged(s.latestByMetric);
     const open = lifecycle.openRecord(station.id, rule.id);
-    const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
+    const { lastReceivedAt, watchingSince: since } = arrival(station, metric, at);
     const hourly = metric ? s.series.get(metric)?.hours : undefined; // long mean windows (rules/hourly.ts)
     const hourSketches = metric ? s.series.get(metric)?.sketches : undefined; // anomaly histories (rules/hour-sketch.ts)
     return evaluate({
@@ -93,7 +100,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       ...(open?.level != null ? { activeLevel: open.level } : {}),
       expectedIntervalMs: rules.intervalMs(station, metric),
       ...(lastReceivedAt !== undefined ? { lastReceivedAt } : {}),
-      watchingSince: Math.max(watchingSince, firstSeenAt(station.id, at)),
+      watchingSince: since,
       stationAttributes: station.attributes ?? {},
       timeZone: timeZoneOr(station.timezone, agencyZone),
     });
