@@ -295,9 +295,18 @@ interface Sample {
   degraded: boolean;
 }
 const samples: Sample[] = [];
-/** mqtt.js's offline queue (publishes not yet written to a connection); not in its typings. */
-const queuedOf = (c: MqttClient) => ((c as unknown as { queue?: unknown[] }).queue ?? []).length;
-/** What each auditor client holds: connected or not, messages sent and not acknowledged, offline queue. */
+/**
+ * Publishes an mqtt.js client holds back (none of it in its typings): its offline queue, and the
+ * publishes waiting while it resends its stored in-flight messages after a reconnect (one at a
+ * time, each waiting for its PUBACK; it emits 'connect' only once they are all acknowledged).
+ */
+interface ClientInternals {
+  queue?: unknown[];
+  _storeProcessingQueue?: unknown[];
+  _storeProcessing?: boolean;
+}
+const internals = (c: MqttClient) => c as unknown as ClientInternals;
+const queuedOf = (c: MqttClient) => (internals(c).queue ?? []).length + (internals(c)._storeProcessingQueue ?? []).length;
 const auditorStates = () =>
   auditors.map((a) => ({
     id: a.id,
@@ -305,6 +314,7 @@ const auditorStates = () =>
     reconnecting: a.client.reconnecting,
     outgoing: Object.keys((a.client as unknown as { outgoing?: object }).outgoing ?? {}).length,
     queued: queuedOf(a.client),
+    resendingStored: internals(a.client)._storeProcessing === true,
   }));
 async function sample(): Promise<void> {
   let storage = { spoolBytes: -1, degraded: false };
