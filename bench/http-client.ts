@@ -50,9 +50,10 @@ function get(url: string, headers: Record<string, string>, onData: (chunk: Buffe
         else onData(chunk);
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, error: res.statusCode === 200 ? undefined : Buffer.concat(head).subarray(0, 300).toString() }));
-      // cut before its end (aborted): what was read until then
-      res.on('close', () => res.complete || resolve({ status: 0, bytes, error: 'aborted' }));
-      res.on('error', () => undefined);
+      // cut before its end: 'aborted' when the parent asked for it (what was read until then), an error otherwise
+      const cut = () => (id !== undefined && !streams.has(id) ? { status: 0, bytes, error: 'aborted' } : { status: 0, bytes, error: 'the response ended before its last byte' });
+      res.on('close', () => res.complete || resolve(cut()));
+      res.on('error', () => resolve(cut()));
     });
     req.on('error', (err) => (req.destroyed && id !== undefined && !streams.has(id) ? resolve({ status: 0, bytes: 0, error: 'aborted' }) : reject(err)));
     if (id !== undefined) streams.set(id, req);
