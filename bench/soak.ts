@@ -20,6 +20,7 @@
  */
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { linearRegression, standardDeviation } from 'simple-statistics';
@@ -137,11 +138,16 @@ for (let i = 0; i < FLEET; i++) {
  */
 const soakStarted = Date.now();
 const fleetLog = new Map<string, { level: string; count: number; firstMinute: number; lastMinute: number; stations: Set<string> }>();
+/** Fleet errors logged since the last sample, and this process's own event-loop delay (the fleet's clients share it). */
+let fleetErrorsSinceSample = 0;
+const soakLoop = monitorEventLoopDelay({ resolution: 20 });
+soakLoop.enable();
 const minuteNow = () => Math.round((Date.now() - soakStarted) / 6000) / 10;
 function tally(level: string, obj: unknown, msg?: string): void {
   const { err, stationId } = (obj ?? {}) as { err?: { message?: string; code?: string }; stationId?: string };
   const key = `${level}: ${msg ?? ''}${err ? ` (${err.code ? `${err.code}: ` : ''}${err.message ?? String(err)})` : ''}`.replace(/SOAK-F\d+/g, 'SOAK-F…');
   const m = minuteNow();
+  if (level === 'error') fleetErrorsSinceSample++;
   const e = fleetLog.get(key);
   if (e) {
     e.count++;
@@ -291,6 +297,11 @@ interface Sample {
   auditorQueued: number;
   fleetAcknowledged: number;
   fleetFailed: number;
+  /** Errors the fleet's clients logged since the previous sample (keepalive and connack timeouts, resets…). */
+  fleetErrors: number;
+  /** Longest event-loop delay since the previous sample: of this process (the fleet's and auditors' clients, the proxy) and of the app (its /metrics), ms. */
+  soakLoopMaxMs: number;
+  appLoopMaxMs: number;
   spoolBytes: number;
   degraded: boolean;
 }
@@ -325,6 +336,7 @@ async function sample(): Promise<void> {
     // keep going
   }
   const memory = { heapUsedMb: NaN, externalMb: NaN };
+  let appLoopMaxMs = NaN;
   try {
     const text = await (await fetch(`${child.httpUrl}/metrics`)).text();
     const mb = (name: string) => {
@@ -333,6 +345,8 @@ async function sample(): Promise<void> {
     };
     memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
     memory.externalMb = mb('nodejs_external_memory_bytes');
+    const lag = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
+    if (lag) appLoopMaxMs = Math.round(Number(lag.split(' ')[1]) * 1000);
   } catch {
     // keep going: the sample says NaN
   }
@@ -347,9 +361,14 @@ async function sample(): Promise<void> {
     auditorQueued: auditors.reduce((n, a) => n + queuedOf(a.client), 0),
     fleetAcknowledged: f.acknowledged,
     fleetFailed: f.failed,
+    fleetErrors: fleetErrorsSinceSample,
+    soakLoopMaxMs: Math.round(soakLoop.max / 1e6),
+    appLoopMaxMs,
     spoolBytes: storage.spoolBytes,
     degraded: storage.degraded,
   };
+  fleetErrorsSinceSample = 0;
+  soakLoop.reset();
   samples.push(s);
   console.log(JSON.stringify(s));
 }
