@@ -5,18 +5,27 @@
  * minute over one hour (60,000 readings, seeded with insertReadings), five of them drifting on
  * PM2.5. Measures the first run over that hour (hourly means, judgement, the flags written, the
  * aggregates refreshed, `validationChanged` emitted) and the same hour evaluated again (nothing
- * changes: the steady state of every scheduled run's look-back).
- * `npx tsx bench/validation-scheduled.ts [--runs 5]` (also run by `npm run bench -- --all`).
+ * changes: the steady state of every scheduled run's look-back). Then the judgement alone
+ * (validation/scheduled-spatial.ts, no database) on a dense network, one run's chunk of 6 hours:
+ * 1,000 stations in one place (each within every other's radius) × 10 metrics, its time and the
+ * longest event-loop delay while it ran, which is what the broker's keepalives and the live
+ * stream wait behind.
+ * `npx tsx bench/validation-scheduled.ts [--runs 5] [--dense 1000]` (also run by `npm run bench -- --all`).
  */
 import { rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../app.js';
 import { HOUR_MS } from '../lib/time.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
+import type { StationHourMean } from '../store/qc-scheduled.js';
 import { startQcSchedule } from '../validation/scheduled.js';
+import { defaultSpatialConfigOf } from '../validation/scheduled-config.js';
+import { evaluateSpatial } from '../validation/scheduled-spatial.js';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] ?? 5) || 5;
+const DENSE = args.includes('--dense') ? Number(args[args.indexOf('--dense') + 1]) : 1000;
 const METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure'];
 /** Plausible hourly levels of a clean urban air station (as bench/suite.ts sends). */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, tsp: 60, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008 };
@@ -100,3 +109,31 @@ try {
   await app.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
+
+// The judgement alone on a dense network: DENSE stations at one point, 10 metrics, 6 hours.
+const means: StationHourMean[] = [];
+const firstHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 6 * HOUR_MS;
+for (let s = 0; s < DENSE; s++)
+  for (let h = 0; h < 6; h++)
+    for (const metric of METRICS)
+      means.push({
+        stationId: `D-${s}`,
+        profileId: 'air-quality',
+        lat: 21.03,
+        lon: 105.85,
+        metric,
+        hour: firstHour + h * HOUR_MS,
+        mean: TYPICAL[metric]! * (1 + 0.02 * Math.sin(s * 7.3 + h)) + (metric === 'pm25' && s % 50 === 0 ? 40 : 0),
+        n: 60,
+      });
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+const t1 = performance.now();
+const findings = await evaluateSpatial(means, defaultSpatialConfigOf);
+const judgeMs = performance.now() - t1;
+loop.disable();
+const dense = { stations: DENSE, stationHours: means.length, ms: Math.round(judgeMs), longestLoopDelayMs: Math.round(loop.max / 1e6), findings: findings.length };
+console.log(JSON.stringify({ dense }, null, 2));
+console.log(
+  `spatial judgement alone, ${DENSE} stations in one place × ${METRICS.length} metrics × 6 h (${means.length} station hours): ${dense.ms} ms, longest event-loop delay ${dense.longestLoopDelayMs} ms, ${dense.findings} station hours flagged`,
+);

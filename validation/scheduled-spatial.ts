@@ -3,27 +3,29 @@
  * Spatial consistency (check code `spatial`, issue 18), the judgement itself, without I/O: for each
  * station, metric and hour, the station's hourly mean of its station-valid readings against the
  * robust consensus of its neighbours (the stations of the same profile within the radius that
- * have a mean of that metric for that hour): their median and their MAD. The station is flagged
- * when |mean − median| > max(k × 1.4826 × MAD, minDelta), and only with at least `minNeighbours`
- * neighbours: a lone station is never judged. A drifting sensor stands out this way while a
- * pollution episode, which its neighbours see too, does not.
+ * have a mean of that metric for that hour, at most the `maxNeighbours` nearest of them): their
+ * median and their MAD. The station is flagged when |mean − median| > max(k × 1.4826 × MAD,
+ * minDelta), and only with at least `minNeighbours` neighbours: a lone station is never judged. A
+ * drifting sensor stands out this way while a pollution episode, which its neighbours see too, does
+ * not.
+ *
+ * Cost. Each station's neighbours are found once per call, nearest first
+ * (validation/spatial-neighbours.ts), and kept up to NEIGHBOUR_LIST_FACTOR ×
+ * maxNeighbours; each station hour then reads its first `maxNeighbours` with a mean. So a call is
+ * O(stations × band + station hours × maxNeighbours), not O(station hours × stations of the
+ * profile): 1,000 stations in one city (all within each other's radius) cost 24–34 s of the main
+ * thread per run before (issue 20's soak, the MQTT keepalives of the fleet timed out), and the
+ * work yields to the event loop every `sliceMs`.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { StationHourMean } from '../store/qc-scheduled.js';
 import type { SpatialConfig, SpatialConfigOf } from './scheduled-config.js';
+import { haversineKm, latitudeIndex, nearestWithin } from './spatial-neighbours.js';
+
+export { haversineKm };
 
 /** 1.4826 × MAD estimates the standard deviation of normally distributed values. */
 export const MAD_TO_SIGMA = 1.4826;
-const EARTH_RADIUS_KM = 6371.0088;
-
-/** Great-circle distance between two points (haversine), km. */
-export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: number): number {
-  const rad = Math.PI / 180;
-  const dLat = (lat2 - lat1) * rad;
-  const dLon = (lon2 - lon1) * rad;
-  const a = Math.sin(dLat / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(a)));
-}
-
 /** The median of a non-empty list (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -41,15 +43,88 @@ export interface SpatialFinding {
   detail: { mean: number; median: number; mad: number; limit: number; neighbours: number; radiusKm: number };
 }
 
+/**
+ * How many of a station's nearest neighbours within the radius are kept, as a multiple of its
+ * `maxNeighbours`: the consensus of an hour takes the first `maxNeighbours` of them that have a
+ * mean, so up to three quarters of the nearest may be silent that hour.
+ */
+export const NEIGHBOUR_LIST_FACTOR = 4;
+
 const round = (v: number) => Math.round(v * 1000) / 1000;
+/** How many neighbours make a consensus: maxNeighbours, never fewer than minNeighbours. */
+const consensusSize = (c: SpatialConfig) => Math.max(1, c.maxNeighbours, c.minNeighbours);
+
+interface Site {
+  stationId: string;
+  profileId: string;
+  lat: number;
+  lon: number;
+  config: SpatialConfig;
+  /** indices into the profile's sites, nearest first (distance, then station id) */
+  neighbours: Int32Array;
+}
+
+/** Yields to the event loop when the current slice has run `sliceMs`. */
+function slicer(sliceMs: number): () => Promise<void> {
+  let sliceStart = performance.now();
+  return async () => {
+    if (performance.now() - sliceStart < sliceMs) return;
+    await nextTurn();
+    sliceStart = performance.now();
+  };
+}
+
+/** The sites of each profile (one per station in `means`), each with its nearest neighbours. */
+async function sitesByProfile(
+  means: readonly StationHourMean[],
+  configOf: SpatialConfigOf,
+  yieldNow: () => Promise<void>,
+): Promise<Map<string, { sites: Site[]; index: Map<string, number> }>> {
+  const seen = new Map<string, StationHourMean>();
+  for (const m of means) if (!seen.has(m.stationId)) seen.set(m.stationId, m);
+  const grouped = new Map<string, StationHourMean[]>();
+  for (const m of seen.values()) {
+    const list = grouped.get(m.profileId);
+    if (list) list.push(m);
+    else grouped.set(m.profileId, [m]);
+  }
+  const out = new Map<string, { sites: Site[]; index: Map<string, number> }>();
+  for (const [profileId, list] of grouped) {
+    list.sort((a, b) => (a.stationId < b.stationId ? -1 : a.stationId > b.stationId ? 1 : 0));
+    const sites: Site[] = list.map((m) => ({
+      stationId: m.stationId,
+      profileId,
+      lat: m.lat,
+      lon: m.lon,
+      config: configOf(m.stationId, profileId),
+      neighbours: new Int32Array(0),
+    }));
+    const byLat = latitudeIndex(sites);
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i]!;
+      if (!site.config.enabled) continue;
+      site.neighbours = nearestWithin(byLat, i, site.config.radiusKm, consensusSize(site.config) * NEIGHBOUR_LIST_FACTOR);
+      await yieldNow();
+    }
+    out.set(profileId, { sites, index: new Map(sites.map((site, i) => [site.stationId, i])) });
+  }
+  return out;
+}
+
+export interface EvaluateSpatialOptions {
+  /** The longest the work runs before it yields to the event loop, ms (default 10). */
+  sliceMs?: number;
+}
 
 /**
  * Judges every station hour in `means` (any number of hours, metrics and profiles at once).
  * @example
- * evaluateSpatial(await hourlyStationMeans(db, from, to), defaultSpatialConfigOf);
- * // → [{ stationId: 'HN-04', metric: 'pm25', hour, version: 1, detail: { mean: 61.2, median: 38.5, mad: 1.1, limit: 15, neighbours: 4, radiusKm: 10 } }]
+ * await evaluateSpatial(await hourlyStationMeans(db, from, to), defaultSpatialConfigOf);
+ * // → [{ stationId: 'HN-04', metric: 'pm25', hour, version: 2, detail: { mean: 61.2, median: 38.5, mad: 1.1, limit: 15, neighbours: 4, radiusKm: 10 } }]
  */
-export function evaluateSpatial(means: readonly StationHourMean[], configOf: SpatialConfigOf): SpatialFinding[] {
+export async function evaluateSpatial(means: readonly StationHourMean[], configOf: SpatialConfigOf, options: EvaluateSpatialOptions = {}): Promise<SpatialFinding[]> {
+  const yieldNow = slicer(options.sliceMs ?? 10);
+  const profiles = await sitesByProfile(means, configOf, yieldNow);
   // One group per profile, metric and hour: the candidates to be each other's neighbours.
   const groups = new Map<string, StationHourMean[]>();
   for (const m of means) {
@@ -58,28 +133,28 @@ export function evaluateSpatial(means: readonly StationHourMean[], configOf: Spa
     if (group) group.push(m);
     else groups.set(key, [m]);
   }
-  const configs = new Map<string, SpatialConfig>();
-  const configFor = (m: StationHourMean) => {
-    let c = configs.get(m.stationId);
-    if (!c) configs.set(m.stationId, (c = configOf(m.stationId, m.profileId)));
-    return c;
-  };
-  const distances = new Map<string, number>();
-  const distance = (a: StationHourMean, b: StationHourMean) => {
-    const key = a.stationId < b.stationId ? `${a.stationId}\u0000${b.stationId}` : `${b.stationId}\u0000${a.stationId}`;
-    let d = distances.get(key);
-    if (d === undefined) distances.set(key, (d = haversineKm(a.lat, a.lon, b.lat, b.lon)));
-    return d;
-  };
 
   const findings: SpatialFinding[] = [];
+  const meanOf = new Map<string, Float64Array>();
   for (const group of groups.values()) {
     if (group.length < 2) continue;
+    const { sites, index } = profiles.get(group[0]!.profileId)!;
+    // the group's means by site index (NaN: no mean that hour)
+    let byIndex = meanOf.get(group[0]!.profileId);
+    if (!byIndex) meanOf.set(group[0]!.profileId, (byIndex = new Float64Array(sites.length)));
+    byIndex.fill(NaN);
+    for (const m of group) byIndex[index.get(m.stationId)!] = m.mean;
     for (const self of group) {
-      const config = configFor(self);
+      const site = sites[index.get(self.stationId)!]!;
+      const config = site.config;
       const minDelta = config.minDelta[self.metric];
       if (!config.enabled || minDelta === undefined) continue;
-      const values = group.filter((o) => o !== self && distance(self, o) <= config.radiusKm).map((o) => o.mean);
+      const values: number[] = [];
+      const want = consensusSize(config);
+      for (let j = 0; j < site.neighbours.length && values.length < want; j++) {
+        const v = byIndex[site.neighbours[j]!]!;
+        if (!Number.isNaN(v)) values.push(v);
+      }
       if (values.length < Math.max(1, config.minNeighbours)) continue;
       const med = median(values);
       const mad = median(values.map((v) => Math.abs(v - med)));
@@ -93,6 +168,7 @@ export function evaluateSpatial(means: readonly StationHourMean[], configOf: Spa
         detail: { mean: round(self.mean), median: round(med), mad: round(mad), limit: round(limit), neighbours: values.length, radiusKm: config.radiusKm },
       });
     }
+    await yieldNow();
   }
   return findings;
 }

@@ -105,7 +105,7 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
   /** Judges [from, to) and makes the result the check's flags there. */
   async function evaluateChunk(from: number, to: number, configOf: SpatialConfigOf) {
     const means = await hourlyStationMeans(db, new Date(from), new Date(to));
-    const findings = evaluateSpatial(means, configOf);
+    const findings = await evaluateSpatial(means, configOf);
     const byHour = new Map(findings.map((f) => [`${f.stationId}\u0000${f.metric}\u0000${f.hour}`, f]));
     const times = await readingTimesOf(db, findings);
     const flags: QcFlag[] = [];

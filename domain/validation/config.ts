@@ -99,6 +99,8 @@ export interface SpatialConfig {
   radiusKm: number;
   k: number;
   minNeighbours: number;
+  /** At most this many neighbours make the consensus: the nearest that have a mean for the hour. */
+  maxNeighbours: number;
   minDelta: Record<string, number>;
 }
 
@@ -195,6 +197,7 @@ export const QC_CONFIG_SCHEMA: Schema = {
         radiusKm: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
         k: positive,
         minNeighbours: { type: 'integer', minimum: 1, maximum: 1000 },
+        maxNeighbours: { type: 'integer', minimum: 1, maximum: 1000 },
         minDelta: { type: 'object', propertyNames: { pattern: METRIC_KEY }, additionalProperties: nonNegative },
       },
       'A station far from the robust consensus of its neighbours (scheduled)',
@@ -251,10 +254,11 @@ export const QC_DEFAULTS: QcConfig = {
   },
   spatial: {
     enabled: true,
-    version: 1,
+    version: 2,
     radiusKm: 10,
     k: 3,
     minNeighbours: 3,
+    maxNeighbours: 30,
     minDelta: { pm25: 15, pm10: 25, tsp: 40, so2: 20, no2: 20, co: 1000, o3: 30, temp: 2, rh: 10, pressure: 3 },
   },
 };
