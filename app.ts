@@ -18,6 +18,7 @@ import { createIngest, type Ingest } from './ingest/index.js';
 import { loadStationDirectory, type StationDirectory } from './stations/directory.js';
 import { EventBus } from './domain/events.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { watchEventLoop } from './lib/loop-watch.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { generateSecret, hashSecret } from './lib/passwords.js';
 import { createStore, type Store } from './store/index.js';
@@ -115,8 +116,13 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   const profiles = loadProfiles();
 
   const store = await createStore(config, logger.child({ component: 'store' }));
+  // A blocked main thread holds the broker, ingest and the live stream: counted and logged.
+  const loopWatch = watchEventLoop({ logger: logger.child({ component: 'event-loop' }), onBlock: () => metrics.eventLoopBlocks.inc() });
   // What close() undoes, in reverse order of creation; each step named, so a shutdown that hangs says where.
-  const closers: Array<{ what: string; close: () => Promise<void> }> = [{ what: 'database', close: () => store.close() }];
+  const closers: Array<{ what: string; close: () => Promise<void> }> = [
+    { what: 'event-loop watch', close: async () => loopWatch.close() },
+    { what: 'database', close: () => store.close() },
+  ];
   const onClose = (what: string, close: () => Promise<void>): void => {
     closers.push({ what, close });
   };

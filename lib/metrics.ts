@@ -81,6 +81,11 @@ export function createMetrics() {
     labelNames: ['owner', 'event'] as const,
     registers: [registry],
   });
+  const eventLoopBlocks = new Counter({
+    name: 'quantrac_event_loop_blocks_total',
+    help: 'Times the main thread was blocked 1 s or more (lib/loop-watch.ts; each logged at warn level, at most one line a minute)',
+    registers: [registry],
+  });
   const filesReceived = new Counter({
     name: 'quantrac_files_received_total',
     help: 'Circular 10 files received, by way (ftp, drop) and outcome (accepted, partial, quarantined, repeat, refused)',
@@ -151,6 +156,7 @@ export function createMetrics() {
     connectedStations,
     mqttDenied,
     listenerFailures,
+    eventLoopBlocks,
   };
 }
 

@@ -48,4 +48,16 @@ describe('/metrics', () => {
     expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} [1-9]/m);
     expect(text).not.toMatch(/NO-SUCH-STATION|no\/such\/route/);
   });
+
+  it('counts a blocked main thread (a synchronous task of 1.3 s)', async () => {
+    const count = (text: string) => Number(/^quantrac_event_loop_blocks_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+    const before = count(await scrape());
+    expect(before).toBeGreaterThanOrEqual(0);
+    const end = performance.now() + 1300;
+    while (performance.now() < end) {
+      // the app shares this thread: nothing else runs
+    }
+    await new Promise((r) => setTimeout(r, 600));
+    expect(count(await scrape())).toBeGreaterThan(before);
+  });
 });
