@@ -8,6 +8,7 @@
  */
 import { localDayRange, timeZoneOr } from '../lib/time.js';
 import { createError } from '../lib/errors.js';
+import { onEveryTick } from '../lib/loop-watch.js';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Broker } from '../broker/index.js';
 import { isStationId } from '../domain/topics.js';
@@ -79,15 +80,11 @@ export interface LoadShedder {
 }
 
 export function createLoadShedder(logger: Logger, { maxLagMs = 100, sampleMs = 200, recoverSamples = 5 } = {}): LoadShedder & { drop(): void } {
-  let expected = performance.now() + sampleMs;
   let shedding = false;
   let calm = 0;
   let dropped = 0;
   let droppedSinceLog = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const lag = now - expected;
-    expected = now + sampleMs;
+  const stop = onEveryTick(sampleMs, (lag) => {
     if (lag > maxLagMs) {
       calm = 0;
       if (!shedding) logger.warn({ lagMs: Math.round(lag) }, 'event loop overloaded: readings are not delivered to Node-RED flows until it recovers');
@@ -97,8 +94,7 @@ export function createLoadShedder(logger: Logger, { maxLagMs = 100, sampleMs = 2
       logger.warn({ dropped: droppedSinceLog }, 'event loop recovered: delivering readings to Node-RED flows again');
       droppedSinceLog = 0;
     }
-  }, sampleMs);
-  timer.unref();
+  });
   return {
     get shedding() {
       return shedding;
@@ -110,7 +106,7 @@ export function createLoadShedder(logger: Logger, { maxLagMs = 100, sampleMs = 2
       dropped++;
       droppedSinceLog++;
     },
-    close: () => clearInterval(timer),
+    close: stop,
   };
 }
 

@@ -37,6 +37,24 @@ export interface LoopWatch {
   close(): void;
 }
 
+/**
+ * Calls `onTick` every `sampleMs` with how late that tick came, ms (a block of d ms shows as one
+ * tick late by d; lateness never adds up across ticks). The timer never keeps the process alive.
+ * Returns the stop. The measurement under watchEventLoop and Node-RED's load shedder
+ * (automation/host.ts).
+ */
+export function onEveryTick(sampleMs: number, onTick: (lateMs: number, now: number) => void): () => void {
+  let expected = performance.now() + sampleMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const late = now - expected;
+    expected = now + sampleMs;
+    onTick(late, now);
+  }, sampleMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function watchEventLoop(options: LoopWatchOptions): LoopWatch {
   const { logger, thresholdMs = 1000, sampleMs = 250, logEveryMs = 60_000, onBlock } = options;
   let blocks = 0;
@@ -44,11 +62,7 @@ export function watchEventLoop(options: LoopWatchOptions): LoopWatch {
   let lastLogAt = -Infinity;
   let unlogged = 0;
   let unloggedLongest = 0;
-  let expected = performance.now() + sampleMs;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const late = now - expected;
-    expected = now + sampleMs;
+  const stop = onEveryTick(sampleMs, (late, now) => {
     if (late < thresholdMs) return;
     const blockedMs = Math.round(late);
     blocks++;
@@ -64,8 +78,7 @@ export function watchEventLoop(options: LoopWatchOptions): LoopWatch {
     lastLogAt = now;
     unlogged = 0;
     unloggedLongest = 0;
-  }, sampleMs);
-  timer.unref();
+  });
   return {
     get blocks() {
       return blocks;
@@ -73,6 +86,6 @@ export function watchEventLoop(options: LoopWatchOptions): LoopWatch {
     get longestMs() {
       return longestMs;
     },
-    close: () => clearInterval(timer),
+    close: stop,
   };
 }
