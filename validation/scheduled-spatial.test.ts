@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StationHourMean } from '../store/qc-scheduled.js';
 import { defaultSpatialConfigOf, spatialSettings, SPATIAL_DEFAULTS } from './scheduled-config.js';
-import { evaluateSpatial, haversineKm, MAD_TO_SIGMA, median, type SpatialFinding } from './scheduled-spatial.js';
+import { evaluateSpatial, MAD_TO_SIGMA, median, type SpatialFinding } from './scheduled-spatial.js';
+import { haversineKm } from './spatial-neighbours.js';
 
 const HOUR = Date.UTC(2026, 11, 1, 3);
 /** about 1.11 km per 0.01° of latitude */

@@ -20,12 +20,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { StationHourMean } from '../store/qc-scheduled.js';
 import type { SpatialConfig, SpatialConfigOf } from './scheduled-config.js';
-import { haversineKm, latitudeIndex, nearestWithin } from './spatial-neighbours.js';
-
-export { haversineKm };
+import { latitudeIndex, nearestWithin } from './spatial-neighbours.js';
 
 /** 1.4826 × MAD estimates the standard deviation of normally distributed values. */
 export const MAD_TO_SIGMA = 1.4826;
+
 /** The median of a non-empty list (the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
