@@ -55,12 +55,18 @@ const consensusSize = (c: SpatialConfig) => Math.max(1, c.maxNeighbours, c.minNe
 
 interface Site {
   stationId: string;
-  profileId: string;
   lat: number;
   lon: number;
   config: SpatialConfig;
   /** indices into the profile's sites, nearest first (distance, then station id) */
   neighbours: Int32Array;
+}
+
+/** A profile's sites, their index by station id, and a scratch row of one hour's means by site (NaN: none). */
+interface Profile {
+  sites: Site[];
+  index: Map<string, number>;
+  means: Float64Array;
 }
 
 /** Yields to the event loop when the current slice has run `sliceMs`. */
@@ -74,11 +80,7 @@ function slicer(sliceMs: number): () => Promise<void> {
 }
 
 /** The sites of each profile (one per station in `means`), each with its nearest neighbours. */
-async function sitesByProfile(
-  means: readonly StationHourMean[],
-  configOf: SpatialConfigOf,
-  yieldNow: () => Promise<void>,
-): Promise<Map<string, { sites: Site[]; index: Map<string, number> }>> {
+async function sitesByProfile(means: readonly StationHourMean[], configOf: SpatialConfigOf, yieldNow: () => Promise<void>): Promise<Map<string, Profile>> {
   const seen = new Map<string, StationHourMean>();
   for (const m of means) if (!seen.has(m.stationId)) seen.set(m.stationId, m);
   const grouped = new Map<string, StationHourMean[]>();
@@ -87,12 +89,11 @@ async function sitesByProfile(
     if (list) list.push(m);
     else grouped.set(m.profileId, [m]);
   }
-  const out = new Map<string, { sites: Site[]; index: Map<string, number> }>();
+  const out = new Map<string, Profile>();
   for (const [profileId, list] of grouped) {
     list.sort((a, b) => (a.stationId < b.stationId ? -1 : a.stationId > b.stationId ? 1 : 0));
     const sites: Site[] = list.map((m) => ({
       stationId: m.stationId,
-      profileId,
       lat: m.lat,
       lon: m.lon,
       config: configOf(m.stationId, profileId),
@@ -105,7 +106,7 @@ async function sitesByProfile(
       site.neighbours = nearestWithin(byLat, i, site.config.radiusKm, consensusSize(site.config) * NEIGHBOUR_LIST_FACTOR);
       await yieldNow();
     }
-    out.set(profileId, { sites, index: new Map(sites.map((site, i) => [site.stationId, i])) });
+    out.set(profileId, { sites, index: new Map(sites.map((site, i) => [site.stationId, i])), means: new Float64Array(sites.length) });
   }
   return out;
 }
@@ -134,13 +135,9 @@ export async function evaluateSpatial(means: readonly StationHourMean[], configO
   }
 
   const findings: SpatialFinding[] = [];
-  const meanOf = new Map<string, Float64Array>();
   for (const group of groups.values()) {
     if (group.length < 2) continue;
-    const { sites, index } = profiles.get(group[0]!.profileId)!;
-    // the group's means by site index (NaN: no mean that hour)
-    let byIndex = meanOf.get(group[0]!.profileId);
-    if (!byIndex) meanOf.set(group[0]!.profileId, (byIndex = new Float64Array(sites.length)));
+    const { sites, index, means: byIndex } = profiles.get(group[0]!.profileId)!;
     byIndex.fill(NaN);
     for (const m of group) byIndex[index.get(m.stationId)!] = m.mean;
     for (const self of group) {
