@@ -19,6 +19,7 @@ import { loadStationDirectory, type StationDirectory } from './stations/director
 import { EventBus } from './domain/events.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { watchEventLoop } from './lib/loop-watch.js';
+import { registerEmbeddedMemoryMetrics } from './store/embedded/metrics.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { generateSecret, hashSecret } from './lib/passwords.js';
 import { createStore, type Store } from './store/index.js';
@@ -116,6 +117,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   const profiles = loadProfiles();
 
   const store = await createStore(config, logger.child({ component: 'store' }));
+  if (store.db.embedded) registerEmbeddedMemoryMetrics(metrics, store.db.embedded);
   // A blocked main thread holds the broker, ingest and the live stream: counted and logged.
   const loopWatch = watchEventLoop({ logger: logger.child({ component: 'event-loop' }), onBlock: () => metrics.eventLoopBlocks.inc() });
   // What close() undoes, in reverse order of creation; each step named, so a shutdown that hangs says where.

@@ -30,6 +30,17 @@ describe('/metrics', () => {
     expect(text).not.toMatch(/quantrac_process_/);
   });
 
+  it("reports the embedded database's memory, which the process's heap gauges leave out", async () => {
+    const text = await scrape();
+    const gauge = (kind: string) => Number(new RegExp(`^quantrac_embedded_db_memory_bytes\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    // PostgreSQL's buffer pool alone sits in the WebAssembly memory
+    expect(gauge('wasm')).toBeGreaterThan(32 * 1048576);
+    expect(gauge('wasm')).toBe((await t.app.store.db.embedded!.memory()).wasmBytes);
+    expect(gauge('heap_used')).toBeGreaterThan(0);
+    expect(gauge('heap_total')).toBeGreaterThanOrEqual(gauge('heap_used'));
+    expect(gauge('external')).toBeGreaterThanOrEqual(0);
+  });
+
   it('tells which build runs', async () => {
     const text = await scrape();
     const m = /^quantrac_build_info\{version="([^"]+)",node="([^"]+)"\} 1$/m.exec(text);
