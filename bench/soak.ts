@@ -290,6 +290,11 @@ interface Sample {
   /** V8 heap in use and memory outside it (Buffers, ArrayBuffers), from the app's /metrics. */
   heapUsedMb: number;
   externalMb: number;
+  /** V8 heap the main thread holds (used or not): what a rise of RSS with a flat heap in use may be. */
+  heapTotalMb: number;
+  /** The embedded database's worker (quantrac_embedded_db_memory_bytes): PGlite's WebAssembly memory, the thread's V8 heap in use. */
+  dbWasmMb: number;
+  dbHeapUsedMb: number;
   acked: number;
   inFlight: number;
   /** Auditor clients not connected at the sample, and publishes waiting in their offline queues. */
@@ -335,7 +340,7 @@ async function sample(): Promise<void> {
   } catch {
     // keep going
   }
-  const memory = { heapUsedMb: NaN, externalMb: NaN };
+  const memory = { heapUsedMb: NaN, externalMb: NaN, heapTotalMb: NaN, dbWasmMb: NaN, dbHeapUsedMb: NaN };
   let appLoopMaxMs = NaN;
   try {
     const text = await (await fetch(`${child.httpUrl}/metrics`)).text();
@@ -345,6 +350,9 @@ async function sample(): Promise<void> {
     };
     memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
     memory.externalMb = mb('nodejs_external_memory_bytes');
+    memory.heapTotalMb = mb('nodejs_heap_size_total_bytes');
+    memory.dbWasmMb = mb('quantrac_embedded_db_memory_bytes{kind="wasm"}');
+    memory.dbHeapUsedMb = mb('quantrac_embedded_db_memory_bytes{kind="heap_used"}');
     const lag = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
     if (lag) appLoopMaxMs = Math.round(Number(lag.split(' ')[1]) * 1000);
   } catch {
@@ -463,6 +471,32 @@ function trend(pick: (s: (typeof samples)[number]) => number) {
     rangeMb: [Math.min(...ys), Math.max(...ys)],
   };
 }
+/**
+ * The same trend of each window's lowest sample (WINDOW_MIN minutes): the heap and RSS between two
+ * collections follow the collector's saw-tooth, and where a sample falls in it moves the fitted
+ * slope; the lowest sample of a window is the memory still in use after its collections.
+ */
+const WINDOW_MIN = 5;
+function floorTrend(pick: (s: (typeof samples)[number]) => number) {
+  const windows = new Map<number, number>();
+  for (const x of samples) {
+    const v = pick(x);
+    if (x.minute < WARMUP_MIN || !Number.isFinite(v)) continue;
+    const w = Math.floor(x.minute / WINDOW_MIN);
+    windows.set(w, Math.min(windows.get(w) ?? Infinity, v));
+  }
+  const pts = [...windows].map(([w, y]) => [((w + 0.5) * WINDOW_MIN) / 60, y] as [number, number]);
+  if (pts.length < 3) return { fromMinute: WARMUP_MIN, windowMinutes: WINDOW_MIN, windows: pts.length, slopeMbPerHour: null, residualSdMb: null, floorsMb: pts.map(([, y]) => y) };
+  const { m, b } = linearRegression(pts);
+  return {
+    fromMinute: WARMUP_MIN,
+    windowMinutes: WINDOW_MIN,
+    windows: pts.length,
+    slopeMbPerHour: Math.round(m * 10) / 10,
+    residualSdMb: Math.round(standardDeviation(pts.map(([h, y]) => y - (m * h + b))) * 10) / 10,
+    floorsMb: pts.map(([, y]) => y),
+  };
+}
 const half = Math.floor(rss.length / 2);
 const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
 const result = {
@@ -491,7 +525,14 @@ const result = {
     firstHalfAvg: avg(samples.slice(1, half).map((x) => x.heapUsedMb)),
     secondHalfAvg: avg(samples.slice(half).map((x) => x.heapUsedMb)),
   },
-  afterWarmup: { rss: trend((x) => x.rssMb), heapUsed: trend((x) => x.heapUsedMb) },
+  afterWarmup: {
+    rss: trend((x) => x.rssMb),
+    heapUsed: trend((x) => x.heapUsedMb),
+    heapTotal: trend((x) => x.heapTotalMb),
+    dbWasm: trend((x) => x.dbWasmMb),
+    dbHeapUsed: trend((x) => x.dbHeapUsedMb),
+  },
+  windowFloorsAfterWarmup: { rss: floorTrend((x) => x.rssMb), heapUsed: floorTrend((x) => x.heapUsedMb) },
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
