@@ -1,5 +1,5 @@
 /**
- * Ingest under contention (issue 20): `npx tsx bench/contention.ts [--seconds 60] [--rate 500] [--fifo | --ab] [--no-slice-cost]`.
+ * Ingest under contention (issue 20): `npx tsx bench/contention.ts [--seconds 60] [--rate 500] [--fifo | --ab] [--no-slice-cost] [--late]`.
  * The embedded database has one connection: does an ingest commit wait behind long reads and the
  * policy jobs? A fresh app (embedded TimescaleDB), seeded with a year of one station (10 metrics
  * every 5 minutes, about 1 M rows) and a day of 100 stations (10 metrics every 5 minutes), its
@@ -43,6 +43,7 @@ const SECONDS = arg('--seconds', 60);
 const AB = process.argv.includes('--ab');
 const FIFO = process.argv.includes('--fifo');
 const SLICE_COST = !process.argv.includes('--no-slice-cost');
+const LATE = process.argv.includes('--late');
 const METRICS = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 const ADMIN_PW = 'bench-admin-pw';
 const SECRET = BENCH_STATION_SECRET;
@@ -144,11 +145,19 @@ function snapshot<T extends object>(m: ReadonlyMap<string, T>): Map<string, T> {
 /** The export and the aggregate are asked by a client in its own process, as an analyst's are (bench/http-client.ts). */
 const client = await httpClient();
 
-let startCursor = Date.now() - 2 * HOUR;
-/** Each phase writes its own slice of the past (the load generator walks each station's clock back a second a message). */
+/**
+ * Each phase writes its own slice of time (the load generator walks each station's clock back a
+ * second a message): live readings by default, the newest at the phase's start, as stations report
+ * (newer than the refresh policies' end offset: the hour being written is answered in real time and
+ * not materialized yet). With `--late` the slices start 2 hours back, as before 2026-12-03: every
+ * reading is then late data in already materialized hours, which the refresh policy and the
+ * backfill refresher re-materialize while it is being written (a station's backlog at 5,000
+ * readings/s for the whole phase).
+ */
+let lastStart = Number.POSITIVE_INFINITY;
 function nextStart(): number {
-  const s = startCursor;
-  startCursor -= (SECONDS + 30) * 1000;
+  const s = Math.min(LATE ? Date.now() - 2 * HOUR : Date.now(), lastStart - (SECONDS + 30) * 1000);
+  lastStart = s;
   return s;
 }
 
@@ -351,7 +360,7 @@ try {
   process.exitCode = failed > 0 ? 1 : 0;
 
   console.log(
-    `\nIngest at ${MESSAGES_PER_SECOND * METRICS.length} readings/s (${INGEST_STATIONS} stations × ${METRICS.length} metrics, a message every ${INGEST_STATIONS / MESSAGES_PER_SECOND} s each), ${SECONDS} s a phase (machine shared: figures are noisy)\n`,
+    `\nIngest at ${MESSAGES_PER_SECOND * METRICS.length} readings/s (${INGEST_STATIONS} stations × ${METRICS.length} metrics, a message every ${INGEST_STATIONS / MESSAGES_PER_SECOND} s each), ${LATE ? 'late readings (2 hours back, in materialized hours)' : 'live readings'}, ${SECONDS} s a phase (machine shared: figures are noisy)\n`,
   );
   console.log('| Phase | publish→commit p50 / p95 / p99 ms | stored readings/s | export rows/s | aggregate p50 / p95 ms | policy job runs (ms) |');
   console.log('|---|---|---|---|---|---|');
@@ -368,7 +377,15 @@ try {
         `compress_chunk of a chunk of ${slices.compressChunkRows.toLocaleString('en')} rows ${slices.compressChunkMs} ms (${slices.compressRowsPerSecond.toLocaleString('en')} rows/s: a day at that load, 14.4 M rows, about ${Math.round(slices.compressDayOfAgencyLoadEstimateMs / 1000)} s)`,
     );
   }
-  const out = { when: new Date().toISOString(), machine: machine(), seconds: SECONDS, seeded: { rows: seeded[0]!.n, seedS, refreshS }, sliceCost: slices, phases };
+  const out = {
+    when: new Date().toISOString(),
+    machine: machine(),
+    seconds: SECONDS,
+    readings: LATE ? 'late' : 'live',
+    seeded: { rows: seeded[0]!.n, seedS, refreshS },
+    sliceCost: slices,
+    phases,
+  };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}contention.json`, `${JSON.stringify(out, null, 2)}\n`);
