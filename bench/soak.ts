@@ -292,7 +292,7 @@ interface Sample {
   externalMb: number;
   /** V8 heap the main thread holds (used or not): what a rise of RSS with a flat heap in use may be. */
   heapTotalMb: number;
-  /** The embedded database's worker (quantrac_embedded_db_memory_bytes): PGlite's WebAssembly memory, the thread's V8 heap in use. */
+  /** The database's worker (it runs in this process, not the app's: its memory is not in rssMb): PGlite's WebAssembly memory, the thread's V8 heap in use. */
   dbWasmMb: number;
   dbHeapUsedMb: number;
   acked: number;
@@ -351,12 +351,17 @@ async function sample(): Promise<void> {
     memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
     memory.externalMb = mb('nodejs_external_memory_bytes');
     memory.heapTotalMb = mb('nodejs_heap_size_total_bytes');
-    memory.dbWasmMb = mb('quantrac_embedded_db_memory_bytes{kind="wasm"}');
-    memory.dbHeapUsedMb = mb('quantrac_embedded_db_memory_bytes{kind="heap_used"}');
     const lag = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
     if (lag) appLoopMaxMs = Math.round(Number(lag.split(' ')[1]) * 1000);
   } catch {
     // keep going: the sample says NaN
+  }
+  try {
+    const db = await external.memory();
+    memory.dbWasmMb = Math.round(db.wasmBytes / 1048576);
+    memory.dbHeapUsedMb = Math.round(db.heapUsedBytes / 1048576);
+  } catch {
+    // restarting: NaN
   }
   const f = fleet.stats();
   const s: Sample = {
