@@ -458,12 +458,13 @@ await external.close();
 const rss = samples.map((s) => s.rssMb);
 /**
  * Flatness after the warm-up (issue 20: "RSS and heap flat after the first 10 minutes"): the
- * least-squares slope of the samples from WARMUP_MIN on, in MB per hour, beside the samples'
- * own noise (standard deviation of the residuals), so a reader sees whether a slope is within it.
+ * least-squares slope of the samples from WARMUP_MIN to the end of the load (the wind-down's
+ * sample is reported apart, as `afterLoad`), in MB per hour, beside the samples' own noise
+ * (standard deviation of the residuals), so a reader sees whether a slope is within it.
  */
 const WARMUP_MIN = arg('warmup-minutes', 10);
 function trend(pick: (s: (typeof samples)[number]) => number) {
-  const pts = samples.filter((x) => x.minute >= WARMUP_MIN && Number.isFinite(pick(x))).map((x) => [x.minute / 60, pick(x)] as [number, number]);
+  const pts = samples.filter((x) => x.minute >= WARMUP_MIN && x.minute <= MINUTES && Number.isFinite(pick(x))).map((x) => [x.minute / 60, pick(x)] as [number, number]);
   if (pts.length < 3) return { fromMinute: WARMUP_MIN, samples: pts.length, slopeMbPerHour: null, residualSdMb: null, rangeMb: null };
   const { m, b } = linearRegression(pts);
   const residuals = pts.map(([h, y]) => y - (m * h + b));
@@ -486,7 +487,7 @@ function floorTrend(pick: (s: (typeof samples)[number]) => number) {
   const windows = new Map<number, number>();
   for (const x of samples) {
     const v = pick(x);
-    if (x.minute < WARMUP_MIN || !Number.isFinite(v)) continue;
+    if (x.minute < WARMUP_MIN || x.minute > MINUTES || !Number.isFinite(v)) continue;
     const w = Math.floor(x.minute / WINDOW_MIN);
     windows.set(w, Math.min(windows.get(w) ?? Infinity, v));
   }
@@ -538,6 +539,8 @@ const result = {
     dbHeapUsed: trend((x) => x.dbHeapUsedMb),
   },
   windowFloorsAfterWarmup: { rss: floorTrend((x) => x.rssMb), heapUsed: floorTrend((x) => x.heapUsedMb) },
+  /** The last sample, taken once the fleet and the auditors stopped: what the app holds when the load is gone. */
+  afterLoad: (({ minute, rssMb, heapUsedMb, heapTotalMb }) => ({ minute, rssMb, heapUsedMb, heapTotalMb }))(samples.at(-1)!),
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
