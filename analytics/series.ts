@@ -142,6 +142,15 @@ const NONE_DOWN = utf8(',"fault":0,"maintenance":0,"percent":');
 const EMPTY_COUNTS = utf8(',"received":0,"valid":0,"flagged":0,"invalidated":0,"calibrating":0,"fault":0,"maintenance":0,"percent":');
 const BUCKET_BYTES = 1 + EXPECTED.length + EMPTY_COUNTS.length + 9 * 22 + CLOSE_BUCKET.length + CLOSE_SERIES.length;
 
+/**
+ * Buckets per statement of a large answer: its stations are asked in parts of about this many, so
+ * that an ingest commit waiting for the embedded database's one connection waits behind one part,
+ * not the whole answer (bench/contention.ts asks 24,000 buckets every second).
+ */
+const PART_ROWS = 6_000;
+/** At most this many parts per zone: each statement has its own planning cost (a few ms on the embedded database). */
+const MAX_PARTS = 4;
+
 const RANK: Record<AggregateSource, number> = { monthly: 0, daily: 1, hourly: 2, raw: 3 };
 
 export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles: ReadonlyMap<string, LoadedProfile>, req: SeriesRequest): Promise<SeriesResult> {
@@ -168,16 +177,9 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
     return { timezone, stations, offsetMs, from, to, source: chooseSource(req, offsetMs, timezone) };
   });
 
-  const out = new JsonBytes();
-  out.reserve(1);
-  out.bytes(OPEN_ARRAY);
-  let firstSeries = true;
   let usedSource: AggregateSource = 'monthly';
-  // the JSON of each aggregate's key (`,"avg":`; the first without its comma), and of `values` for a bucket without readings
-  const aggKeys = req.aggs.map((a, i) => utf8(`${i === 0 ? '' : ','}${JSON.stringify(a)}:`));
-  const emptyValues = utf8(req.aggs.map((a) => `${JSON.stringify(a)}:${a === 'count' ? '0' : 'null'}`).join(','));
-  const aggBytes = aggKeys.reduce((n, k) => n + k.length + 25, 0);
-  for (const plan of plans) {
+  // Each zone's buckets, checked against the limits before any query runs.
+  const zones = plans.map((plan) => {
     const limitDays = plan.source === 'raw' ? config.analytics.maxRawRangeDays : config.analytics.maxAggregateRangeDays;
     if (rangeDays(new Date(plan.from), new Date(plan.to)) > limitDays) {
       throw createError(
@@ -196,34 +198,72 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       }
     }
     if (RANK[plan.source] > RANK[usedSource]) usedSource = plan.source;
-    const cols = await aggregateColumns(db, {
-      stationIds: plan.stations.map((s) => s.id),
+    return { ...plan, starts };
+  });
+  type Zone = (typeof zones)[number];
+
+  // One statement per part: a zone's stations in groups of about PART_ROWS buckets (at most MAX_PARTS groups).
+  const parts: Array<{ zone: Zone; stations: Station[] }> = [];
+  for (const zone of zones) {
+    const perStation = Math.max(1, req.metrics.length * zone.starts.length);
+    const size = Math.max(1, Math.floor(PART_ROWS / perStation), Math.ceil(zone.stations.length / MAX_PARTS));
+    for (let i = 0; i < zone.stations.length; i += size) parts.push({ zone, stations: zone.stations.slice(i, i + size) });
+  }
+  const query = (part: (typeof parts)[number]) =>
+    aggregateColumns(db, {
+      stationIds: part.stations.map((s) => s.id),
       metrics: req.metrics,
-      from: new Date(plan.from),
-      to: new Date(plan.to),
+      from: new Date(part.zone.from),
+      to: new Date(part.zone.to),
       interval: req.bucket.sql,
-      timezone: plan.timezone,
+      timezone: part.zone.timezone,
       aggs: req.aggs,
       includeFlagged: req.quality === 'all',
-      source: plan.source,
+      source: part.zone.source,
       hourlyMeans: req.bucket.kind === 'aqiday',
-      ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, plan.source),
+      ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, part.zone.source),
     });
-    // Per bucket start, once for every series: its index, the bytes of its ts/end/local/day (after a comma but the first), the ms elapsed.
-    const index = new Map<number, number>();
-    const heads: Buffer[] = [];
-    const elapsed: number[] = [];
-    for (let i = 0; i < starts.length; i++) {
-      const start = starts[i]!;
-      const end = bucketEnd(req.bucket, start, plan.offsetMs);
-      const local = localIso(start, plan.offsetMs);
-      index.set(start, i);
-      const head = utf8(
-        `${i > 0 ? ',' : ''}{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
+
+  const out = new JsonBytes();
+  out.reserve(1);
+  out.bytes(OPEN_ARRAY);
+  let firstSeries = true;
+  // the JSON of each aggregate's key (`,"avg":`; the first without its comma), and of `values` for a bucket without readings
+  const aggKeys = req.aggs.map((a, i) => utf8(`${i === 0 ? '' : ','}${JSON.stringify(a)}:`));
+  const emptyValues = utf8(req.aggs.map((a) => `${JSON.stringify(a)}:${a === 'count' ? '0' : 'null'}`).join(','));
+  const aggBytes = aggKeys.reduce((n, k) => n + k.length + 25, 0);
+  // Per zone, per bucket start, once for every series: its index, the bytes of its ts/end/local/day (after a comma but the first), the ms elapsed.
+  const bucketsOf = new Map<Zone, { index: Map<number, number>; heads: Buffer[]; elapsed: number[] }>();
+  function zoneBuckets(zone: Zone) {
+    let b = bucketsOf.get(zone);
+    if (b) return b;
+    b = { index: new Map(), heads: [], elapsed: [] };
+    for (let i = 0; i < zone.starts.length; i++) {
+      const start = zone.starts[i]!;
+      const end = bucketEnd(req.bucket, start, zone.offsetMs);
+      const local = localIso(start, zone.offsetMs);
+      b.index.set(start, i);
+      b.heads.push(
+        utf8(
+          `${i > 0 ? ',' : ''}{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
+        ),
       );
-      heads.push(head);
-      elapsed.push(elapsedMs(start, end, req.now));
+      b.elapsed.push(elapsedMs(start, end, req.now));
     }
+    bucketsOf.set(zone, b);
+    return b;
+  }
+
+  // The next part is asked before this one's JSON is written: the database works on its own thread meanwhile.
+  let pending = parts.length > 0 ? query(parts[0]!) : undefined;
+  for (let k = 0; k < parts.length; k++) {
+    const cols = await pending!;
+    pending = k + 1 < parts.length ? query(parts[k + 1]!) : undefined;
+    // a failure of the next part is thrown when it is awaited (above); until then it is not unhandled
+    pending?.catch(() => undefined);
+    const { zone, stations } = parts[k]!;
+    const { starts } = zone;
+    const { index, heads, elapsed } = zoneBuckets(zone);
     // per series key, per bucket index: the row holding it (-1: none)
     const found = new Map<string, Int32Array>();
     for (let r = 0; r < cols.rows; r++) {
@@ -235,7 +275,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
       buckets[i] = r;
     }
     const { values, counts, aggCount } = cols;
-    for (const station of plan.stations) {
+    for (const station of stations) {
       const profile = profiles.get(station.profileId)!.profile;
       for (const metric of req.metrics) {
         const intervalSeconds = intervalSecondsOf(profile, metric);
@@ -243,7 +283,7 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
         const buckets = found.get(`${station.id}\t${metric}`);
         const unit = profile.metrics[metric]?.unit ?? '';
         const seriesHead = utf8(
-          `${firstSeries ? '' : ','}{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(plan.timezone)},"data":[`,
+          `${firstSeries ? '' : ','}{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(zone.timezone)},"data":[`,
         );
         firstSeries = false;
         out.reserve(seriesHead.length + 2);
