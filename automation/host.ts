@@ -20,7 +20,7 @@ import type { AlertRecord, Silence } from '../store/alerts.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { hourlyStats, queryReadings } from '../store/readings.js';
-import { completeness, type CompletenessRow } from '../analytics/series.js';
+import { completeness, type CompletenessRow } from '../analytics/completeness.js';
 import type { Config } from '../config/index.js';
 
 export interface StationInfo {

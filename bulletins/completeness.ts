@@ -4,7 +4,7 @@
  * (analytics/series.ts) pooled over a station's metrics (and days):
  * 100 × Σ valid ÷ Σ (expected − calibrating − fault − maintenance).
  */
-import { completeness, type CompletenessRow } from '../analytics/series.js';
+import { completeness, type CompletenessRow } from '../analytics/completeness.js';
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { reportedMetrics } from '../store/bulletin-data.js';

@@ -8,7 +8,8 @@
  * readings, a new local day) and advanced in between by the readings committed here; the
  * expected counts follow the clock, so the value is the API's for the same instant.
  */
-import { completeness as completenessReport, intervalSecondsOf } from '../../analytics/series.js';
+import { completeness as completenessReport } from '../../analytics/completeness.js';
+import { intervalSecondsOf } from '../../analytics/series.js';
 import type { Config } from '../../config/index.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
 import type { AcceptedReading } from '../../domain/events.js';

@@ -28,7 +28,8 @@ import type { Station } from '../../store/stations.js';
 import type { HttpDeps } from '../index.js';
 import { decodeCursor, encodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../../analytics/params.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
-import { COMPLETENESS_FORMULA, aggregateSeries, completeness, type Series } from '../../analytics/series.js';
+import { COMPLETENESS_FORMULA, completeness } from '../../analytics/completeness.js';
+import { aggregateSeries, type Series } from '../../analytics/series.js';
 import { COMPLETENESS_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ReadingsQuery } from '../schemas/readings.js';
 import { exportRoute } from './export.js';
 

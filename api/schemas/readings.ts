@@ -7,7 +7,7 @@
  */
 import { QUALITY_NAMES } from '../../domain/quality.js';
 import { CHECK_CODES, INVALIDATION_REASONS } from '../../domain/validation/codes.js';
-import { COMPLETENESS_FORMULA } from '../../analytics/series.js';
+import { COMPLETENESS_FORMULA } from '../../analytics/completeness.js';
 
 import { ERROR_RESPONSE, download } from './common.js';
 
