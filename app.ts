@@ -117,7 +117,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   const profiles = loadProfiles();
 
   const store = await createStore(config, logger.child({ component: 'store' }));
-  if (store.db.embedded) registerEmbeddedMemoryMetrics(metrics, store.db.embedded);
+  if (store.db.embedded) registerEmbeddedMemoryMetrics(metrics, store.db.embedded, logger.child({ component: 'store' }));
   // A blocked main thread holds the broker, ingest and the live stream: counted and logged.
   const loopWatch = watchEventLoop({ logger: logger.child({ component: 'event-loop' }), onBlock: () => metrics.eventLoopBlocks.inc() });
   // What close() undoes, in reverse order of creation; each step named, so a shutdown that hangs says where.

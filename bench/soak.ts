@@ -360,8 +360,9 @@ async function sample(): Promise<void> {
     const db = await external.memory();
     memory.dbWasmMb = Math.round(db.wasmBytes / 1048576);
     memory.dbHeapUsedMb = Math.round(db.heapUsedBytes / 1048576);
-  } catch {
-    // restarting: NaN
+  } catch (err) {
+    // the sample keeps NaN for it
+    console.error(`database memory not read: ${(err as Error).message}`);
   }
   const f = fleet.stats();
   const s: Sample = {

@@ -8,13 +8,14 @@
  * MEMORY_TIMEOUT_MS, leaves the gauge without values for that scrape rather than holding it.
  */
 import { Gauge } from 'prom-client';
+import type { Logger } from '../../lib/logger.js';
 import type { Metrics } from '../../lib/metrics.js';
 import type { EmbeddedDatabase, EmbeddedMemory } from './index.js';
 
 /** How long a scrape waits for the worker (it answers between statements). */
 export const MEMORY_TIMEOUT_MS = 1_000;
 
-export function registerEmbeddedMemoryMetrics(metrics: Metrics, embedded: EmbeddedDatabase): void {
+export function registerEmbeddedMemoryMetrics(metrics: Metrics, embedded: EmbeddedDatabase, log: Logger): void {
   new Gauge({
     name: 'quantrac_embedded_db_memory_bytes',
     help: "The embedded database's worker thread: wasm = PGlite's WebAssembly memory (its high-water mark), heap_used / heap_total / external = the thread's V8 heap",
@@ -26,7 +27,14 @@ export function registerEmbeddedMemoryMetrics(metrics: Metrics, embedded: Embedd
       const late = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), MEMORY_TIMEOUT_MS);
       });
-      const m: EmbeddedMemory | undefined = await Promise.race([embedded.memory().catch(() => undefined), late]);
+      const m: EmbeddedMemory | undefined = await Promise.race([
+        embedded.memory().catch((err: unknown) => {
+          // the worker restarting (its restart is logged at warn by store/embedded): no values this scrape
+          log.debug({ err }, 'embedded database memory not read for /metrics');
+          return undefined;
+        }),
+        late,
+      ]);
       clearTimeout(timer);
       if (!m) return;
       this.set({ kind: 'wasm' }, m.wasmBytes);
