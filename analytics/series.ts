@@ -1,8 +1,7 @@
 /**
  * @module analytics/series
- * Aggregated series with coverage over VALIDATED readings (the daily completeness report is
- * analytics/completeness.ts)
- * (store/analytics.ts; coverage also says how many were flagged or invalidated): picks the source (a
+ * Aggregated series with coverage over VALIDATED readings (store/analytics.ts; coverage also says
+ * how many were flagged or invalidated; the daily completeness report is analytics/completeness.ts): picks the source (a
  * continuous aggregate when it can answer exactly, the raw table otherwise, within the raw
  * range bound), fills empty buckets so gaps show as 0 % coverage, and computes expected counts
  * from the profile's reporting interval.
