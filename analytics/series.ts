@@ -255,12 +255,19 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
   }
 
   // The next part is asked before this one's JSON is written: the database works on its own thread meanwhile.
-  let pending = parts.length > 0 ? query(parts[0]!) : undefined;
+  // Each part settles into its columns or its error, and the error is thrown to the caller when
+  // the loop comes to that part (a part asked ahead must not reject unobserved meanwhile).
+  const ask = (part: (typeof parts)[number]) =>
+    query(part).then(
+      (cols) => ({ cols }),
+      (error: unknown) => ({ error }),
+    );
+  let pending = parts.length > 0 ? ask(parts[0]!) : undefined;
   for (let k = 0; k < parts.length; k++) {
-    const cols = await pending!;
-    pending = k + 1 < parts.length ? query(parts[k + 1]!) : undefined;
-    // a failure of the next part is thrown when it is awaited (above); until then it is not unhandled
-    pending?.catch(() => undefined);
+    const settled = await pending!;
+    if ('error' in settled) throw settled.error;
+    const cols = settled.cols;
+    pending = k + 1 < parts.length ? ask(parts[k + 1]!) : undefined;
     const { zone, stations } = parts[k]!;
     const { starts } = zone;
     const { index, heads, elapsed } = zoneBuckets(zone);
