@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { watchEventLoop } from './lib/loop-watch.js';
 import { registerEmbeddedMemoryMetrics } from './store/embedded/metrics.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
+import { watchLiveHeap } from './lib/heap-live.js';
 import { generateSecret, hashSecret } from './lib/passwords.js';
 import { createStore, type Store } from './store/index.js';
 import { syncProfiles } from './store/stations.js';
@@ -120,9 +121,12 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   if (store.db.embedded) registerEmbeddedMemoryMetrics(metrics, store.db.embedded, logger.child({ component: 'store' }));
   // A blocked main thread holds the broker, ingest and the live stream: counted and logged.
   const loopWatch = watchEventLoop({ logger: logger.child({ component: 'event-loop' }), onBlock: () => metrics.eventLoopBlocks.inc() });
+  // What the main thread keeps live (the heap after each full collection), beside Node's heap gauges.
+  const liveHeap = watchLiveHeap(metrics);
   // What close() undoes, in reverse order of creation; each step named, so a shutdown that hangs says where.
   const closers: Array<{ what: string; close: () => Promise<void> }> = [
     { what: 'event-loop watch', close: async () => loopWatch.close() },
+    { what: 'live heap watch', close: async () => liveHeap.close() },
     { what: 'database', close: () => store.close() },
   ];
   const onClose = (what: string, close: () => Promise<void>): void => {

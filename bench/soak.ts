@@ -292,6 +292,13 @@ interface Sample {
   externalMb: number;
   /** V8 heap the main thread holds (used or not): what a rise of RSS with a flat heap in use may be. */
   heapTotalMb: number;
+  /** The main thread's heap just after its last full collection (quantrac_heap_live_bytes): what it keeps live; heapUsedMb counts garbage not collected yet too. */
+  liveHeapMb: number;
+  /** What heapTotalMb is made of: V8's young generation (new), old space, large objects, code. */
+  newSpaceMb: number;
+  oldSpaceMb: number;
+  largeObjectMb: number;
+  codeSpaceMb: number;
   /** The database's worker (it runs in this process, not the app's: its memory is not in rssMb): PGlite's WebAssembly memory, the thread's V8 heap in use. */
   dbWasmMb: number;
   dbHeapUsedMb: number;
@@ -340,7 +347,18 @@ async function sample(): Promise<void> {
   } catch {
     // keep going
   }
-  const memory = { heapUsedMb: NaN, externalMb: NaN, heapTotalMb: NaN, dbWasmMb: NaN, dbHeapUsedMb: NaN };
+  const memory = {
+    heapUsedMb: NaN,
+    externalMb: NaN,
+    heapTotalMb: NaN,
+    liveHeapMb: NaN,
+    newSpaceMb: NaN,
+    oldSpaceMb: NaN,
+    largeObjectMb: NaN,
+    codeSpaceMb: NaN,
+    dbWasmMb: NaN,
+    dbHeapUsedMb: NaN,
+  };
   let appLoopMaxMs = NaN;
   try {
     const text = await (await fetch(`${child.httpUrl}/metrics`)).text();
@@ -351,6 +369,11 @@ async function sample(): Promise<void> {
     memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
     memory.externalMb = mb('nodejs_external_memory_bytes');
     memory.heapTotalMb = mb('nodejs_heap_size_total_bytes');
+    memory.liveHeapMb = mb('quantrac_heap_live_bytes');
+    memory.newSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="new"}');
+    memory.oldSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="old"}');
+    memory.largeObjectMb = mb('nodejs_heap_space_size_total_bytes{space="large_object"}');
+    memory.codeSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="code"}');
     const lag = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
     if (lag) appLoopMaxMs = Math.round(Number(lag.split(' ')[1]) * 1000);
   } catch {
@@ -536,12 +559,17 @@ const result = {
     rss: trend((x) => x.rssMb),
     heapUsed: trend((x) => x.heapUsedMb),
     heapTotal: trend((x) => x.heapTotalMb),
+    liveHeap: trend((x) => x.liveHeapMb),
+    newSpace: trend((x) => x.newSpaceMb),
+    oldSpace: trend((x) => x.oldSpaceMb),
+    largeObject: trend((x) => x.largeObjectMb),
+    codeSpace: trend((x) => x.codeSpaceMb),
     dbWasm: trend((x) => x.dbWasmMb),
     dbHeapUsed: trend((x) => x.dbHeapUsedMb),
   },
   windowFloorsAfterWarmup: { rss: floorTrend((x) => x.rssMb), heapUsed: floorTrend((x) => x.heapUsedMb) },
   /** The last sample, taken once the fleet and the auditors stopped: what the app holds when the load is gone. */
-  afterLoad: (({ minute, rssMb, heapUsedMb, heapTotalMb }) => ({ minute, rssMb, heapUsedMb, heapTotalMb }))(samples.at(-1)!),
+  afterLoad: (({ minute, rssMb, heapUsedMb, heapTotalMb, liveHeapMb }) => ({ minute, rssMb, heapUsedMb, heapTotalMb, liveHeapMb }))(samples.at(-1)!),
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

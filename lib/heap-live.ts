@@ -1,0 +1,59 @@
+/**
+ * @module lib/heap-live
+ * What the main thread's V8 heap holds live: its size just after the last full (mark-compact)
+ * collection, on /metrics as `quantrac_heap_live_bytes`. `nodejs_heap_size_used_bytes` counts the
+ * garbage not collected yet too, so a trend of it (or of its minima) over a soak tells allocation
+ * rate and collection timing as much as what is kept; this one is what a leak would move
+ * (bench/soak.ts reads it). Read in the gc observer's callback, which runs shortly after the
+ * collection: what was allocated in between is counted as live (a few MB at most under load).
+ */
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { Gauge } from 'prom-client';
+import type { Metrics } from './metrics.js';
+
+export interface LiveHeapWatch {
+  /** Heap in use just after the last full collection, bytes; undefined before the first one. */
+  readonly liveBytes: number | undefined;
+  /** Full collections seen since the watch started. */
+  readonly fullCollections: number;
+  close(): void;
+}
+
+/**
+ * Watches the full collections; with `metrics`, registers the gauge (before the first full
+ * collection it says the heap in use, an upper bound of the live heap, rather than 0).
+ */
+export function watchLiveHeap(metrics?: Metrics): LiveHeapWatch {
+  let liveBytes: number | undefined;
+  let fullCollections = 0;
+  const observer = new PerformanceObserver((list) => {
+    // a gc entry's detail.kind says which collection it was (Node's PerformanceEntry type leaves detail out)
+    const major = list.getEntries().some((e: PerformanceEntry) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+    if (!major) return;
+    fullCollections++;
+    liveBytes = getHeapStatistics().used_heap_size;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  if (metrics) {
+    new Gauge({
+      name: 'quantrac_heap_live_bytes',
+      help: "The main thread's V8 heap in use just after its last full collection: what it keeps live (nodejs_heap_size_used_bytes counts uncollected garbage too)",
+      registers: [metrics.registry],
+      collect() {
+        this.set(liveBytes ?? getHeapStatistics().used_heap_size);
+      },
+    });
+  }
+  return {
+    get liveBytes() {
+      return liveBytes;
+    },
+    get fullCollections() {
+      return fullCollections;
+    },
+    close() {
+      observer.disconnect();
+    },
+  };
+}
