@@ -7,9 +7,9 @@
  * (bench/soak.ts reads it). Read in the gc observer's callback, which runs shortly after the
  * collection: what was allocated in between is counted as live (a few MB at most under load).
  */
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { Gauge } from 'prom-client';
+import { observeFullCollections } from './full-gc.js';
 import type { Metrics } from './metrics.js';
 
 export interface LiveHeapWatch {
@@ -27,14 +27,10 @@ export interface LiveHeapWatch {
 export function watchLiveHeap(metrics?: Metrics): LiveHeapWatch {
   let liveBytes: number | undefined;
   let fullCollections = 0;
-  const observer = new PerformanceObserver((list) => {
-    // a gc entry's detail.kind says which collection it was (Node's PerformanceEntry type leaves detail out)
-    const major = list.getEntries().some((e: PerformanceEntry) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
-    if (!major) return;
+  const observer = observeFullCollections(() => {
     fullCollections++;
     liveBytes = getHeapStatistics().used_heap_size;
   });
-  observer.observe({ entryTypes: ['gc'] });
   if (metrics) {
     new Gauge({
       name: 'quantrac_heap_live_bytes',
@@ -53,7 +49,7 @@ export function watchLiveHeap(metrics?: Metrics): LiveHeapWatch {
       return fullCollections;
     },
     close() {
-      observer.disconnect();
+      observer.close();
     },
   };
 }

@@ -17,8 +17,8 @@
  * LIFT_BELOW_LIVE_MB. V8 reads the flag at every full collection (0: its own factor), so switching
  * it after one is enough. The flag is process-wide (the embedded database's worker thread too).
  */
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { observeFullCollections } from './full-gc.js';
 
 /** Percent the heap may grow over what a full collection left live before the next one, while limited. */
 export const HEAP_GROWING_PERCENT = 20;
@@ -58,10 +58,7 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
   const { fromLiveMb = LIMIT_FROM_LIVE_MB, belowLiveMb = LIFT_BELOW_LIVE_MB, setFlags = setFlagsFromString } = options;
   let limited = false;
   let fullCollections = 0;
-  const observer = new PerformanceObserver((list) => {
-    // a gc entry's detail.kind says which collection it was (Node's PerformanceEntry type leaves detail out)
-    const major = list.getEntries().some((e: PerformanceEntry) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
-    if (!major) return;
+  const observer = observeFullCollections(() => {
     fullCollections++;
     // right after a full collection the heap in use is what it left live
     const liveMb = getHeapStatistics().used_heap_size / 1048576;
@@ -71,7 +68,6 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
       setFlags(`--heap-growing-percent=${limited ? HEAP_GROWING_PERCENT : 0}`);
     }
   });
-  observer.observe({ entryTypes: ['gc'] });
   return {
     get limited() {
       return limited;
@@ -80,7 +76,7 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
       return fullCollections;
     },
     close() {
-      observer.disconnect();
+      observer.close();
       if (limited) setFlags('--heap-growing-percent=0');
       limited = false;
     },
