@@ -5,7 +5,8 @@
  * garbage not collected yet too, so a trend of it (or of its minima) over a soak tells allocation
  * rate and collection timing as much as what is kept; this one is what a leak would move
  * (bench/soak.ts reads it). Read in the gc observer's callback, which runs shortly after the
- * collection: what was allocated in between is counted as live (a few MB at most under load).
+ * collection: what was allocated in between counts as live too (not measured; the gauge can read
+ * high, never low, and a burst of work under way at the collection shows as a bump).
  */
 import { getHeapStatistics } from 'node:v8';
 import { Gauge } from 'prom-client';
@@ -21,26 +22,24 @@ export interface LiveHeapWatch {
 }
 
 /**
- * Watches the full collections; with `metrics`, registers the gauge (before the first full
- * collection it says the heap in use, an upper bound of the live heap, rather than 0).
+ * Watches the full collections and registers the gauge (before the first full collection it says
+ * the heap in use, an upper bound of the live heap, rather than 0).
  */
-export function watchLiveHeap(metrics?: Metrics): LiveHeapWatch {
+export function watchLiveHeap(metrics: Metrics): LiveHeapWatch {
   let liveBytes: number | undefined;
   let fullCollections = 0;
   const observer = observeFullCollections(() => {
     fullCollections++;
     liveBytes = getHeapStatistics().used_heap_size;
   });
-  if (metrics) {
-    new Gauge({
-      name: 'quantrac_heap_live_bytes',
-      help: "The main thread's V8 heap in use just after its last full collection: what it keeps live (nodejs_heap_size_used_bytes counts uncollected garbage too)",
-      registers: [metrics.registry],
-      collect() {
-        this.set(liveBytes ?? getHeapStatistics().used_heap_size);
-      },
-    });
-  }
+  new Gauge({
+    name: 'quantrac_heap_live_bytes',
+    help: "The main thread's V8 heap in use just after its last full collection: what it keeps live (nodejs_heap_size_used_bytes counts uncollected garbage too)",
+    registers: [metrics.registry],
+    collect() {
+      this.set(liveBytes ?? getHeapStatistics().used_heap_size);
+    },
+  });
   return {
     get liveBytes() {
       return liveBytes;
