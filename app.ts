@@ -258,6 +258,8 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
       intervalMs: config.validation.scheduleSeconds * 1000,
       isLeader: () => cluster.isLeader(),
       timeZone: config.timezone,
+      // one node: every committed reading is on this bus, so the timer judges again only the changed hours
+      watchLateReadings: !cluster.enabled,
       ...(options.now ? { now: options.now } : {}),
     });
     onClose('qcSchedule', () => qcSchedule.close());

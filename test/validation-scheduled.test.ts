@@ -54,6 +54,7 @@ const T0 = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 12 * HOUR_MS;
 const clock = manualClock(new Date(T0).toISOString());
 let appNow = T0 - 60_000;
 const stations: SimulatedStation[] = [];
+const secrets = new Map<string, string>();
 const changes: Array<{ stationId: string; metrics: readonly string[]; from: number; to: number; actor: string }> = [];
 
 beforeAll(async () => {
@@ -64,6 +65,7 @@ beforeAll(async () => {
   const profile = profileOf('air-quality');
   for (const s of ALL) {
     const { secret } = await t.createStation({ id: s.id, lat: s.lat, lon: s.lon });
+    secrets.set(s.id, secret);
     const station = createSimulatedStation({
       url: t.mqttUrl,
       station: { id: s.id, secret, profile },
@@ -185,6 +187,41 @@ describe('spatial consistency (scheduled)', () => {
     expect(await flagsOf('SP-F2')).toEqual([]);
     expect(await flagsOf('SP-F3')).toEqual([]);
     await deleteQcConfig(db, 'default');
+  });
+
+  it("judges again only the look-back hours that changed on the timer's runs: none while nothing came late, the hour a late reading fell in", async () => {
+    const db = t.app.store.db;
+    const schedule = startQcSchedule({ db, bus: t.app.bus, logger: t.app.logger, intervalMs: 0, now: () => appNow, watchLateReadings: true });
+    try {
+      // nothing known yet (as at start-up): the whole look-back, the 3 hours before the mark
+      expect(await schedule.runNow({ lookback: 'changed' })).toMatchObject({ ran: true, hours: 3, from: T0 + (HOURS - 3) * HOUR_MS, to: T0 + HOURS * HOUR_MS });
+      const quiet = await schedule.runNow({ lookback: 'changed' });
+      expect(quiet).toMatchObject({ ran: true, hours: 0, chunks: 0, findings: 0 });
+      // an operator's run still judges the whole look-back
+      expect((await schedule.runNow()).hours).toBe(3);
+
+      // SP-N1's backlog for the last hour arrives late, over HTTP: 12 readings between its own, 300 µg/m³ higher than theirs
+      const late = T0 + (HOURS - 1) * HOUR_MS;
+      expect(await flagsOf('SP-N1')).toEqual([]);
+      const own = await db.query<{ value: number }>(`SELECT value FROM readings WHERE station_id = 'SP-N1' AND metric = 'pm25' AND ts = $1`, [new Date(late)]);
+      const backlog = Array.from({ length: 12 }, (_, k) => ({ ts: new Date(late + INTERVAL_MS / 2 + k * INTERVAL_MS).toISOString(), values: { pm25: own.rows[0]!.value + 300 } }));
+      const res = await fetch(`${t.baseUrl}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`SP-N1:${secrets.get('SP-N1')!}`).toString('base64')}` },
+        body: JSON.stringify(backlog),
+      });
+      // 202 only once committed, and committed batches are announced before the answer
+      expect(res.status).toBe(202);
+
+      const judged = await schedule.runNow({ lookback: 'changed' });
+      expect(judged).toMatchObject({ ran: true, hours: 1, chunks: 1 });
+      const flags = await flagsOf('SP-N1');
+      expect(flags.length).toBeGreaterThan(0);
+      expect(flags.every((f) => f.metric === 'pm25' && f.ts.getTime() >= late && f.ts.getTime() < late + HOUR_MS)).toBe(true);
+      expect((await schedule.runNow({ lookback: 'changed' })).hours).toBe(0);
+    } finally {
+      await schedule.close();
+    }
   });
 
   it('logs a failed run and counts it, and the next run picks the hours up', async () => {

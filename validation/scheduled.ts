@@ -9,6 +9,11 @@
  * flags replace the check's flags of those hours (validation/scheduled-apply.ts), so evaluating an
  * hour again changes nothing unless its data or the configuration did.
  *
+ * The timer's runs judge again only the look-back hours that changed (validation/scheduled-late.ts:
+ * a reading of them committed late, a station or the configuration changed, or nothing known, as at
+ * start-up) when every committed reading is on this node's bus (`watchLateReadings`; one node);
+ * `runNow()` judges the whole look-back unless asked otherwise.
+ *
  * Check run now: spatial consistency (validation/scheduled-spatial.ts). A check disabled in every
  * scope does not run; its mark still moves on, so enabling it judges the hours from then on.
  *
@@ -19,7 +24,7 @@
  *
  * @example
  * const schedule = startQcSchedule({ db, bus, logger, intervalMs: 300_000 });
- * await schedule.runNow(); // → { from, to, chunks, findings, stations, flagged, cleared }
+ * await schedule.runNow(); // → { from, to, hours, chunks, findings, stations, flagged, cleared, ran }
  * await schedule.close();
  */
 import type { EventBus } from '../domain/events.js';
@@ -33,6 +38,8 @@ import { getEvaluatedThrough, hourlyStationMeans, readingTimesOf, setEvaluatedTh
 import type { QcFlag } from '../store/qc-flags.js';
 import { replaceCheckFlags } from './scheduled-apply.js';
 import { spatialSettings, type SpatialConfigOf, type SpatialSettings } from './scheduled-config.js';
+import { watchLateHours } from './scheduled-late.js';
+import { mergeRanges } from '../store/backfill.js';
 import { evaluateSpatial } from './scheduled-spatial.js';
 
 export interface QcScheduleDeps {
@@ -56,12 +63,20 @@ export interface QcScheduleDeps {
   recomputeIndices?: (stationId: string, from: Date, to: Date) => Promise<unknown>;
   /** The agency's zone, for the VN_AQI days of stations without their own (default Asia/Ho_Chi_Minh). */
   timeZone?: string;
+  /**
+   * Every reading committed to the database is announced on `bus` (one node, not a cluster): the
+   * timer's runs then judge again only the look-back hours that changed (default false: the whole
+   * look-back at every run).
+   */
+  watchLateReadings?: boolean;
 }
 
 export interface QcRunReport {
-  /** the hours evaluated: [from, to), ms */
+  /** the hours looked at: [from, to), ms (the look-back and the hours completed since the last run) */
   from: number;
   to: number;
+  /** the hours of [from, to) judged (fewer than all when only the changed look-back hours are) */
+  hours: number;
   chunks: number;
   /** station hours found inconsistent */
   findings: number;
@@ -81,9 +96,12 @@ export interface QcScheduleStatus {
   lastReport: QcRunReport | null;
 }
 
+/** Which look-back hours a run judges again: all of them, or those that changed (validation/scheduled-late.ts). */
+export type Lookback = 'all' | 'changed';
+
 export interface QcSchedule {
-  /** Runs now, or right after the run under way; rejects once closed. */
-  runNow(): Promise<QcRunReport>;
+  /** Runs now, or right after the run under way; rejects once closed. The whole look-back unless `lookback: 'changed'`. */
+  runNow(options?: { lookback?: Lookback }): Promise<QcRunReport>;
   status(): QcScheduleStatus;
   close(): Promise<void>;
 }
@@ -97,6 +115,8 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
   const recompute =
     deps.recomputeIndices ??
     ((stationId: string, from: Date, to: Date) => recomputeIndices({ db, log: logger, timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE, now }, stationId, from, to));
+  // the look-back hours (and one more) are all a run judges again
+  const late = deps.watchLateReadings ? watchLateHours(bus, now, (t) => t - (t % HOUR_MS) - (lookbackHours + 1) * HOUR_MS) : undefined;
   const status: QcScheduleStatus = { lastRunAt: null, lastSuccessAt: null, lastError: null, consecutiveFailures: 0, lastReport: null };
   let running: Promise<QcRunReport> | undefined;
   let queued: Promise<QcRunReport> | undefined;
@@ -117,36 +137,50 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
     return { findings: findings.length, ...applied };
   }
 
-  async function run(): Promise<QcRunReport> {
+  /** The ranges a run judges: the whole look-back and the new hours, or only the changed look-back hours and the new ones. */
+  function rangesOf(lookFrom: number, newFrom: number, end: number, lookback: Lookback): Array<[number, number]> {
+    const changed = late?.take();
+    if (lookback === 'all' || !changed || changed.all) return lookFrom < end ? [[lookFrom, end]] : [];
+    const hours = [...changed.hours].filter((h) => h >= lookFrom && h < newFrom);
+    if (newFrom < end) for (let h = newFrom; h < end; h += HOUR_MS) hours.push(h);
+    return mergeRanges(hours, HOUR_MS);
+  }
+
+  async function run(lookback: Lookback): Promise<QcRunReport> {
     const end = Math.floor(now() / HOUR_MS) * HOUR_MS;
     const mark = await getEvaluatedThrough(db, CHECK);
     const from = mark === undefined ? end - Math.max(firstRunHours, lookbackHours) * HOUR_MS : Math.min(mark, end) - lookbackHours * HOUR_MS;
-    const report: QcRunReport = { from, to: end, chunks: 0, findings: 0, stations: 0, flagged: 0, cleared: 0, ran: false };
+    const ranges = rangesOf(from, mark === undefined ? from : Math.min(mark, end), end, lookback);
+    const report: QcRunReport = { from, to: end, hours: 0, chunks: 0, findings: 0, stations: 0, flagged: 0, cleared: 0, ran: false };
     const { anyEnabled, configOf } = await spatialConfig();
     if (!anyEnabled) {
       await setEvaluatedThrough(db, CHECK, end);
       return report;
     }
     report.ran = true;
-    for (let f = from; f < end && !closed; f += chunkHours * HOUR_MS) {
-      const t = Math.min(f + chunkHours * HOUR_MS, end);
-      const r = await evaluateChunk(f, t, configOf);
-      await setEvaluatedThrough(db, CHECK, t);
-      report.chunks++;
-      report.findings += r.findings;
-      report.stations += r.stations;
-      report.flagged += r.flagged;
-      report.cleared += r.cleared;
+    for (const [rangeFrom, rangeTo] of ranges) {
+      for (let f = rangeFrom; f < rangeTo && !closed; f += chunkHours * HOUR_MS) {
+        const t = Math.min(f + chunkHours * HOUR_MS, rangeTo);
+        const r = await evaluateChunk(f, t, configOf);
+        // never moves the mark back (a changed look-back hour lies before it)
+        await setEvaluatedThrough(db, CHECK, t);
+        report.hours += (t - f) / HOUR_MS;
+        report.chunks++;
+        report.findings += r.findings;
+        report.stations += r.stations;
+        report.flagged += r.flagged;
+        report.cleared += r.cleared;
+      }
     }
     return report;
   }
 
   /** Starts a run (none is under way). */
-  function start(): Promise<QcRunReport> {
+  function start(lookback: Lookback): Promise<QcRunReport> {
     if (closed) return Promise.reject(createError('QT_ERR_SHUTTING_DOWN', 'the scheduled checks are closed'));
     const startedAt = now();
     status.lastRunAt = startedAt;
-    running = run()
+    running = run(lookback)
       .then((report) => {
         if (status.consecutiveFailures > 0) logger.info({ failures: status.consecutiveFailures }, 'scheduled checks recovered');
         Object.assign(status, { lastSuccessAt: startedAt, lastError: null, consecutiveFailures: 0, lastReport: report });
@@ -156,6 +190,8 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
       .catch((err: unknown) => {
         status.consecutiveFailures++;
         status.lastError = err instanceof Error ? err.message : String(err);
+        // the changed hours it took were not all judged: the next run judges the whole look-back
+        late?.everything();
         logger.error({ err, failures: status.consecutiveFailures }, 'scheduled checks failed; their hours are evaluated again at the next run');
         throw err;
       })
@@ -165,12 +201,18 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
     return running;
   }
 
+  let queuedLookback: Lookback = 'changed';
   /** A run that starts now, or right after the one under way (which may have read an older clock or configuration). */
-  function runNow(): Promise<QcRunReport> {
-    if (!running) return start();
+  function runNow(options: { lookback?: Lookback } = {}): Promise<QcRunReport> {
+    const lookback = options.lookback ?? 'all';
+    if (!running) return start(lookback);
+    // one queued run serves every caller: the whole look-back if any of them asked for it
+    if (lookback === 'all') queuedLookback = 'all';
     queued ??= Promise.allSettled([running]).then(() => {
       queued = undefined;
-      return start();
+      const l = queuedLookback;
+      queuedLookback = 'changed';
+      return start(l);
     });
     return queued;
   }
@@ -180,7 +222,7 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
       ? setInterval(() => {
           if (closed || running || queued || !isLeader()) return;
           // a failure is logged at error level and counted by the run itself; here only noted
-          runNow().catch((err: unknown) => logger.debug({ err }, 'scheduled checks run failed (logged above)'));
+          runNow({ lookback: 'changed' }).catch((err: unknown) => logger.debug({ err }, 'scheduled checks run failed (logged above)'));
         }, intervalMs)
       : undefined;
   timer?.unref();
@@ -191,6 +233,7 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
+      late?.close();
       // wait for a run under way (it stops at its next chunk; one queued behind it is refused); failures were already logged
       await Promise.allSettled([running, queued].filter((p) => p !== undefined));
     },

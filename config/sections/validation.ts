@@ -19,6 +19,7 @@ export const validation = section('Data validation: the automatic checks at inge
     default: 300,
     env: 'QC_SCHEDULE_SECONDS',
     unit: 's',
-    description: 'How often the scheduled check (spatial consistency against the neighbours) runs over the completed hours (0 = never)',
+    description:
+      'How often the scheduled check (spatial consistency against the neighbours) runs over the completed hours, and over the 3 hours before them that received late readings (0 = never)',
   }),
 });
