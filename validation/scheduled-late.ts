@@ -6,11 +6,12 @@
  * hour judged against its neighbours and every flag compared, twelve times an hour, for hours that
  * almost never change. A look-back hour changes when a reading of it is committed late, when a
  * station or the checks' configuration changes, or when nothing is known (at start-up, after a
- * failed run, after a storage outage whose spooled readings may be replayed). So:
- * - every committed batch (`readingsAccepted`, emitted after the commit, replayed spool batches too)
- *   notes the UTC hours of its readings that are older than the current hour;
- * - `stationChanged`, `qcConfigChanged` and `storageStateChanged` note "everything", as does the
- *   start (nothing is known of the time the process was down) and `everything()` (a failed run);
+ * failed run). So:
+ * - every committed batch (`readingsAccepted`, emitted after the commit; the spool's replayed
+ *   batches after an outage too, ingest/replay.ts) notes the UTC hours of its readings that are
+ *   older than the current hour;
+ * - `stationChanged` and `qcConfigChanged` note "everything", as do the start (nothing is known
+ *   of the time the process was down) and `everything()` (a failed run);
  * - `take()` hands the noted hours over to a run and starts noting afresh. A reading committed
  *   while the run reads is noted again for the next run: judging an hour twice changes nothing.
  * With several nodes a reading committed on another node is not on this bus: there the caller
@@ -54,7 +55,6 @@ export function watchLateHours(bus: EventBus, now: () => number, keepFrom: (now:
   };
   bus.on(owner, 'stationChanged', everything);
   bus.on(owner, 'qcConfigChanged', everything);
-  bus.on(owner, 'storageStateChanged', everything);
   return {
     take() {
       const taken = all ? ({ all: true } as const) : ({ all: false, hours } as const);
