@@ -21,6 +21,8 @@ export interface Store {
   db: Db;
   /** Runs retention, compression and aggregate refresh now (embedded mode; no-op with a server). */
   runPolicyJobs(): Promise<void>;
+  /** Runs the embedded database's autovacuum pass now (store/autovacuum.ts; no-op with a server, which has its own). */
+  runMaintenance(): Promise<void>;
   /** Embedded mode: the job runner's record of each job's runs (store/job-monitor.ts reads it); undefined with a server. */
   embeddedJobs: EmbeddedJobRuns | undefined;
   close(): Promise<void>;
@@ -44,8 +46,11 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
     async runPolicyJobs() {
       await jobs?.runAll();
     },
+    async runMaintenance() {
+      await jobs?.runAutovacuum();
+    },
     async close() {
-      jobs?.close();
+      await jobs?.close();
       await db.close();
     },
   };

@@ -11,7 +11,7 @@
  * run failed) and which are late (not run for two schedule intervals past their due time).
  */
 import type { Db } from './db.js';
-import type { JobRunRecord } from './job-runner.js';
+import { AUTOVACUUM_JOB_ID, AUTOVACUUM_JOB_NAME, type JobRunRecord } from './job-runner.js';
 
 export interface JobHealth {
   jobId: number;
@@ -35,6 +35,8 @@ export interface JobHealth {
 export interface EmbeddedJobRuns {
   readonly runs: ReadonlyMap<number, JobRunRecord>;
   readonly startedAt: number;
+  /** the runner's tick: the schedule of its own job, the autovacuum (store/autovacuum.ts) */
+  readonly tickMs: number;
 }
 
 /** How many schedule intervals a job may be overdue before it counts as late. */
@@ -59,8 +61,9 @@ async function listJobs(db: Db): Promise<JobListRow[]> {
   return rows;
 }
 
-/** The jobs' health from the embedded runner's records. */
-function embeddedHealth(jobs: JobListRow[], embedded: EmbeddedJobRuns): JobHealth[] {
+/** The jobs' health from the embedded runner's records: the policy jobs, then the runner's autovacuum. */
+function embeddedHealth(policies: JobListRow[], embedded: EmbeddedJobRuns): JobHealth[] {
+  const jobs: JobListRow[] = [...policies, { job_id: AUTOVACUUM_JOB_ID, name: AUTOVACUUM_JOB_NAME, schedule_ms: embedded.tickMs, scheduled: true }];
   return jobs.map((j) => {
     const r = embedded.runs.get(j.job_id);
     const lastRun = r ? r.lastRunStartedAt + r.lastRunDurationMs : embedded.startedAt;

@@ -24,7 +24,7 @@ beforeAll(async () => {
   runner = startEmbeddedJobRunner(store.db, createLogger('silent'), 3_600_000);
 });
 afterAll(async () => {
-  runner?.close();
+  await runner?.close();
   await store?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

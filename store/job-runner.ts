@@ -7,10 +7,15 @@
  * chunk at a time) in the background lane (store/db-gate.ts), so ingest commits and reads go
  * between its slices instead of waiting for the whole job; a failed slice fails the run.
  *
+ * After the policy jobs, each tick runs a pass of the runner's own job, the autovacuum
+ * (store/autovacuum.ts: PGlite has no autovacuum either), recorded like a policy job under job id
+ * AUTOVACUUM_JOB_ID.
+ *
  * Running a job outside TimescaleDB's scheduler does not update timescaledb_information.job_stats,
  * so the runner keeps each job's outcome itself (one record per run, whatever its slices) (start, duration, error, failure counts): store/job-health.ts reads them.
  */
 import type { Logger } from '../lib/logger.js';
+import { createAutovacuum } from './autovacuum.js';
 import type { Db } from './db.js';
 import { jobSlices, type PolicyJobRow } from './job-slices.js';
 
@@ -31,14 +36,26 @@ export interface JobRunRecord {
   consecutiveFailures: number;
 }
 
+/** The autovacuum's job id in the runner's records (TimescaleDB's job ids start at 1). */
+export const AUTOVACUUM_JOB_ID = 0;
+/** How long close() waits for a run under way, ms. */
+const CLOSE_WAIT_MS = 5_000;
+/** Its name in the records, the job health and /metrics. */
+export const AUTOVACUUM_JOB_NAME = 'autovacuum';
+
 export interface JobRunner {
-  /** Runs every policy job once now (used at shutdown-free points and in tests). */
+  /** Runs every policy job once now, then an autovacuum pass (used at shutdown-free points and in tests). */
   runAll(): Promise<void>;
-  /** Each job's runs so far, by job id. */
+  /** Runs an autovacuum pass now (benches: the statistics a running app has, before timing). */
+  runAutovacuum(): Promise<void>;
+  /** Each job's runs so far, by job id (the autovacuum's: AUTOVACUUM_JOB_ID). */
   readonly runs: ReadonlyMap<number, JobRunRecord>;
+  /** How often the runner ticks, ms: the autovacuum's schedule. */
+  readonly tickMs: number;
   /** When the runner started (ms): a job never run is late counted from here. */
   readonly startedAt: number;
-  close(): void;
+  /** Stops the timer and waits for a run under way, which stops after its current statement. */
+  close(): Promise<void>;
 }
 
 /** Runs the policy jobs of the embedded database on their schedule (checked every tickMs). */
@@ -48,6 +65,8 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
   const runs = new Map<number, JobRunRecord>();
   const started = Date.now();
   let running: Promise<void> | undefined;
+  let closed = false;
+  const autovacuum = createAutovacuum(database);
 
   async function jobs(): Promise<PolicyJobRow[]> {
     const { rows } = await db.query<PolicyJobRow>(
@@ -57,12 +76,13 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
     return rows;
   }
 
-  async function run(job: PolicyJobRow): Promise<void> {
+  /** Runs `work` as one run of job `jobId`, recording its outcome (a failure is logged, never thrown). */
+  async function record(jobId: number, procName: string, work: () => Promise<unknown>): Promise<void> {
     const t0 = Date.now();
-    const prev = runs.get(job.job_id);
-    const record: JobRunRecord = prev ?? {
-      jobId: job.job_id,
-      procName: job.proc_name,
+    const prev = runs.get(jobId);
+    const rec: JobRunRecord = prev ?? {
+      jobId,
+      procName,
       lastRunStartedAt: t0,
       lastRunDurationMs: 0,
       lastRunOk: true,
@@ -73,34 +93,54 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
       totalFailures: 0,
       consecutiveFailures: 0,
     };
-    record.lastRunStartedAt = t0;
-    record.totalRuns++;
+    rec.lastRunStartedAt = t0;
+    rec.totalRuns++;
     try {
-      const slices = await jobSlices(db, job);
-      for (const slice of slices) await database.lane('background', `job ${slice.kind}`).query(slice.text, slice.params);
-      record.lastRunOk = true;
-      record.lastSuccessAt = Date.now();
-      record.consecutiveFailures = 0;
-      logger.debug({ job: job.proc_name, ms: Date.now() - t0, slices: slices.length }, 'policy job ran');
+      const detail = await work();
+      rec.lastRunOk = true;
+      rec.lastSuccessAt = Date.now();
+      rec.consecutiveFailures = 0;
+      logger.debug({ job: procName, ms: Date.now() - t0, ...(detail as object) }, 'database job ran');
     } catch (err) {
-      record.lastRunOk = false;
-      record.lastError = err instanceof Error ? err.message : String(err);
-      record.lastErrorAt = Date.now();
-      record.totalFailures++;
-      record.consecutiveFailures++;
+      rec.lastRunOk = false;
+      rec.lastError = err instanceof Error ? err.message : String(err);
+      rec.lastErrorAt = Date.now();
+      rec.totalFailures++;
+      rec.consecutiveFailures++;
       // A warning per run; store/job-monitor.ts logs the episode at error level once and raises it.
-      logger.warn({ err, job: job.proc_name }, 'policy job failed');
+      logger.warn({ err, job: procName }, 'database job failed');
     }
-    record.lastRunDurationMs = Date.now() - t0;
-    runs.set(job.job_id, record);
+    rec.lastRunDurationMs = Date.now() - t0;
+    runs.set(jobId, rec);
+  }
+
+  function run(job: PolicyJobRow): Promise<void> {
+    return record(job.job_id, job.proc_name, async () => {
+      const slices = await jobSlices(db, job);
+      for (const slice of slices) {
+        if (closed) break;
+        await database.lane('background', `job ${slice.kind}`).query(slice.text, slice.params);
+      }
+      return { slices: slices.length };
+    });
+  }
+
+  function vacuum(): Promise<void> {
+    return record(AUTOVACUUM_JOB_ID, AUTOVACUUM_JOB_NAME, async () => {
+      const report = await autovacuum.run({ stopped: () => closed });
+      if (report.steps.length > 0) logger.debug({ steps: report.steps.map((s) => `${s.op} ${s.name} (${s.reason}) ${Math.round(s.ms)} ms`) }, 'autovacuum');
+      return { steps: report.steps.length, skipped: report.skipped };
+    });
   }
 
   async function tick(): Promise<void> {
     for (const job of await jobs()) {
+      if (closed) return;
       const rec = runs.get(job.job_id);
       const last = rec ? rec.lastRunStartedAt + rec.lastRunDurationMs : started;
       if (Date.now() - last >= job.schedule_interval_ms) await run(job);
     }
+    if (!closed) await vacuum();
   }
 
   const timer = setInterval(() => {
@@ -116,11 +156,22 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
   return {
     async runAll() {
       for (const job of await jobs()) await run(job);
+      await vacuum();
     },
+    runAutovacuum: vacuum,
     runs,
+    tickMs,
     startedAt: started,
-    close() {
+    async close() {
+      closed = true;
       clearInterval(timer);
+      // its failure was logged by the timer's catch; a statement that never answers (the database
+      // gone) does not hold the close past CLOSE_WAIT_MS
+      if (running) {
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled([running]), new Promise((resolve) => (bound = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+        clearTimeout(bound);
+      }
     },
   };
 }

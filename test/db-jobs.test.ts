@@ -41,6 +41,9 @@ describe('database job health', () => {
     const metrics = (await t.inject<string>('GET', '/metrics', undefined, null)).body;
     expect(metrics).toMatch(/quantrac_db_job_failing\{job="policy_compression readings"\} 0/);
     expect(metrics).toMatch(/quantrac_db_job_last_success_timestamp_seconds\{job="policy_compression readings"\} \d+/);
+    // the runner's own job, the embedded database's autovacuum, is watched the same way
+    expect(metrics).toMatch(/quantrac_db_job_failing\{job="autovacuum"\} 0/);
+    expect(metrics).toMatch(/quantrac_db_job_last_success_timestamp_seconds\{job="autovacuum"\} \d+/);
   });
 
   it('shows a failing job in /healthz and /metrics, raises it once, and recovers', async () => {
