@@ -38,10 +38,10 @@ export interface JobRunRecord {
 
 /** The autovacuum's job id in the runner's records (TimescaleDB's job ids start at 1). */
 export const AUTOVACUUM_JOB_ID = 0;
-/** How long close() waits for a run under way, ms. */
-const CLOSE_WAIT_MS = 5_000;
 /** Its name in the records, the job health and /metrics. */
 export const AUTOVACUUM_JOB_NAME = 'autovacuum';
+/** How long close() waits for a run under way, ms. */
+const CLOSE_WAIT_MS = 5_000;
 
 export interface JobRunner {
   /** Runs every policy job once now, then an autovacuum pass (used at shutdown-free points and in tests). */
