@@ -6,7 +6,7 @@
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
-import { DAILY_AGGREGATE_TIMEZONE, dailyCounts } from '../store/analytics.js';
+import { DAILY_AGGREGATE_TIMEZONE, dailyCounts, type DailyCounts } from '../store/analytics.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { bucketStart, localIso, zoneOffsetMs, type Bucket } from './params.js';
@@ -32,12 +32,44 @@ export interface CompletenessRow {
   percent: number | null;
 }
 
-export async function completeness(
+/**
+ * One (station, metric, local day) of the report, as `eachCompleteness` hands it to its visitor:
+ * ONE object reused for every cell (copy what you keep). A month of 10,000 stations is 3 million
+ * cells: as row objects, over 2 GB allocated for a bulletin that keeps one summary per station
+ * (issue 20: the monthly bulletin's catch-up at start-up, and the operations center's refresh
+ * of every station each minute).
+ */
+export interface CompletenessCell {
+  station: Station;
+  metric: string;
+  /** index of the day in the zone's range, from 0 */
+  dayIndex: number;
+  /** the local day, YYYY-MM-DD */
+  day: string;
+  expected: number;
+  calibrating: number;
+  fault: number;
+  maintenance: number;
+  valid: number;
+  outOfRange: number;
+  percent: number | null;
+}
+
+/** The metrics the report covers for a station: those asked, or all of its profile's. */
+type MetricsOf = (s: Station) => readonly string[];
+
+/**
+ * Visits every (station, metric, local day) of the report, stations in the order given (grouped
+ * by time zone), each station's metrics in the order asked (or its profile's), days in order.
+ * Returns the range actually covered (whole local days).
+ */
+export async function eachCompleteness(
   db: Db,
   config: Readonly<Config>,
   profiles: ReadonlyMap<string, LoadedProfile>,
   req: { stations: readonly Station[]; metrics: readonly string[] | null; from: Date; to: Date; now: number },
-): Promise<{ from: Date; to: Date; data: CompletenessRow[] }> {
+  visit: (cell: Readonly<CompletenessCell>) => void,
+): Promise<{ from: Date; to: Date }> {
   const day: Bucket = { kind: 'fixed', text: '1d', ms: DAY, sql: '1 day' };
   const byZone = new Map<string, Station[]>();
   for (const s of req.stations) {
@@ -45,10 +77,11 @@ export async function completeness(
     if (group) group.push(s);
     else byZone.set(s.timezone, [s]);
   }
-  const data: CompletenessRow[] = [];
   let outFrom = req.from.getTime();
   let outTo = req.to.getTime();
-  for (const [timezone, stations] of byZone) {
+  const metricsOf: MetricsOf = (s) => req.metrics ?? Object.keys(profiles.get(s.profileId)!.profile.metrics);
+  // the zones' ranges, checked before any query runs
+  const zones = [...byZone].map(([timezone, stations]) => {
     const offsetMs = zoneOffsetMs(timezone, req.from.getTime());
     const from = bucketStart(day, req.from.getTime(), offsetMs);
     const to = bucketStart(day, req.to.getTime() - 1, offsetMs) + DAY;
@@ -56,37 +89,90 @@ export async function completeness(
     outTo = Math.max(outTo, to);
     const limit = timezone === DAILY_AGGREGATE_TIMEZONE ? config.analytics.maxAggregateRangeDays : config.analytics.maxRawRangeDays;
     if (rangeDays(new Date(from), new Date(to)) > limit) throw createError('QT_ERR_RANGE_TOO_LARGE', `from/to: the completeness report is limited to ${limit} days`);
-    const metricsOf = (s: Station) => req.metrics ?? Object.keys(profiles.get(s.profileId)!.profile.metrics);
+    return { timezone, stations, offsetMs, from, to };
+  });
+  const cell: CompletenessCell = {
+    station: req.stations[0]!,
+    metric: '',
+    dayIndex: 0,
+    day: '',
+    expected: 0,
+    calibrating: 0,
+    fault: 0,
+    maintenance: 0,
+    valid: 0,
+    outOfRange: 0,
+    percent: null,
+  };
+  for (const { timezone, stations, offsetMs, from, to } of zones) {
     const allMetrics = [...new Set(stations.flatMap(metricsOf))];
     const rows = await dailyCounts(db, { stationIds: stations.map((s) => s.id), metrics: allMetrics, from: new Date(from), to: new Date(to), timezone });
-    const found = new Map(rows.map((r) => [`${r.stationId}\u0000${r.metric}\u0000${r.day.getTime()}`, r]));
-    // each day's text once, not once per station and metric (10,000 stations: 100,000 rows a refresh)
+    // station → metric → the row of each day (by index): no key string per cell
+    const days = Math.round((to - from) / DAY);
+    const found = new Map<string, Map<string, Array<DailyCounts | undefined>>>();
+    for (const r of rows) {
+      const i = Math.round((r.day.getTime() - from) / DAY);
+      if (i < 0 || i >= days) continue;
+      let byMetric = found.get(r.stationId);
+      if (!byMetric) found.set(r.stationId, (byMetric = new Map()));
+      let byDay = byMetric.get(r.metric);
+      if (!byDay) byMetric.set(r.metric, (byDay = new Array<DailyCounts | undefined>(days)));
+      byDay[i] = r;
+    }
+    // each day's text and elapsed time once, not once per station and metric
     const dayTexts: string[] = [];
-    for (let d = from; d < to; d += DAY) dayTexts.push(localIso(d, offsetMs).slice(0, 10));
+    const elapsed: number[] = [];
+    for (let d = from; d < to; d += DAY) {
+      dayTexts.push(localIso(d, offsetMs).slice(0, 10));
+      elapsed.push(elapsedMs(d, d + DAY, req.now));
+    }
     for (const s of stations) {
       const profile = profiles.get(s.profileId)!.profile;
+      const byMetric = found.get(s.id);
+      cell.station = s;
       for (const metric of metricsOf(s)) {
         const intervalMs = intervalSecondsOf(profile, metric) * 1000;
-        for (let d = from, i = 0; d < to; d += DAY, i++) {
-          const r = found.get(`${s.id}\u0000${metric}\u0000${d}`);
-          const elapsed = elapsedMs(d, d + DAY, req.now);
-          const expected = Math.floor(elapsed / intervalMs);
-          const excluded = { calibrating: r?.calibrating ?? 0, fault: r?.fault ?? 0, maintenance: r?.maintenance ?? 0 };
-          const measuring = Math.max(0, expected - excluded.calibrating - excluded.fault - excluded.maintenance);
-          const valid = r?.valid ?? 0;
-          data.push({
-            station: s.id,
-            metric,
-            day: dayTexts[i]!,
-            expected,
-            excluded,
-            valid,
-            outOfRange: r?.outOfRange ?? 0,
-            percent: percent(valid, measuring),
-          });
+        const byDay = byMetric?.get(metric);
+        cell.metric = metric;
+        for (let i = 0; i < days; i++) {
+          const r = byDay?.[i];
+          const expected = Math.floor(elapsed[i]! / intervalMs);
+          cell.dayIndex = i;
+          cell.day = dayTexts[i]!;
+          cell.expected = expected;
+          cell.calibrating = r?.calibrating ?? 0;
+          cell.fault = r?.fault ?? 0;
+          cell.maintenance = r?.maintenance ?? 0;
+          cell.valid = r?.valid ?? 0;
+          cell.outOfRange = r?.outOfRange ?? 0;
+          cell.percent = percent(cell.valid, Math.max(0, expected - cell.calibrating - cell.fault - cell.maintenance));
+          visit(cell);
         }
       }
     }
   }
-  return { from: new Date(outFrom), to: new Date(outTo), data };
+  return { from: new Date(outFrom), to: new Date(outTo) };
+}
+
+/** The report as rows (the analyst API's answer; a caller that keeps less should visit the cells with eachCompleteness). */
+export async function completeness(
+  db: Db,
+  config: Readonly<Config>,
+  profiles: ReadonlyMap<string, LoadedProfile>,
+  req: { stations: readonly Station[]; metrics: readonly string[] | null; from: Date; to: Date; now: number },
+): Promise<{ from: Date; to: Date; data: CompletenessRow[] }> {
+  const data: CompletenessRow[] = [];
+  const range = await eachCompleteness(db, config, profiles, req, (c) =>
+    data.push({
+      station: c.station.id,
+      metric: c.metric,
+      day: c.day,
+      expected: c.expected,
+      excluded: { calibrating: c.calibrating, fault: c.fault, maintenance: c.maintenance },
+      valid: c.valid,
+      outOfRange: c.outOfRange,
+      percent: c.percent,
+    }),
+  );
+  return { ...range, data };
 }

@@ -4,7 +4,7 @@
  * (analytics/series.ts) pooled over a station's metrics (and days):
  * 100 × Σ valid ÷ Σ (expected − calibrating − fault − maintenance).
  */
-import { completeness, type CompletenessRow } from '../analytics/completeness.js';
+import { eachCompleteness } from '../analytics/completeness.js';
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { reportedMetrics } from '../store/bulletin-data.js';
@@ -31,10 +31,10 @@ export interface StationPeriodCompleteness {
 }
 
 /**
- * Stations whose completeness rows are computed at a time: the report is one row per station,
- * metric and day (a month of 10,000 stations: 3.7 million rows, over a gigabyte of objects if
- * built at once; 500 stations: about 190,000), and a bulletin only keeps each station's summary
- * (issue 20).
+ * Stations whose completeness is read from the database at a time (one statement's rows: a
+ * month of 500 stations is up to 150,000 (station, metric, day) counts). The report's cells are
+ * folded into each station's summary as they are visited, never kept (issue 20: as row objects a
+ * month of 10,000 stations allocated over 2 GB, twice at a start that caught up two scopes).
  */
 const CHUNK_STATIONS = 500;
 
@@ -44,6 +44,16 @@ const CHUNK_STATIONS = 500;
  */
 function measuredMetrics(db: Db, stationIds: readonly string[], from: number, to: number): Promise<Map<string, Set<string>>> {
   return reportedMetrics(db, stationIds, new Date(Math.min(from, to - 30 * DAY)), new Date(to));
+}
+
+/** A station's summary as its cells are folded in (one pass, in the report's order). */
+interface Folding {
+  measured: ReadonlySet<string> | undefined;
+  expected: number;
+  valid: number;
+  excluded: number;
+  percentByMetric: Map<string, number | null>;
+  hasData: boolean;
 }
 
 /**
@@ -69,31 +79,32 @@ export async function stationsWithCompleteness(
   );
   for (let i = 0; i < candidates.length; i += CHUNK_STATIONS) {
     const chunk = candidates.slice(i, i + CHUNK_STATIONS);
-    const report = await completeness(db, config, profiles, { stations: chunk, metrics: null, from: new Date(fromMs), to: new Date(toMs), now });
-    // grouped once: a filter per station over every row is quadratic (11,000 stations froze the main thread for seconds)
-    const byStation = new Map<string, CompletenessRow[]>();
-    for (const r of report.data) {
-      const list = byStation.get(r.station);
-      if (list) list.push(r);
-      else byStation.set(r.station, [r]);
+    const folding = new Map<string, Folding>(
+      chunk.map((s) => [s.id, { measured: measured.get(s.id), expected: 0, valid: 0, excluded: 0, percentByMetric: new Map(), hasData: false }]),
+    );
+    await eachCompleteness(db, config, profiles, { stations: chunk, metrics: null, from: new Date(fromMs), to: new Date(toMs), now }, (c) => {
+      const f = folding.get(c.station.id)!;
+      // only the metrics it measures (all when it reported none)
+      if (f.measured && !f.measured.has(c.metric)) return;
+      // the last day's percent stays (the one local day of a daily bulletin)
+      f.percentByMetric.set(c.metric, c.percent);
+      if (c.valid > 0 || c.outOfRange > 0 || c.calibrating + c.fault + c.maintenance > 0) f.hasData = true;
+      f.expected += c.expected;
+      f.valid += c.valid;
+      // the analyst API's measuring count per row: max(0, expected − excluded)
+      f.excluded += Math.min(c.expected, c.calibrating + c.fault + c.maintenance);
+    });
+    for (const [id, f] of folding) {
+      completenessOf.set(id, { pooled: pooledSums(f.expected, f.valid, f.excluded), percentByMetric: f.percentByMetric, hasData: f.hasData });
     }
-    for (const s of chunk) completenessOf.set(s.id, summarize(byStation.get(s.id) ?? [], measured.get(s.id)));
   }
   return { stations: candidates.filter((s) => s.createdAt.getTime() < toMs || completenessOf.get(s.id)?.hasData === true), completenessOf };
 }
 
-/** A station's rows of the metrics it measures (all when it reported none), summarized in one pass. */
-function summarize(rows: readonly CompletenessRow[], measured: ReadonlySet<string> | undefined): StationPeriodCompleteness {
-  const percentByMetric = new Map<string, number | null>();
-  let hasData = false;
-  const kept: CompletenessRow[] = [];
-  for (const r of rows) {
-    if (measured && !measured.has(r.metric)) continue;
-    kept.push(r);
-    percentByMetric.set(r.metric, r.percent);
-    if (r.valid > 0 || r.outOfRange > 0 || r.excluded.calibrating + r.excluded.fault + r.excluded.maintenance > 0) hasData = true;
-  }
-  return { pooled: pooled(kept), percentByMetric, hasData };
+/** A station's completeness from its summed counts. */
+function pooledSums(expected: number, valid: number, excluded: number): StationCompleteness {
+  const measuring = expected - excluded;
+  return { expected, valid, excluded, percent: measuring > 0 ? Math.min(100, Math.round((valid / measuring) * 1000) / 10) : null };
 }
 
 /** A station's completeness pooled over its rows. */
@@ -107,8 +118,7 @@ export function pooled(rows: ReadonlyArray<{ expected: number; valid: number; ex
     // the analyst API's measuring count per row: max(0, expected − excluded)
     excluded += Math.min(r.expected, r.excluded.calibrating + r.excluded.fault + r.excluded.maintenance);
   }
-  const measuring = expected - excluded;
-  return { expected, valid, excluded, percent: measuring > 0 ? Math.min(100, Math.round((valid / measuring) * 1000) / 10) : null };
+  return pooledSums(expected, valid, excluded);
 }
 
 /** Completeness pooled over several stations' figures; null when nothing was expected. */

@@ -8,7 +8,7 @@
  * readings, a new local day) and advanced in between by the readings committed here; the
  * expected counts follow the clock, so the value is the API's for the same instant.
  */
-import { completeness as completenessReport } from '../../analytics/completeness.js';
+import { eachCompleteness } from '../../analytics/completeness.js';
 import { intervalSecondsOf } from '../../analytics/series.js';
 import type { Config } from '../../config/index.js';
 import type { LoadedProfile } from '../../device-profiles/index.js';
@@ -85,14 +85,14 @@ export function createCompletenessTracker(deps: {
       const stations = directory.all().filter((s) => s.enabled && profiles.has(s.profileId));
       const next = new Map<string, StationDay>();
       if (stations.length > 0) {
-        const report = await completenessReport(db, config, profiles, { stations, metrics: null, from: new Date(at), to: new Date(at + 1), now: at });
         for (const s of stations) next.set(s.id, emptyDay(s, at));
-        for (const row of report.data) {
-          const m = next.get(row.station)?.metrics.get(row.metric);
-          if (!m) continue;
-          m.valid = row.valid;
-          m.excluded = row.excluded.calibrating + row.excluded.fault + row.excluded.maintenance;
-        }
+        // visited, not built as rows: 10,000 stations are 100,000 cells every minute
+        await eachCompleteness(db, config, profiles, { stations, metrics: null, from: new Date(at), to: new Date(at + 1), now: at }, (c) => {
+          const m = next.get(c.station.id)?.metrics.get(c.metric);
+          if (!m) return;
+          m.valid = c.valid;
+          m.excluded = c.calibrating + c.fault + c.maintenance;
+        });
       }
       days = next;
     },
