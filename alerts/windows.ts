@@ -10,7 +10,7 @@
  * re-read from it (`refreshLateHours`).
  */
 import type { Db } from '../store/index.js';
-import { recentSamplePages, storedInHourRanges, storedInRanges } from '../store/alert-windows.js';
+import { recentSamplePages, stationsWithReadingsSince, storedInHourRanges, storedInRanges } from '../store/alert-windows.js';
 import type { Station } from '../store/stations.js';
 import { AQI_METRIC } from './aqi.js';
 import { hourStartOf, SKETCH_HOUR_MS } from './rules/hour-sketch.js';
@@ -205,12 +205,19 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
     if (!g) groups.set(k, (g = { metrics: sorted, longest, stations: [] }));
     g.stations.push(station);
   }
-  for (const { metrics, longest, stations: members } of groups.values()) {
-    const perStation = metrics.length * Math.ceil(longest / Math.min(...metrics.map((m) => rules.intervalMs(members[0]!, m))));
+  for (const { metrics, longest, stations: grouped } of groups.values()) {
+    const perStation = metrics.length * Math.ceil(longest / Math.min(...metrics.map((m) => rules.intervalMs(grouped[0]!, m))));
     const size = Math.max(1, Math.min(REBUILD_CHUNK, Math.floor(REBUILD_ROWS / perStation)));
     // an hour sketch kept live holds its whole hour: read from the start of the oldest one (ts > since)
-    const sketched = metrics.some((m) => rules.windowPlan(members[0]!, m).sketchMs > 0);
+    const sketched = metrics.some((m) => rules.windowPlan(grouped[0]!, m).sketchMs > 0);
     const since = sketched ? hourStartOf(now() - longest) - 1 : now() - longest;
+    // only the stations with readings in the window (a registered fleet that never reported costs one probe, not a query per group of stations)
+    const reported = await stationsWithReadingsSince(
+      db,
+      grouped.map((s) => s.id),
+      new Date(since),
+    );
+    const members = grouped.filter((s) => reported.has(s.id));
     for (let i = 0; i < members.length; i += size) {
       const chunk = new Map(members.slice(i, i + size).map((st) => [st.id, st]));
       for await (const page of recentSamplePages(db, [...chunk.keys()], metrics, new Date(since))) {

@@ -2,14 +2,15 @@
  * The alert engine's start-up refill reads the recent readings in keyset pages
  * (store/alert-windows.ts recentSamplePages), on the real embedded TimescaleDB: small pages must
  * give every reading exactly once and in order, whatever falls on a page boundary (several metrics
- * at one timestamp, microsecond timestamps, a station's last reading).
+ * at one timestamp, microsecond timestamps, a station's last reading); values come back exactly
+ * (they travel as text), and the refill asks only the stations with readings in its window.
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/index.js';
 import { createLogger } from '../lib/logger.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { recentSamplePages, type RecentSample } from './alert-windows.js';
+import { recentSamplePages, stationsWithReadingsSince, type RecentSample } from './alert-windows.js';
 import { createStore, type Store } from './index.js';
 
 const dataDir = tempDataDir();
@@ -55,7 +56,8 @@ describe('recentSamplePages', () => {
     for (const size of [1, 2, 3, 7, 60, 119, 120]) {
       const paged = await all(size);
       expect(paged.rows).toEqual(whole.rows);
-      expect(paged.pages).toBe(Math.floor(120 / size) + 1);
+      // no empty page: a full last page costs one more query, which yields nothing
+      expect(paged.pages).toBe(Math.ceil(120 / size));
     }
   });
 
@@ -64,5 +66,29 @@ describe('recentSamplePages', () => {
     const { rows } = await all(4, since);
     expect(rows).toHaveLength(2 * 3 * 9);
     expect(rows.every((r) => r.ts.getTime() > since.getTime())).toBe(true);
+  });
+});
+
+describe('the values travel exactly', () => {
+  it('gives back every float8 as stored, NULL as null', async () => {
+    const values = [0.1 + 0.2, 1e-7, -123456.789012345, 5e-324, 1.7976931348623157e308, 3, null];
+    await store.db.query(
+      `INSERT INTO readings (station_id, metric, ts, value, quality) SELECT 'PG-V', 'pm25', to_timestamp($1::float8 / 1000) + i * interval '1 minute', v, 0
+         FROM unnest($2::float8[]) WITH ORDINALITY AS x(v, i)`,
+      [t0, values],
+    );
+    const rows: RecentSample[] = [];
+    for await (const page of recentSamplePages(store.db, ['PG-V'], ['pm25'], new Date(t0 - 1))) rows.push(...page);
+    expect(rows.map((r) => r.value)).toEqual(values);
+  });
+});
+
+describe('stationsWithReadingsSince', () => {
+  it('names the stations with a reading newer than `since`, and no other', async () => {
+    const asked = ['PG-A', 'PG-B', 'PG-NONE'];
+    expect([...(await stationsWithReadingsSince(store.db, asked, new Date(t0 - 1)))].sort()).toEqual(['PG-A', 'PG-B']);
+    // the newest reading is at t0 + 19 × 61 s (and a few microseconds): nothing after it
+    expect((await stationsWithReadingsSince(store.db, asked, new Date(t0 + 20 * 61_000))).size).toBe(0);
+    expect(await stationsWithReadingsSince(store.db, [], new Date(t0))).toEqual(new Set());
   });
 });

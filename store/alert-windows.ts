@@ -36,20 +36,71 @@ export async function* recentSamplePages(
   pageRows = RECENT_PAGE_ROWS,
 ): AsyncGenerator<RecentSample[]> {
   let after: [string, string, string] | undefined;
+  const limit = Math.max(1, Math.floor(pageRows));
   for (;;) {
     const keyset = after ? `AND (station_id, ts, metric) > ($4::text, 'epoch'::timestamptz + $5::int8 * interval '1 microsecond', $6::text)` : '';
-    const { rows } = await db.query<{ station_id: string; metric: string; us: string; value: number | null; quality: number }>(
-      `SELECT station_id, metric, (extract(epoch FROM ts) * 1000000)::int8 AS us, value, quality FROM readings
-        WHERE station_id = ANY($1) AND metric = ANY($2) AND ts > $3 ${keyset}
-        ORDER BY station_id, ts, metric LIMIT ${Math.max(1, Math.floor(pageRows))}`,
+    // One packed text value per page, a line per reading (station TAB metric TAB µs TAB value TAB
+    // quality; an empty value is NULL): on the embedded database, 50,000 readings as rows cost about
+    // 14 µs each in the driver (a restart refilling 633,000 readings took 8.7 s), as one value a
+    // fraction of that (float8's text is its shortest exact form: the value read back is the same).
+    const { rows } = await db.query<{ packed: string | null }>(
+      `SELECT string_agg(concat_ws(E'\\t', station_id, metric, us, coalesce(value::text, ''), quality), E'\\n' ORDER BY station_id, us, metric) AS packed
+         FROM (SELECT station_id, metric, (extract(epoch FROM ts) * 1000000)::int8 AS us, value, quality FROM readings
+                WHERE station_id = ANY($1) AND metric = ANY($2) AND ts > $3 ${keyset}
+                ORDER BY station_id, ts, metric LIMIT ${limit}) r`,
       after ? [stationIds, metrics, since, ...after] : [stationIds, metrics, since],
     );
-    // pg's Date of a timestamptz keeps whole milliseconds (it truncates the microseconds)
-    yield rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: new Date(Math.floor(Number(r.us) / 1000)), value: r.value, quality: qualityName(r.quality) }));
-    if (rows.length < pageRows) return;
-    const last = rows[rows.length - 1]!;
-    after = [last.station_id, last.us, last.metric];
+    const text = rows[0]?.packed;
+    if (!text) return;
+    const page: RecentSample[] = [];
+    let last: [string, string, string] | undefined;
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const t1 = text.indexOf('\t', start);
+      const t2 = text.indexOf('\t', t1 + 1);
+      const t3 = text.indexOf('\t', t2 + 1);
+      const t4 = text.indexOf('\t', t3 + 1);
+      const stationId = text.slice(start, t1);
+      const metric = text.slice(t1 + 1, t2);
+      const us = text.slice(t2 + 1, t3);
+      // pg's Date of a timestamptz keeps whole milliseconds (it truncates the microseconds): the same here
+      page.push({
+        stationId,
+        metric,
+        ts: new Date(Math.floor(Number(us) / 1000)),
+        value: t4 === t3 + 1 ? null : Number(text.slice(t3 + 1, t4)),
+        quality: qualityName(Number(text.slice(t4 + 1, end))),
+      });
+      last = [stationId, us, metric];
+      start = end + 1;
+    }
+    yield page;
+    if (page.length < limit) return;
+    after = last;
   }
+}
+
+/** Stations one probe statement asks about (at most). */
+const PROBE_STATIONS = 5_000;
+
+/**
+ * Which of `stationIds` have a reading newer than `since`: one index probe per station and chunk
+ * ((station_id, ts), LIMIT 1 in a subquery, so the plan cannot turn into a scan of every reading
+ * since then). The alert engine's refill at start-up reads only these: 10,001 registered stations
+ * of which 2,001 had readings cost 357 refill queries, 19 s of a 25 s start (bench data), where
+ * the probe takes about 80 ms.
+ */
+export async function stationsWithReadingsSince(db: Db, stationIds: readonly string[], since: Date): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < stationIds.length; i += PROBE_STATIONS) {
+    const { rows } = await db.query<{ s: string }>(`SELECT s FROM unnest($1::text[]) s WHERE (SELECT 1 FROM readings r WHERE r.station_id = s AND r.ts > $2 LIMIT 1) IS NOT NULL`, [
+      stationIds.slice(i, i + PROBE_STATIONS),
+      since,
+    ]);
+    for (const r of rows) out.add(r.s);
+  }
+  return out;
 }
 
 /** A time range of one station and metric: ts in (after, until] and ts < before. */
