@@ -58,12 +58,16 @@ function report(label: string, worker?: { wasmBytes: number; heapUsedBytes: numb
 /**
  * --alloc: samples where the main thread allocates (including what is collected again) from the
  * app's start to the end of the 30 s, and prints the 25 biggest allocating functions (self and total).
+ * --live: the same sampling, counting only what is still live at the end (where the retained heap
+ * was allocated).
  */
 async function startAllocationSampling() {
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
-  await post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  // --live: only what is still live when sampling stops (where the retained heap was allocated)
+  const collected = !args.includes('--live');
+  await post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: collected, includeObjectsCollectedByMinorGC: collected });
   interface Node {
     callFrame: { functionName: string; url: string; lineNumber: number };
     selfSize: number;
@@ -90,7 +94,9 @@ async function startAllocationSampling() {
           .slice(0, 25)
           .map(([k, v]) => `${String(mb(v)).padStart(6)} MB  ${k}`)
           .join('\n');
-      console.log(`allocated, by function (self):\n${top(self)}\nallocated, by function (total):\n${top(total)}`);
+      console.log(
+        `${collected ? 'allocated' : 'live at the end'}, by function (self):\n${top(self)}\n${collected ? 'allocated' : 'live at the end'}, by function (total):\n${top(total)}`,
+      );
     },
   };
 }
@@ -111,7 +117,7 @@ const config = configFromEnv({
   STATION_MAX_MSGS_PER_S: '0',
   ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
 });
-const profile = args.includes('--alloc') ? await startAllocationSampling() : undefined;
+const profile = args.includes('--alloc') || args.includes('--live') ? await startAllocationSampling() : undefined;
 const app = await createApp(config);
 console.log(`started in ${Math.round(performance.now() - t0)} ms`);
 const embedded = app.store.db.embedded;

@@ -7,6 +7,8 @@
  *   npm run bench -- --quick      smoke set (under a minute, CI): bench/results/quick.json
  *   npm run bench:table           the README's Markdown table from bench/results/latest.json
  *   npm run bench -- --only fleet  only the connected-stations phases: bench/results/fleet.json
+ *   npm run bench -- --keep-data  keep the bench's data directory at the end (its path is printed),
+ *                                 e.g. to start an app on what the connected-stations phases start on
  *   npm run bench -- --until latency  stop after the fixed-rate phase (start-up, throughput, fixed
  *                                 rate: a couple of minutes); prints its figures, writes nothing
  *
@@ -66,6 +68,7 @@ if (only !== undefined && only !== 'fleet') throw new Error(`--only: unknown pha
 /** `--until latency`: stop after the fixed-rate phase (it runs after the throughput phases, as in the full suite). */
 const until = process.argv.includes('--until') ? process.argv[process.argv.indexOf('--until') + 1] : undefined;
 if (until !== undefined && until !== 'latency') throw new Error(`--until: unknown phase ${until} (known: latency)`);
+const keepData = process.argv.includes('--keep-data');
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 /** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
@@ -430,6 +433,11 @@ async function backlog(app: App, stationIds: string[]) {
 
 const started = performance.now();
 const dataDir = tempDataDir();
+/** Removes the bench's data directory, unless --keep-data. */
+function removeDataDir(): void {
+  if (keepData) console.log(`data directory kept: ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
+}
 const results: Record<string, unknown> = {
   set: quick ? 'quick' : 'default',
   when: new Date().toISOString(),
@@ -480,7 +488,7 @@ try {
     writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
     console.log(JSON.stringify(results['fleet'], null, 2));
     console.log(`\nwritten to ${file.slice(file.indexOf('bench/'))}`);
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     process.exit(0);
   }
 
@@ -518,7 +526,7 @@ try {
     console.log(JSON.stringify({ throughput: results['throughput'], latency: results['latency'] }, null, 2));
     await app.close();
     app = undefined as unknown as App;
-    rmSync(dataDir, { recursive: true, force: true });
+    removeDataDir();
     process.exit(stalled.length === 0 ? 0 : 1);
   }
 
@@ -574,7 +582,7 @@ try {
   for (const line of stalled) console.error(line);
 } finally {
   await app?.close().catch((err: unknown) => console.error('closing the app failed', err));
-  rmSync(dataDir, { recursive: true, force: true });
+  removeDataDir();
 }
 
 const file = fileURLToPath(new URL(`./results/${quick ? 'quick' : 'latest'}.json`, import.meta.url));
