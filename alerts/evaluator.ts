@@ -33,6 +33,8 @@ export interface Evaluator {
    * `only`, when given, leaves out the rules it refuses (the engine: rules waiting for late hours).
    */
   evaluateStation(station: Station, touched: Set<string> | undefined, at: number, only?: (rule: Rule) => boolean): Promise<void>;
+  /** Counts a station's silence from `at` unless already counted from earlier (what evaluating it does; start-up, for a station it does not evaluate). */
+  watch(stationId: string, at: number): void;
   /** The timer's part: the no-data rules of every enabled station. */
   checkSilent(stations: readonly Station[], at: number): Promise<void>;
 }
@@ -109,6 +111,9 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
   return {
     watchFrom(at) {
       watchingSince = at;
+    },
+    watch(stationId, at) {
+      firstSeenAt(stationId, at);
     },
     async evaluateStation(station, touched, at, only) {
       for (const rule of rules.rulesFor(station)) {

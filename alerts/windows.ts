@@ -56,6 +56,8 @@ export interface Windows {
    * hold nothing here.
    */
   view(stationId: string): Readonly<StationWindow>;
+  /** Whether the station has a window (a reading was recorded or refilled since the start). */
+  has(stationId: string): boolean;
   /** Records a reading received at `receivedAt` (engine time). */
   record(station: Station, r: WindowReading, receivedAt: number): void;
   /** Another node received a reading of this station (multi-node mode): only the arrival time counts here. */
@@ -103,6 +105,7 @@ export function createWindows(rules: RuleIndex): Windows {
   return {
     of,
     view: (stationId) => series.get(stationId) ?? EMPTY_WINDOW,
+    has: (stationId) => series.has(stationId),
     record(station, r, receivedAt) {
       const s = of(station.id);
       const sample: Sample = { ts: r.ts, value: r.value, quality: r.quality };

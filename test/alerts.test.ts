@@ -256,6 +256,34 @@ describe('restart in the middle of a pending period', () => {
   });
 });
 
+describe('restart with stations that never reported', () => {
+  it('counts their silence from the restart, not from their registration', async () => {
+    const dataDir = tempDataDir();
+    let c = Date.now();
+    let app = await startTestApp({}, dataDir, { now: () => c });
+    try {
+      const noData = app.app.alerts.listRules().find((r) => r.rule.kind === 'no_data' && 'profile' in r.rule.scope && r.rule.scope.profile === 'air-quality')!.rule;
+      const openOf = async (id: string) => (await app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${id}&state=open&rule=${noData.id}`)).body.data;
+      // registered, never sends a reading; the app stops before it counts as silent
+      const quiet = await app.createStation({ id: 'AL-QUIET' });
+      await app.app.alerts.tick();
+      await app.close();
+
+      c += 60 * 60_000; // down for an hour
+      app = await startTestApp({}, dataDir, { now: () => c });
+      c += 4 * 60_000;
+      await app.app.alerts.tick();
+      // silence counts from the restart (4 min < 5 × the 60 s interval), not from the registration an hour ago
+      expect(await openOf(quiet.id)).toEqual([]);
+      c += 2 * 60_000;
+      await app.app.alerts.tick();
+      expect((await openOf(quiet.id)).map((a) => a.state)).toEqual(['firing']);
+    } finally {
+      await app.close(true);
+    }
+  });
+});
+
 describe('VN_AQI kept current and stored', () => {
   it('computes the hourly AQI with the NowCast from the stored hourly means (Decision 1459 worked example)', async () => {
     const s = await t.createStation({ id: 'AL-AQI' });
