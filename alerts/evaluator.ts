@@ -68,19 +68,28 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     return t;
   }
 
-  /** When the rule's metric (the station, for a rule of no metric) last arrived, and the watching start silence counts from. */
-  function arrival(station: Station, metric: string | undefined, at: number): { lastReceivedAt: number | undefined; watchingSince: number } {
+  /**
+   * When the rule's metric (the station, for a rule of no metric) last arrived, and the watching
+   * start silence counts from. A no-data alert still open (not clearing) with nothing arrived since
+   * the engine started is a silence carried over a restart: it counts from where the alert measured
+   * it (opened at factor × interval into the silence), not from the restart, which would clear every
+   * offline station's alert at each restart and raise it again minutes later.
+   */
+  function arrival(station: Station, rule: Rule, metric: string | undefined, at: number): { lastReceivedAt: number | undefined; watchingSince: number } {
     const s = windows.view(station.id);
-    return {
-      lastReceivedAt: metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt,
-      watchingSince: Math.max(watchingSince, firstSeenAt(station.id, at)),
-    };
+    const lastReceivedAt = metric ? s.lastReceivedByMetric.get(metric) : s.lastReceivedAt;
+    let since = Math.max(watchingSince, firstSeenAt(station.id, at));
+    if (lastReceivedAt === undefined && rule.kind === 'no_data') {
+      const open = lifecycle.openRecord(station.id, rule.id);
+      if (open && open.state !== 'resolved' && open.clearSince === null) since = Math.min(since, open.openedAt.getTime() - rule.factor * rules.intervalMs(station, metric));
+    }
+    return { lastReceivedAt, watchingSince: since };
   }
 
   /** The no-data test of evalRule's input (the same arrival), without building its condition. */
   function silentNow(station: Station, rule: Rule & { kind: 'no_data' }, at: number): boolean {
     const metric = ruleMetric(rule);
-    const a = arrival(station, metric, at);
+    const a = arrival(station, rule, metric, at);
     return noDataHolds(rule, at, a.lastReceivedAt ?? a.watchingSince, rules.intervalMs(station, metric));
   }
 
@@ -89,7 +98,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     const metric = ruleMetric(rule);
     const samples = metric ? (s.byMetric.get(metric) ?? []) : rule.kind === 'no_data' ? newestOf(s.latestByMetric) : latestTagged(s.latestByMetric);
     const open = lifecycle.openRecord(station.id, rule.id);
-    const { lastReceivedAt, watchingSince: since } = arrival(station, metric, at);
+    const { lastReceivedAt, watchingSince: since } = arrival(station, rule, metric, at);
     const hourly = metric ? s.series.get(metric)?.hours : undefined; // long mean windows (rules/hourly.ts)
     const hourSketches = metric ? s.series.get(metric)?.sketches : undefined; // anomaly histories (rules/hour-sketch.ts)
     return evaluate({

@@ -257,14 +257,21 @@ describe('restart in the middle of a pending period', () => {
 });
 
 describe('restart with stations that never reported', () => {
-  it('counts their silence from the restart, not from their registration', async () => {
+  it('counts their silence from the restart, and keeps an offline alert open across it', async () => {
     const dataDir = tempDataDir();
     let c = Date.now();
     let app = await startTestApp({}, dataDir, { now: () => c });
     try {
       const noData = app.app.alerts.listRules().find((r) => r.rule.kind === 'no_data' && 'profile' in r.rule.scope && r.rule.scope.profile === 'air-quality')!.rule;
-      const openOf = async (id: string) => (await app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${id}&state=open&rule=${noData.id}`)).body.data;
-      // registered, never sends a reading; the app stops before it counts as silent
+      const openOf = async (id: string) => (await app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${id}&rule=${noData.id}`)).body.data;
+      // AL-GONE goes silent and its offline alert fires; AL-QUIET is registered just before the app
+      // stops; neither ever sends a reading
+      const gone = await app.createStation({ id: 'AL-GONE' });
+      await app.app.alerts.tick();
+      c += 6 * 60_000;
+      await app.app.alerts.tick();
+      const offline = await openOf(gone.id);
+      expect(offline.map((a) => a.state)).toEqual(['firing']);
       const quiet = await app.createStation({ id: 'AL-QUIET' });
       await app.app.alerts.tick();
       await app.close();
@@ -273,11 +280,14 @@ describe('restart with stations that never reported', () => {
       app = await startTestApp({}, dataDir, { now: () => c });
       c += 4 * 60_000;
       await app.app.alerts.tick();
-      // silence counts from the restart (4 min < 5 × the 60 s interval), not from the registration an hour ago
+      // AL-QUIET: silence counts from the restart (4 min < 5 × the 60 s interval), not from its registration an hour ago
       expect(await openOf(quiet.id)).toEqual([]);
+      // AL-GONE: still silent, its alert goes on (the same one, neither cleared nor raised again)
+      expect((await openOf(gone.id)).map((a) => [a.id, a.state])).toEqual([[offline[0]!.id, 'firing']]);
       c += 2 * 60_000;
       await app.app.alerts.tick();
       expect((await openOf(quiet.id)).map((a) => a.state)).toEqual(['firing']);
+      expect((await openOf(gone.id)).map((a) => [a.id, a.state])).toEqual([[offline[0]!.id, 'firing']]);
     } finally {
       await app.close(true);
     }
