@@ -42,8 +42,6 @@ export interface CompletenessRow {
 export interface CompletenessCell {
   station: Station;
   metric: string;
-  /** index of the day in the zone's range, from 0 */
-  dayIndex: number;
   /** the local day, YYYY-MM-DD */
   day: string;
   expected: number;
@@ -54,9 +52,6 @@ export interface CompletenessCell {
   outOfRange: number;
   percent: number | null;
 }
-
-/** The metrics the report covers for a station: those asked, or all of its profile's. */
-type MetricsOf = (s: Station) => readonly string[];
 
 /**
  * Visits every (station, metric, local day) of the report, stations in the order given (grouped
@@ -70,6 +65,7 @@ export async function eachCompleteness(
   req: { stations: readonly Station[]; metrics: readonly string[] | null; from: Date; to: Date; now: number },
   visit: (cell: Readonly<CompletenessCell>) => void,
 ): Promise<{ from: Date; to: Date }> {
+  if (req.stations.length === 0) return { from: req.from, to: req.to };
   const day: Bucket = { kind: 'fixed', text: '1d', ms: DAY, sql: '1 day' };
   const byZone = new Map<string, Station[]>();
   for (const s of req.stations) {
@@ -79,7 +75,8 @@ export async function eachCompleteness(
   }
   let outFrom = req.from.getTime();
   let outTo = req.to.getTime();
-  const metricsOf: MetricsOf = (s) => req.metrics ?? Object.keys(profiles.get(s.profileId)!.profile.metrics);
+  // the metrics the report covers for a station: those asked, or all of its profile's
+  const metricsOf = (s: Station): readonly string[] => req.metrics ?? Object.keys(profiles.get(s.profileId)!.profile.metrics);
   // the zones' ranges, checked before any query runs
   const zones = [...byZone].map(([timezone, stations]) => {
     const offsetMs = zoneOffsetMs(timezone, req.from.getTime());
@@ -94,7 +91,6 @@ export async function eachCompleteness(
   const cell: CompletenessCell = {
     station: req.stations[0]!,
     metric: '',
-    dayIndex: 0,
     day: '',
     expected: 0,
     calibrating: 0,
@@ -137,7 +133,6 @@ export async function eachCompleteness(
         for (let i = 0; i < days; i++) {
           const r = byDay?.[i];
           const expected = Math.floor(elapsed[i]! / intervalMs);
-          cell.dayIndex = i;
           cell.day = dayTexts[i]!;
           cell.expected = expected;
           cell.calibrating = r?.calibrating ?? 0;
