@@ -17,11 +17,11 @@
  *   or a later one); the first metric of the pair (PM2.5 of PM2.5 ≤ PM10, DO, outlet flow) is flagged.
  */
 import { CHECK_BITS, type CheckCode } from '../domain/validation/codes.js';
-import { flatlineStep, pairCheck, rateCheck, saturationCheck, spikeCheck, windowAt, type QcWindowSpan } from '../domain/validation/checks.js';
+import { flatlineStep, pairCheck, rateCheck, saturationCheck, spikeCheck, windowAt, type FlatRun, type QcWindowSpan } from '../domain/validation/checks.js';
 import { metricChecks, type MetricChecks, type QcConfig } from '../domain/validation/config.js';
 import type { QcFlag } from '../store/qc-flags.js';
 import type { QcRangeFlag } from '../store/qc-windows.js';
-import { QcSeries } from './qc-series.js';
+import { QcSeriesTable, type Slot } from './qc-series.js';
 
 /** A row as the evaluator sees it (ingest/write-types.ts WriteRow has these fields). */
 export interface QcRow {
@@ -91,10 +91,12 @@ const MAX_WINDOW = 64;
  */
 export function createQcEvaluator(checksOf: (stationId: string) => StationChecks | undefined): QcEvaluator {
   const compiled = new Map<string, StationChecks | null>();
-  const state = new Map<string, Map<string, QcSeries>>();
+  const state = new Map<string, Map<string, Slot>>();
+  const t = new QcSeriesTable();
   const scratch = new Float64Array(MAX_WINDOW);
+  const previous = new Float64Array(MAX_WINDOW);
+  const run: FlatRun = { value: NaN, count: 0, start: 0 };
   let batch = 0;
-  let seriesCount = 0;
 
   function checks(stationId: string): StationChecks | undefined {
     let c = compiled.get(stationId);
@@ -105,12 +107,10 @@ export function createQcEvaluator(checksOf: (stationId: string) => StationChecks
     return c ?? undefined;
   }
 
-  function seriesOf(byMetric: Map<string, QcSeries>, metric: string, window: number): QcSeries {
+  function seriesOf(byMetric: Map<string, Slot>, metric: string, window: number): Slot {
     let s = byMetric.get(metric);
-    if (!s) {
-      byMetric.set(metric, (s = new QcSeries(window)));
-      seriesCount++;
-    } else s.resize(window);
+    if (s === undefined) byMetric.set(metric, (s = t.create(window)));
+    else t.resize(s, window);
     return s;
   }
 
@@ -142,34 +142,40 @@ export function createQcEvaluator(checksOf: (stationId: string) => StationChecks
         const mc = sc.metrics.get(metric);
         const s = seriesOf(byMetric, metric, Math.min(MAX_WINDOW, mc?.spike?.window ?? 3));
         row.qc = qc;
-        if (!(ts > s.newestTs)) continue;
-        s.newestTs = ts;
+        if (!(ts > t.newestTs[s]!)) continue;
+        t.newestTs[s] = ts;
         const v = row.value;
         if (v === null || row.quality !== 0) continue;
         if (mc?.spike) {
-          if (ts - s.lastTs > mc.spike.maxGapMs) s.forget();
-          const f = spikeCheck(s.values, s.count, v, mc.spike, scratch);
+          if (ts - t.lastTs[s]! > mc.spike.maxGapMs) t.forget(s);
+          const f = spikeCheck(previous, t.values(s, previous), v, mc.spike, scratch);
           if (f) {
             qc |= CHECK_BITS.spike;
             flag(metric, ts, 'spike', { value: v, ...f });
           }
-          s.push(v);
+          t.push(s, v);
         }
-        if (mc?.rate && s.rateTs > -Infinity) {
-          const f = rateCheck(s.rateValue, s.rateTs, v, ts, mc.rate.maxPerMinute);
+        if (mc?.rate && t.rateTs[s]! > -Infinity) {
+          const f = rateCheck(t.rateValue[s]!, t.rateTs[s]!, v, ts, mc.rate.maxPerMinute);
           if (f) {
             qc |= CHECK_BITS.rate;
-            flag(metric, ts, 'rate', { value: v, previous: s.rateValue, ...f });
+            flag(metric, ts, 'rate', { value: v, previous: t.rateValue[s]!, ...f });
           }
         }
         // A spike's way back is not a fast change: the rate is measured from the last good value.
         if ((qc & (CHECK_BITS.spike | CHECK_BITS.rate)) === 0) {
-          s.rateTs = ts;
-          s.rateValue = v;
+          t.rateTs[s] = ts;
+          t.rateValue[s] = v;
         }
         if (mc?.flatline) {
-          const run = s.run;
-          if (flatlineStep(run, v, ts, mc.flatline.ignore) >= mc.flatline.count) {
+          run.value = t.runValue[s]!;
+          run.count = t.runCount[s]!;
+          run.start = t.runStart[s]!;
+          flatlineStep(run, v, ts, mc.flatline.ignore);
+          t.runValue[s] = run.value;
+          t.runCount[s] = run.count;
+          t.runStart[s] = run.start;
+          if (run.count >= mc.flatline.count) {
             qc |= CHECK_BITS.flatline;
             const detail = { value: v, since: new Date(run.start).toISOString(), count: mc.flatline.count };
             flag(metric, ts, 'flatline', detail);
@@ -189,30 +195,34 @@ export function createQcEvaluator(checksOf: (stationId: string) => StationChecks
           }
         }
         const lag = sc.lagged.get(metric);
-        if (lag !== undefined) s.trackLag(lag, ts, v);
-        s.lastTs = ts;
-        s.lastValue = v;
-        s.lastBatch = batch;
-        s.lastIndex = i;
+        if (lag !== undefined) t.trackLag(s, lag, ts, v);
+        t.lastTs[s] = ts;
+        t.lastValue[s] = v;
+        t.lastBatch[s] = batch;
+        t.lastIndex[s] = i;
         row.qc = qc;
         const rules = sc.cross.get(metric);
         if (!rules) continue;
         for (const rule of rules) {
           const other = byMetric.get(rule.a === metric ? rule.b : rule.a);
-          if (!other || other.lastTs !== ts) continue;
+          if (other === undefined || t.lastTs[other] !== ts) continue;
           const a = rule.a === metric ? s : other;
           const b = rule.a === metric ? other : s;
+          const aValue = t.lastValue[a]!;
           let detail: Record<string, unknown> | null = null;
           if (rule.kind === 'pair') {
-            const ref = rule.lagMs > 0 ? b.maxOver(rule.lagMs, ts) : b.lastValue;
-            const f = Number.isNaN(ref) ? null : pairCheck(a.lastValue, ref, rule.tolerance, rule.minDelta);
-            if (f) detail = { value: a.lastValue, notAbove: rule.b, ...f, ...(rule.lagMs > 0 ? { lagMinutes: rule.lagMs / 60_000 } : {}) };
+            const ref = rule.lagMs > 0 ? t.maxOver(b, rule.lagMs, ts) : t.lastValue[b]!;
+            const f = Number.isNaN(ref) ? null : pairCheck(aValue, ref, rule.tolerance, rule.minDelta);
+            if (f) detail = { value: aValue, notAbove: rule.b, ...f, ...(rule.lagMs > 0 ? { lagMinutes: rule.lagMs / 60_000 } : {}) };
           } else {
-            const f = saturationCheck(a.lastValue, b.lastValue, rule.factor);
-            if (f) detail = { value: a.lastValue, factor: rule.factor, ...f };
+            const f = saturationCheck(aValue, t.lastValue[b]!, rule.factor);
+            if (f) detail = { value: aValue, factor: rule.factor, ...f };
           }
           if (!detail) continue;
-          if (a.lastBatch === batch) rows[a.lastIndex]!.qc = (rows[a.lastIndex]!.qc ?? 0) | CHECK_BITS.cross;
+          if (t.lastBatch[a] === batch) {
+            const at = rows[t.lastIndex[a]!]!;
+            at.qc = (at.qc ?? 0) | CHECK_BITS.cross;
+          }
           flag(rule.a, ts, 'cross', detail);
         }
       }
@@ -222,7 +232,7 @@ export function createQcEvaluator(checksOf: (stationId: string) => StationChecks
       compiled.clear();
     },
     get series() {
-      return seriesCount;
+      return t.count;
     },
   };
 }
