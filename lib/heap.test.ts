@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { HEAP_GROWING_PERCENT, limitHeapGrowth, shouldLimit } from './heap.js';
+import { HEAP_GROWING_PERCENT, SMALL_HEAP_GROWING_PERCENT, limitHeapGrowth, shouldLimit } from './heap.js';
 
 /** A full collection on demand (what --expose-gc gives, without the flag on vitest's command line). */
 function fullGc(): void {
@@ -22,7 +22,7 @@ describe('limitHeapGrowth', () => {
     expect(limitHeapGrowth(['--enable-source-maps', '--heap-growing-percent=50'])).toBeUndefined();
   });
 
-  it('limits the growth after a full collection leaves a large heap live, and lifts it when the heap is small again', async () => {
+  it('limits the growth at once, harder after a full collection leaves a large heap live, and gives V8 its own factor back when closed', async () => {
     const flags: string[] = [];
     // this process's live heap is well above 1 MB: limited at the first full collection
     const limit = limitHeapGrowth([], { fromLiveMb: 1, belowLiveMb: 0.5, setFlags: (f) => flags.push(f) })!;
@@ -31,13 +31,13 @@ describe('limitHeapGrowth', () => {
       fullGc();
       await waitFor(() => limit.fullCollections > 0);
       expect(limit.limited).toBe(true);
-      expect(flags).toEqual([`--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
+      expect(flags).toEqual([`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`]);
     } finally {
       limit.close();
     }
     expect(flags.at(-1)).toBe('--heap-growing-percent=0');
 
-    // a live heap far below the bound: V8's own factor stays
+    // a live heap far below the bound: the small heap's percent stays
     const small: string[] = [];
     const none = limitHeapGrowth([], { fromLiveMb: 1_000_000, belowLiveMb: 900_000, setFlags: (f) => small.push(f) })!;
     try {
@@ -45,10 +45,11 @@ describe('limitHeapGrowth', () => {
       await waitFor(() => none.fullCollections > 0);
       expect(none.fullCollections).toBeGreaterThan(0);
       expect(none.limited).toBe(false);
-      expect(small).toEqual([]);
+      expect(small).toEqual([`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`]);
     } finally {
       none.close();
     }
+    expect(small.at(-1)).toBe('--heap-growing-percent=0');
   });
 
   it('switches with a margin between the bounds, so a heap near one does not flip the flag at every collection', () => {

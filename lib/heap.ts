@@ -11,20 +11,31 @@
  *   111 ms (40 ms).
  * - 10 %: 891–953 MB, but ingest 12–24 % lower and a 1-metric saturation p99 of 2.8–3.0 s: more
  *   than the memory is worth.
- * The cost is paid in latency at every size, the saving counts only for a large heap: the limit
- * therefore applies only while the heap left live by the last full collection is at least
+ * The cost is paid in latency at every size, the saving counts only for a large heap: the 20 %
+ * limit therefore applies only while the heap left live by the last full collection is at least
  * LIMIT_FROM_LIVE_MB (about 2,500 connected stations and more), and is lifted again below
- * LIFT_BELOW_LIVE_MB. V8 reads the flag at every full collection (0: its own factor), so switching
- * it after one is enough. The flag is process-wide (the embedded database's worker thread too).
+ * LIFT_BELOW_LIVE_MB. Below it the heap may grow SMALL_HEAP_GROWING_PERCENT past what is live, not
+ * V8's own factor (2026-12-04, the same data directory of 10,001 stations each time):
+ * - the start-up's bursts (the alert windows refilled, the bulletins caught up) happen while the
+ *   live heap is small, and V8's factor left the heap at 300–361 MB once idle (RSS 698–789 MB
+ *   before any station connected; 8 runs of `bench/fleet-memory.ts --stations 10000`), with 50 %
+ *   215–239 MB (RSS 614–616 MB; 2 runs); at 10,000 connected stations RSS 849–866 MB against
+ *   927–1,044 (934–976 with ingest/qc-series.ts's table alone);
+ * - in 60-minute soaks at an agency's load (a live heap of 124–144 MB, flat) V8's factor let old
+ *   space creep 159 → 213 MB and RSS +30 MB/hour toward its 4× (README, Soak).
+ * V8 reads the flag at every full collection, so switching it after one is enough. The flag is
+ * process-wide (the embedded database's worker thread too).
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { observeFullCollections } from './full-gc.js';
 
 /** Percent the heap may grow over what a full collection left live before the next one, while limited. */
 export const HEAP_GROWING_PERCENT = 20;
-/** The live heap (after a full collection) from which the growth is limited, MB. */
+/** Percent the heap may grow over what a full collection left live while the live heap is small. */
+export const SMALL_HEAP_GROWING_PERCENT = 50;
+/** The live heap (after a full collection) from which the growth is limited to HEAP_GROWING_PERCENT, MB. */
 export const LIMIT_FROM_LIVE_MB = 256;
-/** The live heap below which V8's own factor is back, MB. */
+/** The live heap below which SMALL_HEAP_GROWING_PERCENT is back, MB. */
 export const LIFT_BELOW_LIVE_MB = 192;
 
 export interface HeapGrowthOptions {
@@ -35,7 +46,7 @@ export interface HeapGrowthOptions {
 }
 
 export interface HeapGrowthLimit {
-  /** Whether the growth is limited now. */
+  /** Whether the growth is limited to HEAP_GROWING_PERCENT now (SMALL_HEAP_GROWING_PERCENT otherwise). */
   readonly limited: boolean;
   /** Full collections seen. */
   readonly fullCollections: number;
@@ -49,8 +60,8 @@ export function shouldLimit(limited: boolean, liveMb: number, fromLiveMb = LIMIT
 }
 
 /**
- * Watches the full collections and limits the heap's growth while the live heap is large (see the
- * module header), unless the operator chose a percent (`node --heap-growing-percent=N
+ * Limits the heap's growth to SMALL_HEAP_GROWING_PERCENT at once, and watches the full collections
+ * to limit it to HEAP_GROWING_PERCENT while the live heap is large (see the module header), unless the operator chose a percent (`node --heap-growing-percent=N
  * dist/main.js`; node refuses it in NODE_OPTIONS): then returns undefined and leaves it alone.
  */
 export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, options: HeapGrowthOptions = {}): HeapGrowthLimit | undefined {
@@ -58,6 +69,7 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
   const { fromLiveMb = LIMIT_FROM_LIVE_MB, belowLiveMb = LIFT_BELOW_LIVE_MB, setFlags = setFlagsFromString } = options;
   let limited = false;
   let fullCollections = 0;
+  setFlags(`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`);
   const observer = observeFullCollections(() => {
     fullCollections++;
     // right after a full collection the heap in use is what it left live
@@ -65,7 +77,7 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
     const next = shouldLimit(limited, liveMb, fromLiveMb, belowLiveMb);
     if (next !== limited) {
       limited = next;
-      setFlags(`--heap-growing-percent=${limited ? HEAP_GROWING_PERCENT : 0}`);
+      setFlags(`--heap-growing-percent=${limited ? HEAP_GROWING_PERCENT : SMALL_HEAP_GROWING_PERCENT}`);
     }
   });
   return {
@@ -77,7 +89,7 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
     },
     close() {
       observer.close();
-      if (limited) setFlags('--heap-growing-percent=0');
+      setFlags('--heap-growing-percent=0');
       limited = false;
     },
   };
