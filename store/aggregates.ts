@@ -167,6 +167,10 @@ interface SameAsValid {
  * On the embedded database moving many rows over the wire costs far more than the query (24,000
  * rows: about 600 ms as rows, 50 ms as one value); binary values are the exact float8s, read
  * without parsing any text (base64: less text for the driver to decode than bytea's hex).
+ * Results in the protocol's binary format (arrays of float8 sent as they are) are no way around
+ * the packing on the embedded database: its wire server passes every value through a UTF-8
+ * decoding, so a byte such as 0xBD came back as EF BF BD (tried 2026-12-04 with node-postgres'
+ * `binary: true`).
  */
 function packed(sql: string, aggCount: number, same: SameAsValid): string {
   // as int8 (the low half of a pair masked when it can be -1)
