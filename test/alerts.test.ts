@@ -3,7 +3,7 @@
  * the HTTP API, a controllable engine clock (the timer is off; tests call tick()).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
+import { localIso, startRestartableTestApp, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 import { createSimulatedStation } from '../simulators/index.js';
 import type { EventMap } from '../domain/events.js';
 import { vnWqi } from '../domain/indices/index.js';
@@ -231,65 +231,57 @@ describe('flood levels per station', () => {
 
 describe('restart in the middle of a pending period', () => {
   it('keeps the pending alert and fires it when the period ends', async () => {
-    const dataDir = tempDataDir();
-    let c = Date.now();
-    let app = await startTestApp({}, dataDir, { now: () => c });
+    const r = await startRestartableTestApp();
     try {
-      const s = await app.createStation({ id: 'AL-PENDING' });
-      await app.api('POST', '/api/v1/rules', thresholdRule('test.pending', s.id, { pendingSeconds: 600 }));
-      const client = await app.connectStation(s.id, s.secret);
+      const s = await r.app.createStation({ id: 'AL-PENDING' });
+      await r.app.api('POST', '/api/v1/rules', thresholdRule('test.pending', s.id, { pendingSeconds: 600 }));
+      const client = await r.app.connectStation(s.id, s.secret);
       await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(Date.now() - 120_000), values: { pm25: 200 } }), { qos: 1 });
-      await app.app.alerts.idle();
-      const before = (await app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${s.id}&state=open`)).body.data;
+      await r.app.app.alerts.idle();
+      const before = (await r.app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${s.id}&state=open`)).body.data;
       expect(before.map((a) => [a.rule, a.state])).toEqual([['test.pending', 'pending']]);
-      await app.close();
 
-      c += 601_000;
-      app = await startTestApp({}, dataDir, { now: () => c });
+      const app = await r.restart(601_000);
       await app.app.alerts.tick();
       const after = (await app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${s.id}&rule=test.pending`)).body.data;
       expect(after).toHaveLength(1);
       expect(after[0]).toMatchObject({ id: before[0]!.id, state: 'firing', openedAt: before[0]!.openedAt });
     } finally {
-      await app.close(true);
+      await r.close();
     }
   });
 });
 
 describe('restart with stations that never reported', () => {
   it('counts their silence from the restart, and keeps an offline alert open across it', async () => {
-    const dataDir = tempDataDir();
-    let c = Date.now();
-    let app = await startTestApp({}, dataDir, { now: () => c });
+    const r = await startRestartableTestApp();
     try {
-      const noData = app.app.alerts.listRules().find((r) => r.rule.kind === 'no_data' && 'profile' in r.rule.scope && r.rule.scope.profile === 'air-quality')!.rule;
-      const openOf = async (id: string) => (await app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${id}&rule=${noData.id}`)).body.data;
+      const noData = r.app.app.alerts.listRules().find((x) => x.rule.kind === 'no_data' && 'profile' in x.rule.scope && x.rule.scope.profile === 'air-quality')!.rule;
+      const openOf = async (id: string) => (await r.app.api<{ data: AlertJson[] }>('GET', `/api/v1/alerts?station=${id}&rule=${noData.id}`)).body.data;
       // AL-GONE goes silent and its offline alert fires; AL-QUIET is registered just before the app
       // stops; neither ever sends a reading
-      const gone = await app.createStation({ id: 'AL-GONE' });
-      await app.app.alerts.tick();
-      c += 6 * 60_000;
-      await app.app.alerts.tick();
+      const gone = await r.app.createStation({ id: 'AL-GONE' });
+      await r.app.app.alerts.tick();
+      r.advance(6 * 60_000);
+      await r.app.app.alerts.tick();
       const offline = await openOf(gone.id);
       expect(offline.map((a) => a.state)).toEqual(['firing']);
-      const quiet = await app.createStation({ id: 'AL-QUIET' });
-      await app.app.alerts.tick();
-      await app.close();
+      const quiet = await r.app.createStation({ id: 'AL-QUIET' });
+      await r.app.app.alerts.tick();
 
-      c += 60 * 60_000; // down for an hour
-      app = await startTestApp({}, dataDir, { now: () => c });
-      c += 4 * 60_000;
-      await app.app.alerts.tick();
+      await r.restart(60 * 60_000); // down for an hour
+      r.advance(4 * 60_000);
+      await r.app.app.alerts.tick();
       // AL-QUIET: silence counts from the restart (4 min < 5 × the 60 s interval), not from its registration an hour ago
       expect(await openOf(quiet.id)).toEqual([]);
       // AL-GONE: still silent, its alert goes on (the same one, neither cleared nor raised again)
       expect((await openOf(gone.id)).map((a) => [a.id, a.state])).toEqual([[offline[0]!.id, 'firing']]);
-      c += 2 * 60_000;
-      await app.app.alerts.tick();
+      r.advance(2 * 60_000);
+      await r.app.app.alerts.tick();
       expect((await openOf(quiet.id)).map((a) => a.state)).toEqual(['firing']);
       expect((await openOf(gone.id)).map((a) => [a.id, a.state])).toEqual([[offline[0]!.id, 'firing']]);
     } finally {
-      await app.close(true);
+      await r.close();
     }
   });
 });

@@ -150,6 +150,45 @@ export async function startTestApp(overrides: ConfigInput = {}, dataDir = tempDa
   };
 }
 
+/** An app on a clock the test moves, stopped and started again on the same data directory (restart tests). */
+export interface RestartableTestApp {
+  /** The app running now (another object after each restart). */
+  readonly app: TestApp;
+  /** The app's clock, ms. */
+  readonly now: number;
+  /** Moves the clock on. */
+  advance(ms: number): void;
+  /** Stops the app, moves the clock on by `downMs` (the time it was down) and starts it again on the same data; returns the new one. */
+  restart(downMs?: number): Promise<TestApp>;
+  /** Stops it and removes its data. */
+  close(): Promise<void>;
+}
+
+export async function startRestartableTestApp(overrides: ConfigInput = {}): Promise<RestartableTestApp> {
+  const dataDir = tempDataDir();
+  let clock = Date.now();
+  const options: AppOptions = { now: () => clock };
+  let app = await startTestApp(overrides, dataDir, options);
+  return {
+    get app() {
+      return app;
+    },
+    get now() {
+      return clock;
+    },
+    advance(ms) {
+      clock += ms;
+    },
+    async restart(downMs = 0) {
+      await app.close();
+      clock += downMs;
+      app = await startTestApp(overrides, dataDir, options);
+      return app;
+    },
+    close: () => app.close(true),
+  };
+}
+
 /** ISO 8601 in Vietnam's local time (UTC+7, no daylight saving), as stations send it. */
 export function localIso(ms: number): string {
   const d = new Date(ms + 7 * 3600_000);
