@@ -234,8 +234,11 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   async function tickNow(): Promise<void> {
     const at = now();
     silences.prune(at);
-    await evaluator.checkSilent(directory.all(), at);
-    await lifecycle.tick(at);
+    // a fleet going silent together (a network outage) opens thousands of alerts in one tick: stored in groups
+    await lifecycle.batch(async () => {
+      await evaluator.checkSilent(directory.all(), at);
+      await lifecycle.tick(at);
+    });
   }
 
   async function rebuild(): Promise<void> {
@@ -246,14 +249,18 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     // rules see no sample (inactive, nothing to clear) and its no-data rules count silence from
     // now; the timer takes them from here. Skipping them spares a registered fleet that never
     // reported (8,000 of the bench's 10,001 stations) a start-up pass of conditions and messages.
+    // The changes are stored in groups (Lifecycle.batch): one transaction each made this pass
+    // wait on the disk at every alert.
     const at = now();
-    for (const station of directory.all()) {
-      if (!windows.has(station.id) && !rules.rulesFor(station).some((r) => lifecycle.openRecord(station.id, r.id))) {
-        evaluator.watch(station.id, at);
-        continue;
+    await lifecycle.batch(async () => {
+      for (const station of directory.all()) {
+        if (!windows.has(station.id) && !rules.rulesFor(station).some((r) => lifecycle.openRecord(station.id, r.id))) {
+          evaluator.watch(station.id, at);
+          continue;
+        }
+        await evaluator.evaluateStation(station, undefined, at);
       }
-      await evaluator.evaluateStation(station, undefined, at);
-    }
+    });
   }
 
   return {

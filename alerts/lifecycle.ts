@@ -21,6 +21,7 @@ import type { EventBus } from '../domain/events.js';
 import { createError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from '../store/index.js';
+import { createWriteBatch, type WriteBatch } from '../store/write-batch.js';
 import { getAlert, insertAlert, listOpenAlerts, updateAlert, type AlertEvent, type AlertEventType, type AlertRecord } from '../store/alerts.js';
 import type { Station } from '../store/stations.js';
 import { operatorMessage } from '../domain/alerts.js';
@@ -52,6 +53,13 @@ export interface Lifecycle {
   resolveRule(ruleId: string, reason: string, at: number): Promise<void>;
   acknowledge(id: number, actor: string, comment: string): Promise<AlertRecord>;
   resolve(id: number, actor: string, reason: string): Promise<AlertRecord>;
+  /**
+   * Runs `fn` (apply and tick calls) with the changes it stores committed in groups
+   * (store/write-batch.ts: at most 200 writes or 50 ms a transaction), each group's changes
+   * announced once committed. If a write fails, what was not committed is rolled back, the open
+   * alerts are read again from the database, and the error is thrown.
+   */
+  batch<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 const key = (stationId: string, ruleId: string) => `${stationId}\u0000${ruleId}`;
@@ -59,34 +67,56 @@ const key = (stationId: string, ruleId: string) => `${stationId}\u0000${ruleId}`
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const { db, bus, log, silences, now } = deps;
   const open = new Map<string, OpenAlert>();
+  /** The batch under way (Lifecycle.batch) and the changes it stored but has not committed yet. */
+  let batch: WriteBatch | undefined;
+  let unannounced: Array<() => void> = [];
+  let lastRuleOf: (id: string) => Rule | undefined = () => undefined;
 
   function emit(a: AlertRecord, transition: AlertEventType, actor: string | null): void {
     const notify = !a.silenced && transition !== 'pending' && transition !== 'cancelled';
-    bus.emit('alertChanged', { alert: { ...a }, transition, notify, actor });
+    // the record may change again before a batch commits: it is announced as it is now
+    const alert = { ...a };
+    if (batch) unannounced.push(() => bus.emit('alertChanged', { alert, transition, notify, actor }));
+    else bus.emit('alertChanged', { alert, transition, notify, actor });
   }
+
+  /** The database for a write: the batch's transaction while a batch runs. */
+  const writeDb = (): Promise<Db> | Db => (batch ? batch.db() : db);
 
   async function persist(a: OpenAlert, events: AlertEvent[]): Promise<void> {
     if (events.length === 0) return;
     a.record.updatedAt = new Date(events[events.length - 1]!.at);
-    await updateAlert(db, a.record, events);
+    await updateAlert(await writeDb(), a.record, events);
     if (a.record.state === 'resolved') open.delete(key(a.record.stationId, a.record.ruleId));
     for (const e of events) emit(a.record, e.type, e.actor);
   }
 
   /**
-   * Inserts a new open alert; if the database already holds one for this station and rule (the
-   * one-open-alert index: another node opened it, the station has since moved here), adopts it.
+   * Opens an alert for a condition that became active: pending, and at once whatever the rule's
+   * times make of it (firing when pendingSeconds is 0), stored as one row with its events in one
+   * statement. Undefined when the database already holds an open alert for this station and rule
+   * (the one-open-alert index: another node opened it).
    */
-  async function insertOrAdopt(record: Omit<AlertRecord, 'id'>, first: AlertEvent): Promise<{ record: AlertRecord; inserted: boolean }> {
-    try {
-      return { record: { ...record, id: await insertAlert(db, record, first) }, inserted: true };
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== '23505') throw err;
-      const existing = (await listOpenAlerts(db)).find((x) => x.stationId === record.stationId && x.ruleId === record.ruleId);
-      if (!existing) throw err;
-      log.info({ alert: existing.id, stationId: record.stationId, rule: record.ruleId }, 'adopted an alert opened by another node');
-      return { record: existing, inserted: false };
-    }
+  async function create(station: Station, rule: Rule, cond: Condition, at: number): Promise<OpenAlert | undefined> {
+    const a: OpenAlert = { record: { ...newRecord(station, rule, cond, at, silences.covers(station.id, rule.id, at)), id: 0 }, rule, condition: cond };
+    const events = [event(a.record, 'pending', null, at, { evidence: cond.evidence.slice(-EVIDENCE_MAX) })];
+    const pending = { ...a.record };
+    timeTransitions(a, at, events);
+    a.record.updatedAt = new Date(at);
+    const id = await insertAlert(await writeDb(), a.record, events);
+    if (id === undefined) return undefined;
+    a.record.id = pending.id = id;
+    emit(pending, 'pending', null);
+    for (const e of events.slice(1)) emit(a.record, e.type, e.actor);
+    return a;
+  }
+
+  /** The open alert of this station and rule that another node stored (create() found it). */
+  async function adopt(station: Station, rule: Rule, cond: Condition): Promise<OpenAlert> {
+    const existing = (await listOpenAlerts(await writeDb())).find((x) => x.stationId === station.id && x.ruleId === rule.id);
+    if (!existing) throw createError('QT_ERR_CONFLICT', `an open alert of ${station.id} for ${rule.id} exists and could not be read`);
+    log.info({ alert: existing.id, stationId: station.id, rule: rule.id }, 'adopted an alert opened by another node');
+    return { record: existing, rule, condition: cond };
   }
 
   async function apply(station: Station, rule: Rule, cond: Condition | undefined, at: number): Promise<void> {
@@ -96,23 +126,21 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     if (cond) {
       if (a) a.condition = cond;
       if (cond.active) {
-        let fresh = false;
         if (!a) {
-          const record = newRecord(station, rule, cond, at, silences.covers(station.id, rule.id, at));
-          const first = event({ ...record, id: 0 }, 'pending', null, at, { evidence: cond.evidence.slice(-EVIDENCE_MAX) });
-          const adopted = await insertOrAdopt(record, first);
-          a = { record: adopted.record, rule, condition: cond };
+          const created = await create(station, rule, cond, at);
+          if (created) {
+            open.set(k, created);
+            await batch?.checkpoint();
+            return;
+          }
+          a = await adopt(station, rule, cond);
           open.set(k, a);
-          fresh = adopted.inserted;
-          if (fresh) emit(a.record, 'pending', null);
         }
-        if (!fresh) {
-          a.record.clearSince = null;
-          a.record.value = cond.value ?? a.record.value;
-          a.record.message = operatorMessage(cond.message);
-          a.record.level = cond.level ?? null;
-          a.record.projectedAt = cond.projectedAt === undefined ? null : new Date(cond.projectedAt);
-        }
+        a.record.clearSince = null;
+        a.record.value = cond.value ?? a.record.value;
+        a.record.message = operatorMessage(cond.message);
+        a.record.level = cond.level ?? null;
+        a.record.projectedAt = cond.projectedAt === undefined ? null : new Date(cond.projectedAt);
       } else if (a) {
         if (a.record.state === 'pending') {
           resolveRecord(a, at, 'condition cleared before the pending period ended', null, events, 'cancelled');
@@ -128,6 +156,16 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       timeTransitions(a, at, events);
     }
     if (a) await persist(a, events);
+    await batch?.checkpoint();
+  }
+
+  async function reload(ruleOf: (id: string) => Rule | undefined): Promise<void> {
+    lastRuleOf = ruleOf;
+    open.clear();
+    for (const a of await listOpenAlerts(db)) {
+      const rule = ruleOf(a.ruleId);
+      if (rule) open.set(key(a.stationId, a.ruleId), { record: a, rule, condition: undefined });
+    }
   }
 
   /** An operator's action on an open alert (acknowledge, resolve by hand). */
@@ -153,15 +191,10 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         a.record.silenced = silences.covers(a.record.stationId, a.record.ruleId, at);
         timeTransitions(a, at, events);
         await persist(a, events);
+        await batch?.checkpoint();
       }
     },
-    async reload(ruleOf) {
-      open.clear();
-      for (const a of await listOpenAlerts(db)) {
-        const rule = ruleOf(a.ruleId);
-        if (rule) open.set(key(a.stationId, a.ruleId), { record: a, rule, condition: undefined });
-      }
-    },
+    reload,
     useRules(ruleOf) {
       for (const a of open.values()) {
         const rule = ruleOf(a.rule.id);
@@ -188,6 +221,30 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     },
     resolve(id, actor, reason) {
       return change(id, (a, at, events) => resolveRecord(a, at, reason, actor, events));
+    },
+    async batch(fn) {
+      if (batch) return fn();
+      const announce = () => {
+        const pending = unannounced;
+        unannounced = [];
+        for (const a of pending) a();
+      };
+      const current = createWriteBatch(db, { onCommit: announce });
+      batch = current;
+      try {
+        const result = await fn();
+        await current.end();
+        return result;
+      } catch (err) {
+        await current.abort(err);
+        unannounced = [];
+        batch = undefined;
+        // the open alerts in memory may name rows that were rolled back
+        await reload(lastRuleOf).catch((reloadErr: unknown) => log.error({ err: reloadErr }, 'reading the open alerts again failed'));
+        throw err;
+      } finally {
+        batch = undefined;
+      }
     },
   };
 }

@@ -3,7 +3,6 @@
  * Alerts and their history, rules, silences. Every alert transition is one transaction: the
  * alert row and its event row change together.
  */
-import type pg from 'pg';
 import type { Db } from './db.js';
 
 import type { AlertEvent, AlertEventType, AlertRecord, AlertSeverity, AlertState } from '../domain/alerts.js';
@@ -88,41 +87,72 @@ function alertParams(a: Omit<AlertRecord, 'id'>): unknown[] {
   ];
 }
 
-async function insertEvent(client: pg.PoolClient, alertId: number, e: AlertEvent): Promise<void> {
-  await client.query(
-    `INSERT INTO alert_events (alert_id, at, type, from_state, to_state, severity, actor, comment, value, evidence)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [alertId, e.at, e.type, e.fromState, e.toState, e.severity, e.actor, e.comment, e.value, e.evidence === undefined ? null : JSON.stringify(e.evidence)],
-  );
+/**
+ * The events as arrays, one per column, from parameter `first` on (unnested in order by the
+ * statements below: an alert's change and its events are one statement, atomic without a
+ * transaction of their own, and one round trip, which a pass storing thousands of changes counts).
+ */
+function eventParams(events: readonly AlertEvent[]): unknown[] {
+  return [
+    events.map((e) => e.at),
+    events.map((e) => e.type),
+    events.map((e) => e.fromState),
+    events.map((e) => e.toState),
+    events.map((e) => e.severity),
+    events.map((e) => e.actor),
+    events.map((e) => e.comment),
+    events.map((e) => e.value),
+    events.map((e) => (e.evidence === undefined ? null : JSON.stringify(e.evidence))),
+  ];
 }
 
-/** Inserts a new open alert with its first event; returns its id. */
-export async function insertAlert(db: Db, a: Omit<AlertRecord, 'id'>, event: AlertEvent): Promise<number> {
-  return db.transaction(async (client) => {
-    const { rows } = await client.query<{ id: number }>(
-      `INSERT INTO alerts (station_id, rule_id, state, severity, level, opened_at, firing_at, clear_since, acked_at, acked_by,
+/** SELECT of the events given from parameter $n on (eventParams), in their order. */
+function eventRows(n: number): string {
+  const p = (i: number) => `$${n + i}`;
+  return `SELECT e.at, e.type, e.from_state, e.to_state, e.severity, e.actor, e.comment, e.value, e.evidence
+            FROM unnest(${p(0)}::timestamptz[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[], ${p(6)}::text[],
+                        ${p(7)}::float8[], ${p(8)}::jsonb[]) WITH ORDINALITY
+                   AS e(at, type, from_state, to_state, severity, actor, comment, value, evidence, n)
+           ORDER BY e.n`;
+}
+
+/**
+ * Inserts a new open alert with its events (the first, and any its rule's times made of it at
+ * once); returns its id, or undefined when the station already has an open alert for the rule
+ * (the one-open-alert index: another node opened it).
+ */
+export async function insertAlert(db: Db, a: Omit<AlertRecord, 'id'>, events: readonly AlertEvent[]): Promise<number | undefined> {
+  const { rows } = await db.query<{ id: number }>(
+    `WITH a AS (
+       INSERT INTO alerts (station_id, rule_id, state, severity, level, opened_at, firing_at, clear_since, acked_at, acked_by,
          ack_comment, resolved_at, resolved_by, resolved_reason, value, message, projected_at, silenced, last_reminder_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20) RETURNING id`,
-      alertParams(a),
-    );
-    const id = rows[0]!.id;
-    await insertEvent(client, id, event);
-    return id;
-  });
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
+       ON CONFLICT (station_id, rule_id) WHERE state <> 'resolved' DO NOTHING
+       RETURNING id
+     ), e AS (
+       INSERT INTO alert_events (alert_id, at, type, from_state, to_state, severity, actor, comment, value, evidence)
+       SELECT a.id, ev.* FROM a, (${eventRows(21)}) ev
+     )
+     SELECT id FROM a`,
+    [...alertParams(a), ...eventParams(events)],
+  );
+  return rows[0]?.id;
 }
 
 /** Writes the alert's new state and appends the event(s) describing the change. */
 export async function updateAlert(db: Db, a: AlertRecord, events: readonly AlertEvent[]): Promise<void> {
-  await db.transaction(async (client) => {
-    await client.query(
-      `UPDATE alerts SET station_id=$1, rule_id=$2, state=$3, severity=$4, level=$5, opened_at=$6, firing_at=$7, clear_since=$8,
+  await db.query(
+    `WITH u AS (
+       UPDATE alerts SET station_id=$1, rule_id=$2, state=$3, severity=$4, level=$5, opened_at=$6, firing_at=$7, clear_since=$8,
          acked_at=$9, acked_by=$10, ack_comment=$11, resolved_at=$12, resolved_by=$13, resolved_reason=$14, value=$15, message=$16,
          projected_at=$17, silenced=$18, last_reminder_at=$19, updated_at=$20
-       WHERE id = $21`,
-      [...alertParams(a), a.id],
-    );
-    for (const e of events) await insertEvent(client, a.id, e);
-  });
+       WHERE id = $21
+       RETURNING id
+     )
+     INSERT INTO alert_events (alert_id, at, type, from_state, to_state, severity, actor, comment, value, evidence)
+     SELECT u.id, ev.* FROM u, (${eventRows(22)}) ev`,
+    [...alertParams(a), a.id, ...eventParams(events)],
+  );
 }
 
 export async function listOpenAlerts(db: Db): Promise<AlertRecord[]> {

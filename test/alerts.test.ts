@@ -156,6 +156,22 @@ describe('alert lifecycle through the API', () => {
     expect(firing.notify).toBe(false);
   });
 
+  it('announces a new alert that fires at once as pending then firing, each with the state it had and the stored id', async () => {
+    const s = await t.createStation({ id: 'AL-FRESH' });
+    await t.api('POST', '/api/v1/rules', thresholdRule('test.fresh', s.id));
+    const changes: Array<EventMap['alertChanged']> = [];
+    t.app.bus.on('test-fresh', 'alertChanged', (e) => void changes.push(e));
+    const client = await t.connectStation(s.id, s.secret);
+    await publish(client, s.id, { ts: localIso(Date.now() - 60_000), values: { pm25: 250 } });
+    t.app.bus.removeOwner('test-fresh');
+    const stored = (await alertsOf(s.id, 'open', 'test.fresh'))[0]!;
+    const mine = changes.filter((c) => c.alert.ruleId === 'test.fresh');
+    expect(mine.map((c) => [c.transition, c.alert.state, c.alert.id])).toEqual([
+      ['pending', 'pending', stored.id],
+      ['firing', 'firing', stored.id],
+    ]);
+  });
+
   it('refuses a bad rule naming the field, and edits rules without a restart', async () => {
     const bad = await t.api<{ error: { code: string; message: string } }>('POST', '/api/v1/rules', thresholdRule('test.bad', 'AL-HYST', { clear: 120 }));
     expect(bad.status).toBe(400);
