@@ -311,7 +311,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     deleteRule: (id) =>
       changeRules('delete rule', async () => {
         await ruleStore.remove(id);
-        await lifecycle.resolveRule(id, 'rule deleted', now());
+        // a fleet-wide rule may have thousands of open alerts: stored in groups
+        await lifecycle.batch(() => lifecycle.resolveRule(id, 'rule deleted', now()));
       }),
     listSilences: () => silences.active(),
     createSilence: (s) => changeRules('create silence', () => silences.create(s)),

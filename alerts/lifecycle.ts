@@ -207,6 +207,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
         const events: AlertEvent[] = [];
         resolveRecord(a, at, reason, null, events);
         await persist(a, events);
+        await batch?.checkpoint();
       }
     },
     acknowledge(id, actor, comment) {
