@@ -172,6 +172,16 @@ describe('alert lifecycle through the API', () => {
     ]);
   });
 
+  it('resolves the open alert of a deleted rule, saying so', async () => {
+    const s = await t.createStation({ id: 'AL-DELETED' });
+    expect((await t.api('POST', '/api/v1/rules', thresholdRule('test.deleted', s.id))).status).toBe(201);
+    await publish(await t.connectStation(s.id, s.secret), s.id, { ts: localIso(Date.now() - 60_000), values: { pm25: 250 } });
+    expect((await alertsOf(s.id, 'open', 'test.deleted')).map((a) => a.state)).toEqual(['firing']);
+    expect((await t.api('DELETE', '/api/v1/rules/test.deleted')).status).toBe(204);
+    expect(await alertsOf(s.id, 'open', 'test.deleted')).toEqual([]);
+    expect((await alertsOf(s.id, '', 'test.deleted')).map((a) => [a.state, a.resolved?.reason])).toEqual([['resolved', 'rule deleted']]);
+  });
+
   it('refuses a bad rule naming the field, and edits rules without a restart', async () => {
     const bad = await t.api<{ error: { code: string; message: string } }>('POST', '/api/v1/rules', thresholdRule('test.bad', 'AL-HYST', { clear: 120 }));
     expect(bad.status).toBe(400);
