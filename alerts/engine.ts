@@ -249,8 +249,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     // rules see no sample (inactive, nothing to clear) and its no-data rules count silence from
     // now; the timer takes them from here. Skipping them spares a registered fleet that never
     // reported (8,000 of the bench's 10,001 stations) a start-up pass of conditions and messages.
-    // The changes are stored in groups (Lifecycle.batch): one transaction each made this pass
-    // wait on the disk at every alert.
+    // The changes are stored in groups (Lifecycle.batch), not a transaction each.
     const at = now();
     await lifecycle.batch(async () => {
       for (const station of directory.all()) {

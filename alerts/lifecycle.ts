@@ -239,7 +239,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       } catch (err) {
         await current.abort(err);
         unannounced = [];
-        batch = undefined;
+        batch = undefined; // (before the reload: it reads through the database itself)
         // the open alerts in memory may name rows that were rolled back
         await reload(lastRuleOf).catch((reloadErr: unknown) => log.error({ err: reloadErr }, 'reading the open alerts again failed'));
         throw err;
