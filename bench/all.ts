@@ -7,7 +7,8 @@
  * fresh embedded database: the analyst API (analytics.ts), exports (export.ts), Circular 10 files (circular10.ts),
  * what a busy Node-RED flow costs ingest (node-red.ts), notifications (notifications.ts) and one run
  * of the scheduled spatial check over 100 stations × 10 metrics × 1 hour (validation-scheduled.ts),
- * and ingest at 5,000 readings/s beside an export, a heavy aggregate and the policy jobs (contention.ts).
+ * ingest at 5,000 readings/s beside an export, a heavy aggregate and the policy jobs (contention.ts),
+ * and the operations center's overview with 1,000 stations in Chromium (overview-browser.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,8 @@ if (all) {
     ['validation-scheduled.ts', quick ? ['--runs', '2'] : []],
     // ingest at 5,000 readings/s while an export, a heavy aggregate and the policy jobs run (issue 20), lanes then FIFO
     ['contention.ts', quick ? ['--seconds', '10', '--ab', '--no-slice-cost'] : ['--seconds', '60', '--ab']],
+    // the operations center's overview with 1,000 stations in Chromium: listed, searched, longest task
+    ['overview-browser.ts', quick ? ['--runs', '2'] : ['--runs', '5']],
   );
 }
 let failed = 0;

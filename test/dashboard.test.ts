@@ -129,7 +129,7 @@ describe('the operations center in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'overview.png') });
   });
 
-  it('shows a reading published over MQTT on the station page within 1 s', async () => {
+  it('shows a reading published over MQTT on the station page as it arrives, without a reload', async () => {
     await page.click('li[data-id="DB-AIR"] a');
     await page.waitForSelector('[data-testid=charts] .uplot');
     expect(await page.textContent('[data-testid=station-name]')).toBe('Trạm Nguyễn Văn Cừ');
@@ -138,10 +138,13 @@ describe('the operations center in Chromium', () => {
     await expect(t.connectStation('DB-AIR-live', 'x')).rejects.toThrow();
     const { secret } = (await t.api<{ secret: string }>('POST', '/api/v1/stations/DB-AIR/rotate-secret')).body;
     const mqtt = await t.connectStation(station.id, secret);
+    // a mark on this page's window: a reload (or a navigation) would wipe it
+    await page.evaluate(() => ((globalThis as unknown as { quantracMark?: number }).quantracMark = 1));
     const published = Date.now();
     await mqtt.publishAsync('stations/DB-AIR/readings', JSON.stringify({ ts: localIso(published), values: { pm25: 123.4 } }), { qos: 1 });
-    await page.waitForFunction(pm25Is, '123,4', { timeout: 2000, polling: 'raf' });
-    expect(Date.now() - published).toBeLessThan(1000);
+    // pushed over socket.io (the latency is measured by npm run bench: publish → socket.io client)
+    await page.waitForFunction(pm25Is, '123,4', { timeout: 10_000, polling: 'raf' });
+    expect(await page.evaluate(() => (globalThis as unknown as { quantracMark?: number }).quantracMark)).toBe(1);
     const vnTime = new Intl.DateTimeFormat('vi-VN', {
       timeZone: 'Asia/Ho_Chi_Minh',
       day: '2-digit',
@@ -233,7 +236,7 @@ describe('the operations center in Chromium', () => {
     expect(await page.textContent('header nav')).toBe('Tổng quanCảnh báoBản tinKiểm định dữ liệu');
   });
 
-  it('stays responsive with 1,000 stations on the overview', async () => {
+  it('shows 1,000 stations on the overview: every one listed, found by search, and clustered on the map', async () => {
     // The page's own API answer, scaled: 1,000 stations spread over Vietnam (registering 1,000 real
     // stations would spend a minute hashing their secrets, and tests nothing more of the page).
     const real = (await t.api<OverviewSnapshot>('GET', '/api/v1/overview')).body;
@@ -256,27 +259,27 @@ describe('the operations center in Chromium', () => {
     ];
     await page.route('**/api/v1/overview', (route) => route.fulfill({ json: { ...real, stations } }));
     try {
-      const started = Date.now();
+      // How fast this is, is measured by bench/overview-browser.ts (npm run bench -- --all), not here.
       await page.goto(`${t.baseUrl}/`);
       await expect.poll(() => page.locator('[data-testid=station-list] li').count(), { timeout: 10_000 }).toBe(stations.length);
-      const loaded = Date.now() - started;
-      expect(loaded).toBeLessThan(3000);
-      // the main thread is free: a search over 1,000 rows answers at once, and zooming redraws the clusters
-      const searchStarted = Date.now();
+      // a search over 1,000 rows leaves the one it names
       await page.fill('[data-testid=station-search]', 'tai 999');
       await expect.poll(() => page.locator('[data-testid=station-list] li:not([hidden])').count()).toBe(1);
-      expect(Date.now() - searchStarted).toBeLessThan(500);
-      const lag = await page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const t0 = performance.now();
-            setTimeout(() => resolve(performance.now() - t0), 0);
-          }),
-      );
-      expect(lag).toBeLessThan(100);
+      expect(await page.locator('[data-testid=station-list] li:not([hidden])').textContent()).toContain('Trạm tải 999');
+      // the map draws clusters, not 1,000 markers: a few dozen labelled circles whose counts hold most stations
+      const clusters = async () => {
+        const counts = (await page.locator('.cluster-label').allTextContents()).map(Number);
+        return { clusters: counts.length, stations: counts.reduce((a, b) => a + b, 0) };
+      };
+      await expect.poll(async () => (await clusters()).stations, { timeout: 10_000 }).toBeGreaterThan(stations.length / 2);
+      const before = await clusters();
+      expect(before.clusters).toBeLessThan(stations.length / 10);
+      expect(before.stations).toBeLessThanOrEqual(stations.length);
+      // zooming in redraws them: the clusters split into more, smaller ones
       await page.click('.leaflet-control-zoom-in');
-      await page.waitForTimeout(400);
-      expect(await page.locator('.cluster-label').count()).toBeGreaterThan(0);
+      await expect.poll(async () => (await clusters()).clusters, { timeout: 10_000 }).toBeGreaterThan(before.clusters);
+      // (the old labels fade out for a moment after a redraw: wait until only the new ones are left)
+      await expect.poll(async () => (await clusters()).stations, { timeout: 10_000 }).toBeLessThanOrEqual(stations.length);
     } finally {
       await page.unroute('**/api/v1/overview');
     }
