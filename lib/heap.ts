@@ -28,6 +28,12 @@
  *   and 8,930 readings/s (1 run each);
  * - 50 % while the app starts and V8's factor after: 10,000 stations 965–1,022 MB (the connect's
  *   burst grew the heap to 540 MB before the 20 % applied).
+ * - on a quiet machine (2026-12-04 16:57–17:06 UTC, another host), 100 % against V8's factor,
+ *   alternating: ingest at saturation the same with 10 metrics a message (39,499 and 38,499
+ *   against 39,000 and 38,998 readings/s), about 7 % lower with one (13,592 and 14,071 against
+ *   14,566 and 15,413); the compiled start-up 4.7–5.1 s against 4.4–5.0 s (five starts each).
+ *   Limiting only once the app had started: 10,000 stations 946 and 1,013 MB against 959 and
+ *   1,030 with the limit from the start, no difference; so it is set at once.
  * In 60-minute soaks at an agency's load neither 50 % nor V8's factor made RSS flat (+30.8 and +30
  * MB/hour, the live heap flat; README, Soak).
  * V8 reads the flag at every full collection, so switching it after one is enough. The flag is
