@@ -5,7 +5,8 @@
  * alerts carry their value's unit without the rule packs' verification tags.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localIso, startTestApp, type TestApp } from './helpers/app.js';
+import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
+import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import type { AlertJson, OverviewSnapshot, StationLive } from '../domain/live.js';
 import { percentOf } from '../api/realtime/completeness.js';
 import { localMidnight } from '../lib/time.js';
@@ -112,5 +113,60 @@ describe('alerts as operators see them', () => {
     expect(alert).toMatchObject({ value: 300, unit: 'µg/m³' });
     expect(alert!.message.en).toContain('QCVN 05:2023/BTNMT');
     for (const text of [alert!.message.en, alert!.message.vi]) expect(text).not.toMatch(/\[[VCMU]( = [a-z]+)?\]/);
+  });
+});
+
+describe("today's completeness of a fleet larger than one refresh group", () => {
+  it("reads every station's counts at start, the last group's too, as the analyst API gives them", async () => {
+    const dataDir = tempDataDir();
+    let app = await startTestApp({}, dataDir);
+    try {
+      // 150 stations (the refresh reads them in groups of 100), registered and written straight into
+      // the database as another node would have: only the refresh at start sees their readings
+      const ids = Array.from({ length: 150 }, (_, i) => `OVF-${String(i).padStart(3, '0')}`);
+      await app.app.store.db.query(
+        `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
+         SELECT id, id, 'air-quality', 21.0, 105.8, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id`,
+        [ids],
+      );
+      const now = Date.now();
+      const times = [1, 2, 3].map((m) => now - m * 60_000).filter((ts) => ts >= localMidnight(now));
+      const cols: ReadingColumns = { stationIds: [], metrics: [], ts: [], values: [], quality: [] };
+      // station i has 1, 2 or 3 readings of today: their percents differ
+      ids.forEach((id, i) => {
+        for (const ts of times.slice(0, (i % 3) + 1)) {
+          cols.stationIds.push(id);
+          cols.metrics.push('pm25');
+          cols.ts.push(new Date(ts).toISOString());
+          cols.values.push(20);
+          cols.quality.push(0);
+        }
+      });
+      await insertReadings(app.app.store.db, cols);
+      await app.close();
+      app = await startTestApp({}, dataDir);
+
+      const shownAndApi = async (id: string) => {
+        const o = (await app.api<OverviewSnapshot>('GET', '/api/v1/overview')).body;
+        const from = new Date(localMidnight(Date.now())).toISOString();
+        const res = await app.api<{ data: CompletenessRow[] }>('GET', `/api/v1/completeness?stations=${id}&from=${from}&to=${new Date().toISOString()}`);
+        let valid = 0;
+        let measuring = 0;
+        for (const r of res.body.data) {
+          valid += r.valid;
+          measuring += Math.max(0, r.expected - r.excluded.calibrating - r.excluded.fault - r.excluded.maintenance);
+        }
+        return { shown: stationIn(o, id).completenessToday, api: percentOf(valid, measuring), valid };
+      };
+      for (const id of [ids[0]!, ids[99]!, ids[100]!, ids[149]!]) {
+        let got = await shownAndApi(id);
+        // an interval boundary may pass between the two requests: then ask both again
+        if (got.shown !== got.api) got = await shownAndApi(id);
+        expect(got.shown, id).toBe(got.api);
+        if (times.length > 0) expect(got.valid, id).toBeGreaterThan(0);
+      }
+    } finally {
+      await app.close(true);
+    }
   });
 });
