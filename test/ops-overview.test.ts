@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import type { AlertJson, OverviewSnapshot, StationLive } from '../domain/live.js';
-import { percentOf } from '../api/realtime/completeness.js';
+import { REFRESH_GROUP, percentOf } from '../api/realtime/completeness.js';
 import { localMidnight } from '../lib/time.js';
 
 let t: TestApp;
@@ -121,9 +121,9 @@ describe("today's completeness of a fleet larger than one refresh group", () => 
     const dataDir = tempDataDir();
     let app = await startTestApp({}, dataDir);
     try {
-      // 150 stations (the refresh reads them in groups of 100), registered and written straight into
-      // the database as another node would have: only the refresh at start sees their readings
-      const ids = Array.from({ length: 150 }, (_, i) => `OVF-${String(i).padStart(3, '0')}`);
+      // two groups of the refresh and half of a third, registered and written straight into the
+      // database as another node would have: only the refresh at start sees their readings
+      const ids = Array.from({ length: 2 * REFRESH_GROUP + Math.ceil(REFRESH_GROUP / 2) }, (_, i) => `OVF-${String(i).padStart(4, '0')}`);
       await app.app.store.db.query(
         `INSERT INTO stations (id, name, profile_id, lat, lon, province, timezone, simulated, attributes)
          SELECT id, id, 'air-quality', 21.0, 105.8, 'Hà Nội', 'Asia/Ho_Chi_Minh', false, '{}'::jsonb FROM unnest($1::text[]) AS id`,
@@ -158,7 +158,8 @@ describe("today's completeness of a fleet larger than one refresh group", () => 
         }
         return { shown: stationIn(o, id).completenessToday, api: percentOf(valid, measuring), valid };
       };
-      for (const id of [ids[0]!, ids[99]!, ids[100]!, ids[149]!]) {
+      // the first and last of each group
+      for (const id of [ids[0]!, ids[REFRESH_GROUP - 1]!, ids[REFRESH_GROUP]!, ids[2 * REFRESH_GROUP]!, ids.at(-1)!]) {
         let got = await shownAndApi(id);
         // an interval boundary may pass between the two requests: then ask both again
         if (got.shown !== got.api) got = await shownAndApi(id);

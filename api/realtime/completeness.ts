@@ -49,7 +49,7 @@ export function percentOf(valid: number, measuring: number): number | null {
 }
 
 /** Stations per statement of a refresh. */
-const REFRESH_GROUP = 100;
+export const REFRESH_GROUP = 50;
 
 export function createCompletenessTracker(deps: {
   db: Db;
@@ -89,10 +89,12 @@ export function createCompletenessTracker(deps: {
       const at = now();
       const stations = directory.all().filter((s) => s.enabled && profiles.has(s.profileId));
       // Groups of stations, each one short statement on the background lane: today's bucket of
-      // readings_daily is computed from raw readings, and one statement for a fleet held the
-      // embedded database's one connection 380 ms in bench/contention.ts (500 stations at 5,000
-      // readings/s), with an ingest commit waiting behind it. Each group's counts replace its
-      // stations' at once, so a reading committed after its statement is added on top (add()).
+      // readings_daily is not materialized but computed at each read, and one statement for the
+      // fleet held the embedded database's one connection 380 ms in bench/contention.ts (500
+      // stations at 5,000 readings/s), an ingest commit waiting behind it; groups of 100 still
+      // held it over 200 ms twice in a minute under that bench's load, groups of 50 never (mean
+      // 93 ms). Each group's counts replace its stations' at once, so a reading committed after
+      // its statement is added on top (add()).
       for (let i = 0; i < stations.length; i += REFRESH_GROUP) {
         const group = stations.slice(i, i + REFRESH_GROUP);
         const next = new Map<string, StationDay>();
