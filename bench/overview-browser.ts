@@ -14,8 +14,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { OverviewSnapshot, StationLive } from '../domain/live.js';
+import type { OverviewSnapshot } from '../domain/live.js';
 import { startTestApp } from '../test/helpers/app.js';
+import { scaledOverview } from '../test/helpers/overview-load.js';
 import { machine, percentile } from './lib.js';
 
 const arg = (name: string, fallback: number) => {
@@ -43,24 +44,9 @@ try {
   const page = browser.pages()[0] ?? (await browser.newPage());
   const operator = { username: 'bench-op', password: 'pw-bench-op-long-enough' };
   await t.userToken(operator.username, 'operator');
-  const real = (await t.api<OverviewSnapshot>('GET', '/api/v1/overview')).body;
-  const stations: StationLive[] = [
-    ...real.stations,
-    ...Array.from({ length: stationCount }, (_, i): StationLive => ({
-      id: `LOAD-${String(i).padStart(4, '0')}`,
-      name: `Trạm tải ${i}`,
-      profile: 'air-quality',
-      province: i % 2 ? 'Hà Nội' : 'TP. Hồ Chí Minh',
-      lat: 9 + ((i * 7919) % 1300) / 100,
-      lon: 103.5 + ((i * 104729) % 450) / 100,
-      enabled: true,
-      state: (['online', 'online', 'online', 'stale', 'offline'] as const)[i % 5]!,
-      lastReadingAt: new Date().toISOString(),
-      aqi: (i * 37) % 320,
-      aqiCategory: ['good', 'moderate', 'poor', 'bad', 'very-bad', 'hazardous'][Math.min(5, Math.floor(((i * 37) % 320) / 50))]!,
-    })),
-  ];
-  await page.route('**/api/v1/overview', (route) => route.fulfill({ json: { ...real, stations } }));
+  const scaled = scaledOverview((await t.api<OverviewSnapshot>('GET', '/api/v1/overview')).body, stationCount);
+  const stations = scaled.stations;
+  await page.route('**/api/v1/overview', (route) => route.fulfill({ json: scaled }));
   // record every long task from the first script on
   await page.addInitScript(() => {
     const w = globalThis as unknown as PageWindow;

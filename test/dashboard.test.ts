@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OverviewSnapshot, StationLive } from '../domain/live.js';
+import type { OverviewSnapshot } from '../domain/live.js';
 import { createSimulatedStation } from '../simulators/index.js';
 import { localIso, startTestApp, type TestApp } from './helpers/app.js';
+import { scaledOverview } from './helpers/overview-load.js';
 
 const ARTIFACTS = join(import.meta.dirname, '..', 'test-artifacts');
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -237,27 +238,10 @@ describe('the operations center in Chromium', () => {
   });
 
   it('shows 1,000 stations on the overview: every one listed, found by search, and clustered on the map', async () => {
-    // The page's own API answer, scaled: 1,000 stations spread over Vietnam (registering 1,000 real
-    // stations would spend a minute hashing their secrets, and tests nothing more of the page).
-    const real = (await t.api<OverviewSnapshot>('GET', '/api/v1/overview')).body;
-    // The real stations stay in the list: the live stream keeps sending them, as it would.
-    const stations: StationLive[] = [
-      ...real.stations,
-      ...Array.from({ length: 1000 }, (_, i): StationLive => ({
-        id: `LOAD-${String(i).padStart(4, '0')}`,
-        name: `Trạm tải ${i}`,
-        profile: 'air-quality',
-        province: i % 2 ? 'Hà Nội' : 'TP. Hồ Chí Minh',
-        lat: 9 + ((i * 7919) % 1300) / 100,
-        lon: 103.5 + ((i * 104729) % 450) / 100,
-        enabled: true,
-        state: (['online', 'online', 'online', 'stale', 'offline'] as const)[i % 5]!,
-        lastReadingAt: new Date().toISOString(),
-        aqi: (i * 37) % 320,
-        aqiCategory: ['good', 'moderate', 'poor', 'bad', 'very-bad', 'hazardous'][Math.min(5, Math.floor(((i * 37) % 320) / 50))]!,
-      })),
-    ];
-    await page.route('**/api/v1/overview', (route) => route.fulfill({ json: { ...real, stations } }));
+    // the page's own API answer with 1,000 more stations (test/helpers/overview-load.ts)
+    const scaled = scaledOverview((await t.api<OverviewSnapshot>('GET', '/api/v1/overview')).body, 1000);
+    const stations = scaled.stations;
+    await page.route('**/api/v1/overview', (route) => route.fulfill({ json: scaled }));
     try {
       // How fast this is, is measured by bench/overview-browser.ts (npm run bench -- --all), not here.
       await page.goto(`${t.baseUrl}/`);
