@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIso, startTestApp, tempDataDir, type TestApp } from './helpers/app.js';
 import { insertReadings, type ReadingColumns } from '../store/readings.js';
 import type { AlertJson, OverviewSnapshot, StationLive } from '../domain/live.js';
-import { REFRESH_GROUP, percentOf } from '../api/realtime/completeness.js';
+import { REFRESH_GROUP, createCompletenessTracker, percentOf } from '../api/realtime/completeness.js';
 import { localMidnight } from '../lib/time.js';
 
 let t: TestApp;
@@ -166,6 +166,17 @@ describe("today's completeness of a fleet larger than one refresh group", () => 
         expect(got.shown, id).toBe(got.api);
         if (times.length > 0) expect(got.valid, id).toBeGreaterThan(0);
       }
+
+      // a refresh asked while one is under way (a slow minute) joins it: one pass, one statement a group
+      const { store, config, profiles, directory } = app.app;
+      const tracker = createCompletenessTracker({ db: store.db, config, profiles, directory, now: Date.now });
+      const groups = Math.ceil(directory.all().filter((s) => s.enabled && profiles.has(s.profileId)).length / REFRESH_GROUP);
+      const statements = () => store.db.gate.holdsByLabel().get('completeness')?.count ?? 0;
+      const before = statements();
+      await Promise.all([tracker.refresh(), tracker.refresh()]);
+      expect(statements() - before).toBe(groups);
+      const last = ids.at(-1)!;
+      expect(tracker.stationPercent(directory.get(last)!, Date.now())).toBe((await shownAndApi(last)).api);
     } finally {
       await app.close(true);
     }

@@ -32,7 +32,7 @@ interface StationDay {
 }
 
 export interface CompletenessTracker {
-  /** Re-reads today's counts of every enabled station with the analyst API's function. */
+  /** Re-reads today's counts of every enabled station with the analyst API's function (one pass at a time: a call during one joins it). */
   refresh(): Promise<void>;
   /** Counts committed readings of today (between refreshes). */
   add(readings: readonly AcceptedReading[]): void;
@@ -84,33 +84,41 @@ export function createCompletenessTracker(deps: {
     return { dayStart: localMidnight(at, timeZoneOr(s.timezone, config.timezone)), metrics };
   }
 
+  /** The refresh under way: a timer tick that comes while the last one is still reading waits for it, not a second pass. */
+  let running: Promise<void> | undefined;
+
+  async function refreshNow(): Promise<void> {
+    const at = now();
+    const stations = directory.all().filter((s) => s.enabled && profiles.has(s.profileId));
+    // Groups of stations, each one short statement on the background lane: today's bucket of
+    // readings_daily is not materialized but computed at each read, and one statement for the
+    // fleet held the embedded database's one connection 380 ms in bench/contention.ts (500
+    // stations at 5,000 readings/s), an ingest commit waiting behind it; groups of 100 still
+    // held it over 200 ms twice in a minute under that bench's load, groups of 50 never (mean
+    // 93 ms). Each group's counts replace its stations' at once, so a reading committed after
+    // its statement is added on top (add()).
+    for (let i = 0; i < stations.length; i += REFRESH_GROUP) {
+      const group = stations.slice(i, i + REFRESH_GROUP);
+      const next = new Map<string, StationDay>();
+      for (const s of group) next.set(s.id, emptyDay(s, at));
+      // visited, not built as rows: 10,000 stations are 100,000 cells every minute
+      await eachCompleteness(background, config, profiles, { stations: group, metrics: null, from: new Date(at), to: new Date(at + 1), now: at }, (c) => {
+        const m = next.get(c.station.id)?.metrics.get(c.metric);
+        if (!m) return;
+        m.valid = c.valid;
+        m.excluded = c.calibrating + c.fault + c.maintenance;
+      });
+      for (const [id, day] of next) days.set(id, day);
+    }
+    // stations disabled or removed since
+    const counted = new Set(stations.map((s) => s.id));
+    for (const id of days.keys()) if (!counted.has(id)) days.delete(id);
+  }
+
   return {
-    async refresh() {
-      const at = now();
-      const stations = directory.all().filter((s) => s.enabled && profiles.has(s.profileId));
-      // Groups of stations, each one short statement on the background lane: today's bucket of
-      // readings_daily is not materialized but computed at each read, and one statement for the
-      // fleet held the embedded database's one connection 380 ms in bench/contention.ts (500
-      // stations at 5,000 readings/s), an ingest commit waiting behind it; groups of 100 still
-      // held it over 200 ms twice in a minute under that bench's load, groups of 50 never (mean
-      // 93 ms). Each group's counts replace its stations' at once, so a reading committed after
-      // its statement is added on top (add()).
-      for (let i = 0; i < stations.length; i += REFRESH_GROUP) {
-        const group = stations.slice(i, i + REFRESH_GROUP);
-        const next = new Map<string, StationDay>();
-        for (const s of group) next.set(s.id, emptyDay(s, at));
-        // visited, not built as rows: 10,000 stations are 100,000 cells every minute
-        await eachCompleteness(background, config, profiles, { stations: group, metrics: null, from: new Date(at), to: new Date(at + 1), now: at }, (c) => {
-          const m = next.get(c.station.id)?.metrics.get(c.metric);
-          if (!m) return;
-          m.valid = c.valid;
-          m.excluded = c.calibrating + c.fault + c.maintenance;
-        });
-        for (const [id, day] of next) days.set(id, day);
-      }
-      // stations disabled or removed since
-      const counted = new Set(stations.map((s) => s.id));
-      for (const id of days.keys()) if (!counted.has(id)) days.delete(id);
+    refresh() {
+      running ??= refreshNow().finally(() => (running = undefined));
+      return running;
     },
     add(readings) {
       for (const r of readings) {
