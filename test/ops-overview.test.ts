@@ -30,10 +30,10 @@ interface CompletenessRow {
   valid: number;
 }
 
-/** The API's rows of today for `id`, summed over metrics the way the overview sums them. */
-async function apiPercentToday(id: string): Promise<number | null> {
+/** The API's rows of today for `id` from `app`, summed over metrics the way the overview sums them. */
+async function apiToday(id: string, app: TestApp = t): Promise<{ percent: number | null; valid: number }> {
   const from = new Date(localMidnight(Date.now())).toISOString();
-  const res = await t.api<{ data: CompletenessRow[] }>('GET', `/api/v1/completeness?stations=${id}&from=${from}&to=${new Date().toISOString()}`);
+  const res = await app.api<{ data: CompletenessRow[] }>('GET', `/api/v1/completeness?stations=${id}&from=${from}&to=${new Date().toISOString()}`);
   expect(res.status).toBe(200);
   let valid = 0;
   let measuring = 0;
@@ -41,8 +41,10 @@ async function apiPercentToday(id: string): Promise<number | null> {
     valid += r.valid;
     measuring += Math.max(0, r.expected - r.excluded.calibrating - r.excluded.fault - r.excluded.maintenance);
   }
-  return percentOf(valid, measuring);
+  return { percent: percentOf(valid, measuring), valid };
 }
+
+const apiPercentToday = async (id: string) => (await apiToday(id)).percent;
 
 describe('overview KPIs', () => {
   it('counts a station that just connected as connected and online, not disconnected', async () => {
@@ -148,15 +150,8 @@ describe("today's completeness of a fleet larger than one refresh group", () => 
 
       const shownAndApi = async (id: string) => {
         const o = (await app.api<OverviewSnapshot>('GET', '/api/v1/overview')).body;
-        const from = new Date(localMidnight(Date.now())).toISOString();
-        const res = await app.api<{ data: CompletenessRow[] }>('GET', `/api/v1/completeness?stations=${id}&from=${from}&to=${new Date().toISOString()}`);
-        let valid = 0;
-        let measuring = 0;
-        for (const r of res.body.data) {
-          valid += r.valid;
-          measuring += Math.max(0, r.expected - r.excluded.calibrating - r.excluded.fault - r.excluded.maintenance);
-        }
-        return { shown: stationIn(o, id).completenessToday, api: percentOf(valid, measuring), valid };
+        const { percent, valid } = await apiToday(id, app);
+        return { shown: stationIn(o, id).completenessToday, api: percent, valid };
       };
       // the first and last of each group
       for (const id of [ids[0]!, ids[REFRESH_GROUP - 1]!, ids[REFRESH_GROUP]!, ids[2 * REFRESH_GROUP]!, ids.at(-1)!]) {
