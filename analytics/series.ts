@@ -11,6 +11,7 @@ import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
 import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, type AggName, type AggregateSource } from '../store/analytics.js';
 import { COUNT, COUNTS, aggregateColumns } from '../store/aggregates.js';
+import { caggReader } from '../store/cagg-source.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { JsonBytes, utf8 } from './json-bytes.js';
@@ -209,20 +210,26 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
     const size = Math.max(1, Math.floor(PART_ROWS / perStation), Math.ceil(zone.stations.length / MAX_PARTS));
     for (let i = 0; i < zone.stations.length; i += size) parts.push({ zone, stations: zone.stations.slice(i, i + size) });
   }
+  // the continuous aggregates' watermarks, read once for every part (store/cagg-source.ts)
+  const caggs = zones.some((z) => z.source !== 'raw') ? await caggReader(db) : undefined;
   const query = (part: (typeof parts)[number]) =>
-    aggregateColumns(db, {
-      stationIds: part.stations.map((s) => s.id),
-      metrics: req.metrics,
-      from: new Date(part.zone.from),
-      to: new Date(part.zone.to),
-      interval: req.bucket.sql,
-      timezone: part.zone.timezone,
-      aggs: req.aggs,
-      includeFlagged: req.quality === 'all',
-      source: part.zone.source,
-      hourlyMeans: req.bucket.kind === 'aqiday',
-      ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, part.zone.source),
-    });
+    aggregateColumns(
+      db,
+      {
+        stationIds: part.stations.map((s) => s.id),
+        metrics: req.metrics,
+        from: new Date(part.zone.from),
+        to: new Date(part.zone.to),
+        interval: req.bucket.sql,
+        timezone: part.zone.timezone,
+        aggs: req.aggs,
+        includeFlagged: req.quality === 'all',
+        source: part.zone.source,
+        hourlyMeans: req.bucket.kind === 'aqiday',
+        ownBuckets: req.bucket.kind !== 'aqiday' && isOwnBucket(req.bucket, part.zone.source),
+      },
+      caggs,
+    );
 
   const out = new JsonBytes();
   out.reserve(1);

@@ -11,6 +11,7 @@
  */
 import { validatedSql } from '../domain/validation/codes.js';
 import { createError } from '../lib/errors.js';
+import { caggReader, type CaggReader } from './cagg-source.js';
 import type { Db } from './db.js';
 
 /** The validated predicate on an unqualified `readings` row. */
@@ -24,7 +25,7 @@ export const CAGG_AGGS: ReadonlySet<AggName> = new Set(['avg', 'min', 'max', 'su
 export type AggregateSource = 'raw' | 'hourly' | 'daily' | 'monthly';
 
 /** The continuous aggregate read for each source, and its own bucket (re-grouping by it is the identity). */
-const VIEWS: Record<Exclude<AggregateSource, 'raw'>, string> = { hourly: 'readings_hourly', daily: 'readings_daily', monthly: 'readings_monthly' };
+const VIEWS = { hourly: 'readings_hourly', daily: 'readings_daily', monthly: 'readings_monthly' } as const satisfies Record<Exclude<AggregateSource, 'raw'>, string>;
 
 export interface AggregateQuery {
   stationIds: readonly string[];
@@ -218,9 +219,13 @@ function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same:
   return out;
 }
 
-/** Bucketed statistics per (station, metric), column by column; buckets without readings have no row. Unordered. */
-export async function aggregateColumns(db: Db, q: AggregateQuery): Promise<AggregateColumns> {
-  const { sql, params } = aggregateSql(q);
+/**
+ * Bucketed statistics per (station, metric), column by column; buckets without readings have no row. Unordered.
+ * `caggs`: the continuous aggregates' watermarks read once for the several parts of one answer (read here when not given).
+ */
+export async function aggregateColumns(db: Db, q: AggregateQuery, caggs?: CaggReader): Promise<AggregateColumns> {
+  if (q.source !== 'raw') caggs ??= await caggReader(db);
+  const { sql, params } = aggregateSql(q, caggs);
   const cagg = q.source !== 'raw' && !q.hourlyMeans;
   const same: SameAsValid = { counted: cagg, aggs: q.aggs.map((a) => cagg && a === 'count') };
   const { rows } = await db.query<{ keys: string | null; bin: string | null }>(packed(sql, q.aggs.length, same), params);
@@ -256,7 +261,9 @@ export async function aggregate(db: Db, q: AggregateQuery): Promise<AggregateRow
 }
 
 /** The query of `q`: columns station_id, metric, bucket, the aggregates a0…, then COUNT_COLUMNS. */
-function aggregateSql(q: AggregateQuery): { sql: string; params: unknown[] } {
+function aggregateSql(q: AggregateQuery, caggs: CaggReader | undefined): { sql: string; params: unknown[] } {
+  // a continuous aggregate's rows: its materialized hypertable before the watermark, the view after it (store/cagg-source.ts)
+  const from = (source: Exclude<AggregateSource, 'raw'>) => caggs?.fromItem(VIEWS[source], q.from, q.to) ?? VIEWS[source];
   const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to];
   const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
   const named = (exprs: string[]) => exprs.map((e, i) => `${e} AS a${i}`).join(', ');
@@ -273,7 +280,7 @@ function aggregateSql(q: AggregateQuery): { sql: string; params: unknown[] } {
            GROUP BY 1, 2, 3`
         : `SELECT station_id, metric, bucket AS hour, sum / NULLIF(n_valid, 0) AS mean, n_valid AS counted,
              n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated, n_total
-           FROM readings_hourly WHERE ${where} AND bucket >= $3 AND bucket < $4`;
+           FROM ${from('hourly')} WHERE ${where} AND bucket >= $3 AND bucket < $4`;
     const exprs = q.aggs.map((a) => (a === 'count' ? 'count(mean)' : `${a === 'stddev' ? 'stddev_samp' : a}(mean)`));
     sql = `SELECT station_id, metric, time_bucket($5::interval, hour, $6::text) AS bucket, ${named(exprs)},
              sum(counted)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
@@ -293,13 +300,13 @@ function aggregateSql(q: AggregateQuery): { sql: string; params: unknown[] } {
     // the view's own buckets: its rows as they are (grouping each alone again gives the same values)
     sql = `SELECT station_id, metric, bucket, ${named(q.aggs.map(caggRowExpr))},
              n_valid AS counted, n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated, n_total
-           FROM ${VIEWS[q.source]} WHERE ${where} AND bucket >= $3 AND bucket < $4`;
+           FROM ${from(q.source)} WHERE ${where} AND bucket >= $3 AND bucket < $4`;
   } else {
     sql = `SELECT station_id, metric, time_bucket($5::interval, bucket, $6::text) AS bucket, ${named(q.aggs.map(caggAggExpr))},
              sum(n_valid)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
              sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_flagged)::int8 AS n_flagged,
              sum(n_invalidated)::int8 AS n_invalidated, sum(n_total)::int8 AS n_total
-           FROM ${VIEWS[q.source]} WHERE ${where} AND bucket >= $3 AND bucket < $4
+           FROM ${from(q.source)} WHERE ${where} AND bucket >= $3 AND bucket < $4
            GROUP BY 1, 2, 3`;
     params.push(q.interval, q.timezone);
   }

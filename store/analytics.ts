@@ -16,6 +16,7 @@
 const VALID = validatedSql();
 import { validatedSql } from '../domain/validation/codes.js';
 import { DEFAULT_TIME_ZONE, zoneOffsetMs } from '../lib/time.js';
+import type { ContinuousAggregate } from './cagg-source.js';
 import type { Db } from './db.js';
 
 /** Zone of readings_daily's and readings_monthly's buckets (one for all stations; the SQL of migrations/009 and 010 says the same). */
@@ -219,7 +220,7 @@ export async function dailyCounts(db: Db, q: { stationIds: readonly string[]; me
 // ---------------------------------------------------------------------------------------------
 // Refresh
 
-export type ContinuousAggregate = 'readings_hourly' | 'readings_daily' | 'readings_monthly';
+export type { ContinuousAggregate };
 
 /** Re-materializes [from, to) of a continuous aggregate (after late data; outside any transaction). */
 export async function refreshAggregate(db: Db, view: ContinuousAggregate, from: Date, to: Date): Promise<void> {
