@@ -132,21 +132,46 @@ export function caggFromItem(view: ContinuousAggregate, m: Materialized | undefi
 }
 
 /**
- * The continuous aggregates as they stand now: one statement reads the watermarks (none when no
- * materialized hypertable can be read, and then every FROM item is the view).
+ * How long the watermarks read for one answer serve the next ones (ms). A watermark only moves
+ * forward, so one read earlier sends more of a range through the view, never less: still the
+ * view's answer. Under ingest load each statement waits its turn for the embedded database's one
+ * connection, and this spares most answers that wait.
  */
-export async function caggReader(db: Db): Promise<CaggReader> {
-  const { functions, materialized } = await catalogOf(db);
+export const WATERMARK_REUSE_MS = 5_000;
+
+type Watermarks = Map<ContinuousAggregate, number>;
+const watermarkReads = new WeakMap<object, { at: number; read: Promise<Watermarks> }>();
+
+async function readWatermarks(db: Db, { functions, materialized }: Catalog): Promise<Watermarks> {
   const views = VIEWS.filter((v) => materialized[v]);
-  const watermarks = new Map<ContinuousAggregate, number>();
-  if (views.length > 0) {
-    const fn = quoteIdent(functions);
-    const { rows } = await db.query<Record<string, number | string | null>>(`SELECT ${views.map((v, i) => `${fn}.cagg_watermark(${materialized[v]!.id}) AS w${i}`).join(', ')}`);
-    // microseconds since the epoch; the smallest int8 (or thereabouts) when nothing is materialized yet
-    views.forEach((v, i) => {
-      const w = Number(rows[0]?.[`w${i}`]);
-      if (Number.isFinite(w)) watermarks.set(v, w <= -2e17 ? -Infinity : Math.floor(w / 1000));
-    });
+  const watermarks: Watermarks = new Map();
+  if (views.length === 0) return watermarks;
+  const fn = quoteIdent(functions);
+  const { rows } = await db.query<Record<string, number | string | null>>(`SELECT ${views.map((v, i) => `${fn}.cagg_watermark(${materialized[v]!.id}) AS w${i}`).join(', ')}`);
+  // microseconds since the epoch; the smallest int8 (or thereabouts) when nothing is materialized yet
+  views.forEach((v, i) => {
+    const w = Number(rows[0]?.[`w${i}`]);
+    if (Number.isFinite(w)) watermarks.set(v, w <= -2e17 ? -Infinity : Math.floor(w / 1000));
+  });
+  return watermarks;
+}
+
+/**
+ * The continuous aggregates as they stand: their watermarks read by one statement, or the ones read
+ * less than WATERMARK_REUSE_MS ago (every FROM item is the view when no materialized hypertable can
+ * be read).
+ */
+export async function caggReader(db: Db, now = Date.now()): Promise<CaggReader> {
+  const catalog = await catalogOf(db);
+  const key = db.gate;
+  let last = watermarkReads.get(key);
+  if (!last || now - last.at >= WATERMARK_REUSE_MS || now < last.at) {
+    const read = readWatermarks(db, catalog);
+    last = { at: now, read };
+    watermarkReads.set(key, last);
+    // a failed read is not reused: the next answer reads again
+    read.catch(() => watermarkReads.get(key)?.read === read && watermarkReads.delete(key));
   }
-  return { fromItem: (view, from, to) => caggFromItem(view, materialized[view], watermarks.get(view), from, to) };
+  const watermarks = await last.read;
+  return { fromItem: (view, from, to) => caggFromItem(view, catalog.materialized[view], watermarks.get(view), from, to) };
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { caggReader } from '../store/cagg-source.js';
+import { WATERMARK_REUSE_MS, caggReader } from '../store/cagg-source.js';
 
 const vn = (local: string) => Date.parse(`${local}+07:00`);
 const HOUR = 3_600_000;
@@ -105,6 +105,29 @@ describe('continuous aggregates read before and after the watermark', () => {
       expect(compared).toBe(view.size);
     });
   }
+
+  it('answers as the view does after a refresh moved the watermark past what an earlier answer read', async () => {
+    const db = t.app.store.db;
+    const early = await caggReader(db);
+    await db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(WATERMARK), new Date(WATERMARK + DAY)]);
+    // within WATERMARK_REUSE_MS the watermark read before the refresh is used again
+    expect((await caggReader(db)).fromItem('readings_hourly', new Date(DAY0), new Date(DAY0 + 6 * DAY))).toBe(
+      early.fromItem('readings_hourly', new Date(DAY0), new Date(DAY0 + 6 * DAY)),
+    );
+    const later = await caggReader(db, Date.now() + WATERMARK_REUSE_MS);
+    expect(later.fromItem('readings_hourly', new Date(DAY0), new Date(DAY0 + 6 * DAY))).toContain(`bucket < '${new Date(WATERMARK + DAY).toISOString()}'`);
+    const from = DAY0 + 2 * DAY;
+    const to = DAY0 + 5 * DAY;
+    const body = await series(`/api/v1/readings?stations=${IDS.join(',')}&metric=pm25&bucket=1h&agg=avg,min,max,count&${range(from, to)}`);
+    const view = await throughView('readings_hourly', from, to);
+    expect(view.size).toBe(IDS.length * 72);
+    for (const s of body.series) {
+      for (const b of s.data) {
+        const v = view.get(`${s.station} ${b.ts}`)!;
+        expect([b.values.count, b.values.avg, b.values.min, b.values.max]).toEqual([v.n, v.avg, v.min, v.max]);
+      }
+    }
+  });
 
   it('answers local days across the watermark as the daily view does', async () => {
     const from = DAY0;
