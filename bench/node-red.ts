@@ -4,12 +4,11 @@
  * function keeping a rolling mean per station and metric → change), then with a flow whose function
  * burns 20 ms of CPU per batch of readings. Run: npx tsx bench/node-red.ts [--quick]
  */
-import { fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.js';
 import { countReadings } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
+import { runLoad } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const METRICS = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
@@ -47,27 +46,22 @@ for (let i = 0; i < (quick ? 50 : 200); i++) {
   stations.push({ id: created!.station.id, secret: created!.secret });
 }
 
-function load(offsetHours: number): Promise<{ readings: number; elapsedMs: number; latenciesMs: number[] }> {
-  return new Promise((resolve, reject) => {
-    const spec = {
-      url: `mqtt://127.0.0.1:${app.ports.mqtt}`,
-      stations: stations.map((s) => ({ ...s })),
-      metrics: METRICS,
-      durationMs: quick ? 4000 : 10_000,
-      warmupMs: 1000,
-      window: 2,
-      offsetHours,
-    };
-    const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [JSON.stringify(spec)], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as { readings: number; elapsedMs: number; latenciesMs: number[] }) : reject(new Error(`load exited ${code}`)),
-    );
-  });
+/**
+ * One closed-loop load from its own process (bench/lib.ts runLoad: the spec and the result go over
+ * IPC); each run writes its own hour, `offsetHours` back, so runs never collide.
+ */
+async function load(offsetHours: number): Promise<{ readings: number; elapsedMs: number; latenciesMs: number[]; failed: number }> {
+  const r = await runLoad({
+    mode: 'saturate',
+    url: `mqtt://127.0.0.1:${app.ports.mqtt}`,
+    stations: stations.map((s) => ({ ...s })),
+    metrics: METRICS,
+    durationMs: quick ? 4000 : 10_000,
+    warmupMs: 1000,
+    window: 2,
+    startTs: Date.now() - offsetHours * 3_600_000,
+  }).result;
+  return { readings: r.readings, elapsedMs: r.elapsedMs, latenciesMs: r.publishToAckMs, failed: r.failed };
 }
 
 const p99 = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? NaN;
@@ -110,6 +104,7 @@ for (const [name, flows] of scenarios) {
     readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
     p99PublishToCommitMs: +p99(r.latenciesMs).toFixed(1),
     storedRows: stored,
+    failedPublishes: r.failed,
     droppedForFlows: app.automation?.host.shedder.dropped ?? 0,
   });
 }
