@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { Pm25Rows, insertPm25, refreshAggregates } from './helpers/seed-readings.js';
 
 const vn = (local: string) => Date.parse(`${local}+07:00`);
 const HOUR = 3_600_000;
@@ -26,23 +27,14 @@ beforeAll(async () => {
   t = await startTestApp({ analytics: { rateLimitPerMinute: 1_000_000 } });
   for (const id of IDS) await t.createStation({ id, lat: 21, lon: 105.8 });
   // each station its own readings: station i reports in hours i, i + 100, i + 200… with values of its own
-  const st: string[] = [];
-  const ts: Date[] = [];
-  const values: number[] = [];
+  const rows = new Pm25Rows();
   IDS.forEach((id, i) => {
     for (let h = i; h < 744; h += 100) {
-      for (let m = 0; m < 3; m++) {
-        st.push(id);
-        ts.push(new Date(DAY0 + h * HOUR + m * 60_000));
-        values.push(i * 1000 + h + m / 4);
-      }
+      for (let m = 0; m < 3; m++) rows.add(id, DAY0 + h * HOUR + m * 60_000, i * 1000 + h + m / 4);
     }
   });
-  await t.app.store.db.query(
-    `INSERT INTO readings (station_id, metric, ts, value, quality) SELECT s, 'pm25', ts, v, 0 FROM unnest($1::text[], $2::timestamptz[], $3::float8[]) AS r(s, ts, v)`,
-    [st, ts, values],
-  );
-  await t.app.store.db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(DAY0 - HOUR), new Date(DAY0 + 32 * 24 * HOUR)]);
+  await insertPm25(t.app.store.db, rows);
+  await refreshAggregates(t.app.store.db, ['readings_hourly'], DAY0 - HOUR, DAY0 + 32 * 24 * HOUR);
 }, 120_000);
 afterAll(async () => {
   await t?.close(true);

@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { refreshAggregates } from './helpers/seed-readings.js';
 import { validatedSql } from '../domain/validation/codes.js';
 
 const vn = (local: string) => Date.parse(`${local}+07:00`);
@@ -83,10 +84,9 @@ beforeAll(async () => {
     `INSERT INTO readings (station_id, metric, ts, value, quality) SELECT 'SD-1', m, ts, v, q FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::int2[]) AS r(m, ts, v, q)`,
     [metric, ts, values, quality],
   );
-  const from = new Date(DAY0 - DAY);
-  const to = new Date(DAY0 + (LONG_DAYS + 1) * DAY);
-  await t.app.store.db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [from, to]);
-  await t.app.store.db.query(`CALL refresh_continuous_aggregate('readings_daily', $1::timestamptz, $2::timestamptz)`, [from, to]);
+  const from = DAY0 - DAY;
+  const to = DAY0 + (LONG_DAYS + 1) * DAY;
+  await refreshAggregates(t.app.store.db, ['readings_hourly', 'readings_daily'], from, to);
 }, 180_000);
 afterAll(async () => {
   await t?.close(true);

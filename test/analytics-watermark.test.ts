@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { Pm25Rows, insertPm25, refreshAggregates } from './helpers/seed-readings.js';
 import { WATERMARK_REUSE_MS, caggReader } from '../store/cagg-source.js';
 
 const vn = (local: string) => Date.parse(`${local}+07:00`);
@@ -45,23 +46,12 @@ function range(from: number, to: number): string {
 beforeAll(async () => {
   t = await startTestApp({ analytics: { rateLimitPerMinute: 1_000_000 } });
   for (const id of IDS) await t.createStation({ id, lat: 21, lon: 105.8 });
-  const st: string[] = [];
-  const ts: Date[] = [];
-  const values: number[] = [];
+  const rows = new Pm25Rows();
   IDS.forEach((id, i) => {
-    for (let m = 0; m < 6 * 24 * 4; m++) {
-      st.push(id);
-      ts.push(new Date(DAY0 + m * 15 * 60_000));
-      values.push(i * 100 + (m % 37) + 0.25);
-    }
+    for (let m = 0; m < 6 * 24 * 4; m++) rows.add(id, DAY0 + m * 15 * 60_000, i * 100 + (m % 37) + 0.25);
   });
-  const db = t.app.store.db;
-  await db.query(
-    `INSERT INTO readings (station_id, metric, ts, value, quality) SELECT s, 'pm25', ts, v, 0 FROM unnest($1::text[], $2::timestamptz[], $3::float8[]) AS r(s, ts, v)`,
-    [st, ts, values],
-  );
-  await db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(DAY0 - DAY), new Date(WATERMARK)]);
-  await db.query(`CALL refresh_continuous_aggregate('readings_daily', $1::timestamptz, $2::timestamptz)`, [new Date(DAY0 - DAY), new Date(WATERMARK)]);
+  await insertPm25(t.app.store.db, rows);
+  await refreshAggregates(t.app.store.db, ['readings_hourly', 'readings_daily'], DAY0 - DAY, WATERMARK);
 }, 120_000);
 afterAll(async () => {
   await t?.close(true);
@@ -109,7 +99,7 @@ describe('continuous aggregates read before and after the watermark', () => {
   it('answers as the view does after a refresh moved the watermark past what an earlier answer read', async () => {
     const db = t.app.store.db;
     const early = await caggReader(db);
-    await db.query(`CALL refresh_continuous_aggregate('readings_hourly', $1::timestamptz, $2::timestamptz)`, [new Date(WATERMARK), new Date(WATERMARK + DAY)]);
+    await refreshAggregates(db, ['readings_hourly'], WATERMARK, WATERMARK + DAY);
     // within WATERMARK_REUSE_MS the watermark read before the refresh is used again
     expect((await caggReader(db)).fromItem('readings_hourly', new Date(DAY0), new Date(DAY0 + 6 * DAY))).toBe(
       early.fromItem('readings_hourly', new Date(DAY0), new Date(DAY0 + 6 * DAY)),
