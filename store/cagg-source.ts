@@ -16,6 +16,7 @@
  * aggregates are not finalized (created before TimescaleDB 2.7), or whose catalog cannot be read,
  * gets the views, as before.
  */
+import { createError } from '../lib/errors.js';
 import type { Db } from './db.js';
 
 export type ContinuousAggregate = 'readings_hourly' | 'readings_daily' | 'readings_monthly';
@@ -52,6 +53,9 @@ interface Materialized {
 interface Catalog {
   /** where TimescaleDB keeps cagg_watermark ('' when it has none) */
   functions: string;
+  /** each aggregate's materialized hypertable id (for its watermark) */
+  ids: Partial<Record<ContinuousAggregate, number>>;
+  /** the materialized hypertables that can be read in their view's place */
   materialized: Partial<Record<ContinuousAggregate, Materialized>>;
 }
 
@@ -90,31 +94,34 @@ async function lookUp(db: Db): Promise<Catalog> {
       ORDER BY n.nspname = '_timescaledb_functions' DESC LIMIT 1`,
   );
   const functions = fns[0]?.schema ?? '';
+  const ids: Catalog['ids'] = {};
   const materialized: Catalog['materialized'] = {};
-  if (functions !== '') {
-    for (const view of VIEWS) {
-      const m = readableMaterialized(rows.find((r) => r.view === view));
-      if (m) materialized[view] = m;
-    }
+  for (const view of VIEWS) {
+    const row = rows.find((r) => r.view === view);
+    if (row) ids[view] = Number(row.id);
+    const m = functions === '' ? undefined : readableMaterialized(row);
+    if (m) materialized[view] = m;
   }
-  return { functions, materialized };
+  return { functions, ids, materialized };
 }
 
 const catalogs = new WeakMap<object, Promise<Catalog>>();
 
-/** The catalog of this database, looked up once (its lanes share it); a failed lookup is tried again next time. */
+/** The catalog of this database, looked up once (its lanes share it); a failed lookup rejects and is tried again next time. */
 function catalogOf(db: Db): Promise<Catalog> {
   const key = db.gate;
   let c = catalogs.get(key);
   if (!c) {
-    c = lookUp(db).catch(() => {
-      catalogs.delete(key);
-      return { functions: '', materialized: {} };
-    });
+    c = lookUp(db);
+    const looked = c;
+    looked.catch(() => catalogs.get(key) === looked && catalogs.delete(key));
     catalogs.set(key, c);
   }
   return c;
 }
+
+/** The views of a failed catalog lookup: every FROM item is the view (correct, at the views' speed). */
+const NO_CATALOG: Catalog = { functions: '', ids: {}, materialized: {} };
 
 /** The FROM items of the continuous aggregates at one moment (their watermarks read once). */
 export interface CaggReader {
@@ -142,12 +149,11 @@ export const WATERMARK_REUSE_MS = 5_000;
 type Watermarks = Map<ContinuousAggregate, number>;
 const watermarkReads = new WeakMap<object, { at: number; read: Promise<Watermarks> }>();
 
-async function readWatermarks(db: Db, { functions, materialized }: Catalog): Promise<Watermarks> {
-  const views = VIEWS.filter((v) => materialized[v]);
+async function readWatermarks(db: Db, { functions, ids }: Catalog, views: readonly ContinuousAggregate[]): Promise<Watermarks> {
   const watermarks: Watermarks = new Map();
   if (views.length === 0) return watermarks;
   const fn = quoteIdent(functions);
-  const { rows } = await db.query<Record<string, number | string | null>>(`SELECT ${views.map((v, i) => `${fn}.cagg_watermark(${materialized[v]!.id}) AS w${i}`).join(', ')}`);
+  const { rows } = await db.query<Record<string, number | string | null>>(`SELECT ${views.map((v, i) => `${fn}.cagg_watermark(${ids[v]!}) AS w${i}`).join(', ')}`);
   // microseconds since the epoch; the smallest int8 (or thereabouts) when nothing is materialized yet
   views.forEach((v, i) => {
     const w = Number(rows[0]?.[`w${i}`]);
@@ -162,11 +168,15 @@ async function readWatermarks(db: Db, { functions, materialized }: Catalog): Pro
  * be read).
  */
 export async function caggReader(db: Db, now = Date.now()): Promise<CaggReader> {
-  const catalog = await catalogOf(db);
+  const catalog = await catalogOf(db).catch(() => NO_CATALOG);
   const key = db.gate;
   let last = watermarkReads.get(key);
   if (!last || now - last.at >= WATERMARK_REUSE_MS || now < last.at) {
-    const read = readWatermarks(db, catalog);
+    const read = readWatermarks(
+      db,
+      catalog,
+      VIEWS.filter((v) => catalog.materialized[v]),
+    );
     last = { at: now, read };
     watermarkReads.set(key, last);
     // a failed read is not reused: the next answer reads again
@@ -174,4 +184,25 @@ export async function caggReader(db: Db, now = Date.now()): Promise<CaggReader> 
   }
   const watermarks = await last.read;
   return { fromItem: (view, from, to) => caggFromItem(view, catalog.materialized[view], watermarks.get(view), from, to) };
+}
+
+/**
+ * The watermark (ms) of each continuous aggregate, read now: buckets before it are materialized (a
+ * change to their readings needs a refresh), buckets after it are computed from the raw rows at
+ * query time. -Infinity when nothing was materialized yet (or the aggregate does not exist).
+ * Rejects when TimescaleDB's catalog cannot be read.
+ */
+export async function caggWatermarks(db: Db): Promise<Record<ContinuousAggregate, number>> {
+  const catalog = await catalogOf(db);
+  if (catalog.functions === '') throw createError('QT_ERR_INTERNAL', 'cagg_watermark: not found in _timescaledb_functions nor _timescaledb_internal');
+  const read = await readWatermarks(
+    db,
+    catalog,
+    VIEWS.filter((v) => catalog.ids[v] !== undefined),
+  );
+  return {
+    readings_hourly: read.get('readings_hourly') ?? -Infinity,
+    readings_daily: read.get('readings_daily') ?? -Infinity,
+    readings_monthly: read.get('readings_monthly') ?? -Infinity,
+  };
 }

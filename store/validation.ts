@@ -15,6 +15,7 @@
 import type pg from 'pg';
 import { createError } from '../lib/errors.js';
 import { revokeApprovals, type RevokeScope, type Run } from './validation-approvals.js';
+import { caggWatermarks } from './cagg-source.js';
 import type { Db } from './db.js';
 
 /** How many readings of a metric show each state (domain/validation/codes.ts validationStateOf). */
@@ -318,25 +319,5 @@ export async function validationSeries(db: Db, stationId: string, metrics: reado
   });
 }
 
-/**
- * The watermark (ms) of each continuous aggregate: buckets before it are materialized (a change
- * to their readings needs a refresh), buckets after it are computed from the raw rows at query time
- * (real-time aggregation, already up to date). -Infinity when nothing was materialized yet.
- */
-export async function aggregateWatermarks(db: Db): Promise<{ readings_hourly: number; readings_daily: number; readings_monthly: number }> {
-  const sql = (schema: string) =>
-    `SELECT user_view_name AS view, ${schema}.cagg_watermark(mat_hypertable_id) AS w FROM _timescaledb_catalog.continuous_agg
-      WHERE user_view_name IN ('readings_hourly', 'readings_daily', 'readings_monthly')`;
-  let rows: Array<{ view: string; w: number }>;
-  try {
-    ({ rows } = await db.query<{ view: string; w: number }>(sql('_timescaledb_functions')));
-  } catch {
-    // TimescaleDB before 2.12 keeps it in the internal schema
-    ({ rows } = await db.query<{ view: string; w: number }>(sql('_timescaledb_internal')));
-  }
-  const ms = (view: string) => {
-    const w = rows.find((r) => r.view === view)?.w;
-    return w === undefined || w <= -2e17 ? -Infinity : Math.floor(Number(w) / 1000);
-  };
-  return { readings_hourly: ms('readings_hourly'), readings_daily: ms('readings_daily'), readings_monthly: ms('readings_monthly') };
-}
+/** The watermark (ms) of each continuous aggregate, read now (store/cagg-source.ts reads them for the analyst API too). */
+export const aggregateWatermarks = caggWatermarks;
