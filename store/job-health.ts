@@ -11,7 +11,7 @@
  * run failed) and which are late (not run for two schedule intervals past their due time).
  */
 import type { Db } from './db.js';
-import { AUTOVACUUM_JOB_ID, AUTOVACUUM_JOB_NAME, type JobRunRecord } from './job-runner.js';
+import { AUTOVACUUM_JOB_ID, AUTOVACUUM_JOB_NAME, CHUNK_SIZING_EVERY_MS, CHUNK_SIZING_JOB_ID, CHUNK_SIZING_JOB_NAME, type JobRunRecord } from './job-runner.js';
 
 export interface JobHealth {
   jobId: number;
@@ -61,9 +61,13 @@ async function listJobs(db: Db): Promise<JobListRow[]> {
   return rows;
 }
 
-/** The jobs' health from the embedded runner's records: the policy jobs, then the runner's autovacuum. */
+/** The jobs' health from the embedded runner's records: the policy jobs, then the runner's autovacuum and chunk sizing. */
 function embeddedHealth(policies: JobListRow[], embedded: EmbeddedJobRuns): JobHealth[] {
-  const jobs: JobListRow[] = [...policies, { job_id: AUTOVACUUM_JOB_ID, name: AUTOVACUUM_JOB_NAME, schedule_ms: embedded.tickMs, scheduled: true }];
+  const jobs: JobListRow[] = [
+    ...policies,
+    { job_id: AUTOVACUUM_JOB_ID, name: AUTOVACUUM_JOB_NAME, schedule_ms: embedded.tickMs, scheduled: true },
+    { job_id: CHUNK_SIZING_JOB_ID, name: CHUNK_SIZING_JOB_NAME, schedule_ms: Math.max(embedded.tickMs, CHUNK_SIZING_EVERY_MS), scheduled: true },
+  ];
   return jobs.map((j) => {
     const r = embedded.runs.get(j.job_id);
     const lastRun = r ? r.lastRunStartedAt + r.lastRunDurationMs : embedded.startedAt;

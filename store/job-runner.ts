@@ -9,7 +9,9 @@
  *
  * After the policy jobs, each tick runs a pass of the runner's own job, the autovacuum
  * (store/autovacuum.ts: PGlite has no autovacuum either), recorded like a policy job under job id
- * AUTOVACUUM_JOB_ID.
+ * AUTOVACUUM_JOB_ID. Its other own job sizes readings' new chunks to the rate readings arrive at
+ * (store/chunk-plan.ts), at start and then every CHUNK_SIZING_EVERY_MS, recorded under
+ * CHUNK_SIZING_JOB_ID.
  *
  * Running a job outside TimescaleDB's scheduler does not update timescaledb_information.job_stats,
  * so the runner keeps each job's outcome itself (one record per run, whatever its slices) (start, duration, error, failure counts): store/job-health.ts reads them.
@@ -17,6 +19,7 @@
 import type { Logger } from '../lib/logger.js';
 import { createAutovacuum } from './autovacuum.js';
 import type { Db } from './db.js';
+import { sizeChunks } from './chunk-plan.js';
 import { jobSlices, type PolicyJobRow } from './job-slices.js';
 
 /** What the runner knows of a job's runs since it started. */
@@ -40,6 +43,12 @@ export interface JobRunRecord {
 export const AUTOVACUUM_JOB_ID = 0;
 /** Its name in the records, the job health and /metrics. */
 export const AUTOVACUUM_JOB_NAME = 'autovacuum';
+/** The chunk sizing's job id in the runner's records. */
+export const CHUNK_SIZING_JOB_ID = -1;
+/** Its name in the records, the job health and /metrics. */
+export const CHUNK_SIZING_JOB_NAME = 'chunk sizing';
+/** How often readings' chunk interval is checked against the arrival rate, ms. */
+export const CHUNK_SIZING_EVERY_MS = 3_600_000;
 /** How long close() waits for a run under way, ms. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -48,6 +57,8 @@ export interface JobRunner {
   runAll(): Promise<void>;
   /** Runs an autovacuum pass now (benches: the statistics a running app has, before timing). */
   runAutovacuum(): Promise<void>;
+  /** Sizes readings' new chunks to the arrival rate now (store/chunk-plan.ts). */
+  sizeChunks(): Promise<void>;
   /** Each job's runs so far, by job id (the autovacuum's: AUTOVACUUM_JOB_ID). */
   readonly runs: ReadonlyMap<number, JobRunRecord>;
   /** How often the runner ticks, ms: the autovacuum's schedule. */
@@ -133,7 +144,18 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
     });
   }
 
+  function sizing(): Promise<void> {
+    return record(CHUNK_SIZING_JOB_ID, CHUNK_SIZING_JOB_NAME, async () => {
+      const r = await sizeChunks(db);
+      if (r.before !== r.after)
+        logger.info({ rowsPerHour: Math.round(r.rowsPerHour), beforeMinutes: r.before / 60_000, afterMinutes: r.after / 60_000 }, 'readings chunk interval changed');
+      return { rowsPerHour: Math.round(r.rowsPerHour), intervalMinutes: r.after / 60_000 };
+    });
+  }
+
   async function tick(): Promise<void> {
+    const sized = runs.get(CHUNK_SIZING_JOB_ID);
+    if (!sized || Date.now() - sized.lastRunStartedAt >= CHUNK_SIZING_EVERY_MS) await sizing();
     for (const job of await jobs()) {
       if (closed) return;
       const rec = runs.get(job.job_id);
@@ -152,6 +174,10 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
       });
   }, tickMs);
   timer.unref();
+  // sized at once: a fresh database's first chunk is not given migration 001's 7 days
+  running = sizing().finally(() => {
+    running = undefined;
+  });
 
   return {
     async runAll() {
@@ -159,6 +185,7 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
       await vacuum();
     },
     runAutovacuum: vacuum,
+    sizeChunks: sizing,
     runs,
     tickMs,
     startedAt: started,

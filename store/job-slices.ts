@@ -19,10 +19,13 @@
  *   lands after the slices are listed is in the log for the next run, as with TimescaleDB's own
  *   policy. When the raw hypertable's time is not a timestamptz, every bucket gets its slice.
  * - compression: the chunks the policy would compress (older than compress_after, not compressed
- *   or partially compressed, at most maxchunks_to_compress), one `compress_chunk` each.
+ *   or partially compressed, at most maxchunks_to_compress), one `compress_chunk` each; then the
+ *   chunks earlier runs compressed merged, a `merge_chunks` per group of store/chunk-plan.ts
+ *   (embedded chunks are small, store/chunk-plan.ts: merging keeps their count down).
  * - anything else (retention's drop_chunks is quick), or a job whose config or aggregate is not
  *   of a shape known here: the job itself, `CALL run_job(id)`.
  */
+import { compressedChunks, mergeGroups } from './chunk-plan.js';
 import type { Db } from './db.js';
 
 /** A policy job as the runner lists it (timescaledb_information.jobs). */
@@ -38,7 +41,7 @@ export interface PolicyJobRow {
 /** One statement of a job. */
 export interface JobSlice {
   /** what it does (labels its hold on the connection: store/db-gate.ts statistics) */
-  kind: 'refresh' | 'compress' | 'job';
+  kind: 'refresh' | 'compress' | 'merge' | 'job';
   text: string;
   params: unknown[];
 }
@@ -130,7 +133,13 @@ async function compressionSlices(db: Db, job: PolicyJobRow): Promise<JobSlice[]>
       LIMIT nullif(coalesce(($4::jsonb->>'maxchunks_to_compress')::int, 0), 0)`,
     [job.hypertable_schema, job.hypertable_name, compressAfter, JSON.stringify(job.config ?? {})],
   );
-  return rows.map((r) => ({ kind: 'compress', text: 'SELECT compress_chunk($1::regclass, if_not_compressed => true)', params: [r.chunk] }));
+  const compress = rows.map((r): JobSlice => ({ kind: 'compress', text: 'SELECT compress_chunk($1::regclass, if_not_compressed => true)', params: [r.chunk] }));
+  const merges = mergeGroups(await compressedChunks(db, job.hypertable_schema, job.hypertable_name)).map((group): JobSlice => ({
+    kind: 'merge',
+    text: 'CALL merge_chunks($1::regclass[])',
+    params: [group],
+  }));
+  return [...compress, ...merges];
 }
 
 /** The statements that run `job`, each short enough to hold the connection briefly (see the module header). */

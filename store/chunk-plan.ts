@@ -1,0 +1,159 @@
+/**
+ * @module store/chunk-plan
+ * The size of `readings`' chunks on the embedded database (issue 20). compress_chunk compresses
+ * a whole chunk in one statement and nothing can cut it, so on the embedded database's one
+ * connection every ingest commit waits for all of it. Measured here (2026-12-04, AMD EPYC,
+ * `compress_chunk` at about 2.2–2.5 µs a row): 1.3 s for an hour of an agency's fleet (1,000
+ * stations × 10 metrics a minute, 600,000 rows), 36.5 s for a day of it (14.4 M rows), so about
+ * 4 minutes for the 7-day chunk of migration 001 (extrapolated), longer than a station's silence
+ * alarm (3 × its interval).
+ *
+ * So on the embedded database:
+ * - new chunks are sized to the rate readings arrive at (`chunkIntervalFor`): about RAW_CHUNK_ROWS
+ *   each, between MIN_CHUNK_MS and MAX_CHUNK_MS, checked at start and then once an hour by the job
+ *   runner (store/job-runner.ts); a day while the database is empty (EMPTY_CHUNK_MS);
+ * - chunks once compressed are merged (`merge_chunks`, TimescaleDB ≥ 2.18), so the count of chunks
+ *   stays near the old one: consecutive compressed chunks inside one 7-day window, at most
+ *   MERGE_MAX_ROWS in all (`mergeGroups`). Merging moves compressed batches without compressing
+ *   again: 4 compressed hour-chunks of 600,000 rows merged in 404 ms (about 0.17 µs a row), a
+ *   small chunk into a merged one costs about as much per row of the merged one. merge_chunks
+ *   leaves the merged chunk marked partially compressed, with nothing uncompressed in it: the
+ *   next compression run's compress_chunk clears the mark (3 ms for 360,000 rows), and the run
+ *   after may merge it again.
+ * A TimescaleDB server compresses in its own background workers, on their own connections:
+ * its chunks are left as the operator sizes them.
+ */
+import type { Db } from './db.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Rows a new chunk should hold: its compress_chunk holds the connection about 0.7 s here. */
+export const RAW_CHUNK_ROWS = 300_000;
+/** Intervals a chunk may have, each a divisor of the next window (chunks stay aligned to it). */
+export const CHUNK_STEPS_MS = [15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 7 * DAY] as const;
+export const MIN_CHUNK_MS = CHUNK_STEPS_MS[0];
+/** migration 001's interval: never larger than it */
+export const MAX_CHUNK_MS = 7 * DAY;
+/**
+ * The interval of an empty database's first chunks (a fresh install): its first readings come
+ * before their rate can be measured, and a first chunk of 7 days would hold days of an agency's
+ * fleet. A history loaded into a fresh database gets chunks of a day, merged once compressed.
+ */
+export const EMPTY_CHUNK_MS = DAY;
+/** At most this many rows in one merged chunk: one merge holds the connection about 1 s here. */
+export const MERGE_MAX_ROWS = 6_000_000;
+/** Chunks are merged only inside one window of this width (aligned as TimescaleDB aligns 7-day chunks: from the Unix epoch). */
+export const MERGE_WINDOW_MS = 7 * DAY;
+/** The window the arrival rate is measured over. */
+export const RATE_WINDOW_MS = 30 * MINUTE;
+
+/** A chunk may hold this much more than RAW_CHUNK_ROWS: a rate a few percent over it does not halve the interval. */
+const ROWS_TOLERANCE = 1.25;
+
+/** The chunk interval for readings arriving at `rowsPerHour`: the largest step holding about RAW_CHUNK_ROWS (ROWS_TOLERANCE), at least MIN_CHUNK_MS. */
+export function chunkIntervalFor(rowsPerHour: number): number {
+  if (!(rowsPerHour > 0)) return MAX_CHUNK_MS;
+  const ms = ((RAW_CHUNK_ROWS * ROWS_TOLERANCE) / rowsPerHour) * HOUR;
+  let best: number = MIN_CHUNK_MS;
+  for (const step of CHUNK_STEPS_MS) if (step <= ms) best = step;
+  return Math.min(best, MAX_CHUNK_MS);
+}
+
+/** A compressed chunk as the merge plan sees it. */
+export interface CompressedChunk {
+  /** schema-qualified, quoted */
+  chunk: string;
+  /** range, ms since the epoch */
+  start: number;
+  end: number;
+  /** rows it held before compression */
+  rows: number;
+}
+
+/**
+ * The merges to make: runs of chunks that touch (one's end is the next one's start), inside one
+ * MERGE_WINDOW_MS window, at most MERGE_MAX_ROWS in all; only runs of two or more. `chunks` in any order.
+ */
+export function mergeGroups(chunks: readonly CompressedChunk[], maxRows = MERGE_MAX_ROWS): string[][] {
+  const sorted = [...chunks].sort((a, b) => a.start - b.start);
+  const groups: string[][] = [];
+  let run: CompressedChunk[] = [];
+  let rows = 0;
+  const close = () => {
+    if (run.length > 1) groups.push(run.map((c) => c.chunk));
+    run = [];
+    rows = 0;
+  };
+  for (const c of sorted) {
+    const last = run[run.length - 1];
+    const window = Math.floor(c.start / MERGE_WINDOW_MS);
+    const fits =
+      last !== undefined &&
+      last.end === c.start &&
+      Math.floor((c.end - 1) / MERGE_WINDOW_MS) === window &&
+      Math.floor(run[0]!.start / MERGE_WINDOW_MS) === window &&
+      rows + c.rows <= maxRows;
+    if (!fits) close();
+    run.push(c);
+    rows += c.rows;
+  }
+  close();
+  return groups;
+}
+
+/**
+ * Rows per hour of readings' time lately: the readings of the last RATE_WINDOW_MS (by their
+ * time, one index-only count) over the time since the first of them (at least a minute), so a
+ * fleet that started minutes ago is measured at its rate. `empty`: readings holds no row at all.
+ * A history loaded for past times does not count: it is not what the chunks of now will hold.
+ */
+export async function arrivalRate(db: Db): Promise<{ rowsPerHour: number; empty: boolean }> {
+  const { rows } = await db.query<{ n: string; span_s: number | null; any: boolean }>(
+    `SELECT count(*) AS n, extract(epoch FROM now() - min(ts))::float8 AS span_s, EXISTS (SELECT 1 FROM readings) AS any
+       FROM readings WHERE ts > now() - make_interval(secs => $1::float8) AND ts <= now()`,
+    [RATE_WINDOW_MS / 1000],
+  );
+  const n = Number(rows[0]?.n ?? 0);
+  const spanMs = Math.max(MINUTE, Math.min(RATE_WINDOW_MS, (rows[0]?.span_s ?? 0) * 1000));
+  return { rowsPerHour: n === 0 ? 0 : (n / spanMs) * HOUR, empty: rows[0]?.any !== true };
+}
+
+/** readings' chunk interval now, ms. */
+export async function currentChunkInterval(db: Db): Promise<number> {
+  const { rows } = await db.query<{ us: string }>(
+    `SELECT d.interval_length AS us FROM _timescaledb_catalog.dimension d JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id
+      WHERE h.schema_name = 'public' AND h.table_name = 'readings' AND d.interval_length IS NOT NULL ORDER BY d.id LIMIT 1`,
+  );
+  return Number(rows[0]?.us ?? 0) / 1000;
+}
+
+/**
+ * Sets readings' interval for new chunks from the arrival rate (EMPTY_CHUNK_MS while readings is
+ * empty; unchanged while no reading of the last RATE_WINDOW_MS is there: nothing says what is
+ * coming); returns it, and the one before.
+ */
+export async function sizeChunks(db: Db): Promise<{ rowsPerHour: number; before: number; after: number }> {
+  const { rowsPerHour, empty } = await arrivalRate(db);
+  const before = await currentChunkInterval(db);
+  const after = empty ? EMPTY_CHUNK_MS : rowsPerHour > 0 ? chunkIntervalFor(rowsPerHour) : before;
+  if (before !== after) await db.query(`SELECT set_chunk_time_interval('readings', make_interval(secs => $1::float8))`, [after / 1000]);
+  return { rowsPerHour, before, after };
+}
+
+/** The compressed chunks of a hypertable (fully compressed: not partial, not frozen) with their ranges and rows. */
+export async function compressedChunks(db: Db, schema: string, table: string): Promise<CompressedChunk[]> {
+  // status bits: 1 compressed, 4 frozen, 8 partially compressed
+  const { rows } = await db.query<{ chunk: string; start_us: string; end_us: string; rows: string }>(
+    `SELECT format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us, z.numrows_pre_compression AS rows
+       FROM _timescaledb_catalog.chunk ch
+       JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
+       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL
+       JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id
+       JOIN _timescaledb_catalog.compression_chunk_size z ON z.chunk_id = ch.id
+      WHERE h.schema_name = $1 AND h.table_name = $2 AND NOT ch.dropped AND ch.status & 1 = 1 AND ch.status & 12 = 0`,
+    [schema, table],
+  );
+  return rows.map((r) => ({ chunk: r.chunk, start: Number(r.start_us) / 1000, end: Number(r.end_us) / 1000, rows: Number(r.rows) }));
+}
