@@ -15,8 +15,10 @@
  * - chunks once compressed are merged (`merge_chunks`, TimescaleDB ≥ 2.18), so the count of chunks
  *   stays near the old one: consecutive compressed chunks inside one 7-day window, at most
  *   MERGE_MAX_ROWS in all (`mergeGroups`). Merging moves compressed batches without compressing
- *   again: 4 compressed hour-chunks of 600,000 rows merged in 404 ms (about 0.17 µs a row), a
- *   small chunk into a merged one costs about as much per row of the merged one. merge_chunks
+ *   again: 4 compressed hour-chunks of 600,000 rows merged in 404 ms, 12 half-hour chunks of an
+ *   agency's fleet (3.6 M rows) in 1,229 ms (`bench/compression-slices.ts`), so a merge of
+ *   MERGE_MAX_ROWS about 2 s; a small chunk merged into a large one costs about as much per row
+ *   of the large one. merge_chunks
  *   leaves the merged chunk marked partially compressed, with nothing uncompressed in it: the
  *   next compression run's compress_chunk clears the mark (3 ms for 360,000 rows), and the run
  *   after may merge it again.
@@ -42,7 +44,7 @@ export const MAX_CHUNK_MS = 7 * DAY;
  * fleet. A history loaded into a fresh database gets chunks of a day, merged once compressed.
  */
 export const EMPTY_CHUNK_MS = DAY;
-/** At most this many rows in one merged chunk: one merge holds the connection about 1 s here. */
+/** At most this many rows in one merged chunk: one merge holds the connection about 2 s here. */
 export const MERGE_MAX_ROWS = 6_000_000;
 /** Chunks are merged only inside one window of this width (aligned as TimescaleDB aligns 7-day chunks: from the Unix epoch). */
 export const MERGE_WINDOW_MS = 7 * DAY;
