@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { openDb, type Db } from './db.js';
 import { migrate } from './migrate.js';
 import type { EmbeddedJobRuns } from './job-health.js';
+import { analyzeNeverAnalyzed } from './autovacuum.js';
 import { startEmbeddedJobRunner, type JobRunner } from './job-runner.js';
 import { applyPolicies } from './policies.js';
 
@@ -35,7 +36,12 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     await applyPolicies(db, config.store, logger);
-    if (db.mode === 'embedded') jobs = startEmbeddedJobRunner(db, logger.child({ component: 'store-jobs' }));
+    if (db.mode === 'embedded') {
+      // statistics for tables filled since the last pass before the app's start-up queries plan on them (store/autovacuum.ts)
+      const analyzed = await analyzeNeverAnalyzed(db);
+      if (analyzed.length > 0) logger.info({ analyzed }, 'tables without statistics analyzed at start');
+      jobs = startEmbeddedJobRunner(db, logger.child({ component: 'store-jobs' }));
+    }
   } catch (err) {
     await db.close();
     throw err;
