@@ -79,6 +79,11 @@ export interface MaintenanceStep {
  * A table's counts below its baseline mean the worker started again (its counts start from 0):
  * the baseline is taken as 0.
  */
+/** A table holding rows that was never analyzed: the planner has no statistics for it. */
+function isNeverAnalyzed(t: Pick<TableActivity, 'reltuples' | 'hasPages'>): boolean {
+  return t.reltuples < 0 && t.hasPages;
+}
+
 export function planMaintenance(tables: readonly TableActivity[], baselines: ReadonlyMap<number, Baseline>, s: AutovacuumSettings): MaintenanceStep[] {
   const steps: Array<MaintenanceStep & { weight: number }> = [];
   for (const t of tables) {
@@ -90,7 +95,7 @@ export function planMaintenance(tables: readonly TableActivity[], baselines: Rea
     const rows = Math.max(0, t.reltuples);
     const freeze = t.frozenAge > s.freezeMaxAge;
     const vacuum = freeze || deadSince > s.vacuumThreshold + s.vacuumScaleFactor * rows;
-    const neverAnalyzed = t.reltuples < 0 && t.hasPages;
+    const neverAnalyzed = isNeverAnalyzed(t);
     const analyze = neverAnalyzed || changedSince > s.analyzeThreshold + s.analyzeScaleFactor * rows;
     if (!vacuum && !analyze) continue;
     const op: MaintenanceOp = vacuum && analyze ? 'vacuum analyze' : vacuum ? 'vacuum' : 'analyze';
@@ -183,7 +188,7 @@ export async function analyzeNeverAnalyzed(database: Db): Promise<string[]> {
   const db = database.lane('background', 'job autovacuum');
   const { tables } = await readTableActivity(db);
   const done: string[] = [];
-  for (const t of tables.filter((x) => x.reltuples < 0 && x.hasPages)) {
+  for (const t of tables.filter(isNeverAnalyzed)) {
     try {
       await db.query(maintenanceSql({ op: 'analyze', name: t.name }));
       done.push(t.name);

@@ -164,10 +164,12 @@ describe('embedded job runner, sliced', () => {
     // a reading written into a compressed chunk leaves it partially compressed: the next run compresses it again
     await store.db.query(`INSERT INTO readings (station_id, metric, ts, value) VALUES ('OLD', 'no2', now() - interval '29 days', 2)`);
     expect(await compressSlices(compression!)).toHaveLength(1);
-    await runSliced(compression!);
-    // the run also merged the chunks compressed before it; a merged chunk is marked partially
-    // compressed and compressed again (nothing in it to compress) by the next run, then nothing is left
-    await runSliced(compression!);
+    // each run also merges the chunks compressed before it; a merged chunk is marked partially
+    // compressed, compressed again (nothing in it to compress) by the next run and merged with its
+    // neighbours by the one after, so the groups the partial chunk split come together over a few
+    // runs (how many depends on where the date puts the 7-day windows), then nothing is left to do
+    for (let run = 0; run < 10 && (await jobSlices(store.db, compression!)).length > 0; run++) await runSliced(compression!);
+    expect(await jobSlices(store.db, compression!)).toHaveLength(0);
     expect(await compressSlices(compression!)).toHaveLength(0);
   });
 

@@ -19,9 +19,9 @@
  *   lands after the slices are listed is in the log for the next run, as with TimescaleDB's own
  *   policy. When the raw hypertable's time is not a timestamptz, every bucket gets its slice.
  * - compression: the chunks the policy would compress (older than compress_after, not compressed
- *   or partially compressed, at most maxchunks_to_compress), one `compress_chunk` each; then the
- *   chunks earlier runs compressed merged, a `merge_chunks` per group of store/chunk-plan.ts
- *   (embedded chunks are small, store/chunk-plan.ts: merging keeps their count down).
+ *   or partially compressed, at most maxchunks_to_compress), one `compress_chunk` each; then one
+ *   `merge_chunks` per group of the chunks earlier runs compressed (store/chunk-plan.ts keeps the
+ *   embedded chunks small; merging keeps their count down).
  * - anything else (retention's drop_chunks is quick), or a job whose config or aggregate is not
  *   of a shape known here: the job itself, `CALL run_job(id)`.
  */
