@@ -10,8 +10,10 @@ import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
 import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, type AggName, type AggregateSource } from '../store/analytics.js';
-import { COUNT, COUNTS, aggregateColumns } from '../store/aggregates.js';
-import { caggReader } from '../store/cagg-source.js';
+import { COUNT, COUNTS, VIEWS, aggregateColumns } from '../store/aggregates.js';
+import { caggReader, type CaggReader } from '../store/cagg-source.js';
+import { caggRowsStamp } from '../store/cagg-stamp.js';
+import type { AnswerCache } from './answer-cache.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { JsonBytes, utf8 } from './json-bytes.js';
@@ -154,7 +156,67 @@ const MAX_PARTS = 4;
 
 const RANK: Record<AggregateSource, number> = { monthly: 0, daily: 1, hourly: 2, raw: 3 };
 
-export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles: ReadonlyMap<string, LoadedProfile>, req: SeriesRequest): Promise<SeriesResult> {
+/**
+ * What makes an answer: the request as the zones widened it, and every station's profile fields
+ * the answer shows (a profile edited gives another key).
+ */
+function answerKey(
+  req: SeriesRequest,
+  profiles: ReadonlyMap<string, LoadedProfile>,
+  zones: ReadonlyArray<{ timezone: string; from: number; to: number; stations: readonly Station[] }>,
+): string {
+  const parts: string[] = [req.bucket.text, req.aggs.join(','), req.quality, req.metrics.join(',')];
+  for (const z of zones) {
+    parts.push(`${z.timezone}@${z.from}-${z.to}`);
+    for (const s of z.stations) {
+      const profile = profiles.get(s.profileId)!.profile;
+      parts.push(`${s.id}/${s.profileId}/${req.metrics.map((m) => `${intervalSecondsOf(profile, m)}${profile.metrics[m]?.unit ?? ''}`).join('/')}`);
+    }
+  }
+  return parts.join('\n');
+}
+
+/**
+ * The key and stamps of an answer that can be kept (analytics/answer-cache.ts): every zone's
+ * buckets have ended and are read from a materialized hypertable alone, and the cache admits it
+ * (asked before). Undefined otherwise (raw rows, a range reaching into the real-time part or into
+ * the future, an answer asked for the first time).
+ */
+async function cacheEntry(
+  db: Db,
+  cache: AnswerCache<SeriesResult>,
+  caggs: CaggReader,
+  profiles: ReadonlyMap<string, LoadedProfile>,
+  req: SeriesRequest,
+  zones: ReadonlyArray<{ timezone: string; from: number; to: number; stations: readonly Station[]; source: AggregateSource }>,
+): Promise<{ key: string; stamps: string } | undefined> {
+  const tables: string[] = [];
+  for (const z of zones) {
+    const table = z.source === 'raw' || z.to > req.now ? undefined : caggs.materializedTable(VIEWS[z.source], new Date(z.from), new Date(z.to));
+    if (!table) return undefined;
+    tables.push(table);
+  }
+  const key = answerKey(req, profiles, zones);
+  if (!cache.admit(key)) return undefined;
+  const stamps: string[] = [];
+  for (let i = 0; i < zones.length; i++) {
+    const z = zones[i]!;
+    stamps.push(await caggRowsStamp(db, { table: tables[i]!, stationIds: z.stations.map((s) => s.id), metrics: req.metrics, from: new Date(z.from), to: new Date(z.to) }));
+  }
+  return { key, stamps: stamps.join('|') };
+}
+
+/**
+ * The aggregated series of `req`. With `cache`, an answer over ended buckets that a materialized
+ * hypertable holds is kept, and served again while the stamps of its rows are unchanged.
+ */
+export async function aggregateSeries(
+  db: Db,
+  config: Readonly<Config>,
+  profiles: ReadonlyMap<string, LoadedProfile>,
+  req: SeriesRequest,
+  cache?: AnswerCache<SeriesResult>,
+): Promise<SeriesResult> {
   if (req.bucket.kind === 'aqiday') {
     const bad = req.aggs.filter((a) => !['avg', 'min', 'max', 'count'].includes(a));
     if (bad.length > 0) throw createError('QT_ERR_QUERY_INVALID', `agg: ${bad.join(', ')} not available with bucket=aqiday (avg, min, max, count of the hourly means)`);
@@ -212,6 +274,11 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
   }
   // the continuous aggregates' watermarks, read once for every part (store/cagg-source.ts)
   const caggs = zones.some((z) => z.source !== 'raw') ? await caggReader(db) : undefined;
+  const entry = cache && caggs ? await cacheEntry(db, cache, caggs, profiles, req, zones) : undefined;
+  if (entry) {
+    const kept = cache!.get(entry.key, entry.stamps);
+    if (kept) return kept;
+  }
   const query = (part: (typeof parts)[number]) =>
     aggregateColumns(
       db,
@@ -359,5 +426,8 @@ export async function aggregateSeries(db: Db, config: Readonly<Config>, profiles
   }
   out.reserve(1);
   out.bytes(CLOSE_ARRAY);
-  return { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, seriesJson: out.chunks() };
+  const result: SeriesResult = { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, seriesJson: out.chunks() };
+  // the chunks hold their bytes (each a part of a buffer of about a megabyte), the key about its length
+  if (entry) cache!.set(entry.key, entry.stamps, result, result.seriesJson.reduce((n, b) => n + b.length, 0) + (1 << 20) + 2 * entry.key.length);
+  return result;
 }

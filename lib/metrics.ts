@@ -129,6 +129,18 @@ export function createMetrics() {
     labelNames: ['job'] as const,
     registers: [registry],
   });
+  // The analyst API's kept answers (analytics/answer-cache.ts).
+  const answerCacheLookups = new Counter({
+    name: 'quantrac_analytics_answer_cache_lookups_total',
+    help: 'Aggregated answers asked again (their stamps read): served as kept (hit), or computed because their rows changed or they were not kept (miss)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const answerCacheBytes = new Gauge({
+    name: 'quantrac_analytics_answer_cache_bytes',
+    help: 'Memory held by kept aggregated answers (ANALYTICS_CACHE_BYTES bounds it)',
+    registers: [registry],
+  });
   // HTTP requests (api/plugins/http-metrics.ts), under the conventional name stock dashboards read.
   const httpRequestDuration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -140,6 +152,8 @@ export function createMetrics() {
   return {
     registry,
     httpRequestDuration,
+    answerCacheLookups,
+    answerCacheBytes,
     dbJobFailing,
     dbJobLastSuccess,
     dbJobFailures,

@@ -43,7 +43,7 @@ function stddevSql(n: string, sum: string, sumSq: string): string {
 export type AggregateSource = 'raw' | 'hourly' | 'daily' | 'monthly';
 
 /** The continuous aggregate read for each source, and its own bucket (re-grouping by it is the identity). */
-const VIEWS = { hourly: 'readings_hourly', daily: 'readings_daily', monthly: 'readings_monthly' } as const satisfies Record<Exclude<AggregateSource, 'raw'>, string>;
+export const VIEWS = { hourly: 'readings_hourly', daily: 'readings_daily', monthly: 'readings_monthly' } as const satisfies Record<Exclude<AggregateSource, 'raw'>, string>;
 
 export interface AggregateQuery {
   stationIds: readonly string[];

@@ -127,6 +127,8 @@ const NO_CATALOG: Catalog = { functions: '', ids: {}, materialized: {} };
 export interface CaggReader {
   /** A FROM item (aliased as the view) with the view's rows whose bucket is in [from, to). */
   fromItem(view: ContinuousAggregate, from: Date, to: Date): string;
+  /** The materialized hypertable (schema-qualified, quoted) when every bucket of [from, to) is read from it alone; undefined otherwise. */
+  materializedTable(view: ContinuousAggregate, from: Date, to: Date): string | undefined;
 }
 
 /** The FROM item of `view` for [from, to) given its watermark (ms; -Infinity when nothing is materialized). */
@@ -183,7 +185,14 @@ export async function caggReader(db: Db, now = Date.now()): Promise<CaggReader> 
     read.catch(() => watermarkReads.get(key)?.read === read && watermarkReads.delete(key));
   }
   const watermarks = await last.read;
-  return { fromItem: (view, from, to) => caggFromItem(view, catalog.materialized[view], watermarks.get(view), from, to) };
+  return {
+    fromItem: (view, from, to) => caggFromItem(view, catalog.materialized[view], watermarks.get(view), from, to),
+    materializedTable: (view, from, to) => {
+      const m = catalog.materialized[view];
+      const w = watermarks.get(view);
+      return m && w !== undefined && to.getTime() <= w ? m.table : undefined;
+    },
+  };
 }
 
 /**

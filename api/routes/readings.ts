@@ -29,7 +29,8 @@ import type { HttpDeps } from '../index.js';
 import { decodeCursor, encodeCursor, parseAggs, parseBucket, parseList, queryFingerprint } from '../../analytics/params.js';
 import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
 import { COMPLETENESS_FORMULA, completeness } from '../../analytics/completeness.js';
-import { aggregateSeries, type Series } from '../../analytics/series.js';
+import { aggregateSeries, type Series, type SeriesResult } from '../../analytics/series.js';
+import { createAnswerCache, type AnswerCache } from '../../analytics/answer-cache.js';
 import { COMPLETENESS_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ReadingsQuery } from '../schemas/readings.js';
 import { exportRoute } from './export.js';
 
@@ -64,9 +65,25 @@ function validationOf(r: RawRow): { qc: string[]; validation: string; reason: st
   return { qc: checksOf(r.qc), validation: validationStateOf(r.quality, r.qc, r.review), reason: reasonOfReview(r.review) };
 }
 
+/**
+ * Aggregated answers over ended, materialized buckets, served again while their rows are unchanged
+ * (analytics/answer-cache.ts): one cache for both endpoints of one app.
+ */
+const answerCaches = new WeakMap<HttpDeps, AnswerCache<SeriesResult> | undefined>();
+function answerCacheOf(deps: HttpDeps): AnswerCache<SeriesResult> | undefined {
+  if (!answerCaches.has(deps)) {
+    const { cacheBytes } = deps.config.analytics;
+    const { answerCacheLookups, answerCacheBytes } = deps.metrics;
+    const observer = { lookup: (hit: boolean) => answerCacheLookups.inc({ outcome: hit ? 'hit' : 'miss' }), bytes: (held: number) => answerCacheBytes.set(held) };
+    answerCaches.set(deps, cacheBytes > 0 ? createAnswerCache<SeriesResult>(cacheBytes, observer) : undefined);
+  }
+  return answerCaches.get(deps);
+}
+
 /** The shared logic of the analyst readings endpoints. */
 function readingsService(deps: HttpDeps) {
   const { db, directory, profiles, config } = deps;
+  const answers = answerCacheOf(deps);
 
   function station(id: string): Station {
     const s = directory.get(id);
@@ -110,7 +127,7 @@ function readingsService(deps: HttpDeps) {
       const bucket = parseBucket(q.bucket);
       const aggs = parseAggs(q.agg);
       const { from, to } = range(q, undefined);
-      const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', now: Date.now() });
+      const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', now: Date.now() }, answers);
       const head = {
         ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
         from: result.from.toISOString(),

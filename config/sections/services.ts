@@ -142,6 +142,14 @@ export const analytics = section('The analyst API and SensorThings: range limits
   maxExportDays: Type.Integer({ minimum: 1, maximum: 36_600, default: 400, env: 'ANALYTICS_MAX_EXPORT_DAYS', unit: 'days', description: 'Longest range of one CSV/NDJSON export' }),
   maxBuckets: Type.Integer({ minimum: 10, maximum: 10_000_000, default: 100_000, env: 'ANALYTICS_MAX_BUCKETS', description: 'Most buckets one aggregated series may return' }),
   maxSeries: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, env: 'ANALYTICS_MAX_SERIES', description: 'Most stations × metrics in one request' }),
+  cacheBytes: Type.Integer({
+    minimum: 0,
+    maximum: 4_294_967_296,
+    default: 67_108_864,
+    env: 'ANALYTICS_CACHE_BYTES',
+    unit: 'bytes',
+    description: 'Memory for aggregated answers over closed, materialized ranges, served again while their rows are unchanged (0 = off)',
+  }),
   exportChunkRows: Type.Integer({
     minimum: 100,
     maximum: 100_000,
