@@ -10,10 +10,10 @@ import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
 import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, type AggName, type AggregateSource } from '../store/analytics.js';
-import { COUNT, COUNTS, VIEWS, aggregateColumns } from '../store/aggregates.js';
-import { caggReader, type CaggReader } from '../store/cagg-source.js';
-import { caggRowsStamp } from '../store/cagg-stamp.js';
+import { COUNT, COUNTS, aggregateColumns } from '../store/aggregates.js';
+import { caggReader } from '../store/cagg-source.js';
 import type { AnswerCache } from './answer-cache.js';
+import { cacheEntry } from './series-cache.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { JsonBytes, utf8 } from './json-bytes.js';
@@ -157,56 +157,6 @@ const MAX_PARTS = 4;
 const RANK: Record<AggregateSource, number> = { monthly: 0, daily: 1, hourly: 2, raw: 3 };
 
 /**
- * What makes an answer: the request as the zones widened it, and every station's profile fields
- * the answer shows (a profile edited gives another key).
- */
-function answerKey(
-  req: SeriesRequest,
-  profiles: ReadonlyMap<string, LoadedProfile>,
-  zones: ReadonlyArray<{ timezone: string; from: number; to: number; stations: readonly Station[] }>,
-): string {
-  const parts: string[] = [req.bucket.text, req.aggs.join(','), req.quality, req.metrics.join(',')];
-  for (const z of zones) {
-    parts.push(`${z.timezone}@${z.from}-${z.to}`);
-    for (const s of z.stations) {
-      const profile = profiles.get(s.profileId)!.profile;
-      parts.push(`${s.id}/${s.profileId}/${req.metrics.map((m) => `${intervalSecondsOf(profile, m)}${profile.metrics[m]?.unit ?? ''}`).join('/')}`);
-    }
-  }
-  return parts.join('\n');
-}
-
-/**
- * The key and stamps of an answer that can be kept (analytics/answer-cache.ts): every zone's
- * buckets have ended and are read from a materialized hypertable alone, and the cache admits it
- * (asked before). Undefined otherwise (raw rows, a range reaching into the real-time part or into
- * the future, an answer asked for the first time).
- */
-async function cacheEntry(
-  db: Db,
-  cache: AnswerCache<SeriesResult>,
-  caggs: CaggReader,
-  profiles: ReadonlyMap<string, LoadedProfile>,
-  req: SeriesRequest,
-  zones: ReadonlyArray<{ timezone: string; from: number; to: number; stations: readonly Station[]; source: AggregateSource }>,
-): Promise<{ key: string; stamps: string } | undefined> {
-  const tables: string[] = [];
-  for (const z of zones) {
-    const table = z.source === 'raw' || z.to > req.now ? undefined : caggs.materializedTable(VIEWS[z.source], new Date(z.from), new Date(z.to));
-    if (!table) return undefined;
-    tables.push(table);
-  }
-  const key = answerKey(req, profiles, zones);
-  if (!cache.admit(key)) return undefined;
-  const stamps: string[] = [];
-  for (let i = 0; i < zones.length; i++) {
-    const z = zones[i]!;
-    stamps.push(await caggRowsStamp(db, { table: tables[i]!, stationIds: z.stations.map((s) => s.id), metrics: req.metrics, from: new Date(z.from), to: new Date(z.to) }));
-  }
-  return { key, stamps: stamps.join('|') };
-}
-
-/**
  * The aggregated series of `req`. With `cache`, an answer over ended buckets that a materialized
  * hypertable holds is kept, and served again while the stamps of its rows are unchanged.
  */
@@ -274,7 +224,13 @@ export async function aggregateSeries(
   }
   // the continuous aggregates' watermarks, read once for every part (store/cagg-source.ts)
   const caggs = zones.some((z) => z.source !== 'raw') ? await caggReader(db) : undefined;
-  const entry = cache && caggs ? await cacheEntry(db, cache, caggs, profiles, req, zones) : undefined;
+  const entry =
+    cache && caggs
+      ? await cacheEntry(db, cache, caggs, { ...req, bucket: req.bucket.text }, zones, (s) => {
+          const profile = profiles.get(s.profileId)!.profile;
+          return `${s.id}/${s.profileId}/${req.metrics.map((m) => `${intervalSecondsOf(profile, m)}${profile.metrics[m]?.unit ?? ''}`).join('/')}`;
+        })
+      : undefined;
   if (entry) {
     const kept = cache!.get(entry.key, entry.stamps);
     if (kept) return kept;
