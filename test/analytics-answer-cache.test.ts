@@ -125,3 +125,25 @@ describe('aggregated answers kept while their rows are unchanged', () => {
     expect(two[2]!.series.map((s) => s.station)).toEqual(IDS);
   });
 });
+
+describe('aggregated answers over compressed aggregates', () => {
+  it('are answered as ever (computed each time) when the stamps cannot be read', async () => {
+    const db = t.app.store.db;
+    const u = url('1h', DAY0 + DAY, DAY0 + 2 * DAY);
+    const plain = await ask(u);
+    // what an operator of a TimescaleDB server may do for a long retention: compress the hourly aggregate
+    await db.query(`ALTER MATERIALIZED VIEW readings_hourly SET (timescaledb.compress = true)`);
+    const { rows } = await db.query<{ c: string }>(`SELECT show_chunks('readings_hourly')::text AS c`);
+    for (const r of rows) await db.query(`SELECT compress_chunk($1::regclass, if_not_compressed => true)`, [r.c]);
+    try {
+      const before = await lookups();
+      const answers = [await ask(u), await ask(u), await ask(u)];
+      for (const a of answers) expect(a).toEqual(plain);
+      // no stamp read, nothing kept
+      expect(await lookups()).toMatchObject({ hit: before.hit, miss: before.miss });
+    } finally {
+      for (const r of rows) await db.query(`SELECT decompress_chunk($1::regclass, if_compressed => true)`, [r.c]);
+      await db.query(`ALTER MATERIALIZED VIEW readings_hourly SET (timescaledb.compress = false)`);
+    }
+  });
+});
