@@ -112,3 +112,7 @@ await app.close();
 rmSync(dataDir, { recursive: true, force: true });
 console.log(`Node-RED cost on ingest (${stations.length} stations × ${METRICS.length} metrics, QoS 1, embedded TimescaleDB)`);
 console.table(rows);
+// Node-RED's editor keeps its login sessions' expiry on a timer of its own module (12 h here,
+// @node-red/editor-api auth/tokens.js) that its stop leaves running: the bench ends itself
+// (main.ts exits the same way after closing the app).
+process.exit(0);
