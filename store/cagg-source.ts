@@ -131,10 +131,16 @@ export interface CaggReader {
   materializedTable(view: ContinuousAggregate, from: Date, to: Date): string | undefined;
 }
 
+/** The materialized hypertable when every bucket of [from, to) lies before the watermark (ms), read from it alone. */
+function wholly(m: Materialized | undefined, watermarkMs: number | undefined, to: Date): string | undefined {
+  return m && watermarkMs !== undefined && to.getTime() <= watermarkMs ? m.table : undefined;
+}
+
 /** The FROM item of `view` for [from, to) given its watermark (ms; -Infinity when nothing is materialized). */
 export function caggFromItem(view: ContinuousAggregate, m: Materialized | undefined, watermarkMs: number | undefined, from: Date, to: Date): string {
   if (!m || watermarkMs === undefined || from.getTime() >= watermarkMs) return view;
-  if (to.getTime() <= watermarkMs) return `${m.table} ${view}`;
+  const table = wholly(m, watermarkMs, to);
+  if (table) return `${table} ${view}`;
   const cols = CAGG_COLUMNS.join(', ');
   const w = `'${new Date(watermarkMs).toISOString()}'::timestamptz`;
   return `(SELECT ${cols} FROM ${m.table} WHERE bucket < ${w} UNION ALL SELECT ${cols} FROM ${view} WHERE bucket >= ${w}) ${view}`;
@@ -187,11 +193,8 @@ export async function caggReader(db: Db, now = Date.now()): Promise<CaggReader> 
   const watermarks = await last.read;
   return {
     fromItem: (view, from, to) => caggFromItem(view, catalog.materialized[view], watermarks.get(view), from, to),
-    materializedTable: (view, from, to) => {
-      const m = catalog.materialized[view];
-      const w = watermarks.get(view);
-      return m && w !== undefined && to.getTime() <= w ? m.table : undefined;
-    },
+    // (from < to ≤ watermark: the range is past its start too)
+    materializedTable: (view, _from, to) => wholly(catalog.materialized[view], watermarks.get(view), to),
   };
 }
 
