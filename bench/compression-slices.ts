@@ -8,13 +8,16 @@
  *      statements (store/job-slices.ts) run one by one, three runs (compress; merge; clear the
  *      merge's mark), each statement timed;
  *   2. the same hours in one chunk (what migration 001's 7-day chunks hold for them), compressed
- *      by one compress_chunk.
+ *      by one compress_chunk;
+ *   0. first, a fresh install: the chunk sizing of an empty database (a day), the fleet's first
+ *      `--fresh-minutes` (5) of readings written at now, then the sizing as the job runner runs it
+ *      in its first hour: how long the split of the chunk they went into took, and where it ends.
  * Prints per kind of statement the count, the longest and the total, and the one chunk's time.
  */
 import { rmSync } from 'node:fs';
 import { resolveConfig } from '../config/index.js';
 import { createLogger } from '../lib/logger.js';
-import { chunkIntervalFor } from '../store/chunk-plan.js';
+import { chunkIntervalFor, narrowOpenChunk, openChunk, sizeChunks } from '../store/chunk-plan.js';
 import { createStore } from '../store/index.js';
 import { jobSlices, type PolicyJobRow } from '../store/job-slices.js';
 import { tempDataDir } from '../test/helpers/app.js';
@@ -25,6 +28,7 @@ const arg = (name: string, dflt: number) => {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const HOURS = arg('--hours', 6);
+const FRESH_MINUTES = arg('--fresh-minutes', 5);
 const STATIONS = 1000;
 const METRICS = 10;
 const ROWS_PER_HOUR = STATIONS * METRICS * 60;
@@ -46,7 +50,34 @@ async function seed(daysBack: number, intervalMs: number): Promise<number> {
   return r.rowCount ?? 0;
 }
 
+/** 0. A fresh install (see the header). */
+async function freshInstall(): Promise<void> {
+  const empty = await sizeChunks(db);
+  const r = await db.query(
+    `INSERT INTO readings (station_id, metric, ts, value, quality)
+     SELECT 'S-' || s, 'm' || m, t, random(), 0
+       FROM generate_series(date_trunc('minute', now()) - make_interval(mins => $1::int - 1), date_trunc('minute', now()), interval '1 minute') t,
+            generate_series(1, $2::int) s, generate_series(1, $3::int) m`,
+    [FRESH_MINUTES, STATIONS, METRICS],
+  );
+  const before = await openChunk(db);
+  const sized = await sizeChunks(db);
+  const narrowed = await narrowOpenChunk(db, sized.after);
+  const after = await openChunk(db);
+  const hours = (ms: number) => `${((ms - Date.now()) / 3_600_000).toFixed(1)} h`;
+  const minutes = (ms: number) => `${Math.round((ms - Date.now()) / 60_000)} min`;
+  console.log(
+    `\nfresh install: first chunk ${empty.after / 3_600_000} h; after ${FRESH_MINUTES} min of the fleet (${(r.rowCount ?? 0).toLocaleString('en')} rows) the sizing set ${sized.after / 60_000} min and ` +
+      (narrowed
+        ? `split the chunk in ${Math.round(narrowed.splitMs)} ms: it ended ${hours(before!.end)} from now, now ${minutes(after!.end)}${narrowed.dropped ? '' : ' (the part past the split kept: not empty)'}`
+        : `did not split it (it ends ${hours(before!.end)} from now)`),
+  );
+  await db.query(`DELETE FROM readings`);
+  await db.query(`SELECT drop_chunks('readings', older_than => now() + interval '30 days')`);
+}
+
 try {
+  await freshInstall();
   const interval = chunkIntervalFor(ROWS_PER_HOUR);
   let t0 = performance.now();
   const rows = await seed(10, interval);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config/index.js';
 import { createLogger } from '../lib/logger.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { EMPTY_CHUNK_MS, MERGE_WINDOW_MS, chunkIntervalFor, compressedChunks, currentChunkInterval, mergeGroups, type CompressedChunk } from './chunk-plan.js';
+import { EMPTY_CHUNK_MS, MERGE_WINDOW_MS, chunkIntervalFor, compressedChunks, currentChunkInterval, mergeGroups, narrowOpenChunk, type CompressedChunk } from './chunk-plan.js';
 import { createStore, type Store } from './index.js';
 import { startEmbeddedJobRunner, type JobRunner } from './job-runner.js';
 
@@ -98,6 +98,66 @@ describe('on the embedded database', () => {
     expect(await currentChunkInterval(store.db)).toBe(30 * MIN);
     const rec = runner.runs.get(-1);
     expect(rec?.lastRunOk).toBe(true);
+    await store.db.query(`DELETE FROM readings`);
+  });
+
+  /** The chunk holding `at` (now by default): its range, ms. */
+  const chunkAt = async (at = 'now()') =>
+    (
+      await store.db.query<{ start: Date; end: Date }>(
+        `SELECT range_start AS start, range_end AS "end" FROM timescaledb_information.chunks WHERE hypertable_name = 'readings' AND range_start <= ${at} AND range_end > ${at}`,
+      )
+    ).rows[0]!;
+  /** A pilot's 7-day chunk holding now, then 200 stations × 10 metrics a minute for the last 10 minutes (120,000 rows an hour). */
+  const pilotThenFleet = async () => {
+    await store.db.query(`DELETE FROM readings`);
+    await store.db.query(`SELECT drop_chunks('readings', older_than => now() + interval '30 days')`);
+    await store.db.query(`SELECT set_chunk_time_interval('readings', interval '7 days')`);
+    await store.db.query(
+      `INSERT INTO readings (station_id, metric, ts, value, quality)
+       SELECT 'S-' || s, 'm' || m, t, s + m, 0
+         FROM generate_series(1, 200) s, generate_series(1, 10) m, generate_series(date_trunc('minute', now()) - interval '9 minutes', date_trunc('minute', now()), interval '1 minute') t`,
+    );
+  };
+
+  it("splits the chunk readings arrive in when the rate outgrew it: the fleet does not fill a pilot's 7-day chunk", async () => {
+    await pilotThenFleet();
+    const before = await totals();
+    expect(Number(before.n)).toBe(20_000);
+    await runner.sizeChunks();
+    const interval = await currentChunkInterval(store.db);
+    expect(interval).toBeLessThanOrEqual(3 * HOUR);
+    // the chunk now holding now ends at the next boundary of the new interval (or one later): not days ahead
+    const open = await chunkAt();
+    expect(open.end.getTime() - Date.now()).toBeLessThanOrEqual(2 * interval);
+    expect(await totals()).toEqual(before);
+    // what comes later goes into chunks of the new interval
+    await store.db.query(`INSERT INTO readings (station_id, metric, ts, value) VALUES ('S-1', 'm1', now() + interval '5 hours', 1)`);
+    const later = await chunkAt(`now() + interval '5 hours'`);
+    expect(later.end.getTime() - later.start.getTime()).toBe(interval);
+    expect(runner.runs.get(-1)?.lastRunOk).toBe(true);
+  });
+
+  it('leaves a chunk holding more rows than a split may rewrite whole', async () => {
+    await pilotThenFleet();
+    const before = await chunkAt();
+    const r = await narrowOpenChunk(store.db, HOUR, { maxRows: 1000 });
+    expect(r).toMatchObject({ tooLarge: true, rows: 1001 });
+    expect(await chunkAt()).toEqual(before);
+    // and not counted again once known
+    expect(await narrowOpenChunk(store.db, HOUR, { maxRows: 1000, tooLarge: new Set([r!.chunk]) })).toBeUndefined();
+  });
+
+  it('splits past a reading from a station whose clock runs ahead, and loses none', async () => {
+    await pilotThenFleet();
+    await store.db.query(`INSERT INTO readings (station_id, metric, ts, value) VALUES ('S-1', 'm1', now() + interval '8 hours', 7)`);
+    const before = await totals();
+    await runner.sizeChunks();
+    const interval = await currentChunkInterval(store.db);
+    const ahead = await chunkAt(`now() + interval '8 hours'`);
+    // the reading ahead stays in the part kept; the part past it was dropped
+    expect(ahead.end.getTime() - (Date.now() + 8 * HOUR)).toBeLessThanOrEqual(interval + MIN);
+    expect(await totals()).toEqual(before);
     await store.db.query(`DELETE FROM readings`);
   });
 

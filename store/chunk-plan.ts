@@ -22,6 +22,14 @@
  *   leaves the merged chunk marked partially compressed, with nothing uncompressed in it: the
  *   next compression run's compress_chunk clears the mark (3 ms for 360,000 rows), and the run
  *   after may merge it again.
+ * - the chunk readings arrive in (the one holding now) is split when the rate outgrew it
+ *   (`narrowOpenChunk`): a new interval applies only to chunks created after it, so a fresh
+ *   install's first chunk (EMPTY_CHUNK_MS) or a pilot's 7-day chunk would go on taking a whole
+ *   day or week of the fleet, and its compress_chunk would hold the connection for 36 s or
+ *   minutes. `split_chunk` rewrites every row of the chunk (about 5 µs a row here: 281 ms for
+ *   60,000 rows, 1.5 s for 300,000), so the runner checks often while it is young
+ *   (store/job-runner.ts) and the split comes while the chunk holds minutes of readings; the empty
+ *   part past the split is dropped, and readings that come later create chunks of the new interval.
  * A TimescaleDB server compresses in its own background workers, on their own connections:
  * its chunks are left as the operator sizes them.
  */
@@ -158,4 +166,108 @@ export async function compressedChunks(db: Db, schema: string, table: string): P
     [schema, table],
   );
   return rows.map((r) => ({ chunk: r.chunk, start: Number(r.start_us) / 1000, end: Number(r.end_us) / 1000, rows: Number(r.rows) }));
+}
+
+/** The chunk readings arrive in: the uncompressed one whose range holds now, with its newest reading. */
+export interface OpenChunk {
+  /** schema-qualified, quoted */
+  chunk: string;
+  /** range, ms since the epoch */
+  start: number;
+  end: number;
+  /** its newest reading's time (a station's clock may run ahead of ours), ms; null while it is empty */
+  newest: number | null;
+  /** the database's now, ms */
+  now: number;
+}
+
+export async function openChunk(db: Db): Promise<OpenChunk | undefined> {
+  const { rows } = await db.query<{ chunk: string; start_us: string; end_us: string; now_us: string }>(
+    `SELECT format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us,
+            (extract(epoch FROM now()) * 1e6)::int8 AS now_us
+       FROM _timescaledb_catalog.chunk ch
+       JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
+       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL
+       JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id
+      WHERE h.schema_name = 'public' AND h.table_name = 'readings' AND NOT ch.dropped AND ch.status = 0
+        AND s.range_start <= (extract(epoch FROM now()) * 1e6)::int8 AND s.range_end > (extract(epoch FROM now()) * 1e6)::int8`,
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  // the chunk's name comes from the catalog, quoted by format(%I)
+  const { rows: newest } = await db.query<{ us: string | null }>(`SELECT (extract(epoch FROM max(ts)) * 1e6)::int8 AS us FROM ${row.chunk}`);
+  const us = newest[0]?.us;
+  return { chunk: row.chunk, start: Number(row.start_us) / 1000, end: Number(row.end_us) / 1000, newest: us == null ? null : Number(us) / 1000, now: Number(row.now_us) / 1000 };
+}
+
+/**
+ * Where to split an open chunk too wide for `intervalMs`: the first multiple of intervalMs (from
+ * the epoch, where TimescaleDB aligns new chunks) past both now and its newest reading, so the
+ * part past it is empty. Undefined when that part would be no wider than intervalMs.
+ */
+export function splitPoint(open: OpenChunk, intervalMs: number): number | undefined {
+  const after = Math.max(open.now, open.newest ?? open.now);
+  const at = (Math.floor(after / intervalMs) + 1) * intervalMs;
+  return at > open.start && open.end - at > intervalMs ? at : undefined;
+}
+
+/**
+ * The most rows a chunk is split with: the split rewrites them all (about 5 s for these). A larger
+ * one (a database upgraded from 7-day chunks, a rate that jumped and went unseen for hours) is left
+ * whole: one long compression a week later rather than a long split now.
+ */
+export const MAX_SPLIT_ROWS = 1_000_000;
+
+/** What narrowOpenChunk did. */
+export interface Narrowing {
+  chunk: string;
+  /** where it was split, ms since the epoch */
+  at: number;
+  /** the chunk's end before */
+  end: number;
+  /** the empty part past the split was dropped (false: a reading came into it meanwhile; it stays) */
+  dropped: boolean;
+  /** how long the split took, ms */
+  splitMs: number;
+  /** rows in the chunk (counted up to maxRows + 1) */
+  rows: number;
+  /** not split: it holds more than maxRows (MAX_SPLIT_ROWS) */
+  tooLarge: boolean;
+}
+
+/**
+ * Splits the chunk readings arrive in when it is wider than `intervalMs` past now (see the module
+ * header), and drops the part past the split if it is still empty: checked and dropped in one
+ * statement, so nothing written between the split and the drop is lost.
+ */
+export async function narrowOpenChunk(db: Db, intervalMs: number, options: { maxRows?: number; tooLarge?: ReadonlySet<string> } = {}): Promise<Narrowing | undefined> {
+  const maxRows = options.maxRows ?? MAX_SPLIT_ROWS;
+  const open = await openChunk(db);
+  // one found too large before is not counted again
+  if (!open || options.tooLarge?.has(open.chunk)) return undefined;
+  const at = splitPoint(open, intervalMs);
+  if (at === undefined) return undefined;
+  const { rows: counted } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${open.chunk} LIMIT $1) x`, [maxRows + 1]);
+  const n = Number(counted[0]?.n ?? 0);
+  if (n > maxRows) return { chunk: open.chunk, at, end: open.end, dropped: false, splitMs: 0, rows: n, tooLarge: true };
+  const t0 = performance.now();
+  await db.query(`CALL split_chunk($1::regclass, to_timestamp($2::float8 / 1000))`, [open.chunk, at]);
+  const splitMs = performance.now() - t0;
+  const { rows } = await db.query<{ chunk: string }>(
+    `SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk FROM timescaledb_information.chunks
+      WHERE hypertable_schema = 'public' AND hypertable_name = 'readings' AND range_start = to_timestamp($1::float8 / 1000)`,
+    [at],
+  );
+  const past = rows[0]?.chunk;
+  let dropped = false;
+  if (past) {
+    // the name comes from the catalog, quoted by format(%I); one statement, so no commit comes between the check and the drop
+    await db.query(`DO $narrow$ BEGIN
+      LOCK TABLE ${past} IN ACCESS EXCLUSIVE MODE;
+      IF NOT EXISTS (SELECT 1 FROM ${past}) THEN DROP TABLE ${past}; END IF;
+    END $narrow$`);
+    const { rows: left } = await db.query(`SELECT 1 FROM pg_class WHERE oid = to_regclass($1)`, [past]);
+    dropped = left.length === 0;
+  }
+  return { chunk: open.chunk, at, end: open.end, dropped, splitMs, rows: n, tooLarge: false };
 }

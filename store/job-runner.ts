@@ -10,8 +10,9 @@
  * After the policy jobs, each tick runs a pass of the runner's own job, the autovacuum
  * (store/autovacuum.ts: PGlite has no autovacuum either), recorded like a policy job under job id
  * AUTOVACUUM_JOB_ID. Its other own job sizes readings' new chunks to the rate readings arrive at
- * (store/chunk-plan.ts), at start and then every CHUNK_SIZING_EVERY_MS, recorded under
- * CHUNK_SIZING_JOB_ID.
+ * (store/chunk-plan.ts), at start, every CHUNK_SIZING_EARLY_EVERY_MS in its first hour and then
+ * every CHUNK_SIZING_EVERY_MS, and splits the chunk readings arrive in when the rate outgrew it;
+ * recorded under CHUNK_SIZING_JOB_ID.
  *
  * Running a job outside TimescaleDB's scheduler does not update timescaledb_information.job_stats,
  * so the runner keeps each job's outcome itself (one record per run, whatever its slices) (start, duration, error, failure counts): store/job-health.ts reads them.
@@ -19,7 +20,7 @@
 import type { Logger } from '../lib/logger.js';
 import { createAutovacuum } from './autovacuum.js';
 import type { Db } from './db.js';
-import { sizeChunks } from './chunk-plan.js';
+import { narrowOpenChunk, sizeChunks } from './chunk-plan.js';
 import { jobSlices, type PolicyJobRow } from './job-slices.js';
 
 /** What the runner knows of a job's runs since it started. */
@@ -49,6 +50,13 @@ export const CHUNK_SIZING_JOB_ID = -1;
 export const CHUNK_SIZING_JOB_NAME = 'chunk sizing';
 /** How often readings' chunk interval is checked against the arrival rate, ms. */
 export const CHUNK_SIZING_EVERY_MS = 3_600_000;
+/**
+ * How often it is checked during the runner's first CHUNK_SIZING_EARLY_MS, ms: a fresh install's
+ * fleet connects in its first minutes, and the chunk it writes into is split while it holds
+ * minutes of readings, not an hour of them (store/chunk-plan.ts narrowOpenChunk).
+ */
+export const CHUNK_SIZING_EARLY_EVERY_MS = 300_000;
+export const CHUNK_SIZING_EARLY_MS = 3_600_000;
 /** How long close() waits for a run under way, ms. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -78,6 +86,8 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
   let running: Promise<void> | undefined;
   let closed = false;
   const autovacuum = createAutovacuum(database);
+  // open chunks found too large to split: warned about once, not counted again
+  const tooLarge = new Set<string>();
 
   async function jobs(): Promise<PolicyJobRow[]> {
     const { rows } = await db.query<PolicyJobRow>(
@@ -149,13 +159,33 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
       const r = await sizeChunks(db);
       if (r.before !== r.after)
         logger.info({ rowsPerHour: Math.round(r.rowsPerHour), beforeMinutes: r.before / 60_000, afterMinutes: r.after / 60_000 }, 'readings chunk interval changed');
-      return { rowsPerHour: Math.round(r.rowsPerHour), intervalMinutes: r.after / 60_000 };
+      const narrowed = r.rowsPerHour > 0 ? await narrowOpenChunk(db, r.after, { tooLarge }) : undefined;
+      if (narrowed?.tooLarge) {
+        tooLarge.add(narrowed.chunk);
+        logger.warn(
+          { chunk: narrowed.chunk, rows: narrowed.rows, end: new Date(narrowed.end).toISOString() },
+          'readings chunk too large to split: its compression will hold the embedded database for a long statement',
+        );
+      } else if (narrowed)
+        logger.info(
+          {
+            chunk: narrowed.chunk,
+            rows: narrowed.rows,
+            splitAt: new Date(narrowed.at).toISOString(),
+            endWas: new Date(narrowed.end).toISOString(),
+            dropped: narrowed.dropped,
+            splitMs: Math.round(narrowed.splitMs),
+          },
+          'readings chunk split: the rate outgrew it',
+        );
+      return { rowsPerHour: Math.round(r.rowsPerHour), intervalMinutes: r.after / 60_000, ...(narrowed && !narrowed.tooLarge ? { splitMs: Math.round(narrowed.splitMs) } : {}) };
     });
   }
 
   async function tick(): Promise<void> {
     const sized = runs.get(CHUNK_SIZING_JOB_ID);
-    if (!sized || Date.now() - sized.lastRunStartedAt >= CHUNK_SIZING_EVERY_MS) await sizing();
+    const sizingEvery = Date.now() - started < CHUNK_SIZING_EARLY_MS ? CHUNK_SIZING_EARLY_EVERY_MS : CHUNK_SIZING_EVERY_MS;
+    if (!sized || Date.now() - sized.lastRunStartedAt >= sizingEvery) await sizing();
     for (const job of await jobs()) {
       if (closed) return;
       const rec = runs.get(job.job_id);
