@@ -34,6 +34,8 @@ interface StationDay {
 export interface CompletenessTracker {
   /** Re-reads today's counts of every enabled station with the analyst API's function (one pass at a time: a call during one joins it). */
   refresh(): Promise<void>;
+  /** Statements the last finished refresh took (one per group of stations). */
+  readonly lastStatements: number;
   /** Counts committed readings of today (between refreshes). */
   add(readings: readonly AcceptedReading[]): void;
   /** A station's completeness today at `at`, percent 0–100 with one decimal like the API; null when nothing was expected. */
@@ -48,8 +50,42 @@ export function percentOf(valid: number, measuring: number): number | null {
   return Math.min(100, Math.round((valid / measuring) * 1000) / 10);
 }
 
-/** Stations per statement of a refresh. */
+/** Stations per statement of a refresh while their cost is not known yet. */
 export const REFRESH_GROUP = 50;
+/** How long one statement of a refresh should hold the connection, ms. */
+export const GROUP_TARGET_MS = 50;
+/** Stations per statement at most, however cheap they were. */
+export const MAX_GROUP = 100;
+
+/**
+ * The refresh's groups of stations, in order: each closed before its stations' estimated cost
+ * (`costMs`, what a station's last statement held the connection for, shared among its stations;
+ * GROUP_TARGET_MS / REFRESH_GROUP while unknown) would pass GROUP_TARGET_MS, at least one station
+ * and at most MAX_GROUP. Today's bucket is computed from the raw readings past the hourly
+ * aggregate's watermark, so a station's cost follows how many readings it sent this hour: in
+ * bench/contention.ts (2026-12-05 03:34) groups of 50 took 31 ms a statement with ingest alone and
+ * held the connection over 200 ms twice a minute with an export, aggregates and the jobs beside;
+ * a group size adapted to the last statement's hold alone grew over stations that sent nothing
+ * and then held it 1.6 s with 400 that did.
+ */
+export function costGroups<T extends { id: string }>(stations: readonly T[], costMs: ReadonlyMap<string, number>, targetMs = GROUP_TARGET_MS, maxGroup = MAX_GROUP): T[][] {
+  const unknown = targetMs / REFRESH_GROUP;
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let sum = 0;
+  for (const s of stations) {
+    const c = costMs.get(s.id) ?? unknown;
+    if (group.length > 0 && (sum + c > targetMs || group.length >= maxGroup)) {
+      groups.push(group);
+      group = [];
+      sum = 0;
+    }
+    group.push(s);
+    sum += c;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
 
 export function createCompletenessTracker(deps: {
   db: Db;
@@ -86,6 +122,10 @@ export function createCompletenessTracker(deps: {
 
   /** The refresh under way: a timer tick that comes while the last one is still reading waits for it, not a second pass. */
   let running: Promise<void> | undefined;
+  // each station's share of its last statement's hold on the connection, ms (costGroups)
+  const costMs = new Map<string, number>();
+  let lastStatements = 0;
+  const heldSoFar = () => db.gate.holdsByLabel().get('completeness')?.totalMs ?? 0;
 
   async function refreshNow(): Promise<void> {
     const at = now();
@@ -95,10 +135,11 @@ export function createCompletenessTracker(deps: {
     // fleet held the embedded database's one connection 380 ms in bench/contention.ts (500
     // stations at 5,000 readings/s), an ingest commit waiting behind it; groups of 100 still
     // held it over 200 ms twice in a minute under that bench's load, groups of 50 never (mean
-    // 93 ms). Each group's counts replace its stations' at once, so a reading committed after
-    // its statement is added on top (add()).
-    for (let i = 0; i < stations.length; i += REFRESH_GROUP) {
-      const group = stations.slice(i, i + REFRESH_GROUP);
+    // 93 ms); the groups now follow each station's cost (costGroups). Each group's counts replace
+    // its stations' at once, so a reading committed after its statement is added on top (add()).
+    const groups = costGroups(stations, costMs);
+    for (const group of groups) {
+      const held = heldSoFar();
       const next = new Map<string, StationDay>();
       for (const s of group) next.set(s.id, emptyDay(s, at));
       // visited, not built as rows: 10,000 stations are 100,000 cells every minute
@@ -109,13 +150,20 @@ export function createCompletenessTracker(deps: {
         m.excluded = c.calibrating + c.fault + c.maintenance;
       });
       for (const [id, day] of next) days.set(id, day);
+      const share = (heldSoFar() - held) / group.length;
+      for (const st of group) costMs.set(st.id, share);
     }
+    lastStatements = groups.length;
     // stations disabled or removed since
     const counted = new Set(stations.map((s) => s.id));
     for (const id of days.keys()) if (!counted.has(id)) days.delete(id);
+    for (const id of costMs.keys()) if (!counted.has(id)) costMs.delete(id);
   }
 
   return {
+    get lastStatements() {
+      return lastStatements;
+    },
     refresh() {
       running ??= refreshNow().finally(() => (running = undefined));
       return running;
