@@ -229,7 +229,7 @@ export interface Narrowing {
   dropped: boolean;
   /** how long the split took, ms */
   splitMs: number;
-  /** rows in the chunk (counted up to maxRows + 1) */
+  /** rows in the chunk (counted up to maxRows + 1; the statistics' estimate when that is over maxRows) */
   rows: number;
   /** not split: it holds more than maxRows (MAX_SPLIT_ROWS) */
   tooLarge: boolean;
@@ -247,7 +247,18 @@ export async function narrowOpenChunk(db: Db, intervalMs: number, options: { max
   if (!open || options.tooLarge?.has(open.chunk)) return undefined;
   const at = splitPoint(open, intervalMs);
   if (at === undefined) return undefined;
-  const { rows: counted } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${open.chunk} LIMIT $1) x`, [maxRows + 1]);
+  // what the statistics already know (rows inserted less rows deleted, this worker's life, or the
+  // last ANALYZE) spares counting a chunk plainly too large: a count of a million rows holds the
+  // connection too
+  const { rows: known } = await db.query<{ n: string }>(
+    `SELECT greatest(c.reltuples, pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_inserted(c.oid)
+                                  - pg_stat_get_tuples_deleted(c.oid) - pg_stat_get_xact_tuples_deleted(c.oid))::int8 AS n
+       FROM pg_class c WHERE c.oid = $1::regclass`,
+    [open.chunk],
+  );
+  const estimate = Number(known[0]?.n ?? 0);
+  const { rows: counted } =
+    estimate > maxRows ? { rows: [{ n: String(estimate) }] } : await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${open.chunk} LIMIT $1) x`, [maxRows + 1]);
   const n = Number(counted[0]?.n ?? 0);
   if (n > maxRows) return { chunk: open.chunk, at, end: open.end, dropped: false, splitMs: 0, rows: n, tooLarge: true };
   const t0 = performance.now();
