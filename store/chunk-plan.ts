@@ -152,15 +152,20 @@ export async function sizeChunks(db: Db): Promise<{ rowsPerHour: number; before:
   return { rowsPerHour, before, after };
 }
 
+/** A hypertable's chunks (`ch`, of hypertable `h`) with their time range (`s`, microseconds since the epoch) from TimescaleDB's catalog. */
+const CHUNK_RANGES = `_timescaledb_catalog.chunk ch
+       JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
+       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL
+       JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id`;
+/** Its chunk's quoted name and range (`chunk`, `start_us`, `end_us`). */
+const CHUNK_COLUMNS = `format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us`;
+
 /** The compressed chunks of a hypertable (fully compressed: not partial, not frozen) with their ranges and rows. */
 export async function compressedChunks(db: Db, schema: string, table: string): Promise<CompressedChunk[]> {
   // status bits: 1 compressed, 4 frozen, 8 partially compressed
   const { rows } = await db.query<{ chunk: string; start_us: string; end_us: string; rows: string }>(
-    `SELECT format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us, z.numrows_pre_compression AS rows
-       FROM _timescaledb_catalog.chunk ch
-       JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
-       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL
-       JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id
+    `SELECT ${CHUNK_COLUMNS}, z.numrows_pre_compression AS rows
+       FROM ${CHUNK_RANGES}
        JOIN _timescaledb_catalog.compression_chunk_size z ON z.chunk_id = ch.id
       WHERE h.schema_name = $1 AND h.table_name = $2 AND NOT ch.dropped AND ch.status & 1 = 1 AND ch.status & 12 = 0`,
     [schema, table],
@@ -183,12 +188,8 @@ export interface OpenChunk {
 
 export async function openChunk(db: Db): Promise<OpenChunk | undefined> {
   const { rows } = await db.query<{ chunk: string; start_us: string; end_us: string; now_us: string }>(
-    `SELECT format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us,
-            (extract(epoch FROM now()) * 1e6)::int8 AS now_us
-       FROM _timescaledb_catalog.chunk ch
-       JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
-       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL
-       JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id
+    `SELECT ${CHUNK_COLUMNS}, (extract(epoch FROM now()) * 1e6)::int8 AS now_us
+       FROM ${CHUNK_RANGES}
       WHERE h.schema_name = 'public' AND h.table_name = 'readings' AND NOT ch.dropped AND ch.status = 0
         AND s.range_start <= (extract(epoch FROM now()) * 1e6)::int8 AND s.range_end > (extract(epoch FROM now()) * 1e6)::int8`,
   );
@@ -257,17 +258,16 @@ export async function narrowOpenChunk(db: Db, intervalMs: number, options: { max
     [open.chunk],
   );
   const estimate = Number(known[0]?.n ?? 0);
-  const { rows: counted } =
-    estimate > maxRows ? { rows: [{ n: String(estimate) }] } : await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${open.chunk} LIMIT $1) x`, [maxRows + 1]);
-  const n = Number(counted[0]?.n ?? 0);
+  const n =
+    estimate > maxRows ? estimate : Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT FROM ${open.chunk} LIMIT $1) x`, [maxRows + 1])).rows[0]?.n ?? 0);
   if (n > maxRows) return { chunk: open.chunk, at, end: open.end, dropped: false, splitMs: 0, rows: n, tooLarge: true };
   const t0 = performance.now();
   await db.query(`CALL split_chunk($1::regclass, to_timestamp($2::float8 / 1000))`, [open.chunk, at]);
   const splitMs = performance.now() - t0;
   const { rows } = await db.query<{ chunk: string }>(
-    `SELECT format('%I.%I', chunk_schema, chunk_name) AS chunk FROM timescaledb_information.chunks
-      WHERE hypertable_schema = 'public' AND hypertable_name = 'readings' AND range_start = to_timestamp($1::float8 / 1000)`,
-    [at],
+    `SELECT ${CHUNK_COLUMNS} FROM ${CHUNK_RANGES}
+      WHERE h.schema_name = 'public' AND h.table_name = 'readings' AND NOT ch.dropped AND s.range_start = $1::int8`,
+    [Math.round(at * 1000)],
   );
   const past = rows[0]?.chunk;
   let dropped = false;

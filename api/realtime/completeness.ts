@@ -50,6 +50,8 @@ export function percentOf(valid: number, measuring: number): number | null {
   return Math.min(100, Math.round((valid / measuring) * 1000) / 10);
 }
 
+/** The refresh's label in the connection gate's statistics (its statements' holds give each station's cost). */
+const HOLD_LABEL = 'completeness';
 /** Stations per statement of a refresh while their cost is not known yet. */
 export const REFRESH_GROUP = 50;
 /** How long one statement of a refresh should hold the connection, ms. */
@@ -96,7 +98,7 @@ export function createCompletenessTracker(deps: {
 }): CompletenessTracker {
   const { db, config, profiles, directory, now } = deps;
   // a refresh is nobody's request: it gives way to ingest commits and operators' reads
-  const background = db.lane('background', 'completeness');
+  const background = db.lane('background', HOLD_LABEL);
   const days = new Map<string, StationDay>();
 
   /** Σ valid and Σ measuring of a station's metrics at `at`; zero after its local day ended (until the next refresh). */
@@ -125,7 +127,7 @@ export function createCompletenessTracker(deps: {
   // each station's share of its last statement's hold on the connection, ms (costGroups)
   const costMs = new Map<string, number>();
   let lastStatements = 0;
-  const heldSoFar = () => db.gate.holdsByLabel().get('completeness')?.totalMs ?? 0;
+  const heldSoFar = () => db.gate.holdsByLabel().get(HOLD_LABEL)?.totalMs ?? 0;
 
   async function refreshNow(): Promise<void> {
     const at = now();
