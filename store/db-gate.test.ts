@@ -179,4 +179,33 @@ describe('database connection gate', () => {
     expect(db.gate.holds('background').longestMs).toBeGreaterThan(0);
     expect((await db.lane('background').query<{ n: number }>('SELECT 7 AS n')).rows[0]!.n).toBe(7);
   });
+
+  it('withdraws a waiting query whose signal is aborted, and runs one that already holds the connection to its end', async () => {
+    const done: string[] = [];
+    const held = holdConnection();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(db.gate.holder()).toMatchObject({ lane: 'background', label: 'background' });
+    expect(db.gate.holder()!.ms).toBeGreaterThanOrEqual(15);
+    const withdrawn = new AbortController();
+    const reason = new Error('deferred');
+    const commit = db.lane('ingest').query('SELECT 2', [], { signal: withdrawn.signal });
+    const read = queued(done, 'interactive', 'read');
+    expect(db.gate.waiting('ingest')).toBe(1);
+    withdrawn.abort(reason);
+    await expect(commit).rejects.toBe(reason);
+    expect(db.gate.waiting('ingest')).toBe(0);
+    held.release();
+    await held.running;
+    await read;
+    expect(done).toEqual(['read']);
+    // granted before the abort: it runs and answers
+    const late = new AbortController();
+    const running = db.lane('ingest').query<{ n: number }>('SELECT 3 AS n', [], { signal: late.signal });
+    late.abort(reason);
+    expect((await running).rows[0]!.n).toBe(3);
+    // already aborted: never queued
+    await expect(db.lane('ingest').query('SELECT 4', [], { signal: late.signal })).rejects.toBe(reason);
+    expect(db.gate.active).toBe(0);
+    expect(db.gate.holder()).toBeUndefined();
+  });
 });

@@ -67,9 +67,12 @@ export interface DbGate {
   /**
    * Resolves when the caller holds a slot; it must call release(lane) exactly once afterwards.
    * `label` names the kind of work for the statistics (`holdsByLabel`, `waitsBehind`); the lane's
-   * name when absent.
+   * name when absent. An aborted `signal` withdraws a caller still waiting (rejects with the
+   * signal's reason); once it holds a slot, the signal is ignored.
    */
-  acquire(lane: Lane, label?: string): Promise<void>;
+  acquire(lane: Lane, label?: string, signal?: AbortSignal): Promise<void>;
+  /** The oldest hold running now: its lane, label and how long it has held the slot (ms); undefined when none. */
+  holder(): { lane: Lane; label: string; ms: number } | undefined;
   release(lane: Lane): void;
   /** Slot hold times per lane since the start (for benchmarks: what kept the connection). */
   holds(lane: Lane): Readonly<LaneHolds>;
@@ -125,14 +128,19 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
   const byLabel = new Map<string, LaneHolds>();
   const waits: Record<Lane, Map<string, WaitStats>> = { ingest: new Map(), interactive: new Map(), background: new Map() };
 
-  /** The label of the oldest hold running now. */
-  function running(): string {
-    let oldest: { t0: number; label: string } | undefined;
+  /** The oldest hold running now. */
+  function oldestHold(): { lane: Lane; t0: number; label: string } | undefined {
+    let oldest: { lane: Lane; t0: number; label: string } | undefined;
     for (const lane of LANES) {
       const h = since[lane][0];
-      if (h && (!oldest || h.t0 < oldest.t0)) oldest = h;
+      if (h && (!oldest || h.t0 < oldest.t0)) oldest = { lane, ...h };
     }
-    return oldest?.label ?? 'none';
+    return oldest;
+  }
+
+  /** The label of the oldest hold running now. */
+  function running(): string {
+    return oldestHold()?.label ?? 'none';
   }
 
   function count(h: LaneHolds, ms: number): void {
@@ -218,19 +226,27 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
     set backgroundShare(v: number) {
       share = checkedShare(v);
     },
-    acquire(lane, label = lane) {
+    acquire(lane, label = lane, signal) {
       const now = performance.now();
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
       if (active < slots && !eligibleWaiting(now) && !heldBack(lane, now)) {
         active++;
         took(lane, label, now);
         return Promise.resolve();
       }
-      return new Promise<void>((resolve) => {
+      return new Promise<void>((resolve, reject) => {
+        const withdraw = () => {
+          const i = queues[lane].indexOf(waiter);
+          if (i < 0) return;
+          queues[lane].splice(i, 1);
+          reject(signal!.reason as Error);
+        };
         const waiter: Waiter = {
           since: now,
           behind: running(),
           seq: seq++,
           grant: () => {
+            signal?.removeEventListener('abort', withdraw);
             const at = performance.now();
             const ms = at - waiter.since;
             const w = waits[lane].get(waiter.behind) ?? { count: 0, totalMs: 0, longestMs: 0, over50Ms: 0, over200Ms: 0 };
@@ -245,8 +261,13 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
           },
         };
         queues[lane].push(waiter);
+        signal?.addEventListener('abort', withdraw, { once: true });
         dispatch();
       });
+    },
+    holder() {
+      const h = oldestHold();
+      return h && { lane: h.lane, label: h.label, ms: performance.now() - h.t0 };
     },
     release(lane) {
       const now = performance.now();

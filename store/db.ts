@@ -26,7 +26,8 @@ export interface Db {
   mode: DbMode;
   /** The embedded database's worker (embedded mode only): its restarts, and kill() for drills. */
   readonly embedded: EmbeddedDatabase | undefined;
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** `signal`: withdraws the query while it still waits for a connection (store/db-gate.ts); a query that started runs to its end. */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[], options?: QueryOptions): Promise<pg.QueryResult<R>>;
   /** Runs fn on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /**
@@ -40,6 +41,10 @@ export interface Db {
   /** Queries waiting for a connection, all lanes (for metrics and backpressure). */
   readonly waitingCount: number;
   close(): Promise<void>;
+}
+
+export interface QueryOptions {
+  signal?: AbortSignal | undefined;
 }
 
 // timestamptz → Date is the default; bigint counts (int8) come back as JS numbers: our counts fit.
@@ -100,8 +105,8 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
   });
 
   /** A connection from the pool once the gate lets `lane` through; release() frees both. */
-  async function connect(lane: Lane, label: string): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
-    await gate.acquire(lane, label);
+  async function connect(lane: Lane, label: string, signal?: AbortSignal): Promise<{ client: pg.PoolClient; release(broken?: Error): void }> {
+    await gate.acquire(lane, label, signal);
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -130,8 +135,8 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
       // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
       // database takes one connection, and the reconnect that follows raced its close and failed the
       // next, unrelated query. Only a connection-level error discards the client.
-      async query(text, params) {
-        const { client, release } = await connect(lane, label);
+      async query(text, params, options) {
+        const { client, release } = await connect(lane, label, options?.signal);
         let broken: Error | undefined;
         try {
           return await client.query(text, params as unknown[]);

@@ -12,7 +12,7 @@ import { analyzeNeverAnalyzed } from './autovacuum.js';
 import { startEmbeddedJobRunner, type JobRunner } from './job-runner.js';
 import { applyPolicies } from './policies.js';
 
-export type { Db } from './db.js';
+export type { Db, DbGate } from './db.js';
 export * as readings from './readings.js';
 export * as stations from './stations.js';
 export * as quarantine from './quarantine.js';

@@ -30,12 +30,14 @@ export interface StoredReading {
  * `qc` bits (the ingest-time checks, issue 18) so a flagged reading is never briefly valid.
  * @returns the number of rows newly stored.
  */
-export async function insertReadings(db: Db, cols: ReadingColumns): Promise<number> {
+/** `signal` withdraws the insert while it waits for a connection (ingest/defer.ts). */
+export async function insertReadings(db: Db, cols: ReadingColumns, signal?: AbortSignal): Promise<number> {
   const result = await db.query(
     `INSERT INTO readings (station_id, metric, ts, value, quality, qc)
      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int2[], $6::int2[])
      ON CONFLICT DO NOTHING`,
     [cols.stationIds, cols.metrics, cols.ts, cols.values, cols.quality, cols.qc ?? new Array<number>(cols.stationIds.length).fill(0)],
+    { signal },
   );
   return result.rowCount ?? 0;
 }
