@@ -89,6 +89,13 @@ export function createIngest(deps: IngestDeps): Ingest {
     replayIntervalMs: config.spool.replayIntervalMs,
     // Embedded: one connection that a long query may hold; waiting is right there.
     writeTimeoutMs: db.mode === 'server' ? config.store.writeTimeoutMs : 0,
+    deferAfterMs: config.spool.deferAfterMs,
+    onDeferred(rows) {
+      storageMetrics.deferredRows.inc(rows);
+    },
+    onReplayed(waitedMs) {
+      storageMetrics.spoolWait.observe(waitedMs / 1000);
+    },
     onSpooled(rows, spoolBytes) {
       storageMetrics.spooledRows.inc(rows);
       logger.debug({ rows, spoolBytes }, 'database unreachable: readings spooled and acknowledged');

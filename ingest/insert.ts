@@ -35,18 +35,19 @@ export function toColumns(rows: readonly WriteRow[]): ReadingColumns {
 /**
  * Inserts the rows and resolves with the number newly stored. With `writeTimeoutMs` > 0, rejects
  * with QT_ERR_STORE_UNAVAILABLE when the database has not answered in that time; the statement's
- * own late outcome then goes to `onLateError`, never left unhandled.
+ * own late outcome then goes to `onLateError`, never left unhandled. `signal` withdraws the insert
+ * while it still waits for the connection (ingest/defer.ts).
  */
-export async function insertWithin(db: Db, cols: ReadingColumns, writeTimeoutMs: number, onLateError: (err: unknown) => void): Promise<number> {
+export async function insertWithin(db: Db, cols: ReadingColumns, writeTimeoutMs: number, onLateError: (err: unknown) => void, signal?: AbortSignal): Promise<number> {
   if (cols.stationIds.length === 0) return 0;
-  if (writeTimeoutMs <= 0) return insertReadings(db, cols);
+  if (writeTimeoutMs <= 0) return insertReadings(db, cols, signal);
   // The statement may still commit after the timeout; its rows are then also spooled, and the
   // replay finds them stored (ON CONFLICT DO NOTHING): no duplicate, no conflict record.
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     t = setTimeout(() => reject(createError('QT_ERR_STORE_UNAVAILABLE', `no answer to an insert within ${writeTimeoutMs} ms`)), writeTimeoutMs);
   });
-  const statement = insertReadings(db, cols);
+  const statement = insertReadings(db, cols, signal);
   // After a timeout the statement's own outcome arrives later: route it, never leave it unhandled.
   statement.catch(onLateError);
   try {

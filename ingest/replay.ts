@@ -17,7 +17,8 @@ export const REPLAY_READ_BYTES = 4 * 2 ** 20;
 
 export interface ReplaySink {
   maxRows: number;
-  insert(cols: ReadingColumns): Promise<number>;
+  /** `first`: the replay's first INSERT (nothing of this replay is committed yet: it may still be withdrawn, ingest/defer.ts). */
+  insert(cols: ReadingColumns, first: boolean): Promise<number>;
   /** Records the conflicts of an insert that skipped rows (`sources` per row, in column order). */
   conflicts(cols: ReadingColumns, sources: () => string[], inserted: number): Promise<void>;
   onCommitted(batch: CommittedBatch): void;
@@ -26,6 +27,8 @@ export interface ReplaySink {
   check?(rows: WriteRow[]): QcOutcome | undefined;
   /** Records check flags of rows now committed (never throws: failures are the sink's to log). */
   recordQc?(qc: QcOutcome): void;
+  /** A record's rows are committed: how long they waited in the spool (ms) and how many. */
+  onReplayed?(waitedMs: number, rows: number): void;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface ReplaySink {
  */
 export async function replaySpool(spool: Spool, sink: ReplaySink): Promise<void> {
   let offset = 0;
+  let first = true;
   for (;;) {
     if (offset >= spool.bytes) {
       // Every spooled row is committed: only now may the file be emptied (unless an append
@@ -50,7 +54,8 @@ export async function replaySpool(spool: Spool, sink: ReplaySink): Promise<void>
       const late = unchecked.length > 0 ? sink.check?.(unchecked) : undefined;
       const cols = toColumns(writeRows);
       const t0 = performance.now();
-      const inserted = await sink.insert(cols);
+      const inserted = await sink.insert(cols, first);
+      first = false;
       await sink.conflicts(cols, () => slice.map((r) => r[5]), inserted);
       sink.onCommitted({ rows: writeRows, inserted, ms: performance.now() - t0, replayed: true });
       if (late) sink.recordQc?.(late);
@@ -58,6 +63,8 @@ export async function replaySpool(spool: Spool, sink: ReplaySink): Promise<void>
     const spooledQc = mergeQc(records.map((r) => r.qc));
     if (spooledQc) sink.recordQc?.(spooledQc);
     await sink.quarantine(records.flatMap((r) => r.quarantine));
+    const now = Date.now();
+    for (const r of records) sink.onReplayed?.(now - r.at, r.rows.length);
     offset = records[records.length - 1]!.next;
   }
 }

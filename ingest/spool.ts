@@ -74,6 +74,8 @@ export interface SpoolRecord {
   offset: number;
   /** Offset of the record after this one. */
   next: number;
+  /** When it was spooled (epoch ms). */
+  at: number;
   rows: SpoolRow[];
   quarantine: SpoolQuarantine[];
   /** the check flags of the record's rows, to record once they are committed */
@@ -220,8 +222,8 @@ export function openSpool(dir: string, maxBytes: number, logger: Logger): Spool 
         const payload = Buffer.alloc(length);
         await readAt(fd, payload, 0, length, offset + HEADER);
         if (crc32(payload) !== header.readUInt32LE(4)) throw createError('QT_ERR_INTERNAL', `spool record at ${offset} changed on disk`);
-        const parsed = JSON.parse(payload.toString('utf8')) as { rows: SpoolRow[]; q?: SpoolQuarantine[]; f?: QcOutcome };
-        out.push({ offset, next: offset + HEADER + length, rows: parsed.rows, quarantine: parsed.q ?? [], qc: parsed.f });
+        const parsed = JSON.parse(payload.toString('utf8')) as { at: number; rows: SpoolRow[]; q?: SpoolQuarantine[]; f?: QcOutcome };
+        out.push({ offset, next: offset + HEADER + length, at: parsed.at, rows: parsed.rows, quarantine: parsed.q ?? [], qc: parsed.f });
         offset += HEADER + length;
       }
       return out;

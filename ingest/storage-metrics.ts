@@ -2,7 +2,7 @@
  * @module ingest/storage-metrics
  * Prometheus metrics of the spool, backpressure and conflicts, registered on the app's registry.
  */
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Metrics } from '../lib/metrics.js';
 
 export function createStorageMetrics(metrics: Metrics, read: () => { degraded: boolean; spoolBytes: number; queuedRows: number; blockedWrites: number }) {
@@ -42,6 +42,17 @@ export function createStorageMetrics(metrics: Metrics, read: () => { degraded: b
   return {
     spooledRows: new Counter({ name: 'quantrac_spool_rows_total', help: 'Readings written to the local spool (acknowledged while the database was unreachable)', registers }),
     replayedRows: new Counter({ name: 'quantrac_spool_replayed_rows_total', help: 'Spooled readings replayed into the database', registers }),
+    spoolWait: new Histogram({
+      name: 'quantrac_spool_wait_seconds',
+      help: 'How long acknowledged readings waited in the local spool before they were stored (deferred behind a long statement, or an outage), per spool record',
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300, 1800],
+      registers,
+    }),
+    deferredRows: new Counter({
+      name: 'quantrac_ingest_deferred_rows_total',
+      help: 'Readings acknowledged from the local spool because a job, export or query held the database connection when they were due (replayed once it ended)',
+      registers,
+    }),
     conflicts: new Counter({
       name: 'quantrac_reading_conflicts_total',
       help: 'Readings refused because another value is stored for the same station, metric and time (first write wins)',

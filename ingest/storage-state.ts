@@ -1,8 +1,9 @@
 /**
  * @module ingest/storage-state
  * Where acknowledged readings are, for operators: healthy (in the database) or degraded (the
- * database is unreachable, or acknowledged readings wait in the local spool). Tracks the last
- * "unreachable" error and reports each change of the degraded flag once.
+ * database is unreachable, or acknowledged readings of an outage wait in the local spool). Rows
+ * deferred behind a long statement (ingest/defer.ts) wait there too for a moment, and are not an
+ * outage. Tracks the last "unreachable" error and reports each change of the degraded flag once.
  */
 import pg from 'pg';
 import type { Spool } from './spool.js';
@@ -33,6 +34,10 @@ export function isUnreachable(err: unknown): boolean {
 export interface StorageStateTracker {
   /** The last write or replay failed because the database was unreachable. */
   readonly unreachable: boolean;
+  /** What the spool holds was deferred behind a long statement (ingest/defer.ts), with no outage since it was last empty. */
+  readonly deferredOnly: boolean;
+  /** A batch was deferred to the spool: not an outage (not degraded) unless the spool already held an outage's rows. */
+  markDeferred(): void;
   /** The state now (degraded also while the spool holds bytes). */
   state(): StorageState;
   /** Calls onChange when the degraded flag changed since the last report. */
@@ -45,12 +50,13 @@ export interface StorageStateTracker {
 
 export function createStorageStateTracker(spool: Spool | undefined, onChange?: (state: StorageState) => void): StorageStateTracker {
   let unreachable: { reason: string; since: number } | undefined;
+  let deferredOnly = false;
   let lastDegraded = false;
   let degradedSince = 0;
 
   function state(): StorageState {
     const spoolBytes = spool?.bytes ?? 0;
-    const degraded = unreachable !== undefined || spoolBytes > 0;
+    const degraded = unreachable !== undefined || (spoolBytes > 0 && !deferredOnly);
     return {
       degraded,
       reason: degraded ? (unreachable?.reason ?? 'acknowledged readings wait in the spool') : null,
@@ -74,14 +80,22 @@ export function createStorageStateTracker(spool: Spool | undefined, onChange?: (
     get unreachable() {
       return unreachable !== undefined;
     },
+    get deferredOnly() {
+      return deferredOnly && (spool?.bytes ?? 0) > 0;
+    },
+    markDeferred() {
+      if (unreachable === undefined && (spool?.bytes ?? 0) === 0) deferredOnly = true;
+    },
     state,
     report,
     markUnreachable(err) {
+      deferredOnly = false;
       if (!unreachable) unreachable = { reason: err instanceof Error ? err.message : String(err), since: Date.now() };
       report();
     },
     markReachable() {
       unreachable = undefined;
+      if ((spool?.bytes ?? 0) === 0) deferredOnly = false;
       report();
     },
   };

@@ -23,6 +23,14 @@
  * - any other error: retried with backoff, then the publishers are refused (for MQTT the
  *   connection closes and the station redelivers its unacknowledged messages).
  *
+ * Deferral (ingest/defer.ts): a batch that has waited `deferAfterMs` for the connection while a
+ * job statement, an export page or a query holds it is withdrawn from the gate's queue and spooled
+ * like a batch of an outage (not an outage: the storage state stays healthy), and the batches after
+ * it follow it into the spool. The spool is replayed as soon as that statement has ended (looked
+ * at every DEFER_POLL_MS); the replay's first INSERT is deferred in turn if it waits behind another
+ * long statement. Deferred rows never fill more than half the spool: past that, batches and the
+ * replay wait for the connection.
+ *
  * Backpressure: once `maxPendingRows` rows wait in the queue, write() itself waits, so the
  * broker holds the publisher's callback and stops reading its socket (aedes reads a client's next
  * packets only when the previous ones are handled): memory stays bounded by the queue plus one
@@ -46,6 +54,7 @@ import { replaySpool } from './replay.js';
 import { spoolBatch } from './spool-batch.js';
 import type { Spool } from './spool.js';
 import { createStorageStateTracker, isUnreachable, type StorageState } from './storage-state.js';
+import { watchDeferral } from './defer.js';
 import { mergeQc } from './qc-evaluator.js';
 import type { CommittedBatch, PendingWrite, QcOutcome, WriteRow } from './write-types.js';
 
@@ -64,6 +73,12 @@ export interface BatchWriterOptions {
   replayIntervalMs?: number;
   /** An INSERT not answered in this long counts as "unreachable" (0 = wait forever), ms. */
   writeTimeoutMs?: number;
+  /** A batch that waited this long for the connection while other work holds it is spooled (ingest/defer.ts; 0 = never), ms. */
+  deferAfterMs?: number;
+  /** Rows deferred to the spool (acknowledged; replayed once the connection is free). */
+  onDeferred?(rows: number): void;
+  /** A spool record's rows are committed by the replay: how long they waited there (ms) and how many. */
+  onReplayed?(waitedMs: number, rows: number): void;
   onCommitted(batch: CommittedBatch): void;
   onWriteError(err: unknown, attempt: number): void;
   onSpooled?(rows: number, spoolBytes: number): void;
@@ -102,12 +117,16 @@ export interface BatchWriter {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** While deferred rows wait, how often the writer looks whether the statement holding the connection has ended, ms. */
+export const DEFER_POLL_MS = 10;
+
 export function createBatchWriter(database: Db, opts: BatchWriterOptions): BatchWriter {
   // Commits and the spool's replay go ahead of queued reads and jobs (store/db-gate.ts): a PUBACK waits on them.
   const db = database.lane('ingest');
   const backoff = opts.backoffMs ?? ((n: number) => Math.min(2000, 100 * 2 ** (n - 1)));
   const replayIntervalMs = opts.replayIntervalMs ?? 1000;
   const writeTimeoutMs = opts.writeTimeoutMs ?? 0;
+  const deferAfterMs = opts.deferAfterMs ?? 0;
   const spool = opts.spool;
   const batcher = createBatcher({ maxRows: opts.maxRows, maxWaitMs: opts.maxWaitMs, maxPendingRows: opts.maxPendingRows, flush });
   const storage = createStorageStateTracker(spool, (state) => opts.onStorageState?.(state));
@@ -116,13 +135,34 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
   let nextReplayAt = 0;
   let closed = false;
 
-  const insert = (cols: ReadingColumns) => insertWithin(db, cols, writeTimeoutMs, (err) => opts.onWriteError(err, 0));
+  const insert = (cols: ReadingColumns, signal?: AbortSignal) => insertWithin(db, cols, writeTimeoutMs, (err) => opts.onWriteError(err, 0), signal);
   const conflicts = (cols: ReadingColumns, sources: () => string[], inserted: number) => recordSkipped(db, cols, sources, inserted, opts);
-  const toSpool = (batch: PendingWrite[], cause?: unknown) =>
-    spoolBatch(spool, batch, cause, { onSpooled: (rows, bytes) => opts.onSpooled?.(rows, bytes), report: storage.report });
+  const toSpool = async (batch: PendingWrite[], cause?: unknown): Promise<void> => {
+    await spoolBatch(spool, batch, cause, { onSpooled: (rows, bytes) => opts.onSpooled?.(rows, bytes), report: storage.report });
+  };
 
   function spoolWaiting(): boolean {
     return spool !== undefined && spool.bytes > 0;
+  }
+
+  /** Whether the spool has room for a deferral: deferred rows never take more than half of it. */
+  function roomToDefer(): boolean {
+    return spool !== undefined && spool.bytes < spool.maxBytes / 2 && !storage.unreachable;
+  }
+
+  /** Whether the replay of deferred rows should not even queue: another lane's statement has held the connection for deferAfterMs already. */
+  function replayWaits(): boolean {
+    if (!storage.deferredOnly || !roomToDefer()) return false;
+    const h = database.gate.holder();
+    return h !== undefined && h.lane !== 'ingest' && h.ms >= deferAfterMs;
+  }
+
+  /** Spools a batch deferred behind a long statement; false when the spool could not take it whole (nothing settled). */
+  async function defer(batch: PendingWrite[], cause: unknown): Promise<boolean> {
+    storage.markDeferred();
+    const spooled = await spoolBatch(spool, batch, cause, { report: storage.report, wholeOrNothing: true });
+    if (spooled) opts.onDeferred?.(batch.reduce((n, p) => n + p.rows.length, 0));
+    return spooled;
   }
 
   function flush(): void {
@@ -154,43 +194,73 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
   }
 
   async function cycle(): Promise<void> {
-    if (spoolWaiting() && Date.now() >= nextReplayAt) await replay();
+    if (spoolWaiting() && Date.now() >= nextReplayAt) {
+      if (replayWaits()) nextReplayAt = Date.now() + DEFER_POLL_MS;
+      else await replay();
+    }
     if (batcher.length === 0) return;
     const batch = batcher.take();
     // Behind spooled rows, new ones queue in the spool too: replay keeps acknowledgement order.
-    if (spoolWaiting()) return toSpool(batch);
+    if (spoolWaiting()) {
+      if (!storage.deferredOnly) return toSpool(batch);
+      if (await defer(batch, undefined)) return;
+      // the spool could not take it: replay what waits there (waiting for the connection), then commit behind it
+      await replay(false);
+      if (spoolWaiting()) return toSpool(batch);
+    }
     await commit(batch);
   }
 
-  async function replay(): Promise<void> {
+  /** Replays the spool; `deferrable`: deferred rows' replay is withdrawn in turn if its first INSERT waits behind a long statement. */
+  async function replay(deferrable = true): Promise<void> {
     if (!spool) return;
+    const watch = deferrable && storage.deferredOnly && deferAfterMs > 0 ? watchDeferral(database.gate, deferAfterMs, roomToDefer) : undefined;
     try {
       await replaySpool(spool, {
         maxRows: opts.maxRows,
-        insert,
+        insert: (cols, first) => insert(cols, first ? watch?.signal : undefined),
         conflicts,
         onCommitted: (batch) => opts.onCommitted(batch),
         quarantine: (records) => replayQuarantine(db, records),
         ...(opts.check ? { check: opts.check } : {}),
         recordQc: (qc) => opts.onQc?.(qc),
+        onReplayed: (waitedMs, rows) => opts.onReplayed?.(waitedMs, rows),
       });
       storage.markReachable();
     } catch (err) {
+      if (watch?.fired) {
+        nextReplayAt = Date.now() + DEFER_POLL_MS;
+        return;
+      }
       opts.onWriteError(err, 0);
       nextReplayAt = Date.now() + replayIntervalMs;
       if (isUnreachable(err)) storage.markUnreachable(err);
+    } finally {
+      watch?.stop();
     }
   }
 
   async function commit(batch: PendingWrite[]): Promise<void> {
     const rows = batch.length === 1 ? batch[0]!.rows : batch.flatMap((p) => p.rows);
     const cols = toColumns(rows);
+    let mayDefer = deferAfterMs > 0;
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
       let inserted: number;
+      const watch = mayDefer ? watchDeferral(database.gate, deferAfterMs, roomToDefer) : undefined;
       try {
-        inserted = await insert(cols);
+        inserted = await insert(cols, watch?.signal);
       } catch (err) {
+        // withdrawn from the gate's queue before it ran: spooled, or (the spool could not take it) sent again to wait
+        if (watch?.fired) {
+          if (await defer(batch, err)) {
+            nextReplayAt = Date.now() + DEFER_POLL_MS;
+            return;
+          }
+          mayDefer = false;
+          attempt--;
+          continue;
+        }
         opts.onWriteError(err, attempt);
         if (isUnreachable(err)) {
           storage.markUnreachable(err);
@@ -205,6 +275,8 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
         }
         await sleep(backoff(attempt));
         continue;
+      } finally {
+        watch?.stop();
       }
       // Committed: from here on nothing may send the batch back for a retry.
       if (storage.unreachable) storage.markReachable();

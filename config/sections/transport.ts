@@ -78,6 +78,15 @@ export const spool = section('The durable local spool that takes acknowledged re
     unit: 'ms',
     description: 'While readings wait in the spool, how often the database is tried again',
   }),
+  deferAfterMs: Type.Integer({
+    minimum: 0,
+    maximum: 600_000,
+    default: 100,
+    env: 'SPOOL_DEFER_AFTER_MS',
+    unit: 'ms',
+    description:
+      'Readings that have waited this long for the database while a job, an export or a query holds its connection are written to the spool (fsync) and acknowledged, then stored once that statement ends (0 = always wait for the database)',
+  }),
 });
 
 export const ftp = section('The embedded FTP server that receives Circular 10/2021/TT-BTNMT files from dataloggers.', {

@@ -1,0 +1,158 @@
+/**
+ * Deferral (ingest/defer.ts, issue 20): on the embedded database's one connection, a statement that
+ * cannot be cut (a `compress_chunk`, an aggregate refresh, a long query) used to hold every PUBACK
+ * until it ended. A group commit that has waited SPOOL_DEFER_AFTER_MS behind such a statement is
+ * now written to the local spool (fsync'd) and acknowledged, and stored once the statement ends:
+ * the station's PUBACK comes while the statement still runs, the storage state stays healthy (it is
+ * not an outage), the readings reach the database, the live stream and the alerts once replayed,
+ * in acknowledgement order (the first acknowledged of two values for one time wins), each once.
+ * With SPOOL_DEFER_AFTER_MS=0, or a spool that cannot take the batch, the PUBACK waits for the
+ * statement, as before (nothing is refused).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventMap } from '../domain/events.js';
+import { localIso, startTestApp, type TestApp, until } from './helpers/app.js';
+
+const T0 = Date.UTC(2026, 10, 21, 0, 0, 0);
+/** How long the test's statement holds the connection, s. */
+const HOLD_S = 1.5;
+
+/** Holds the one connection with a statement of HOLD_S seconds (in the background lane unless told); `ended` turns true when it answered. */
+function holdConnection(t: TestApp, lane: 'background' | 'interactive' = 'background'): { done: Promise<unknown>; readonly ended: boolean } {
+  let ended = false;
+  const done = t.app.store.db
+    .lane(lane, 'test hold')
+    .query(`SELECT pg_sleep(${HOLD_S})`)
+    .finally(() => {
+      ended = true;
+    });
+  return {
+    done,
+    get ended() {
+      return ended;
+    },
+  };
+}
+
+async function stored(t: TestApp, stationId: string): Promise<number[]> {
+  const { rows } = await t.app.store.db.query<{ value: number }>(`SELECT value FROM readings WHERE station_id = $1 AND metric = 'pm25' ORDER BY ts`, [stationId]);
+  return rows.map((r) => r.value);
+}
+
+async function metric(t: TestApp, name: string): Promise<number> {
+  const res = await t.api<string>('GET', '/metrics');
+  const line = res.body.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.split(' ')[1]);
+}
+
+describe('a commit due while a long statement holds the connection', () => {
+  let t: TestApp;
+  const storage: Array<EventMap['storageStateChanged']> = [];
+  const accepted: Array<{ value: number | null; afterHold: boolean }> = [];
+  let hold: ReturnType<typeof holdConnection> | undefined;
+
+  beforeAll(async () => {
+    t = await startTestApp({ spool: { deferAfterMs: 100 } });
+    t.app.bus.on('deferral-test', 'storageStateChanged', (e) => {
+      storage.push(e);
+    });
+    t.app.bus.on('deferral-test', 'readingsAccepted', ({ readings }) => {
+      for (const r of readings) if (r.stationId === 'DEF-01') accepted.push({ value: r.value, afterHold: hold?.ended ?? false });
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+  });
+
+  it('is acknowledged from the spool before the statement ends, stored once after it, in order, without a degraded state', async () => {
+    const s = await t.createStation({ id: 'DEF-01' });
+    const client = await t.connectStation(s.id, s.secret);
+    const topic = `stations/${s.id}/readings`;
+    await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0), values: { pm25: 1 } }), { qos: 1 });
+    const deferredBefore = await metric(t, 'quantrac_ingest_deferred_rows_total');
+
+    hold = holdConnection(t);
+    for (let k = 1; k <= 5; k++) await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k + 1 } }), { qos: 1 });
+    // two values for one time: the first acknowledged wins, as when committed directly
+    await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + 99 * 60_000), values: { pm25: 500 } }), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + 99 * 60_000), values: { pm25: 999 } }), { qos: 1 });
+    // every PUBACK came while the statement still held the connection
+    expect(hold.ended).toBe(false);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolRows: 7 });
+
+    await hold.done;
+    await until(() => t.app.ingest.storage.spoolBytes === 0, 'the deferred rows to be replayed');
+    expect(await stored(t, s.id)).toEqual([1, 2, 3, 4, 5, 6, 500]);
+    const conflicts = await t.app.store.db.query(`SELECT stored_value, value FROM reading_conflicts WHERE station_id = $1`, [s.id]);
+    expect(conflicts.rows).toEqual([{ stored_value: 500, value: 999 }]);
+    // the live stream and the alerts saw the deferred readings once they were stored, not before
+    expect(accepted.filter((a) => a.value !== 1).every((a) => a.afterHold)).toBe(true);
+    expect(accepted.map((a) => a.value)).toEqual([1, 2, 3, 4, 5, 6, 500, 999]);
+    expect(await metric(t, 'quantrac_ingest_deferred_rows_total')).toBe(deferredBefore + 7);
+    expect(storage.filter((e) => e.degraded)).toEqual([]);
+    const health = await t.api<{ status: string }>('GET', '/healthz', undefined, null);
+    expect(health.body.status).toBe('ok');
+  }, 60_000);
+
+  it('defers the replay too when another long statement takes the connection first, and stores everything once both ended', async () => {
+    const s = await t.createStation({ id: 'DEF-03' });
+    const client = await t.connectStation(s.id, s.secret);
+    const topic = `stations/${s.id}/readings`;
+    // two reads (the background lane may be resting after the previous test's hold: store/db-gate.ts)
+    const first = holdConnection(t, 'interactive');
+    // queued behind the first: it takes the connection the moment the first ends, before the replay asks
+    const second = holdConnection(t, 'interactive');
+    await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0), values: { pm25: 1 } }), { qos: 1 });
+    expect(first.ended).toBe(false);
+    await first.done;
+    for (let k = 1; k <= 3; k++) await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k + 1 } }), { qos: 1 });
+    // acknowledged while the second statement held the connection: the replay did not queue behind it
+    expect(second.ended).toBe(false);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolRows: 4 });
+    await second.done;
+    await until(() => t.app.ingest.storage.spoolBytes === 0, 'the deferred rows to be replayed');
+    expect(await stored(t, s.id)).toEqual([1, 2, 3, 4]);
+    expect(storage.filter((e) => e.degraded)).toEqual([]);
+  }, 60_000);
+});
+
+describe('with SPOOL_DEFER_AFTER_MS=0', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ spool: { deferAfterMs: 0 } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+  });
+
+  it('holds the PUBACK until the statement has ended', async () => {
+    const s = await t.createStation({ id: 'DEF-02' });
+    const client = await t.connectStation(s.id, s.secret);
+    const hold = holdConnection(t);
+    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 7 } }), { qos: 1 });
+    expect(hold.ended).toBe(true);
+    expect(await stored(t, s.id)).toEqual([7]);
+    expect(t.app.ingest.storage.spoolRows).toBe(0);
+  }, 60_000);
+});
+
+describe('a deferral the spool cannot take', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // room for no record at all: a deferred batch does not fit
+    t = await startTestApp({ spool: { deferAfterMs: 100, maxBytes: 40 } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+  });
+
+  it('waits for the connection instead of refusing the publish', async () => {
+    const s = await t.createStation({ id: 'DEF-04' });
+    const client = await t.connectStation(s.id, s.secret);
+    const hold = holdConnection(t);
+    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 9 } }), { qos: 1 });
+    expect(hold.ended).toBe(true);
+    expect(await stored(t, s.id)).toEqual([9]);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
+  }, 60_000);
+});
