@@ -16,7 +16,9 @@
  * Before the phases (unless `--no-slice-cost`): how long one job slice takes at an agency's load,
  * the hourly refresh of an hour of 1,000 stations × 10 metrics at one reading a minute (600,000
  * rows) and compress_chunk of the chunk holding it.
- * Prints publish → commit p50/p95/p99 per phase, export rows/s, aggregate p50/p95 and the job
+ * Prints publish → PUBACK p50/p95/p99 per phase (a PUBACK follows the commit, or the spool's fsync
+ * for a batch deferred behind a long statement: ingest/defer.ts; the readings deferred and how long
+ * they waited in the spool until stored are printed beside it), export rows/s, aggregate p50/p95 and the job
  * runs, and per phase what held the connection by kind of work (the label each caller gives its
  * lane: `job refresh`, `job compress`, `job plan`, `export`, `backfill refresh`, or the lane's
  * name) and which of those the ingest commits that had to wait waited behind (the statement
@@ -137,6 +139,28 @@ async function sliceCost(app: App) {
   };
 }
 
+/** The deferral's figures from /metrics (ingest/defer.ts): rows deferred, and the spool-wait histogram's cumulative buckets. */
+async function deferralMetrics(base: string, auth: Record<string, string>): Promise<{ rows: number; buckets: Map<string, number> }> {
+  const text = await (await fetch(`${base}/metrics`, { headers: auth })).text();
+  let rows = 0;
+  const buckets = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('quantrac_ingest_deferred_rows_total ')) rows = Number(line.split(' ')[1]);
+    const m = /^quantrac_spool_wait_seconds_bucket\{le="([^"]+)"\} (\S+)/.exec(line);
+    if (m) buckets.set(m[1]!, Number(m[2]));
+  }
+  return { rows, buckets };
+}
+
+/** Between two readings of deferralMetrics: rows deferred, spool records replayed, and the bucket bounds holding their p50 and p99 (s). */
+function deferralDelta(a: Awaited<ReturnType<typeof deferralMetrics>>, b: Awaited<ReturnType<typeof deferralMetrics>>) {
+  const les = [...b.buckets.keys()];
+  const counts = les.map((le) => (b.buckets.get(le) ?? 0) - (a.buckets.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  const bound = (q: number) => (total === 0 ? null : (les[counts.findIndex((c) => c >= q * total)] ?? null));
+  return { rowsDeferred: b.rows - a.rows, recordsReplayed: total, spoolWaitP50AtMostS: bound(0.5), spoolWaitP99AtMostS: bound(0.99) };
+}
+
 /** A copy of the gate's statistics (they are updated in place). */
 function snapshot<T extends object>(m: ReadonlyMap<string, T>): Map<string, T> {
   return new Map([...m].map(([k, v]) => [k, { ...v }]));
@@ -217,6 +241,7 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
   const holds0 = Object.fromEntries(LANES.map((l) => [l, { ...app.store.db.gate.holds(l) }]));
   const labels0 = snapshot(app.store.db.gate.holdsByLabel());
   const waits0 = snapshot(app.store.db.gate.waitsBehind('ingest'));
+  const deferral0 = await deferralMetrics(base, auth);
   const cpu = cpuSampler(run.child.pid);
   // how long the app's main thread (broker, ingest, PUBACKs, answers) was blocked at a time
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -248,6 +273,7 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     }),
   );
   const usage = cpu.stop();
+  const deferral = deferralDelta(deferral0, await deferralMetrics(base, auth));
   stop = true;
   stopExport.abort();
   await Promise.all(loops);
@@ -259,7 +285,9 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     gatePrioritized: app.store.db.gate.prioritized,
     readingsPerSecondOffered: MESSAGES_PER_SECOND * METRICS.length,
     readingsPerSecondStored: Math.round(r.readings / (r.elapsedMs / 1000)),
+    /** publish → PUBACK: committed, or spooled when deferred behind a long statement (`deferral`) */
     publishToCommitMs: percentiles(r.publishToAckMs),
+    deferral,
     /** the main thread's event-loop delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution), ms */
     eventLoopDelayMs: { p50: Math.round(loopDelay.percentile(50) / 1e6), p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },
     failedPublishes: r.failed,
@@ -281,7 +309,10 @@ async function phase(app: App, name: string, contention: boolean, base: string, 
     cpu: usage,
   };
   log(
-    `${name}: publish→commit p50 ${out.publishToCommitMs.p50} p95 ${out.publishToCommitMs.p95} p99 ${out.publishToCommitMs.p99} ms, ${out.readingsPerSecondStored} readings/s, ${r.failed} failed; main thread event-loop delay p99 ${out.eventLoopDelayMs.p99} max ${out.eventLoopDelayMs.max} ms`,
+    `${name}: publish→PUBACK p50 ${out.publishToCommitMs.p50} p95 ${out.publishToCommitMs.p95} p99 ${out.publishToCommitMs.p99} ms, ${out.readingsPerSecondStored} readings/s, ${r.failed} failed; main thread event-loop delay p99 ${out.eventLoopDelayMs.p99} max ${out.eventLoopDelayMs.max} ms`,
+  );
+  log(
+    `  deferred to the spool behind a long statement: ${deferral.rowsDeferred} readings in ${deferral.recordsReplayed} records, their wait there until stored p50 ≤ ${deferral.spoolWaitP50AtMostS ?? '–'} s, p99 ≤ ${deferral.spoolWaitP99AtMostS ?? '–'} s`,
   );
   log(`  connection held (statements, busy ms, holds > 200 ms): ${LANES.map((l) => `${l} ${holds[l]!.statements}, ${holds[l]!.busyMs}, ${holds[l]!.over200Ms}`).join('; ')}`);
   log(
@@ -363,12 +394,14 @@ try {
   console.log(
     `\nIngest at ${MESSAGES_PER_SECOND * METRICS.length} readings/s (${INGEST_STATIONS} stations × ${METRICS.length} metrics, a message every ${INGEST_STATIONS / MESSAGES_PER_SECOND} s each), ${LATE ? 'late readings (2 hours back, in materialized hours)' : 'live readings'}, ${SECONDS} s a phase (machine shared: figures are noisy)\n`,
   );
-  console.log('| Phase | publish→commit p50 / p95 / p99 ms | stored readings/s | export rows/s | aggregate p50 / p95 ms | policy job runs (ms) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| Phase | publish→PUBACK p50 / p95 / p99 ms | readings deferred (spool wait p99 ≤ s) | stored readings/s | export rows/s | aggregate p50 / p95 ms | policy job runs (ms) |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const p of phases) {
     const c = p.publishToCommitMs;
     console.log(
-      `| ${p.name} | ${c.p50} / ${c.p95} / ${c.p99} | ${p.readingsPerSecondStored} | ${p.exportRowsPerSecond ?? '–'} | ${p.aggregateMs ? `${p.aggregateMs.p50} / ${p.aggregateMs.p95}` : '–'} | ${p.policyJobRunsMs?.join(', ') ?? '–'} |`,
+      `| ${p.name} | ${c.p50} / ${c.p95} / ${c.p99} | ${p.deferral.rowsDeferred} (${p.deferral.spoolWaitP99AtMostS ?? '–'}) | ${p.readingsPerSecondStored} | ${p.exportRowsPerSecond ?? '–'} | ${p.aggregateMs ? `${p.aggregateMs.p50} / ${p.aggregateMs.p95}` : '–'} | ${p.policyJobRunsMs?.join(', ') ?? '–'} |`,
     );
   }
   for (const p of phases) if (p.failedJobs?.length) console.log(`failed policy jobs in "${p.name}": ${p.failedJobs.join('; ')}`);
