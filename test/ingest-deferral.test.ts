@@ -116,43 +116,29 @@ describe('a commit due while a long statement holds the connection', () => {
   }, 60_000);
 });
 
-describe('with SPOOL_DEFER_AFTER_MS=0', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ spool: { deferAfterMs: 0 } });
-  }, 120_000);
-  afterAll(async () => {
-    await t?.close(true);
+/** Publishes one reading while a long statement holds the connection, on an app whose spool cannot or may not take it: the PUBACK waits, nothing is refused. */
+function waitsForTheStatement(title: string, spool: { deferAfterMs: number; maxBytes?: number }, stationId: string): void {
+  describe(title, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ spool });
+    }, 120_000);
+    afterAll(async () => {
+      await t?.close(true);
+    });
+
+    it('holds the PUBACK until the statement has ended, and stores the reading', async () => {
+      const s = await t.createStation({ id: stationId });
+      const client = await t.connectStation(s.id, s.secret);
+      const hold = holdConnection(t);
+      await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 7 } }), { qos: 1 });
+      expect(hold.ended).toBe(true);
+      expect(await stored(t, s.id)).toEqual([7]);
+      expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
+    }, 60_000);
   });
+}
 
-  it('holds the PUBACK until the statement has ended', async () => {
-    const s = await t.createStation({ id: 'DEF-02' });
-    const client = await t.connectStation(s.id, s.secret);
-    const hold = holdConnection(t);
-    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 7 } }), { qos: 1 });
-    expect(hold.ended).toBe(true);
-    expect(await stored(t, s.id)).toEqual([7]);
-    expect(t.app.ingest.storage.spoolRows).toBe(0);
-  }, 60_000);
-});
-
-describe('a deferral the spool cannot take', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // room for no record at all: a deferred batch does not fit
-    t = await startTestApp({ spool: { deferAfterMs: 100, maxBytes: 40 } });
-  }, 120_000);
-  afterAll(async () => {
-    await t?.close(true);
-  });
-
-  it('waits for the connection instead of refusing the publish', async () => {
-    const s = await t.createStation({ id: 'DEF-04' });
-    const client = await t.connectStation(s.id, s.secret);
-    const hold = holdConnection(t);
-    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 9 } }), { qos: 1 });
-    expect(hold.ended).toBe(true);
-    expect(await stored(t, s.id)).toEqual([9]);
-    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
-  }, 60_000);
-});
+waitsForTheStatement('with SPOOL_DEFER_AFTER_MS=0', { deferAfterMs: 0 }, 'DEF-02');
+// room for no record at all: a deferred batch does not fit, and waits rather than being refused
+waitsForTheStatement('a deferral the spool cannot take', { deferAfterMs: 100, maxBytes: 40 }, 'DEF-04');
