@@ -100,7 +100,7 @@ export interface BatchWriter {
    * before parsing, so a publish held by backpressure costs its raw bytes only.
    */
   room(): Promise<void> | undefined;
-  /** Resolves when everything queued so far is committed, spooled or refused. */
+  /** Resolves when everything queued so far is committed, spooled (an outage) or refused; rows deferred to the spool are stored first. */
   drain(): Promise<void>;
   readonly queuedRows: number;
   /** Publishes waiting for room in the queue (backpressure). */
@@ -309,10 +309,19 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
       });
     },
     async drain() {
-      while (flushing || batcher.length > 0 || batcher.blocked > 0) {
-        if (!flushing) flush();
-        if (flushing) await flushing;
-        else await sleep(1);
+      for (;;) {
+        while (flushing || batcher.length > 0 || batcher.blocked > 0) {
+          if (!flushing) flush();
+          if (flushing) await flushing;
+          else await sleep(1);
+        }
+        // Deferred rows are stored before drain resolves (a clean stop, the start-up's backfill): they
+        // wait for the connection now. An outage's rows stay in the spool for the next replay.
+        if (!(spoolWaiting() && storage.deferredOnly)) return;
+        flushing = replay(false).finally(() => {
+          flushing = undefined;
+        });
+        await flushing;
       }
     },
     get queuedRows() {

@@ -116,6 +116,29 @@ describe('a commit due while a long statement holds the connection', () => {
   }, 60_000);
 });
 
+describe('draining deferred rows', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ spool: { deferAfterMs: 100 } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+  });
+
+  it('stores them before drain resolves (a clean stop, the start-up backfill), so nothing waits in the spool for the next start', async () => {
+    const s = await t.createStation({ id: 'DEF-05' });
+    const client = await t.connectStation(s.id, s.secret);
+    const hold = holdConnection(t);
+    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 5 } }), { qos: 1 });
+    expect(hold.ended).toBe(false);
+    expect(t.app.ingest.storage.spoolRows).toBe(1);
+    await t.app.ingest.drain();
+    expect(hold.ended).toBe(true);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
+    expect(await stored(t, s.id)).toEqual([5]);
+  }, 60_000);
+});
+
 /** Publishes one reading while a long statement holds the connection, on an app whose spool cannot or may not take it: the PUBACK waits, nothing is refused. */
 function waitsForTheStatement(title: string, spool: { deferAfterMs: number; maxBytes?: number }, stationId: string): void {
   describe(title, () => {
