@@ -48,8 +48,11 @@ export async function insertWithin(db: Db, cols: ReadingColumns, writeTimeoutMs:
     t = setTimeout(() => reject(createError('QT_ERR_STORE_UNAVAILABLE', `no answer to an insert within ${writeTimeoutMs} ms`)), writeTimeoutMs);
   });
   const statement = insertReadings(db, cols, signal);
-  // After a timeout the statement's own outcome arrives later: route it, never leave it unhandled.
-  statement.catch(onLateError);
+  // After a timeout the statement's own outcome arrives later: route it, never leave it unhandled
+  // (a withdrawal for a deferral is no failure: the caller has it from the race).
+  statement.catch((err: unknown) => {
+    if (signal === undefined || err !== signal.reason) onLateError(err);
+  });
   try {
     return await Promise.race([statement, timeout]);
   } finally {

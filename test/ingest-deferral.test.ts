@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMap } from '../domain/events.js';
-import { localIso, startTestApp, type TestApp, until } from './helpers/app.js';
+import { localIso, startTestApp, testServerDatabase, type TestApp, type TestServerDatabase, until } from './helpers/app.js';
 
 const T0 = Date.UTC(2026, 10, 21, 0, 0, 0);
 /** How long the test's statement holds the connection, s. */
@@ -136,6 +136,34 @@ describe('draining deferred rows', () => {
     expect(hold.ended).toBe(true);
     expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
     expect(await stored(t, s.id)).toEqual([5]);
+  }, 60_000);
+});
+
+describe('on a database server (DATABASE_URL) with every connection held', () => {
+  let server: TestServerDatabase;
+  let t: TestApp;
+  beforeAll(async () => {
+    server = await testServerDatabase(import.meta.url);
+    // one connection, so that one statement holds them all; the write timeout races every insert
+    t = await startTestApp({ databaseUrl: server.databaseUrl, store: { poolSize: 1, writeTimeoutMs: 5000 }, spool: { deferAfterMs: 100 } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+    await server?.close();
+  });
+
+  it('defers the same way, and a withdrawn insert is no write failure', async () => {
+    const s = await t.createStation({ id: 'DEF-06' });
+    const client = await t.connectStation(s.id, s.secret);
+    const failuresBefore = await metric(t, 'quantrac_ingest_write_failures_total');
+    const hold = holdConnection(t, 'interactive');
+    await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0), values: { pm25: 6 } }), { qos: 1 });
+    expect(hold.ended).toBe(false);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolRows: 1 });
+    await hold.done;
+    await until(() => t.app.ingest.storage.spoolBytes === 0, 'the deferred row to be replayed');
+    expect(await stored(t, s.id)).toEqual([6]);
+    expect(await metric(t, 'quantrac_ingest_write_failures_total')).toBe(failuresBefore);
   }, 60_000);
 });
 
