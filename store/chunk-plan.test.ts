@@ -162,6 +162,36 @@ describe('on the embedded database', () => {
     await store.db.query(`DELETE FROM readings`);
   });
 
+  it('narrows new chunks to a history being loaded, which the arrival rate of now does not see', async () => {
+    await store.db.query(`DELETE FROM readings`);
+    await store.db.query(`SELECT drop_chunks('readings', older_than => now() + interval '30 days')`);
+    await store.db.query(`SELECT set_chunk_time_interval('readings', interval '1 day')`);
+    // an archive loaded day by day, 40 days back: 280 stations a minute, 403,200 rows in a day-chunk
+    // (a chunk for 300,000 allows 375,000): nothing arrives now, so the rate says nothing
+    const archive = (fromDays: number, stations: number) =>
+      store.db.query(
+        `INSERT INTO readings (station_id, metric, ts, value, quality)
+         SELECT 'H-' || s, 'pm25', t, s, 0
+           FROM generate_series(1, $2::int) s,
+                generate_series(date_trunc('day', now()) - make_interval(days => $1::int), date_trunc('day', now()) - make_interval(days => $1::int) + interval '1 day' - interval '1 minute', interval '1 minute') t`,
+        [fromDays, stations],
+      );
+    await archive(40, 280);
+    await runner.sizeChunks();
+    expect(await currentChunkInterval(store.db)).toBe(12 * HOUR);
+    // the archive's next day goes into chunks of the new interval
+    await archive(39, 10);
+    const next = await chunkAt(`date_trunc('day', now()) - interval '39 days' + interval '1 hour'`);
+    expect(next.end.getTime() - next.start.getTime()).toBe(12 * HOUR);
+    // a sparse history only: the interval is not widened
+    await store.db.query(`DELETE FROM readings WHERE station_id <> 'H-1'`);
+    await store.runMaintenance();
+    await runner.sizeChunks();
+    expect(await currentChunkInterval(store.db)).toBe(12 * HOUR);
+    await store.db.query(`DELETE FROM readings`);
+    await store.db.query(`SELECT drop_chunks('readings', older_than => now() + interval '30 days')`);
+  });
+
   it('compresses small chunks, then merges them: fewer chunks, the same readings, no refresh owed', async () => {
     await store.db.query(`SELECT set_chunk_time_interval('readings', interval '1 hour')`);
     // 2 stations × 2 metrics a minute over 30 hours, 20 days back: 30 hour-chunks

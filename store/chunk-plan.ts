@@ -11,7 +11,8 @@
  * So on the embedded database:
  * - new chunks are sized to the rate readings arrive at (`chunkIntervalFor`): about RAW_CHUNK_ROWS
  *   each, between MIN_CHUNK_MS and MAX_CHUNK_MS, checked at start and then once an hour by the job
- *   runner (store/job-runner.ts); a day while the database is empty (EMPTY_CHUNK_MS);
+ *   runner (store/job-runner.ts); a day while the database is empty (EMPTY_CHUNK_MS); narrowed
+ *   to a history being loaded for past times when it is denser (historyDensity);
  * - chunks once compressed are merged (`merge_chunks`, TimescaleDB ≥ 2.18), so the count of chunks
  *   stays near the old one: consecutive compressed chunks inside one 7-day window, at most
  *   MERGE_MAX_ROWS in all (`mergeGroups`). Merging moves compressed batches without compressing
@@ -49,7 +50,8 @@ export const MAX_CHUNK_MS = 7 * DAY;
 /**
  * The interval of an empty database's first chunks (a fresh install): its first readings come
  * before their rate can be measured, and a first chunk of 7 days would hold days of an agency's
- * fleet. A history loaded into a fresh database gets chunks of a day, merged once compressed.
+ * fleet. A history loaded into a fresh database starts in chunks of a day; the next check narrows
+ * the interval to its density (historyDensity).
  */
 export const EMPTY_CHUNK_MS = DAY;
 /** At most this many rows in one merged chunk: one merge holds the connection about 2 s here. */
@@ -139,19 +141,6 @@ export async function currentChunkInterval(db: Db): Promise<number> {
   return Number(rows[0]?.us ?? 0) / 1000;
 }
 
-/**
- * Sets readings' interval for new chunks from the arrival rate (EMPTY_CHUNK_MS while readings is
- * empty; unchanged while no reading of the last RATE_WINDOW_MS is there: nothing says what is
- * coming); returns it, and the one before.
- */
-export async function sizeChunks(db: Db): Promise<{ rowsPerHour: number; before: number; after: number }> {
-  const { rowsPerHour, empty } = await arrivalRate(db);
-  const before = await currentChunkInterval(db);
-  const after = empty ? EMPTY_CHUNK_MS : rowsPerHour > 0 ? chunkIntervalFor(rowsPerHour) : before;
-  if (before !== after) await db.query(`SELECT set_chunk_time_interval('readings', make_interval(secs => $1::float8))`, [after / 1000]);
-  return { rowsPerHour, before, after };
-}
-
 /** A hypertable's chunks (`ch`, of hypertable `h`) with their time range (`s`, microseconds since the epoch) from TimescaleDB's catalog. */
 const CHUNK_RANGES = `_timescaledb_catalog.chunk ch
        JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
@@ -159,6 +148,43 @@ const CHUNK_RANGES = `_timescaledb_catalog.chunk ch
        JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id`;
 /** Its chunk's quoted name and range (`chunk`, `start_us`, `end_us`). */
 const CHUNK_COLUMNS = `format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us`;
+
+/**
+ * Rows per hour of readings' time in the densest uncompressed chunk wholly in the past: a history
+ * being loaded (a station's archive, a migration through the ingest API) fills chunks that the
+ * arrival rate of now does not see. Rows from the statistics (inserted less deleted in this worker's
+ * life, or the last ANALYZE), over the chunk's whole width; 0 when there is none. Chunks of live
+ * readings waiting for compression are as dense as the rate they came at, so they change nothing.
+ */
+export async function historyDensity(db: Db): Promise<number> {
+  const { rows } = await db.query<{ per_hour: number | null }>(
+    `SELECT max(greatest(c.reltuples, pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_inserted(c.oid)
+                                      - pg_stat_get_tuples_deleted(c.oid) - pg_stat_get_xact_tuples_deleted(c.oid))
+                / ((s.range_end - s.range_start) / 3.6e9))::float8 AS per_hour
+       FROM ${CHUNK_RANGES}
+       JOIN pg_class c ON c.relname = ch.table_name AND c.relnamespace = ch.schema_name::regnamespace
+      WHERE h.schema_name = 'public' AND h.table_name = 'readings' AND NOT ch.dropped AND ch.status = 0
+        AND s.range_end <= (extract(epoch FROM now()) * 1e6)::int8`,
+  );
+  return Math.max(0, rows[0]?.per_hour ?? 0);
+}
+
+/**
+ * Sets readings' interval for new chunks from the arrival rate, narrowed to a history's density
+ * when that needs smaller chunks (historyDensity). EMPTY_CHUNK_MS while readings is empty; from the
+ * rate unchanged while no reading of the last RATE_WINDOW_MS is there (nothing says what is coming).
+ * Returns it, the one before, and both rates.
+ */
+export async function sizeChunks(db: Db): Promise<{ rowsPerHour: number; historyRowsPerHour: number; before: number; after: number }> {
+  const { rowsPerHour, empty } = await arrivalRate(db);
+  const historyRowsPerHour = empty ? 0 : await historyDensity(db);
+  const before = await currentChunkInterval(db);
+  const live = rowsPerHour > 0 ? chunkIntervalFor(rowsPerHour) : before;
+  // a history only ever narrows the interval: a sparse one says nothing about what is coming
+  const after = empty ? EMPTY_CHUNK_MS : historyRowsPerHour > 0 ? Math.min(live, chunkIntervalFor(historyRowsPerHour)) : live;
+  if (before !== after) await db.query(`SELECT set_chunk_time_interval('readings', make_interval(secs => $1::float8))`, [after / 1000]);
+  return { rowsPerHour, historyRowsPerHour, before, after };
+}
 
 /** The compressed chunks of a hypertable (fully compressed: not partial, not frozen) with their ranges and rows. */
 export async function compressedChunks(db: Db, schema: string, table: string): Promise<CompressedChunk[]> {

@@ -158,7 +158,10 @@ export function startEmbeddedJobRunner(database: Db, logger: Logger, tickMs = 60
     return record(CHUNK_SIZING_JOB_ID, CHUNK_SIZING_JOB_NAME, async () => {
       const r = await sizeChunks(db);
       if (r.before !== r.after)
-        logger.info({ rowsPerHour: Math.round(r.rowsPerHour), beforeMinutes: r.before / 60_000, afterMinutes: r.after / 60_000 }, 'readings chunk interval changed');
+        logger.info(
+          { rowsPerHour: Math.round(r.rowsPerHour), historyRowsPerHour: Math.round(r.historyRowsPerHour), beforeMinutes: r.before / 60_000, afterMinutes: r.after / 60_000 },
+          'readings chunk interval changed',
+        );
       const narrowed = r.rowsPerHour > 0 ? await narrowOpenChunk(db, r.after, { tooLarge }) : undefined;
       if (narrowed?.tooLarge) {
         tooLarge.add(narrowed.chunk);
