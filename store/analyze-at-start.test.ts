@@ -28,10 +28,12 @@ async function chunkStats(): Promise<Array<{ name: string; reltuples: number }>>
 
 it('analyzes at start the chunks filled since the last pass', async () => {
   const store = await createStore(resolveConfig({ dataDir, logLevel: 'silent' }), createLogger('silent'));
-  // a new chunk (10 days back) with 20,000 rows, then closed before any autovacuum pass
+  // a new chunk (10 days back) with 20,000 rows, then closed before any autovacuum pass; from a UTC
+  // midnight, so they never straddle a chunk boundary (chunks of a day or 7 days begin at one: from
+  // 08:00 UTC an hour-aligned start 10 days back ran past midnight into a second chunk)
   await store.db.query(
     `INSERT INTO readings (station_id, metric, ts, value) SELECT 'S-' || s, 'pm25', t, 1
-       FROM generate_series(1, 20) s, generate_series(date_trunc('hour', now()) - interval '10 days', date_trunc('hour', now()) - interval '10 days' + interval '999 minutes', interval '1 minute') t`,
+       FROM generate_series(1, 20) s, generate_series(date_trunc('day', now() - interval '10 days', 'UTC'), date_trunc('day', now() - interval '10 days', 'UTC') + interval '999 minutes', interval '1 minute') t`,
   );
   const { rows } = await store.db.query<{ reltuples: number }>(
     `SELECT c.reltuples::float8 AS reltuples FROM timescaledb_information.chunks ch JOIN pg_class c ON c.relname = ch.chunk_name WHERE ch.hypertable_name = 'readings'`,

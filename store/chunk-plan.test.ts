@@ -173,7 +173,7 @@ describe('on the embedded database', () => {
         `INSERT INTO readings (station_id, metric, ts, value, quality)
          SELECT 'H-' || s, 'pm25', t, s, 0
            FROM generate_series(1, $2::int) s,
-                generate_series(date_trunc('day', now()) - make_interval(days => $1::int), date_trunc('day', now()) - make_interval(days => $1::int) + interval '1 day' - interval '1 minute', interval '1 minute') t`,
+                generate_series(date_trunc('day', now(), 'UTC') - make_interval(days => $1::int), date_trunc('day', now(), 'UTC') - make_interval(days => $1::int) + interval '1 day' - interval '1 minute', interval '1 minute') t`,
         [fromDays, stations],
       );
     await archive(40, 280);
@@ -181,7 +181,7 @@ describe('on the embedded database', () => {
     expect(await currentChunkInterval(store.db)).toBe(12 * HOUR);
     // the archive's next day goes into chunks of the new interval
     await archive(39, 10);
-    const next = await chunkAt(`date_trunc('day', now()) - interval '39 days' + interval '1 hour'`);
+    const next = await chunkAt(`date_trunc('day', now(), 'UTC') - interval '39 days' + interval '1 hour'`);
     expect(next.end.getTime() - next.start.getTime()).toBe(12 * HOUR);
     // a sparse history only: the interval is not widened
     await store.db.query(`DELETE FROM readings WHERE station_id <> 'H-1'`);
