@@ -28,10 +28,10 @@ export interface DeferralWatch {
   stop(): void;
 }
 
-/** Whether another lane's statement holds the connection now: what a waiting ingest batch is deferred behind. */
-function heldByOtherWork(gate: DbGate): boolean {
+/** Whether another lane's statement holds the connection now, for at least `forMs`: what a waiting ingest batch is deferred behind. */
+export function heldByOtherWork(gate: DbGate, forMs = 0): boolean {
   const h = gate.holder();
-  return h !== undefined && h.lane !== 'ingest';
+  return h !== undefined && h.lane !== 'ingest' && h.ms >= forMs;
 }
 
 /**

@@ -54,7 +54,7 @@ import { replaySpool } from './replay.js';
 import { spoolBatch } from './spool-batch.js';
 import type { Spool } from './spool.js';
 import { createStorageStateTracker, isUnreachable, type StorageState } from './storage-state.js';
-import { watchDeferral } from './defer.js';
+import { heldByOtherWork, watchDeferral } from './defer.js';
 import { mergeQc } from './qc-evaluator.js';
 import type { CommittedBatch, PendingWrite, QcOutcome, WriteRow } from './write-types.js';
 
@@ -152,9 +152,7 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
 
   /** Whether the replay of deferred rows should not even queue: another lane's statement has held the connection for deferAfterMs already. */
   function replayWaits(): boolean {
-    if (!storage.deferredOnly || !roomToDefer()) return false;
-    const h = database.gate.holder();
-    return h !== undefined && h.lane !== 'ingest' && h.ms >= deferAfterMs;
+    return storage.deferredOnly && roomToDefer() && heldByOtherWork(database.gate, deferAfterMs);
   }
 
   /** Spools a batch deferred behind a long statement; false when the spool could not take it whole (nothing settled). */

@@ -146,6 +146,12 @@ const CHUNK_RANGES = `_timescaledb_catalog.chunk ch
        JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
        JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id AND cc.dimension_slice_id IS NOT NULL
        JOIN _timescaledb_catalog.dimension_slice s ON s.id = cc.dimension_slice_id`;
+/**
+ * Rows in relation `c` (pg_class) as the statistics know them without counting: rows inserted less
+ * rows deleted in this worker's life (this transaction's too), or the last ANALYZE's estimate.
+ */
+const ROW_ESTIMATE = `greatest(c.reltuples, pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_inserted(c.oid)
+                                 - pg_stat_get_tuples_deleted(c.oid) - pg_stat_get_xact_tuples_deleted(c.oid))`;
 /** Its chunk's quoted name and range (`chunk`, `start_us`, `end_us`). */
 const CHUNK_COLUMNS = `format('%I.%I', ch.schema_name, ch.table_name) AS chunk, s.range_start AS start_us, s.range_end AS end_us`;
 
@@ -158,9 +164,7 @@ const CHUNK_COLUMNS = `format('%I.%I', ch.schema_name, ch.table_name) AS chunk, 
  */
 export async function historyDensity(db: Db): Promise<number> {
   const { rows } = await db.query<{ per_hour: number | null }>(
-    `SELECT max(greatest(c.reltuples, pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_inserted(c.oid)
-                                      - pg_stat_get_tuples_deleted(c.oid) - pg_stat_get_xact_tuples_deleted(c.oid))
-                / ((s.range_end - s.range_start) / 3.6e9))::float8 AS per_hour
+    `SELECT max(${ROW_ESTIMATE} / ((s.range_end - s.range_start) / 3.6e9))::float8 AS per_hour
        FROM ${CHUNK_RANGES}
        JOIN pg_class c ON c.relname = ch.table_name AND c.relnamespace = ch.schema_name::regnamespace
       WHERE h.schema_name = 'public' AND h.table_name = 'readings' AND NOT ch.dropped AND ch.status = 0
@@ -278,8 +282,7 @@ export async function narrowOpenChunk(db: Db, intervalMs: number, options: { max
   // last ANALYZE) spares counting a chunk plainly too large: a count of a million rows holds the
   // connection too
   const { rows: known } = await db.query<{ n: string }>(
-    `SELECT greatest(c.reltuples, pg_stat_get_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_inserted(c.oid)
-                                  - pg_stat_get_tuples_deleted(c.oid) - pg_stat_get_xact_tuples_deleted(c.oid))::int8 AS n
+    `SELECT (${ROW_ESTIMATE})::int8 AS n
        FROM pg_class c WHERE c.oid = $1::regclass`,
     [open.chunk],
   );
