@@ -7,7 +7,7 @@ import { configFromEnv, type Config } from './config/index.js';
 import { isQuantracError } from './lib/errors.js';
 import { limitHeapGrowth } from './lib/heap.js';
 
-// the heap grows at most 100 % past what is live, 20 % while that is large (lib/heap.ts)
+// the heap grows at most 100 % past what is live, 20 % while that is large or the app is quiet (lib/heap.ts)
 limitHeapGrowth();
 
 let config: Readonly<Config>;

@@ -52,6 +52,42 @@ describe('limitHeapGrowth', () => {
     expect(small.at(-1)).toBe('--heap-growing-percent=0');
   });
 
+  it('limits a quiet app (full collections far apart) whatever its live heap, and lets a busy one grow again', async () => {
+    const flags: string[] = [];
+    let clock = 0;
+    // a live heap far below the large-heap bound: only the time between full collections decides
+    const limit = limitHeapGrowth([], { fromLiveMb: 1_000_000, belowLiveMb: 900_000, quietAfterMs: 60_000, now: () => clock, setFlags: (f) => flags.push(f) })!;
+    const collect = async () => {
+      const seen = limit.fullCollections;
+      fullGc();
+      await waitFor(() => limit.fullCollections > seen);
+    };
+    try {
+      clock = 59_999; // sooner than quietAfterMs after the start: busy
+      await collect();
+      expect(limit.quiet).toBe(false);
+      expect(limit.limited).toBe(false);
+      clock += 60_000; // a minute after the previous one: quiet
+      await collect();
+      expect(limit.quiet).toBe(true);
+      expect(limit.limited).toBe(true);
+      clock += 90_000; // still quiet: the flag is not set again
+      await collect();
+      expect(limit.limited).toBe(true);
+      clock += 1_000; // a burst: busy again at once
+      await collect();
+      expect(limit.quiet).toBe(false);
+      expect(limit.limited).toBe(false);
+      expect(flags).toEqual([
+        `--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`,
+        `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
+        `--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`,
+      ]);
+    } finally {
+      limit.close();
+    }
+  });
+
   it('switches with a margin between the bounds, so a heap near one does not flip the flag at every collection', () => {
     expect(shouldLimit(false, 255, 256, 192)).toBe(false);
     expect(shouldLimit(false, 256, 256, 192)).toBe(true);

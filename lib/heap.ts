@@ -36,6 +36,15 @@
  *   1,030 with the limit from the start, no difference; so it is set at once.
  * In 60-minute soaks at an agency's load neither 50 % nor V8's factor made RSS flat (+30.8 and +30
  * MB/hour, the live heap flat; README, Soak).
+ * **A quiet app is limited too (2026-12-05).** At an agency's load (1,000 stations × 10 metrics a
+ * minute) the old space fills slowly with what outlived the young generation, and with 100 %
+ * headroom over the live heap a full collection is long in coming: in the 60-minute soak of
+ * 2026-12-04 evening the old space grew +72.6 MB/hour and RSS 271 → 397 MB (+77 MB/hour) while the
+ * live heap stayed at 118–129 MB (README, Soak). When full collections come at least
+ * QUIET_AFTER_MS apart, the app allocates slowly and a tighter heap costs it next to nothing, so
+ * the growth is limited to HEAP_GROWING_PERCENT whatever the live heap's size; a full collection
+ * sooner than that after the previous one (ingest at saturation, a start-up's burst) gives the
+ * small heap's percent back at once.
  * V8 reads the flag at every full collection, so switching it after one is enough. The flag is
  * process-wide (the embedded database's worker thread too).
  */
@@ -50,10 +59,15 @@ export const SMALL_HEAP_GROWING_PERCENT = 100;
 export const LIMIT_FROM_LIVE_MB = 256;
 /** The live heap below which SMALL_HEAP_GROWING_PERCENT is back, MB. */
 export const LIFT_BELOW_LIVE_MB = 192;
+/** Full collections at least this far apart mean a quiet app: its growth is limited to HEAP_GROWING_PERCENT, ms. */
+export const QUIET_AFTER_MS = 60_000;
 
 export interface HeapGrowthOptions {
   fromLiveMb?: number;
   belowLiveMb?: number;
+  quietAfterMs?: number;
+  /** a monotonic clock in ms (tests set it) */
+  now?: () => number;
   /** sets a V8 flag (tests observe it) */
   setFlags?: (flags: string) => void;
 }
@@ -61,6 +75,8 @@ export interface HeapGrowthOptions {
 export interface HeapGrowthLimit {
   /** Whether the growth is limited to HEAP_GROWING_PERCENT now (SMALL_HEAP_GROWING_PERCENT otherwise). */
   readonly limited: boolean;
+  /** Whether the last full collection came at least QUIET_AFTER_MS after the one before (or the start). */
+  readonly quiet: boolean;
   /** Full collections seen. */
   readonly fullCollections: number;
   /** Stops watching (and gives V8 its own factor back). */
@@ -74,28 +90,42 @@ export function shouldLimit(limited: boolean, liveMb: number, fromLiveMb = LIMIT
 
 /**
  * Limits the heap's growth to SMALL_HEAP_GROWING_PERCENT at once, and watches the full collections
- * to limit it to HEAP_GROWING_PERCENT while the live heap is large (see the module header), unless the operator chose a percent (`node --heap-growing-percent=N
+ * to limit it to HEAP_GROWING_PERCENT while the live heap is large or the app is quiet (see the module header), unless the operator chose a percent (`node --heap-growing-percent=N
  * dist/main.js`; node refuses it in NODE_OPTIONS): then returns undefined and leaves it alone.
  */
 export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, options: HeapGrowthOptions = {}): HeapGrowthLimit | undefined {
   if (execArgv.some((a) => a.startsWith('--heap-growing-percent'))) return undefined;
-  const { fromLiveMb = LIMIT_FROM_LIVE_MB, belowLiveMb = LIFT_BELOW_LIVE_MB, setFlags = setFlagsFromString } = options;
-  let limited = false;
+  const {
+    fromLiveMb = LIMIT_FROM_LIVE_MB,
+    belowLiveMb = LIFT_BELOW_LIVE_MB,
+    quietAfterMs = QUIET_AFTER_MS,
+    now = () => performance.now(),
+    setFlags = setFlagsFromString,
+  } = options;
+  // `large`: the live heap's own limit (with its hysteresis); `quiet`: the last two full collections far apart
+  let large = false;
+  let quiet = false;
+  let previousAt = now();
   let fullCollections = 0;
   setFlags(`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`);
   const observer = observeFullCollections(() => {
     fullCollections++;
+    const at = now();
+    const wasLimited = large || quiet;
+    quiet = at - previousAt >= quietAfterMs;
+    previousAt = at;
     // right after a full collection the heap in use is what it left live
-    const liveMb = getHeapStatistics().used_heap_size / 1048576;
-    const next = shouldLimit(limited, liveMb, fromLiveMb, belowLiveMb);
-    if (next !== limited) {
-      limited = next;
-      setFlags(`--heap-growing-percent=${limited ? HEAP_GROWING_PERCENT : SMALL_HEAP_GROWING_PERCENT}`);
-    }
+    large = shouldLimit(large, getHeapStatistics().used_heap_size / 1048576, fromLiveMb, belowLiveMb);
+    if (large || quiet) {
+      if (!wasLimited) setFlags(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+    } else if (wasLimited) setFlags(`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`);
   });
   return {
     get limited() {
-      return limited;
+      return large || quiet;
+    },
+    get quiet() {
+      return quiet;
     },
     get fullCollections() {
       return fullCollections;
@@ -103,7 +133,8 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
     close() {
       observer.close();
       setFlags('--heap-growing-percent=0');
-      limited = false;
+      large = false;
+      quiet = false;
     },
   };
 }
