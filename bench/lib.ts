@@ -4,7 +4,7 @@
  * worker), plus the child processes that drive the load (bench/load.ts) and that are an
  * analyst's HTTP client (bench/http-client.ts).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -41,6 +41,19 @@ export async function registerBenchStations(db: Db, stationIds: readonly string[
     );
     await db.query(`INSERT INTO station_credentials (station_id, secret_hash) SELECT id, $2 FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`, [chunk, hash]);
   }
+}
+
+let built = false;
+/**
+ * Brings dist/ up to date once per process (`node tools/build.mjs`, as `npm start`'s prestart
+ * does), so a phase that runs the compiled build as `npm start` does measures the code of this
+ * checkout, not a stale build. Throws if the build fails.
+ */
+export function buildOnce(): void {
+  if (built) return;
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../tools/build.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench: the build failed (exit ${r.status}); see the output above`);
+  built = true;
 }
 
 /**

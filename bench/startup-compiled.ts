@@ -1,14 +1,15 @@
 /**
  * Start-up of the compiled build as `npm start` runs it: `node dist/main.js` on a fresh data
  * directory, ports 0, no simulated fleet. Measures the process's wall time until its banner
- * appears and the time the banner itself prints (createApp() to ready). Needs `npm run build`
- * first (npm test runs it); answers undefined without dist/main.js.
+ * appears and the time the banner itself prints (createApp() to ready). Brings the build up to
+ * date first (bench/lib.ts buildOnce); answers undefined without dist/main.js.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildOnce } from './lib.js';
 
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -20,6 +21,7 @@ export interface CompiledStartup {
 }
 
 export async function measureCompiledStartup(timeoutMs = 120_000): Promise<CompiledStartup | undefined> {
+  buildOnce();
   if (!existsSync(MAIN_JS)) return undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'quantrac-bench-start-'));
   const t0 = performance.now();

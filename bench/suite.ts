@@ -11,6 +11,9 @@
  *                                 e.g. to start an app on what the connected-stations phases start on
  *   npm run bench -- --until latency  stop after the fixed-rate phase (start-up, throughput, fixed
  *                                 rate: a couple of minutes); prints its figures, writes nothing
+ *   npm run bench -- --fleet-from-source  the connected-stations phases' app as `node --import tsx
+ *                                 main.ts` (the figures before 2026-12-05) instead of the compiled
+ *                                 build as `npm start` runs it (`node dist/main.js`, built first)
  *
  * Measured, in one run against one app:
  *  1. start-up: fresh DATA_DIR, and restart with every bench station registered;
@@ -44,6 +47,7 @@ import {
   BENCH_ADMIN_PASSWORD,
   BENCH_STATION_SECRET,
   benchAppConfig,
+  buildOnce,
   cpuSampler,
   machine,
   percentiles,
@@ -69,6 +73,8 @@ if (only !== undefined && only !== 'fleet') throw new Error(`--only: unknown pha
 const until = process.argv.includes('--until') ? process.argv[process.argv.indexOf('--until') + 1] : undefined;
 if (until !== undefined && until !== 'latency') throw new Error(`--until: unknown phase ${until} (known: latency)`);
 const keepData = process.argv.includes('--keep-data');
+/** The connected-stations phases' app from the TypeScript sources through tsx's loader, as before 2026-12-05. */
+const fleetFromSource = process.argv.includes('--fleet-from-source');
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
 /** Plausible values of a clean urban air station (as bench/load.ts sends), under every shipped threshold. */
 const TYPICAL: Record<string, number> = { pm25: 22, pm10: 40, so2: 15, no2: 30, co: 900, o3: 50, temp: 28, rh: 75, pressure: 1008, wind_speed: 2.5 };
@@ -326,22 +332,28 @@ async function brokerStage(stationIds: string[]) {
 
 /**
  * The connected-stations phase: a fresh Quantrac in its own process on the bench's data directory
- * (the in-process app closed first: one process at a time holds it), `stationIds` connected and
+ * (the in-process app closed first: one process at a time holds it), as `npm start` runs it (the
+ * compiled build, brought up to date first; `--fleet-from-source`: main.ts through tsx), `stationIds` connected and
  * reporting once a minute; that process's RSS (before they connect, at the end, the highest seen),
  * the resident part of its embedded database's WebAssembly memory, and its CPU.
  */
 async function fleet(dataDir: string, stationIds: string[]) {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
-  const child = await startChildApp({
-    DATA_DIR: dataDir,
-    DATABASE_URL: process.env['DATABASE_URL'] ?? '',
-    MQTT_PORT: String(mqttPort),
-    HTTP_PORT: String(httpPort),
-    ADMIN_PASSWORD: ADMIN_PW,
-    // as benchAppConfig(): the alert engine's own tick (child-app turns it off for tests), no rate limit
-    ALERTS_TICK_MS: '5000',
-    STATION_MAX_MSGS_PER_S: '0',
-  });
+  if (!fleetFromSource) buildOnce();
+  const child = await startChildApp(
+    {
+      DATA_DIR: dataDir,
+      DATABASE_URL: process.env['DATABASE_URL'] ?? '',
+      MQTT_PORT: String(mqttPort),
+      HTTP_PORT: String(httpPort),
+      ADMIN_PASSWORD: ADMIN_PW,
+      // as benchAppConfig(): the alert engine's own tick (child-app turns it off for tests), no rate limit
+      ALERTS_TICK_MS: '5000',
+      STATION_MAX_MSGS_PER_S: '0',
+    },
+    undefined,
+    { compiled: !fleetFromSource },
+  );
   const pid = child.proc.pid!;
   let loadChild: ChildProcess | undefined;
   try {
@@ -383,7 +395,9 @@ async function fleet(dataDir: string, stationIds: string[]) {
       measuredSeconds: P.fleetMs / 1000,
       messagesAcked: r.acked,
       failedPublishes: r.failed,
-      rssOf: 'a fresh Quantrac process serving only these stations (main.ts with the embedded database)',
+      rssOf: fleetFromSource
+        ? 'a fresh Quantrac process serving only these stations (main.ts through tsx, with the embedded database)'
+        : 'a fresh Quantrac process serving only these stations (node dist/main.js as npm start runs it, with the embedded database)',
       rssMbBefore: rss0,
       rssMb: rss,
       rssMbMax: Math.max(rssMax, rss),

@@ -1,6 +1,7 @@
 /**
- * Test helper: Quantrac as a real child process (`node --import tsx main.ts`), so a test can do
- * to it what the field does: kill -9, then start it again on the same DATA_DIR.
+ * Test helper: Quantrac as a real child process (`node --import tsx main.ts`, or the compiled
+ * build as `npm start` runs it), so a test can do to it what the field does: kill -9, then start
+ * it again on the same DATA_DIR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -36,10 +37,12 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts main.ts with the given environment (plus HOST=127.0.0.1, SIMULATE=0, NODE_RED=false,
- * LOG_LEVEL=warn unless given) and waits for its "Quantrac is running" banner.
+ * LOG_LEVEL=warn unless given) and waits for its "Quantrac is running" banner. `compiled`: runs
+ * `node dist/main.js` instead, as `npm start` does (without tsx's loader and its thread; the
+ * caller makes sure the build is current, e.g. bench/lib.ts `buildOnce`).
  */
-export async function startChildApp(env: Record<string, string>, timeoutMs = 120_000): Promise<ChildApp> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+export async function startChildApp(env: Record<string, string>, timeoutMs = 120_000, { compiled = false }: { compiled?: boolean } = {}): Promise<ChildApp> {
+  const proc = spawn(process.execPath, compiled ? ['dist/main.js'] : ['--import', 'tsx', 'main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', SIMULATE: '0', NODE_RED: 'false', LOG_LEVEL: 'warn', ALERTS_TICK_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
