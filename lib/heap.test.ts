@@ -52,36 +52,49 @@ describe('limitHeapGrowth', () => {
     expect(small.at(-1)).toBe('--heap-growing-percent=0');
   });
 
-  it('limits a quiet app (full collections far apart) whatever its live heap, and lets a busy one grow again', async () => {
+  it('limits a quiet app (full collections far apart) whatever its live heap, and lets it grow again only after a run of quick ones', async () => {
     const flags: string[] = [];
     let clock = 0;
     // a live heap far below the large-heap bound: only the time between full collections decides
-    const limit = limitHeapGrowth([], { fromLiveMb: 1_000_000, belowLiveMb: 900_000, quietAfterMs: 60_000, now: () => clock, setFlags: (f) => flags.push(f) })!;
-    const collect = async () => {
+    const limit = limitHeapGrowth([], {
+      fromLiveMb: 1_000_000,
+      belowLiveMb: 900_000,
+      quietAfterMs: 60_000,
+      busyBelowMs: 10_000,
+      now: () => clock,
+      setFlags: (f) => flags.push(f),
+    })!;
+    const collect = async (afterMs: number) => {
+      clock += afterMs;
       const seen = limit.fullCollections;
       fullGc();
       await waitFor(() => limit.fullCollections > seen);
     };
     try {
-      clock = 59_999; // sooner than quietAfterMs after the start: busy
-      await collect();
+      await collect(59_999); // sooner than quietAfterMs after the start: not quiet
       expect(limit.quiet).toBe(false);
       expect(limit.limited).toBe(false);
-      clock += 60_000; // a minute after the previous one: quiet
-      await collect();
+      await collect(60_000); // a minute after the previous one: quiet
       expect(limit.quiet).toBe(true);
       expect(limit.limited).toBe(true);
-      clock += 90_000; // still quiet: the flag is not set again
-      await collect();
+      // the tighter heap brings collections sooner: neither 30 s nor two quick ones in a row end the quiet state
+      await collect(30_000);
+      await collect(1_000);
+      await collect(30_000);
+      await collect(1_000);
+      await collect(1_000);
+      expect(limit.quiet).toBe(true);
       expect(limit.limited).toBe(true);
-      clock += 1_000; // a burst: busy again at once
-      await collect();
+      await collect(1_000); // the third quick one in a row: busy
       expect(limit.quiet).toBe(false);
       expect(limit.limited).toBe(false);
+      await collect(90_000); // quiet again
+      expect(limit.limited).toBe(true);
       expect(flags).toEqual([
         `--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`,
         `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
         `--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`,
+        `--heap-growing-percent=${HEAP_GROWING_PERCENT}`,
       ]);
     } finally {
       limit.close();

@@ -40,11 +40,13 @@
  * minute) the old space fills slowly with what outlived the young generation, and with 100 %
  * headroom over the live heap a full collection is long in coming: in the 60-minute soak of
  * 2026-12-04 evening the old space grew +72.6 MB/hour and RSS 271 → 397 MB (+77 MB/hour) while the
- * live heap stayed at 118–129 MB (README, Soak). When full collections come at least
- * QUIET_AFTER_MS apart, the app allocates slowly and a tighter heap costs it next to nothing, so
- * the growth is limited to HEAP_GROWING_PERCENT whatever the live heap's size; a full collection
- * sooner than that after the previous one (ingest at saturation, a start-up's burst) gives the
- * small heap's percent back at once.
+ * live heap stayed at 118–129 MB (README, Soak). A full collection at least QUIET_AFTER_MS after the
+ * previous one means the app allocates slowly, and a tighter heap costs it next to nothing: the
+ * growth is then limited to HEAP_GROWING_PERCENT whatever the live heap's size. The tighter heap
+ * brings the next collections sooner (every 20–60 s at that load, `node --trace-gc`), so the app
+ * stays quiet until BUSY_RUN full collections in a row come less than BUSY_BELOW_MS apart (ingest
+ * at saturation, a start-up's burst); a first rule that left the quiet state at the first
+ * collection sooner than a minute flipped back to 100 % at once and changed nothing (README, Soak).
  * V8 reads the flag at every full collection, so switching it after one is enough. The flag is
  * process-wide (the embedded database's worker thread too).
  */
@@ -59,13 +61,17 @@ export const SMALL_HEAP_GROWING_PERCENT = 100;
 export const LIMIT_FROM_LIVE_MB = 256;
 /** The live heap below which SMALL_HEAP_GROWING_PERCENT is back, MB. */
 export const LIFT_BELOW_LIVE_MB = 192;
-/** Full collections at least this far apart mean a quiet app: its growth is limited to HEAP_GROWING_PERCENT, ms. */
+/** A full collection at least this long after the previous one means a quiet app: its growth is limited to HEAP_GROWING_PERCENT, ms. */
 export const QUIET_AFTER_MS = 60_000;
+/** A quiet app is busy again after BUSY_RUN full collections in a row each less than this after the previous one, ms. */
+export const BUSY_BELOW_MS = 10_000;
+export const BUSY_RUN = 3;
 
 export interface HeapGrowthOptions {
   fromLiveMb?: number;
   belowLiveMb?: number;
   quietAfterMs?: number;
+  busyBelowMs?: number;
   /** a monotonic clock in ms (tests set it) */
   now?: () => number;
   /** sets a V8 flag (tests observe it) */
@@ -75,7 +81,7 @@ export interface HeapGrowthOptions {
 export interface HeapGrowthLimit {
   /** Whether the growth is limited to HEAP_GROWING_PERCENT now (SMALL_HEAP_GROWING_PERCENT otherwise). */
   readonly limited: boolean;
-  /** Whether the last full collection came at least QUIET_AFTER_MS after the one before (or the start). */
+  /** Whether the app is quiet: a full collection came QUIET_AFTER_MS or more after the one before (or the start), and no BUSY_RUN came quickly since. */
   readonly quiet: boolean;
   /** Full collections seen. */
   readonly fullCollections: number;
@@ -99,12 +105,15 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
     fromLiveMb = LIMIT_FROM_LIVE_MB,
     belowLiveMb = LIFT_BELOW_LIVE_MB,
     quietAfterMs = QUIET_AFTER_MS,
+    busyBelowMs = BUSY_BELOW_MS,
     now = () => performance.now(),
     setFlags = setFlagsFromString,
   } = options;
-  // `large`: the live heap's own limit (with its hysteresis); `quiet`: the last two full collections far apart
+  // `large`: the live heap's own limit (with its hysteresis); `quiet`: full collections far apart (see the header)
   let large = false;
   let quiet = false;
+  /** full collections in a row each less than busyBelowMs after the previous one */
+  let quick = 0;
   let previousAt = now();
   let fullCollections = 0;
   setFlags(`--heap-growing-percent=${SMALL_HEAP_GROWING_PERCENT}`);
@@ -112,7 +121,10 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
     fullCollections++;
     const at = now();
     const wasLimited = large || quiet;
-    quiet = at - previousAt >= quietAfterMs;
+    const since = at - previousAt;
+    quick = since < busyBelowMs ? quick + 1 : 0;
+    if (since >= quietAfterMs) quiet = true;
+    else if (quick >= BUSY_RUN) quiet = false;
     previousAt = at;
     // right after a full collection the heap in use is what it left live
     large = shouldLimit(large, getHeapStatistics().used_heap_size / 1048576, fromLiveMb, belowLiveMb);
@@ -135,6 +147,7 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
       setFlags('--heap-growing-percent=0');
       large = false;
       quiet = false;
+      quick = 0;
     },
   };
 }
