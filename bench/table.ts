@@ -157,7 +157,7 @@ export function renderTable(input: unknown, previous?: PreviousTable): string {
     rows.push([
       `${n(f.stations)} connected stations, 1 message/min each`,
       f.rssOf
-        ? `RSS **${n(f.rssMb)} MB** of a fresh Quantrac process serving only them (embedded database inside, its WebAssembly memory ${n(f.wasmResidentMb)} MB of it; ${n(f.rssMbBefore)} MB before they connected, peak ${n(f.rssMbMax)} MB while they connected), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`
+        ? `RSS **${n(f.rssMb)} MB** of a fresh Quantrac process ${f.rssOf.includes('dist/main.js') ? 'as `npm start` runs it (`node dist/main.js`) ' : ''}serving only them (embedded database inside, its WebAssembly memory ${n(f.wasmResidentMb)} MB of it; ${n(f.rssMbBefore)} MB before they connected, peak ${n(f.rssMbMax)} MB while they connected), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`
         : `RSS ${n(f.rssMb)} MB (${f.rssMb - f.rssMbBefore >= 0 ? '+' : ''}${n(f.rssMb - f.rssMbBefore)} MB from before they connected; one process with the embedded database), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`,
     ]);
   }
