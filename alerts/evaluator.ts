@@ -12,7 +12,7 @@ import { ruleMetric, type RuleIndex } from './rule-index.js';
 import { evaluate } from './rules/index.js';
 import { noDataHolds } from './rules/no-data.js';
 import type { Condition, Rule, Sample } from './rules/types.js';
-import type { Windows } from './windows.js';
+import { rawSamples, type Windows } from './windows.js';
 
 export interface EvaluatorDeps {
   rules: RuleIndex;
@@ -93,10 +93,19 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
     return noDataHolds(rule, at, a.lastReceivedAt ?? a.watchingSince, rules.intervalMs(station, metric));
   }
 
-  function evalRule(station: Station, rule: Rule, at: number): Condition | undefined {
+  /**
+   * `built`: the raw samples already built as objects in this pass over a station, by metric (the
+   * windows keep them as columns: raw-columns.ts), so the rules of one metric share one array.
+   */
+  function evalRule(station: Station, rule: Rule, at: number, built?: Map<string, readonly Sample[]>): Condition | undefined {
     const s = windows.view(station.id);
     const metric = ruleMetric(rule);
-    const samples = metric ? (s.byMetric.get(metric) ?? []) : rule.kind === 'no_data' ? newestOf(s.latestByMetric) : latestTagged(s.latestByMetric);
+    let samples: readonly Sample[];
+    if (metric === undefined) samples = rule.kind === 'no_data' ? newestOf(s.latestByMetric) : latestTagged(s.latestByMetric);
+    else {
+      samples = built?.get(metric) ?? rawSamples(s, metric);
+      built?.set(metric, samples);
+    }
     const open = lifecycle.openRecord(station.id, rule.id);
     const { lastReceivedAt, watchingSince: since } = arrival(station, rule, metric, at);
     const hourly = metric ? s.series.get(metric)?.hours : undefined; // long mean windows (rules/hourly.ts)
@@ -125,12 +134,13 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
       firstSeenAt(stationId, at);
     },
     async evaluateStation(station, touched, at, only) {
+      const built = new Map<string, readonly Sample[]>();
       for (const rule of rules.rulesFor(station)) {
         const metric = ruleMetric(rule);
         if (touched && metric !== undefined && !touched.has(metric)) continue;
         if (touched && rule.kind === 'no_data') continue; // a reading can only clear it: the timer decides
         if (only && !only(rule)) continue;
-        await lifecycle.apply(station, rule, evalRule(station, rule, at), at);
+        await lifecycle.apply(station, rule, evalRule(station, rule, at, built), at);
       }
       if (touched && rules.rulesFor(station).some((r) => r.kind === 'no_data')) {
         // a reading arrived: re-evaluate no-data rules so an offline alert starts clearing at once

@@ -5,6 +5,9 @@
  * instead of the raw readings, so a 24 h mean at one reading a minute holds about 25 hourly records
  * and the raw tail its other rules need, not 1,440 readings (86,400 at one a second).
  *
+ * The raw samples are kept as columns (raw-columns.ts: 24 bytes a sample, not an object of about
+ * 80); the rules read them as `Sample[]` built per evaluation (evaluator.ts).
+ *
  * Invariant: `raw` holds every sample with ts ≥ rawFrom (ascending, first write wins, as in the
  * database); `hours` holds the sums of the valid samples (the only ones a mean counts) with
  * ts < rawFrom. Raw reaches back plan.rawMs (what the other rules of the metric need) and keeps
@@ -21,6 +24,7 @@
  * hour stale (`staleSketches`) and the engine re-reads that hour, as for the sums.
  */
 import type { WindowPlan } from './rule-index.js';
+import { createRaw, dropRows, insertRow, rawLength, validAt, type RawColumns } from './raw-columns.js';
 import { addToSketch, compactSketch, createSketch } from '../lib/quantile-sketch.js';
 import { addExact } from './rules/exact-sum.js';
 import { createHourSketch, hourStartOf, SKETCH_HOUR_MS, type HourSketch } from './rules/hour-sketch.js';
@@ -29,8 +33,8 @@ import { isValid, MAX_EVIDENCE } from './rules/samples.js';
 import type { Sample } from './rules/types.js';
 
 export interface SeriesWindow {
-  /** Every sample with ts ≥ rawFrom, ascending. */
-  raw: Sample[];
+  /** Every sample with ts ≥ rawFrom, ascending, as columns (raw-columns.ts). */
+  raw: RawColumns;
   /** Sums of the valid samples with ts < rawFrom, one per hour, ascending by end. */
   hours: HourSum[];
   /** See the module comment; −Infinity while everything is raw. */
@@ -44,12 +48,12 @@ export interface SeriesWindow {
 }
 
 export function createSeries(): SeriesWindow {
-  return { raw: [], hours: [], rawFrom: -Infinity, stale: undefined, sketches: [], staleSketches: undefined };
+  return { raw: createRaw(), hours: [], rawFrom: -Infinity, stale: undefined, sketches: [], staleSketches: undefined };
 }
 
 /** Records and count of one series (tests and the memory benchmark). */
 export function seriesRecords(series: SeriesWindow): number {
-  return series.raw.length + series.hours.length + series.sketches.length;
+  return rawLength(series.raw) + series.hours.length + series.sketches.length;
 }
 
 /** Whether the plan folds old samples into hourly sums or sketches. */
@@ -104,8 +108,9 @@ function compact(h: HourSum): void {
  */
 export function addToSeries(series: SeriesWindow, sample: Sample, plan: WindowPlan): void {
   const { raw } = series;
+  const { ts } = raw;
   if (folds(plan) && sample.ts < series.rawFrom) {
-    const newest = raw.at(-1)?.ts ?? sample.ts;
+    const newest = ts.at(-1) ?? sample.ts;
     if (!isValid(sample)) return;
     const end = hourEndOf(sample.ts);
     if (plan.hourlyMs > 0 && end > oldestHourEnd(newest, plan)) (series.stale ??= new Set()).add(end);
@@ -113,25 +118,27 @@ export function addToSeries(series: SeriesWindow, sample: Sample, plan: WindowPl
     if (plan.sketchMs > 0 && start >= oldestSketchStart(newest, plan)) (series.staleSketches ??= new Set()).add(start);
     return;
   }
-  let i = raw.length;
-  while (i > 0 && raw[i - 1]!.ts > sample.ts) i--;
-  if (i > 0 && raw[i - 1]!.ts === sample.ts) return; // first write wins, as in the database
-  raw.splice(i, 0, sample);
+  let i = ts.length;
+  while (i > 0 && ts[i - 1]! > sample.ts) i--;
+  if (i > 0 && ts[i - 1] === sample.ts) return; // first write wins, as in the database
+  insertRow(raw, i, sample);
   trimSeries(series, plan);
 }
 
 /** Drops (or folds into hourly sums) what the plan no longer needs raw. */
 export function trimSeries(series: SeriesWindow, plan: WindowPlan): void {
   const { raw } = series;
-  const newest = raw.at(-1)?.ts;
+  const { ts, value } = raw;
+  const n = ts.length;
+  const newest = ts.at(-1);
   if (newest === undefined) return;
   let from = newest - plan.rawMs;
   if (folds(plan)) {
     // keep the newest MAX_EVIDENCE valid samples raw (the mean's evidence), all while there are fewer
     let seen = 0;
-    let i = raw.length - 1;
-    for (; i >= 0; i--) if (isValid(raw[i]!) && ++seen === MAX_EVIDENCE) break;
-    from = Math.min(from, raw[Math.max(i, 0)]!.ts);
+    let i = n - 1;
+    for (; i >= 0; i--) if (validAt(raw, i) && ++seen === MAX_EVIDENCE) break;
+    from = Math.min(from, ts[Math.max(i, 0)]!);
     // …but nothing older than every window, and never back over samples already folded
     from = Math.max(from, newest - Math.max(plan.rawMs, plan.hourlyMs, plan.sketchMs), series.rawFrom);
     series.rawFrom = from;
@@ -151,28 +158,30 @@ export function trimSeries(series: SeriesWindow, plan: WindowPlan): void {
   const oldestStart = plan.sketchMs > 0 ? oldestSketchStart(newest, plan) : Infinity;
   let folding: HourSum | undefined;
   let sketching: HourSketch | undefined;
-  while (drop < raw.length && raw[drop]!.ts < from) {
-    const s = raw[drop++]!;
-    if (!folds(plan) || !isValid(s)) continue;
-    const end = hourEndOf(s.ts);
+  while (drop < n && ts[drop]! < from) {
+    const row = drop++;
+    if (!folds(plan) || !validAt(raw, row)) continue;
+    const t = ts[row]!;
+    const v = value[row]!;
+    const end = hourEndOf(t);
     if (plan.hourlyMs > 0 && end > oldest) {
       if (folding?.end !== end) {
         if (folding) compact(folding);
         folding = hourAt(series, end);
       }
       folding.count++;
-      addExact(folding.partials, s.value);
+      addExact(folding.partials, v);
     }
-    const start = hourStartOf(s.ts);
+    const start = hourStartOf(t);
     if (plan.sketchMs > 0 && start >= oldestStart) {
       if (sketching?.start !== start) {
         if (sketching) compactSketch(sketching);
         sketching = sketchAt(series, start);
       }
-      addToSketch(sketching, s.value);
+      addToSketch(sketching, v);
     }
   }
-  if (drop > 0) raw.splice(0, drop);
+  dropRows(raw, drop);
   if (plan.hourlyMs > 0) dropOldHours(series, oldest);
   if (plan.sketchMs > 0) dropOldSketches(series, oldestStart);
 }

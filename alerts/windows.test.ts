@@ -20,8 +20,9 @@ import { freshValidSeries, isValid, type ValidSample } from './rules/samples.js'
 import { seeded, inputFor } from './rules/test-support/fixtures.js';
 import { evaluateThreshold } from './rules/threshold.js';
 import type { AnomalyRule, Sample, ThresholdRule } from './rules/types.js';
+import { rawLength, samplesOf } from './raw-columns.js';
 import { seriesRecords } from './series-window.js';
-import { createWindows, rebuildWindows, refreshLateHours } from './windows.js';
+import { createWindows, rawSamples, rebuildWindows, refreshLateHours } from './windows.js';
 
 const profiles = loadProfiles();
 
@@ -78,12 +79,13 @@ describe('createWindows', () => {
     windows.record(s, { metric: 'pm25', ts: t0 + 60_000, value: 99, quality: 'valid' }, 4);
     windows.record(s, { metric: 'pm10', ts: t0, value: 40, quality: 'valid' }, 5);
     const w = windows.of('S1');
-    expect(w.byMetric.get('pm25')!.map((x) => x.value)).toEqual([1, 2, 3]);
-    expect(w.byMetric.has('pm10')).toBe(false);
+    expect(rawSamples(w, 'pm25').map((x) => x.value)).toEqual([1, 2, 3]);
+    expect(w.series.has('pm10')).toBe(false);
+    expect(rawSamples(w, 'pm10')).toEqual([]);
     expect(w.latestByMetric.get('pm10')).toEqual({ ts: t0, value: 40, quality: 'valid' });
     expect(w.lastReceivedAt).toBe(5);
     windows.record(s, { metric: 'pm25', ts: t0 + lookback + 60_000, value: 4, quality: 'valid' }, 6);
-    expect(w.byMetric.get('pm25')!.map((x) => x.value)).toEqual([2, 3, 4]);
+    expect(rawSamples(w, 'pm25').map((x) => x.value)).toEqual([2, 3, 4]);
     windows.noteRemote('S1', 'pm25', 3);
     expect(w.lastReceivedByMetric.get('pm25')).toBe(6);
   });
@@ -167,7 +169,7 @@ describe('long mean windows as hourly sums', () => {
         maxHours = Math.max(maxHours, w.hours.length);
         const everything = [...db.values()].sort((a, b) => a.ts - b.ts);
         for (const rule of longRules) {
-          const kept = evaluateThreshold({ ...inputFor(rule, w.raw), hourly: w.hours });
+          const kept = evaluateThreshold({ ...inputFor(rule, samplesOf(w.raw)), hourly: w.hours });
           const brute = evaluateThreshold(inputFor(rule, everything));
           expect(kept).toEqual(brute);
           if (brute?.value === undefined) continue;
@@ -243,7 +245,7 @@ describe('long mean windows as hourly sums', () => {
         }
         refreshed += await refreshLateHours(store.db, windows);
         const w = windows.of(s.id).series.get('pm25')!;
-        const valid = freshValidSeries(w.raw, MIN);
+        const valid = freshValidSeries(samplesOf(w.raw), MIN);
         const newest = valid?.at(-1);
         if (valid === undefined || newest === undefined) continue;
         const everything = [...db.values()].sort((a, b) => a.ts - b.ts).filter(isValid) as ValidSample[];
@@ -290,7 +292,7 @@ describe('long mean windows as hourly sums', () => {
       const s = station('W-SKETCH-BOUND');
       for (let ts = T0; ts < T0 + hours * HOUR_MS; ts += everyMs) windows.record(s, { metric: 'pm25', ts, value: 20 + ((ts / 1000) % 97) / 3, quality: 'valid' }, ts);
       const w = windows.of(s.id).series.get('pm25')!;
-      return { total: seriesRecords(w), sketches: w.sketches.length, raw: w.raw.length, buckets: Math.max(...w.sketches.map((h) => sketchBuckets(h))) };
+      return { total: seriesRecords(w), sketches: w.sketches.length, raw: rawLength(w.raw), buckets: Math.max(...w.sketches.map((h) => sketchBuckets(h))) };
     };
     const bound = Math.ceil(Math.log(52.4 / 20) / Math.log((1 + 0.01) / (1 - 0.01))) + 1; // buckets between 20 and 52.3
     // a week at one a minute: 10,080 raw readings before; now at most 169 hour sketches and a raw tail of 10 minutes

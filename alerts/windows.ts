@@ -17,6 +17,7 @@ import { hourStartOf, SKETCH_HOUR_MS } from './rules/hour-sketch.js';
 import { HOUR_MS } from './rules/hourly.js';
 import { ruleMetric, type RuleIndex } from './rule-index.js';
 import type { Sample } from './rules/types.js';
+import { samplesOf } from './raw-columns.js';
 import { addToSeries, createSeries, replaceHour, replaceSketchHour, type SeriesWindow } from './series-window.js';
 
 /** Stations whose recent samples are read by one query at start (at most). */
@@ -30,9 +31,7 @@ const REBUILD_CHUNK = 200;
 const REBUILD_ROWS = REBUILD_CHUNK * 10 * 1440;
 
 export interface StationWindow {
-  /** The raw samples of each rule metric (the `raw` of its series). */
-  byMetric: Map<string, Sample[]>;
-  /** Each rule metric's whole window: raw samples and hourly sums. */
+  /** Each rule metric's whole window: raw samples (as columns: rawSamples gives them as objects), hourly sums and sketches. */
   series: Map<string, SeriesWindow>;
   latestByMetric: Map<string, Sample>;
   lastReceivedAt: number | undefined;
@@ -79,9 +78,14 @@ export interface LateHour {
   at: number;
 }
 
+/** The raw samples of `metric` in the station's window, ascending, as new objects (the rules read them); none if it has no window. */
+export function rawSamples(window: Readonly<StationWindow>, metric: string): Sample[] {
+  const w = window.series.get(metric);
+  return w ? samplesOf(w.raw) : [];
+}
+
 /** The window of every station without one (Windows.view): empty, and never written to. */
 const EMPTY_WINDOW: Readonly<StationWindow> = Object.freeze({
-  byMetric: new Map(),
   series: new Map(),
   latestByMetric: new Map(),
   lastReceivedAt: undefined,
@@ -96,7 +100,7 @@ export function createWindows(rules: RuleIndex): Windows {
   function of(stationId: string): StationWindow {
     let s = series.get(stationId);
     if (!s) {
-      s = { byMetric: new Map(), series: new Map(), latestByMetric: new Map(), lastReceivedAt: undefined, lastReceivedByMetric: new Map() };
+      s = { series: new Map(), latestByMetric: new Map(), lastReceivedAt: undefined, lastReceivedByMetric: new Map() };
       series.set(stationId, s);
     }
     return s;
@@ -115,10 +119,7 @@ export function createWindows(rules: RuleIndex): Windows {
       s.lastReceivedByMetric.set(r.metric, receivedAt);
       if (!rules.hasRuleFor(station, r.metric)) return;
       let w = s.series.get(r.metric);
-      if (!w) {
-        s.series.set(r.metric, (w = createSeries()));
-        s.byMetric.set(r.metric, w.raw);
-      }
+      if (!w) s.series.set(r.metric, (w = createSeries()));
       addToSeries(w, sample, rules.windowPlan(station, r.metric));
       if (w.stale || w.staleSketches) late.set(`${station.id}|${r.metric}`, { stationId: station.id, metric: r.metric, series: w });
     },

@@ -40,6 +40,23 @@ const ALL_METRICS = ['pm25', 'pm10', 'tsp', 'so2', 'no2', 'co', 'o3', 'temp', 'r
 const HEAD_FILES = ['alerts/windows.ts', 'alerts/series-window.ts', 'alerts/rule-index.ts', 'alerts/rules/anomaly.ts'];
 const ANOMALY_RULE = 'qcvn05.pm25-anomaly';
 
+/**
+ * A station's window in the code of either variant: raw samples as one array a metric (`byMetric`,
+ * before 2026-12-05 afternoon) or as columns in each series (alerts/raw-columns.ts).
+ */
+interface WindowOfEitherCode {
+  byMetric?: Map<string, Sample[]>;
+  series: Map<string, { raw: Sample[] | { ts: number[]; value: number[]; quality: Sample['quality'][] }; hours?: unknown[]; sketches?: HourSketch[] }>;
+}
+
+/** The raw samples of `metric` as objects, in either variant's code. */
+function rawOf(w: WindowOfEitherCode, metric: string): Sample[] {
+  const raw = w.series.get(metric)?.raw;
+  if (raw === undefined) return w.byMetric?.get(metric) ?? [];
+  if (Array.isArray(raw)) return raw;
+  return raw.ts.map((ts, i) => ({ ts, value: Number.isNaN(raw.value[i]) ? null : raw.value[i]!, quality: raw.quality[i]! }));
+}
+
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1]! : def;
@@ -158,11 +175,10 @@ async function child(code: 'new' | 'head', set: string): Promise<Result> {
   let records = 0;
   let series = 0;
   for (const s of stations) {
-    const w = windows.of(s.id) as { byMetric: Map<string, unknown[]>; series?: Map<string, { raw: unknown[]; hours: unknown[]; sketches?: unknown[] }> };
-    for (const [metric, raw] of w.byMetric) {
+    const w = windows.of(s.id) as unknown as WindowOfEitherCode;
+    for (const [metric, kept] of w.series) {
       series++;
-      const kept = w.series?.get(metric);
-      records += raw.length + (kept?.hours.length ?? 0) + (kept?.sketches?.length ?? 0);
+      records += rawOf(w, metric).length + (kept.hours?.length ?? 0) + (kept.sketches?.length ?? 0);
     }
   }
   const anomaly = rules.get(ANOMALY_RULE);
@@ -170,9 +186,9 @@ async function child(code: 'new' | 'head', set: string): Promise<Result> {
   if (anomaly?.kind === 'anomaly') {
     const t1 = performance.now();
     for (const s of stations) {
-      const w = windows.of(s.id) as { byMetric: Map<string, Sample[]>; series?: Map<string, { sketches?: HourSketch[] }> };
-      const hourSketches = w.series?.get('pm25')?.sketches;
-      const samples = w.byMetric.get('pm25') ?? [];
+      const w = windows.of(s.id) as unknown as WindowOfEitherCode;
+      const hourSketches = w.series.get('pm25')?.sketches;
+      const samples = rawOf(w, 'pm25');
       const now = samples.at(-1)?.ts ?? 0;
       evaluateAnomaly({
         rule: anomaly,
