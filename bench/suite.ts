@@ -11,6 +11,9 @@
  *                                 e.g. to start an app on what the connected-stations phases start on
  *   npm run bench -- --until latency  stop after the fixed-rate phase (start-up, throughput, fixed
  *                                 rate: a couple of minutes); prints its figures, writes nothing
+ *   npm run bench -- --only fleet --data-dir DIR  the connected-stations phases on DIR (e.g. one
+ *                                 --keep-data kept after the throughput phases) instead of a fresh
+ *                                 one; DIR is kept
  *   npm run bench -- --fleet-from-source  the connected-stations phases' app as `node --import tsx
  *                                 main.ts` (the figures before 2026-12-05) instead of the compiled
  *                                 build as `npm start` runs it (`node dist/main.js`, built first)
@@ -72,7 +75,9 @@ if (only !== undefined && only !== 'fleet') throw new Error(`--only: unknown pha
 /** `--until latency`: stop after the fixed-rate phase (it runs after the throughput phases, as in the full suite). */
 const until = process.argv.includes('--until') ? process.argv[process.argv.indexOf('--until') + 1] : undefined;
 if (until !== undefined && until !== 'latency') throw new Error(`--until: unknown phase ${until} (known: latency)`);
-const keepData = process.argv.includes('--keep-data');
+/** `--data-dir DIR`: run on DIR (kept at the end) instead of a fresh temporary directory. */
+const givenDataDir = process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : undefined;
+const keepData = process.argv.includes('--keep-data') || givenDataDir !== undefined;
 /** The connected-stations phases' app from the TypeScript sources through tsx's loader, as before 2026-12-05. */
 const fleetFromSource = process.argv.includes('--fleet-from-source');
 const METRICS_10 = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
@@ -386,6 +391,7 @@ async function fleet(dataDir: string, stationIds: string[]) {
     const rss = rssMb(pid);
     const wasm = wasmResidentMb(pid);
     const appThreads = threadCount(pid);
+    const heap = await heapFigures(child.httpUrl);
     run.stop();
     const r = await run.result;
     return {
@@ -404,6 +410,7 @@ async function fleet(dataDir: string, stationIds: string[]) {
       // of that RSS, the embedded database's WebAssembly memory (PGlite: buffer pool, catalog caches…)
       wasmResidentMbBefore: wasm0,
       wasmResidentMb: wasm,
+      ...heap,
       appThreads,
       cpu: usage,
       publishToCommitMs: percentiles(r.publishToAckMs),
@@ -411,6 +418,24 @@ async function fleet(dataDir: string, stationIds: string[]) {
   } finally {
     if (loadChild && loadChild.exitCode === null) loadChild.kill();
     await child.stop();
+  }
+}
+
+/**
+ * The app's main-thread heap from its /metrics: what V8 holds (heapTotalMb) and what was live
+ * after its last full collection (heapLiveMb: lib/heap-live.ts); {} when unreadable.
+ */
+async function heapFigures(httpUrl: string): Promise<{ heapTotalMb?: number; heapLiveMb?: number }> {
+  try {
+    const text = await (await fetch(`${httpUrl}/metrics`)).text();
+    const mb = (name: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Math.round(Number(line.split(' ')[1]) / 2 ** 20) : undefined;
+    };
+    const [heapTotalMb, heapLiveMb] = [mb('nodejs_heap_size_total_bytes'), mb('quantrac_heap_live_bytes')];
+    return { ...(heapTotalMb !== undefined ? { heapTotalMb } : {}), ...(heapLiveMb !== undefined ? { heapLiveMb } : {}) };
+  } catch {
+    return {};
   }
 }
 
@@ -446,7 +471,7 @@ async function backlog(app: App, stationIds: string[]) {
 // ---------------------------------------------------------------------------------------------
 
 const started = performance.now();
-const dataDir = tempDataDir();
+const dataDir = givenDataDir ?? tempDataDir();
 /** Removes the bench's data directory, unless --keep-data. */
 function removeDataDir(): void {
   if (keepData) console.log(`data directory kept: ${dataDir}`);
@@ -473,7 +498,8 @@ async function fleetPhases() {
   for (const n of P.fleet) {
     log(`${n} connected stations reporting once a minute, ${P.fleetMs / 1000} s, against a fresh Quantrac process`);
     out.push(await fleet(dataDir, allStations.slice(0, n)));
-    log(`${n} stations: RSS ${out[out.length - 1]!.rssMb} MB (before they connected ${out[out.length - 1]!.rssMbBefore} MB)`);
+    const f = out[out.length - 1]!;
+    log(`${n} stations: RSS ${f.rssMb} MB (before they connected ${f.rssMbBefore} MB); main-thread heap ${f.heapTotalMb ?? '?'} MB, ${f.heapLiveMb ?? '?'} MB live`);
   }
   return out;
 }
