@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { watchEventLoop } from './lib/loop-watch.js';
 import { registerEmbeddedMemoryMetrics } from './store/embedded/metrics.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
+import type { HeapGrowthLimit } from './lib/heap.js';
 import { watchLiveHeap } from './lib/heap-live.js';
 import { generateSecret, hashSecret } from './lib/passwords.js';
 import { createStore, type Store } from './store/index.js';
@@ -91,6 +92,8 @@ export interface AppOptions {
   now?: () => number;
   /** The clock session tokens are signed and checked against (tests of session renewal replace it). */
   authNow?: () => number;
+  /** The process's heap growth limit (main.ts: lib/heap.ts), shown on /metrics. */
+  heapGrowth?: HeapGrowthLimit;
 }
 
 /** Creates the `admin` user at first start (or resets its password when ADMIN_PASSWORD is set). */
@@ -122,7 +125,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   // A blocked main thread holds the broker, ingest and the live stream: counted and logged.
   const loopWatch = watchEventLoop({ logger: logger.child({ component: 'event-loop' }), onBlock: () => metrics.eventLoopBlocks.inc() });
   // What the main thread keeps live (the heap after each full collection), beside Node's heap gauges.
-  const liveHeap = watchLiveHeap(metrics);
+  const liveHeap = watchLiveHeap(metrics, options.heapGrowth);
   // What close() undoes, in reverse order of creation; each step named, so a shutdown that hangs says where.
   const closers: Array<{ what: string; close: () => Promise<void> }> = [
     { what: 'event-loop watch', close: async () => loopWatch.close() },

@@ -8,7 +8,7 @@ import { isQuantracError } from './lib/errors.js';
 import { limitHeapGrowth } from './lib/heap.js';
 
 // the heap grows at most 100 % past what is live, 20 % while that is large or the app is quiet (lib/heap.ts)
-limitHeapGrowth();
+const heapGrowth = limitHeapGrowth();
 
 let config: Readonly<Config>;
 try {
@@ -18,7 +18,7 @@ try {
   process.exit(1);
 }
 
-const app = await createApp(config).catch((err: unknown) => {
+const app = await createApp(config, heapGrowth ? { heapGrowth } : {}).catch((err: unknown) => {
   process.stderr.write(`Quantrac failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

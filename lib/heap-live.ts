@@ -11,6 +11,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { Gauge } from 'prom-client';
 import { observeFullCollections } from './full-gc.js';
+import { HEAP_GROWING_PERCENT, SMALL_HEAP_GROWING_PERCENT, type HeapGrowthLimit } from './heap.js';
 import type { Metrics } from './metrics.js';
 
 export interface LiveHeapWatch {
@@ -23,9 +24,12 @@ export interface LiveHeapWatch {
 
 /**
  * Watches the full collections and registers the gauge (before the first full collection it says
- * the heap in use, an upper bound of the live heap, rather than 0).
+ * the heap in use, an upper bound of the live heap, rather than 0). With `growth` (main.ts's
+ * lib/heap.ts limit), also how far the heap may grow past what is live now
+ * (`quantrac_heap_growing_percent`) and whether the app counts as quiet (`quantrac_heap_quiet`):
+ * what an operator reading RSS needs to tell a limited heap from one allowed to double.
  */
-export function watchLiveHeap(metrics: Metrics): LiveHeapWatch {
+export function watchLiveHeap(metrics: Metrics, growth?: HeapGrowthLimit): LiveHeapWatch {
   let liveBytes: number | undefined;
   let fullCollections = 0;
   const observer = observeFullCollections(() => {
@@ -40,6 +44,24 @@ export function watchLiveHeap(metrics: Metrics): LiveHeapWatch {
       this.set(liveBytes ?? getHeapStatistics().used_heap_size);
     },
   });
+  if (growth) {
+    new Gauge({
+      name: 'quantrac_heap_growing_percent',
+      help: "How far the main thread's V8 heap may grow past what is live before the next full collection, percent: 20 while the live heap is large or the app is quiet, 100 otherwise (lib/heap.ts)",
+      registers: [metrics.registry],
+      collect() {
+        this.set(growth.limited ? HEAP_GROWING_PERCENT : SMALL_HEAP_GROWING_PERCENT);
+      },
+    });
+    new Gauge({
+      name: 'quantrac_heap_quiet',
+      help: 'Whether the app counts as quiet (1: full collections a minute or more apart, so its heap growth is limited), 0 while busy (lib/heap.ts)',
+      registers: [metrics.registry],
+      collect() {
+        this.set(growth.quiet ? 1 : 0);
+      },
+    });
+  }
   return {
     get liveBytes() {
       return liveBytes;
