@@ -299,6 +299,9 @@ interface Sample {
   oldSpaceMb: number;
   largeObjectMb: number;
   codeSpaceMb: number;
+  /** How far the heap may grow past what is live now (quantrac_heap_growing_percent: 20 limited, 100 not) and whether the app counts as quiet (quantrac_heap_quiet), lib/heap.ts. */
+  heapGrowingPercent: number;
+  heapQuiet: number;
   /** The database's worker (it runs in this process, not the app's: its memory is not in rssMb): PGlite's WebAssembly memory, the thread's V8 heap in use. */
   dbWasmMb: number;
   dbHeapUsedMb: number;
@@ -356,6 +359,8 @@ async function sample(): Promise<void> {
     oldSpaceMb: NaN,
     largeObjectMb: NaN,
     codeSpaceMb: NaN,
+    heapGrowingPercent: NaN,
+    heapQuiet: NaN,
     dbWasmMb: NaN,
     dbHeapUsedMb: NaN,
   };
@@ -374,6 +379,15 @@ async function sample(): Promise<void> {
     memory.oldSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="old"}');
     memory.largeObjectMb = mb('nodejs_heap_space_size_total_bytes{space="large_object"}');
     memory.codeSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="code"}');
+    const gauge = (name: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1] ?? NaN,
+      );
+    memory.heapGrowingPercent = gauge('quantrac_heap_growing_percent');
+    memory.heapQuiet = gauge('quantrac_heap_quiet');
     const lag = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
     if (lag) appLoopMaxMs = Math.round(Number(lag.split(' ')[1]) * 1000);
   } catch {
