@@ -60,6 +60,9 @@ interface Results {
     /** Set by runs since issue 20: the RSS is a fresh app process's, with its database's WebAssembly share. */
     rssOf?: string;
     wasmResidentMb?: number;
+    /** Set by runs since 2026-12-05 afternoon: the app's main-thread V8 heap at the end, and what was live after its last full collection. */
+    heapTotalMb?: number;
+    heapLiveMb?: number;
     cpu: Cpu;
     measuredSeconds: number;
     messagesAcked: number;
@@ -157,7 +160,7 @@ export function renderTable(input: unknown, previous?: PreviousTable): string {
     rows.push([
       `${n(f.stations)} connected stations, 1 message/min each`,
       f.rssOf
-        ? `RSS **${n(f.rssMb)} MB** of a fresh Quantrac process ${f.rssOf.includes('dist/main.js') ? 'as `npm start` runs it (`node dist/main.js`) ' : ''}serving only them (embedded database inside, its WebAssembly memory ${n(f.wasmResidentMb)} MB of it; ${n(f.rssMbBefore)} MB before they connected, peak ${n(f.rssMbMax)} MB while they connected), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`
+        ? `RSS **${n(f.rssMb)} MB** of a fresh Quantrac process ${f.rssOf.includes('dist/main.js') ? 'as `npm start` runs it (`node dist/main.js`) ' : ''}serving only them (embedded database inside, its WebAssembly memory ${n(f.wasmResidentMb)} MB of it${f.heapTotalMb !== undefined && f.heapLiveMb !== undefined ? `, its main thread's heap ${n(f.heapTotalMb)} MB, ${n(f.heapLiveMb)} MB live` : ''}; ${n(f.rssMbBefore)} MB before they connected, peak ${n(f.rssMbMax)} MB while they connected), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`
         : `RSS ${n(f.rssMb)} MB (${f.rssMb - f.rssMbBefore >= 0 ? '+' : ''}${n(f.rssMb - f.rssMbBefore)} MB from before they connected; one process with the embedded database), Quantrac CPU ${f.cpu.appCpuPct}% of one core; connect ${n(f.connectsPerSecond)}/s (${f.connectSeconds} s)`,
     ]);
   }
