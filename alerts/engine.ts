@@ -6,7 +6,7 @@
  *   rule-index.ts   the rules in memory, per profile and station      rule-store.ts  rule CRUD, packs
  *   windows.ts      per-station sample windows (+ start-up refill)    silences.ts    silences
  *   series-window.ts  one metric's window: raw tail + hourly sums of long means + hourly sketches of anomaly histories
- *   raw-columns.ts  a window's raw tail as columns of doubles (24 bytes a sample, not an 80-byte object)
+ *   raw-columns.ts  a window's raw tail as rows of doubles (24 bytes a sample, not an 80-byte object)
  *   evaluator.ts    rules over windows → conditions                   lifecycle.ts   conditions → alerts
  *   index-queue.ts  hourly AQI/WQI recomputation on its own queue     transitions.ts the lifecycle's pure steps
  *   late-hours.ts   re-reading the hours late readings fell into, a slice at a time, between batches

@@ -46,4 +46,47 @@ describe('raw samples as columns', () => {
     dropRows(raw, 3);
     expect(samplesOf(raw)).toEqual([]);
   });
+
+  it('stays what a plain array of samples would be through thousands of inserts (late ones too) and drops', () => {
+    const raw = createRaw();
+    const model: Sample[] = [];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 48271) % 2147483647;
+      return seed % n;
+    };
+    const qualities: Sample['quality'][] = ['valid', 'valid', 'valid', 'fault', 'calibrating', 'maintenance', 'out_of_range'];
+    let ts = t0;
+    for (let step = 0; step < 5000; step++) {
+      const op = rand(10);
+      if (op < 6 || model.length === 0) {
+        // a new reading at the end, or a late one somewhere before it
+        const late = op === 5 && model.length > 1;
+        const i = late ? rand(model.length) : model.length;
+        const s: Sample = { ts: late ? model[i]!.ts - 0.5 : (ts += 1000), value: rand(5) === 0 ? null : rand(1000) / 10, quality: qualities[rand(qualities.length)]! };
+        insertRow(raw, i, s);
+        model.splice(i, 0, s);
+      } else {
+        const k = rand(Math.min(model.length, op === 9 ? model.length : 3) + 1);
+        dropRows(raw, k);
+        model.splice(0, k);
+      }
+      expect(rawLength(raw)).toBe(model.length);
+      if (step % 97 === 0) expect(samplesOf(raw)).toEqual(model);
+    }
+    expect(samplesOf(raw)).toEqual(model);
+  });
+
+  it('gives back room: a series that held 1,000 samples and keeps 10 holds room for at most 40', () => {
+    const raw = createRaw();
+    for (let i = 0; i < 1000; i++) insertRow(raw, i, { ts: t0 + i * 1000, value: i, quality: 'valid' });
+    for (let i = 0; i < 99; i++) dropRows(raw, 10);
+    expect(rawLength(raw)).toBe(10);
+    expect(raw.rows.length / 3).toBeLessThanOrEqual(40);
+    expect(samplesOf(raw).map((s) => s.value)).toEqual([990, 991, 992, 993, 994, 995, 996, 997, 998, 999]);
+    // and a series of one sample holds room for one
+    const one = createRaw();
+    insertRow(one, 0, rows[0]!);
+    expect(one.rows.length).toBe(3);
+  });
 });

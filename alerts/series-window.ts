@@ -5,8 +5,8 @@
  * instead of the raw readings, so a 24 h mean at one reading a minute holds about 25 hourly records
  * and the raw tail its other rules need, not 1,440 readings (86,400 at one a second).
  *
- * The raw samples are kept as columns (raw-columns.ts: 24 bytes a sample, not an object of about
- * 80); the rules read them as `Sample[]` built per evaluation (evaluator.ts).
+ * The raw samples are kept as rows of doubles (raw-columns.ts: 24 bytes a sample, not an object of
+ * about 80); the rules read them as `Sample[]` built per evaluation (evaluator.ts).
  *
  * Invariant: `raw` holds every sample with ts ≥ rawFrom (ascending, first write wins, as in the
  * database); `hours` holds the sums of the valid samples (the only ones a mean counts) with
@@ -24,7 +24,7 @@
  * hour stale (`staleSketches`) and the engine re-reads that hour, as for the sums.
  */
 import type { WindowPlan } from './rule-index.js';
-import { createRaw, dropRows, insertRow, rawLength, validAt, type RawColumns } from './raw-columns.js';
+import { createRaw, dropRows, insertRow, numberAt, rawLength, tsAt, validAt, type RawColumns } from './raw-columns.js';
 import { addToSketch, compactSketch, createSketch } from '../lib/quantile-sketch.js';
 import { addExact } from './rules/exact-sum.js';
 import { createHourSketch, hourStartOf, SKETCH_HOUR_MS, type HourSketch } from './rules/hour-sketch.js';
@@ -33,7 +33,7 @@ import { isValid, MAX_EVIDENCE } from './rules/samples.js';
 import type { Sample } from './rules/types.js';
 
 export interface SeriesWindow {
-  /** Every sample with ts ≥ rawFrom, ascending, as columns (raw-columns.ts). */
+  /** Every sample with ts ≥ rawFrom, ascending, as rows of doubles (raw-columns.ts). */
   raw: RawColumns;
   /** Sums of the valid samples with ts < rawFrom, one per hour, ascending by end. */
   hours: HourSum[];
@@ -108,9 +108,9 @@ function compact(h: HourSum): void {
  */
 export function addToSeries(series: SeriesWindow, sample: Sample, plan: WindowPlan): void {
   const { raw } = series;
-  const { ts } = raw;
+  const n = rawLength(raw);
   if (folds(plan) && sample.ts < series.rawFrom) {
-    const newest = ts.at(-1) ?? sample.ts;
+    const newest = n > 0 ? tsAt(raw, n - 1) : sample.ts;
     if (!isValid(sample)) return;
     const end = hourEndOf(sample.ts);
     if (plan.hourlyMs > 0 && end > oldestHourEnd(newest, plan)) (series.stale ??= new Set()).add(end);
@@ -118,9 +118,9 @@ export function addToSeries(series: SeriesWindow, sample: Sample, plan: WindowPl
     if (plan.sketchMs > 0 && start >= oldestSketchStart(newest, plan)) (series.staleSketches ??= new Set()).add(start);
     return;
   }
-  let i = ts.length;
-  while (i > 0 && ts[i - 1]! > sample.ts) i--;
-  if (i > 0 && ts[i - 1] === sample.ts) return; // first write wins, as in the database
+  let i = n;
+  while (i > 0 && tsAt(raw, i - 1) > sample.ts) i--;
+  if (i > 0 && tsAt(raw, i - 1) === sample.ts) return; // first write wins, as in the database
   insertRow(raw, i, sample);
   trimSeries(series, plan);
 }
@@ -128,17 +128,16 @@ export function addToSeries(series: SeriesWindow, sample: Sample, plan: WindowPl
 /** Drops (or folds into hourly sums) what the plan no longer needs raw. */
 export function trimSeries(series: SeriesWindow, plan: WindowPlan): void {
   const { raw } = series;
-  const { ts, value } = raw;
-  const n = ts.length;
-  const newest = ts.at(-1);
-  if (newest === undefined) return;
+  const n = rawLength(raw);
+  if (n === 0) return;
+  const newest = tsAt(raw, n - 1);
   let from = newest - plan.rawMs;
   if (folds(plan)) {
     // keep the newest MAX_EVIDENCE valid samples raw (the mean's evidence), all while there are fewer
     let seen = 0;
     let i = n - 1;
     for (; i >= 0; i--) if (validAt(raw, i) && ++seen === MAX_EVIDENCE) break;
-    from = Math.min(from, ts[Math.max(i, 0)]!);
+    from = Math.min(from, tsAt(raw, Math.max(i, 0)));
     // …but nothing older than every window, and never back over samples already folded
     from = Math.max(from, newest - Math.max(plan.rawMs, plan.hourlyMs, plan.sketchMs), series.rawFrom);
     series.rawFrom = from;
@@ -158,11 +157,11 @@ export function trimSeries(series: SeriesWindow, plan: WindowPlan): void {
   const oldestStart = plan.sketchMs > 0 ? oldestSketchStart(newest, plan) : Infinity;
   let folding: HourSum | undefined;
   let sketching: HourSketch | undefined;
-  while (drop < n && ts[drop]! < from) {
+  while (drop < n && tsAt(raw, drop) < from) {
     const row = drop++;
     if (!folds(plan) || !validAt(raw, row)) continue;
-    const t = ts[row]!;
-    const v = value[row]!;
+    const t = tsAt(raw, row);
+    const v = numberAt(raw, row);
     const end = hourEndOf(t);
     if (plan.hourlyMs > 0 && end > oldest) {
       if (folding?.end !== end) {

@@ -337,7 +337,9 @@ describe('long mean windows as hourly sums', () => {
       const b = live.of(s.id).series.get('pm25')!;
       expect(a.sketches.length).toBeGreaterThan(20);
       expect(a.hours.length).toBeGreaterThan(5);
-      expect(a).toEqual(b);
+      // the raw tail compared as samples: how much room its rows hold depends on the order they came in
+      expect({ ...a, raw: samplesOf(a.raw) }).toEqual({ ...b, raw: samplesOf(b.raw) });
+      expect(rawLength(a.raw)).toBeGreaterThan(0);
     }
   });
 });

@@ -28,6 +28,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadProfiles } from '../device-profiles/index.js';
 import { loadPacks } from '../alerts/packs/index.js';
+import { samplesOf, type RawColumns } from '../alerts/raw-columns.js';
 import type { HourSketch } from '../alerts/rules/hour-sketch.js';
 import type { Sample } from '../alerts/rules/types.js';
 import type { StoredRule } from '../store/alerts.js';
@@ -42,11 +43,11 @@ const ANOMALY_RULE = 'qcvn05.pm25-anomaly';
 
 /**
  * A station's window in the code of either variant: raw samples as one array a metric (`byMetric`,
- * before 2026-12-05 afternoon) or as columns in each series (alerts/raw-columns.ts).
+ * before 2026-12-05 afternoon) or as rows of doubles in each series (alerts/raw-columns.ts).
  */
 interface WindowOfEitherCode {
   byMetric?: Map<string, Sample[]>;
-  series: Map<string, { raw: Sample[] | { ts: number[]; value: number[]; quality: Sample['quality'][] }; hours?: unknown[]; sketches?: HourSketch[] }>;
+  series: Map<string, { raw: Sample[] | RawColumns; hours?: unknown[]; sketches?: HourSketch[] }>;
 }
 
 /** The raw samples of `metric` as objects, in either variant's code. */
@@ -54,7 +55,7 @@ function rawOf(w: WindowOfEitherCode, metric: string): Sample[] {
   const raw = w.series.get(metric)?.raw;
   if (raw === undefined) return w.byMetric?.get(metric) ?? [];
   if (Array.isArray(raw)) return raw;
-  return raw.ts.map((ts, i) => ({ ts, value: Number.isNaN(raw.value[i]) ? null : raw.value[i]!, quality: raw.quality[i]! }));
+  return samplesOf(raw);
 }
 
 function arg(name: string, def: string): string {
