@@ -95,7 +95,7 @@ export function createEvaluator(deps: EvaluatorDeps): Evaluator {
 
   /**
    * `built`: the raw samples already built as objects in this pass over a station, by metric (the
-   * windows keep them as columns: raw-columns.ts), so the rules of one metric share one array.
+   * windows keep them as rows of doubles: raw-columns.ts), so the rules of one metric share one array.
    */
   function evalRule(station: Station, rule: Rule, at: number, built?: Map<string, readonly Sample[]>): Condition | undefined {
     const s = windows.view(station.id);

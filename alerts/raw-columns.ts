@@ -18,7 +18,7 @@
  *
  * A null value is kept as NaN (a reading's value is never NaN: JSON has none).
  */
-import { QUALITY, QUALITY_NAMES, type QualityName } from '../domain/quality.js';
+import { QUALITY, qualityName } from '../domain/quality.js';
 import type { Sample } from './rules/types.js';
 
 /** Numbers a row takes: ts, value, quality code. */
@@ -64,9 +64,7 @@ export function validAt(raw: RawColumns, i: number): boolean {
 
 /** Row i as a new `Sample`. */
 export function sampleAt(raw: RawColumns, i: number): Sample {
-  const k = (raw.start + i) * W;
-  const v = raw.rows[k + 1]!;
-  return { ts: raw.rows[k]!, value: Number.isNaN(v) ? null : v, quality: QUALITY_NAMES[raw.rows[k + 2]!] ?? 'fault' };
+  return { ts: tsAt(raw, i), value: valueAt(raw, i), quality: qualityName(raw.rows[(raw.start + i) * W + 2]!) };
 }
 
 /** Every row as a new `Sample[]`, ascending (what the rules read). */
@@ -103,7 +101,7 @@ export function insertRow(raw: RawColumns, i: number, sample: Sample): void {
   for (let k = (raw.start + raw.n) * W - 1; k >= at; k--) rows[k + W] = rows[k]!;
   rows[at] = sample.ts;
   rows[at + 1] = sample.value ?? NaN;
-  rows[at + 2] = QUALITY[sample.quality as QualityName] ?? QUALITY.fault;
+  rows[at + 2] = QUALITY[sample.quality] ?? QUALITY.fault;
   raw.n++;
 }
 

@@ -341,3 +341,9 @@ export async function httpClient(): Promise<HttpClient> {
     },
   };
 }
+
+/** The value of the sample `name` (with its labels, as written) in a Prometheus text page, NaN if absent. */
+export function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : NaN;
+}

@@ -32,6 +32,7 @@ import { startEmbeddedDatabase } from '../store/embedded/index.js';
 import { localIso, tempDataDir } from '../test/helpers/app.js';
 import { freePort, login, registerStation, startChildApp } from '../test/helpers/child-app.js';
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
+import { metricValue } from './lib.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -367,10 +368,7 @@ async function sample(): Promise<void> {
   let appLoopMaxMs = NaN;
   try {
     const text = await (await fetch(`${child.httpUrl}/metrics`)).text();
-    const mb = (name: string) => {
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-      return line ? Math.round(Number(line.split(' ')[1]) / 1048576) : NaN;
-    };
+    const mb = (name: string) => Math.round(metricValue(text, name) / 1048576);
     memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
     memory.externalMb = mb('nodejs_external_memory_bytes');
     memory.heapTotalMb = mb('nodejs_heap_size_total_bytes');
@@ -379,17 +377,9 @@ async function sample(): Promise<void> {
     memory.oldSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="old"}');
     memory.largeObjectMb = mb('nodejs_heap_space_size_total_bytes{space="large_object"}');
     memory.codeSpaceMb = mb('nodejs_heap_space_size_total_bytes{space="code"}');
-    const gauge = (name: string) =>
-      Number(
-        text
-          .split('\n')
-          .find((l) => l.startsWith(`${name} `))
-          ?.split(' ')[1] ?? NaN,
-      );
-    memory.heapGrowingPercent = gauge('quantrac_heap_growing_percent');
-    memory.heapQuiet = gauge('quantrac_heap_quiet');
-    const lag = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
-    if (lag) appLoopMaxMs = Math.round(Number(lag.split(' ')[1]) * 1000);
+    memory.heapGrowingPercent = metricValue(text, 'quantrac_heap_growing_percent');
+    memory.heapQuiet = metricValue(text, 'quantrac_heap_quiet');
+    appLoopMaxMs = Math.round(metricValue(text, 'nodejs_eventloop_lag_max_seconds') * 1000);
   } catch {
     // keep going: the sample says NaN
   }

@@ -53,6 +53,7 @@ import {
   buildOnce,
   cpuSampler,
   machine,
+  metricValue,
   percentiles,
   processCpuMs,
   registerBenchStations,
@@ -428,12 +429,8 @@ async function fleet(dataDir: string, stationIds: string[]) {
 async function heapFigures(httpUrl: string): Promise<{ heapTotalMb?: number; heapLiveMb?: number }> {
   try {
     const text = await (await fetch(`${httpUrl}/metrics`)).text();
-    const mb = (name: string) => {
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-      return line ? Math.round(Number(line.split(' ')[1]) / 2 ** 20) : undefined;
-    };
-    const [heapTotalMb, heapLiveMb] = [mb('nodejs_heap_size_total_bytes'), mb('quantrac_heap_live_bytes')];
-    return { ...(heapTotalMb !== undefined ? { heapTotalMb } : {}), ...(heapLiveMb !== undefined ? { heapLiveMb } : {}) };
+    const [heapTotalMb, heapLiveMb] = [metricValue(text, 'nodejs_heap_size_total_bytes'), metricValue(text, 'quantrac_heap_live_bytes')].map((b) => Math.round(b / 2 ** 20));
+    return { ...(Number.isNaN(heapTotalMb) ? {} : { heapTotalMb }), ...(Number.isNaN(heapLiveMb) ? {} : { heapLiveMb }) };
   } catch {
     return {};
   }
