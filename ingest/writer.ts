@@ -29,7 +29,9 @@
  * it follow it into the spool. The spool is replayed as soon as that statement has ended (looked
  * at every DEFER_POLL_MS); the replay's first INSERT is deferred in turn if it waits behind another
  * long statement. Deferred rows never fill more than half the spool: past that, batches and the
- * replay wait for the connection.
+ * replay wait for the connection. With an external server, rows deferred behind a statement that
+ * has held the connection for `writeTimeoutMs` are an outage (the network may have dropped the
+ * server under it): the storage state turns degraded, as for an insert not answered in that long.
  *
  * Backpressure: once `maxPendingRows` rows wait in the queue, write() itself waits, so the
  * broker holds the publisher's callback and stops reading its socket (aedes reads a client's next
@@ -54,7 +56,8 @@ import { replaySpool } from './replay.js';
 import { spoolBatch } from './spool-batch.js';
 import type { Spool } from './spool.js';
 import { createStorageStateTracker, isUnreachable, type StorageState } from './storage-state.js';
-import { heldByOtherWork, watchDeferral } from './defer.js';
+import { heldByOtherWork, overdueHolder, watchDeferral } from './defer.js';
+import { createError } from '../lib/errors.js';
 import { mergeQc } from './qc-evaluator.js';
 import type { CommittedBatch, PendingWrite, QcOutcome, WriteRow } from './write-types.js';
 
@@ -191,8 +194,21 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
     replayTimer.unref();
   }
 
+  /** Deferred rows behind a statement held past writeTimeoutMs: an outage from now on (server mode). */
+  function markOverdueDeferral(): void {
+    const h = storage.deferredOnly ? overdueHolder(database.gate, writeTimeoutMs) : undefined;
+    if (h === undefined) return;
+    storage.markUnreachable(
+      createError(
+        'QT_ERR_STORE_UNAVAILABLE',
+        `no answer from the database within ${writeTimeoutMs} ms: ${h.label} has held the connection for ${Math.round(h.ms)} ms while acknowledged readings wait in the spool`,
+      ),
+    );
+  }
+
   async function cycle(): Promise<void> {
     if (spoolWaiting() && Date.now() >= nextReplayAt) {
+      markOverdueDeferral();
       if (replayWaits()) nextReplayAt = Date.now() + DEFER_POLL_MS;
       else await replay();
     }

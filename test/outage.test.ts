@@ -104,8 +104,41 @@ describe('an external database that stops', () => {
     const client = await t.connectStation(s.id, s.secret);
     await proxy.cut('blackhole');
     for (let k = 0; k < 5; k++) await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k } }), { qos: 1 });
+    // an insert not answered within writeTimeoutMs, or (when another statement held the connection as
+    // the network dropped) rows deferred behind it for that long: degraded either way
+    await until(() => t.app.ingest.storage.degraded, 'storage to turn degraded');
     expect(t.app.ingest.storage).toMatchObject({ degraded: true, spoolRows: 5 });
     await proxy.restore();
+    await until(() => !t.app.ingest.storage.degraded, 'storage to recover');
+    expect((await storedRows(s.id)).map((r) => r.value)).toEqual([0, 1, 2, 3, 4]);
+  }, 120_000);
+
+  it('turns degraded when a statement holding the connection is stuck on a dropped network, though rows were deferred behind it', async () => {
+    const s = await t.createStation({ id: 'OUT-04' });
+    const client = await t.connectStation(s.id, s.secret);
+    const gate = t.app.store.db.gate;
+    await until(() => gate.holder() === undefined, 'the connection to be free');
+    await proxy.cut('blackhole');
+    // a background statement takes the connection and never gets an answer
+    const stuck = t.app.store.db
+      .lane('background', 'test statement')
+      .query('SELECT 1')
+      .then(
+        () => 'answered',
+        () => 'failed',
+      );
+    await until(() => gate.holder()?.label === 'test statement', 'the statement to hold the connection');
+    const t0 = Date.now();
+    for (let k = 0; k < 5; k++) await client.publishAsync(`stations/${s.id}/readings`, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k } }), { qos: 1 });
+    // acknowledged at once from the spool (deferred behind the statement)...
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(t.app.ingest.storage).toMatchObject({ spoolRows: 5 });
+    // ...and once the statement has held the connection for writeTimeoutMs, that is an outage
+    await until(() => t.app.ingest.storage.degraded, 'storage to turn degraded');
+    expect(t.app.ingest.storage.reason).toMatch(/test statement has held the connection/);
+    expect(storageEvents.at(-1)).toMatchObject({ degraded: true });
+    await proxy.restore();
+    expect(await stuck).toBe('failed');
     await until(() => !t.app.ingest.storage.degraded, 'storage to recover');
     expect((await storedRows(s.id)).map((r) => r.value)).toEqual([0, 1, 2, 3, 4]);
   }, 120_000);
