@@ -227,11 +227,15 @@ describe('the public page', () => {
     await page.goto(`${t.baseUrl}/public`);
     await page.waitForSelector('#app[data-ready=true] [data-testid=stations] li');
     await page.click('[data-testid=lang]');
-    await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang === 'en');
+    // drawn in the new language (html[lang] turns at the click; the page is redrawn after its data is read)
+    await page.waitForSelector('#app[data-ready=true][data-lang=en]');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('header')).toContain('Environmental quality');
     expect(await page.textContent('[data-station=HN-PUB] [data-testid=category]')).toContain('Bad');
     await page.click('[data-testid=lang]');
-    await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang === 'vi');
+    await page.waitForSelector('#app[data-ready=true][data-lang=vi]');
+    expect(await page.getAttribute('html', 'lang')).toBe('vi');
+    expect(await page.textContent('header')).toContain('Chất lượng môi trường');
     expect(apiCalls).toEqual([]);
     expect(problems).toEqual([]);
   });

@@ -376,6 +376,8 @@ async function render(): Promise<void> {
   if (id) await renderStation(id);
   else await renderList();
   app.dataset['ready'] = 'true';
+  // the language the page on screen is drawn in (html[lang] changes at the click, before the redraw)
+  app.dataset['lang'] = lang();
 }
 
 window.addEventListener('popstate', () => void render());
