@@ -20,6 +20,7 @@ import { EventBus } from './domain/events.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { watchEventLoop } from './lib/loop-watch.js';
 import { registerEmbeddedMemoryMetrics } from './store/embedded/metrics.js';
+import { registerGateMetrics } from './store/gate-metrics.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import type { HeapGrowthLimit } from './lib/heap.js';
 import { watchLiveHeap } from './lib/heap-live.js';
@@ -121,6 +122,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
   const profiles = loadProfiles();
 
   const store = await createStore(config, logger.child({ component: 'store' }));
+  registerGateMetrics(metrics, store.db.gate);
   if (store.db.embedded) registerEmbeddedMemoryMetrics(metrics, store.db.embedded, logger.child({ component: 'store' }));
   // A blocked main thread holds the broker, ingest and the live stream: counted and logged.
   const loopWatch = watchEventLoop({ logger: logger.child({ component: 'event-loop' }), onBlock: () => metrics.eventLoopBlocks.inc() });

@@ -320,8 +320,19 @@ interface Sample {
   appLoopMaxMs: number;
   spoolBytes: number;
   degraded: boolean;
+  /** What held the app's database connection at the sample (label, s), from /metrics (store/gate-metrics.ts); null when it was free. */
+  dbHeldBy: string | null;
+  dbHeldS: number;
+  /** Reads of this sample that got no answer within SAMPLE_READ_TIMEOUT_MS (healthz, metrics, database memory). */
+  unanswered: string[];
 }
 const samples: Sample[] = [];
+/** A sample's read (the app's /healthz, its /metrics, the database worker's memory) not answered in this long is given up (and named in the sample). */
+const SAMPLE_READ_TIMEOUT_MS = 10_000;
+function within<T>(what: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([what, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
 /**
  * Publishes an mqtt.js client holds back (none of it in its typings): its offline queue, and the
  * publishes waiting while it resends its stored in-flight messages after a reconnect (one at a
@@ -345,11 +356,12 @@ const auditorStates = () =>
   }));
 async function sample(): Promise<void> {
   let storage = { spoolBytes: -1, degraded: false };
+  const unanswered: string[] = [];
   try {
-    const res = await fetch(`${child.httpUrl}/healthz`);
+    const res = await fetch(`${child.httpUrl}/healthz`, { signal: AbortSignal.timeout(SAMPLE_READ_TIMEOUT_MS) });
     storage = ((await res.json()) as { storage: typeof storage }).storage;
   } catch {
-    // keep going
+    unanswered.push('healthz');
   }
   const memory = {
     heapUsedMb: NaN,
@@ -366,8 +378,15 @@ async function sample(): Promise<void> {
     dbHeapUsedMb: NaN,
   };
   let appLoopMaxMs = NaN;
+  let dbHeldBy: string | null = null;
+  let dbHeldS = 0;
   try {
-    const text = await (await fetch(`${child.httpUrl}/metrics`)).text();
+    const text = await (await fetch(`${child.httpUrl}/metrics`, { signal: AbortSignal.timeout(SAMPLE_READ_TIMEOUT_MS) })).text();
+    const held = /^quantrac_db_connection_held_seconds\{lane="([^"]*)",label="([^"]*)"\} (\S+)$/m.exec(text);
+    if (held) {
+      dbHeldBy = `${held[1]}: ${held[2]}`;
+      dbHeldS = Math.round(Number(held[3]) * 10) / 10;
+    }
     const mb = (name: string) => Math.round(metricValue(text, name) / 1048576);
     memory.heapUsedMb = mb('nodejs_heap_size_used_bytes');
     memory.externalMb = mb('nodejs_external_memory_bytes');
@@ -381,14 +400,15 @@ async function sample(): Promise<void> {
     memory.heapQuiet = metricValue(text, 'quantrac_heap_quiet');
     appLoopMaxMs = Math.round(metricValue(text, 'nodejs_eventloop_lag_max_seconds') * 1000);
   } catch {
-    // keep going: the sample says NaN
+    unanswered.push('metrics');
   }
   try {
-    const db = await external.memory();
+    const db = await within(external.memory(), SAMPLE_READ_TIMEOUT_MS);
     memory.dbWasmMb = Math.round(db.wasmBytes / 1048576);
     memory.dbHeapUsedMb = Math.round(db.heapUsedBytes / 1048576);
   } catch (err) {
     // the sample keeps NaN for it
+    unanswered.push('database memory');
     console.error(`database memory not read: ${(err as Error).message}`);
   }
   const f = fleet.stats();
@@ -407,6 +427,9 @@ async function sample(): Promise<void> {
     appLoopMaxMs,
     spoolBytes: storage.spoolBytes,
     degraded: storage.degraded,
+    dbHeldBy,
+    dbHeldS,
+    unanswered,
   };
   fleetErrorsSinceSample = 0;
   soakLoop.reset();

@@ -114,6 +114,23 @@ describe('a commit due while a long statement holds the connection', () => {
     expect(await stored(t, s.id)).toEqual([1, 2, 3, 4]);
     expect(storage.filter((e) => e.degraded)).toEqual([]);
   }, 60_000);
+
+  it('names the statement holding the connection, and the callers waiting for it, on /metrics', async () => {
+    const hold = holdConnection(t, 'interactive');
+    const queued = t.app.store.db.lane('interactive', 'test queued').query('SELECT 1');
+    await until(() => t.app.store.db.gate.holder()?.label === 'test hold', 'the statement to hold the connection');
+    await new Promise((r) => setTimeout(r, 200));
+    const text = (await t.api<string>('GET', '/metrics')).body;
+    const held = text.split('\n').find((l) => l.startsWith('quantrac_db_connection_held_seconds{'));
+    expect(held).toMatch(/^quantrac_db_connection_held_seconds\{lane="interactive",label="test hold"\} /);
+    const heldS = Number(held!.slice(held!.lastIndexOf(' ') + 1));
+    expect(heldS).toBeGreaterThanOrEqual(0.2);
+    expect(heldS).toBeLessThan(HOLD_S);
+    expect(await metric(t, 'quantrac_db_connection_waiting{lane="interactive"}')).toBeGreaterThanOrEqual(1);
+    await Promise.all([hold.done, queued]);
+    const after = (await t.api<string>('GET', '/metrics')).body;
+    expect(after).not.toMatch(/quantrac_db_connection_held_seconds\{[^}]*label="test hold"/);
+  }, 60_000);
 });
 
 describe('draining deferred rows', () => {
