@@ -41,9 +41,7 @@ export function heldByOtherWork(gate: DbGate, forMs = 0): boolean {
  * the connection, without an answer or an error, for as long as the network stays down.
  */
 export function overdueHolder(gate: DbGate, limitMs: number): { label: string; ms: number } | undefined {
-  if (limitMs <= 0) return undefined;
-  const h = gate.holder();
-  return h !== undefined && h.lane !== 'ingest' && h.ms >= limitMs ? h : undefined;
+  return limitMs > 0 && heldByOtherWork(gate, limitMs) ? gate.holder() : undefined;
 }
 
 /**
