@@ -347,3 +347,9 @@ export function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line ? Number(line.split(' ')[1]) : NaN;
 }
+
+/** `what`, or a rejection with `message` (default: no answer within `ms` ms) once `ms` have passed; the timer is cleared either way. */
+export function within<T>(what: Promise<T>, ms: number, message = `no answer within ${ms} ms`): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([what, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}

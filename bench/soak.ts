@@ -32,7 +32,7 @@ import { startEmbeddedDatabase } from '../store/embedded/index.js';
 import { localIso, tempDataDir } from '../test/helpers/app.js';
 import { freePort, login, registerStation, startChildApp } from '../test/helpers/child-app.js';
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
-import { metricValue } from './lib.js';
+import { metricValue, within } from './lib.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -329,10 +329,6 @@ interface Sample {
 const samples: Sample[] = [];
 /** A sample's read (the app's /healthz, its /metrics, the database worker's memory) not answered in this long is given up (and named in the sample). */
 const SAMPLE_READ_TIMEOUT_MS = 10_000;
-function within<T>(what: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([what, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}
 /**
  * Publishes an mqtt.js client holds back (none of it in its typings): its offline queue, and the
  * publishes waiting while it resends its stored in-flight messages after a reconnect (one at a

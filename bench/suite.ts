@@ -61,6 +61,7 @@ import {
   runLoad,
   threadCount,
   wasmResidentMb,
+  within,
 } from './lib.js';
 import { measureCompiledStartup } from './startup-compiled.js';
 import { fixedRate } from './fixed-rate.js';
@@ -378,13 +379,7 @@ async function fleet(dataDir: string, stationIds: string[]) {
     let rssMax = rss0;
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssMb(pid) || 0)), 500);
     const connectLimitMs = 300_000;
-    let connectTimer: NodeJS.Timeout | undefined;
-    const { connectMs } = await Promise.race([
-      run.connected,
-      new Promise<never>(
-        (_, reject) => (connectTimer = setTimeout(() => reject(new Error(`${stationIds.length} stations not connected within ${connectLimitMs} ms`)), connectLimitMs)),
-      ),
-    ]).finally(() => clearTimeout(connectTimer));
+    const { connectMs } = await within(run.connected, connectLimitMs, `${stationIds.length} stations not connected within ${connectLimitMs} ms`);
     const cpu = cpuSampler(run.child.pid, pid);
     await new Promise((r) => setTimeout(r, P.fleetMs));
     const usage = cpu.stop();
