@@ -108,6 +108,10 @@ describe('an external database that stops', () => {
     // the network dropped) rows deferred behind it for that long: degraded either way
     await until(() => t.app.ingest.storage.degraded, 'storage to turn degraded');
     expect(t.app.ingest.storage).toMatchObject({ degraded: true, spoolRows: 5 });
+    // the health probe gets no answer either: unreachable (503), not merely busy
+    const health = await t.api<{ status: string; database: string }>('GET', '/healthz', undefined, null);
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ status: 'degraded', database: 'unreachable' });
     await proxy.restore();
     await until(() => !t.app.ingest.storage.degraded, 'storage to recover');
     expect((await storedRows(s.id)).map((r) => r.value)).toEqual([0, 1, 2, 3, 4]);
@@ -137,6 +141,11 @@ describe('an external database that stops', () => {
     await until(() => t.app.ingest.storage.degraded, 'storage to turn degraded');
     expect(t.app.ingest.storage.reason).toMatch(/test statement has held the connection/);
     expect(storageEvents.at(-1)).toMatchObject({ degraded: true });
+    // /healthz's probe waited behind it: held past writeTimeoutMs, that is unreachable, and named
+    const health = await t.api<{ database: string; databaseHeldBy: { lane: string; label: string; seconds: number } }>('GET', '/healthz', undefined, null);
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ database: 'unreachable', databaseHeldBy: { lane: 'background', label: 'test statement' } });
+    expect(health.body.databaseHeldBy.seconds).toBeGreaterThanOrEqual(1.5);
     await proxy.restore();
     expect(await stuck).toBe('failed');
     await until(() => !t.app.ingest.storage.degraded, 'storage to recover');

@@ -1,7 +1,8 @@
 /**
  * @module dashboard/server/routes/ops
  *   GET /healthz                → { status, database, mode, uptimeSeconds, storage }
- *                                 status 'degraded' when the database is unreachable (503) or
+ *                                 status 'degraded' when the database is unreachable (503), busy (a statement
+ *                                 holds its connection past the probe's 3 s: databaseHeldBy names it; 200) or
  *                                 acknowledged readings wait in the local spool (200);
  *                                 storage = { degraded, reason, since, spoolBytes, spoolMaxBytes, spoolRows }
  *                                 notifications = { status, failing: [{ contactPointId, name, channel, failures, lastError, since }] }
@@ -11,9 +12,9 @@
  *   GET /metrics                → Prometheus text format
  *   GET /api/v1/quarantine      (admin) ?station=&before=&limit= → refused payloads with their reasons
  */
-import { createError } from '../../lib/errors.js';
 import type { FastifyInstance } from 'fastify';
 import { listQuarantine } from '../../store/quarantine.js';
+import { probeDatabase } from '../../store/health-probe.js';
 import { requireRole } from '../plugins/auth.js';
 import type { HttpDeps } from '../index.js';
 import { BEFORE, FREE_OBJECT, LIMIT, NEXT, TIME } from '../schemas/common.js';
@@ -23,7 +24,18 @@ const HEALTH = {
   required: ['status', 'database', 'mode', 'uptimeSeconds'],
   properties: {
     status: { enum: ['ok', 'degraded'] },
-    database: { enum: ['ok', 'unreachable'] },
+    database: {
+      enum: ['ok', 'busy', 'unreachable'],
+      description:
+        'ok: SELECT 1 answered within 3 s; busy: it waited 3 s for the connection a statement holds (named in databaseHeldBy; 200, status degraded); unreachable: no answer (503), or the connection held past the bound (DB_WRITE_TIMEOUT_MS on a server, 60 s embedded)',
+    },
+    databaseHeldBy: {
+      type: 'object',
+      required: ['lane', 'label', 'seconds'],
+      additionalProperties: false,
+      description: 'with busy (and unreachable behind a statement held too long): the statement holding the database connection',
+      properties: { lane: { type: 'string' }, label: { type: 'string' }, seconds: { type: 'number' } },
+    },
     mode: { type: 'string', description: 'embedded or server' },
     uptimeSeconds: { type: 'integer' },
     storage: { ...FREE_OBJECT, description: 'the ingest spool: degraded, reason, since, spoolBytes, spoolMaxBytes, spoolRows' },
@@ -58,6 +70,11 @@ const QUARANTINE = {
   },
 } as const;
 
+/** How long /healthz waits for SELECT 1, ms. */
+const PROBE_TIMEOUT_MS = 3000;
+/** On the embedded database, a statement holding its one connection this long makes it unreachable rather than busy, ms. */
+const EMBEDDED_BUSY_LIMIT_MS = 60_000;
+
 export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const { db, metrics, tokens } = deps;
   const started = Date.now();
@@ -73,29 +90,24 @@ export async function opsRoutes(app: FastifyInstance, deps: HttpDeps): Promise<v
       },
     },
     async (_request, reply) => {
-      let database: 'ok' | 'unreachable' = 'ok';
-      try {
-        // A blackholed server never answers: give up after a few seconds rather than hang the probe.
-        let timer: NodeJS.Timeout | undefined;
-        const probe = db.query('SELECT 1').finally(() => clearTimeout(timer));
-        // If the timeout wins, the probe's late failure must still be handled.
-        probe.catch((err: unknown) => app.log.debug({ err }, 'health check: late database answer'));
-        await Promise.race([
-          probe,
-          new Promise((_, reject) => (timer = setTimeout(() => reject(createError('QT_ERR_STORE_UNAVAILABLE', 'no answer to SELECT 1 within 3 s')), 3000))),
-        ]);
-      } catch (err) {
-        database = 'unreachable';
-        app.log.warn({ err }, 'health check: database unreachable');
-      }
+      const probe = await probeDatabase(db, {
+        timeoutMs: PROBE_TIMEOUT_MS,
+        // a server: the bound after which ingest counts an unanswered insert as an outage (ingest/defer.ts)
+        busyLimitMs: db.mode === 'server' ? deps.config.store.writeTimeoutMs : EMBEDDED_BUSY_LIMIT_MS,
+        onLateError: (err) => app.log.debug({ err }, 'health check: late database answer'),
+      });
+      const database = probe.state;
+      if (database === 'unreachable') app.log.warn({ error: probe.error, heldBy: probe.heldBy }, 'health check: database unreachable');
+      else if (database === 'busy') app.log.info({ heldBy: probe.heldBy }, 'health check: database busy');
       const storage = deps.ingest?.storage;
       const notifications = deps.notifier?.health();
       const jobs = deps.jobs?.status();
       const degraded = database !== 'ok' || storage?.degraded === true || notifications?.status === 'degraded' || jobs?.degraded === true;
-      reply.code(database === 'ok' ? 200 : 503);
+      reply.code(database === 'unreachable' ? 503 : 200);
       return {
         status: degraded ? 'degraded' : 'ok',
         database,
+        ...(probe.heldBy ? { databaseHeldBy: probe.heldBy } : {}),
         mode: db.mode,
         uptimeSeconds: Math.round((Date.now() - started) / 1000),
         ...(storage ? { storage: { ...storage, since: storage.since === null ? null : new Date(storage.since).toISOString() } } : {}),
