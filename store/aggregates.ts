@@ -120,7 +120,7 @@ const RAW_COUNTS = `count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER
              count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 4) AS n_maintenance,
              count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged, count(*) FILTER (WHERE review >= 10) AS n_invalidated`;
 
-/** The counts every aggregate query ends with, in this order (packed after the aggregates' values). */
+/** The counts every aggregate query ends with, in the order AggregateColumns.counts holds them (packed as COMMON and RARE below). */
 const COUNT_COLUMNS = ['counted', 'n_valid', 'n_flagged', 'n_invalidated', 'n_calibrating', 'n_fault', 'n_maintenance'] as const;
 /** The index of each count in a row of AggregateColumns.counts. */
 export const COUNT = { counted: 0, valid: 1, flagged: 2, invalidated: 3, calibrating: 4, fault: 5, maintenance: 6 } as const;
@@ -202,12 +202,12 @@ function packed(sql: string, aggCount: number, same: SameAsValid): string {
   const common = COMMON.filter((c) => !(c === 'counted' && same.counted)).map(countExpr);
   const rare = RARE.map(countExpr);
   const negative = (e: string) => e.startsWith('coalesce(n_maintenance');
-  const flagged = `(${rare.join(' | ')}) <> 0`;
+  const hasRare = `(${rare.join(' | ')}) <> 0`;
   const marked = [`(-1 - ${common[0]!})`, ...common.slice(1)];
   const row = [
     `float8send(date_part('epoch', bucket))`,
     ...Array.from({ length: aggCount }, (_, i) => (same.aggs[i] ? '' : `float8send(coalesce(a${i}::float8, 'NaN'))`)),
-    `CASE WHEN ${flagged} THEN ${int4Pairs([...marked, ...rare], negative).join(' || ')} ELSE ${int4Pairs(common, negative).join(' || ')} END`,
+    `CASE WHEN ${hasRare} THEN ${int4Pairs([...marked, ...rare], negative).join(' || ')} ELSE ${int4Pairs(common, negative).join(' || ')} END`,
   ].filter((e) => e !== '');
   return `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(${row.join(' || ')}, ''::bytea), 'base64') AS bin FROM (${sql}) g`;
 }

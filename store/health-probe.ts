@@ -54,12 +54,13 @@ export async function probeDatabase(db: Db, { timeoutMs, busyLimitMs, onLateErro
   const outcome = await Promise.race([
     probe.then(
       () => 'answered' as const,
-      (err: unknown) => (err === WITHDRAWN ? ('withdrawn' as const) : ('failed' as const)),
+      (err: unknown) => (err === WITHDRAWN ? ('withdrawn' as const) : err instanceof Error ? err : createError('QT_ERR_STORE_UNAVAILABLE', String(err))),
     ),
     new Promise<'running'>((resolve) => setImmediate(() => resolve('running'))),
   ]);
   if (outcome === 'running') probe.catch((err: unknown) => onLateError?.(err));
   if (outcome === 'answered') return { state: 'ok' };
+  if (outcome instanceof Error) return { state: 'unreachable', error: outcome.message };
   if (outcome !== 'withdrawn' || !holder) return { state: 'unreachable', error: `no answer to SELECT 1 within ${timeoutMs / 1000} s` };
   const heldBy = { lane: holder.lane, label: holder.label, seconds: Math.round(holder.ms / 100) / 10 };
   if (busyLimitMs > 0 && holder.ms >= busyLimitMs) {
