@@ -35,16 +35,6 @@ export function heldByOtherWork(gate: DbGate, forMs = 0): boolean {
 }
 
 /**
- * The statement that has held the connection for `limitMs` or longer while deferred rows wait, if
- * any: with an external server (`writeTimeoutMs` > 0) an insert not answered in that long counts as
- * unreachable, and so does a deferral that long, since a statement stuck on a dropped network holds
- * the connection, without an answer or an error, for as long as the network stays down.
- */
-export function overdueHolder(gate: DbGate, limitMs: number): { label: string; ms: number } | undefined {
-  return limitMs > 0 && heldByOtherWork(gate, limitMs) ? gate.holder() : undefined;
-}
-
-/**
  * Watches one insert: after `afterMs`, while another lane's statement holds the connection and
  * `canSpool()` allows, the signal is aborted.
  * @example const watch = watchDeferral(db.gate, 100, () => spool.bytes < spool.maxBytes / 2)

@@ -56,7 +56,7 @@ import { replaySpool } from './replay.js';
 import { spoolBatch } from './spool-batch.js';
 import type { Spool } from './spool.js';
 import { createStorageStateTracker, isUnreachable, type StorageState } from './storage-state.js';
-import { heldByOtherWork, overdueHolder, watchDeferral } from './defer.js';
+import { heldByOtherWork, watchDeferral } from './defer.js';
 import { createError } from '../lib/errors.js';
 import { mergeQc } from './qc-evaluator.js';
 import type { CommittedBatch, PendingWrite, QcOutcome, WriteRow } from './write-types.js';
@@ -194,9 +194,14 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
     replayTimer.unref();
   }
 
-  /** Deferred rows behind a statement held past writeTimeoutMs: an outage from now on (server mode). */
+  /**
+   * Deferred rows behind a statement held past writeTimeoutMs: an outage from now on (server mode).
+   * An insert not answered in that long counts as unreachable, and so does a deferral that long: a
+   * statement stuck on a dropped network holds the connection, without an answer or an error, for
+   * as long as the network stays down.
+   */
   function markOverdueDeferral(): void {
-    const h = storage.deferredOnly ? overdueHolder(database.gate, writeTimeoutMs) : undefined;
+    const h = storage.deferredOnly ? database.gate.overdue(writeTimeoutMs, 'ingest') : undefined;
     if (h === undefined) return;
     storage.markUnreachable(
       createError(

@@ -186,6 +186,12 @@ describe('database connection gate', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(db.gate.holder()).toMatchObject({ lane: 'background', label: 'background' });
     expect(db.gate.holder()!.ms).toBeGreaterThanOrEqual(15);
+    // overdue past a bound it has passed, not past one it has not, nor with no bound, nor when its lane is excepted
+    expect(db.gate.overdue(10)).toMatchObject({ lane: 'background', label: 'background' });
+    expect(db.gate.overdue(60_000)).toBeUndefined();
+    expect(db.gate.overdue(0)).toBeUndefined();
+    expect(db.gate.overdue(10, 'background')).toBeUndefined();
+    expect(db.gate.overdue(10, 'ingest')).toMatchObject({ lane: 'background' });
     const withdrawn = new AbortController();
     const reason = new Error('deferred');
     const commit = db.lane('ingest').query('SELECT 2', [], { signal: withdrawn.signal });

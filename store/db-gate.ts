@@ -73,6 +73,12 @@ export interface DbGate {
   acquire(lane: Lane, label?: string, signal?: AbortSignal): Promise<void>;
   /** The oldest hold running now: its lane, label and how long it has held the slot (ms); undefined when none. */
   holder(): { lane: Lane; label: string; ms: number } | undefined;
+  /**
+   * The oldest hold when it has run for `limitMs` or longer (and is not `except`'s): a statement
+   * past the bound after which the database counts as unreachable (ingest's deferral, the health
+   * probe). Undefined when none is, or when `limitMs` ≤ 0 (no bound).
+   */
+  overdue(limitMs: number, except?: Lane): { lane: Lane; label: string; ms: number } | undefined;
   release(lane: Lane): void;
   /** Slot hold times per lane since the start (for benchmarks: what kept the connection). */
   holds(lane: Lane): Readonly<LaneHolds>;
@@ -268,6 +274,11 @@ export function createDbGate({ slots, agedMs = 1000, backgroundShare = 1, ingest
     holder() {
       const h = oldestHold();
       return h && { lane: h.lane, label: h.label, ms: performance.now() - h.t0 };
+    },
+    overdue(limitMs, except) {
+      if (limitMs <= 0) return undefined;
+      const h = this.holder();
+      return h !== undefined && h.lane !== except && h.ms >= limitMs ? h : undefined;
     },
     release(lane) {
       const now = performance.now();

@@ -50,6 +50,7 @@ export async function probeDatabase(db: Db, { timeoutMs, busyLimitMs, onLateErro
   // Time is up. Withdrawn at once if it still waited for a connection (the gate rejects in the
   // abort's listener), otherwise it was sent and runs on without an answer.
   const holder = db.gate.holder();
+  const overdue = db.gate.overdue(busyLimitMs);
   withdraw.abort(WITHDRAWN);
   const outcome = await Promise.race([
     probe.then(
@@ -63,7 +64,7 @@ export async function probeDatabase(db: Db, { timeoutMs, busyLimitMs, onLateErro
   if (outcome instanceof Error) return { state: 'unreachable', error: outcome.message };
   if (outcome !== 'withdrawn' || !holder) return { state: 'unreachable', error: `no answer to SELECT 1 within ${timeoutMs / 1000} s` };
   const heldBy = { lane: holder.lane, label: holder.label, seconds: Math.round(holder.ms / 100) / 10 };
-  if (busyLimitMs > 0 && holder.ms >= busyLimitMs) {
+  if (overdue) {
     return { state: 'unreachable', heldBy, error: `the database connection has been held by ${holder.label} for ${heldBy.seconds} s without an end` };
   }
   return { state: 'busy', heldBy };
