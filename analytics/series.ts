@@ -9,7 +9,7 @@
 import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
-import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, type AggName, type AggregateSource } from '../store/analytics.js';
+import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, QUANTILES, type AggName, type AggregateSource } from '../store/analytics.js';
 import { COUNT, COUNTS, aggregateColumns } from '../store/aggregates.js';
 import { caggReader } from '../store/cagg-source.js';
 import type { AnswerCache } from './answer-cache.js';
@@ -30,6 +30,8 @@ export interface SeriesRequest {
   bucket: Bucket;
   aggs: readonly AggName[];
   quality: 'valid' | 'all';
+  /** median and percentiles from the raw readings (exact) rather than the aggregates' sketches (estimated) */
+  exact?: boolean;
   now: number;
 }
 
@@ -109,7 +111,11 @@ function integerJson(n: number): string {
 
 /** Chooses the source that answers exactly: aggregates for whole hours/days/months of valid data, raw otherwise. */
 function chooseSource(req: SeriesRequest, offsetMs: number, timezone: string): AggregateSource {
-  const needsRaw = req.quality === 'all' || req.aggs.some((a) => !CAGG_AGGS.has(a)) || offsetMs % HOUR !== 0 || (req.bucket.kind === 'fixed' && req.bucket.ms % HOUR !== 0);
+  const needsRaw =
+    req.quality === 'all' ||
+    req.aggs.some((a) => !CAGG_AGGS.has(a) || (req.exact === true && QUANTILES[a] !== undefined)) ||
+    offsetMs % HOUR !== 0 ||
+    (req.bucket.kind === 'fixed' && req.bucket.ms % HOUR !== 0);
   if (needsRaw) return 'raw';
   if (req.bucket.kind === 'aqiday') return 'hourly';
   if (timezone !== DAILY_AGGREGATE_TIMEZONE) return 'hourly';

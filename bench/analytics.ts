@@ -139,6 +139,18 @@ try {
   await client.time(yearUrl('1mo'), auth, 1);
   const monthly = summary((await client.time(yearUrl('1mo'), auth, RUNS)).ms);
   const monthlyNew = await askedNew((order) => yearUrl('1mo').replace(yearIds.join(','), order.join(',')), yearIds);
+  // medians and percentiles: estimated from the aggregates' quantile sketches (store/sketches.ts), asked new
+  const quantileUrl = hourlyUrl.replace('agg=avg,min,max,count', 'agg=median,p95,p98');
+  const quantileCheck = (await (await fetch(quantileUrl, { headers: auth })).json()) as { source: string; quantiles: string; series: Array<{ data: unknown[] }> };
+  if (quantileCheck.series?.length !== 1000 || quantileCheck.quantiles !== 'estimated')
+    throw new Error(`unexpected quantile answer: ${JSON.stringify(quantileCheck).slice(0, 300)}`);
+  const hourlyQuantiles = await askedNew((order) => quantileUrl.replace(ids.join(','), order.join(',')), ids);
+  const yearQuantileUrl = yearUrl('1d').replace('agg=avg,min,max,count', 'agg=median,p95,p98');
+  const yearQuantileCheck = (await (await fetch(yearQuantileUrl, { headers: auth })).json()) as { source: string };
+  const yearlyQuantiles = await askedNew((order) => yearQuantileUrl.replace(yearIds.join(','), order.join(',')), yearIds);
+  // the same hourly quantiles computed exactly from the 1.44 M raw rows (exact=true), for comparison
+  const exactUrl = `${quantileUrl}&exact=true`;
+  const exactHourly = summary((await client.time(exactUrl, auth, quick ? 2 : 5)).ms);
 
   // export: the 1-day fleet (1.44 M rows) as CSV
   // the app's process RSS (its database worker included) sampled every 100 ms while the client reads
@@ -166,6 +178,11 @@ try {
   console.log(
     `| monthly avg,min,max,count: 1 year × ${YEAR_STATIONS} stations × 10 metrics (${monthCheck.series[0]!.data.length} buckets each) | ${monthly.p50} | ${monthly.p95} | ${monthlyNew.p50} | ${monthlyNew.p95} | ${monthCheck.source} |`,
   );
+  console.log(`| hourly median,p95,p98 (estimated): 1 day × 100 stations × 10 metrics | | | ${hourlyQuantiles.p50} | ${hourlyQuantiles.p95} | ${quantileCheck.source} |`);
+  console.log(
+    `| daily median,p95,p98 (estimated): 1 year × ${YEAR_STATIONS} stations × 10 metrics | | | ${yearlyQuantiles.p50} | ${yearlyQuantiles.p95} | ${yearQuantileCheck.source} |`,
+  );
+  console.log(`| hourly median,p95,p98 (exact=true): 1 day × 100 stations × 10 metrics | | | ${exactHourly.p50} | ${exactHourly.p95} | raw |`);
   console.log(
     `\nExport CSV: ${(lines - 1).toLocaleString('en')} rows in ${exportS.toFixed(1)} s = ${Math.round((lines - 1) / exportS).toLocaleString('en')} rows/s (the app's RSS peak ${Math.round(rssPeak / 1e6)} MB)`,
   );

@@ -20,7 +20,7 @@ export const ANALYST_RELATIONS: ReadonlyArray<{ name: string; what: string }> = 
     name: 'readings',
     what: 'every reading: station_id, metric, ts, value, quality (0 valid, 1 calibrating, 2 fault, 3 out_of_range, 4 maintenance), qc (bits of the automatic checks), review (1 restored, 10+ invalidated)',
   },
-  { name: 'readings_hourly', what: 'hourly avg/min/max/sum and counts per station and metric (validated readings; continuous aggregate)' },
+  { name: 'readings_hourly', what: 'hourly avg/min/max/sum, counts and a quantile sketch per station and metric (validated readings; continuous aggregate)' },
   { name: 'readings_daily', what: 'the same per local day (Asia/Ho_Chi_Minh), built on readings_hourly' },
   { name: 'readings_monthly', what: 'the same per local month (Asia/Ho_Chi_Minh), built on readings_daily' },
   { name: 'stations', what: 'stations: id, name, profile_id, lat, lon, province, public flags' },

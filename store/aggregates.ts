@@ -13,6 +13,7 @@ import { validatedSql } from '../domain/validation/codes.js';
 import { createError } from '../lib/errors.js';
 import { caggReader, type CaggReader } from './cagg-source.js';
 import type { Db } from './db.js';
+import { lineQuantiles, sketchLineSql, type SketchLayout } from './sketches.js';
 
 /** The validated predicate on an unqualified `readings` row. */
 const VALID = validatedSql();
@@ -20,10 +21,14 @@ const VALID = validatedSql();
 export const AGG_NAMES = ['avg', 'min', 'max', 'sum', 'count', 'stddev', 'median', 'p95', 'p98'] as const;
 export type AggName = (typeof AGG_NAMES)[number];
 /**
- * Aggregates the continuous aggregates can answer; the others need raw rows. All exactly but
- * stddev, which comes from the sum of squares (see STDDEV_CANCELLED).
+ * Aggregates the continuous aggregates can answer (all of them): exactly but stddev, which comes
+ * from the sum of squares (see STDDEV_CANCELLED), and the quantiles (QUANTILES), estimated from
+ * their sketches within QUANTILE_RELATIVE_ERROR (store/sketches.ts).
  */
-export const CAGG_AGGS: ReadonlySet<AggName> = new Set(['avg', 'min', 'max', 'sum', 'count', 'stddev']);
+export const CAGG_AGGS: ReadonlySet<AggName> = new Set(AGG_NAMES);
+
+/** The quantile each quantile aggregate asks for (percentile_cont over raw rows; sketches from the continuous aggregates). */
+export const QUANTILES: Partial<Record<AggName, number>> = { median: 0.5, p95: 0.95, p98: 0.98 };
 
 /**
  * The sample standard deviation from n, Σx and Σx² (the continuous aggregates keep all three):
@@ -68,17 +73,16 @@ export interface AggregateQuery {
   ownBuckets?: boolean;
 }
 
-const PERCENTILES: Partial<Record<AggName, number>> = { median: 0.5, p95: 0.95, p98: 0.98 };
-
 function rawAggExpr(a: AggName, col = 'value', cond = 'counted'): string {
-  const p = PERCENTILES[a];
+  const p = QUANTILES[a];
   if (p !== undefined) return `percentile_cont(${p}) WITHIN GROUP (ORDER BY ${col}) FILTER (WHERE ${cond})`;
   const fn = a === 'stddev' ? 'stddev_samp' : a;
   return `${fn}(${col}) FILTER (WHERE ${cond})`;
 }
 
-/** The continuous aggregates' columns re-bucketed: avg is weighted by the valid count. */
+/** The continuous aggregates' columns re-bucketed: avg is weighted by the valid count; a quantile is NULL here (it comes from the sketch column, `sketchColumn`). */
 function caggAggExpr(a: AggName): string {
+  if (QUANTILES[a] !== undefined) return 'NULL::float8';
   switch (a) {
     case 'avg':
       return 'sum(sum) / NULLIF(sum(n_valid), 0)';
@@ -99,6 +103,7 @@ function caggAggExpr(a: AggName): string {
 
 /** A continuous aggregate's row as one bucket: the same values caggAggExpr gives over that single row. */
 function caggRowExpr(a: AggName): string {
+  if (QUANTILES[a] !== undefined) return 'NULL::float8';
   switch (a) {
     case 'avg':
       return 'sum / NULLIF(n_valid, 0)';
@@ -146,14 +151,15 @@ export interface AggregateColumns {
 }
 
 /**
- * What a packed row leaves out because it equals the valid count: on a continuous aggregate
+ * What a packed row leaves out. Because it equals the valid count: on a continuous aggregate
  * (re-grouped or not) the counted readings and the `count` aggregate are n_valid. Each value
- * left out is a column less for the database to write (a tenth of the packing).
+ * left out is a column less for the database to write (a tenth of the packing). And the
+ * quantiles of a continuous aggregate, which come from the sketch lines instead.
  */
 interface SameAsValid {
   counted: boolean;
-  /** per aggregate */
-  aggs: boolean[];
+  /** per aggregate: 'valid' (= n_valid), 'sketch' (estimated from the row's sketch line) or 'packed' */
+  aggs: Array<'valid' | 'sketch' | 'packed'>;
 }
 
 /** Counts always packed (n_valid first: its sign says whether RARE follows), `counted` only where `same` does not leave it out. */
@@ -206,16 +212,17 @@ function packed(sql: string, aggCount: number, same: SameAsValid): string {
   const marked = [`(-1 - ${common[0]!})`, ...common.slice(1)];
   const row = [
     `float8send(date_part('epoch', bucket))`,
-    ...Array.from({ length: aggCount }, (_, i) => (same.aggs[i] ? '' : `float8send(coalesce(a${i}::float8, 'NaN'))`)),
+    ...Array.from({ length: aggCount }, (_, i) => (same.aggs[i] !== 'packed' ? '' : `float8send(coalesce(a${i}::float8, 'NaN'))`)),
     `CASE WHEN ${hasRare} THEN ${int4Pairs([...marked, ...rare], negative).join(' || ')} ELSE ${int4Pairs(common, negative).join(' || ')} END`,
   ].filter((e) => e !== '');
-  return `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(${row.join(' || ')}, ''::bytea), 'base64') AS bin FROM (${sql}) g`;
+  const sketches = same.aggs.includes('sketch') ? `, string_agg(sk, E'\\n') AS sketches` : '';
+  return `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(${row.join(' || ')}, ''::bytea), 'base64') AS bin${sketches} FROM (${sql}) g`;
 }
 
 function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same: SameAsValid): AggregateColumns {
   const lines = keys ? keys.split('\n') : [];
   const n = lines.length;
-  const packedAggs = same.aggs.filter((s) => !s).length;
+  const packedAggs = same.aggs.filter((s) => s === 'packed').length;
   const length = bin?.byteLength ?? 0;
   const mismatch = () => createError('QT_ERR_INTERNAL', `aggregate: ${length} bytes do not hold ${n} rows`);
   // the bytes of a row without its RARE counts, and of those
@@ -232,7 +239,7 @@ function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same:
     o += 8;
     const v = r * aggCount;
     for (let a = 0; a < aggCount; a++) {
-      if (same.aggs[a]) continue;
+      if (same.aggs[a] !== 'packed') continue;
       out.values[v + a] = view.getFloat64(o);
       o += 8;
     }
@@ -256,7 +263,7 @@ function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same:
       out.counts[c + COUNT.maintenance] = view.getInt32(o + 12);
       o += rareSize;
     }
-    for (let a = 0; a < aggCount; a++) if (same.aggs[a]) out.values[v + a] = valid;
+    for (let a = 0; a < aggCount; a++) if (same.aggs[a] === 'valid') out.values[v + a] = valid;
   }
   if (o !== length) throw mismatch();
   return out;
@@ -270,19 +277,36 @@ export async function aggregateColumns(db: Db, q: AggregateQuery, caggs?: CaggRe
   if (q.source !== 'raw') caggs ??= await caggReader(db);
   const { sql, params } = aggregateSql(q, caggs);
   const cagg = q.source !== 'raw' && !q.hourlyMeans;
-  const same: SameAsValid = { counted: cagg, aggs: q.aggs.map((a) => cagg && a === 'count') };
-  const { rows } = await db.query<{ keys: string | null; bin: string | null }>(packed(sql, q.aggs.length, same), params);
+  const same: SameAsValid = { counted: cagg, aggs: q.aggs.map((a) => (cagg && a === 'count' ? 'valid' : cagg && QUANTILES[a] !== undefined ? 'sketch' : 'packed')) };
+  const { rows } = await db.query<{ keys: string | null; bin: string | null; sketches?: string | null }>(packed(sql, q.aggs.length, same), params);
   const bin = rows[0]?.bin;
-  return unpack(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs.length, same);
+  const out = unpack(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs.length, same);
+  // readings_hourly's own rows send its codes; any other sketch is (code, count) pairs
+  if (same.aggs.includes('sketch')) fillQuantiles(out, rows[0]?.sketches ?? '', q.ownBuckets && q.source === 'hourly' ? 'codes' : 'pairs', q.aggs);
+  return out;
 }
 
-/** The query of `q`: columns station_id, metric, bucket, the aggregates a0…, then COUNT_COLUMNS. */
+/** The quantile aggregates of each row, estimated from its sketch line (one line per row, in the rows' order). */
+function fillQuantiles(out: AggregateColumns, sketches: string, layout: SketchLayout, aggs: readonly AggName[]): void {
+  const lines = out.rows === 0 ? [] : sketches.split('\n');
+  if (lines.length !== out.rows) throw createError('QT_ERR_INTERNAL', `aggregate: ${lines.length} sketches for ${out.rows} rows`);
+  const asked = aggs.flatMap((a, i) => (QUANTILES[a] === undefined ? [] : [{ i, q: QUANTILES[a] }]));
+  const qs = asked.map((x) => x.q);
+  const one = new Float64Array(qs.length);
+  for (let r = 0; r < out.rows; r++) {
+    lineQuantiles(lines[r]!, layout, qs, one, 0, 1);
+    for (let k = 0; k < asked.length; k++) out.values[r * out.aggCount + asked[k]!.i] = one[k]!;
+  }
+}
+
+/** The query of `q`: columns station_id, metric, bucket, the aggregates a0…, then COUNT_COLUMNS, then (a continuous aggregate's quantiles) the sketch line sk. */
 function aggregateSql(q: AggregateQuery, caggs: CaggReader | undefined): { sql: string; params: unknown[] } {
   // a continuous aggregate's rows: its materialized hypertable before the watermark, the view after it (store/cagg-source.ts)
   const from = (source: Exclude<AggregateSource, 'raw'>) => caggs?.fromItem(VIEWS[source], q.from, q.to) ?? VIEWS[source];
   const params: unknown[] = [q.stationIds, q.metrics, q.from, q.to];
   const where = `station_id = ANY($1::text[]) AND metric = ANY($2::text[])`;
   const named = (exprs: string[]) => exprs.map((e, i) => `${e} AS a${i}`).join(', ');
+  const quantiles = q.aggs.some((a) => QUANTILES[a] !== undefined);
   let sql: string;
   if (q.hourlyMeans) {
     // Hourly means first (hour-ending labels 01:00…24:00 fall in the day), then the day's statistics over them.
@@ -314,14 +338,18 @@ function aggregateSql(q: AggregateQuery, caggs: CaggReader | undefined): { sql: 
     params.push(q.interval, q.timezone);
   } else if (q.ownBuckets) {
     // the view's own buckets: its rows as they are (grouping each alone again gives the same values)
+    const sk = quantiles ? `, ${sketchLineSql('min', 'max', 'sketch')} AS sk` : '';
     sql = `SELECT station_id, metric, bucket, ${named(q.aggs.map(caggRowExpr))},
-             n_valid AS counted, n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated
+             n_valid AS counted, n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated${sk}
            FROM ${from(q.source)} WHERE ${where} AND bucket >= $3 AND bucket < $4`;
   } else {
+    // the sketches of a wider bucket merged in the database into (code, count) pairs (migration 011)
+    const merge = q.source === 'hourly' ? 'qt_sketch_of_codes' : 'qt_sketch_merge';
+    const sk = quantiles ? `, ${sketchLineSql('min(min)', 'max(max)', `${merge}(sketch)`)} AS sk` : '';
     sql = `SELECT station_id, metric, time_bucket($5::interval, bucket, $6::text) AS bucket, ${named(q.aggs.map(caggAggExpr))},
              sum(n_valid)::int8 AS counted, sum(n_valid)::int8 AS n_valid, sum(n_calibrating)::int8 AS n_calibrating,
              sum(n_fault)::int8 AS n_fault, sum(n_maintenance)::int8 AS n_maintenance, sum(n_flagged)::int8 AS n_flagged,
-             sum(n_invalidated)::int8 AS n_invalidated
+             sum(n_invalidated)::int8 AS n_invalidated${sk}
            FROM ${from(q.source)} WHERE ${where} AND bucket >= $3 AND bucket < $4
            GROUP BY 1, 2, 3`;
     params.push(q.interval, q.timezone);

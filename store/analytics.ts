@@ -25,7 +25,7 @@ export const DAILY_AGGREGATE_TIMEZONE = DEFAULT_TIME_ZONE;
 export const DAILY_AGGREGATE_TIMEZONE_OFFSET_MS = zoneOffsetMs(DAILY_AGGREGATE_TIMEZONE, Date.UTC(2000, 0, 1));
 
 // The bucketed aggregates live in store/aggregates.ts; their names are part of this module's API.
-export { AGG_NAMES, CAGG_AGGS, type AggName, type AggregateQuery, type AggregateSource } from './aggregates.js';
+export { AGG_NAMES, CAGG_AGGS, QUANTILES, type AggName, type AggregateQuery, type AggregateSource } from './aggregates.js';
 
 // ---------------------------------------------------------------------------------------------
 // Series spans

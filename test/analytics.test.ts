@@ -79,10 +79,10 @@ describe('aggregates on the local calendar', () => {
     expect(month.body.series[0]!.data).toHaveLength(1);
     expect(month.body.series[0]!.data[0]).toMatchObject({ local: '2026-03-01T00:00:00+07:00', end: '2026-03-31T17:00:00.000Z', values: { count: 4 } });
 
-    // the same from raw rows (median forces the raw table) agrees
+    // the same from raw rows (an exact median asks for the raw table) agrees
     const raw = await t.inject<SeriesBody>(
       'GET',
-      '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,median&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00',
+      '/api/v1/stations/AN-A/readings?metric=pm25&bucket=1d&agg=count,median&exact=true&from=2026-03-10T00:00:00%2B07:00&to=2026-03-12T00:00:00%2B07:00',
     );
     expect(raw.body.source).toBe('raw');
     expect(raw.body.series[0]!.data.map((b) => b.values)).toEqual([

@@ -22,7 +22,7 @@ import { checksOf, reasonOfReview, validationStateOf } from '../../domain/valida
 import { createError } from '../../lib/errors.js';
 import { localDate, timeZoneOr } from '../../lib/time.js';
 import { levelAt, levelSpans } from '../../analytics/levels.js';
-import { rawPage, type RawKey, type RawRow } from '../../store/analytics.js';
+import { QUANTILES, rawPage, type RawKey, type RawRow } from '../../store/analytics.js';
 import { approvedPeriods } from '../../store/validation-levels.js';
 import type { Station } from '../../store/stations.js';
 import type { HttpDeps } from '../index.js';
@@ -127,7 +127,8 @@ function readingsService(deps: HttpDeps) {
       const bucket = parseBucket(q.bucket);
       const aggs = parseAggs(q.agg);
       const { from, to } = range(q, undefined);
-      const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', now: Date.now() }, answers);
+      const exact = q.exact === true;
+      const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', exact, now: Date.now() }, answers);
       const head = {
         ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
         from: result.from.toISOString(),
@@ -136,6 +137,7 @@ function readingsService(deps: HttpDeps) {
         agg: aggs,
         quality: q.quality ?? 'valid',
         source: result.source,
+        ...(aggs.some((a) => QUANTILES[a] !== undefined) ? { quantiles: result.source === 'raw' ? 'exact' : 'estimated' } : {}),
       };
       // One station's answer is small: objects, serialized by the route's schema (routes/stations.ts).
       if (single) return { ...head, series: JSON.parse(Buffer.concat(result.seriesJson).toString('utf8')) as Series[] };

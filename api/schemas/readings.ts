@@ -25,6 +25,12 @@ export const READINGS_QUERY = {
     description:
       'aggregates: validated readings only (default) or flagged and invalidated ones with a value too; raw: all rows (default) or validated only (station flag valid, not flagged by a check unless restored, not invalidated)',
   },
+  exact: {
+    type: 'boolean',
+    default: false,
+    description:
+      'aggregates: compute median, p95 and p98 from the raw readings (exact, as percentile_cont; ranges limited to ANALYTICS_MAX_RAW_RANGE_DAYS) instead of estimating them from the continuous aggregates’ quantile sketches (within 1 % of the exact value, over any range the aggregates serve)',
+  },
   cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
   limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
 } as const;
@@ -102,6 +108,7 @@ export interface ReadingsQuery {
   bucket?: string;
   agg?: string;
   quality?: 'valid' | 'all';
+  exact?: boolean;
   cursor?: string;
   limit: number;
 }
@@ -118,6 +125,10 @@ export const READINGS_RESPONSE = {
       agg: { type: 'array', items: { type: 'string' } },
       quality: { type: 'string' },
       source: { enum: ['raw', 'hourly', 'daily', 'monthly'] },
+      quantiles: {
+        enum: ['exact', 'estimated'],
+        description: 'when median, p95 or p98 is asked: exact (from the raw readings) or estimated from quantile sketches, within 1 % of the exact value',
+      },
       data: { type: 'array', items: RAW_ROW },
       next: { type: ['string', 'null'] },
       series: SERIES,

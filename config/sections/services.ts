@@ -129,7 +129,7 @@ export const analytics = section('The analyst API and SensorThings: range limits
     default: 92,
     env: 'ANALYTICS_MAX_RAW_RANGE_DAYS',
     unit: 'days',
-    description: 'Longest range for raw readings and for aggregates computed from raw rows (median, percentiles, sub-hour buckets, quality=all)',
+    description: 'Longest range for raw readings and for aggregates computed from raw rows (exact=true quantiles, sub-hour buckets, quality=all)',
   }),
   maxAggregateRangeDays: Type.Integer({
     minimum: 1,
