@@ -23,7 +23,7 @@ export type AggName = (typeof AGG_NAMES)[number];
 /**
  * Aggregates the continuous aggregates can answer (all of them): exactly but stddev, which comes
  * from the sum of squares (see STDDEV_CANCELLED), and the quantiles (QUANTILES), estimated from
- * their sketches within QUANTILE_RELATIVE_ERROR (store/sketches.ts).
+ * their sketches within SKETCH_ALPHA, 1 % (store/sketches.ts).
  */
 export const CAGG_AGGS: ReadonlySet<AggName> = new Set(AGG_NAMES);
 
@@ -151,12 +151,12 @@ export interface AggregateColumns {
 }
 
 /**
- * What a packed row leaves out. Because it equals the valid count: on a continuous aggregate
- * (re-grouped or not) the counted readings and the `count` aggregate are n_valid. Each value
- * left out is a column less for the database to write (a tenth of the packing). And the
- * quantiles of a continuous aggregate, which come from the sketch lines instead.
+ * What a packed row leaves out: what equals the valid count (on a continuous aggregate, re-grouped
+ * or not, the counted readings and the `count` aggregate are n_valid; each value left out is a
+ * column less for the database to write, a tenth of the packing), and a continuous aggregate's
+ * quantiles, which come from the sketch lines instead.
  */
-interface SameAsValid {
+interface PackedLayout {
   counted: boolean;
   /** per aggregate: 'valid' (= n_valid), 'sketch' (estimated from the row's sketch line) or 'packed' */
   aggs: Array<'valid' | 'sketch' | 'packed'>;
@@ -204,7 +204,7 @@ function int4Pairs(exprs: readonly string[], negative: (e: string) => boolean): 
  * array_agg (89 against 55 ms), record_send of each row (100 against 73), grouping each series'
  * rows in the database to send its key once (54 against 44), ordering them (56 against 44).
  */
-function packed(sql: string, aggCount: number, same: SameAsValid): string {
+function packed(sql: string, aggCount: number, same: PackedLayout): string {
   const common = COMMON.filter((c) => !(c === 'counted' && same.counted)).map(countExpr);
   const rare = RARE.map(countExpr);
   const negative = (e: string) => e.startsWith('coalesce(n_maintenance');
@@ -219,7 +219,7 @@ function packed(sql: string, aggCount: number, same: SameAsValid): string {
   return `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(${row.join(' || ')}, ''::bytea), 'base64') AS bin${sketches} FROM (${sql}) g`;
 }
 
-function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same: SameAsValid): AggregateColumns {
+function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same: PackedLayout): AggregateColumns {
   const lines = keys ? keys.split('\n') : [];
   const n = lines.length;
   const packedAggs = same.aggs.filter((s) => s === 'packed').length;
@@ -277,7 +277,7 @@ export async function aggregateColumns(db: Db, q: AggregateQuery, caggs?: CaggRe
   if (q.source !== 'raw') caggs ??= await caggReader(db);
   const { sql, params } = aggregateSql(q, caggs);
   const cagg = q.source !== 'raw' && !q.hourlyMeans;
-  const same: SameAsValid = { counted: cagg, aggs: q.aggs.map((a) => (cagg && a === 'count' ? 'valid' : cagg && QUANTILES[a] !== undefined ? 'sketch' : 'packed')) };
+  const same: PackedLayout = { counted: cagg, aggs: q.aggs.map((a) => (cagg && a === 'count' ? 'valid' : cagg && QUANTILES[a] !== undefined ? 'sketch' : 'packed')) };
   const { rows } = await db.query<{ keys: string | null; bin: string | null; sketches?: string | null }>(packed(sql, q.aggs.length, same), params);
   const bin = rows[0]?.bin;
   const out = unpack(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs.length, same);

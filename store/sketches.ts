@@ -11,10 +11,7 @@
  * answered exactly); the estimates are computed here, where a loop over a few dozen numbers costs
  * nothing, against about 100 µs per row for the same loop as an SQL function on the embedded database.
  */
-import { bucketValue, SKETCH_ALPHA } from '../lib/quantile-sketch.js';
-
-/** How far an estimated quantile may be from the exact one, relative to it (for values of one sign; lib/quantile-sketch.ts). */
-export const QUANTILE_RELATIVE_ERROR = SKETCH_ALPHA;
+import { bucketValue } from '../lib/quantile-sketch.js';
 
 const CODE_OFFSET = 1_100;
 
