@@ -294,7 +294,7 @@ function fillQuantiles(out: AggregateColumns, sketches: string, layout: SketchLa
   const qs = asked.map((x) => x.q);
   const one = new Float64Array(qs.length);
   for (let r = 0; r < out.rows; r++) {
-    lineQuantiles(lines[r]!, layout, qs, one, 0, 1);
+    lineQuantiles(lines[r]!, layout, qs, one);
     for (let k = 0; k < asked.length; k++) out.values[r * out.aggCount + asked[k]!.i] = one[k]!;
   }
 }

@@ -32,13 +32,15 @@ export type SketchLayout = 'codes' | 'pairs';
 
 /**
  * Estimates of the quantiles `qs` (each in [0, 1]) of the values a sketch line counts, written to
- * out[at + i·stride]: interpolated between the order statistics around rank q·(n − 1), as
- * PostgreSQL's percentile_cont over the raw readings, each order statistic estimated by its
- * bucket's value and clamped to the exact min and max. NaN for an empty line.
+ * out[i]: interpolated between the order statistics around rank q·(n − 1), as PostgreSQL's
+ * percentile_cont over the raw readings, each order statistic estimated by its bucket's value and
+ * clamped to the exact min and max. NaN for an empty line. (lib/quantile-sketch's sketchQuantile
+ * takes the order statistic at ⌊q·(n − 1)⌋ without interpolating: the API answers as
+ * percentile_cont does.)
  */
-export function lineQuantiles(line: string, layout: SketchLayout, qs: readonly number[], out: Float64Array, at: number, stride: number): void {
+export function lineQuantiles(line: string, layout: SketchLayout, qs: readonly number[], out: Float64Array): void {
   if (line === '') {
-    for (let i = 0; i < qs.length; i++) out[at + i * stride] = NaN;
+    out.fill(NaN, 0, qs.length);
     return;
   }
   const parts = line.split(',');
@@ -60,12 +62,12 @@ export function lineQuantiles(line: string, layout: SketchLayout, qs: readonly n
   };
   for (let i = 0; i < qs.length; i++) {
     if (n === 0) {
-      out[at + i * stride] = NaN;
+      out[i] = NaN;
       continue;
     }
     const rank = qs[i]! * (n - 1);
     const lo = Math.floor(rank);
     const below = at_(lo);
-    out[at + i * stride] = rank === lo ? below : below + (at_(lo + 1) - below) * (rank - lo);
+    out[i] = rank === lo ? below : below + (at_(lo + 1) - below) * (rank - lo);
   }
 }
