@@ -18,6 +18,8 @@ export interface AnswerRequest {
   aggs: readonly string[];
   quality: string;
   metrics: readonly string[];
+  /** rows or columns (analytics/series.ts) */
+  shape: string;
   now: number;
 }
 
@@ -36,7 +38,7 @@ export interface AnswerZone {
  * another key).
  */
 function answerKey(req: AnswerRequest, zones: readonly AnswerZone[], stationKey: (s: Station) => string): string {
-  const parts: string[] = [req.bucket, req.aggs.join(','), req.quality, req.metrics.join(',')];
+  const parts: string[] = [req.bucket, req.aggs.join(','), req.quality, req.metrics.join(','), req.shape];
   for (const z of zones) {
     parts.push(`${z.timezone}@${z.from}-${z.to}`);
     for (const s of z.stations) parts.push(stationKey(s));

@@ -10,13 +10,15 @@ import type { Config } from '../config/index.js';
 import type { LoadedProfile } from '../device-profiles/index.js';
 import { createError } from '../lib/errors.js';
 import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, QUANTILES, type AggName, type AggregateSource } from '../store/analytics.js';
-import { COUNT, COUNTS, aggregateColumns } from '../store/aggregates.js';
+import { aggregateColumns } from '../store/aggregates.js';
 import { caggReader } from '../store/cagg-source.js';
 import type { AnswerCache } from './answer-cache.js';
 import { cacheEntry } from './series-cache.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { JsonBytes, utf8 } from './json-bytes.js';
+import { stringColumn, writeSeriesColumns } from './series-columns.js';
+import { rowHead, writeSeriesRows } from './series-rows.js';
 import { bucketEnd, bucketStart, localIso, zoneOffsetMs, type Bucket } from './params.js';
 
 const DAY = 86_400_000;
@@ -32,6 +34,8 @@ export interface SeriesRequest {
   quality: 'valid' | 'all';
   /** median and percentiles from the raw readings (exact) rather than the aggregates' sketches (estimated) */
   exact?: boolean;
+  /** rows (default): `data`, an object per bucket; columns: `columns`, an array per field (analytics/series-columns.ts) */
+  shape?: 'rows' | 'columns';
   now: number;
 }
 
@@ -63,13 +67,24 @@ export interface SeriesBucket {
   coverage: Coverage;
 }
 
+/** A series' buckets column by column (shape=columns): the fields of SeriesBucket, an array each; a bucket ends where the next starts. */
+export interface SeriesColumnsJson {
+  ts: string[];
+  day?: string[];
+  values: Partial<Record<AggName, Array<number | null>>>;
+  coverage: { [K in keyof Coverage]: Array<Coverage[K]> };
+}
+
 export interface Series {
   station: string;
   metric: string;
   unit: string;
   intervalSeconds: number;
   timezone: string;
-  data: SeriesBucket[];
+  /** shape=rows */
+  data?: SeriesBucket[];
+  /** shape=columns */
+  columns?: SeriesColumnsJson;
 }
 
 export interface SeriesResult {
@@ -131,25 +146,9 @@ function isOwnBucket(bucket: Bucket, source: AggregateSource): boolean {
   return false;
 }
 
-// The fixed parts of a bucket's JSON, and the most a bucket adds to its head and its values.
 const OPEN_ARRAY = utf8('[');
 const CLOSE_ARRAY = utf8(']');
-const CLOSE_SERIES = utf8(']}');
-const CLOSE_BUCKET = utf8('}}');
-const EXPECTED = utf8('},"coverage":{"expected":');
-const RECEIVED = utf8(',"received":');
-const VALID = utf8(',"valid":');
-const FLAGGED = utf8(',"flagged":');
-const INVALIDATED = utf8(',"invalidated":');
-const CALIBRATING = utf8(',"calibrating":');
-const FAULT = utf8(',"fault":');
-const MAINTENANCE = utf8(',"maintenance":');
-const PERCENT = utf8(',"percent":');
-// the usual bucket: nothing flagged nor invalidated, no fault nor maintenance
-const NONE_FLAGGED = utf8(',"flagged":0,"invalidated":0,"calibrating":');
-const NONE_DOWN = utf8(',"fault":0,"maintenance":0,"percent":');
-const EMPTY_COUNTS = utf8(',"received":0,"valid":0,"flagged":0,"invalidated":0,"calibrating":0,"fault":0,"maintenance":0,"percent":');
-const BUCKET_BYTES = 1 + EXPECTED.length + EMPTY_COUNTS.length + 9 * 22 + CLOSE_BUCKET.length + CLOSE_SERIES.length;
+const CLOSE_OBJECT = utf8('}');
 
 /**
  * Buckets per statement of a large answer: its stations are asked in parts of about this many, so
@@ -232,7 +231,7 @@ export async function aggregateSeries(
   const caggs = zones.some((z) => z.source !== 'raw') ? await caggReader(db) : undefined;
   const entry =
     cache && caggs
-      ? await cacheEntry(db, cache, caggs, { ...req, bucket: req.bucket.text }, zones, (s) => {
+      ? await cacheEntry(db, cache, caggs, { ...req, bucket: req.bucket.text, shape: req.shape ?? 'rows' }, zones, (s) => {
           const profile = profiles.get(s.profileId)!.profile;
           return `${s.id}/${s.profileId}/${req.metrics.map((m) => `${intervalSecondsOf(profile, m)}${profile.metrics[m]?.unit ?? ''}`).join('/')}`;
         })
@@ -267,24 +266,36 @@ export async function aggregateSeries(
   // the JSON of each aggregate's key (`,"avg":`; the first without its comma), and of `values` for a bucket without readings
   const aggKeys = req.aggs.map((a, i) => utf8(`${i === 0 ? '' : ','}${JSON.stringify(a)}:`));
   const emptyValues = utf8(req.aggs.map((a) => `${JSON.stringify(a)}:${a === 'count' ? '0' : 'null'}`).join(','));
-  const aggBytes = aggKeys.reduce((n, k) => n + k.length + 25, 0);
-  // Per zone, per bucket start, once for every series: its index, the bytes of its ts/end/local/day (after a comma but the first), the ms elapsed.
+  const columns = req.shape === 'columns';
+  const aggColumnKeys = req.aggs.map((a, i) => utf8(`${i === 0 ? '' : ','}${JSON.stringify(a)}:[`));
+  const isCount = req.aggs.map((a) => a === 'count');
+  /**
+   * Per zone, per bucket start, once for every series: its index, the bytes of its ts/end/local/day
+   * (after a comma but the first), the ms elapsed; with shape=columns, the ts (and day) columns instead.
+   */
   const bucketsOf = new Map<Zone, { index: Map<number, number>; heads: Buffer[]; elapsed: number[] }>();
   function zoneBuckets(zone: Zone) {
     let b = bucketsOf.get(zone);
     if (b) return b;
     b = { index: new Map(), heads: [], elapsed: [] };
+    const ts: string[] = [];
+    const days: string[] = [];
     for (let i = 0; i < zone.starts.length; i++) {
       const start = zone.starts[i]!;
       const end = bucketEnd(req.bucket, start, zone.offsetMs);
       const local = localIso(start, zone.offsetMs);
       b.index.set(start, i);
-      b.heads.push(
-        utf8(
-          `${i > 0 ? ',' : ''}{"ts":"${new Date(start).toISOString()}","end":"${new Date(end).toISOString()}","local":"${local}"${req.bucket.kind === 'aqiday' ? `,"day":"${local.slice(0, 10)}"` : ''},"values":{`,
-        ),
-      );
+      if (columns) {
+        ts.push(new Date(start).toISOString());
+        days.push(local.slice(0, 10));
+      } else {
+        b.heads.push(rowHead(i, new Date(start).toISOString(), new Date(end).toISOString(), local, req.bucket.kind === 'aqiday' ? local.slice(0, 10) : undefined));
+      }
       b.elapsed.push(elapsedMs(start, end, req.now));
+    }
+    if (columns) {
+      b.heads.push(stringColumn('ts', ts, false));
+      if (req.bucket.kind === 'aqiday') b.heads.push(stringColumn('day', days, true));
     }
     bucketsOf.set(zone, b);
     return b;
@@ -317,7 +328,6 @@ export async function aggregateSeries(
       if (!buckets) found.set(key, (buckets = new Int32Array(starts.length).fill(-1)));
       buckets[i] = r;
     }
-    const { values, counts, aggCount } = cols;
     for (const station of stations) {
       const profile = profiles.get(station.profileId)!.profile;
       for (const metric of req.metrics) {
@@ -326,63 +336,20 @@ export async function aggregateSeries(
         const buckets = found.get(`${station.id}\t${metric}`);
         const unit = profile.metrics[metric]?.unit ?? '';
         const seriesHead = utf8(
-          `${firstSeries ? '' : ','}{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(zone.timezone)},"data":[`,
+          `${firstSeries ? '' : ','}{"station":${JSON.stringify(station.id)},"metric":${JSON.stringify(metric)},"unit":${JSON.stringify(unit)},"intervalSeconds":${integerJson(intervalSeconds)},"timezone":${JSON.stringify(zone.timezone)},${columns ? '' : '"data":['}`,
         );
         firstSeries = false;
         out.reserve(seriesHead.length + 2);
         out.bytes(seriesHead);
-        for (let i = 0; i < starts.length; i++) {
-          const r = buckets ? buckets[i]! : -1;
-          const expected = Math.floor(elapsed[i]! / intervalMs);
-          out.reserve(heads[i]!.length + BUCKET_BYTES + aggBytes);
-          out.bytes(heads[i]!);
-          if (r < 0) {
-            out.bytes(emptyValues);
-            out.bytes(EXPECTED);
-            out.int(expected);
-            out.bytes(EMPTY_COUNTS);
-            out.percent(0, expected);
-            out.bytes(CLOSE_BUCKET);
-            continue;
-          }
-          for (let a = 0, v = r * aggCount; a < aggCount; a++, v++) {
-            out.bytes(aggKeys[a]!);
-            out.number(values[v]!);
-          }
-          const c = r * COUNTS;
-          const counted = counts[c + COUNT.counted]!;
-          const maintenance = counts[c + COUNT.maintenance]!;
-          out.bytes(EXPECTED);
-          out.int(expected);
-          out.bytes(RECEIVED);
-          out.int(counted);
-          out.bytes(VALID);
-          out.int(counts[c + COUNT.valid]!);
-          const flagged = counts[c + COUNT.flagged]!;
-          const invalidated = counts[c + COUNT.invalidated]!;
-          if (flagged === 0 && invalidated === 0) out.bytes(NONE_FLAGGED);
-          else {
-            out.bytes(FLAGGED);
-            out.int(flagged);
-            out.bytes(INVALIDATED);
-            out.int(invalidated);
-            out.bytes(CALIBRATING);
-          }
-          out.int(counts[c + COUNT.calibrating]!);
-          const fault = counts[c + COUNT.fault]!;
-          if (fault === 0 && maintenance === 0) out.bytes(NONE_DOWN);
-          else {
-            out.bytes(FAULT);
-            out.int(fault);
-            out.bytes(MAINTENANCE);
-            if (maintenance < 0) out.number(null);
-            else out.int(maintenance);
-            out.bytes(PERCENT);
-          }
-          out.percent(counted, expected);
-          out.bytes(CLOSE_BUCKET);
+        const expected = new Float64Array(starts.length);
+        for (let i = 0; i < starts.length; i++) expected[i] = Math.floor(elapsed[i]! / intervalMs);
+        if (columns) {
+          writeSeriesColumns(out, { rows: buckets, cols, aggKeys: aggColumnKeys, isCount, expected, heads });
+          out.reserve(1);
+          out.bytes(CLOSE_OBJECT);
+          continue;
         }
-        out.bytes(CLOSE_SERIES);
+        writeSeriesRows(out, { rows: buckets, cols, aggKeys, emptyValues, heads, expected });
       }
     }
   }

@@ -139,6 +139,17 @@ try {
   await client.time(yearUrl('1mo'), auth, 1);
   const monthly = summary((await client.time(yearUrl('1mo'), auth, RUNS)).ms);
   const monthlyNew = await askedNew((order) => yearUrl('1mo').replace(yearIds.join(','), order.join(',')), yearIds);
+  // the same answers column by column (shape=columns: an array per field, no keys per bucket)
+  const hourlyColumnsUrl = `${hourlyUrl}&shape=columns`;
+  const rowBytes = (await client.time(hourlyUrl, auth, 1)).bytes;
+  const columnBytes = (await client.time(hourlyColumnsUrl, auth, 1)).bytes;
+  await client.time(hourlyColumnsUrl, auth, 1);
+  const hourlyColumns = summary((await client.time(hourlyColumnsUrl, auth, RUNS)).ms);
+  const hourlyColumnsNew = await askedNew((order) => hourlyColumnsUrl.replace(ids.join(','), order.join(',')), ids);
+  const yearColumnsUrl = `${yearUrl('1d')}&shape=columns`;
+  await client.time(yearColumnsUrl, auth, 2);
+  const yearlyColumns = summary((await client.time(yearColumnsUrl, auth, RUNS)).ms);
+  const yearlyColumnsNew = await askedNew((order) => yearColumnsUrl.replace(yearIds.join(','), order.join(',')), yearIds);
   // medians and percentiles: estimated from the aggregates' quantile sketches (store/sketches.ts), asked new
   const quantileUrl = hourlyUrl.replace('agg=avg,min,max,count', 'agg=median,p95,p98');
   const quantileCheck = (await (await fetch(quantileUrl, { headers: auth })).json()) as { source: string; quantiles: string; series: Array<{ data: unknown[] }> };
@@ -177,6 +188,12 @@ try {
   );
   console.log(
     `| monthly avg,min,max,count: 1 year × ${YEAR_STATIONS} stations × 10 metrics (${monthCheck.series[0]!.data.length} buckets each) | ${monthly.p50} | ${monthly.p95} | ${monthlyNew.p50} | ${monthlyNew.p95} | ${monthCheck.source} |`,
+  );
+  console.log(
+    `| hourly avg,min,max,count as columns (shape=columns; ${(columnBytes / 1e6).toFixed(1)} MB against ${(rowBytes / 1e6).toFixed(1)} MB as rows) | ${hourlyColumns.p50} | ${hourlyColumns.p95} | ${hourlyColumnsNew.p50} | ${hourlyColumnsNew.p95} | ${check.source} |`,
+  );
+  console.log(
+    `| daily avg,min,max,count as columns (shape=columns) | ${yearlyColumns.p50} | ${yearlyColumns.p95} | ${yearlyColumnsNew.p50} | ${yearlyColumnsNew.p95} | ${yearCheck.source} |`,
   );
   console.log(`| hourly median,p95,p98 (estimated): 1 day × 100 stations × 10 metrics | | | ${hourlyQuantiles.p50} | ${hourlyQuantiles.p95} | ${quantileCheck.source} |`);
   console.log(

@@ -128,7 +128,14 @@ function readingsService(deps: HttpDeps) {
       const aggs = parseAggs(q.agg);
       const { from, to } = range(q, undefined);
       const exact = q.exact === true;
-      const result = await aggregateSeries(db, config, profiles, { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', exact, now: Date.now() }, answers);
+      const shape = q.shape ?? 'rows';
+      const result = await aggregateSeries(
+        db,
+        config,
+        profiles,
+        { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', exact, shape, now: Date.now() },
+        answers,
+      );
       const head = {
         ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
         from: result.from.toISOString(),
@@ -145,6 +152,7 @@ function readingsService(deps: HttpDeps) {
       return new JsonBytes([Buffer.from(`${JSON.stringify(head).slice(0, -1)},"series":`), ...result.seriesJson, CLOSE_OBJECT]);
     }
     if (q.agg !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'agg: needs bucket=');
+    if (q.shape === 'columns') throw createError('QT_ERR_QUERY_INVALID', 'shape: columns needs bucket= (raw readings come as rows, paged with the cursor)');
     const { from, to } = range(q, config.analytics.maxRawRangeDays);
     const validOnly = q.quality === 'valid';
     const fingerprint = queryFingerprint([stations.map((s) => s.id).join(','), q.metric ?? null, from.toISOString(), q.quality ?? 'all']);

@@ -31,6 +31,12 @@ export const READINGS_QUERY = {
     description:
       'aggregates: compute median, p95 and p98 from the raw readings (exact, as percentile_cont; ranges limited to ANALYTICS_MAX_RAW_RANGE_DAYS) instead of estimating them from the continuous aggregates’ quantile sketches (within 1 % of the exact value, over any range the aggregates serve)',
   },
+  shape: {
+    enum: ['rows', 'columns'],
+    default: 'rows',
+    description:
+      'aggregates: rows (default), each series a `data` array of buckets; or columns, each series a `columns` object of arrays (ts, values.<agg>, coverage.<count>), a quarter of the bytes, what data frames read as they are; a bucket ends where the next starts (the last at `to`)',
+  },
   cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
   limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
 } as const;
@@ -97,6 +103,29 @@ const SERIES = {
           },
         },
       },
+      columns: {
+        type: 'object',
+        description: 'shape=columns: the buckets field by field, one array each, in bucket order',
+        properties: {
+          ts: { type: 'array', items: { type: 'string' }, description: "each bucket's start (UTC); a bucket ends where the next starts, the last at the answer's `to`" },
+          day: { type: 'array', items: { type: 'string' }, description: 'bucket=aqiday: the local date of each VN_AQI day' },
+          values: { type: 'object', additionalProperties: { type: 'array', items: { type: ['number', 'null'] } } },
+          coverage: {
+            type: 'object',
+            properties: {
+              expected: { type: 'array', items: { type: 'integer' } },
+              received: { type: 'array', items: { type: 'integer' } },
+              valid: { type: 'array', items: { type: 'integer' } },
+              flagged: { type: 'array', items: { type: 'integer' } },
+              invalidated: { type: 'array', items: { type: 'integer' } },
+              calibrating: { type: 'array', items: { type: 'integer' } },
+              fault: { type: 'array', items: { type: 'integer' } },
+              maintenance: { type: 'array', items: { type: ['integer', 'null'] } },
+              percent: { type: 'array', items: { type: ['number', 'null'] } },
+            },
+          },
+        },
+      },
     },
   },
 } as const;
@@ -109,6 +138,7 @@ export interface ReadingsQuery {
   agg?: string;
   quality?: 'valid' | 'all';
   exact?: boolean;
+  shape?: 'rows' | 'columns';
   cursor?: string;
   limit: number;
 }
