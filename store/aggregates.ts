@@ -13,13 +13,15 @@ import { validatedSql } from '../domain/validation/codes.js';
 import { createError } from '../lib/errors.js';
 import { caggReader, type CaggReader } from './cagg-source.js';
 import type { Db } from './db.js';
-import { lineQuantiles, sketchLineSql, type SketchLayout } from './sketches.js';
+import { sketchLineSql } from './sketches.js';
+import { storedRows } from './stored-rows.js';
+import { AGG_NAMES, COUNT, COUNTS, QUANTILES, STDDEV_CANCELLED, fillQuantiles, type AggName, type AggregateColumns } from './aggregate-columns.js';
+
+export { AGG_NAMES, COUNT, COUNTS, QUANTILES, STDDEV_CANCELLED, type AggName, type AggregateColumns };
 
 /** The validated predicate on an unqualified `readings` row. */
 const VALID = validatedSql();
 
-export const AGG_NAMES = ['avg', 'min', 'max', 'sum', 'count', 'stddev', 'median', 'p95', 'p98'] as const;
-export type AggName = (typeof AGG_NAMES)[number];
 /**
  * Aggregates the continuous aggregates can answer (all of them): exactly but stddev, which comes
  * from the sum of squares (see STDDEV_CANCELLED), and the quantiles (QUANTILES), estimated from
@@ -27,19 +29,6 @@ export type AggName = (typeof AGG_NAMES)[number];
  */
 export const CAGG_AGGS: ReadonlySet<AggName> = new Set(AGG_NAMES);
 
-/** The quantile each quantile aggregate asks for (percentile_cont over raw rows; sketches from the continuous aggregates). */
-export const QUANTILES: Partial<Record<AggName, number>> = { median: 0.5, p95: 0.95, p98: 0.98 };
-
-/**
- * The sample standard deviation from n, Σx and Σx² (the continuous aggregates keep all three):
- * √((Σx² − (Σx)²/n) / (n − 1)), NULL below two readings as stddev_samp. The difference cancels
- * when the spread is tiny against the mean: what is left below STDDEV_CANCELLED × Σx² is rounding
- * (a float8 sum carries about 1e-16 of its size per term added), and the spread is 0 there, as
- * stddev_samp gives for equal readings (a spread under a millionth of the readings' root mean
- * square). Elsewhere it differs from stddev_samp over the raw rows by about 2e-16 × (mean ÷ spread)²,
- * relative: 1.1e-7 for an hour whose mean is 22,000 times its spread (test/analytics-stddev.test.ts).
- */
-export const STDDEV_CANCELLED = 1e-12;
 function stddevSql(n: string, sum: string, sumSq: string): string {
   const spread = `(${sumSq} - ${sum} * ${sum} / ${n})`;
   return `CASE WHEN ${n} > 1 THEN CASE WHEN ${spread} <= ${STDDEV_CANCELLED} * abs(${sumSq}) THEN 0::float8 ELSE sqrt(${spread} / (${n} - 1)) END END`;
@@ -68,7 +57,7 @@ export interface AggregateQuery {
   /**
    * The buckets asked for are the continuous aggregate's own (1 h on readings_hourly in a zone of
    * whole hours, 1 d on readings_daily in its zone, 1 month on readings_monthly in its zone): its
-   * rows are read as they are, without grouping them again.
+   * rows are read as they keep them (store/stored-rows.ts), without grouping them again.
    */
   ownBuckets?: boolean;
 }
@@ -101,54 +90,10 @@ function caggAggExpr(a: AggName): string {
   }
 }
 
-/** A continuous aggregate's row as one bucket: the same values caggAggExpr gives over that single row. */
-function caggRowExpr(a: AggName): string {
-  if (QUANTILES[a] !== undefined) return 'NULL::float8';
-  switch (a) {
-    case 'avg':
-      return 'sum / NULLIF(n_valid, 0)';
-    case 'min':
-    case 'max':
-    case 'sum':
-      return a;
-    case 'count':
-      return 'n_valid';
-    case 'stddev':
-      return stddevSql('n_valid::float8', 'sum', 'sum_sq');
-    default:
-      throw createError('QT_ERR_INTERNAL', `${a} is not served by a continuous aggregate`);
-  }
-}
-
 /** The per-bucket counts of a raw aggregate (the same columns as the continuous aggregates keep). */
 const RAW_COUNTS = `count(*) FILTER (WHERE ${VALID}) AS n_valid, count(*) FILTER (WHERE quality = 1) AS n_calibrating,
              count(*) FILTER (WHERE quality = 2) AS n_fault, count(*) FILTER (WHERE quality = 4) AS n_maintenance,
              count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0) AS n_flagged, count(*) FILTER (WHERE review >= 10) AS n_invalidated`;
-
-/** The counts every aggregate query ends with, in the order AggregateColumns.counts holds them (packed as COMMON and RARE below). */
-const COUNT_COLUMNS = ['counted', 'n_valid', 'n_flagged', 'n_invalidated', 'n_calibrating', 'n_fault', 'n_maintenance'] as const;
-/** The index of each count in a row of AggregateColumns.counts. */
-export const COUNT = { counted: 0, valid: 1, flagged: 2, invalidated: 3, calibrating: 4, fault: 5, maintenance: 6 } as const;
-/** Counts per row in AggregateColumns.counts. */
-export const COUNTS = COUNT_COLUMNS.length;
-
-/**
- * The rows of an aggregate query, column by column (what the answer is written from without an
- * object per row; analytics/series.ts). Row r's aggregate a is values[r × aggCount + a], its count
- * c is counts[r × COUNTS + c] (indices in COUNT).
- */
-export interface AggregateColumns {
-  rows: number;
-  aggCount: number;
-  /** per row: `station_id TAB metric` (ids never hold a tab: api parseList, station ids) */
-  keys: string[];
-  /** per row: the bucket's start, ms since the epoch */
-  bucket: Float64Array;
-  /** NaN = NULL (no reading counted; no aggregate of finite readings is NaN, and the answer writes NaN as null anyway) */
-  values: Float64Array;
-  /** maintenance -1 = NULL */
-  counts: Int32Array;
-}
 
 /**
  * What a packed row leaves out: what equals the valid count (on a continuous aggregate, re-grouped
@@ -275,28 +220,17 @@ function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same:
  */
 export async function aggregateColumns(db: Db, q: AggregateQuery, caggs?: CaggReader): Promise<AggregateColumns> {
   if (q.source !== 'raw') caggs ??= await caggReader(db);
+  // a continuous aggregate's own buckets: its rows as it keeps them (store/stored-rows.ts)
+  if (q.source !== 'raw' && !q.hourlyMeans && q.ownBuckets) return storedRows(db, { ...q, view: VIEWS[q.source] }, caggs!);
   const { sql, params } = aggregateSql(q, caggs);
   const cagg = q.source !== 'raw' && !q.hourlyMeans;
   const same: PackedLayout = { counted: cagg, aggs: q.aggs.map((a) => (cagg && a === 'count' ? 'valid' : cagg && QUANTILES[a] !== undefined ? 'sketch' : 'packed')) };
   const { rows } = await db.query<{ keys: string | null; bin: string | null; sketches?: string | null }>(packed(sql, q.aggs.length, same), params);
   const bin = rows[0]?.bin;
   const out = unpack(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs.length, same);
-  // readings_hourly's own rows send its codes; any other sketch is (code, count) pairs
-  if (same.aggs.includes('sketch')) fillQuantiles(out, rows[0]?.sketches ?? '', q.ownBuckets && q.source === 'hourly' ? 'codes' : 'pairs', q.aggs);
+  // sketches merged into wider buckets: (code, count) pairs
+  if (same.aggs.includes('sketch')) fillQuantiles(out, rows[0]?.sketches ?? '', 'pairs', q.aggs);
   return out;
-}
-
-/** The quantile aggregates of each row, estimated from its sketch line (one line per row, in the rows' order). */
-function fillQuantiles(out: AggregateColumns, sketches: string, layout: SketchLayout, aggs: readonly AggName[]): void {
-  const lines = out.rows === 0 ? [] : sketches.split('\n');
-  if (lines.length !== out.rows) throw createError('QT_ERR_INTERNAL', `aggregate: ${lines.length} sketches for ${out.rows} rows`);
-  const asked = aggs.flatMap((a, i) => (QUANTILES[a] === undefined ? [] : [{ i, q: QUANTILES[a] }]));
-  const qs = asked.map((x) => x.q);
-  const one = new Float64Array(qs.length);
-  for (let r = 0; r < out.rows; r++) {
-    lineQuantiles(lines[r]!, layout, qs, one);
-    for (let k = 0; k < asked.length; k++) out.values[r * out.aggCount + asked[k]!.i] = one[k]!;
-  }
 }
 
 /** The query of `q`: columns station_id, metric, bucket, the aggregates a0…, then COUNT_COLUMNS, then (a continuous aggregate's quantiles) the sketch line sk. */
@@ -336,12 +270,6 @@ function aggregateSql(q: AggregateQuery, caggs: CaggReader | undefined): { sql: 
                   WHERE ${where} AND ts >= $3 AND ts < $4) r
            GROUP BY 1, 2, 3`;
     params.push(q.interval, q.timezone);
-  } else if (q.ownBuckets) {
-    // the view's own buckets: its rows as they are (grouping each alone again gives the same values)
-    const sk = quantiles ? `, ${sketchLineSql('min', 'max', 'sketch')} AS sk` : '';
-    sql = `SELECT station_id, metric, bucket, ${named(q.aggs.map(caggRowExpr))},
-             n_valid AS counted, n_valid, n_calibrating, n_fault, n_maintenance, n_flagged, n_invalidated${sk}
-           FROM ${from(q.source)} WHERE ${where} AND bucket >= $3 AND bucket < $4`;
   } else {
     // the sketches of a wider bucket merged in the database into (code, count) pairs (migration 011)
     const merge = q.source === 'hourly' ? 'qt_sketch_of_codes' : 'qt_sketch_merge';

@@ -21,7 +21,7 @@ import type { Db } from './db.js';
 
 export type ContinuousAggregate = 'readings_hourly' | 'readings_daily' | 'readings_monthly';
 
-/** The columns every one of the continuous aggregates has (migration 011), in their order. */
+/** The columns every one of the continuous aggregates has (migration 012), in their order. */
 export const CAGG_COLUMNS = [
   'station_id',
   'metric',
@@ -40,6 +40,7 @@ export const CAGG_COLUMNS = [
   'n_invalidated',
   'n_total',
   'sketch',
+  'packed',
 ] as const;
 
 const VIEWS: readonly ContinuousAggregate[] = ['readings_hourly', 'readings_daily', 'readings_monthly'];

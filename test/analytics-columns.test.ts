@@ -5,10 +5,13 @@
  * count, empty buckets, NULL maintenance), through every path an answer takes (several stations
  * written as bytes, one station through the schema's serializer, the aggregates materialized and
  * real-time, wider buckets, the raw table, the VN_AQI day), and a bucket ends where the next starts.
+ * The continuous aggregates' own buckets are read as the aggregates keep them (migration 012,
+ * store/stored-rows.ts): their figures are checked against the raw readings here too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { refreshAggregates } from './helpers/seed-readings.js';
+import { validatedSql } from '../domain/validation/codes.js';
 
 const vn = (local: string) => Date.parse(`${local}+07:00`);
 const MINUTE = 60_000;
@@ -73,13 +76,14 @@ beforeAll(async () => {
   t = await startTestApp({ analytics: { rateLimitPerMinute: 1_000_000 } });
   for (const id of STATIONS) await t.createStation({ id, lat: 21, lon: 105.8 });
   // three days of pm25 and no2 every 5 minutes, with readings calibrating, in fault, in
-  // maintenance and flagged by a check, hours without readings, values of both signs
+  // maintenance, flagged by a check, invalidated, restored, hours without readings, values of both signs
   const station: string[] = [];
   const metric: string[] = [];
   const ts: Date[] = [];
   const value: number[] = [];
   const quality: number[] = [];
   const qc: number[] = [];
+  const review: number[] = [];
   STATIONS.forEach((id, s) => {
     for (let m = 0; m < 3 * 24 * 12; m++) {
       const hour = Math.floor(m / 12);
@@ -90,14 +94,16 @@ beforeAll(async () => {
         ts.push(new Date(DAY0 + m * 5 * MINUTE));
         value.push(((m * (7 + s + k)) % 113) - 20 + m / 9);
         quality.push(m % 41 === 0 ? 1 : m % 53 === 0 ? 2 : m % 67 === 0 ? 4 : 0);
-        qc.push(m % 29 === 0 ? 1 : 0);
+        qc.push(m % 29 === 0 || m % 58 === 1 ? 1 : 0);
+        // invalidated by a reviewer, or flagged by a check and restored
+        review.push(m % 31 === 0 ? 10 : m % 58 === 1 ? 1 : 0);
       }
     }
   });
   await t.app.store.db.query(
-    `INSERT INTO readings (station_id, metric, ts, value, quality, qc)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int2[], $6::int4[])`,
-    [station, metric, ts, value, quality, qc],
+    `INSERT INTO readings (station_id, metric, ts, value, quality, qc, review)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int2[], $6::int4[], $7::int2[])`,
+    [station, metric, ts, value, quality, qc, review],
   );
   // the first two days materialized; the third answered by the aggregates' real-time part
   await refreshAggregates(t.app.store.db, ['readings_hourly', 'readings_daily'], DAY0 - DAY, DAY0 + 2 * DAY);
@@ -119,7 +125,7 @@ describe('an aggregated answer as columns (shape=columns)', () => {
     expect(empty).toBeGreaterThanOrEqual(0);
     expect([s.values.count![empty], s.values.avg![empty], s.coverage.percent![empty]]).toEqual([0, null, 0]);
     // some hour has readings in fault, in maintenance, calibrating and flagged
-    for (const c of ['fault', 'maintenance', 'calibrating', 'flagged'])
+    for (const c of ['fault', 'maintenance', 'calibrating', 'flagged', 'invalidated'])
       expect(
         cols.body.series.some((x) => x.columns.coverage[c]!.some((n) => (n ?? 0) > 0)),
         c,
@@ -161,5 +167,50 @@ describe('an aggregated answer as columns (shape=columns)', () => {
     const odd = await get(`${several}&bucket=1h&${range(DAY0, DAY0 + HOUR)}&shape=table`);
     expect(odd.status).toBe(400);
     expect(odd.body.error?.code).toMatch(/^QT_ERR_/);
+  });
+});
+
+describe("a continuous aggregate's own buckets, read as it keeps them", () => {
+  it('hold the figures of the raw readings, hour by hour and day by day, materialized and real-time', async () => {
+    const V = validatedSql();
+    for (const [bucket, sqlBucket] of [
+      ['1h', `time_bucket('1 hour', ts)`],
+      ['1d', `time_bucket('1 day', ts, 'Asia/Ho_Chi_Minh')`],
+    ] as const) {
+      const answer = await get<RowSeries>(`${several}&bucket=${bucket}&agg=avg,min,max,sum,count,stddev&${range(DAY0, DAY0 + 3 * DAY)}`);
+      expect(answer.body.source).toBe(bucket === '1h' ? 'hourly' : 'daily');
+      let compared = 0;
+      for (const s of answer.body.series) {
+        const { rows } = await t.app.store.db.query<Record<string, number | null> & { bucket: Date }>(
+          `SELECT ${sqlBucket} AS bucket, avg(value) FILTER (WHERE ${V}) AS avg, min(value) FILTER (WHERE ${V}) AS min, max(value) FILTER (WHERE ${V}) AS max,
+                  sum(value) FILTER (WHERE ${V}) AS sum, count(*) FILTER (WHERE ${V})::int AS valid, stddev_samp(value) FILTER (WHERE ${V}) AS stddev,
+                  count(*) FILTER (WHERE quality = 1)::int AS calibrating, count(*) FILTER (WHERE quality = 2)::int AS fault,
+                  count(*) FILTER (WHERE quality = 4)::int AS maintenance, count(*) FILTER (WHERE quality = 0 AND review = 0 AND qc <> 0)::int AS flagged,
+                  count(*) FILTER (WHERE review >= 10)::int AS invalidated
+             FROM readings WHERE station_id = $1 AND metric = $2 GROUP BY 1`,
+          [s.station, s.metric],
+        );
+        const truth = new Map(rows.map((r) => [r.bucket.toISOString(), r]));
+        for (const b of s.data) {
+          const raw = truth.get(b.ts);
+          const at = `${s.station} ${s.metric} ${b.ts}`;
+          if (!raw) {
+            expect(b.coverage.received, at).toBe(0);
+            continue;
+          }
+          const { calibrating, fault, maintenance, flagged, invalidated, valid } = raw;
+          expect(b.coverage, at).toMatchObject({ received: valid, valid, calibrating, fault, maintenance, flagged, invalidated });
+          expect(b.values.count, at).toBe(valid);
+          for (const k of ['min', 'max'] as const) expect(b.values[k], at).toBe(raw[k]);
+          for (const k of ['avg', 'sum', 'stddev'] as const) {
+            if (raw[k] === null) expect(b.values[k], at).toBeNull();
+            else expect(Math.abs(b.values[k]! - raw[k]!), `${at} ${k}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(raw[k]!)));
+          }
+          compared++;
+        }
+      }
+      // every series' buckets with readings were compared (the hours without any are empty in both)
+      expect(compared).toBeGreaterThan(bucket === '1h' ? 6 * 60 : 6 * 3 - 1);
+    }
   });
 });
