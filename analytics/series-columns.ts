@@ -6,7 +6,7 @@
  *   "columns":{"ts":[…],"values":{"avg":[…],…},"coverage":{"expected":[…],…,"percent":[…]}}
  *
  * (`day` after `ts` for bucket=aqiday). A bucket's end is the next bucket's `ts` (the last one's, the
- * answer's `to`); its local time is `ts` in the series' `timezone`. About a quarter of the row
+ * answer's `to`); its local time is `ts` in the series' `timezone`. About a third of the row
  * shape's bytes (no key, `end` nor `local` per bucket), and what data frames read as they are
  * (pandas: `pd.DataFrame({"ts": c["ts"], **c["values"], **c["coverage"]})`).
  */

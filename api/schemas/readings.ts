@@ -35,7 +35,7 @@ export const READINGS_QUERY = {
     enum: ['rows', 'columns'],
     default: 'rows',
     description:
-      'aggregates: rows (default), each series a `data` array of buckets; or columns, each series a `columns` object of arrays (ts, values.<agg>, coverage.<count>), a quarter of the bytes, what data frames read as they are; a bucket ends where the next starts (the last at `to`)',
+      'aggregates: rows (default), each series a `data` array of buckets; or columns, each series a `columns` object of arrays (ts, values.<agg>, coverage.<count>), about a third of the bytes, what data frames read as they are; a bucket ends where the next starts (the last at `to`)',
   },
   cursor: { type: 'string', maxLength: 1000, description: 'the `next` of the previous page' },
   limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 10_000 },
