@@ -287,7 +287,7 @@ export async function aggregateSeries(
       b.index.set(start, i);
       if (columns) {
         ts.push(new Date(start).toISOString());
-        days.push(local.slice(0, 10));
+        if (req.bucket.kind === 'aqiday') days.push(local.slice(0, 10));
       } else {
         b.heads.push(rowHead(i, new Date(start).toISOString(), new Date(end).toISOString(), local, req.bucket.kind === 'aqiday' ? local.slice(0, 10) : undefined));
       }

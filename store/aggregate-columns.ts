@@ -67,3 +67,14 @@ export function fillQuantiles(out: AggregateColumns, sketches: string, layout: S
     for (let k = 0; k < asked.length; k++) out.values[r * out.aggCount + asked[k]!.i] = one[k]!;
   }
 }
+
+/** The bytes of the rare counts a packed row carries when its valid count is written negative (flagged, invalidated, fault, maintenance: int4 each). */
+export const RARE_COUNT_BYTES = 16;
+
+/** Reads a packed row's rare counts at byte `o` into row `c` (its index × COUNTS) of `counts`. */
+export function readRareCounts(view: DataView, o: number, counts: Int32Array, c: number): void {
+  counts[c + COUNT.flagged] = view.getInt32(o);
+  counts[c + COUNT.invalidated] = view.getInt32(o + 4);
+  counts[c + COUNT.fault] = view.getInt32(o + 8);
+  counts[c + COUNT.maintenance] = view.getInt32(o + 12);
+}

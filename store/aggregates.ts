@@ -15,7 +15,18 @@ import { caggReader, type CaggReader } from './cagg-source.js';
 import type { Db } from './db.js';
 import { sketchLineSql } from './sketches.js';
 import { storedRows } from './stored-rows.js';
-import { AGG_NAMES, COUNT, COUNTS, QUANTILES, STDDEV_CANCELLED, fillQuantiles, type AggName, type AggregateColumns } from './aggregate-columns.js';
+import {
+  AGG_NAMES,
+  COUNT,
+  COUNTS,
+  QUANTILES,
+  RARE_COUNT_BYTES,
+  STDDEV_CANCELLED,
+  fillQuantiles,
+  readRareCounts,
+  type AggName,
+  type AggregateColumns,
+} from './aggregate-columns.js';
 
 export { AGG_NAMES, COUNT, COUNTS, QUANTILES, STDDEV_CANCELLED, type AggName, type AggregateColumns };
 
@@ -172,7 +183,7 @@ function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same:
   const mismatch = () => createError('QT_ERR_INTERNAL', `aggregate: ${length} bytes do not hold ${n} rows`);
   // the bytes of a row without its RARE counts, and of those
   const size = 8 + 8 * packedAggs + 4 * (same.counted ? COMMON.length - 1 : COMMON.length);
-  const rareSize = 4 * RARE.length;
+  const rareSize = RARE_COUNT_BYTES;
   if (length < n * size) throw mismatch();
   const out: AggregateColumns = { rows: n, aggCount, keys: lines, bucket: new Float64Array(n), values: new Float64Array(n * aggCount), counts: new Int32Array(n * COUNTS) };
   if (!bin) return out;
@@ -202,10 +213,7 @@ function unpack(keys: string | null, bin: Buffer | null, aggCount: number, same:
     o += 4;
     if (first < 0) {
       if (o + rareSize > length) throw mismatch();
-      out.counts[c + COUNT.flagged] = view.getInt32(o);
-      out.counts[c + COUNT.invalidated] = view.getInt32(o + 4);
-      out.counts[c + COUNT.fault] = view.getInt32(o + 8);
-      out.counts[c + COUNT.maintenance] = view.getInt32(o + 12);
+      readRareCounts(view, o, out.counts, c);
       o += rareSize;
     }
     for (let a = 0; a < aggCount; a++) if (same.aggs[a] === 'valid') out.values[v + a] = valid;

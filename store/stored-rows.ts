@@ -11,14 +11,13 @@
  * when two more int8 follow: n_flagged << 32 | n_invalidated, n_fault << 32 | n_maintenance.
  */
 import { createError } from '../lib/errors.js';
-import { COUNT, COUNTS, QUANTILES, fillQuantiles, stddevOf, type AggName, type AggregateColumns } from './aggregate-columns.js';
+import { COUNT, COUNTS, QUANTILES, RARE_COUNT_BYTES, fillQuantiles, readRareCounts, stddevOf, type AggName, type AggregateColumns } from './aggregate-columns.js';
 import type { CaggReader, ContinuousAggregate } from './cagg-source.js';
 import type { Db } from './db.js';
 import { sketchLineSql } from './sketches.js';
 
-/** The bytes of a packed row, and of its rare counts when it has them. */
+/** The bytes of a packed row without its rare counts. */
 const ROW_BYTES = 48;
-const RARE_BYTES = 16;
 
 export interface StoredRowsQuery {
   view: ContinuousAggregate;
@@ -74,12 +73,9 @@ export function unpackStored(keys: string | null, bin: Buffer | null, aggs: read
     out.counts[c + COUNT.calibrating] = view.getInt32(o + 44);
     o += ROW_BYTES;
     if (first < 0) {
-      if (o + RARE_BYTES > length) throw mismatch();
-      out.counts[c + COUNT.flagged] = view.getInt32(o);
-      out.counts[c + COUNT.invalidated] = view.getInt32(o + 4);
-      out.counts[c + COUNT.fault] = view.getInt32(o + 8);
-      out.counts[c + COUNT.maintenance] = view.getInt32(o + 12);
-      o += RARE_BYTES;
+      if (o + RARE_COUNT_BYTES > length) throw mismatch();
+      readRareCounts(view, o, out.counts, c);
+      o += RARE_COUNT_BYTES;
     }
     const v = r * aggCount;
     for (let a = 0; a < aggCount; a++) {
