@@ -53,7 +53,7 @@ export interface SeriesColumns {
   /** per bucket: the readings the profile's interval promises over its elapsed part */
   expected: Float64Array;
   /** `"ts":[…]`, then `,"day":[…]` for aqiday: the zone's bucket columns */
-  heads: readonly Buffer[];
+  timeColumns: readonly Buffer[];
 }
 
 /** Writes `"columns":{…}` for one series (no comma before it, nothing after it). */
@@ -61,9 +61,9 @@ export function writeSeriesColumns(out: JsonBytes, s: SeriesColumns): void {
   const n = s.expected.length;
   const { rows, cols } = s;
   const room = n * ELEMENT_BYTES + 64;
-  out.reserve(OPEN.length + s.heads.reduce((b, h) => b + h.length, 0) + VALUES.length);
+  out.reserve(OPEN.length + s.timeColumns.reduce((b, h) => b + h.length, 0) + VALUES.length);
   out.bytes(OPEN);
-  for (const h of s.heads) out.bytes(h);
+  for (const h of s.timeColumns) out.bytes(h);
   out.bytes(VALUES);
   const { values, aggCount, counts } = cols;
   for (let a = 0; a < aggCount; a++) {

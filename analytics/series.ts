@@ -270,14 +270,15 @@ export async function aggregateSeries(
   const aggColumnKeys = req.aggs.map((a, i) => utf8(`${i === 0 ? '' : ','}${JSON.stringify(a)}:[`));
   const isCount = req.aggs.map((a) => a === 'count');
   /**
-   * Per zone, per bucket start, once for every series: its index, the bytes of its ts/end/local/day
-   * (after a comma but the first), the ms elapsed; with shape=columns, the ts (and day) columns instead.
+   * Per zone, once for every series: each bucket start's index and ms elapsed, and either each
+   * bucket's head (rows: the bytes of its ts/end/local/day, after a comma but the first) or the
+   * zone's time columns (shape=columns: `"ts":[…]`, and `,"day":[…]` for aqiday).
    */
-  const bucketsOf = new Map<Zone, { index: Map<number, number>; heads: Buffer[]; elapsed: number[] }>();
+  const bucketsOf = new Map<Zone, { index: Map<number, number>; rowHeads: Buffer[]; timeColumns: Buffer[]; elapsed: number[] }>();
   function zoneBuckets(zone: Zone) {
     let b = bucketsOf.get(zone);
     if (b) return b;
-    b = { index: new Map(), heads: [], elapsed: [] };
+    b = { index: new Map(), rowHeads: [], timeColumns: [], elapsed: [] };
     const ts: string[] = [];
     const days: string[] = [];
     for (let i = 0; i < zone.starts.length; i++) {
@@ -289,13 +290,13 @@ export async function aggregateSeries(
         ts.push(new Date(start).toISOString());
         if (req.bucket.kind === 'aqiday') days.push(local.slice(0, 10));
       } else {
-        b.heads.push(rowHead(i, new Date(start).toISOString(), new Date(end).toISOString(), local, req.bucket.kind === 'aqiday' ? local.slice(0, 10) : undefined));
+        b.rowHeads.push(rowHead(i, new Date(start).toISOString(), new Date(end).toISOString(), local, req.bucket.kind === 'aqiday' ? local.slice(0, 10) : undefined));
       }
       b.elapsed.push(elapsedMs(start, end, req.now));
     }
     if (columns) {
-      b.heads.push(stringColumn('ts', ts, false));
-      if (req.bucket.kind === 'aqiday') b.heads.push(stringColumn('day', days, true));
+      b.timeColumns.push(stringColumn('ts', ts, false));
+      if (req.bucket.kind === 'aqiday') b.timeColumns.push(stringColumn('day', days, true));
     }
     bucketsOf.set(zone, b);
     return b;
@@ -317,7 +318,7 @@ export async function aggregateSeries(
     pending = k + 1 < parts.length ? ask(parts[k + 1]!) : undefined;
     const { zone, stations } = parts[k]!;
     const { starts } = zone;
-    const { index, heads, elapsed } = zoneBuckets(zone);
+    const { index, rowHeads, timeColumns, elapsed } = zoneBuckets(zone);
     // per series key, per bucket index: the row holding it (-1: none)
     const found = new Map<string, Int32Array>();
     for (let r = 0; r < cols.rows; r++) {
@@ -344,12 +345,12 @@ export async function aggregateSeries(
         const expected = new Float64Array(starts.length);
         for (let i = 0; i < starts.length; i++) expected[i] = Math.floor(elapsed[i]! / intervalMs);
         if (columns) {
-          writeSeriesColumns(out, { rows: buckets, cols, aggKeys: aggColumnKeys, isCount, expected, heads });
+          writeSeriesColumns(out, { rows: buckets, cols, aggKeys: aggColumnKeys, isCount, expected, timeColumns });
           out.reserve(1);
           out.bytes(CLOSE_OBJECT);
           continue;
         }
-        writeSeriesRows(out, { rows: buckets, cols, aggKeys, emptyValues, heads, expected });
+        writeSeriesRows(out, { rows: buckets, cols, aggKeys, emptyValues, heads: rowHeads, expected });
       }
     }
   }
