@@ -76,9 +76,14 @@ export function benchAppConfig(dataDir: string) {
   };
 }
 
+/**
+ * The nearest-rank percentile of ascending samples: the smallest with at least p % of them at or
+ * below it (NaN for none). Until 2026-12-06 the index was p % of the count rounded down, one rank
+ * higher whenever that product is whole: the p95 of 20 samples was their slowest.
+ */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 export function percentiles(samples: number[]): { p50: number; p95: number; p99: number; n: number } {

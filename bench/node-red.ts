@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { createApp } from '../app.js';
 import { countReadings } from '../store/readings.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { runLoad } from './lib.js';
+import { percentile, runLoad } from './lib.js';
 
 const quick = process.argv.includes('--quick');
 const METRICS = ['pm25', 'pm10', 'so2', 'no2', 'co', 'o3', 'temp', 'rh', 'pressure', 'wind_speed'];
@@ -64,7 +64,11 @@ async function load(offsetHours: number): Promise<{ readings: number; elapsedMs:
   return { readings: r.readings, elapsedMs: r.elapsedMs, latenciesMs: r.publishToAckMs, failed: r.failed };
 }
 
-const p99 = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? NaN;
+const p99 = (xs: number[]) =>
+  percentile(
+    xs.sort((a, b) => a - b),
+    99,
+  );
 const rows: Array<Record<string, unknown>> = [];
 const scenarios: Array<[string, unknown[]]> = [
   ['no flow', []],
