@@ -55,11 +55,16 @@ export interface AggregateColumns {
   counts: Int32Array;
 }
 
+/** The quantile aggregates among `aggs`: each one's index in `aggs` and its quantile, in the order of `aggs` (a 'ranks' sketch line's order). */
+export function askedQuantiles(aggs: readonly AggName[]): Array<{ i: number; q: number }> {
+  return aggs.flatMap((a, i) => (QUANTILES[a] === undefined ? [] : [{ i, q: QUANTILES[a] }]));
+}
+
 /** The quantile aggregates of each row, estimated from its sketch line (one line per row, in the rows' order). */
 export function fillQuantiles(out: AggregateColumns, sketches: string, layout: SketchLayout, aggs: readonly AggName[]): void {
   const lines = out.rows === 0 ? [] : sketches.split('\n');
   if (lines.length !== out.rows) throw createError('QT_ERR_INTERNAL', `aggregate: ${lines.length} sketches for ${out.rows} rows`);
-  const asked = aggs.flatMap((a, i) => (QUANTILES[a] === undefined ? [] : [{ i, q: QUANTILES[a] }]));
+  const asked = askedQuantiles(aggs);
   const qs = asked.map((x) => x.q);
   const one = new Float64Array(qs.length);
   for (let r = 0; r < out.rows; r++) {

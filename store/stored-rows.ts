@@ -11,10 +11,10 @@
  * when two more int8 follow: n_flagged << 32 | n_invalidated, n_fault << 32 | n_maintenance.
  */
 import { createError } from '../lib/errors.js';
-import { COUNT, COUNTS, QUANTILES, RARE_COUNT_BYTES, fillQuantiles, readRareCounts, stddevOf, type AggName, type AggregateColumns } from './aggregate-columns.js';
+import { COUNT, COUNTS, QUANTILES, RARE_COUNT_BYTES, askedQuantiles, fillQuantiles, readRareCounts, stddevOf, type AggName, type AggregateColumns } from './aggregate-columns.js';
 import type { CaggReader, ContinuousAggregate } from './cagg-source.js';
 import type { Db } from './db.js';
-import { sketchLineSql } from './sketches.js';
+import { rankLineSql, sketchLineSql } from './sketches.js';
 
 /** The bytes of a packed row without its rare counts. */
 const ROW_BYTES = 48;
@@ -32,7 +32,18 @@ export interface StoredRowsQuery {
 /** The rows of `q.view` in [from, to) for those stations and metrics, as AggregateColumns (unordered; counted = n_valid). */
 export async function storedRows(db: Db, q: StoredRowsQuery, caggs: CaggReader): Promise<AggregateColumns> {
   const quantiles = q.aggs.some((a) => QUANTILES[a] !== undefined);
-  const sketches = quantiles ? `, string_agg(${sketchLineSql('min', 'max', 'sketch')}, E'\\n') AS sketches` : '';
+  // readings_hourly keeps its readings' codes, ascending: the database picks the ranks the quantiles
+  // read; the daily and monthly rows keep (code, count) pairs, sent whole
+  const hourly = q.view === 'readings_hourly';
+  const line = hourly
+    ? rankLineSql(
+        'min',
+        'max',
+        'sketch',
+        askedQuantiles(q.aggs).map((x) => x.q),
+      )
+    : sketchLineSql('min', 'max', 'sketch');
+  const sketches = quantiles ? `, string_agg(${line}, E'\\n') AS sketches` : '';
   const { rows } = await db.query<{ keys: string | null; bin: string | null; sketches?: string | null }>(
     `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(packed, ''::bytea), 'base64') AS bin${sketches}
        FROM ${caggs.fromItem(q.view, q.from, q.to)}
@@ -41,8 +52,7 @@ export async function storedRows(db: Db, q: StoredRowsQuery, caggs: CaggReader):
   );
   const bin = rows[0]?.bin;
   const out = unpackStored(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs);
-  // readings_hourly keeps its readings' codes; the daily and monthly rows (code, count) pairs
-  if (quantiles) fillQuantiles(out, rows[0]?.sketches ?? '', q.view === 'readings_hourly' ? 'codes' : 'pairs', q.aggs);
+  if (quantiles) fillQuantiles(out, rows[0]?.sketches ?? '', hourly ? 'ranks' : 'pairs', q.aggs);
   return out;
 }
 

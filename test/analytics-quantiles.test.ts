@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { refreshAggregates } from './helpers/seed-readings.js';
 import { validatedSql } from '../domain/validation/codes.js';
+import { lineQuantiles, rankLineSql, sketchLineSql } from '../store/sketches.js';
 
 const vn = (local: string) => Date.parse(`${local}+07:00`);
 const MINUTE = 60_000;
@@ -140,6 +141,32 @@ describe('quantiles from the continuous aggregates', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ source: 'hourly', quantiles: 'estimated' });
     expect(await expectWithinAlpha(body, HOURLY_SQL)).toBe(2 * 3 * 4 * 24 * 3);
+  });
+
+  it("the database's picks of an hour's codes (rank lines) give the estimates its whole line of codes gives, for any quantile", async () => {
+    const qs = [0, 0.01, 0.25, 0.5, 0.95, 0.98, 0.999, 1];
+    // every hour of the test, materialized and real-time, and an hour without a counted value (NULL sketch)
+    const { rows } = await t.app.store.db.query<{ whole: string; ranks: string }>(
+      `SELECT ${sketchLineSql('min', 'max', 'sketch')} AS whole, ${rankLineSql('min', 'max', 'sketch', qs)} AS ranks
+         FROM (SELECT min, max, sketch FROM readings_hourly WHERE bucket >= $1 AND bucket < $2
+               UNION ALL SELECT NULL::float8, NULL::float8, NULL::int4[]) h`,
+      [new Date(DAY0), new Date(DAY0 + DAYS * DAY)],
+    );
+    expect(rows.length).toBe(2 * 3 * DAYS * 24 + 1);
+    const whole = new Float64Array(qs.length);
+    const ranks = new Float64Array(qs.length);
+    const differ: string[] = [];
+    let compared = 0;
+    for (const r of rows) {
+      lineQuantiles(r.whole, 'codes', qs, whole);
+      lineQuantiles(r.ranks, 'ranks', qs, ranks);
+      qs.forEach((q, i) => {
+        if (!Object.is(whole[i], ranks[i])) differ.push(`q ${q}: ${ranks[i]} against ${whole[i]} (${r.ranks})`);
+        if (!Number.isNaN(whole[i])) compared++;
+      });
+    }
+    expect(differ.slice(0, 5)).toEqual([]);
+    expect(compared).toBe(2 * 3 * DAYS * 24 * qs.length);
   });
 
   it('a constant series is answered exactly (estimates clamp to the exact min and max), the outliers flagged by the station left out', async () => {
