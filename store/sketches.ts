@@ -41,9 +41,9 @@ export function rankLineSql(min: string, max: string, sketch: string, qs: readon
   const n = `cardinality(${sketch})`;
   const picks = qs.map((q) => {
     // 1-based: the code at 0-based rank ⌊q·(n − 1)⌋, computed in float8 as lineQuantiles does in JS;
-    // past the last code (q = 1) the one after is read as the same code, which the estimate does not use
+    // past the last code (q = 1) the one after is read as the last, which the estimate does not use
     const at = `floor(${Number(q)}::float8 * (${n} - 1))::int + 1`;
-    return `${sketch}[${at}], coalesce(${sketch}[${at} + 1], ${sketch}[${at}])`;
+    return `${sketch}[${at}], ${sketch}[least(${at} + 1, ${n})]`;
   });
   // one concat_ws a row (each || would copy the text so far); it skips NULLs, so a NULL sketch (with its NULL min and max) gives ''
   return `concat_ws(',', ${min}, ${max}, ${n}, ${picks.join(', ')})`;
