@@ -7,10 +7,10 @@
  *   2. a 1-year daily aggregate for 10 stations × 10 metrics (readings_daily), and the same year
  *      by month (readings_monthly),
  *   each asked again (the same request, as a dashboard refreshes it: asked twice before the timed
- *   runs, so it is kept; analytics/answer-cache.ts) and asked new (the stations in another order
- *   each time: a new answer, computed, never kept),
+ *   runs, so it is kept; analytics/answer-cache.ts; 20 times) and asked new (the stations in another
+ *   order each time: a new answer, computed, never kept; 100 times, and the slowest printed too),
  *   3. export rows per second (CSV, keyset chunks).
- * Prints p50/p95 latencies and rows/s. Bounded: about 5 M rows (2.3 M with --quick: the year hourly
+ * Prints p50/p95 latencies (nearest rank) and rows/s. Bounded: about 5 M rows (2.3 M with --quick: the year hourly
  * instead of every 15 minutes).
  */
 import { rmSync } from 'node:fs';
