@@ -34,8 +34,8 @@ export function sketchLineSql(min: string, max: string, sketch: string): string 
  * hour's codes ('' without a counted value). The codes are ascending, so the
  * database picks them by subscript: 6 codes a row for three quantiles instead of about 60 (an hour at
  * one reading a minute), the same estimates (lineQuantiles, layout 'ranks') from an eighth of the
- * text (24,000 hours: 0.90 against 7.16 MB; the answer asked new p50 about 175 against 330 ms,
- * bench/analytics.ts's query from a script, a soak sharing the machine).
+ * text (24,000 hours: 0.90 against 7.16 MB; the hourly quantile answer asked new p50 / p95 133 / 202
+ * against 264 / 360 ms, `npm run bench -- --all`, README Performance).
  */
 export function rankLineSql(min: string, max: string, sketch: string, qs: readonly number[]): string {
   const n = `cardinality(${sketch})`;
@@ -51,8 +51,9 @@ export function rankLineSql(min: string, max: string, sketch: string, qs: readon
 
 /**
  * How a sketch line holds its values after `min,max,`: one code per value, ascending
- * (readings_hourly), (code, count) pairs, or the count and, per quantile asked, the two codes around
- * its rank (rankLineSql).
+ * (readings_hourly's whole line, sketchLineSql: the reference the rank lines are tested against),
+ * (code, count) pairs, or the count and, per quantile asked, the two codes around its rank
+ * (rankLineSql, what the API reads for hours).
  */
 export type SketchLayout = 'codes' | 'pairs' | 'ranks';
 

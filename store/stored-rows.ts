@@ -11,7 +11,7 @@
  * when two more int8 follow: n_flagged << 32 | n_invalidated, n_fault << 32 | n_maintenance.
  */
 import { createError } from '../lib/errors.js';
-import { COUNT, COUNTS, QUANTILES, RARE_COUNT_BYTES, askedQuantiles, fillQuantiles, readRareCounts, stddevOf, type AggName, type AggregateColumns } from './aggregate-columns.js';
+import { COUNT, COUNTS, RARE_COUNT_BYTES, askedQuantiles, fillQuantiles, readRareCounts, stddevOf, type AggName, type AggregateColumns } from './aggregate-columns.js';
 import type { CaggReader, ContinuousAggregate } from './cagg-source.js';
 import type { Db } from './db.js';
 import { rankLineSql, sketchLineSql } from './sketches.js';
@@ -31,7 +31,7 @@ export interface StoredRowsQuery {
 
 /** The rows of `q.view` in [from, to) for those stations and metrics, as AggregateColumns (unordered; counted = n_valid). */
 export async function storedRows(db: Db, q: StoredRowsQuery, caggs: CaggReader): Promise<AggregateColumns> {
-  const quantiles = q.aggs.some((a) => QUANTILES[a] !== undefined);
+  const asked = askedQuantiles(q.aggs);
   // readings_hourly keeps its readings' codes, ascending: the database picks the ranks the quantiles
   // read; the daily and monthly rows keep (code, count) pairs, sent whole
   const hourly = q.view === 'readings_hourly';
@@ -40,10 +40,10 @@ export async function storedRows(db: Db, q: StoredRowsQuery, caggs: CaggReader):
         'min',
         'max',
         'sketch',
-        askedQuantiles(q.aggs).map((x) => x.q),
+        asked.map((x) => x.q),
       )
     : sketchLineSql('min', 'max', 'sketch');
-  const sketches = quantiles ? `, string_agg(${line}, E'\\n') AS sketches` : '';
+  const sketches = asked.length > 0 ? `, string_agg(${line}, E'\\n') AS sketches` : '';
   const { rows } = await db.query<{ keys: string | null; bin: string | null; sketches?: string | null }>(
     `SELECT string_agg(station_id || E'\\t' || metric, E'\\n') AS keys, encode(string_agg(packed, ''::bytea), 'base64') AS bin${sketches}
        FROM ${caggs.fromItem(q.view, q.from, q.to)}
@@ -52,7 +52,7 @@ export async function storedRows(db: Db, q: StoredRowsQuery, caggs: CaggReader):
   );
   const bin = rows[0]?.bin;
   const out = unpackStored(rows[0]?.keys ?? null, bin ? Buffer.from(bin, 'base64') : null, q.aggs);
-  if (quantiles) fillQuantiles(out, rows[0]?.sketches ?? '', hourly ? 'ranks' : 'pairs', q.aggs);
+  if (asked.length > 0) fillQuantiles(out, rows[0]?.sketches ?? '', hourly ? 'ranks' : 'pairs', q.aggs);
   return out;
 }
 
