@@ -4,8 +4,9 @@
  * play outages), a simulated fleet with faults injected (gaps → backlogs, malformed payloads,
  * calibration, device faults, spikes), and "auditor" stations whose every acknowledged reading
  * is remembered, which also drop their connections, resend duplicates, send garbage and clocks
- * far ahead. Every minute: the Quantrac process's RSS, the spool and the fleet's counters. At the
- * end: every reading an auditor got a PUBACK for must be stored, once, with its value.
+ * far ahead. Every minute: the Quantrac process's RSS (and its parts: bench/rss-parts.ts), the
+ * spool and the fleet's counters. At the end: every reading an auditor got a PUBACK for must be
+ * stored, once, with its value.
  *
  *   npx tsx bench/soak.ts                     30 minutes (default)
  *   npx tsx bench/soak.ts --minutes 10 --stations 50 --auditors 20 --outage-every 4 --outage-seconds 20
@@ -33,6 +34,7 @@ import { localIso, tempDataDir } from '../test/helpers/app.js';
 import { freePort, login, registerStation, startChildApp } from '../test/helpers/child-app.js';
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
 import { metricValue, within } from './lib.js';
+import { rssParts } from './rss-parts.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -288,6 +290,11 @@ const outageLoop = (async () => {
 interface Sample {
   minute: number;
   rssMb: number;
+  /** Where the RSS is (bench/rss-parts.ts): malloc's main arena (brk), its thread arenas, other anonymous memory (V8's pages among it), files. */
+  rssBrkMb: number;
+  rssArenasMb: number;
+  rssAnonMb: number;
+  rssFileMb: number;
   /** V8 heap in use and memory outside it (Buffers, ArrayBuffers), from the app's /metrics. */
   heapUsedMb: number;
   externalMb: number;
@@ -411,6 +418,7 @@ async function sample(): Promise<void> {
   const s: Sample = {
     minute: Math.round((Date.now() - started) / 6000) / 10,
     rssMb: rssMb(pid),
+    ...(({ brkMb, arenasMb, anonMb, fileMb }) => ({ rssBrkMb: brkMb, rssArenasMb: arenasMb, rssAnonMb: anonMb, rssFileMb: fileMb }))(rssParts(pid)),
     ...memory,
     acked: acked.size,
     inFlight,
@@ -582,6 +590,10 @@ const result = {
   },
   afterWarmup: {
     rss: trend((x) => x.rssMb),
+    rssBrk: trend((x) => x.rssBrkMb),
+    rssArenas: trend((x) => x.rssArenasMb),
+    rssAnon: trend((x) => x.rssAnonMb),
+    rssFile: trend((x) => x.rssFileMb),
     heapUsed: trend((x) => x.heapUsedMb),
     heapTotal: trend((x) => x.heapTotalMb),
     liveHeap: trend((x) => x.liveHeapMb),
@@ -592,7 +604,14 @@ const result = {
     dbWasm: trend((x) => x.dbWasmMb),
     dbHeapUsed: trend((x) => x.dbHeapUsedMb),
   },
-  windowFloorsAfterWarmup: { rss: floorTrend((x) => x.rssMb), heapUsed: floorTrend((x) => x.heapUsedMb), liveHeap: floorTrend((x) => x.liveHeapMb) },
+  windowFloorsAfterWarmup: {
+    rss: floorTrend((x) => x.rssMb),
+    rssBrk: floorTrend((x) => x.rssBrkMb),
+    rssArenas: floorTrend((x) => x.rssArenasMb),
+    rssAnon: floorTrend((x) => x.rssAnonMb),
+    heapUsed: floorTrend((x) => x.heapUsedMb),
+    liveHeap: floorTrend((x) => x.liveHeapMb),
+  },
   /** The last sample, taken once the fleet and the auditors stopped: what the app holds when the load is gone. */
   afterLoad: (({ minute, rssMb, heapUsedMb, heapTotalMb, liveHeapMb }) => ({ minute, rssMb, heapUsedMb, heapTotalMb, liveHeapMb }))(samples.at(-1)!),
   samples,
