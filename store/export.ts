@@ -11,18 +11,20 @@
  * Date.toISOString() (milliseconds, truncated like pg's Date parser), the quality name, the checks
  * that flagged the reading, its validation state and reason (domain/validation/codes.ts, the CASE
  * expressions are generated from the same lists), the unit of its (station, metric) and the
- * validation level of its day (spans computed by the caller, joined per row).
+ * validation level of its day (spans computed by the caller, looked up once a timestamp).
  *
  * Pages are ordered (station, ts, metric): each reads one station in a window of ts bounded on
  * both sides (exportPages), an index range scan of readings_station_ts (migration 003) or the
- * compressed batches overlapping the window, a sort on the metric within a timestamp, and a
- * LIMIT: never a sort of everything after the cursor.
+ * compressed batches overlapping the window, a sort on (ts, metric) of the window's rows and a
+ * LIMIT: never a sort of everything after the cursor. What is the same for the readings of one
+ * timestamp (its text, the station, the level) is written once a timestamp (exportPageSql).
  *
  * Station ids (domain/topics.ts STATION_ID_PATTERN) and profile metric keys never need CSV
  * quoting or JSON escaping; a metric outside that alphabet is quoted/escaped by a guarded branch.
  */
 import { QUALITY_NAMES } from '../domain/quality.js';
 import { CHECK_BITS, CHECK_CODES, INVALIDATION_REASONS, validatedSql } from '../domain/validation/codes.js';
+import { createError } from '../lib/errors.js';
 import type { Db } from './db.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
@@ -65,8 +67,8 @@ export function csvField(s: string): string {
 
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** ts as Date.toISOString() gives it for the Date pg parses (microseconds truncated to ms). */
-const TS_TEXT = `to_char(p.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** A timestamp's text as Date.toISOString() gives it for the Date pg parses (microseconds truncated to ms). */
+const tsTextSql = (ts: string) => `to_char(${ts} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * A finite float8's text (`vt` = value::text) as JavaScript's Number#toString writes it. Both are
@@ -102,100 +104,109 @@ const ODD_METRIC = {
 };
 
 /**
- * The line's middle: metric, value and unit (CSV `pm25,12.5,µg/m³`, NDJSON
- * `"pm25","value":12.5,"unit":"µg/m³"`). One CASE on the metric per distinct unit table gives the
- * metric's text and its unit as literals (profile metric keys need no quoting; units come from the
- * profiles and are encoded here); the station picks the table when the stations do not all share
- * one. A metric no table knows has no unit ('') and goes through ODD_METRIC.
+ * The middle's start: metric, value and unit, and the comma after them (CSV `pm25,12.5,µg/m³,`,
+ * NDJSON `"pm25","value":12.5,"unit":"µg/m³",`) of a reading of `station`. One CASE on the metric
+ * gives, for each metric the station's units list, the text before the value and the text after it
+ * as two literals (profile metric keys need no quoting; units come from the profiles and are
+ * encoded here): two concatenations a reading. A metric the station's units do not list has no
+ * unit ('') and goes through ODD_METRIC.
  */
-function metricValueUnitSql(q: ExportQuery): string {
+function metricValueUnitSql(q: ExportQuery, station: string): string {
   const csv = q.format === 'csv';
   const value = csv
     ? `CASE WHEN p.vt IS NULL THEN '' ELSE ${JS_NUMBER} END`
     : `CASE WHEN p.vt IS NULL OR p.vt IN ('NaN', 'Infinity', '-Infinity') THEN 'null' ELSE ${JS_NUMBER} END`;
-  const mvu = (metricSql: string, unit: string) =>
-    csv ? `${metricSql} || ',' || ${value} || ',' || ${lit(csvField(unit))}` : `${metricSql} || ',"value":' || ${value} || ',"unit":' || ${lit(JSON.stringify(unit))}`;
-  const odd = mvu(ODD_METRIC[q.format], '');
-  const byStation = new Map<string, Map<string, string>>();
-  for (const u of q.units) {
-    const m = byStation.get(u.stationId) ?? new Map<string, string>();
-    m.set(u.metric, u.unit);
-    byStation.set(u.stationId, m);
-  }
-  const tables = new Map<string, string[]>();
-  for (const id of q.stationIds) {
-    const entries = [...(byStation.get(id) ?? new Map<string, string>())].filter(([m]) => PLAIN_METRIC.test(m)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const sql =
-      entries.length === 0 ? odd : `CASE p.metric ${entries.map(([m, u]) => `WHEN ${lit(m)} THEN ${mvu(lit(csv ? m : JSON.stringify(m)), u)}`).join(' ')} ELSE ${odd} END`;
-    tables.set(sql, [...(tables.get(sql) ?? []), id]);
-  }
-  const list = [...tables];
-  if (list.length === 1) return list[0]![0];
-  return `CASE ${list.map(([sql, ids]) => `WHEN p.station_id IN (${ids.map(lit).join(', ')}) THEN ${sql}`).join(' ')} ELSE ${odd} END`;
+  const before = (metric: string) => (csv ? `${metric},` : `${JSON.stringify(metric)},"value":`);
+  const after = (unit: string) => (csv ? `,${csvField(unit)},` : `,"unit":${JSON.stringify(unit)},`);
+  const odd = `${ODD_METRIC[q.format]} || ${lit(csv ? ',' : ',"value":')} || ${value} || ${lit(after(''))}`;
+  const units = new Map<string, string>();
+  for (const u of q.units) if (u.stationId === station && PLAIN_METRIC.test(u.metric)) units.set(u.metric, u.unit);
+  if (units.size === 0) return odd;
+  const entries = [...units].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `CASE p.metric ${entries.map(([m, u]) => `WHEN ${lit(m)} THEN ${lit(before(m))} || ${value} || ${lit(after(u))}`).join(' ')} ELSE ${odd} END`;
 }
 
-/** One reading's line, \n-terminated. */
-function lineSql(q: ExportQuery, withLevels: boolean): string {
-  const level = withLevels ? 'COALESCE(s.level, 0)::text' : `'0'`;
-  const mvu = metricValueUnitSql(q);
+/**
+ * A reading's line in three parts: `head` and `tail` are the same for every reading of one
+ * timestamp (its ts and station before the middle, its day's validation level after it), `middle`
+ * is the reading's own (metric, value, unit, quality, checks, validation state, reason). CSV:
+ * `ts,station,` + `metric,value,unit,quality,qc,validation,reason,` + `level\n`; NDJSON
+ * `{"ts":…,"station":…,"metric":` + `"pm25","value":…,"reason":null` + `,"validationLevel":0}\n`.
+ * `ts` and `level` are SQL of the timestamp's group (g), the middle of a reading's row (p).
+ */
+function lineParts(q: ExportQuery, station: string, ts: string, level: string): { head: string; middle: string; tail: string } {
+  const mvu = metricValueUnitSql(q, station);
+  const tsText = tsTextSql(ts);
   if (q.format === 'csv') {
     const validation = `CASE WHEN p.quality = 0 AND p.qc = 0 AND p.review = 0 THEN 'valid,,valid,,'
       ELSE ${QUALITY_NAME} || ',' || ${checksSql(';', '')} || ',' || ${VALIDATION_STATE} || ',' || CASE WHEN p.review >= 10 THEN ${REASON} ELSE '' END || ',' END`;
-    return `${TS_TEXT} || ',' || p.station_id || ',' || ${mvu} || ',' || ${validation} || ${level} || E'\\n'`;
+    return { head: `${tsText} || ${lit(`,${station},`)}`, middle: `${mvu} || ${validation}`, tail: `${level} || E'\\n'` };
   }
   const validation = `CASE WHEN p.quality = 0 AND p.qc = 0 AND p.review = 0 THEN '"quality":"valid","qc":[],"validation":"valid","reason":null'
     ELSE '"quality":"' || ${QUALITY_NAME} || '","qc":[' || ${checksSql(',', '"')} || '],"validation":"' || ${VALIDATION_STATE} || '","reason":' || CASE WHEN p.review >= 10 THEN '"' || ${REASON} || '"' ELSE 'null' END END`;
-  return `'{"ts":"' || ${TS_TEXT} || '","station":"' || p.station_id || '","metric":' || ${mvu} || ',' || ${validation} || ',"validationLevel":' || ${level} || E'}\\n'`;
+  return {
+    head: `'{"ts":"' || ${tsText} || ${lit(`","station":${JSON.stringify(station)},"metric":`)}`,
+    middle: `${mvu} || ${validation}`,
+    tail: `',"validationLevel":' || ${level} || E'}\\n'`,
+  };
 }
 
-/** The SQL and parameters of one page after `after` (exported for the plan checks of tests and benches). */
+/**
+ * The SQL and parameters of one page of ONE station after `after` (exported for the plan checks
+ * of tests and benches). The page's rows, in (ts, metric) order (with the station an equality the
+ * sort is on those two only), are grouped by timestamp: a group's head and tail (to_char of its
+ * ts, the level of its day) are computed once, not once a reading (10 readings a timestamp at a
+ * station of 10 metrics), and its readings' middles joined between them by array_to_string. The
+ * groups are laid end to end in ts order. A reading's order inside its group is its order in the
+ * page (aggregates read their input in order); the last key is the last group's ts and its
+ * greatest metric (the page's readings at that ts are the first ones in metric order, LIMIT cuts
+ * after them; max() compares text as ORDER BY does). Only the level spans overlapping the page's
+ * window are passed (each group looks its ts up in them).
+ */
 export function exportPageSql(q: ExportQuery, after: ExportKey | undefined, limit: number): { text: string; values: unknown[] } {
-  const values: unknown[] = [q.stationIds, q.metrics, q.from, q.to, q.validOnly, limit];
-  const withLevels = q.levels.length > 0;
-  let levelsJoin = '';
-  if (withLevels) {
+  if (q.stationIds.length !== 1) throw createError('QT_ERR_INTERNAL', `an export page reads one station, not ${q.stationIds.length}`);
+  const station = q.stationIds[0]!;
+  const values: unknown[] = [station, q.metrics, q.from, q.to, q.validOnly, limit];
+  const spans = q.levels.filter((s) => s.stationId === station && s.from < q.to.getTime() && s.to > q.from.getTime());
+  let level = `'0'`;
+  if (spans.length > 0) {
     values.push(
-      q.levels.map((s) => s.stationId),
-      q.levels.map((s) => new Date(s.from)),
-      q.levels.map((s) => new Date(s.to)),
-      q.levels.map((s) => s.level),
+      spans.map((s) => new Date(s.from)),
+      spans.map((s) => new Date(s.to)),
+      spans.map((s) => s.level),
     );
-    levelsJoin = `LEFT JOIN unnest($7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[]) AS s(station_id, f, t, level)
-      ON s.station_id = p.station_id AND p.ts >= s.f AND p.ts < s.t`;
+    // spans are disjoint: at most one holds the timestamp
+    level = `COALESCE((SELECT s.level FROM unnest($7::timestamptz[], $8::timestamptz[], $9::int[]) AS s(f, t, level) WHERE g.ts >= s.f AND g.ts < s.t LIMIT 1), 0)::text`;
   }
   let keyset = '';
   if (after) {
+    // the cursor's ts is also a lower bound on ts (chunk exclusion, index range)
     const n = values.length;
-    if (q.stationIds.length === 1) {
-      // With one station the cursor's ts is also a lower bound on ts (chunk exclusion, index range).
-      values.push(after.ts, after.metric);
-      keyset = `AND ts >= $${n + 1}::timestamptz AND (ts, metric) > ($${n + 1}::timestamptz, $${n + 2}::text)`;
-    } else {
-      values.push(after.stationId, after.ts, after.metric);
-      keyset = `AND station_id >= $${n + 1}::text AND (station_id, ts, metric) > ($${n + 1}::text, $${n + 2}::timestamptz, $${n + 3}::text)`;
-    }
+    values.push(after.ts, after.metric);
+    keyset = `AND ts >= $${n + 1}::timestamptz AND (ts, metric) > ($${n + 1}::timestamptz, $${n + 2}::text)`;
   }
-  // The page in key order; the aggregates read it in that order (no join before them unless
-  // levels are asked, then string_agg orders by rn), and last() keeps the last row's key.
-  const text = `SELECT string_agg(${lineSql(q, withLevels)}, ''${withLevels ? ' ORDER BY p.rn' : ''}) AS text, count(*)::int AS n,
-           last(p.station_id, p.rn) AS station_id, to_char(last(p.ts, p.rn) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts_key, last(p.metric, p.rn) AS metric
-      FROM (SELECT r.*, value::text AS vt, row_number() OVER () AS rn
-              FROM (SELECT station_id, ts, metric, value, quality, qc, review FROM readings
-                     WHERE station_id = ANY($1::text[]) AND ($2::text[] IS NULL OR metric = ANY($2::text[]))
-                       AND ts >= $3 AND ts < $4 AND (NOT $5::boolean OR ${validatedSql()}) ${keyset}
-                     ORDER BY station_id, ts, metric LIMIT $6) r) p ${levelsJoin}`;
+  const { head, middle, tail } = lineParts(q, station, 'g.ts', level);
+  const text = `SELECT string_agg(g.head || array_to_string(g.middles, g.tail || g.head) || g.tail, '' ORDER BY g.ts) AS text, sum(g.n)::int AS n,
+           to_char(max(g.ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts_key, last(g.last_metric, g.ts) AS metric
+      FROM (SELECT g.*, ${head} AS head, ${tail} AS tail
+              FROM (SELECT p.ts, count(*)::int AS n, max(p.metric) AS last_metric, array_agg(${middle}) AS middles
+                      FROM (SELECT ts, metric, value::text AS vt, quality, qc, review FROM readings
+                             WHERE station_id = $1::text AND ($2::text[] IS NULL OR metric = ANY($2::text[]))
+                               AND ts >= $3 AND ts < $4 AND (NOT $5::boolean OR ${validatedSql()}) ${keyset}
+                             ORDER BY ts, metric LIMIT $6) p
+                     GROUP BY p.ts) g) g`;
   return { text, values };
 }
 
-/** One page of the export after `after`, at most `limit` rows, as one text value. */
+/** One page of the export of ONE station after `after`, at most `limit` rows, as one text value. */
 export async function exportPage(db: Db, q: ExportQuery, after: ExportKey | undefined, limit: number): Promise<ExportPage> {
   const { text, values } = exportPageSql(q, after, limit);
-  const { rows } = await db.query<{ text: string | null; n: number; station_id: string | null; ts_key: string | null; metric: string | null }>(text, values);
+  const { rows } = await db.query<{ text: string | null; n: number | null; ts_key: string | null; metric: string | null }>(text, values);
   const r = rows[0]!;
   return {
     text: r.text ?? '',
-    rows: r.n,
-    last: r.station_id === null ? undefined : { stationId: r.station_id, ts: r.ts_key!, metric: r.metric! },
+    rows: r.n ?? 0,
+    last: r.ts_key === null ? undefined : { stationId: q.stationIds[0]!, ts: r.ts_key, metric: r.metric! },
   };
 }
 
