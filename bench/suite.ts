@@ -40,6 +40,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createApp, type App } from '../app.js';
 import { parseReadingsPayload } from '../ingest/parse.js';
@@ -139,14 +140,34 @@ async function throughput(app: App, stationIds: string[], metrics: string[]) {
   });
   await run.connected;
   const cpu = cpuSampler(run.child.pid);
+  const gate = app.store.db.gate;
+  const waits0 = new Map([...gate.waitsBehind('ingest')].map(([label, w]) => [label, { ...w }]));
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const r = await run.result;
+  loopDelay.disable();
   const usage = cpu.stop();
+  // what the ingest commits of the phase waited behind (the label of the statement holding the
+  // connection when a commit asked), the longest waits first: a stall of the phase names its cause
+  const ingestWaitedBehind = [...gate.waitsBehind('ingest')]
+    .map(([label, w]) => {
+      const w0 = waits0.get(label) ?? { count: 0, totalMs: 0, longestMs: 0, over50Ms: 0, over200Ms: 0 };
+      return { label, waits: w.count - w0.count, waitMs: Math.round(w.totalMs - w0.totalMs), over200Ms: w.over200Ms - w0.over200Ms, longestMsSinceStart: Math.round(w.longestMs) };
+    })
+    .filter((w) => w.waits > 0)
+    .sort((a, b) => b.waitMs - a.waitMs)
+    .slice(0, 5);
   // the alert engine evaluates committed readings behind ingest: how far behind was it?
   const idle0 = performance.now();
   await app.alerts.idle();
   const alertEngineLagMs = Math.round(performance.now() - idle0);
   const stored = (await countReadings(app.store.db)) - before;
   const lat = percentiles(r.publishToAckMs);
+  log(
+    `  ${metrics.length} metric(s): p95 publish→commit ${lat.p95} ms; main thread blocked at most ${Math.round(loopDelay.max / 1e6)} ms; ingest commits waited behind (waits, ms, > 200 ms): ${
+      ingestWaitedBehind.map((w) => `${w.label} ${w.waits}, ${w.waitMs}, ${w.over200Ms}`).join('; ') || 'nothing'
+    }`,
+  );
   return {
     metricsPerMessage: metrics.length,
     stations: stationIds.length,
@@ -163,6 +184,9 @@ async function throughput(app: App, stationIds: string[], metrics: string[]) {
     published: r.published,
     storedRowsIncludingWarmup: stored,
     alertEngineLagMs,
+    ingestWaitedBehind,
+    /** the longest the app's main thread (broker, ingest, PUBACKs) was blocked at a time during the phase */
+    mainThreadLongestBlockMs: Math.round(loopDelay.max / 1e6),
     connectsPerSecond: Math.round(stationIds.length / (r.connectMs / 1000)),
     cpu: usage,
     saturates: verdict(usage),
