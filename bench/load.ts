@@ -66,6 +66,11 @@ export interface LoadResult {
   ackedAfter: number;
   /** Acknowledgements per 100 ms from the first publish (saturate, rate, broker): where a stall shows. */
   ackTimeline: number[];
+  /**
+   * How many stations had a measured publish wait longer than 1 s and than 5 s: a stall of every
+   * station at once (the app or its database stopped) or of a few (their own connections).
+   */
+  stationsSlowerThan: { '1s': number; '5s': number };
   /** Index of the timeline bucket where the measurement started and ended. */
   measureFromBucket: number;
   measureToBucket: number;
@@ -101,6 +106,8 @@ function reservoir() {
 }
 
 const ackLat = reservoir();
+/** The slowest measured publish → PUBACK of each station, ms. */
+const slowestByStation = new Map<string, number>();
 const clientLat = reservoir();
 const subLat = reservoir();
 let acked = 0;
@@ -184,7 +191,9 @@ async function publishOne(client: mqtt.MqttClient, id: string, ts: number, onSen
     if (measuring) {
       acked++;
       readings += spec.metrics.length;
-      ackLat.add(performance.now() - t0);
+      const ms = performance.now() - t0;
+      ackLat.add(ms);
+      if (ms > (slowestByStation.get(id) ?? 0)) slowestByStation.set(id, ms);
     }
   } catch {
     failed++;
@@ -468,6 +477,7 @@ const result: LoadResult = {
   ackedWarmup,
   ackedAfter,
   ackTimeline,
+  stationsSlowerThan: { '1s': [...slowestByStation.values()].filter((ms) => ms > 1000).length, '5s': [...slowestByStation.values()].filter((ms) => ms > 5000).length },
   measureFromBucket,
   measureToBucket,
 };
