@@ -9,6 +9,11 @@
  * waits for the statement; the live stream, the alerts and the API see those readings when they
  * are replayed, as they would have seen them once committed.
  *
+ * Deferral is a short buffer, not a second path: the deferred rows are bounded (half the spool,
+ * SPOOL_MAX_DEFERRED_ROWS), because they are stored before anything newer. Unbounded, a saturated
+ * app behind a stream of short reads deferred 274,240 rows in 5.6 s and then acknowledged nothing
+ * for 9 s while they were caught up (bench/suite.ts, 2026-12-06).
+ *
  * The watcher withdraws the insert from the gate's queue (store/db-gate.ts) once it has waited
  * `afterMs` and the connection is still held by another lane; an insert that got the connection
  * runs, so a batch is either committed or spooled, never both.

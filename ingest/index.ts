@@ -90,6 +90,7 @@ export function createIngest(deps: IngestDeps): Ingest {
     // Embedded: one connection that a long query may hold; waiting is right there.
     writeTimeoutMs: db.mode === 'server' ? config.store.writeTimeoutMs : 0,
     deferAfterMs: config.spool.deferAfterMs,
+    maxDeferredRows: config.spool.maxDeferredRows,
     onDeferred(rows) {
       storageMetrics.deferredRows.inc(rows);
     },

@@ -28,8 +28,10 @@
  * like a batch of an outage (not an outage: the storage state stays healthy), and the batches after
  * it follow it into the spool. The spool is replayed as soon as that statement has ended (looked
  * at every DEFER_POLL_MS); the replay's first INSERT is deferred in turn if it waits behind another
- * long statement. Deferred rows never fill more than half the spool: past that, batches and the
- * replay wait for the connection. With an external server, rows deferred behind a statement that
+ * long statement. Deferred rows never fill more than half the spool nor number more than
+ * `maxDeferredRows`: past that, batches and the replay wait for the connection (unbounded, a
+ * saturated app deferred rows faster than the database stores them, then acknowledged nothing
+ * while they were caught up). With an external server, rows deferred behind a statement that
  * has held the connection for `writeTimeoutMs` are an outage (the network may have dropped the
  * server under it): the storage state turns degraded, as for an insert not answered in that long.
  *
@@ -78,6 +80,12 @@ export interface BatchWriterOptions {
   writeTimeoutMs?: number;
   /** A batch that waited this long for the connection while other work holds it is spooled (ingest/defer.ts; 0 = never), ms. */
   deferAfterMs?: number;
+  /**
+   * Deferred rows the spool may hold (default: no bound but half the spool); past that, batches
+   * wait for the connection. What is acknowledged ahead of the database must be caught up before
+   * anything newer is stored, so this bounds that catch-up (ingest/defer.ts).
+   */
+  maxDeferredRows?: number;
   /** Rows deferred to the spool (acknowledged; replayed once the connection is free). */
   onDeferred?(rows: number): void;
   /** A spool record's rows are committed by the replay: how long they waited there (ms) and how many. */
@@ -130,6 +138,7 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
   const replayIntervalMs = opts.replayIntervalMs ?? 1000;
   const writeTimeoutMs = opts.writeTimeoutMs ?? 0;
   const deferAfterMs = opts.deferAfterMs ?? 0;
+  const maxDeferredRows = opts.maxDeferredRows ?? Infinity;
   const spool = opts.spool;
   const batcher = createBatcher({ maxRows: opts.maxRows, maxWaitMs: opts.maxWaitMs, maxPendingRows: opts.maxPendingRows, flush });
   const storage = createStorageStateTracker(spool, (state) => opts.onStorageState?.(state));
@@ -148,9 +157,9 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
     return spool !== undefined && spool.bytes > 0;
   }
 
-  /** Whether the spool has room for a deferral: deferred rows never take more than half of it. */
+  /** Whether the spool has room for a deferral: deferred rows never take more than half of it, nor more than maxDeferredRows. */
   function roomToDefer(): boolean {
-    return spool !== undefined && spool.bytes < spool.maxBytes / 2 && !storage.unreachable;
+    return spool !== undefined && spool.bytes < spool.maxBytes / 2 && spool.rows < maxDeferredRows && !storage.unreachable;
   }
 
   /** Whether the replay of deferred rows should not even queue: another lane's statement has held the connection for deferAfterMs already. */
@@ -160,6 +169,7 @@ export function createBatchWriter(database: Db, opts: BatchWriterOptions): Batch
 
   /** Spools a batch deferred behind a long statement; false when the spool could not take it whole (nothing settled). */
   async function defer(batch: PendingWrite[], cause: unknown): Promise<boolean> {
+    if (!roomToDefer()) return false;
     storage.markDeferred();
     const spooled = await spoolBatch(spool, batch, cause, { report: storage.report, wholeOrNothing: true });
     if (spooled) opts.onDeferred?.(batch.reduce((n, p) => n + p.rows.length, 0));

@@ -184,6 +184,37 @@ describe('on a database server (DATABASE_URL) with every connection held', () =>
   }, 60_000);
 });
 
+describe('deferral bounded by SPOOL_MAX_DEFERRED_ROWS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ spool: { deferAfterMs: 100, maxDeferredRows: 3 } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+  });
+
+  it('acknowledges from the spool up to the bound, then holds the PUBACK for the database, and stores all in order', async () => {
+    // Unbounded, a saturated app deferred 274,240 rows in 5.6 s behind short reads, then
+    // acknowledged nothing for 9 s while they were stored (bench/suite.ts, 2026-12-06).
+    const s = await t.createStation({ id: 'DEF-07' });
+    const client = await t.connectStation(s.id, s.secret);
+    const topic = `stations/${s.id}/readings`;
+    const hold = holdConnection(t);
+    for (let k = 0; k < 3; k++) await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k + 1 } }), { qos: 1 });
+    expect(hold.ended).toBe(false);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolRows: 3 });
+    // two more at once (one batch, due before the replay is): each waited for the statement, then
+    // for the three before them to be stored
+    const acked: boolean[] = [];
+    await Promise.all(
+      [4, 5].map((v) => client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + (v - 1) * 60_000), values: { pm25: v } }), { qos: 1 }).then(() => acked.push(hold.ended))),
+    );
+    expect(acked).toEqual([true, true]);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
+    expect(await stored(t, s.id)).toEqual([1, 2, 3, 4, 5]);
+  }, 60_000);
+});
+
 /** Publishes one reading while a long statement holds the connection, on an app whose spool cannot or may not take it: the PUBACK waits, nothing is refused. */
 function waitsForTheStatement(title: string, spool: { deferAfterMs: number; maxBytes?: number }, stationId: string): void {
   describe(title, () => {

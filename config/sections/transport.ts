@@ -87,6 +87,14 @@ export const spool = section('The durable local spool that takes acknowledged re
     description:
       'Readings that have waited this long for the database while a job, an export or a query holds its connection are written to the spool (fsync) and acknowledged, then stored once that statement ends (0 = always wait for the database)',
   }),
+  maxDeferredRows: Type.Integer({
+    minimum: 1,
+    maximum: 10_000_000,
+    default: 10_000,
+    env: 'SPOOL_MAX_DEFERRED_ROWS',
+    description:
+      'Most readings held in the spool by SPOOL_DEFER_AFTER_MS at a time; past that, readings wait for the database. They are stored before anything newer, so this bounds that catch-up (checked before each batch; 10,000: about 0.4 s of inserts here)',
+  }),
 });
 
 export const ftp = section('The embedded FTP server that receives Circular 10/2021/TT-BTNMT files from dataloggers.', {
