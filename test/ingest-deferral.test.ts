@@ -199,7 +199,7 @@ describe('deferral bounded by SPOOL_MAX_DEFERRED_ROWS', () => {
     const s = await t.createStation({ id: 'DEF-07' });
     const client = await t.connectStation(s.id, s.secret);
     const topic = `stations/${s.id}/readings`;
-    const hold = holdConnection(t);
+    const hold = holdConnection(t, 'interactive');
     for (let k = 0; k < 3; k++) await client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k + 1 } }), { qos: 1 });
     expect(hold.ended).toBe(false);
     expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolRows: 3 });
