@@ -5,6 +5,7 @@ import {
   isValidTimeZone,
   localDate,
   localDayRange,
+  localHourOfDay,
   localHourStart,
   localIso,
   localMidnight,
@@ -80,6 +81,18 @@ describe('lib/time in a zone with daylight saving: local days are 23 or 25 hours
     expect(localIso(Date.parse('2026-10-25T01:30:00Z'), PARIS)).toBe('2026-10-25T02:30:00+01:00');
     expect(localHourStart(Date.parse('2026-10-25T01:30:00Z'), PARIS)).toBe(Date.parse('2026-10-25T01:00:00Z'));
     expect(localMidnight(Date.parse('2026-10-25T20:00:00Z'), PARIS)).toBe(r.from);
+  });
+
+  it('gives the local hour of day the calendar fields give, across both transitions and before 1970', () => {
+    const checked = [VN, PARIS].flatMap((zone) =>
+      [Date.parse('2026-03-28T00:00:00Z'), Date.parse('2026-10-24T00:00:00Z'), Date.parse('1969-12-30T00:00:00Z')].flatMap((start) =>
+        Array.from({ length: 72 * 4 }, (_, q) => start + q * 15 * 60_000).map((ms) => [localHourOfDay(ms, zone), localParts(ms, zone).hour]),
+      ),
+    );
+    expect(checked.every(([fast, slow]) => fast === slow)).toBe(true);
+    expect(localHourOfDay(Date.parse('2026-10-25T00:30:00Z'), PARIS)).toBe(2);
+    expect(localHourOfDay(Date.parse('2026-10-25T01:30:00Z'), PARIS)).toBe(2);
+    expect(localHourOfDay(Date.parse('1969-12-31T22:59:00Z'), PARIS)).toBe(23);
   });
 });
 

@@ -7,7 +7,8 @@
  * Vietnam (Asia/Ho_Chi_Minh) is UTC+7 all year with no daylight saving, so every result there
  * equals the old "+7 hours" arithmetic; a zone with daylight saving gets 23- and 25-hour days
  * right. Offsets come from the runtime's time-zone data (Intl) and are cached per zone and UTC
- * hour, so the hot paths (live overview counters, simulators) pay one Map lookup.
+ * hour, so the hot paths (live overview counters, simulators, the anomaly rule's hour of day) pay
+ * two Map lookups.
  *
  * @example
  *   localDate(Date.parse('2026-11-21T18:00:00Z'), 'Asia/Ho_Chi_Minh')  // '2026-11-22'
@@ -23,7 +24,9 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
+/** Offsets by zone, then by UTC hour: numeric keys, no string built per lookup (the alert rules ask once per sample). */
+const offsets = new Map<string, Map<number, number>>();
+let cachedOffsets = 0;
 const MAX_CACHED_OFFSETS = 50_000;
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -62,17 +65,29 @@ export function timeZoneOr(timeZone: string | null | undefined, fallback: string
  */
 export function zoneOffsetMs(timeZone: string, at: number): number {
   const hour = Math.floor(at / HOUR_MS);
-  const key = `${timeZone}|${hour}`;
-  const cached = offsets.get(key);
+  let byHour = offsets.get(timeZone);
+  const cached = byHour?.get(hour);
   if (cached !== undefined) return cached;
   // Offsets change on whole minutes; evaluating at the hour's start keeps the cache exact for
   // every zone whose transitions fall on the hour (all of today's IANA zones but a few historic ones).
   const probe = hour * HOUR_MS;
   const p = wallClock(timeZone, probe);
   const offset = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - probe;
-  if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
-  offsets.set(key, offset);
+  if (cachedOffsets >= MAX_CACHED_OFFSETS) {
+    offsets.clear();
+    cachedOffsets = 0;
+    byHour = undefined;
+  }
+  if (!byHour) offsets.set(timeZone, (byHour = new Map()));
+  byHour.set(hour, offset);
+  cachedOffsets++;
   return offset;
+}
+
+/** The local hour of day (0–23) of an instant in a zone: localParts(ms, zone).hour without building the parts. */
+export function localHourOfDay(ms: number, timeZone: string = DEFAULT_TIME_ZONE): number {
+  const local = ms + zoneOffsetMs(timeZone, ms);
+  return Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
 }
 
 interface WallClock {

@@ -21,7 +21,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { createSketch, addToSketch, mergeSketch, sketchMedian, sketchSpread, SKETCH_ALPHA } from '../../lib/quantile-sketch.js';
-import { DEFAULT_TIME_ZONE, localParts } from '../../lib/time.js';
+import { DEFAULT_TIME_ZONE, localHourOfDay } from '../../lib/time.js';
 import { cite, num } from './format.js';
 import { sketchWindowStart, type HourSketch } from './hour-sketch.js';
 import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
@@ -36,7 +36,7 @@ const ALPHA = num(SKETCH_ALPHA * 100);
 
 /** Local hour of day in the zone (Vietnam by default), 0–23. */
 export function localHour(ts: number, timeZone: string = DEFAULT_TIME_ZONE): number {
-  return localParts(ts, timeZone).hour;
+  return localHourOfDay(ts, timeZone);
 }
 
 /** Whether two hours of day are at most one hour apart on the 24 h clock (23 and 0 are neighbours). */
