@@ -28,6 +28,7 @@ import { createEvaluator } from './evaluator.js';
 import { createIndexQueue } from './index-queue.js';
 import { createLateHours } from './late-hours.js';
 import { createLifecycle } from './lifecycle.js';
+import { createBreather } from '../lib/breather.js';
 import { createRuleIndex, type RuleView } from './rule-index.js';
 import { createRuleStore } from './rule-store.js';
 import { createSilences } from './silences.js';
@@ -107,6 +108,9 @@ export interface AlertEngine {
 /**
  * @example const alerts = createAlertEngine({ db, bus, directory, profiles, logger }); await alerts.start(); … await alerts.close();
  */
+/** The longest the engine's evaluations hold the main thread before the event loop gets a turn, ms. */
+const BREATHE_MS = 20;
+
 export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   const { db, bus, directory, profiles, logger } = options;
   const now = options.now ?? Date.now;
@@ -141,11 +145,21 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
+  /**
+   * The event loop gets a turn every BREATHE_MS of evaluation (lib/breather.ts): steps whose awaits
+   * resolve at once would otherwise run a whole backlog as one block of the main thread.
+   */
+  const breathe = createBreather(BREATHE_MS);
+
   /** Runs fn after everything queued before it; failures are logged, never dropped, and do not stop the queue. */
   function serial<T>(what: string, fn: () => Promise<T>): Promise<T> {
     enqueued++;
     queuedAt.push(performance.now());
-    const run = queue.then(fn);
+    const run = queue.then(async () => {
+      const turn = breathe();
+      if (turn) await turn;
+      return fn();
+    });
     queue = run
       .catch((err: unknown) => log.error({ err, what }, 'alert engine step failed'))
       .then(() => {
@@ -225,6 +239,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     // late readings in hours kept as sums or sketches: the rules reading those hours wait for their
     // re-read (late-hours.ts), every other rule is evaluated now
     for (const [stationId, { touched, newestPollutantTs }] of touchedByStation) {
+      const turn = breathe();
+      if (turn) await turn;
       const station = directory.get(stationId)!;
       await evaluator.evaluateStation(station, touched, at, (rule) => !late.waits(stationId, rule));
       if (newestPollutantTs > 0 && (station.profileId === 'air-quality' || station.profileId === 'surface-water')) indices.update(station, newestPollutantTs, at);
