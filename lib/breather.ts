@@ -9,7 +9,11 @@
  *
  * @example
  *   const breathe = createBreather(20);
- *   for (const station of stations) { await breathe(); await evaluate(station); }
+ *   for (const station of stations) {
+ *     const turn = breathe(); // undefined most of the time: awaited only when it is a promise
+ *     if (turn) await turn;
+ *     await evaluate(station);
+ *   }
  */
 export type Breather = () => Promise<void> | undefined;
 
