@@ -17,7 +17,8 @@
  *   Heap snapshots of the app (what grows): run with NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2
  *   --diagnostic-dir=/some/dir" (the child inherits it) and `kill -USR2 <pid of main.ts>` twice.
  *
- * Writes bench/results/soak.json. Exit code 1 if anything acknowledged was lost.
+ * Writes bench/results/soak.json (`--out FILE` elsewhere, so two soaks can run side by side, e.g.
+ * one with MALLOC_ARENA_MAX set). Exit code 1 if anything acknowledged was lost.
  */
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +52,8 @@ const OUTAGE_SECONDS = arg('outage-seconds', 20);
 const ACK_TIMEOUT_MS = arg('ack-timeout-ms', 60_000);
 /** Minutes of history seeded for the fleet before the soak (the app restarted on it): windows start full. */
 const HISTORY_MINUTES = arg('history-minutes', 120);
+/** Where the result goes (`--out FILE`); relative to the working directory. */
+const OUT_FILE = ((i) => (i > 0 ? process.argv[i + 1] : undefined))(process.argv.indexOf('--out'));
 const ADMIN_PASSWORD = 'soak-admin-password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -569,6 +572,8 @@ const result = {
   fleetIntervalMs: FLEET_INTERVAL_MS,
   auditors: AUDITORS,
   auditorIntervalMs: AUDITOR_INTERVAL_MS,
+  /** glibc's arena cap the app ran with (inherited from this process's environment), if any. */
+  mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
   outages,
   counters,
   auditorReadingsAcknowledged: acked.size,
@@ -617,7 +622,7 @@ const result = {
   samples,
 };
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/soak.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(OUT_FILE ?? new URL('./results/soak.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
 console.log(JSON.stringify({ ...result, samples: undefined }, null, 2));
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(lost === 0 && wrong === 0 && twice === 0 ? 0 : 1);
