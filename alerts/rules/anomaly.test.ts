@@ -1,7 +1,8 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { bucketKey, SKETCH_ALPHA } from '../../lib/quantile-sketch.js';
-import { anomalyHistory, evaluateAnomaly, localHour, MAD_SCALE, MEAN_AD_SCALE, robustSpread } from './anomaly.js';
+import { localHourOfDay as localHour } from '../../lib/time.js';
+import { anomalyHistory, evaluateAnomaly, MAD_SCALE, MEAN_AD_SCALE, robustSpread } from './anomaly.js';
 import { hourStartOf, sketchOf, type HourSketch } from './hour-sketch.js';
 import { freshValidSeries } from './samples.js';
 import { HOUR, MIN, extend, inputFor, makeRule, seeded, series } from './test-support/fixtures.js';

@@ -21,7 +21,7 @@
  */
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { createSketch, addToSketch, mergeSketch, sketchMedian, sketchSpread, SKETCH_ALPHA } from '../../lib/quantile-sketch.js';
-import { DEFAULT_TIME_ZONE, localHourOfDay } from '../../lib/time.js';
+import { localHourOfDay } from '../../lib/time.js';
 import { cite, num } from './format.js';
 import { sketchWindowStart, type HourSketch } from './hour-sketch.js';
 import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
@@ -33,11 +33,6 @@ export const MAD_SCALE = 1.4826;
 export const MEAN_AD_SCALE = 1.253314;
 /** The sketch's relative accuracy in percent, for messages ('1'). */
 const ALPHA = num(SKETCH_ALPHA * 100);
-
-/** Local hour of day in the zone (Vietnam by default), 0–23. */
-export function localHour(ts: number, timeZone: string = DEFAULT_TIME_ZONE): number {
-  return localHourOfDay(ts, timeZone);
-}
 
 /** Whether two hours of day are at most one hour apart on the 24 h clock (23 and 0 are neighbours). */
 function nearHour(a: number, b: number): boolean {
@@ -85,10 +80,10 @@ export function anomalyHistory(
   const windowMs = windowHours * 3_600_000;
   const sketched = hourSketches !== undefined && hourSketches.length > 0;
   const startTs = sketched ? sketchWindowStart(newest.ts, windowMs) : newest.ts - windowMs;
-  const hour = localHour(newest.ts, timeZone);
-  const raw = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHour(s.ts, timeZone), hour)));
+  const hour = localHourOfDay(newest.ts, timeZone);
+  const raw = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHourOfDay(s.ts, timeZone), hour)));
   const hours = sketched
-    ? hourSketches.filter((h) => h.start >= startTs && h.start < newest.ts && h.count > 0 && (!sameHourOfDay || nearHour(localHour(h.start, timeZone), hour)))
+    ? hourSketches.filter((h) => h.start >= startTs && h.start < newest.ts && h.count > 0 && (!sameHourOfDay || nearHour(localHourOfDay(h.start, timeZone), hour)))
     : [];
   const count = raw.length + hours.reduce((n, h) => n + h.count, 0);
   if (count < Math.max(1, minSamples)) return undefined;
