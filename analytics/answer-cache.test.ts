@@ -23,17 +23,18 @@ describe('answer cache', () => {
     cache.set('c', 's', 'C', 250);
     cache.set('d', 's', 'D', 250);
     expect(cache.get('a', 's')).toBe('A');
-    cache.set('e', 's', 'E', 250);
+    expect(cache.set('e', 's', 'E', 250)).toBe(true);
     // b was the least recently used
     expect(cache.get('b', 's')).toBeUndefined();
     for (const k of ['a', 'c', 'd', 'e']) expect(cache.get(k, 's')).toBe(k.toUpperCase());
     expect(cache.stats.bytes).toBe(1000);
-    cache.set('big', 's', 'BIG', 251);
+    // the caller is told (analytics/series.ts gives a kept answer's buffers to the cache for good)
+    expect(cache.set('big', 's', 'BIG', 251)).toBe(false);
     expect(cache.get('big', 's')).toBeUndefined();
     expect(Math.max(...held)).toBeLessThanOrEqual(1000);
     // 0 bytes keeps nothing
     const none = createAnswerCache<string>(0);
-    none.set('a', 's', 'A', 1);
+    expect(none.set('a', 's', 'A', 1)).toBe(false);
     expect(none.get('a', 's')).toBeUndefined();
   });
 

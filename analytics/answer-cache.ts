@@ -30,8 +30,8 @@ export interface AnswerCache<T> {
   admit(key: string): boolean;
   /** The answer kept under `key` when its stamps are `stamps` (marked as used); undefined otherwise. */
   get(key: string, stamps: string): T | undefined;
-  /** Keeps `value` (about `bytes` of memory) under `key`; an answer larger than a quarter of the bound is not kept. */
-  set(key: string, stamps: string, value: T, bytes: number): void;
+  /** Keeps `value` (about `bytes` of memory) under `key`, and says whether it did: an answer larger than a quarter of the bound is not kept. */
+  set(key: string, stamps: string, value: T, bytes: number): boolean;
   readonly stats: { hits: number; misses: number; entries: number; bytes: number };
 }
 
@@ -86,7 +86,7 @@ export function createAnswerCache<T>(maxBytes: number, observer?: AnswerCacheObs
     set(key, stamps, value, bytes) {
       key = digest(key);
       drop(key);
-      if (bytes > maxBytes / 4) return;
+      if (bytes > maxBytes / 4) return false;
       entries.set(key, { stamps, value, bytes });
       stats.bytes += bytes;
       for (const [k] of entries) {
@@ -95,6 +95,7 @@ export function createAnswerCache<T>(maxBytes: number, observer?: AnswerCacheObs
       }
       stats.entries = entries.size;
       observer?.bytes(stats.bytes);
+      return true;
     },
   };
 }

@@ -5,19 +5,25 @@
  * written exactly as JSON.stringify writes them (and the response schema's serializer, which
  * writes non-finite numbers as null).
  */
+import type { ChunkPool } from './chunk-pool.js';
 
 const ZERO = 48;
 const MINUS = 45;
 const NULL = Buffer.from('null');
 
 /** JSON bytes in chunks of about CHUNK bytes (no copy as the answer grows, little unused room). */
-const CHUNK = 1 << 20;
+export const CHUNK = 1 << 20;
 
 export class JsonBytes {
   private readonly done: Buffer[] = [];
   private doneBytes = 0;
   private buf: Buffer = Buffer.allocUnsafe(0);
   private pos = 0;
+  /** the whole buffers taken from `pool` (release gives them back) */
+  private readonly taken: Buffer[] = [];
+
+  /** With `pool`, its chunks are taken from it (analytics/chunk-pool.ts) and `release` gives them back. */
+  constructor(private readonly pool?: ChunkPool) {}
 
   /** Room for `n` more bytes in the current chunk (every write below assumes its caller reserved it). */
   reserve(n: number): void {
@@ -26,8 +32,19 @@ export class JsonBytes {
       this.done.push(this.buf.subarray(0, this.pos));
       this.doneBytes += this.pos;
     }
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    if (this.pool && n <= this.pool.chunkBytes) {
+      this.buf = this.pool.take();
+      this.taken.push(this.buf);
+    } else this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
     this.pos = 0;
+  }
+
+  /**
+   * Gives the chunks taken from the pool back to it, once nothing refers to what `chunks()`
+   * returned any more (the answer sent to its last byte, and not kept). Once only.
+   */
+  release(): void {
+    this.pool?.give(this.taken.splice(0));
   }
 
   /** Bytes already encoded (ASCII fragments, UTF-8 text). */

@@ -13,6 +13,7 @@ import { CAGG_AGGS, DAILY_AGGREGATE_TIMEZONE, QUANTILES, type AggName, type Aggr
 import { aggregateColumns } from '../store/aggregates.js';
 import { caggReader } from '../store/cagg-source.js';
 import type { AnswerCache } from './answer-cache.js';
+import type { ChunkPool } from './chunk-pool.js';
 import { cacheEntry } from './series-cache.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
@@ -98,6 +99,12 @@ export interface SeriesResult {
    * encoding, about as much as the query).
    */
   seriesJson: Buffer[];
+  /**
+   * Present when the chunks of `seriesJson` were taken from the pool aggregateSeries was given
+   * and the answer is not kept: gives them back (analytics/chunk-pool.ts), to be called once
+   * nothing refers to them any more (the answer sent to its last byte).
+   */
+  release?: () => void;
 }
 
 export function intervalSecondsOf(profile: LoadedProfile['profile'], metric: string): number {
@@ -163,7 +170,8 @@ const RANK: Record<AggregateSource, number> = { monthly: 0, daily: 1, hourly: 2,
 
 /**
  * The aggregated series of `req`. With `cache`, an answer over ended buckets that a materialized
- * hypertable holds is kept, and served again while the stamps of its rows are unchanged.
+ * hypertable holds is kept, and served again while the stamps of its rows are unchanged. With
+ * `pool`, the answer is written into its buffers, and an answer not kept says how to give them back.
  */
 export async function aggregateSeries(
   db: Db,
@@ -171,6 +179,7 @@ export async function aggregateSeries(
   profiles: ReadonlyMap<string, LoadedProfile>,
   req: SeriesRequest,
   cache?: AnswerCache<SeriesResult>,
+  pool?: ChunkPool,
 ): Promise<SeriesResult> {
   if (req.bucket.kind === 'aqiday') {
     const bad = req.aggs.filter((a) => !['avg', 'min', 'max', 'count'].includes(a));
@@ -259,7 +268,7 @@ export async function aggregateSeries(
       caggs,
     );
 
-  const out = new JsonBytes();
+  const out = new JsonBytes(pool);
   out.reserve(1);
   out.bytes(OPEN_ARRAY);
   let firstSeries = true;
@@ -358,6 +367,8 @@ export async function aggregateSeries(
   out.bytes(CLOSE_ARRAY);
   const result: SeriesResult = { from: new Date(widenedFrom), to: new Date(widenedTo), source: usedSource, seriesJson: out.chunks() };
   // the chunks hold their bytes (each a part of a buffer of about a megabyte), the key about its length
-  if (entry) cache!.set(entry.key, entry.stamps, result, result.seriesJson.reduce((n, b) => n + b.length, 0) + (1 << 20) + 2 * entry.key.length);
+  const kept = entry !== undefined && cache!.set(entry.key, entry.stamps, result, result.seriesJson.reduce((n, b) => n + b.length, 0) + (1 << 20) + 2 * entry.key.length);
+  // a kept answer's chunks are the cache's for good; the others go back to the pool once sent
+  if (!kept && pool) result.release = () => out.release();
   return result;
 }

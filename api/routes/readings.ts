@@ -31,6 +31,8 @@ import { analystRateLimit } from '../plugins/analytics-rate-limit.js';
 import { COMPLETENESS_FORMULA, completeness } from '../../analytics/completeness.js';
 import { aggregateSeries, type Series, type SeriesResult } from '../../analytics/series.js';
 import { createAnswerCache, type AnswerCache } from '../../analytics/answer-cache.js';
+import { ChunkPool } from '../../analytics/chunk-pool.js';
+import { CHUNK } from '../../analytics/json-bytes.js';
 import { COMPLETENESS_SCHEMA, MULTI_READINGS_SCHEMA, type CompletenessQuery, type ReadingsQuery } from '../schemas/readings.js';
 import { exportRoute } from './export.js';
 
@@ -53,7 +55,11 @@ async function levelSpansOf(db: HttpDeps['db'], stations: readonly Station[], fr
  * 24,000 buckets, which the serializer would take longer to write than the query takes to run.
  */
 class JsonBytes {
-  constructor(readonly chunks: Buffer[]) {}
+  /** `release`: gives the chunks back to their pool once the answer has been sent to its last byte (analytics/chunk-pool.ts) */
+  constructor(
+    readonly chunks: Buffer[],
+    readonly release?: () => void,
+  ) {}
 }
 const CLOSE_OBJECT = Buffer.from('}');
 
@@ -80,10 +86,19 @@ function answerCacheOf(deps: HttpDeps): AnswerCache<SeriesResult> | undefined {
   return answerCaches.get(deps);
 }
 
+/** The buffers aggregated answers are written into, used again once an answer is sent (analytics/chunk-pool.ts): one pool per app, room for two answers of 24,000 hourly buckets. */
+const chunkPools = new WeakMap<HttpDeps, ChunkPool>();
+function chunkPoolOf(deps: HttpDeps): ChunkPool {
+  let pool = chunkPools.get(deps);
+  if (!pool) chunkPools.set(deps, (pool = new ChunkPool(CHUNK, 16)));
+  return pool;
+}
+
 /** The shared logic of the analyst readings endpoints. */
 function readingsService(deps: HttpDeps) {
   const { db, directory, profiles, config } = deps;
   const answers = answerCacheOf(deps);
+  const pool = chunkPoolOf(deps);
 
   function station(id: string): Station {
     const s = directory.get(id);
@@ -135,6 +150,7 @@ function readingsService(deps: HttpDeps) {
         profiles,
         { stations, metrics, from, to, bucket, aggs, quality: q.quality ?? 'valid', exact, shape, now: Date.now() },
         answers,
+        pool,
       );
       const head = {
         ...(single ? { station: stations[0]!.id } : { stations: stations.map((s) => s.id) }),
@@ -147,9 +163,13 @@ function readingsService(deps: HttpDeps) {
         ...(aggs.some((a) => QUANTILES[a] !== undefined) ? { quantiles: result.source === 'raw' ? 'exact' : 'estimated' } : {}),
       };
       // One station's answer is small: objects, serialized by the route's schema (routes/stations.ts).
-      if (single) return { ...head, series: JSON.parse(Buffer.concat(result.seriesJson).toString('utf8')) as Series[] };
+      if (single) {
+        const json = Buffer.concat(result.seriesJson).toString('utf8');
+        result.release?.();
+        return { ...head, series: JSON.parse(json) as Series[] };
+      }
       // Several stations: the bytes the schema's serializer would write (the keys in its order), sent as they are.
-      return new JsonBytes([Buffer.from(`${JSON.stringify(head).slice(0, -1)},"series":`), ...result.seriesJson, CLOSE_OBJECT]);
+      return new JsonBytes([Buffer.from(`${JSON.stringify(head).slice(0, -1)},"series":`), ...result.seriesJson, CLOSE_OBJECT], result.release);
     }
     if (q.agg !== undefined) throw createError('QT_ERR_QUERY_INVALID', 'agg: needs bucket=');
     if (q.shape === 'columns') throw createError('QT_ERR_QUERY_INVALID', 'shape: columns needs bucket= (raw readings come as rows, paged with the cursor)');
@@ -203,6 +223,8 @@ export async function readingRoutes(app: FastifyInstance, deps: HttpDeps): Promi
       if (!(a instanceof JsonBytes)) return a;
       // chunk by chunk: joining them would copy the 7 MB once more (and hurry the next garbage collection)
       const length = a.chunks.reduce((n, c) => n + c.length, 0);
+      // 'finish': every byte handed to the kernel; an answer cut short ('close' alone) leaves its chunks to the garbage collector
+      if (a.release) reply.raw.once('finish', a.release);
       return reply
         .type('application/json; charset=utf-8')
         .header('content-length', length)
