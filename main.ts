@@ -2,10 +2,17 @@
  * Quantrac entry point (`npm start`): reads the environment once, starts everything in one
  * process, prints where it listens, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { createApp } from './app.js';
-import { configFromEnv, type Config } from './config/index.js';
-import { isQuantracError } from './lib/errors.js';
-import { limitHeapGrowth } from './lib/heap.js';
+import type { Config } from './config/index.js';
+import { capMallocArenas } from './lib/malloc-arenas.js';
+
+// first, before the app's modules are loaded: started again in place with glibc's arenas capped
+// at two, unless the operator set MALLOC_ARENA_MAX (lib/malloc-arenas.ts)
+capMallocArenas(process.env);
+
+const { createApp } = await import('./app.js');
+const { configFromEnv } = await import('./config/index.js');
+const { isQuantracError } = await import('./lib/errors.js');
+const { limitHeapGrowth } = await import('./lib/heap.js');
 
 // the heap grows at most 100 % past what is live, 20 % while that is large or the app is quiet (lib/heap.ts)
 const heapGrowth = limitHeapGrowth();

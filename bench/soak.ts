@@ -18,7 +18,8 @@
  *   --diagnostic-dir=/some/dir" (the child inherits it) and `kill -USR2 <pid of main.ts>` twice.
  *
  * Writes bench/results/soak.json (`--out FILE` elsewhere, so two soaks can run side by side, e.g.
- * one with MALLOC_ARENA_MAX set). Exit code 1 if anything acknowledged was lost.
+ * one with glibc's default arenas: MALLOC_ARENA_MAX=16 on two cores, which the app keeps instead of
+ * its own 2). Exit code 1 if anything acknowledged was lost.
  */
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +37,18 @@ import { freePort, login, registerStation, startChildApp } from '../test/helpers
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
 import { metricValue, within } from './lib.js';
 import { rssParts } from './rss-parts.js';
+
+/** One variable of the environment process `pid` runs with (Linux /proc), null when unset or unreadable. */
+function environValue(pid: number, name: string): string | null {
+  try {
+    const kv = readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .find((x) => x.startsWith(`${name}=`));
+    return kv === undefined ? null : kv.slice(name.length + 1);
+  } catch {
+    return null;
+  }
+}
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -118,6 +131,8 @@ const appEnv = {
 };
 let child = await startChildApp(appEnv);
 let pid = child.proc.pid!;
+// read while it runs (startChildApp waits for its banner: after main.ts started again in place with the cap)
+const mallocArenaMax = environValue(pid, 'MALLOC_ARENA_MAX');
 let stopping = false;
 let restarting = false;
 const watchExit = (app: typeof child) =>
@@ -572,8 +587,8 @@ const result = {
   fleetIntervalMs: FLEET_INTERVAL_MS,
   auditors: AUDITORS,
   auditorIntervalMs: AUDITOR_INTERVAL_MS,
-  /** glibc's arena cap the app ran with (inherited from this process's environment), if any. */
-  mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
+  /** glibc's arena cap the app ran with, read from its process (main.ts sets 2 unless the environment set one: lib/malloc-arenas.ts). */
+  mallocArenaMax,
   outages,
   counters,
   auditorReadingsAcknowledged: acked.size,
