@@ -7,8 +7,8 @@
  * every seventh answer or so (13 of the 14 full collections over 100 hourly answers asked new over
  * HTTP were started by "external memory pressure", against none when the same answers were only
  * computed: `node --trace-incremental-marking`, 2026-12-06). Each one cost the thread 14–44 ms (a
- * pause of 6–17 ms and the marking before it), which is what the slowest answers in twenty were made of. Used again, the buffers are not new
- * memory to V8.
+ * pause of 6–17 ms and the marking before it), which is what the slowest answers in twenty were
+ * made of. Used again, the buffers are not new memory to V8.
  *
  * A buffer goes back only when nothing refers to it any more: the HTTP answer it was sent in has
  * finished (its bytes handed to the kernel), and the answer is not kept in the answer cache

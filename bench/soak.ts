@@ -35,20 +35,9 @@ import { startEmbeddedDatabase } from '../store/embedded/index.js';
 import { localIso, tempDataDir } from '../test/helpers/app.js';
 import { freePort, login, registerStation, startChildApp } from '../test/helpers/child-app.js';
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
+import { environValue } from '../test/helpers/proc-environ.js';
 import { metricValue, within } from './lib.js';
 import { rssParts } from './rss-parts.js';
-
-/** One variable of the environment process `pid` runs with (Linux /proc), null when unset or unreadable. */
-function environValue(pid: number, name: string): string | null {
-  try {
-    const kv = readFileSync(`/proc/${pid}/environ`, 'latin1')
-      .split('\0')
-      .find((x) => x.startsWith(`${name}=`));
-    return kv === undefined ? null : kv.slice(name.length + 1);
-  } catch {
-    return null;
-  }
-}
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,10 +4,11 @@
  * simulated fleet publishing over real MQTT connections.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from './helpers/app.js';
+import { environValue } from './helpers/proc-environ.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -29,16 +30,6 @@ function start(env: Record<string, string>): Started {
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => out, exited };
-}
-
-/** The environment the process runs with now (Linux: /proc; after an execve, the new one). */
-function environOf(pid: number): Map<string, string> {
-  return new Map(
-    readFileSync(`/proc/${pid}/environ`, 'latin1')
-      .split('\0')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
-  );
 }
 
 async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number, output: () => string): Promise<T> {
@@ -74,7 +65,7 @@ describe('npm start', () => {
     expect(banner).toMatch(/MQTT over WS\s+ws:\/\/127\.0\.0\.1:\d+\/mqtt/);
     expect(banner).toMatch(/Simulated fleet\s+3 stations/);
     // glibc's malloc arenas capped at two: the process started again in place with MALLOC_ARENA_MAX=2 (lib/malloc-arenas.ts)
-    if (process.platform === 'linux') expect(environOf(s.child.pid!).get('MALLOC_ARENA_MAX')).toBe('2');
+    if (process.platform === 'linux') expect(environValue(s.child.pid!, 'MALLOC_ARENA_MAX')).toBe('2');
     const password = /Admin login\s+admin \/ (\S+)/.exec(banner)![1]!;
     const base = `http://127.0.0.1:${httpPort}`;
     const login = await fetch(`${base}/api/v1/auth/login`, {
@@ -113,7 +104,7 @@ describe('npm start', () => {
     const s = start({ DATA_DIR: dataDir, HTTP_PORT: '0', MQTT_PORT: '0', SIMULATE: '0', BULLETIN_ENABLED: 'false', NODE_RED: 'false', MALLOC_ARENA_MAX: '16' });
     running.push(s);
     await waitFor('the banner', () => (/Quantrac is running/.test(s.output()) ? true : undefined), 60_000, s.output);
-    expect(environOf(s.child.pid!).get('MALLOC_ARENA_MAX')).toBe('16');
+    expect(environValue(s.child.pid!, 'MALLOC_ARENA_MAX')).toBe('16');
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
   });
