@@ -33,6 +33,7 @@ import { stationTopic } from '../domain/topics.js';
 import { carryClientAddress, clientAddress, forwardedAddress, trustedProxies } from './client-address.js';
 import { acceptProxyProtocol } from './proxy-protocol-socket.js';
 import { pipeline } from './pipeline.js';
+import { createLocalPersistence } from './retained-persistence.js';
 import { createSizeGuard } from './size-guard.js';
 import { checkClientId, guardLockout, recordLoginOutcome, verifySecret } from './steps/connect.js';
 import { ingestReading, oversizedToQuarantine, ownTopicOnly, rateLimit, stateTopic } from './steps/publish.js';
@@ -118,6 +119,8 @@ export async function createBroker(deps: BrokerDeps): Promise<Broker> {
     // each PUBACK until its batch commits, so many in-flight publishes per client is the point.
     concurrency: 1000,
     ...(deps.clusterOptions ?? {}),
+    // one node: upstream's memory persistence with an index of retained topics (broker/retained-persistence.ts)
+    persistence: deps.clusterOptions?.persistence ?? createLocalPersistence(),
     authenticate(client, username, password, done) {
       hooks.authenticate({ client, stationId: username ?? '', password, source: clientAddress(client) }, ({ error, value }) =>
         error ? done(error as AuthenticateError, false) : done(null, value),
