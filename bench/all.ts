@@ -9,6 +9,7 @@
  * of the scheduled spatial check over 100 stations × 10 metrics × 1 hour (validation-scheduled.ts),
  * ingest at 5,000 readings/s beside an export, a heavy aggregate and the policy jobs (contention.ts),
  * the compression job's longest statement at an agency's load (compression-slices.ts),
+ * a fleet of 10,000 stations reconnecting to the broker (retained.ts)
  * and the operations center's overview with 1,000 stations in Chromium (overview-browser.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -38,6 +39,8 @@ if (all) {
     ['contention.ts', quick ? ['--seconds', '10', '--ab', '--no-slice-cost'] : ['--seconds', '60', '--ab']],
     // the compression job's statements over hours of an agency's fleet against one chunk of them (store/chunk-plan.ts)
     ['compression-slices.ts', quick ? ['--hours', '2'] : ['--hours', '6']],
+    // 10,000 stations reconnecting and subscribing at once, the broker's persistence and upstream's (broker/retained-persistence.ts)
+    ['retained.ts', quick ? ['--stations', '2000'] : []],
     // the operations center's overview with 1,000 stations in Chromium: listed, searched, longest task
     ['overview-browser.ts', quick ? ['--runs', '2'] : ['--runs', '5']],
   );
