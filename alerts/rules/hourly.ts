@@ -16,6 +16,7 @@
  * The sum is exact (exact-sum.ts), so hourly sums and raw values give the same mean, bit for bit.
  */
 import { addExact, exactTotal, mergeExact } from './exact-sum.js';
+import { firstAfter } from './samples.js';
 import type { Rule, Sample } from './types.js';
 
 export const HOUR_MS = 3_600_000;
@@ -70,8 +71,11 @@ export function hourlyMean<S extends Sample & { value: number }>(valid: readonly
     mergeExact(partials, h.partials);
     count += h.count;
   }
-  const window = valid.filter((s) => s.ts > start && s.ts <= newestTs);
-  for (const s of window) addExact(partials, s.value);
+  // valid is ascending: the window is one run of it, found by bisection (a filter grew a copy per evaluation)
+  const from = firstAfter(valid, start);
+  const to = firstAfter(valid, newestTs);
+  for (let i = from; i < to; i++) addExact(partials, valid[i]!.value);
+  const window = valid.slice(from, to);
   count += window.length;
   if (count === 0) return undefined;
   return { mean: exactTotal(partials) / count, count, spanMs: newestTs - start, window };

@@ -47,10 +47,24 @@ export function freshValidSeries(samples: readonly Sample[], expectedIntervalMs:
   return valid;
 }
 
-/** Samples with ts in (endTs − windowMs, endTs]. Input must be ascending. */
+/** The index of the first sample of `ascending` with ts > `t` (its length if none). */
+export function firstAfter(ascending: readonly Sample[], t: number): number {
+  let lo = 0;
+  let hi = ascending.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ascending[mid]!.ts > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Samples with ts in (endTs − windowMs, endTs]. Input must be ascending: the window is one run of
+ * it, found by bisection and copied once (a filter grew its copy sample by sample, per evaluation).
+ */
 export function trailingWindow<S extends Sample>(samples: readonly S[], endTs: number, windowMs: number): S[] {
-  const startTs = endTs - windowMs;
-  return samples.filter((s) => s.ts > startTs && s.ts <= endTs);
+  return samples.slice(firstAfter(samples, endTs - windowMs), firstAfter(samples, endTs));
 }
 
 /** The last MAX_EVIDENCE samples, copied (newest last). */
