@@ -1,7 +1,8 @@
 /**
  * What one evaluation of a metric's alert rules costs (issue 20): QCVN 05:2023's PM2.5 rules (the
  * 24 h mean, stuck, out-of-range, the anomaly, the forecast) evaluated as the engine does after a
- * reading (alerts/evaluator.ts: the raw samples as objects, the hourly sums of the 24 h mean), over
+ * reading (alerts/evaluator.ts: the raw samples as objects, the hourly sums of the 24 h mean, the
+ * anomaly's week as hour sketches), over
  * a station reporting once a minute (60 raw samples) and one reporting every second (3,600, as
  * bench/soak.ts's auditors do). Prints the time per evaluation and the young-generation
  * collections per 1,000 evaluations (each one a semi-space of garbage: what the rules allocate).
@@ -11,6 +12,8 @@
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { loadPacks } from '../alerts/packs/index.js';
 import { addExact } from '../alerts/rules/exact-sum.js';
+import { createHourSketch, type HourSketch } from '../alerts/rules/hour-sketch.js';
+import { addToSketch, compactSketch } from '../lib/quantile-sketch.js';
 import { HOUR_MS, type HourSum } from '../alerts/rules/hourly.js';
 import { evaluate } from '../alerts/rules/index.js';
 import type { Rule, Sample } from '../alerts/rules/types.js';
@@ -57,7 +60,7 @@ async function run(name: string, everyMs: number): Promise<void> {
   const ms = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 50)); // gc entries are delivered asynchronously
   console.log(
-    `${name.padEnd(28)} ${rawCount} raw samples + 23 hourly sums, ${rules.length} rules: ${((ms / EVALUATIONS) * 1000).toFixed(0)} µs per evaluation, ` +
+    `${name.padEnd(28)} ${rawCount} raw samples, 23 hourly sums, 167 hour sketches, ${rules.length} rules: ${((ms / EVALUATIONS) * 1000).toFixed(0)} µs per evaluation, ` +
       `${(((scavenges - before) / EVALUATIONS) * 1000).toFixed(0)} young-generation collections per 1,000 evaluations (${conditions} conditions)`,
   );
 }
