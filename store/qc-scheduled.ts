@@ -3,7 +3,7 @@
  * The SQL of the scheduled checks (validation/scheduled.ts, issue 18): the hourly means of every
  * station's readings the station itself called valid (quality = 0, whatever the checks or a
  * reviewer said: the raw view a check judges, not the validated aggregate), the times of the
- * readings to flag, the flags a check already set over a range, and the check's high-water mark
+ * readings to flag, the flags a check already set over a range (and the stations it set them on), and the check's high-water mark
  * (the `settings` table) so that a restart neither skips nor repeats hours. Each function is one
  * statement whatever the number of stations.
  */
@@ -72,22 +72,33 @@ export interface ExistingFlag {
 }
 
 /**
- * The flags `check` set over [from, to), every station: the detail rows, and the readings that
- * carry the check's bit without one (a reading whose bit is set is flagged whatever happened to
- * its detail row; version 0 then, so that the next run writes it again).
+ * The flags `check` set over [from, to) on `stations` (every station when omitted): the detail
+ * rows, and the readings that carry the check's bit without one (a reading whose bit is set is
+ * flagged whatever happened to its detail row; version 0 then, so that the next run writes it again).
  */
-export async function listCheckFlags(db: Db, check: CheckCode, from: Date, to: Date): Promise<ExistingFlag[]> {
+export async function listCheckFlags(db: Db, check: CheckCode, from: Date, to: Date, stations?: readonly string[]): Promise<ExistingFlag[]> {
   const { rows } = await db.query<{ station_id: string; metric: string; ts: Date; version: number; detail: Record<string, unknown> | null }>(
     `SELECT f.station_id, f.metric, f.ts, f.check_version AS version, f.detail
-       FROM qc_flags f WHERE f.check_code = $1 AND f.ts >= $2 AND f.ts < $3
+       FROM qc_flags f WHERE f.check_code = $1 AND f.ts >= $2 AND f.ts < $3 AND ($5::text[] IS NULL OR f.station_id = ANY($5::text[]))
      UNION ALL
      SELECT r.station_id, r.metric, r.ts, 0 AS version, NULL::jsonb AS detail
        FROM readings r
-      WHERE r.ts >= $2 AND r.ts < $3 AND (r.qc & $4::int2) <> 0
+      WHERE r.ts >= $2 AND r.ts < $3 AND (r.qc & $4::int2) <> 0 AND ($5::text[] IS NULL OR r.station_id = ANY($5::text[]))
         AND NOT EXISTS (SELECT 1 FROM qc_flags f WHERE f.station_id = r.station_id AND f.metric = r.metric AND f.ts = r.ts AND f.check_code = $1)`,
-    [check, from, to, CHECK_BITS[check]],
+    [check, from, to, CHECK_BITS[check], stations ?? null],
   );
   return rows.map((r) => ({ stationId: r.station_id, metric: r.metric, ts: r.ts.getTime(), version: r.version, detail: r.detail }));
+}
+
+/** The stations `check` flagged a reading of over [from, to) (a detail row, or the bit alone). */
+export async function stationsWithCheckFlags(db: Db, check: CheckCode, from: Date, to: Date): Promise<string[]> {
+  const { rows } = await db.query<{ station_id: string }>(
+    `SELECT DISTINCT f.station_id FROM qc_flags f WHERE f.check_code = $1 AND f.ts >= $2 AND f.ts < $3
+     UNION
+     SELECT DISTINCT r.station_id FROM readings r WHERE r.ts >= $2 AND r.ts < $3 AND (r.qc & $4::int2) <> 0`,
+    [check, from, to, CHECK_BITS[check]],
+  );
+  return rows.map((r) => r.station_id);
 }
 
 const markKey = (check: string) => `qc.scheduled.${check}.evaluated_through`;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../lib/time.js';
 import { createSimulatedStation, type SimulatedStation } from '../simulators/station.js';
 import { manualClock, profileOf } from '../simulators/testing.js';
-import { listQcFlags } from '../store/qc-flags.js';
+import { clearQcFlags, listQcFlags, recordQcFlags } from '../store/qc-flags.js';
 import { getEvaluatedThrough } from '../store/qc-scheduled.js';
 import { deleteQcConfig, putQcConfig } from '../store/qc-config.js';
 import { createLogger } from '../lib/logger.js';
@@ -221,6 +221,40 @@ describe('spatial consistency (scheduled)', () => {
       expect((await schedule.runNow({ lookback: 'changed' })).hours).toBe(0);
     } finally {
       await schedule.close();
+    }
+  });
+
+  it('writes a station at a time to the same flags as the whole fleet at once: restores a station’s, clears a station found no more', async () => {
+    const db = t.app.store.db;
+    const stored = async () =>
+      (
+        await db.query<{ station_id: string; metric: string; ts: Date; check_version: number; detail: unknown }>(
+          `SELECT station_id, metric, ts, check_version, detail FROM qc_flags WHERE check_code = 'spatial' ORDER BY station_id, metric, ts`,
+        )
+      ).rows;
+    const whole = startQcSchedule({ db, bus: t.app.bus, logger: t.app.logger, intervalMs: 0, now: () => appNow, lookbackHours: HOURS });
+    const oneByOne = startQcSchedule({ db, bus: t.app.bus, logger: t.app.logger, intervalMs: 0, now: () => appNow, lookbackHours: HOURS, stationsPerWrite: 1 });
+    try {
+      await whole.runNow();
+      const expected = { flags: await stored(), bits: await spatialBits() };
+      expect(new Set(expected.flags.map((f) => f.station_id))).toContain(DRIFTING.id);
+      expect(expected.flags.some((f) => f.station_id === 'SP-N2')).toBe(false);
+
+      // the drifting station's flags lost, and a flag on a station nothing is found on
+      await clearQcFlags(db, DRIFTING.id, 'spatial', new Date(T0), new Date(T0 + HOURS * HOUR_MS));
+      const { rows } = await db.query<{ ts: Date }>(`SELECT ts FROM readings WHERE station_id = 'SP-N2' AND metric = 'pm25' ORDER BY ts LIMIT 1`);
+      await recordQcFlags(db, [{ stationId: 'SP-N2', metric: 'pm25', ts: rows[0]!.ts.getTime(), check: 'spatial', version: 1, detail: { stale: true } }]);
+
+      const announced = changes.length;
+      expect(await oneByOne.runNow()).toMatchObject({ ran: true, cleared: 1 });
+      // the two stations changed, announced as such (the run's 8 hours are two chunks: the drifting station's flags are in both)
+      expect(new Set(changes.slice(announced).map((c) => c.stationId))).toEqual(new Set([DRIFTING.id, 'SP-N2']));
+      expect(await stored()).toEqual(expected.flags);
+      expect(await spatialBits()).toEqual(expected.bits);
+      expect(await oneByOne.runNow()).toMatchObject({ stations: 0, flagged: 0, cleared: 0 });
+    } finally {
+      await whole.close();
+      await oneByOne.close();
     }
   });
 

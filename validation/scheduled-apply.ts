@@ -3,8 +3,9 @@
  * Writes what a scheduled check found over a range (issue 18) so that running it again over the
  * same hours changes nothing: the flags it set there before are compared with the new ones, and
  * only a station whose flags differ (a reading added or dropped, another version or detail) has
- * this check's flags cleared over the range (clearQcFlags) and recorded again (recordQcFlags).
- * Then, for what changed, the continuous aggregates are refreshed over the touched hours and days
+ * this check's flags cleared over the range (clearQcFlags) and recorded again (recordQcFlags),
+ * a batch of stations at a time (writeCheckFlags). Then (announceChanges), for what changed, the
+ * continuous aggregates are refreshed over the touched hours and days
  * (within the limits real-time aggregation needs, store/backfill.ts), the stored indices are
  * recomputed, and `validationChanged` is announced (actor `check:<code>`, no action id) so that
  * bulletins and open data follow, as after a reviewer's action.
@@ -65,15 +66,35 @@ function differences(before: ReadonlyMap<string, string> | undefined, after: Rea
   return out;
 }
 
+/** What changed for one station: the metrics and the UTC hours (starts, ms) whose flags differ. */
+export interface StationChange {
+  metrics: Set<string>;
+  hours: Set<number>;
+}
+
+export interface WriteResult extends ApplyResult {
+  changed: Map<string, StationChange>;
+}
+
 /**
- * Makes `flags` the flags of `check` over [from, to), every station, writing only what differs.
- * @example await replaceCheckFlags(deps, 'spatial', from, to, flags);
+ * Makes `flags` the flags of `check` over [from, to) on `stations` (the flags must be of those
+ * stations), writing only what differs: a station whose flags differ has the check's flags
+ * cleared over the range and recorded again. What changed is returned for `announceChanges`.
+ * A run works a batch of stations at a time (validation/scheduled.ts), so what it holds in memory
+ * is bounded by the batch, not by the fleet.
  */
-export async function replaceCheckFlags(deps: ApplyDeps, check: CheckCode, from: number, to: number, flags: readonly QcFlag[]): Promise<ApplyResult> {
-  const { db, bus, logger } = deps;
-  const before = keyed(await listCheckFlags(db, check, new Date(from), new Date(to)));
+export async function writeCheckFlags(
+  deps: Pick<ApplyDeps, 'db'>,
+  check: CheckCode,
+  from: number,
+  to: number,
+  stations: readonly string[],
+  flags: readonly QcFlag[],
+): Promise<WriteResult> {
+  const { db } = deps;
+  const before = keyed(await listCheckFlags(db, check, new Date(from), new Date(to), stations));
   const after = keyed(flags);
-  const changed = new Map<string, { metrics: Set<string>; hours: Set<number> }>();
+  const changed = new Map<string, StationChange>();
   for (const stationId of new Set([...before.keys(), ...after.keys()])) {
     const diff = differences(before.get(stationId), after.get(stationId));
     if (diff.length === 0) continue;
@@ -86,7 +107,7 @@ export async function replaceCheckFlags(deps: ApplyDeps, check: CheckCode, from:
     }
     changed.set(stationId, { metrics, hours });
   }
-  if (changed.size === 0) return { stations: 0, flagged: 0, cleared: 0 };
+  if (changed.size === 0) return { stations: 0, flagged: 0, cleared: 0, changed };
 
   let cleared = 0;
   for (const stationId of changed.keys()) cleared += await clearQcFlags(db, stationId, check, new Date(from), new Date(to));
@@ -94,8 +115,17 @@ export async function replaceCheckFlags(deps: ApplyDeps, check: CheckCode, from:
     db,
     flags.filter((f) => changed.has(f.stationId)),
   );
+  return { stations: changed.size, flagged, cleared, changed };
+}
 
-  // The validated view of the touched buckets changed: aggregates first, then the indices read from them.
+/**
+ * After writeCheckFlags: the validated view of the touched buckets changed, so the continuous
+ * aggregates are refreshed over them (once for the whole run), then each station's stored indices
+ * are recomputed from them, and `validationChanged` is announced.
+ */
+export async function announceChanges(deps: ApplyDeps, check: CheckCode, changed: ReadonlyMap<string, StationChange>): Promise<void> {
+  const { db, bus, logger } = deps;
+  if (changed.size === 0) return;
   const hours = new Set<number>();
   const days = new Set<number>();
   for (const c of changed.values())
@@ -115,5 +145,4 @@ export async function replaceCheckFlags(deps: ApplyDeps, check: CheckCode, from:
     logger.info({ check, stationId, metrics: [...c.metrics], from: new Date(first), to: new Date(end) }, 'scheduled check changed flags');
     bus.emit('validationChanged', { stationId, metrics: [...c.metrics], from: first, to: end, actionId: null, actor: `check:${check}` });
   }
-  return { stations: changed.size, flagged, cleared };
 }

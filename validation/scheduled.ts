@@ -34,9 +34,9 @@ import { DEFAULT_TIME_ZONE, HOUR_MS } from '../lib/time.js';
 import { recomputeIndices } from '../alerts/recompute.js';
 import type { Db } from '../store/db.js';
 import { listQcConfig } from '../store/qc-config.js';
-import { getEvaluatedThrough, hourlyStationMeans, readingTimesOf, setEvaluatedThrough } from '../store/qc-scheduled.js';
+import { getEvaluatedThrough, hourlyStationMeans, readingTimesOf, setEvaluatedThrough, stationsWithCheckFlags } from '../store/qc-scheduled.js';
 import type { QcFlag } from '../store/qc-flags.js';
-import { replaceCheckFlags } from './scheduled-apply.js';
+import { announceChanges, writeCheckFlags, type StationChange } from './scheduled-apply.js';
 import { spatialSettings, type SpatialConfigOf, type SpatialSettings } from './scheduled-config.js';
 import { watchLateHours } from './scheduled-late.js';
 import { mergeRanges } from '../store/backfill.js';
@@ -57,6 +57,8 @@ export interface QcScheduleDeps {
   firstRunHours?: number;
   /** Hours evaluated per chunk, the mark moving after each (default 6). */
   chunkHours?: number;
+  /** Stations whose flags are read, compared and written together (default 100). */
+  stationsPerWrite?: number;
   /** The spatial configuration, read at every run (default: the stored scopes, store/qc-config.ts, over the defaults). */
   spatialConfig?: () => Promise<SpatialSettings>;
   /** Recomputes a station's stored indices over [from, to) (default: alerts/recompute.ts). */
@@ -109,7 +111,7 @@ export interface QcSchedule {
 const CHECK = 'spatial';
 
 export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
-  const { db, bus, intervalMs, now = Date.now, isLeader = () => true, lookbackHours = 3, firstRunHours = 24, chunkHours = 6 } = deps;
+  const { db, bus, intervalMs, now = Date.now, isLeader = () => true, lookbackHours = 3, firstRunHours = 24, chunkHours = 6, stationsPerWrite = 100 } = deps;
   const logger = deps.logger.child({ component: 'qc-schedule' });
   const spatialConfig = deps.spatialConfig ?? (async () => spatialSettings(await listQcConfig(db)));
   const recompute =
@@ -122,19 +124,43 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
   let queued: Promise<QcRunReport> | undefined;
   let closed = false;
 
-  /** Judges [from, to) and makes the result the check's flags there. */
+  /**
+   * Judges [from, to) and makes the result the check's flags there: the findings of every station
+   * at once (the check compares neighbours), then their readings' flags written a batch of
+   * stations at a time (the stations found and those flagged before), so that a run holds one
+   * batch's readings and flags, not the fleet's: at 1,000 stations an hour's flags held at once
+   * were tens of MB of the heap for as long as the run wrote them.
+   */
   async function evaluateChunk(from: number, to: number, configOf: SpatialConfigOf) {
     const means = await hourlyStationMeans(db, new Date(from), new Date(to));
     const findings = await evaluateSpatial(means, configOf);
-    const byHour = new Map(findings.map((f) => [`${f.stationId}\u0000${f.metric}\u0000${f.hour}`, f]));
-    const times = await readingTimesOf(db, findings);
-    const flags: QcFlag[] = [];
-    for (const t of times) {
-      const f = byHour.get(`${t.stationId}\u0000${t.metric}\u0000${t.hour}`);
-      if (f) flags.push({ stationId: t.stationId, metric: t.metric, ts: t.ts, check: CHECK, version: f.version, detail: f.detail });
+    const found = new Map<string, typeof findings>();
+    for (const f of findings) {
+      const list = found.get(f.stationId);
+      if (list) list.push(f);
+      else found.set(f.stationId, [f]);
     }
-    const applied = await replaceCheckFlags({ db, bus, logger, now, recomputeIndices: recompute }, CHECK, from, to, flags);
-    return { findings: findings.length, ...applied };
+    const stations = [...new Set([...found.keys(), ...(await stationsWithCheckFlags(db, CHECK, new Date(from), new Date(to)))])].sort();
+    const applyDeps = { db, bus, logger, now, recomputeIndices: recompute };
+    const changed = new Map<string, StationChange>();
+    let flagged = 0;
+    let cleared = 0;
+    for (let i = 0; i < stations.length; i += stationsPerWrite) {
+      const batch = stations.slice(i, i + stationsPerWrite);
+      const batchFindings = batch.flatMap((id) => found.get(id) ?? []);
+      const byHour = new Map(batchFindings.map((f) => [`${f.stationId}\u0000${f.metric}\u0000${f.hour}`, f]));
+      const flags: QcFlag[] = [];
+      for (const t of await readingTimesOf(db, batchFindings)) {
+        const f = byHour.get(`${t.stationId}\u0000${t.metric}\u0000${t.hour}`);
+        if (f) flags.push({ stationId: t.stationId, metric: t.metric, ts: t.ts, check: CHECK, version: f.version, detail: f.detail });
+      }
+      const written = await writeCheckFlags(applyDeps, CHECK, from, to, batch, flags);
+      for (const [id, c] of written.changed) changed.set(id, c);
+      flagged += written.flagged;
+      cleared += written.cleared;
+    }
+    await announceChanges(applyDeps, CHECK, changed);
+    return { findings: findings.length, stations: changed.size, flagged, cleared };
   }
 
   /** The ranges a run judges: the whole look-back and the new hours, or only the changed look-back hours and the new ones. */
