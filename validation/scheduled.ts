@@ -145,21 +145,26 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
     const changed = new Map<string, StationChange>();
     let flagged = 0;
     let cleared = 0;
-    for (let i = 0; i < stations.length; i += stationsPerWrite) {
-      const batch = stations.slice(i, i + stationsPerWrite);
-      const batchFindings = batch.flatMap((id) => found.get(id) ?? []);
-      const byHour = new Map(batchFindings.map((f) => [`${f.stationId}\u0000${f.metric}\u0000${f.hour}`, f]));
-      const flags: QcFlag[] = [];
-      for (const t of await readingTimesOf(db, batchFindings)) {
-        const f = byHour.get(`${t.stationId}\u0000${t.metric}\u0000${t.hour}`);
-        if (f) flags.push({ stationId: t.stationId, metric: t.metric, ts: t.ts, check: CHECK, version: f.version, detail: f.detail });
+    try {
+      for (let i = 0; i < stations.length; i += stationsPerWrite) {
+        const batch = stations.slice(i, i + stationsPerWrite);
+        const batchFindings = batch.flatMap((id) => found.get(id) ?? []);
+        const byHour = new Map(batchFindings.map((f) => [`${f.stationId}\u0000${f.metric}\u0000${f.hour}`, f]));
+        const flags: QcFlag[] = [];
+        for (const t of await readingTimesOf(db, batchFindings)) {
+          const f = byHour.get(`${t.stationId}\u0000${t.metric}\u0000${t.hour}`);
+          if (f) flags.push({ stationId: t.stationId, metric: t.metric, ts: t.ts, check: CHECK, version: f.version, detail: f.detail });
+        }
+        const written = await writeCheckFlags(applyDeps, CHECK, from, to, batch, flags);
+        for (const [id, c] of written.changed) changed.set(id, c);
+        flagged += written.flagged;
+        cleared += written.cleared;
       }
-      const written = await writeCheckFlags(applyDeps, CHECK, from, to, batch, flags);
-      for (const [id, c] of written.changed) changed.set(id, c);
-      flagged += written.flagged;
-      cleared += written.cleared;
+    } finally {
+      // a batch that failed leaves the hours to the next run; the batches written before it are
+      // announced now, since the next run finds their flags as it would write them
+      await announceChanges(applyDeps, CHECK, changed);
     }
-    await announceChanges(applyDeps, CHECK, changed);
     return { findings: findings.length, stations: changed.size, flagged, cleared };
   }
 
