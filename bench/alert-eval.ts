@@ -42,10 +42,18 @@ async function run(name: string, everyMs: number): Promise<void> {
     for (let k = 0; k < rawCount; k++) addExact(partials, 18 + ((k * 31) % 89) * 0.41);
     return { end: newest - HOUR_MS * (23 - h), count: rawCount, partials };
   });
+  // the anomaly's week of history older than the raw samples, one sketch per hour (alerts/series-window.ts)
+  const hourSketches: HourSketch[] = Array.from({ length: 167 }, (_, h) => {
+    const sketch = createHourSketch(newest - HOUR_MS * (168 - h));
+    for (let k = 0; k < rawCount; k++) addToSketch(sketch, 15 + ((k * 13 + h * 7) % 83) * 0.45);
+    compactSketch(sketch);
+    return sketch;
+  });
   const input = {
     now: newest + 1000,
     samples,
     hourly,
+    hourSketches,
     active: false,
     expectedIntervalMs: everyMs,
     watchingSince: newest - 86_400_000,
