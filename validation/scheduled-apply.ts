@@ -29,15 +29,6 @@ export interface ApplyDeps {
   recomputeIndices?: ((stationId: string, from: Date, to: Date) => Promise<unknown>) | undefined;
 }
 
-export interface ApplyResult {
-  /** stations whose flags of this check changed */
-  stations: number;
-  /** flags recorded (readings newly given the bit) */
-  flagged: number;
-  /** readings whose bit was cleared (including those flagged again) */
-  cleared: number;
-}
-
 /** JSON with keys sorted, so a detail read back from jsonb compares equal to the one computed. */
 function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -72,8 +63,13 @@ export interface StationChange {
   hours: Set<number>;
 }
 
-export interface WriteResult extends ApplyResult {
+export interface WriteResult {
+  /** the stations whose flags of this check changed, with what changed */
   changed: Map<string, StationChange>;
+  /** flags recorded (readings newly given the bit) */
+  flagged: number;
+  /** readings whose bit was cleared (including those flagged again) */
+  cleared: number;
 }
 
 /**
@@ -107,7 +103,7 @@ export async function writeCheckFlags(
     }
     changed.set(stationId, { metrics, hours });
   }
-  if (changed.size === 0) return { stations: 0, flagged: 0, cleared: 0, changed };
+  if (changed.size === 0) return { flagged: 0, cleared: 0, changed };
 
   let cleared = 0;
   for (const stationId of changed.keys()) cleared += await clearQcFlags(db, stationId, check, new Date(from), new Date(to));
@@ -115,7 +111,7 @@ export async function writeCheckFlags(
     db,
     flags.filter((f) => changed.has(f.stationId)),
   );
-  return { stations: changed.size, flagged, cleared, changed };
+  return { flagged, cleared, changed };
 }
 
 /**
