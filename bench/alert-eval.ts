@@ -1,21 +1,25 @@
 /**
  * What one evaluation of a metric's alert rules costs (issue 20): QCVN 05:2023's PM2.5 rules (the
  * 24 h mean, stuck, out-of-range, the anomaly, the forecast) evaluated as the engine does after a
- * reading (alerts/evaluator.ts: the raw samples as objects, the hourly sums of the 24 h mean, the
- * anomaly's week as hour sketches), over
+ * reading (alerts/evaluator.ts: the raw samples built as objects from the window's rows, once for
+ * the six rules, the hourly sums of the 24 h mean, the anomaly's week as hour sketches), over
  * a station reporting once a minute (60 raw samples) and one reporting every second (3,600, as
- * bench/soak.ts's auditors do). Prints the time per evaluation and the young-generation
- * collections per 1,000 evaluations (each one a semi-space of garbage: what the rules allocate).
+ * bench/soak.ts's auditors do). Prints the time per evaluation, the kilobytes it allocates (what
+ * the heap grew by between collections, from V8's GC profiler, over the timed evaluations: the
+ * garbage the engine's main thread makes per reading) and the young-generation collections per
+ * 1,000 evaluations (how many depends on the semi-space V8 chose as well).
  *
  *   npx tsx bench/alert-eval.ts [--evaluations 20000]
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { loadPacks } from '../alerts/packs/index.js';
 import { addExact } from '../alerts/rules/exact-sum.js';
 import { createHourSketch, type HourSketch } from '../alerts/rules/hour-sketch.js';
 import { addToSketch, compactSketch } from '../lib/quantile-sketch.js';
 import { HOUR_MS, type HourSum } from '../alerts/rules/hourly.js';
 import { evaluate } from '../alerts/rules/index.js';
+import { createRaw, insertRow, samplesOf } from '../alerts/raw-columns.js';
 import type { Rule, Sample } from '../alerts/rules/types.js';
 
 function arg(name: string, def: number): number {
@@ -49,9 +53,11 @@ async function run(name: string, everyMs: number): Promise<void> {
     compactSketch(sketch);
     return sketch;
   });
+  // the window keeps them as rows of doubles (alerts/raw-columns.ts); each evaluation builds the objects
+  const raw = createRaw();
+  samples.forEach((s, i) => insertRow(raw, i, s));
   const input = {
     now: newest + 1000,
-    samples,
     hourly,
     hourSketches,
     active: false,
@@ -61,14 +67,30 @@ async function run(name: string, everyMs: number): Promise<void> {
     timeZone: 'Asia/Ho_Chi_Minh',
   };
   let conditions = 0;
-  for (let i = 0; i < Math.min(1000, EVALUATIONS); i++) for (const rule of rules) if (evaluate({ ...input, rule })) conditions++; // warm-up
+  const evaluation = () => {
+    const built = samplesOf(raw);
+    for (const rule of rules) if (evaluate({ ...input, samples: built, rule })) conditions++;
+  };
+  for (let i = 0; i < Math.min(1000, EVALUATIONS); i++) evaluation(); // warm-up
   const before = scavenges;
+  const profiler = new GCProfiler();
+  const usedAtStart = getHeapStatistics().used_heap_size;
+  profiler.start();
   const t0 = performance.now();
-  for (let i = 0; i < EVALUATIONS; i++) for (const rule of rules) if (evaluate({ ...input, rule })) conditions++;
+  for (let i = 0; i < EVALUATIONS; i++) evaluation();
   const ms = performance.now() - t0;
+  const usedAtEnd = getHeapStatistics().used_heap_size;
+  // allocated = what the heap grew by between collections: each one's "before" minus the previous one's "after"
+  let allocated = 0;
+  let after = usedAtStart;
+  for (const gc of profiler.stop()?.statistics ?? []) {
+    allocated += gc.beforeGC.heapStatistics.usedHeapSize - after;
+    after = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  allocated += usedAtEnd - after;
   await new Promise((r) => setTimeout(r, 50)); // gc entries are delivered asynchronously
   console.log(
-    `${name.padEnd(28)} ${rawCount} raw samples, 23 hourly sums, 167 hour sketches, ${rules.length} rules: ${((ms / EVALUATIONS) * 1000).toFixed(0)} µs per evaluation, ` +
+    `${name.padEnd(28)} ${rawCount} raw samples, 23 hourly sums, 167 hour sketches, ${rules.length} rules: ${((ms / EVALUATIONS) * 1000).toFixed(0)} µs and ${(allocated / EVALUATIONS / 1024).toFixed(0)} KB allocated per evaluation, ` +
       `${(((scavenges - before) / EVALUATIONS) * 1000).toFixed(0)} young-generation collections per 1,000 evaluations (${conditions} conditions)`,
   );
 }

@@ -80,38 +80,52 @@ export function bucketValue(key: number): number {
 }
 
 /**
- * Adds `n` to bucket `key` of one sign's dense store; returns the (possibly moved) array and
- * offset. The store spans at most MAX_BUCKETS keys from its lowest: a larger key is counted in the
- * highest kept bucket; a lower key that would stretch it further moves the top buckets into that
- * highest kept one.
+ * Adds `n` to bucket `key` of one sign's dense store (the negative one when `negative`), in place
+ * on the sketch (no result object: a merge or a raw value added calls it once a bucket, per
+ * evaluation of the anomaly rule). The store spans at most MAX_BUCKETS keys from its lowest: a
+ * larger key is counted in the highest kept bucket; a lower key that would stretch it further
+ * moves the top buckets into that highest kept one.
  */
-function bump(stored: Counts, offset: number, key: number, n: number): { counts: number[]; offset: number } {
-  if (stored.length === 0) return { counts: [n], offset: key };
-  // a compacted sketch grows again (by index: iterating a string would join surrogate pairs)
-  const counts = typeof stored === 'string' ? Array.from({ length: stored.length }, (_, i) => stored.charCodeAt(i)) : stored;
-  if (key >= offset && key < offset + counts.length) {
-    counts[key - offset]! += n;
-    return { counts, offset };
-  }
-  if (key > offset) {
-    if (key - offset >= MAX_BUCKETS) {
-      while (counts.length < MAX_BUCKETS) counts.push(0);
-      counts[MAX_BUCKETS - 1]! += n;
+function bump(s: QuantileSketch, negative: boolean, key: number, n: number): void {
+  const stored = negative ? s.neg : s.pos;
+  const offset = negative ? s.negOffset : s.posOffset;
+  let counts: number[];
+  let start = offset;
+  if (stored.length === 0) {
+    counts = [n];
+    start = key;
+  } else {
+    // a compacted sketch grows again (by index: iterating a string would join surrogate pairs)
+    counts = typeof stored === 'string' ? Array.from({ length: stored.length }, (_, i) => stored.charCodeAt(i)) : stored;
+    if (key >= offset && key < offset + counts.length) counts[key - offset]! += n;
+    else if (key > offset) {
+      if (key - offset >= MAX_BUCKETS) {
+        while (counts.length < MAX_BUCKETS) counts.push(0);
+        counts[MAX_BUCKETS - 1]! += n;
+      } else {
+        while (counts.length < key - offset) counts.push(0);
+        counts.push(n);
+      }
     } else {
-      while (counts.length < key - offset) counts.push(0);
-      counts.push(n);
+      const grown = new Array<number>(offset - key).fill(0).concat(counts);
+      grown[0] = n;
+      if (grown.length > MAX_BUCKETS) {
+        let top = 0;
+        for (let i = MAX_BUCKETS - 1; i < grown.length; i++) top += grown[i]!;
+        grown.length = MAX_BUCKETS;
+        grown[MAX_BUCKETS - 1] = top;
+      }
+      counts = grown;
+      start = key;
     }
-    return { counts, offset };
   }
-  const grown = new Array<number>(offset - key).fill(0).concat(counts);
-  grown[0] = n;
-  if (grown.length > MAX_BUCKETS) {
-    let top = 0;
-    for (let i = MAX_BUCKETS - 1; i < grown.length; i++) top += grown[i]!;
-    grown.length = MAX_BUCKETS;
-    grown[MAX_BUCKETS - 1] = top;
+  if (negative) {
+    s.neg = counts;
+    s.negOffset = start;
+  } else {
+    s.pos = counts;
+    s.posOffset = start;
   }
-  return { counts: grown, offset: key };
 }
 
 /** Adds `n` (default 1) occurrences of the finite value `x`. */
@@ -119,15 +133,9 @@ export function addToSketch(s: QuantileSketch, x: number, n = 1): void {
   s.count += n;
   if (x < s.min) s.min = x;
   if (x > s.max) s.max = x;
-  if (x > MIN_POSITIVE) {
-    const r = bump(s.pos, s.posOffset, bucketKey(x), n);
-    s.pos = r.counts;
-    s.posOffset = r.offset;
-  } else if (x < -MIN_POSITIVE) {
-    const r = bump(s.neg, s.negOffset, bucketKey(-x), n);
-    s.neg = r.counts;
-    s.negOffset = r.offset;
-  } else s.zeros += n;
+  if (x > MIN_POSITIVE) bump(s, false, bucketKey(x), n);
+  else if (x < -MIN_POSITIVE) bump(s, true, bucketKey(-x), n);
+  else s.zeros += n;
 }
 
 /** Adds every value of `from` to `into` (the result is the sketch of both value sets). */
@@ -140,16 +148,12 @@ export function mergeSketch(into: QuantileSketch, from: QuantileSketch): void {
   for (let i = 0; i < from.pos.length; i++) {
     const c = countAt(from.pos, i);
     if (c === 0) continue;
-    const r = bump(into.pos, into.posOffset, from.posOffset + i, c);
-    into.pos = r.counts;
-    into.posOffset = r.offset;
+    bump(into, false, from.posOffset + i, c);
   }
   for (let i = 0; i < from.neg.length; i++) {
     const c = countAt(from.neg, i);
     if (c === 0) continue;
-    const r = bump(into.neg, into.negOffset, from.negOffset + i, c);
-    into.neg = r.counts;
-    into.negOffset = r.offset;
+    bump(into, true, from.negOffset + i, c);
   }
 }
 

@@ -24,7 +24,7 @@ import { createSketch, addToSketch, mergeSketch, sketchMedian, sketchSpread, SKE
 import { localHourOfDay } from '../../lib/time.js';
 import { cite, num } from './format.js';
 import { sketchWindowStart, type HourSketch } from './hour-sketch.js';
-import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
+import { evidenceOf, firstAtOrAfter, freshValidSeries, type ValidSample } from './samples.js';
 import type { AnomalyRule, Condition, EvalInput, Evaluator } from './types.js';
 
 /** MAD → standard deviation for normal data (1 / Φ⁻¹(3/4)). */
@@ -81,7 +81,9 @@ export function anomalyHistory(
   const sketched = hourSketches !== undefined && hourSketches.length > 0;
   const startTs = sketched ? sketchWindowStart(newest.ts, windowMs) : newest.ts - windowMs;
   const hour = localHourOfDay(newest.ts, timeZone);
-  const raw = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts && (!sameHourOfDay || nearHour(localHourOfDay(s.ts, timeZone), hour)));
+  // [startTs, newest.ts) found by bisection and copied once (a filter over every raw sample grew its copy)
+  const inWindow = valid.slice(firstAtOrAfter(valid, startTs), firstAtOrAfter(valid, newest.ts));
+  const raw = sameHourOfDay ? inWindow.filter((s) => nearHour(localHourOfDay(s.ts, timeZone), hour)) : inWindow;
   const hours = sketched
     ? hourSketches.filter((h) => h.start >= startTs && h.start < newest.ts && h.count > 0 && (!sameHourOfDay || nearHour(localHourOfDay(h.start, timeZone), hour)))
     : [];

@@ -26,8 +26,12 @@ export function addExact(partials: number[], x: number): void {
     if (lo !== 0) partials[i++] = lo;
     x = hi;
   }
-  partials.length = i;
-  partials.push(x);
+  // in place while the count of partials stays (1–3 for sensor data): shrinking the length and
+  // pushing again gave the array a new backing store at every value added
+  if (i < partials.length) {
+    partials[i] = x;
+    if (partials.length > i + 1) partials.length = i + 1;
+  } else partials.push(x);
 }
 
 /** Adds every partial of `from` to `into` (exact: the result is the partials of both sums). */

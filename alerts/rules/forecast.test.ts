@@ -1,5 +1,7 @@
+import { linearRegression } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
-import { evaluateForecast } from './forecast.js';
+import { evaluateForecast, trend } from './forecast.js';
+import type { ValidSample } from './samples.js';
 import { MIN, extend, inputFor, makeRule, series } from './test-support/fixtures.js';
 import type { ForecastRule } from './types.js';
 
@@ -78,5 +80,26 @@ describe('forecast', () => {
     s = extend(s, MIN, [40]);
     s = extend(s, MIN, [999, 999], 'calibrating');
     expect(evaluateForecast(inputFor(rule, s))?.active).toBe(false);
+  });
+
+  it('fits the same line as simple-statistics, bit for bit, on noisy irregular data', () => {
+    // the fit runs in place over the window (no [x, y] pairs built); the library is the judge
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 200; round++) {
+      const n = 2 + Math.floor(rand() * 500);
+      const samples: ValidSample[] = [];
+      let ts = T0;
+      for (let i = 0; i < n; i++) {
+        ts += 1000 + Math.floor(rand() * 120_000);
+        samples.push({ ts, value: 1e-3 + rand() * 10 ** (rand() * 4), quality: 'valid' });
+      }
+      const from = Math.floor(rand() * (n - 1));
+      const origin = samples.at(-1)!.ts;
+      const expected = linearRegression(samples.slice(from).map((s) => [(s.ts - origin) / 60_000, s.value]));
+      const got = trend(samples, from, n, origin);
+      expect(got.m).toBe(expected.m);
+      expect(got.b).toBe(expected.b);
+    }
   });
 });

@@ -16,7 +16,7 @@
  * The sum is exact (exact-sum.ts), so hourly sums and raw values give the same mean, bit for bit.
  */
 import { addExact, exactTotal, mergeExact } from './exact-sum.js';
-import { firstAfter } from './samples.js';
+import { evidenceIn, firstAfter } from './samples.js';
 import type { Rule, Sample } from './types.js';
 
 export const HOUR_MS = 3_600_000;
@@ -48,13 +48,13 @@ export function hourlyWindowStart(newestTs: number, windowMs: number): number {
   return hourEndOf(newestTs - windowMs);
 }
 
-export interface HourlyMean<S extends Sample> {
+export interface HourlyMean {
   mean: number;
   count: number;
   /** newest − start: what coverage is measured over. */
   spanMs: number;
-  /** The raw samples inside the window (for evidence). */
-  window: S[];
+  /** The newest raw samples inside the window, at most MAX_EVIDENCE, copied (the evidence). */
+  evidence: Sample[];
 }
 
 /**
@@ -62,7 +62,7 @@ export interface HourlyMean<S extends Sample> {
  * ascending, ending at newestTs) and `hours`, the sums of the valid values older than every raw
  * sample. Undefined when the window holds no value.
  */
-export function hourlyMean<S extends Sample & { value: number }>(valid: readonly S[], hours: readonly HourSum[], newestTs: number, windowMs: number): HourlyMean<S> | undefined {
+export function hourlyMean<S extends Sample & { value: number }>(valid: readonly S[], hours: readonly HourSum[], newestTs: number, windowMs: number): HourlyMean | undefined {
   const start = hourlyWindowStart(newestTs, windowMs);
   const partials: number[] = [];
   let count = 0;
@@ -75,8 +75,7 @@ export function hourlyMean<S extends Sample & { value: number }>(valid: readonly
   const from = firstAfter(valid, start);
   const to = firstAfter(valid, newestTs);
   for (let i = from; i < to; i++) addExact(partials, valid[i]!.value);
-  const window = valid.slice(from, to);
-  count += window.length;
+  count += to - from;
   if (count === 0) return undefined;
-  return { mean: exactTotal(partials) / count, count, spanMs: newestTs - start, window };
+  return { mean: exactTotal(partials) / count, count, spanMs: newestTs - start, evidence: evidenceIn(valid, from, to) };
 }

@@ -6,7 +6,7 @@
  * already started to level off, and tolerates gaps in the series.
  */
 import { cite, duration, exact, numNear } from './format.js';
-import { evidenceOf, freshValidSeries, type ValidSample } from './samples.js';
+import { evidenceOf, firstAtOrAfter, freshValidSeries } from './samples.js';
 import type { Condition, EvalInput, Evaluator, RateOfChangeRule } from './types.js';
 
 export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evaluateRateOfChange(input: EvalInput<RateOfChangeRule>): Condition | undefined {
@@ -17,11 +17,15 @@ export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evalua
   if (valid === undefined || newest === undefined) return undefined;
 
   const startTs = newest.ts - perMinutes * 60_000;
-  const earlier = valid.filter((s) => s.ts >= startTs && s.ts < newest.ts);
-  if (earlier.length === 0) return undefined;
-
-  const pick = (a: ValidSample, b: ValidSample): ValidSample => (op === 'rise' ? (b.value < a.value ? b : a) : b.value > a.value ? b : a);
-  const extreme = earlier.reduce(pick);
+  // the samples in [startTs, newest.ts), read in place; the first of the lowest (rise) or highest (fall)
+  const first = firstAtOrAfter(valid, startTs);
+  const end = firstAtOrAfter(valid, newest.ts);
+  if (end <= first) return undefined;
+  let extreme = valid[first]!;
+  for (let i = first + 1; i < end; i++) {
+    const b = valid[i]!;
+    if (op === 'rise' ? b.value < extreme.value : b.value > extreme.value) extreme = b;
+  }
   const change = op === 'rise' ? newest.value - extreme.value : extreme.value - newest.value;
   const holds = change >= delta;
 

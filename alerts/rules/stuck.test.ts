@@ -23,6 +23,13 @@ describe('stuck', () => {
     expect(evaluateStuck(inputFor(tolerant, s))?.active).toBe(true);
   });
 
+  it('counts the oldest of the last `readings` and nothing before it', () => {
+    // 30 readings: the oldest of them differs, so it varies; one reading more and it has left the last 30
+    const varies = series(T0, MIN, [23.9, ...Array<number>(29).fill(23.4)]);
+    expect(evaluateStuck(inputFor(rule, varies))).toMatchObject({ active: false, value: expect.closeTo(0.5, 9) });
+    expect(evaluateStuck(inputFor(rule, extend(varies, MIN, [23.4])))).toMatchObject({ active: true, value: 0 });
+  });
+
   it('needs exactly `readings` valid samples', () => {
     expect(evaluateStuck(inputFor(rule, series(T0, MIN, Array<number>(29).fill(5))))).toBeUndefined();
     // calibrating samples do not count towards the 30

@@ -4,7 +4,7 @@
  * flat-lining analyser keeps reporting status 00, so only the values show it.
  */
 import { cite, exact, num } from './format.js';
-import { evidenceOf, freshValidSeries } from './samples.js';
+import { evidenceIn, freshValidSeries } from './samples.js';
 import type { Condition, EvalInput, Evaluator, StuckRule } from './types.js';
 
 export const evaluateStuck: Evaluator<StuckRule> = function evaluateStuck(input: EvalInput<StuckRule>): Condition | undefined {
@@ -13,14 +13,20 @@ export const evaluateStuck: Evaluator<StuckRule> = function evaluateStuck(input:
   const valid = freshValidSeries(samples, expectedIntervalMs);
   if (valid === undefined || valid.length < readings) return undefined;
 
-  const last = valid.slice(-readings);
-  const values = last.map((s) => s.value);
-  const max = Math.max(...values);
-  const spread = max - Math.min(...values);
+  // the last `readings` read in place (a copy of them and of their values was most of this rule's garbage)
+  const from = valid.length - readings;
+  let max = -Infinity;
+  let min = Infinity;
+  for (let i = from; i < valid.length; i++) {
+    const x = valid[i]!.value;
+    if (x > max) max = x;
+    if (x < min) min = x;
+  }
+  const spread = max - min;
   // Relative epsilon: 23.5 − 23.4 is 0.10000000000000142 in binary floating point, and a
   // tolerance of 0.1 must accept it.
   const holds = spread - tolerance <= 1e-9 * Math.max(1, Math.abs(max));
-  const v = num(last.at(-1)?.value ?? 0);
+  const v = num(valid.at(-1)?.value ?? 0);
   const s = num(spread);
   const src = cite(rule.source);
   const { en, vi } = rule.name;
@@ -33,5 +39,5 @@ export const evaluateStuck: Evaluator<StuckRule> = function evaluateStuck(input:
         en: `${en}: readings vary (spread ${s.en} over the last ${readings})${src}`,
         vi: `${vi}: số liệu có biến động (dao động ${s.vi} trong ${readings} giá trị gần nhất)${src}`,
       };
-  return { active: holds, value: spread, message, evidence: evidenceOf(last) };
+  return { active: holds, value: spread, message, evidence: evidenceIn(valid, from, valid.length) };
 };

@@ -12,7 +12,7 @@
  */
 import { cite, exact, numNear } from './format.js';
 import { hourlyMean, hourlyWindowMs } from './hourly.js';
-import { evidenceOf, freshValidSeries, trailingWindow } from './samples.js';
+import { evidenceIn, evidenceOf, freshValidSeries, windowRange } from './samples.js';
 import { outsideValidity } from './validity.js';
 import type { Condition, EvalInput, Evaluator, ThresholdRule } from './types.js';
 
@@ -48,13 +48,16 @@ export const evaluateThreshold: Evaluator<ThresholdRule> = function evaluateThre
       const m = hourlyMean(valid, input.hourly ?? [], newest.ts, windowMs);
       if (m === undefined || m.count / (m.spanMs / expectedIntervalMs) < minCoverage) return undefined;
       value = m.mean;
-      evidence = evidenceOf(m.window);
+      evidence = m.evidence;
     } else {
-      const window = trailingWindow(valid, newest.ts, windowMs);
+      // read in place: a copy of the window per evaluation was this rule's garbage
+      const [from, to] = windowRange(valid, newest.ts, windowMs);
       const expected = windowMs / expectedIntervalMs;
-      if (window.length / expected < minCoverage) return undefined;
-      value = window.reduce((sum, s) => sum + s.value, 0) / window.length;
-      evidence = evidenceOf(window);
+      if ((to - from) / expected < minCoverage) return undefined;
+      let sum = 0;
+      for (let i = from; i < to; i++) sum += valid[i]!.value;
+      value = sum / (to - from);
+      evidence = evidenceIn(valid, from, to);
     }
   }
 
