@@ -10,6 +10,7 @@ import { HOUR_MS } from '../lib/time.js';
 import { createSimulatedStation, type SimulatedStation } from '../simulators/station.js';
 import { manualClock, profileOf } from '../simulators/testing.js';
 import { clearQcFlags, listQcFlags, recordQcFlags } from '../store/qc-flags.js';
+import type { Db } from '../store/db.js';
 import { getEvaluatedThrough } from '../store/qc-scheduled.js';
 import { deleteQcConfig, putQcConfig } from '../store/qc-config.js';
 import { createLogger } from '../lib/logger.js';
@@ -260,6 +261,59 @@ describe('spatial consistency (scheduled)', () => {
     } finally {
       await whole.close();
       await oneByOne.close();
+    }
+  });
+
+  it('announces the batches a run wrote before a later batch failed, and the next run finishes the rest', async () => {
+    const db = t.app.store.db;
+    await t.app.qcSchedule.close(); // the only writer, as above
+    // what was flagged, not when (a flag written again has a new time)
+    const flagged = async (id: string) => (await flagsOf(id)).map((f) => ({ ...f, flaggedAt: undefined }));
+    const before = await flagged(DRIFTING.id);
+    expect(before.length).toBeGreaterThan(0);
+    // the drifting station's flags lost (its batch comes first), and a stale flag on SP-N2 (the next batch)
+    await clearQcFlags(db, DRIFTING.id, 'spatial', new Date(T0), new Date(T0 + HOURS * HOUR_MS));
+    const { rows } = await db.query<{ ts: Date }>(`SELECT ts FROM readings WHERE station_id = 'SP-N2' AND metric = 'pm25' ORDER BY ts LIMIT 1`);
+    await recordQcFlags(db, [{ stationId: 'SP-N2', metric: 'pm25', ts: rows[0]!.ts.getTime(), check: 'spatial', version: 1, detail: { stale: true } }]);
+
+    // the database is lost while the run reads the stored flags of its second batch
+    let reads = 0;
+    const failing: Db = {
+      mode: db.mode,
+      embedded: db.embedded,
+      gate: db.gate,
+      get waitingCount() {
+        return db.waitingCount;
+      },
+      query: (text, params, options) =>
+        text.includes('f.check_version AS version') && ++reads === 2 ? Promise.reject(new Error('connection terminated')) : db.query(text, params, options),
+      transaction: (fn) => db.transaction(fn),
+      lane: () => failing,
+      close: async () => {},
+    };
+    const schedule = startQcSchedule({
+      db: failing,
+      bus: t.app.bus,
+      logger: t.app.logger,
+      intervalMs: 0,
+      now: () => appNow,
+      lookbackHours: HOURS,
+      chunkHours: HOURS,
+      stationsPerWrite: 1,
+    });
+    try {
+      const announced = changes.length;
+      await expect(schedule.runNow()).rejects.toThrow('connection terminated');
+      // the first batch was written and announced; the second's stale flag is still there
+      expect(await flagged(DRIFTING.id)).toEqual(before);
+      expect(changes.slice(announced)).toEqual([expect.objectContaining({ stationId: DRIFTING.id, actor: 'check:spatial' })]);
+      expect(await flagsOf('SP-N2')).toHaveLength(1);
+
+      expect(await schedule.runNow()).toMatchObject({ ran: true, stations: 1, cleared: 1, flagged: 0 });
+      expect(await flagsOf('SP-N2')).toEqual([]);
+      expect(await flagged(DRIFTING.id)).toEqual(before);
+    } finally {
+      await schedule.close();
     }
   });
 
