@@ -52,44 +52,35 @@ export function freshValidSeries(samples: readonly Sample[], expectedIntervalMs:
   return valid;
 }
 
-/** The index of the first sample of `ascending` with ts > `t` (its length if none). */
-export function firstAfter(ascending: readonly Sample[], t: number): number {
+/** The index of the first sample of `ascending` with ts > `t` (`after`) or ts ≥ `t`; its length if none. */
+function bisect(ascending: readonly Sample[], t: number, after: boolean): number {
   let lo = 0;
   let hi = ascending.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ascending[mid]!.ts > t) hi = mid;
+    const ts = ascending[mid]!.ts;
+    if (after ? ts > t : ts >= t) hi = mid;
     else lo = mid + 1;
   }
   return lo;
+}
+
+/** The index of the first sample of `ascending` with ts > `t` (its length if none). */
+export function firstAfter(ascending: readonly Sample[], t: number): number {
+  return bisect(ascending, t, true);
 }
 
 /** The index of the first sample of `ascending` with ts ≥ `t` (its length if none). */
 export function firstAtOrAfter(ascending: readonly Sample[], t: number): number {
-  let lo = 0;
-  let hi = ascending.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ascending[mid]!.ts >= t) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  return bisect(ascending, t, false);
 }
 
 /**
  * The indices [from, to) of the samples of `ascending` with ts in (endTs − windowMs, endTs]: a
- * window read in place, without a copy.
+ * window read in place by the rules, found by bisection, without a copy.
  */
 export function windowRange(ascending: readonly Sample[], endTs: number, windowMs: number): [from: number, to: number] {
   return [firstAfter(ascending, endTs - windowMs), firstAfter(ascending, endTs)];
-}
-
-/**
- * Samples with ts in (endTs − windowMs, endTs]. Input must be ascending: the window is one run of
- * it, found by bisection and copied once (a filter grew its copy sample by sample, per evaluation).
- */
-export function trailingWindow<S extends Sample>(samples: readonly S[], endTs: number, windowMs: number): S[] {
-  return samples.slice(firstAfter(samples, endTs - windowMs), firstAfter(samples, endTs));
 }
 
 /** The last MAX_EVIDENCE samples, copied (newest last). */
