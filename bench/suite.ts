@@ -351,6 +351,9 @@ async function rulesStage(stationIds: string[]) {
 async function brokerStage(stationIds: string[]) {
   const child = fork(fileURLToPath(new URL('./broker-alone.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // a broker that died (2026-12-07: upstream Aedes overflowed its stack under this load) fails the
+  // stage, not the run: the IPC write that tells it to stop then fails with EPIPE, an 'error' event
+  child.on('error', (err) => log(`bare broker: ${err.message}`));
   try {
     const port = await Promise.race([
       new Promise<number>((resolve) => child.once('message', (m: { type: string; port: number }) => resolve(m.port))),
