@@ -1,7 +1,7 @@
 /**
  * The hourly means the scheduled spatial check judges (store/qc-scheduled.ts hourlyStationMeans)
  * do not depend on the order the database reads the readings in: a run that judged an hour again
- * found a mean 204.5875 one way and 204.5875000000001 the other, rounded it to 204.587 or 204.588
+ * found a mean 204.5875 one way and a hair above it the other, rounded it to 204.587 or 204.588
  * in the flag's detail, and so rewrote and announced flags nothing had changed.
  */
 import { rmSync } from 'node:fs';
