@@ -12,7 +12,7 @@ import { median } from 'simple-statistics';
 import { sketchBuckets, sketchMedian, sketchSpread } from '../lib/quantile-sketch.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { createRuleIndex } from './rule-index.js';
-import { localHourOfDay as localHour } from '../lib/time.js';
+import { localHourOfDay } from '../lib/time.js';
 import { anomalyHistory, MAD_SCALE, MEAN_AD_SCALE, robustSpread } from './rules/anomaly.js';
 import { exactSum } from './rules/exact-sum.js';
 import { hourStartOf, sketchOf } from './rules/hour-sketch.js';
@@ -255,8 +255,8 @@ describe('long mean windows as hourly sums', () => {
           const kept = anomalyHistory(rule, valid, newest, w.sketches);
           // what the history must hold: every stored valid value of the window (whole hours once sketches are kept)
           const start = w.sketches.length > 0 ? hourStartOf(newest.ts - rule.windowHours * HOUR_MS) : newest.ts - rule.windowHours * HOUR_MS;
-          const hour = localHour(newest.ts);
-          const near = (ts: number): boolean => !rule.sameHourOfDay || [0, 1, 23].includes((localHour(ts) - hour + 24) % 24);
+          const hour = localHourOfDay(newest.ts);
+          const near = (ts: number): boolean => !rule.sameHourOfDay || [0, 1, 23].includes((localHourOfDay(ts) - hour + 24) % 24);
           const values = everything.filter((x) => x.ts >= start && x.ts < newest.ts && near(x.ts)).map((x) => x.value);
           if (values.length < rule.minSamples) {
             expect(kept).toBeUndefined();

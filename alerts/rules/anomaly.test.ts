@@ -1,7 +1,7 @@
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { describe, expect, it } from 'vitest';
 import { bucketKey, SKETCH_ALPHA } from '../../lib/quantile-sketch.js';
-import { localHourOfDay as localHour } from '../../lib/time.js';
+import { localHourOfDay } from '../../lib/time.js';
 import { anomalyHistory, evaluateAnomaly, MAD_SCALE, MEAN_AD_SCALE, robustSpread } from './anomaly.js';
 import { hourStartOf, sketchOf, type HourSketch } from './hour-sketch.js';
 import { freshValidSeries } from './samples.js';
@@ -28,7 +28,7 @@ function week(seed = 42): Sample[] {
     T0,
     TEN,
     Array.from({ length: 7 * 144 }, (_, i) => {
-      const h = localHour(T0 + i * TEN);
+      const h = localHourOfDay(T0 + i * TEN);
       const diurnal = h >= 6 && h <= 9 ? 60 : h >= 17 && h <= 21 ? 70 : 30;
       return Math.round((diurnal + (rnd() - 0.5) * 10) * 10) / 10;
     }),
@@ -36,9 +36,9 @@ function week(seed = 42): Sample[] {
 }
 
 describe('anomaly', () => {
-  it('localHour is UTC+7', () => {
-    expect(localHour(Date.parse('2025-01-01T17:00:00Z'))).toBe(0);
-    expect(localHour(Date.parse('2025-01-01T16:59:00Z'))).toBe(23);
+  it('localHourOfDay is UTC+7', () => {
+    expect(localHourOfDay(Date.parse('2025-01-01T17:00:00Z'))).toBe(0);
+    expect(localHourOfDay(Date.parse('2025-01-01T16:59:00Z'))).toBe(23);
   });
 
   it('a normal value is not anomalous; a spike is, with its z-score', () => {
@@ -57,7 +57,7 @@ describe('anomaly', () => {
   it('sameHourOfDay compares with the same hours only: an evening level at night is unusual', () => {
     const history = week();
     const lastTs = history.at(-1)?.ts ?? 0;
-    expect(localHour(lastTs + TEN)).toBe(0); // the next sample falls at local midnight, a "30" hour
+    expect(localHourOfDay(lastTs + TEN)).toBe(0); // the next sample falls at local midnight, a "30" hour
     expect(evaluateAnomaly(inputFor(rule, extend(history, TEN, [70]), opts))?.active).toBe(true);
     const anyHour = makeRule<AnomalyRule>({ ...rule, sameHourOfDay: false });
     expect(evaluateAnomaly(inputFor(anyHour, extend(history, TEN, [70]), opts))?.active).toBe(false);
@@ -148,7 +148,7 @@ describe('anomaly over hourly sketches (the engine keeps a week of history this 
     return series(
       S,
       TEN,
-      Array.from({ length: 7 * 144 }, (_, i) => draw(rnd, localHour(S + i * TEN))),
+      Array.from({ length: 7 * 144 }, (_, i) => draw(rnd, localHourOfDay(S + i * TEN))),
     );
   };
 
