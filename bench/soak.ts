@@ -39,9 +39,14 @@ import { environValue } from '../test/helpers/proc-environ.js';
 import { metricValue, within } from './lib.js';
 import { rssParts } from './rss-parts.js';
 
-function arg(name: string, def: number): number {
+/** The word after `--name` on the command line, if given. */
+function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+function arg(name: string, def: number): number {
+  const v = argValue(name);
+  return v === undefined ? def : Number(v);
 }
 const MINUTES = arg('minutes', 30);
 const FLEET = arg('stations', 50);
@@ -55,7 +60,7 @@ const ACK_TIMEOUT_MS = arg('ack-timeout-ms', 60_000);
 /** Minutes of history seeded for the fleet before the soak (the app restarted on it): windows start full. */
 const HISTORY_MINUTES = arg('history-minutes', 120);
 /** Where the result goes (`--out FILE`); relative to the working directory. */
-const OUT_FILE = ((i) => (i > 0 ? process.argv[i + 1] : undefined))(process.argv.indexOf('--out'));
+const OUT_FILE = argValue('out');
 const ADMIN_PASSWORD = 'soak-admin-password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -285,8 +290,10 @@ const started = Date.now();
 const outageLoop = (async () => {
   if (OUTAGE_EVERY_MIN <= 0) return;
   while (!stopping) {
+    // an outage due after the last minute is not waited for: the wind-down awaits this loop
+    if (Date.now() - started + OUTAGE_EVERY_MIN * 60_000 > (MINUTES - 1) * 60_000) break;
     await sleep(OUTAGE_EVERY_MIN * 60_000);
-    if (stopping || Date.now() - started > (MINUTES - 1) * 60_000) break;
+    if (stopping) break;
     outages.push({ atMin: Math.round((Date.now() - started) / 6000) / 10, seconds: OUTAGE_SECONDS });
     await proxy.cut('refuse');
     await sleep(OUTAGE_SECONDS * 1000);
