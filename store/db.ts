@@ -43,6 +43,30 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** What a Db does itself; the rest it takes from the database it is a view of. */
+export type DbOperations = Pick<Db, 'query' | 'transaction' | 'lane' | 'close'>;
+
+/**
+ * A Db that shares `base`'s mode, worker and connection gate and does its own queries,
+ * transactions, lanes and close: the one way to make a view of a database (a lane, a counted
+ * or held connection, a test's failing database) without copying the fields it passes through.
+ */
+export function viewOf(base: Pick<Db, 'mode' | 'embedded' | 'gate'>, operations: DbOperations): Db {
+  const { mode, embedded, gate } = base;
+  return {
+    mode,
+    embedded,
+    gate,
+    get waitingCount() {
+      return gate.waiting();
+    },
+    query: operations.query,
+    transaction: operations.transaction,
+    lane: operations.lane,
+    close: operations.close,
+  };
+}
+
 export interface QueryOptions {
   signal?: AbortSignal | undefined;
 }
@@ -128,46 +152,43 @@ export async function openDb(config: Readonly<Config>, logger: Logger, options: 
     const key = `${lane}\u0000${label}`;
     const existing = views.get(key);
     if (existing) return existing;
-    const db: Db = {
-      mode,
-      embedded,
-      // Not pool.query(): it hands any error to release(), which destroys the connection even for
-      // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
-      // database takes one connection, and the reconnect that follows raced its close and failed the
-      // next, unrelated query. Only a connection-level error discards the client.
-      async query(text, params, options) {
-        const { client, release } = await connect(lane, label, options?.signal);
-        let broken: Error | undefined;
-        try {
-          return await client.query(text, params as unknown[]);
-        } catch (err) {
-          if (!(err instanceof pg.DatabaseError)) broken = err as Error;
-          throw err;
-        } finally {
-          release(broken);
-        }
+    const db = viewOf(
+      { mode, embedded, gate },
+      {
+        // Not pool.query(): it hands any error to release(), which destroys the connection even for
+        // an SQL error (division by zero, a constraint) that leaves the session healthy. The embedded
+        // database takes one connection, and the reconnect that follows raced its close and failed the
+        // next, unrelated query. Only a connection-level error discards the client.
+        async query(text, params, options) {
+          const { client, release } = await connect(lane, label, options?.signal);
+          let broken: Error | undefined;
+          try {
+            return await client.query(text, params as unknown[]);
+          } catch (err) {
+            if (!(err instanceof pg.DatabaseError)) broken = err as Error;
+            throw err;
+          } finally {
+            release(broken);
+          }
+        },
+        async transaction(fn) {
+          const { client, release } = await connect(lane, label);
+          try {
+            await client.query('BEGIN');
+            const result = await fn(client);
+            await client.query('COMMIT');
+            return result;
+          } catch (err) {
+            await client.query('ROLLBACK').catch((rollbackErr: unknown) => logger.error({ err: rollbackErr }, 'rollback failed'));
+            throw err;
+          } finally {
+            release();
+          }
+        },
+        lane: view,
+        close,
       },
-      async transaction(fn) {
-        const { client, release } = await connect(lane, label);
-        try {
-          await client.query('BEGIN');
-          const result = await fn(client);
-          await client.query('COMMIT');
-          return result;
-        } catch (err) {
-          await client.query('ROLLBACK').catch((rollbackErr: unknown) => logger.error({ err: rollbackErr }, 'rollback failed'));
-          throw err;
-        } finally {
-          release();
-        }
-      },
-      lane: view,
-      gate,
-      get waitingCount() {
-        return gate.waiting();
-      },
-      close,
-    };
+    );
     views.set(key, db);
     return db;
   }

@@ -10,7 +10,7 @@
  */
 import { validatedSql } from '../domain/validation/codes.js';
 import { DAILY_AGGREGATE_TIMEZONE } from './analytics.js';
-import type { Db } from './db.js';
+import { viewOf, type Db } from './db.js';
 
 /** Approved spans [from, to) in epoch ms a station's data may be published from; null = no such limit (minimum validation level 0). */
 export type PublishedSpans = ReadonlyArray<{ from: number; to: number }> | null;
@@ -43,21 +43,15 @@ export interface Publication {
  * cached answer makes no query).
  */
 export function withQueryCount(db: Db, onQuery: () => void): Db {
-  return {
-    mode: db.mode,
-    embedded: db.embedded,
-    query: (text, params) => {
+  return viewOf(db, {
+    query: (text, params, options) => {
       onQuery();
-      return db.query(text, params);
+      return db.query(text, params, options);
     },
     transaction: (fn) => db.transaction(fn),
-    lane: (lane) => withQueryCount(db.lane(lane), onQuery),
-    gate: db.gate,
-    get waitingCount() {
-      return db.waitingCount;
-    },
+    lane: (lane, label) => withQueryCount(db.lane(lane, label), onQuery),
     close: () => db.close(),
-  };
+  });
 }
 
 export async function listPublication(db: Db): Promise<Map<string, Publication>> {

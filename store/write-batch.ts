@@ -13,7 +13,7 @@
  */
 import type pg from 'pg';
 import { createError } from '../lib/errors.js';
-import type { Db } from './db.js';
+import { viewOf, type Db } from './db.js';
 
 export interface WriteBatchOptions {
   /** Writes per transaction at most (default 200). */
@@ -45,13 +45,7 @@ interface Open {
 /** A Db on one connection inside a transaction: queries run on it, a transaction is a savepoint. */
 function onClient(base: Db, client: pg.PoolClient): Db {
   let savepoints = 0;
-  const db: Db = {
-    mode: base.mode,
-    embedded: base.embedded,
-    gate: base.gate,
-    get waitingCount() {
-      return base.waitingCount;
-    },
+  const db: Db = viewOf(base, {
     query: (text, params) => client.query(text, params as unknown[]),
     async transaction(fn) {
       const name = `batch_${++savepoints}`;
@@ -68,7 +62,7 @@ function onClient(base: Db, client: pg.PoolClient): Db {
     // the connection is held: every lane is this one
     lane: () => db,
     close: () => Promise.reject(createError('QT_ERR_INTERNAL', 'a write batch does not close the database')),
-  };
+  });
   return db;
 }
 

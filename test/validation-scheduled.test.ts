@@ -10,7 +10,7 @@ import { HOUR_MS } from '../lib/time.js';
 import { createSimulatedStation, type SimulatedStation } from '../simulators/station.js';
 import { manualClock, profileOf } from '../simulators/testing.js';
 import { clearQcFlags, listQcFlags, recordQcFlags } from '../store/qc-flags.js';
-import type { Db } from '../store/db.js';
+import { viewOf, type Db } from '../store/db.js';
 import { getEvaluatedThrough } from '../store/qc-scheduled.js';
 import { deleteQcConfig, putQcConfig } from '../store/qc-config.js';
 import { createLogger } from '../lib/logger.js';
@@ -278,19 +278,13 @@ describe('spatial consistency (scheduled)', () => {
 
     // the database is lost while the run reads the stored flags of its second batch
     let reads = 0;
-    const failing: Db = {
-      mode: db.mode,
-      embedded: db.embedded,
-      gate: db.gate,
-      get waitingCount() {
-        return db.waitingCount;
-      },
+    const failing: Db = viewOf(db, {
       query: (text, params, options) =>
         text.includes('f.check_version AS version') && ++reads === 2 ? Promise.reject(new Error('connection terminated')) : db.query(text, params, options),
       transaction: (fn) => db.transaction(fn),
       lane: () => failing,
       close: async () => {},
-    };
+    });
     const schedule = startQcSchedule({
       db: failing,
       bus: t.app.bus,
