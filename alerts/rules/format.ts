@@ -4,6 +4,7 @@
  * comma and a thousands dot (52,3; 10.000), which Intl's vi-VN locale produces.
  */
 import { DEFAULT_TIME_ZONE, localDateTime, utcOffsetMinutes } from '../../lib/time.js';
+import { decimalsOf } from '../../lib/decimal.js';
 import type { LocalizedText } from './types.js';
 
 /** Fraction digits that keep about three significant figures without noise: 10000, 523, 52.3, 5.23, 0.523. */
@@ -29,12 +30,6 @@ function formatter(locale: 'en-US' | 'vi-VN', digits: number): Intl.NumberFormat
 /** A number rounded sensibly, in both languages: `{ en: '52.3', vi: '52,3' }`. */
 export function num(x: number, digits: number = fractionDigits(x)): LocalizedText {
   return { en: formatter('en-US', digits).format(x), vi: formatter('vi-VN', digits).format(x) };
-}
-
-/** Decimals written in `x` (0.3 → 1, 10.5 → 1, 50 → 0), at most 6. */
-function decimalsOf(x: number): number {
-  for (let d = 0; d < 6; d++) if (Math.abs(Math.round(x * 10 ** d) - x * 10 ** d) < 1e-9) return d;
-  return 6;
 }
 
 /**

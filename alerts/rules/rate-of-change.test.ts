@@ -32,6 +32,15 @@ describe('rate_of_change', () => {
     expect(c?.evidence.map((s) => s.value)).toEqual([8, expect.closeTo(8.6, 9)]);
   });
 
+  it('takes a rise as the readings write it: 1.8 → 2.3 m is the 0.5 m the rule asks for', () => {
+    // 2.3 − 1.8 is 0.4999999999999998 in binary floating point, which missed this flood warning
+    const c = evaluateRateOfChange(inputFor(rise, series(T0, FIVE, [1.8, 2.0, 2.3]), opts));
+    expect(c).toMatchObject({ active: true, value: 0.5 });
+    expect(c?.message.en).toMatch(/^Water level: rose 0\.5 in 10 min \(1\.8 → 2\.3\)/);
+    const fall = makeRule<RateOfChangeRule>({ ...rise, op: 'fall' });
+    expect(evaluateRateOfChange(inputFor(fall, series(T0, FIVE, [2.3, 2.1, 1.8]), opts))).toMatchObject({ active: true, value: 0.5 });
+  });
+
   it('is inactive for a slow rise', () => {
     expect(evaluateRateOfChange(inputFor(rise, ramp(8, 0.03), opts))?.active).toBe(false);
   });

@@ -5,6 +5,7 @@
  * Taking the extreme rather than the sample exactly perMinutes old catches a rise that has
  * already started to level off, and tolerates gaps in the series.
  */
+import { difference } from '../../lib/decimal.js';
 import { cite, duration, exact, numNear } from './format.js';
 import { evidenceOf, firstAtOrAfter, freshValidSeries } from './samples.js';
 import type { Condition, EvalInput, Evaluator, RateOfChangeRule } from './types.js';
@@ -26,7 +27,8 @@ export const evaluateRateOfChange: Evaluator<RateOfChangeRule> = function evalua
     const b = valid[i]!;
     if (op === 'rise' ? b.value < extreme.value : b.value > extreme.value) extreme = b;
   }
-  const change = op === 'rise' ? newest.value - extreme.value : extreme.value - newest.value;
+  // as written: a rise from 1.8 to 2.3 m is 0.5, not 0.4999999999999998, which missed a 0.5 m rule
+  const change = op === 'rise' ? difference(newest.value, extreme.value) : difference(extreme.value, newest.value);
   const holds = change >= delta;
 
   const c = numNear(change, delta);

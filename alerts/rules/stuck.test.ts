@@ -30,6 +30,21 @@ describe('stuck', () => {
     expect(evaluateStuck(inputFor(rule, extend(varies, MIN, [23.4])))).toMatchObject({ active: true, value: 0 });
   });
 
+  it('reports the spread as the readings write it, and a spread equal to the tolerance holds', () => {
+    // 12.3 − 8.1 is 4.200000000000001 in binary floating point
+    const wide = series(T0, MIN, [8.1, ...Array<number>(28).fill(10), 12.3]);
+    expect(evaluateStuck(inputFor(rule, wide))).toMatchObject({ active: false, value: 4.2 });
+    // 0.3 − 0.2 is 0.09999999999999998 and 23.5 − 23.4 is 0.10000000000000142: both are 0.1
+    const tolerant = makeRule<StuckRule>({ ...rule, tolerance: 0.1 });
+    for (const [low, high] of [
+      [0.2, 0.3],
+      [23.4, 23.5],
+    ] as const) {
+      const s = series(T0, MIN, [...Array<number>(29).fill(low), high]);
+      expect(evaluateStuck(inputFor(tolerant, s))).toMatchObject({ active: true, value: 0.1 });
+    }
+  });
+
   it('needs exactly `readings` valid samples', () => {
     expect(evaluateStuck(inputFor(rule, series(T0, MIN, Array<number>(29).fill(5))))).toBeUndefined();
     // calibrating samples do not count towards the 30

@@ -3,6 +3,7 @@
  * A frozen sensor: the last `readings` valid samples vary by no more than `tolerance`. A
  * flat-lining analyser keeps reporting status 00, so only the values show it.
  */
+import { difference } from '../../lib/decimal.js';
 import { cite, exact, num } from './format.js';
 import { evidenceIn, freshValidSeries } from './samples.js';
 import type { Condition, EvalInput, Evaluator, StuckRule } from './types.js';
@@ -22,10 +23,9 @@ export const evaluateStuck: Evaluator<StuckRule> = function evaluateStuck(input:
     if (x > max) max = x;
     if (x < min) min = x;
   }
-  const spread = max - min;
-  // Relative epsilon: 23.5 − 23.4 is 0.10000000000000142 in binary floating point, and a
-  // tolerance of 0.1 must accept it.
-  const holds = spread - tolerance <= 1e-9 * Math.max(1, Math.abs(max));
+  // as written: 23.5 − 23.4 is 0.1, not 0.10000000000000142, which a tolerance of 0.1 refused
+  const spread = difference(max, min);
+  const holds = spread <= tolerance;
   const v = num(valid.at(-1)?.value ?? 0);
   const s = num(spread);
   const src = cite(rule.source);

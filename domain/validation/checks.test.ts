@@ -49,6 +49,13 @@ describe('rate of change', () => {
     expect(rateCheck(3.0, 0, 1.0, 5 * 60_000, 0.2)?.change).toBe(-2);
     expect(rateCheck(1, 60_000, 9, 60_000, 0.2)).toBeNull(); // same time: no rate
   });
+
+  it('takes the change as the readings write it: exactly the limit passes', () => {
+    // 8.3 − 7.8 is 0.5000000000000009 in binary floating point
+    expect(rateCheck(7.8, 0, 8.3, 60_000, 0.5)).toBeNull();
+    expect(rateCheck(8.3, 0, 7.8, 60_000, 0.5)).toBeNull();
+    expect(rateCheck(7.8, 0, 8.31, 60_000, 0.5)).toEqual({ change: 0.51, perMinute: 0.51, limit: 0.5 });
+  });
 });
 
 describe('cross-parameter', () => {

@@ -5,6 +5,7 @@
  * current run of equal values) and calls these; the scheduled checks (validation/) may too. Each
  * returns null when the value passes, else what it saw (recorded as the flag's `detail`).
  */
+import { difference } from '../../lib/decimal.js';
 
 /** 1.4826 × MAD estimates the standard deviation of normally distributed values. */
 export const MAD_TO_SIGMA = 1.4826;
@@ -104,7 +105,8 @@ export interface RateFinding {
 export function rateCheck(prevValue: number, prevTs: number, value: number, ts: number, maxPerMinute: number): RateFinding | null {
   const minutes = (ts - prevTs) / 60_000;
   if (!(minutes > 0)) return null;
-  const change = value - prevValue;
+  // as written: 8.3 − 7.8 is 0.5, not 0.5000000000000009, which a limit of 0.5 a minute flagged
+  const change = difference(value, prevValue);
   const perMinute = Math.abs(change) / minutes;
   if (!(perMinute > maxPerMinute)) return null;
   return { change: round(change), perMinute: round(perMinute), limit: maxPerMinute };
