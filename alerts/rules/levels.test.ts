@@ -54,6 +54,13 @@ describe('levels: VN_AQI (hysteresis 5)', () => {
     expect(levelFor(ls, 95.9, 0, 5)).toBe(-1);
     expect(levelFor(ls, 500, 0, 5)).toBe(3);
   });
+
+  it('levelFor: the lower edge of the band as written holds (0.2 − 0.05 is 0.15000000000000002 in binary)', () => {
+    const ls = [{ value: 0.2 }, { value: 0.28 }].map((l) => ({ ...l, severity: 'warning' as const, label: { en: '', vi: '' } }));
+    expect(levelFor(ls, 0.15, 0, 0.05)).toBe(0);
+    expect(levelFor(ls, 0.14, 0, 0.05)).toBe(-1);
+    expect(levelFor(ls, 0.23, 1, 0.05)).toBe(1);
+  });
 });
 
 describe('levels: per-station flood levels (QĐ 05/2020/QĐ-TTg)', () => {

@@ -10,6 +10,7 @@
  * An array of numbers is mapped by index onto the rule's levels (their severity and label; the
  * rule's own values are then unused); an array of { value, severity?, label? } may override them.
  */
+import { difference } from '../../lib/decimal.js';
 import { cite, exact, numNear } from './format.js';
 import { evidenceOf, freshValidSeries } from './samples.js';
 import type { Condition, EvalInput, Evaluator, LevelsRule, LocalizedText, Severity } from './types.js';
@@ -75,7 +76,8 @@ export function levelFor(levels: readonly Level[], value: number, held: number, 
   });
   for (let i = Math.min(held, levels.length - 1); i > reached; i--) {
     const l = levels[i];
-    if (l !== undefined && value >= l.value - hysteresis) return i;
+    // the band's edge as written: 0.2 − 0.05 is 0.15, not 0.15000000000000002, which refused 0.15
+    if (l !== undefined && value >= difference(l.value, hysteresis)) return i;
   }
   return reached;
 }
