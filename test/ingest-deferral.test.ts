@@ -215,6 +215,34 @@ describe('deferral bounded by SPOOL_MAX_DEFERRED_ROWS', () => {
   }, 60_000);
 });
 
+describe('a batch due just after a deferral filled the bound', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ spool: { deferAfterMs: 100, maxDeferredRows: 1 } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close(true);
+  });
+
+  it('is not deferred past the bound: its PUBACK waits for the statement', async () => {
+    // The writer takes the next batch the moment a deferral is spooled, before the replay is due
+    // (DEFER_POLL_MS): that batch meets the bound in defer() itself, not in the replay's check.
+    const s = await t.createStation({ id: 'DEF-08' });
+    const client = await t.connectStation(s.id, s.secret);
+    const topic = `stations/${s.id}/readings`;
+    const publish = (k: number) => client.publishAsync(topic, JSON.stringify({ ts: localIso(T0 + k * 60_000), values: { pm25: k } }), { qos: 1 }).then(() => hold.ended);
+    const hold = holdConnection(t, 'interactive');
+    const first = publish(1);
+    // the first batch waits at the gate; the second arrives while it does, and is taken right after its deferral
+    await until(() => t.app.store.db.gate.waiting() > 0, 'the first batch waiting for the connection');
+    const second = publish(2);
+    expect(await first).toBe(false);
+    expect(await second).toBe(true);
+    expect(t.app.ingest.storage).toMatchObject({ degraded: false, spoolBytes: 0 });
+    expect(await stored(t, s.id)).toEqual([1, 2]);
+  }, 60_000);
+});
+
 /** Publishes one reading while a long statement holds the connection, on an app whose spool cannot or may not take it: the PUBACK waits, nothing is refused. */
 function waitsForTheStatement(title: string, spool: { deferAfterMs: number; maxBytes?: number }, stationId: string): void {
   describe(title, () => {
