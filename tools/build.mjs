@@ -7,9 +7,10 @@
  * Plain JavaScript on purpose: it must run before anything is compiled.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { missingOutputs } from './build-outputs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -26,6 +27,15 @@ function run(cmd, cmdArgs) {
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const t0 = Date.now();
 if (!args.has('--server-only')) run(bin('vite'), ['build', '--config', 'dashboard/web/vite.config.ts']);
+// a compiled file deleted by hand: the incremental build would not write it again (tools/build-outputs.mjs)
+const buildInfo = join(dist, '.tsbuildinfo');
+if (existsSync(buildInfo)) {
+  const missing = missingOutputs(buildInfo, root, dist);
+  if (missing.length > 0) {
+    process.stdout.write(`build: ${missing.length} compiled file(s) missing (dist/${missing[0]}${missing.length > 1 ? ', …' : ''}): compiling everything\n`);
+    rmSync(buildInfo);
+  }
+}
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 
 // Run-time assets: every non-TypeScript file of the server's folders, tests and sources of other tools aside.
