@@ -311,36 +311,50 @@ describe('long mean windows as hourly sums', () => {
   });
   it('are rebuilt at start-up from the stored readings exactly as recording them live built them (sums, sketches, raw tail)', async () => {
     const rules = createRuleIndex(profiles);
-    rules.replace([storedAnomaly('a.24h', { windowHours: 24, sameHourOfDay: true }), stored('m.8h', { over: 'mean', windowMinutes: 480 })]);
+    // pm25: a day's sketches and 8 h of sums; no2: a raw threshold (its window the shortest); co: a 2 h mean
+    rules.replace([
+      storedAnomaly('a.24h', { windowHours: 24, sameHourOfDay: true }),
+      stored('m.8h', { over: 'mean', windowMinutes: 480 }),
+      stored('t.no2', { metric: 'no2' }),
+      stored('m.co', { metric: 'co', over: 'mean', windowMinutes: 120 }),
+    ]);
+    const metrics = ['pm25', 'no2', 'co'];
     const stations = [station('W-REBUILD-1'), station('W-REBUILD-2')];
     const rand = seeded(11);
     const live = createWindows(rules);
     const start = T0 + 40 * 24 * HOUR_MS;
     let last = start;
     for (const s of stations) {
-      const readings: Sample[] = [];
-      for (let ts = start; ts < start + 30 * HOUR_MS; ts += MIN) readings.push({ ts, value: Math.round(rand() * 800) / 10, quality: rand() < 0.95 ? 'valid' : 'calibrating' });
+      const readings: Array<Sample & { metric: string }> = [];
+      for (let ts = start; ts < start + 30 * HOUR_MS; ts += MIN) {
+        for (const metric of metrics) readings.push({ metric, ts, value: Math.round(rand() * 800) / 10, quality: rand() < 0.95 ? 'valid' : 'calibrating' });
+      }
       await insertReadings(store.db, {
         stationIds: readings.map(() => s.id),
-        metrics: readings.map(() => 'pm25'),
+        metrics: readings.map((r) => r.metric),
         ts: readings.map((r) => new Date(r.ts).toISOString()),
         values: readings.map((r) => r.value),
         quality: readings.map((r) => QUALITY[r.quality]),
       });
-      for (const r of readings) live.record(s, { metric: 'pm25', ...r }, r.ts);
+      for (const r of readings) live.record(s, r, r.ts);
       last = readings.at(-1)!.ts;
     }
     const rebuilt = createWindows(rules);
     // the start-up read reaches back the lookback from the engine clock: one minute after the last reading
     await rebuildWindows(store.db, stations, rules, rebuilt, () => last + MIN);
     for (const s of stations) {
-      const a = rebuilt.of(s.id).series.get('pm25')!;
-      const b = live.of(s.id).series.get('pm25')!;
-      expect(a.sketches.length).toBeGreaterThan(20);
-      expect(a.hours.length).toBeGreaterThan(5);
-      // the raw tail compared as samples: how much room its rows hold depends on the order they came in
-      expect({ ...a, raw: samplesOf(a.raw) }).toEqual({ ...b, raw: samplesOf(b.raw) });
-      expect(rawLength(a.raw)).toBeGreaterThan(0);
+      for (const metric of metrics) {
+        const a = rebuilt.of(s.id).series.get(metric)!;
+        const b = live.of(s.id).series.get(metric)!;
+        // the raw tail compared as samples: how much room its rows hold depends on the order they came in
+        expect({ ...a, raw: samplesOf(a.raw) }, metric).toEqual({ ...b, raw: samplesOf(b.raw) });
+        expect(rawLength(a.raw)).toBeGreaterThan(0);
+      }
+      const pm25 = rebuilt.of(s.id).series.get('pm25')!;
+      expect(pm25.sketches.length).toBeGreaterThan(20);
+      expect(pm25.hours.length).toBeGreaterThan(5);
+      expect(rebuilt.of(s.id).series.get('co')!.hours.length).toBeGreaterThan(0);
+      expect(rebuilt.of(s.id).series.get('no2')!.hours.length).toBe(0);
     }
   });
 });

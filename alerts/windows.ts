@@ -188,13 +188,16 @@ export async function rereadHours(db: Db, late: readonly LateHour[]): Promise<vo
 
 /**
  * Refills the windows of `stations` from the stored readings (start-up). Stations with the same
- * rule metrics and lookback are read together, REBUILD_CHUNK at a time (fewer for long lookbacks,
- * about REBUILD_ROWS readings a group), each group's readings a page at a time: one query per
- * station made a restart with 10,000 stations take seconds of round trips, and one result per
- * group held every reading of a dense week at once (issue 20).
+ * rule metrics and lookbacks are read together, REBUILD_CHUNK at a time (fewer for long
+ * lookbacks, about REBUILD_ROWS readings a group), each group's readings a page at a time: one
+ * query per station made a restart with 10,000 stations take seconds of round trips, and one
+ * result per group held every reading of a dense week at once (issue 20). Each metric is read only
+ * as far back as its own rules reach: one reach for all made the anomaly rule's week of PM2.5 a
+ * week of every metric with a rule (6 of the air pack's), four times the rows.
  */
 export async function rebuildWindows(db: Db, stations: readonly Station[], rules: RuleIndex, windows: Windows, now: () => number): Promise<void> {
-  const groups = new Map<string, { metrics: string[]; longest: number; stations: Station[] }>();
+  const at = now();
+  const groups = new Map<string, { reads: Map<number, string[]>; rows: number; stations: Station[] }>();
   for (const station of stations) {
     const metrics = new Set<string>();
     for (const rule of rules.rulesFor(station)) {
@@ -202,30 +205,41 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
       if (m && m !== AQI_METRIC) metrics.add(m);
     }
     if (metrics.size === 0) continue;
-    const sorted = [...metrics].sort();
-    const longest = Math.max(...sorted.map((m) => rules.lookbackFor(station, m)));
-    const k = `${sorted.join(',')}|${longest}`;
+    // Each metric as far back as its own rules reach, from its newest sample, which may be an
+    // interval or two before the clock (a live window keeps what reaches back from its newest
+    // sample; more read is trimmed as live). Sums and sketches hold whole hours: from the start of
+    // the oldest one.
+    const wanted = [...metrics].sort().map((metric) => {
+      const { rawMs, hourlyMs, sketchMs } = rules.windowPlan(station, metric);
+      const interval = rules.intervalMs(station, metric);
+      const reach = Math.max(rawMs, hourlyMs, sketchMs) + 2 * interval;
+      return { metric, since: hourlyMs > 0 || sketchMs > 0 ? hourStartOf(at - reach) - 1 : at - reach, rows: Math.ceil(reach / interval) };
+    });
+    const k = wanted.map((w) => `${w.metric}>${w.since}`).join(',');
     let g = groups.get(k);
-    if (!g) groups.set(k, (g = { metrics: sorted, longest, stations: [] }));
+    if (!g) {
+      // the metrics reaching back alike are read together (one query each, in the order of the index)
+      const reads = new Map<number, string[]>();
+      for (const w of wanted) reads.set(w.since, [...(reads.get(w.since) ?? []), w.metric]);
+      groups.set(k, (g = { reads, rows: wanted.reduce((n, w) => n + w.rows, 0), stations: [] }));
+    }
     g.stations.push(station);
   }
-  for (const { metrics, longest, stations: grouped } of groups.values()) {
-    const perStation = metrics.length * Math.ceil(longest / Math.min(...metrics.map((m) => rules.intervalMs(grouped[0]!, m))));
-    const size = Math.max(1, Math.min(REBUILD_CHUNK, Math.floor(REBUILD_ROWS / perStation)));
-    // an hour sketch kept live holds its whole hour: read from the start of the oldest one (ts > since)
-    const sketched = metrics.some((m) => rules.windowPlan(grouped[0]!, m).sketchMs > 0);
-    const since = sketched ? hourStartOf(now() - longest) - 1 : now() - longest;
+  for (const { reads, rows, stations: grouped } of groups.values()) {
+    const size = Math.max(1, Math.min(REBUILD_CHUNK, Math.floor(REBUILD_ROWS / rows)));
     // only the stations with readings in the window (a registered fleet that never reported costs one probe, not a query per group of stations)
     const reported = await stationsWithReadingsSince(
       db,
       grouped.map((s) => s.id),
-      new Date(since),
+      new Date(Math.min(...reads.keys())),
     );
     const members = grouped.filter((s) => reported.has(s.id));
     for (let i = 0; i < members.length; i += size) {
       const chunk = new Map(members.slice(i, i + size).map((st) => [st.id, st]));
-      for await (const page of recentSamplePages(db, [...chunk.keys()], metrics, new Date(since))) {
-        for (const r of page) windows.record(chunk.get(r.stationId)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: r.quality }, r.ts.getTime());
+      for (const [since, metrics] of reads) {
+        for await (const page of recentSamplePages(db, [...chunk.keys()], metrics, new Date(since))) {
+          for (const r of page) windows.record(chunk.get(r.stationId)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: r.quality }, r.ts.getTime());
+        }
       }
     }
   }
