@@ -207,13 +207,13 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
     if (metrics.size === 0) continue;
     // Each metric as far back as its own rules reach, from its newest sample, which may be an
     // interval or two before the clock (a live window keeps what reaches back from its newest
-    // sample; more read is trimmed as live). Sums and sketches hold whole hours: from the start of
-    // the oldest one.
+    // sample; more read is trimmed as live). A sketch holds its whole hour: from the start of the
+    // oldest one (a mean's oldest hour ends after newest − window, which the reach covers).
     const wanted = [...metrics].sort().map((metric) => {
       const { rawMs, hourlyMs, sketchMs } = rules.windowPlan(station, metric);
       const interval = rules.intervalMs(station, metric);
       const reach = Math.max(rawMs, hourlyMs, sketchMs) + 2 * interval;
-      return { metric, since: hourlyMs > 0 || sketchMs > 0 ? hourStartOf(at - reach) - 1 : at - reach, rows: Math.ceil(reach / interval) };
+      return { metric, since: sketchMs > 0 ? hourStartOf(at - reach) - 1 : at - reach, rows: Math.ceil(reach / interval) };
     });
     const k = wanted.map((w) => `${w.metric}>${w.since}`).join(',');
     let g = groups.get(k);
