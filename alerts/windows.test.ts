@@ -341,7 +341,12 @@ describe('long mean windows as hourly sums', () => {
     }
     const rebuilt = createWindows(rules);
     // the start-up read reaches back the lookback from the engine clock: one minute after the last reading
-    await rebuildWindows(store.db, stations, rules, rebuilt, () => last + MIN);
+    const refill = await rebuildWindows(store.db, stations, rules, rebuilt, () => last + MIN);
+    // each metric read only as far back as its rules reach: pm25 a day (its sketches), co 2 h, no2
+    // its raw tail; one reach for all read a day of all three (about 3 × 1,500 a station)
+    expect(refill.stations).toBe(2);
+    expect(refill.readings).toBeGreaterThan(2 * 1440);
+    expect(refill.readings).toBeLessThan(2 * 2000);
     for (const s of stations) {
       for (const metric of metrics) {
         const a = rebuilt.of(s.id).series.get(metric)!;

@@ -195,7 +195,7 @@ export async function rereadHours(db: Db, late: readonly LateHour[]): Promise<vo
  * as far back as its own rules reach: one reach for all made the anomaly rule's week of PM2.5 a
  * week of every metric with a rule (6 of the air pack's), four times the rows.
  */
-export async function rebuildWindows(db: Db, stations: readonly Station[], rules: RuleIndex, windows: Windows, now: () => number): Promise<void> {
+export async function rebuildWindows(db: Db, stations: readonly Station[], rules: RuleIndex, windows: Windows, now: () => number): Promise<RefillStats> {
   const at = now();
   const groups = new Map<string, { reads: Map<number, string[]>; rows: number; stations: Station[] }>();
   for (const station of stations) {
@@ -225,6 +225,8 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
     }
     g.stations.push(station);
   }
+  let refilled = 0;
+  let readings = 0;
   for (const { reads, rows, stations: grouped } of groups.values()) {
     const size = Math.max(1, Math.min(REBUILD_CHUNK, Math.floor(REBUILD_ROWS / rows)));
     // only the stations with readings in the window (a registered fleet that never reported costs one probe, not a query per group of stations)
@@ -239,8 +241,17 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
       for (const [since, metrics] of reads) {
         for await (const page of recentSamplePages(db, [...chunk.keys()], metrics, new Date(since))) {
           for (const r of page) windows.record(chunk.get(r.stationId)!, { metric: r.metric, ts: r.ts.getTime(), value: r.value, quality: r.quality }, r.ts.getTime());
+          readings += page.length;
         }
       }
+      refilled += chunk.size;
     }
   }
+  return { stations: refilled, readings };
+}
+
+/** What a refill read: the stations with readings in their windows, and the readings. */
+export interface RefillStats {
+  stations: number;
+  readings: number;
 }

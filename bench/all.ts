@@ -10,7 +10,8 @@
  * ingest at 5,000 readings/s beside an export, a heavy aggregate and the policy jobs (contention.ts),
  * the compression job's longest statement at an agency's load (compression-slices.ts),
  * a fleet of 10,000 stations reconnecting to the broker (retained.ts)
- * and the operations center's overview with 1,000 stations in Chromium (overview-browser.ts).
+ * the operations center's overview with 1,000 stations in Chromium (overview-browser.ts)
+ * and a restart with a week of 100 stations' readings stored (restart-history.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,8 @@ if (all) {
     ['retained.ts', quick ? ['--stations', '2000'] : []],
     // the operations center's overview with 1,000 stations in Chromium: listed, searched, longest task
     ['overview-browser.ts', quick ? ['--runs', '2'] : ['--runs', '5']],
+    // a restart with a week of readings stored: the alert engine's refill holds the start (alerts/windows.ts)
+    ['restart-history.ts', quick ? ['--stations', '20', '--hours', '24'] : []],
   );
 }
 let failed = 0;
