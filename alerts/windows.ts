@@ -210,10 +210,10 @@ export async function rebuildWindows(db: Db, stations: readonly Station[], rules
     // sample; more read is trimmed as live). A sketch holds its whole hour: from the start of the
     // oldest one (a mean's oldest hour ends after newest − window, which the reach covers).
     const wanted = [...metrics].sort().map((metric) => {
-      const { rawMs, hourlyMs, sketchMs } = rules.windowPlan(station, metric);
       const interval = rules.intervalMs(station, metric);
-      const reach = Math.max(rawMs, hourlyMs, sketchMs) + 2 * interval;
-      return { metric, since: sketchMs > 0 ? hourStartOf(at - reach) - 1 : at - reach, rows: Math.ceil(reach / interval) };
+      const reach = rules.lookbackFor(station, metric) + 2 * interval;
+      const since = rules.windowPlan(station, metric).sketchMs > 0 ? hourStartOf(at - reach) - 1 : at - reach;
+      return { metric, since, rows: Math.ceil(reach / interval) };
     });
     const k = wanted.map((w) => `${w.metric}>${w.since}`).join(',');
     let g = groups.get(k);
