@@ -234,7 +234,8 @@ describe('a batch due just after a deferral filled the bound', () => {
     const hold = holdConnection(t, 'interactive');
     const first = publish(1);
     // the first batch waits at the gate; the second arrives while it does, and is taken right after its deferral
-    await until(() => t.app.store.db.gate.waiting() > 0, 'the first batch waiting for the connection');
+    // (the ingest lane's own queue: another lane's read waiting there would let the second join the first batch)
+    await until(() => t.app.store.db.gate.waiting('ingest') > 0, 'the first batch waiting for the connection');
     const second = publish(2);
     expect(await first).toBe(false);
     expect(await second).toBe(true);
