@@ -257,7 +257,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     jobs.poll().catch((err: unknown) => logger.warn({ err }, 'reading the database jobs failed'));
     // Scheduled validation checks (spatial consistency) on the leader; 0 s = never on a timer.
     const qcSchedule = startQcSchedule({
-      db: store.db.lane('background'),
+      db: store.db.lane('background', 'scheduled checks'),
       bus,
       logger,
       intervalMs: config.validation.scheduleSeconds * 1000,
@@ -269,7 +269,7 @@ export async function createApp(input: Readonly<Config> | ConfigInput = {}, opti
     });
     onClose('qcSchedule', () => qcSchedule.close());
 
-    const bulletins = createBulletins({ config, db: store.db.lane('background'), bus, profiles, logger, isLeader: () => cluster.isLeader() });
+    const bulletins = createBulletins({ config, db: store.db.lane('background', 'bulletins'), bus, profiles, logger, isLeader: () => cluster.isLeader() });
     // Reviewers' actions and approvals (validation/service.ts); closed after HTTP, once the write under way is done.
     const validation = createValidationService({ db: store.db, bus, log: logger.child({ component: 'validation' }), stations: directory, profiles, config });
     onClose('validation', () => validation.close());

@@ -17,9 +17,9 @@ import { aggregateWindows } from './periods.js';
 export async function followChange(deps: { db: Db; log: Logger }, stationId: string, timeZone: string, from: Date, to: Date, what: Record<string, unknown>): Promise<void> {
   try {
     const w = aggregateWindows(from, to, await aggregateWatermarks(deps.db));
-    if (w.hourly) await refreshAggregate(deps.db.lane('background'), 'readings_hourly', w.hourly.from, w.hourly.to);
-    if (w.daily) await refreshAggregate(deps.db.lane('background'), 'readings_daily', w.daily.from, w.daily.to);
-    if (w.monthly) await refreshAggregate(deps.db.lane('background'), 'readings_monthly', w.monthly.from, w.monthly.to);
+    if (w.hourly) await refreshAggregate(deps.db.lane('background', 'validation refresh'), 'readings_hourly', w.hourly.from, w.hourly.to);
+    if (w.daily) await refreshAggregate(deps.db.lane('background', 'validation refresh'), 'readings_daily', w.daily.from, w.daily.to);
+    if (w.monthly) await refreshAggregate(deps.db.lane('background', 'validation refresh'), 'readings_monthly', w.monthly.from, w.monthly.to);
     await recomputeIndices({ db: deps.db, log: deps.log, timeZone }, stationId, from, to);
   } catch (err) {
     deps.log.error({ err, stationId, from, to, ...what }, 'recomputing aggregates and indices after a validation change failed');

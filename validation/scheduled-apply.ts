@@ -130,9 +130,9 @@ export async function announceChanges(deps: ApplyDeps, check: CheckCode, changed
       days.add(localMidnight(h, DAILY_AGGREGATE_TIMEZONE));
     }
   const windows = refreshWindows({ hours, days }, deps.now(), DAILY_AGGREGATE_TIMEZONE);
-  for (const [f, t] of windows.hourly) await refreshAggregate(db.lane('background'), 'readings_hourly', new Date(f), new Date(t));
-  for (const [f, t] of windows.daily) await refreshAggregate(db.lane('background'), 'readings_daily', new Date(f), new Date(t));
-  for (const [f, t] of windows.monthly) await refreshAggregate(db.lane('background'), 'readings_monthly', new Date(f), new Date(t));
+  for (const [f, t] of windows.hourly) await refreshAggregate(db.lane('background', 'scheduled checks refresh'), 'readings_hourly', new Date(f), new Date(t));
+  for (const [f, t] of windows.daily) await refreshAggregate(db.lane('background', 'scheduled checks refresh'), 'readings_daily', new Date(f), new Date(t));
+  for (const [f, t] of windows.monthly) await refreshAggregate(db.lane('background', 'scheduled checks refresh'), 'readings_monthly', new Date(f), new Date(t));
 
   for (const [stationId, c] of changed) {
     const first = Math.min(...c.hours);
