@@ -12,7 +12,7 @@ import { manualClock, profileOf } from '../simulators/testing.js';
 import { clearQcFlags, listQcFlags, recordQcFlags } from '../store/qc-flags.js';
 import { viewOf, type Db } from '../store/db.js';
 import { getEvaluatedThrough } from '../store/qc-scheduled.js';
-import { deleteQcConfig, putQcConfig } from '../store/qc-config.js';
+import { deleteQcConfig, listQcConfig, putQcConfig } from '../store/qc-config.js';
 import { createLogger } from '../lib/logger.js';
 import { SPATIAL_DEFAULTS, spatialSettings } from '../validation/scheduled-config.js';
 import { startQcSchedule } from '../validation/scheduled.js';
@@ -219,6 +219,42 @@ describe('spatial consistency (scheduled)', () => {
       const flags = await flagsOf('SP-N1');
       expect(flags.length).toBeGreaterThan(0);
       expect(flags.every((f) => f.metric === 'pm25' && f.ts.getTime() >= late && f.ts.getTime() < late + HOUR_MS)).toBe(true);
+      expect((await schedule.runNow({ lookback: 'changed' })).hours).toBe(0);
+    } finally {
+      await schedule.close();
+    }
+  });
+
+  it('after a failed run judges again the hours that run took, not the whole look-back', async () => {
+    const db = t.app.store.db;
+    let fail = false;
+    const schedule = startQcSchedule({
+      db,
+      bus: t.app.bus,
+      logger: t.app.logger,
+      intervalMs: 0,
+      now: () => appNow,
+      watchLateReadings: true,
+      spatialConfig: async () => {
+        if (fail) throw new Error('connection terminated');
+        return spatialSettings(await listQcConfig(db));
+      },
+    });
+    try {
+      expect((await schedule.runNow({ lookback: 'changed' })).hours).toBe(3);
+      // one late reading of SP-N2's, like its neighbours' (nothing to flag), two hours back
+      const hour = T0 + (HOURS - 2) * HOUR_MS;
+      const own = await db.query<{ value: number }>(`SELECT value FROM readings WHERE station_id = 'SP-N2' AND metric = 'pm25' AND ts = $1`, [new Date(hour)]);
+      const res = await fetch(`${t.baseUrl}/api/v1/ingest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`SP-N2:${secrets.get('SP-N2')!}`).toString('base64')}` },
+        body: JSON.stringify([{ ts: new Date(hour + INTERVAL_MS / 2).toISOString(), values: { pm25: own.rows[0]!.value } }]),
+      });
+      expect(res.status).toBe(202);
+      fail = true;
+      await expect(schedule.runNow({ lookback: 'changed' })).rejects.toThrow('connection terminated');
+      fail = false;
+      expect(await schedule.runNow({ lookback: 'changed' })).toMatchObject({ ran: true, hours: 1, chunks: 1 });
       expect((await schedule.runNow({ lookback: 'changed' })).hours).toBe(0);
     } finally {
       await schedule.close();

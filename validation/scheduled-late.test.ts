@@ -37,8 +37,8 @@ describe('late hours', () => {
     late.close();
   });
 
-  it('notes everything when a station or the configuration changes, or a run failed', () => {
-    const { bus, late, commit } = setUp();
+  it('notes everything when a station or the configuration changes', () => {
+    const { bus, late } = setUp();
     late.take();
     bus.emit('stationChanged', { stationId: 'S' });
     expect(late.take()).toEqual({ all: true });
@@ -47,12 +47,28 @@ describe('late hours', () => {
     // an outage alone changes nothing judged: its spooled readings are announced when replayed, as late ones
     bus.emit('storageStateChanged', { degraded: false, reason: null, since: null, spoolBytes: 0, spoolMaxBytes: 1, spoolRows: 0, at: NOW });
     expect(late.take()).toEqual({ all: false, hours: new Set() });
-    commit(HOUR - 1);
-    late.everything();
-    expect(late.take()).toEqual({ all: true });
     // closed: deaf to the bus
     late.close();
     bus.emit('stationChanged', { stationId: 'S' });
     expect(late.take()).toEqual({ all: false, hours: new Set() });
+  });
+
+  it('takes back what a failed run took, and no more: the hours it took with those noted since, or everything if it took everything', () => {
+    const { late, commit } = setUp();
+    const first = late.take();
+    late.giveBack(first);
+    expect(late.take()).toEqual({ all: true });
+    commit(HOUR - 1, HOUR - 2 * HOUR_MS);
+    const taken = late.take();
+    commit(HOUR - 3 * HOUR_MS);
+    late.giveBack(taken);
+    expect(late.take()).toEqual({ all: false, hours: new Set([HOUR - HOUR_MS, HOUR - 2 * HOUR_MS, HOUR - 3 * HOUR_MS]) });
+    // given back after everything was noted: still everything
+    commit(HOUR - 1);
+    const again = late.take();
+    late.giveBack({ all: true });
+    late.giveBack(again);
+    expect(late.take()).toEqual({ all: true });
+    late.close();
   });
 });

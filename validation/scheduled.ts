@@ -38,7 +38,7 @@ import { getEvaluatedThrough, hourlyStationMeans, readingTimesOf, setEvaluatedTh
 import type { QcFlag } from '../store/qc-flags.js';
 import { announceChanges, writeCheckFlags, type StationChange } from './scheduled-apply.js';
 import { spatialSettings, type SpatialConfigOf, type SpatialSettings } from './scheduled-config.js';
-import { watchLateHours } from './scheduled-late.js';
+import { watchLateHours, type TakenHours } from './scheduled-late.js';
 import { mergeRanges } from '../store/backfill.js';
 import { evaluateSpatial } from './scheduled-spatial.js';
 
@@ -171,6 +171,7 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
   /** The ranges a run judges: the whole look-back and the new hours, or only the changed look-back hours and the new ones. */
   function rangesOf(lookFrom: number, newFrom: number, end: number, lookback: Lookback): Array<[number, number]> {
     const changed = late?.take();
+    taken = changed;
     if (lookback === 'all' || !changed || changed.all) return lookFrom < end ? [[lookFrom, end]] : [];
     const hours = [...changed.hours].filter((h) => h >= lookFrom && h < newFrom);
     if (newFrom < end) for (let h = newFrom; h < end; h += HOUR_MS) hours.push(h);
@@ -211,6 +212,7 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
     if (closed) return Promise.reject(createError('QT_ERR_SHUTTING_DOWN', 'the scheduled checks are closed'));
     const startedAt = now();
     status.lastRunAt = startedAt;
+    taken = undefined;
     running = run(lookback)
       .then((report) => {
         if (status.consecutiveFailures > 0) logger.info({ failures: status.consecutiveFailures }, 'scheduled checks recovered');
@@ -221,8 +223,8 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
       .catch((err: unknown) => {
         status.consecutiveFailures++;
         status.lastError = err instanceof Error ? err.message : String(err);
-        // the changed hours it took were not all judged: the next run judges the whole look-back
-        late?.everything();
+        // the changed hours it took may not all be judged: the next run judges them (not the whole look-back)
+        if (taken) late?.giveBack(taken);
         logger.error({ err, failures: status.consecutiveFailures }, 'scheduled checks failed; their hours are evaluated again at the next run');
         throw err;
       })
@@ -232,6 +234,8 @@ export function startQcSchedule(deps: QcScheduleDeps): QcSchedule {
     return running;
   }
 
+  /** What the run under way took of the changed hours (given back if it fails). */
+  let taken: TakenHours | undefined;
   let queuedLookback: Lookback = 'changed';
   /** A run that starts now, or right after the one under way (which may have read an older clock or configuration). */
   function runNow(options: { lookback?: Lookback } = {}): Promise<QcRunReport> {
