@@ -9,6 +9,7 @@ import { resolveConfig } from '../config/index.js';
 import { EventBus } from '../domain/events.js';
 import { createLogger } from '../lib/logger.js';
 import { createStore, type Store } from '../store/index.js';
+import { viewOf, type Db } from '../store/db.js';
 import type { Station } from '../store/stations.js';
 import { tempDataDir } from '../test/helpers/app.js';
 import { createIndexQueue } from './index-queue.js';
@@ -60,5 +61,36 @@ describe('hourly index queue', () => {
     queue.update(station, newest + 2000, at);
     await queue.tail;
     expect(computed.slice(2)).toEqual([Date.parse('2026-03-01T06:00:00Z'), Date.parse('2026-03-01T11:00:00Z')]);
+  });
+
+  it('recomputes an hour whose recomputation failed (the database was down) with the station’s next readings', async () => {
+    const bus = new EventBus(() => undefined);
+    const computed: number[] = [];
+    bus.on('test', 'indexUpdated', ({ hourEnd }) => void computed.push(hourEnd));
+    let down = true;
+    const refused = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    const db: Db = viewOf(store.db, {
+      query: ((...args: Parameters<Db['query']>) => (down ? refused() : store.db.query(...args))) as Db['query'],
+      transaction: ((...args: Parameters<Db['transaction']>) => (down ? refused() : store.db.transaction(...args))) as Db['transaction'],
+      lane: () => db,
+      close: async () => undefined,
+    });
+    const lines: Array<{ msg: string }> = [];
+    const log = createLogger('error', 'test', { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const queue = createIndexQueue({ db, bus, log, throttleMs: 60_000, onHourlyAqi: () => undefined });
+    const hour = Date.parse('2026-03-02T10:30:00Z');
+    queue.update(station, hour, 1_000_000);
+    await queue.tail;
+    expect(computed).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: expect.stringContaining('recomputing indices failed') }));
+    // back: the next readings (the next hour's) bring the failed hour along
+    down = false;
+    queue.update(station, hour + HOUR, 1_030_000);
+    await queue.tail;
+    expect(computed).toEqual([Date.parse('2026-03-02T11:00:00Z'), Date.parse('2026-03-02T12:00:00Z')]);
+    // and only once
+    queue.update(station, hour + HOUR + 1000, 1_200_000);
+    await queue.tail;
+    expect(computed.filter((h) => h === Date.parse('2026-03-02T11:00:00Z'))).toHaveLength(1);
   });
 });

@@ -10,6 +10,10 @@
  * to pass it with every batch, their hour not being the station's newest, and queued 9,553
  * recomputations in 30 s of 5,000 readings/s (bench/suite.ts --until latency), whose queries
  * then delayed every alert write.
+ *
+ * A recomputation that fails (the database is down: 1,000 stations' new hour queued as an outage
+ * began, in the soak of 2026-12-07) is not dropped: its hour is queued again with the station's
+ * next readings, which during an outage arrive once the spool is replayed.
  */
 import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
@@ -43,27 +47,44 @@ export function createIndexQueue(deps: IndexQueueDeps): IndexQueue {
   let tail: Promise<unknown> = Promise.resolve();
   /** Per station: when the indices of each hour were last queued (engine time), for hours queued within the throttle period. */
   const last = new Map<string, Map<number, number>>();
+  /** Per station: the hours (ends) whose recomputation failed, queued again with its next readings. */
+  const failed = new Map<string, Set<number>>();
+
+  function queue(station: Station, hour: number, at: number): void {
+    last.get(station.id)!.set(hour, at);
+    const run = tail.then(async () => {
+      if (station.profileId === 'surface-water') {
+        const wqi = await updateWaterIndex(db, station.id, hour);
+        bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: null, usAqi: null, vnAqiDaily: null, vnWqi: wqi });
+        return;
+      }
+      const idx = await updateStationIndices(db, station.id, hour, timeZoneOr(station.timezone, agencyZone));
+      bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily, vnWqi: null });
+      if (idx.vnHourly !== null) onHourlyAqi(station, hour, idx.vnHourly, at);
+    });
+    tail = run.catch((err: unknown) => {
+      log.error({ err, stationId: station.id, hourEnd: new Date(hour) }, 'recomputing indices failed; the hour is recomputed with the station’s next readings');
+      last.get(station.id)?.delete(hour);
+      let hours = failed.get(station.id);
+      if (!hours) failed.set(station.id, (hours = new Set()));
+      hours.add(hour);
+    });
+  }
 
   return {
     update(station, newestTs, at, force = false) {
       let hours = last.get(station.id);
       if (!hours) last.set(station.id, (hours = new Map()));
+      const retry = failed.get(station.id);
+      if (retry) {
+        failed.delete(station.id);
+        for (const h of retry) queue(station, h, at);
+      }
       const hour = hourEnding(newestTs);
       const queuedAt = hours.get(hour);
       if (!force && queuedAt !== undefined && at - queuedAt < throttleMs) return;
       for (const [h, t] of hours) if (at - t >= throttleMs) hours.delete(h); // out of the period: nothing to throttle
-      hours.set(hour, at);
-      const run = tail.then(async () => {
-        if (station.profileId === 'surface-water') {
-          const wqi = await updateWaterIndex(db, station.id, hour);
-          bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: null, usAqi: null, vnAqiDaily: null, vnWqi: wqi });
-          return;
-        }
-        const idx = await updateStationIndices(db, station.id, hour, timeZoneOr(station.timezone, agencyZone));
-        bus.emit('indexUpdated', { stationId: station.id, hourEnd: hour, vnAqi: idx.vnHourly, usAqi: idx.usHourly, vnAqiDaily: idx.vnDaily, vnWqi: null });
-        if (idx.vnHourly !== null) onHourlyAqi(station, hour, idx.vnHourly, at);
-      });
-      tail = run.catch((err: unknown) => log.error({ err, stationId: station.id }, 'recomputing indices failed'));
+      queue(station, hour, at);
     },
     get tail() {
       return tail;
