@@ -36,7 +36,8 @@ export async function createStore(config: Readonly<Config>, logger: Logger): Pro
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     await applyPolicies(db, config.store, logger);
-    if (db.mode === 'embedded') {
+    // the embedded database has no job scheduler (nor autovacuum): the app runs them, and on a server whose scheduler does not run when asked to
+    if (db.mode === 'embedded' || config.store.appRunsJobs) {
       // statistics for tables filled since the last pass before the app's start-up queries plan on them (store/autovacuum.ts)
       const analyzed = await analyzeNeverAnalyzed(db);
       if (analyzed.length > 0) logger.info({ analyzed }, 'tables without statistics analyzed at start');

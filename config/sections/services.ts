@@ -47,6 +47,12 @@ export const store = section('The database: retention, compression, connections.
     unit: 'ms',
     description: 'An insert not answered by an external server in this long counts as unreachable and is spooled (0 = wait)',
   }),
+  appRunsJobs: Type.Boolean({
+    default: false,
+    env: 'DB_APP_RUNS_JOBS',
+    description:
+      'External server: the app runs the TimescaleDB policy jobs (retention, compression, aggregate refreshes) itself, as it does for the embedded database, for a server whose job scheduler does not run (timescaledb.max_background_workers = 0, or an embedded TimescaleDB served over the wire as in bench/soak.ts)',
+  }),
   embeddedFsync: Type.Boolean({
     default: true,
     env: 'DB_EMBEDDED_FSYNC',
