@@ -16,6 +16,7 @@
  *   fills the raw parts, the hourly sums of the 24 h means need 1440, the anomaly's week of hour
  *   sketches 10080; the auditors always start empty and fill their hour in about 31 min; default
  *   120, 0 for none)
+ *   (--sample-seconds: between samples, default 60; --app-log FILE: the app logs at debug level into FILE)
  *   Heap snapshots of the app (what grows): run with NODE_OPTIONS="--heapsnapshot-signal=SIGUSR2
  *   --diagnostic-dir=/some/dir" (the child inherits it) and `kill -USR2 <pid of main.ts>` twice.
  *   A snapshot leaves malloc's main arena at its high mark (295 MB after one at minute 5 on
@@ -25,7 +26,7 @@
  * one with glibc's default arenas: MALLOC_ARENA_MAX=16 on two cores, which the app keeps instead of
  * its own 2). Exit code 1 if anything acknowledged was lost.
  */
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -65,6 +66,10 @@ const ACK_TIMEOUT_MS = arg('ack-timeout-ms', 60_000);
 const HISTORY_MINUTES = arg('history-minutes', 120);
 /** Where the result goes (`--out FILE`); relative to the working directory. */
 const OUT_FILE = argValue('out');
+/** `--app-log FILE`: the app logs at debug level, appended to FILE at every sample (what ran when memory moved). */
+const APP_LOG = argValue('app-log');
+/** Seconds between samples (default 60). */
+const SAMPLE_MS = arg('sample-seconds', 60) * 1000;
 const ADMIN_PASSWORD = 'soak-admin-password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,7 +130,11 @@ const appEnv = {
   HTTP_PORT: String(httpPort),
   ADMIN_PASSWORD,
   SPOOL_REPLAY_INTERVAL_MS: '1000',
-  LOG_LEVEL: 'fatal',
+  // a TimescaleDB server runs its policy jobs (aggregate refreshes, compression); the standalone embedded
+  // database has no job scheduler: the app runs them, as it does embedded (without, every aggregate
+  // read is computed from the raw readings since the start)
+  DB_APP_RUNS_JOBS: 'true',
+  LOG_LEVEL: APP_LOG ? 'debug' : 'fatal',
 };
 let child = await startChildApp(appEnv);
 let pid = child.proc.pid!;
@@ -307,6 +316,8 @@ const outageLoop = (async () => {
 
 interface Sample {
   minute: number;
+  /** The wall clock (UTC), to line a sample up with the app's log and its hourly work. */
+  at: string;
   rssMb: number;
   /** Where the RSS is (bench/rss-parts.ts): malloc's main arena (brk), its thread arenas, other anonymous memory (V8's pages among it), files. */
   rssBrkMb: number;
@@ -375,6 +386,8 @@ const auditorStates = () =>
     queued: queuedOf(a.client),
     resendingStored: internals(a.client)._storeProcessing === true,
   }));
+/** How much of the app's output is in APP_LOG already. */
+let appLogWritten = 0;
 async function sample(): Promise<void> {
   let storage = { spoolBytes: -1, degraded: false };
   const unanswered: string[] = [];
@@ -435,6 +448,7 @@ async function sample(): Promise<void> {
   const f = fleet.stats();
   const s: Sample = {
     minute: Math.round((Date.now() - started) / 6000) / 10,
+    at: new Date().toISOString().slice(11, 19),
     rssMb: rssMb(pid),
     ...(({ brkMb, arenasMb, anonMb, fileMb }) => ({ rssBrkMb: brkMb, rssArenasMb: arenasMb, rssAnonMb: anonMb, rssFileMb: fileMb }))(rssParts(pid)),
     ...memory,
@@ -457,10 +471,15 @@ async function sample(): Promise<void> {
   soakLoop.reset();
   samples.push(s);
   console.log(JSON.stringify(s));
+  if (APP_LOG) {
+    const out = child.output();
+    appendFileSync(APP_LOG, out.slice(appLogWritten));
+    appLogWritten = out.length;
+  }
 }
 await sample();
 while (Date.now() - started < MINUTES * 60_000) {
-  await sleep(Math.min(60_000, MINUTES * 60_000 - (Date.now() - started)));
+  await sleep(Math.min(SAMPLE_MS, MINUTES * 60_000 - (Date.now() - started)));
   await sample();
 }
 
