@@ -12,7 +12,8 @@ import { createStore, type Store } from '../store/index.js';
 import { viewOf, type Db } from '../store/db.js';
 import type { Station } from '../store/stations.js';
 import { tempDataDir } from '../test/helpers/app.js';
-import { createIndexQueue } from './index-queue.js';
+import { hourEnding } from './aqi.js';
+import { createIndexQueue, MAX_FAILED_HOURS } from './index-queue.js';
 
 const HOUR = 3_600_000;
 const station: Station = {
@@ -92,5 +93,16 @@ describe('hourly index queue', () => {
     queue.update(station, hour + HOUR + 1000, 1_200_000);
     await queue.tail;
     expect(computed.filter((h) => h === Date.parse('2026-03-02T11:00:00Z'))).toHaveLength(1);
+
+    // a failure that does not end: the station keeps its newest MAX_FAILED_HOURS to recompute, not every hour
+    down = true;
+    computed.length = 0;
+    for (let k = 0; k < MAX_FAILED_HOURS + 5; k++) queue.update(station, hour + (10 + k) * HOUR, 2_000_000 + k * 60_000);
+    await queue.tail;
+    down = false;
+    queue.update(station, hour + (10 + MAX_FAILED_HOURS + 5) * HOUR, 9_000_000);
+    await queue.tail;
+    expect(computed).toHaveLength(MAX_FAILED_HOURS + 1);
+    expect(Math.min(...computed)).toBe(hourEnding(hour + 15 * HOUR));
   });
 });

@@ -13,7 +13,9 @@
  *
  * A recomputation that fails (the database is down: 1,000 stations' new hour queued as an outage
  * began, in the soak of 2026-12-07) is not dropped: its hour is queued again with the station's
- * next readings, which during an outage arrive once the spool is replayed.
+ * next readings, which during an outage arrive once the spool is replayed. A station keeps at most
+ * MAX_FAILED_HOURS of them (the newest): a failure that never ends must not grow the queue's work
+ * with every hour.
  */
 import type { EventBus } from '../domain/events.js';
 import type { Logger } from '../lib/logger.js';
@@ -21,6 +23,9 @@ import { DEFAULT_TIME_ZONE, timeZoneOr } from '../lib/time.js';
 import type { Db } from '../store/index.js';
 import type { Station } from '../store/stations.js';
 import { hourEnding, updateStationIndices, updateWaterIndex } from './aqi.js';
+
+/** Failed hours kept per station to recompute again (the newest; older ones are logged and given up). */
+export const MAX_FAILED_HOURS = 48;
 
 export interface IndexQueueDeps {
   db: Db;
@@ -68,6 +73,11 @@ export function createIndexQueue(deps: IndexQueueDeps): IndexQueue {
       let hours = failed.get(station.id);
       if (!hours) failed.set(station.id, (hours = new Set()));
       hours.add(hour);
+      if (hours.size > MAX_FAILED_HOURS) {
+        const oldest = Math.min(...hours);
+        hours.delete(oldest);
+        log.warn({ stationId: station.id, hourEnd: new Date(oldest) }, `indices of an hour given up: more than ${MAX_FAILED_HOURS} of the station's hours failed`);
+      }
     });
   }
 
